@@ -1,0 +1,141 @@
+//! The command line: global options, subcommands, exit codes. Glue only: the work happens in
+//! the core modules, and errors become one line on stderr.
+//!
+//! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::clip::{DevicePreference, RuntimeInfo};
+use crate::i18n::gettext;
+use crate::{config, db, i18n, ui};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vistazo",
+    about = gettext("Match comics to their catalog issues and score photos of interiors"),
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+
+    #[arg(short = 'V', long, help = gettext("Print the version, the libtorch version and whether CUDA is available"))]
+    pub version: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalOptions {
+    #[arg(long, global = true, value_name = "PATH", help = gettext("Database file (default: vistazo/vistazo.db in the user data folder)"))]
+    pub db: Option<PathBuf>,
+
+    #[arg(long, global = true, value_name = "DIR", help = gettext("Folder with a Hugging Face CLIP model (default: download openai/clip-vit-base-patch32 once)"))]
+    pub model: Option<PathBuf>,
+
+    #[arg(long, global = true, value_enum, default_value_t = DevicePreference::Auto, help = gettext("Where the model runs: auto (CUDA when available, else the processor), cpu or cuda"))]
+    pub device: DevicePreference,
+
+    #[arg(long, global = true, value_name = "DIR", help = gettext("Folder for cover thumbnails (default: the one the database names)"))]
+    pub thumbnails: Option<PathBuf>,
+}
+
+impl GlobalOptions {
+    /// The database to use: `--db`, else the default location.
+    pub fn database_path(&self) -> anyhow::Result<PathBuf> {
+        match &self.db {
+            Some(path) => Ok(path.clone()),
+            None => db::default_path().ok_or_else(|| {
+                anyhow::anyhow!(gettext(
+                    "cannot find the user data folder: set XDG_DATA_HOME or pass --db PATH"
+                ))
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    #[command(about = gettext("Open the app (the default when no command is given)"))]
+    Gui {
+        #[arg(long, value_enum, help = gettext("The page to show first"))]
+        page: Option<Page>,
+    },
+}
+
+/// The pages the app can open on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Page {
+    Comics,
+    Review,
+    Label,
+    Interiors,
+}
+
+/// Parses the command line with translated help, runs the command, and turns the result into
+/// the process exit status.
+pub fn main() -> ExitCode {
+    // Before any thread exists: setlocale is not thread-safe.
+    i18n::init();
+    init_logging();
+
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => error.exit(),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            let line = format!("{error:#}").replace('\n', " ");
+            eprintln!("vistazo: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if cli.version {
+        print_version()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    match cli.command {
+        None => ui::run(&cli.global, None),
+        Some(Command::Gui { page }) => ui::run(&cli.global, page),
+    }
+}
+
+fn print_version() -> anyhow::Result<()> {
+    let runtime = RuntimeInfo::detect();
+    let cuda = if runtime.cuda_available {
+        i18n::fill(&gettext("available ({} devices)"), &[&runtime.cuda_devices])
+    } else {
+        gettext("not available")
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "vistazo {}", config::VERSION)?;
+    writeln!(out, "libtorch {}", runtime.libtorch_version)?;
+    writeln!(out, "CUDA: {cuda}")?;
+    Ok(())
+}
+
+/// Logs go to stderr, quiet unless `RUST_LOG` asks for more.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,relm4=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,163 @@
+//! The SQLite database: a Babelcomics4 database used in place, or Vistazo's own, which has the
+//! same Babelcomics4 core tables. Opening runs add-only migrations; nothing here ever drops,
+//! renames or rewrites a table or column that was there before. No GTK in this module.
+
+pub mod collection;
+pub mod migrations;
+pub mod schema;
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+pub use collection::CollectionSummary;
+
+/// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the folder {path} for the database: {source}")]
+    CreateFolder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        source: diesel::ConnectionError,
+    },
+    #[error("{path} is not a usable SQLite database: {source}")]
+    NotADatabase {
+        path: PathBuf,
+        source: diesel::result::Error,
+    },
+    #[error("cannot update the database {path} to this version of Vistazo: {message}")]
+    Migrate { path: PathBuf, message: String },
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// An open database with its schema up to date.
+pub struct Database {
+    conn: SqliteConnection,
+    location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Memory,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::File(path) => path.display().fmt(f),
+            Self::Memory => f.write_str(":memory:"),
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/vistazo/vistazo.db`, the database used when `--db` is not given.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|dir| dir.join("vistazo").join("vistazo.db"))
+}
+
+/// Opens (creating when missing) the database at `path` and brings its schema up to date.
+pub fn open(path: &Path) -> Result<Database, DbError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| DbError::CreateFolder {
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
+    let url = path.to_string_lossy();
+    let conn = SqliteConnection::establish(&url).map_err(|source| DbError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    Database::prepare(conn, Location::File(path.to_owned()))
+}
+
+/// A private database in memory, for tests.
+pub fn open_in_memory() -> Result<Database, DbError> {
+    let conn = SqliteConnection::establish(":memory:").map_err(|source| DbError::Open {
+        path: PathBuf::from(":memory:"),
+        source,
+    })?;
+    Database::prepare(conn, Location::Memory)
+}
+
+impl Database {
+    fn prepare(mut conn: SqliteConnection, location: Location) -> Result<Self, DbError> {
+        let path = PathBuf::from(location.to_string());
+        // Foreign keys stay off, as Babelcomics4 runs: its databases can hold rows that would
+        // fail the checks, and Vistazo must not refuse to work on them.
+        let pragmas = format!(
+            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+             PRAGMA synchronous = NORMAL;"
+        );
+        conn.batch_execute(&pragmas)
+            .map_err(|source| DbError::NotADatabase {
+                path: path.clone(),
+                source,
+            })?;
+        migrations::run_pending(&mut conn).map_err(|error| DbError::Migrate {
+            path,
+            message: error.to_string(),
+        })?;
+        Ok(Self { conn, location })
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The connection, for the repositories in this module and its children.
+    pub fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+
+    /// The journal mode SQLite reports (`wal` for files, `memory` for in-memory databases).
+    pub fn journal_mode(&mut self) -> Result<String, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            journal_mode: String,
+        }
+        let row: Row = diesel::sql_query("PRAGMA journal_mode").get_result(&mut self.conn)?;
+        Ok(row.journal_mode)
+    }
+
+    /// Names of the tables in the database, sorted.
+    pub fn table_names(&mut self) -> Result<Vec<String>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .load(&mut self.conn)?;
+        Ok(rows.into_iter().map(|r| r.name).collect())
+    }
+
+    /// Whether `table` has a column named `column` (Babelcomics4's `embedding` columns are
+    /// missing from older databases).
+    pub fn has_column(&mut self, table: &str, column: &str) -> Result<bool, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let rows: Vec<Row> = diesel::sql_query("SELECT name FROM pragma_table_info(?)")
+            .bind::<diesel::sql_types::Text, _>(table)
+            .load(&mut self.conn)?;
+        Ok(rows.iter().any(|r| r.name == column))
+    }
+}

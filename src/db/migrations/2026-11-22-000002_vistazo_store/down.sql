@@ -1,0 +1,2 @@
+DROP TABLE vz_embeddings;
+DROP TABLE vz_settings;

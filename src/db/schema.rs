@@ -1,0 +1,84 @@
+//! Diesel's view of the tables Vistazo reads and writes. The Babelcomics4 tables are declared
+//! with only the columns every version of that application has: the optional `embedding`
+//! columns are read with plain SQL after checking they exist.
+
+diesel::table! {
+    comicbooks (id_comicbook) {
+        id_comicbook -> Integer,
+        path -> Text,
+        id_comicbook_info -> Nullable<Text>,
+        calidad -> Integer,
+        en_papelera -> Bool,
+    }
+}
+
+diesel::table! {
+    volumens (id_volume) {
+        id_volume -> Integer,
+        nombre -> Text,
+        deck -> Text,
+        descripcion -> Text,
+        url -> Text,
+        image_url -> Text,
+        id_publisher -> Integer,
+        anio_inicio -> Integer,
+        cantidad_numeros -> Integer,
+        id_comicvine -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    comicbooks_info (id_comicbook_info) {
+        id_comicbook_info -> Integer,
+        titulo -> Text,
+        id_volume -> Integer,
+        numero -> Text,
+        fecha_tapa -> Integer,
+        resumen -> Nullable<Text>,
+        notas -> Nullable<Text>,
+        calificacion -> Double,
+        url_api_detalle -> Nullable<Text>,
+        url_sitio_web -> Nullable<Text>,
+        orden_clasificacion -> Double,
+        fue_actualizado_api -> Bool,
+        id_comicvine -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    comicbooks_info_covers (id_cover) {
+        id_cover -> Integer,
+        id_comicbook_info -> Integer,
+        url_imagen -> Text,
+    }
+}
+
+diesel::table! {
+    vz_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    vz_embeddings (id) {
+        id -> Integer,
+        subject -> Text,
+        subject_id -> Integer,
+        model -> Text,
+        dim -> Integer,
+        vector -> Binary,
+        created_at -> Text,
+    }
+}
+
+diesel::joinable!(comicbooks_info -> volumens (id_volume));
+diesel::joinable!(comicbooks_info_covers -> comicbooks_info (id_comicbook_info));
+diesel::allow_tables_to_appear_in_same_query!(
+    comicbooks,
+    volumens,
+    comicbooks_info,
+    comicbooks_info_covers,
+    vz_settings,
+    vz_embeddings,
+);

@@ -1,0 +1,109 @@
+//! The GTK4/libadwaita app, built with Relm4. Components talk to the core only through the
+//! background workers in this module, never with SQL or tensors of their own.
+
+mod about;
+mod app;
+mod backend;
+mod preferences;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use relm4::gtk::{gio, glib};
+use relm4::{RelmApp, adw};
+
+use crate::cli::{GlobalOptions, Page};
+use crate::config;
+use crate::i18n::gettext;
+
+/// What the app needs from the command line.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    pub database: PathBuf,
+    pub page: Option<Page>,
+}
+
+/// Runs the app until its window closes.
+pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::process::ExitCode> {
+    let options = StartOptions {
+        database: global.database_path()?,
+        page,
+    };
+    gtk_init()?;
+    register_resources()?;
+    let settings = settings()?;
+
+    // Relm4 runs its async work on a pool with one thread unless told otherwise.
+    if std::env::var_os("RELM_THREADS").is_none() {
+        // SAFETY: no other thread has been started yet.
+        unsafe { std::env::set_var("RELM_THREADS", "2") };
+    }
+
+    let application = adw::Application::builder()
+        .application_id(config::APP_ID)
+        .resource_base_path(config::RESOURCE_BASE_PATH)
+        .flags(gio::ApplicationFlags::NON_UNIQUE)
+        .build();
+    glib::set_application_name("Vistazo");
+    gtk_window_default_icon();
+
+    let app = RelmApp::from_app(application).with_args(Vec::new());
+    app.run::<app::App>(app::Init { options, settings });
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn gtk_init() -> anyhow::Result<()> {
+    relm4::gtk::init().map_err(|_| {
+        anyhow::anyhow!(gettext(
+            "cannot open a window: no display found (is this a graphical session?)"
+        ))
+    })?;
+    adw::init().context(gettext("cannot start libadwaita"))
+}
+
+fn register_resources() -> anyhow::Result<()> {
+    let bytes = glib::Bytes::from_static(include_bytes!(concat!(
+        env!("OUT_DIR"),
+        "/vistazo.gresource"
+    )));
+    let resource = gio::Resource::from_data(&bytes).context("the bundled resources are corrupt")?;
+    gio::resources_register(&resource);
+    Ok(())
+}
+
+fn gtk_window_default_icon() {
+    relm4::gtk::Window::set_default_icon_name(config::APP_ID);
+    if let Some(display) = relm4::gtk::gdk::Display::default() {
+        relm4::gtk::IconTheme::for_display(&display)
+            .add_resource_path(&format!("{}/icons", config::RESOURCE_BASE_PATH));
+    }
+}
+
+/// The app's GSettings: the installed schema when there is one, else the one compiled with
+/// this build.
+pub fn settings() -> anyhow::Result<gio::Settings> {
+    let default_source = gio::SettingsSchemaSource::default();
+    let schema = default_source
+        .as_ref()
+        .and_then(|source| source.lookup(config::SCHEMA_ID, true))
+        .or_else(|| {
+            gio::SettingsSchemaSource::from_directory(
+                config::build_schema_dir(),
+                default_source.as_ref(),
+                false,
+            )
+            .ok()?
+            .lookup(config::SCHEMA_ID, false)
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(crate::i18n::fill(
+                &gettext("the settings schema {} is not installed"),
+                &[&config::SCHEMA_ID]
+            ))
+        })?;
+    Ok(gio::Settings::new_full(
+        &schema,
+        None::<&gio::SettingsBackend>,
+        None,
+    ))
+}

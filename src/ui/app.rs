@@ -1,0 +1,320 @@
+//! The main window: a header bar with a view switcher, a page for comics and one for
+//! interiors, and the primary menu. It starts the backend worker and shows what it reports.
+
+use relm4::WorkerController;
+use relm4::actions::{AccelsPlus, RelmAction, RelmActionGroup};
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk::{self, gio, glib};
+use relm4::prelude::*;
+
+use super::backend::{Backend, BackendInput, BackendOutput};
+use super::{StartOptions, about, preferences};
+use crate::cli::Page;
+use crate::clip::RuntimeInfo;
+use crate::config;
+use crate::db::CollectionSummary;
+use crate::i18n::{fill, gettext, ngettext};
+
+pub struct Init {
+    pub options: StartOptions,
+    pub settings: gio::Settings,
+}
+
+pub struct App {
+    settings: gio::Settings,
+    backend: WorkerController<Backend>,
+    database: String,
+    summary: Option<CollectionSummary>,
+    runtime: Option<RuntimeInfo>,
+    toasts: adw::ToastOverlay,
+}
+
+#[derive(Debug)]
+pub enum AppMsg {
+    ShowPreferences,
+    ShowAbout,
+    /// Count the collection again: another program (Babelcomics4) may have changed it.
+    Refresh,
+    Backend(BackendOutput),
+}
+
+relm4::new_action_group!(WindowActions, "win");
+relm4::new_stateless_action!(PreferencesAction, WindowActions, "preferences");
+relm4::new_stateless_action!(AboutAction, WindowActions, "about");
+relm4::new_stateless_action!(CloseAction, WindowActions, "close");
+
+relm4::new_action_group!(AppActions, "app");
+relm4::new_stateless_action!(QuitAction, AppActions, "quit");
+
+#[relm4::component(pub)]
+impl SimpleComponent for App {
+    type Init = Init;
+    type Input = AppMsg;
+    type Output = ();
+
+    view! {
+        #[root]
+        main_window = adw::ApplicationWindow {
+            set_title: Some("Vistazo"),
+            set_width_request: 360,
+            set_height_request: 294,
+
+            gtk::Box {
+                set_orientation: gtk::Orientation::Vertical,
+
+                adw::HeaderBar {
+                    #[wrap(Some)]
+                    #[name = "switcher_title"]
+                    set_title_widget = &adw::ViewSwitcherTitle {
+                        set_title: "Vistazo",
+                    },
+
+                    pack_end = &gtk::MenuButton {
+                        set_icon_name: "open-menu-symbolic",
+                        set_tooltip_text: Some(&gettext("Main Menu")),
+                        set_primary: true,
+                        set_menu_model: Some(&primary_menu()),
+                    },
+                },
+
+                #[local_ref]
+                toasts -> adw::ToastOverlay {
+                    set_vexpand: true,
+
+                    #[name = "stack"]
+                    adw::ViewStack {
+                        add_titled_with_icon[Some("comics"), &gettext("Comics"), "view-grid-symbolic"] = &adw::StatusPage {
+                            set_icon_name: Some("view-grid-symbolic"),
+                            #[watch]
+                            set_title: &comics_title(model.summary.as_ref()),
+                            #[watch]
+                            set_description: Some(&comics_description(model.summary.as_ref())),
+                        },
+                        add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = &adw::StatusPage {
+                            set_icon_name: Some("camera-photo-symbolic"),
+                            set_title: &gettext("Score Photos of Interiors"),
+                            set_description: Some(&gettext(
+                                "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 \
+                                 (bad, medium, good). Vistazo learns from your labels and scores every photo \
+                                 from 0 to 100, with a short explanation.",
+                            )),
+                        },
+                    },
+                },
+
+                #[name = "switcher_bar"]
+                adw::ViewSwitcherBar {},
+            },
+        }
+    }
+
+    fn init(init: Init, root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
+        let Init { options, settings } = init;
+        let backend = Backend::builder()
+            .detach_worker(options.database.clone())
+            .forward(sender.input_sender(), AppMsg::Backend);
+        backend.emit(BackendInput::Open);
+        backend.emit(BackendInput::DetectRuntime);
+
+        let model = App {
+            settings: settings.clone(),
+            backend,
+            database: options.database.display().to_string(),
+            summary: None,
+            runtime: None,
+            toasts: adw::ToastOverlay::new(),
+        };
+        let toasts = &model.toasts;
+        let widgets = view_output!();
+
+        widgets.switcher_title.set_stack(Some(&widgets.stack));
+        widgets.switcher_bar.set_stack(Some(&widgets.stack));
+        widgets
+            .switcher_title
+            .bind_property("title-visible", &widgets.switcher_bar, "reveal")
+            .sync_create()
+            .build();
+
+        restore_window_state(&root, &settings);
+        let first_page = match options.page {
+            Some(Page::Comics | Page::Review) => "comics".to_owned(),
+            Some(Page::Interiors | Page::Label) => "interiors".to_owned(),
+            None => settings.string("last-page").to_string(),
+        };
+        if widgets.stack.child_by_name(&first_page).is_some() {
+            widgets.stack.set_visible_child_name(&first_page);
+        }
+        root.connect_close_request(glib::clone!(
+            #[strong]
+            settings,
+            #[weak(rename_to = stack)]
+            widgets.stack,
+            #[upgrade_or]
+            glib::Propagation::Proceed,
+            move |window| {
+                save_window_state(window, &settings);
+                if let Some(name) = stack.visible_child_name()
+                    && let Err(error) = settings.set_string("last-page", &name)
+                {
+                    tracing::warn!("cannot save the last page: {error}");
+                }
+                glib::Propagation::Proceed
+            }
+        ));
+        root.connect_is_active_notify(glib::clone!(
+            #[strong]
+            sender,
+            move |window| {
+                if window.is_active() {
+                    sender.input(AppMsg::Refresh);
+                }
+            }
+        ));
+        if config::is_devel() {
+            root.add_css_class("devel");
+        }
+
+        register_actions(&root, &sender);
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: AppMsg, _sender: ComponentSender<Self>) {
+        match message {
+            AppMsg::ShowPreferences => {
+                if let Some(window) = relm4::main_application().active_window() {
+                    preferences::present(
+                        &window,
+                        &preferences::PreferencesContext {
+                            settings: &self.settings,
+                            runtime: self.runtime.as_ref(),
+                            database: &self.database,
+                        },
+                    );
+                }
+            }
+            AppMsg::ShowAbout => {
+                if let Some(window) = relm4::main_application().active_window() {
+                    about::present(&window);
+                }
+            }
+            AppMsg::Refresh => {
+                if self.summary.is_some() {
+                    self.backend.emit(BackendInput::Refresh);
+                }
+            }
+            AppMsg::Backend(BackendOutput::Opened { location, summary }) => {
+                self.database = location;
+                self.summary = Some(summary);
+            }
+            AppMsg::Backend(BackendOutput::Summary(summary)) => self.summary = Some(summary),
+            AppMsg::Backend(BackendOutput::Runtime(runtime)) => self.runtime = Some(runtime),
+            AppMsg::Backend(BackendOutput::Failed(reason)) => {
+                let toast = adw::Toast::builder().title(reason).timeout(0).build();
+                self.toasts.add_toast(toast);
+            }
+        }
+    }
+}
+
+fn primary_menu() -> gio::Menu {
+    let menu = gio::Menu::new();
+    let section = gio::Menu::new();
+    section.append(Some(&gettext("_Preferences")), Some("win.preferences"));
+    section.append(
+        Some(&gettext("_Keyboard Shortcuts")),
+        Some("win.show-help-overlay"),
+    );
+    section.append(Some(&gettext("_About Vistazo")), Some("win.about"));
+    menu.append_section(None, &section);
+    menu
+}
+
+fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
+    let application = relm4::main_application();
+    application.set_accelerators_for_action::<PreferencesAction>(&["<Control>comma"]);
+    application.set_accelerators_for_action::<CloseAction>(&["<Control>w"]);
+    application.set_accelerators_for_action::<QuitAction>(&["<Control>q"]);
+
+    let mut window_actions = RelmActionGroup::<WindowActions>::new();
+    let preferences: RelmAction<PreferencesAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::ShowPreferences)
+    ));
+    let about: RelmAction<AboutAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::ShowAbout)
+    ));
+    let close: RelmAction<CloseAction> = RelmAction::new_stateless(glib::clone!(
+        #[weak]
+        window,
+        move |_| window.close()
+    ));
+    window_actions.add_action(preferences);
+    window_actions.add_action(about);
+    window_actions.add_action(close);
+    window_actions.register_for_widget(window);
+
+    let mut app_actions = RelmActionGroup::<AppActions>::new();
+    let quit: RelmAction<QuitAction> = RelmAction::new_stateless(glib::clone!(
+        #[weak]
+        window,
+        move |_| window.close()
+    ));
+    app_actions.add_action(quit);
+    app_actions.register_for_main_application();
+}
+
+fn restore_window_state(window: &adw::ApplicationWindow, settings: &gio::Settings) {
+    window.set_default_size(settings.int("window-width"), settings.int("window-height"));
+    if settings.boolean("window-maximized") {
+        window.maximize();
+    }
+}
+
+fn save_window_state(window: &adw::ApplicationWindow, settings: &gio::Settings) {
+    let (width, height) = window.default_size();
+    let results = [
+        settings.set_int("window-width", width),
+        settings.set_int("window-height", height),
+        settings.set_boolean("window-maximized", window.is_maximized()),
+    ];
+    for error in results.into_iter().filter_map(Result::err) {
+        tracing::warn!("cannot save the window size: {error}");
+    }
+}
+
+fn comics_title(summary: Option<&CollectionSummary>) -> String {
+    match summary {
+        Some(summary) if summary.comics > 0 => fill(
+            &ngettext(
+                "{} Comic in Your Collection",
+                "{} Comics in Your Collection",
+                u32::try_from(summary.comics).unwrap_or(u32::MAX),
+            ),
+            &[&summary.comics],
+        ),
+        _ => gettext("Match Your Comics to Their Issues"),
+    }
+}
+
+fn comics_description(summary: Option<&CollectionSummary>) -> String {
+    match summary {
+        Some(summary) if summary.comics > 0 => fill(
+            &gettext("{} classified and {} still to match, against a catalog of {} issues."),
+            &[
+                &summary.classified,
+                &summary.unclassified(),
+                &summary.catalog_issues,
+            ],
+        ),
+        _ => gettext(
+            "First add the folders that hold your comic files, then add the volumes you own \
+             from ComicVine to the catalog. Vistazo compares the covers and suggests the issue \
+             each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to \
+             its database.",
+        ),
+    }
+}
