@@ -3,6 +3,8 @@
 //!
 //! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
 
+mod scan;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +70,11 @@ pub enum Command {
         #[arg(long, value_enum, help = gettext("The page to show first"))]
         page: Option<Page>,
     },
+    #[command(about = gettext("Add the comic files in folders to the collection and extract their covers"))]
+    Scan {
+        #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for comic files, with their subfolders"))]
+        folders: Vec<PathBuf>,
+    },
 }
 
 /// The pages the app can open on.
@@ -112,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => ui::run(&cli.global, None),
         Some(Command::Gui { page }) => ui::run(&cli.global, page),
+        Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
     }
 }
 

@@ -3,6 +3,7 @@
 //! renames or rewrites a table or column that was there before. No GTK in this module.
 
 pub mod collection;
+pub mod comics;
 pub mod migrations;
 pub mod schema;
 pub mod settings;
@@ -13,6 +14,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 pub use collection::CollectionSummary;
+pub use comics::ComicRow;
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
 const BUSY_TIMEOUT_MS: u32 = 5_000;
