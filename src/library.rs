@@ -51,6 +51,8 @@ pub enum LibraryError {
     UnknownFormat { path: PathBuf },
     #[error("{}", fill(&gettext("{} is damaged or incomplete: {}"), &[&.path.display(), .detail]))]
     Corrupt { path: PathBuf, detail: String },
+    #[error("{}", fill(&gettext("{} uses a kind of archive Vistazo cannot read: {}"), &[&.path.display(), .detail]))]
+    Unsupported { path: PathBuf, detail: String },
     #[error("{}", fill(&gettext("{} is protected by a password"), &[&.path.display()]))]
     Encrypted { path: PathBuf },
     #[error("{}", fill(&gettext("{} is empty"), &[&.path.display()]))]
@@ -92,6 +94,7 @@ impl LibraryError {
             Self::Io { path, .. }
             | Self::UnknownFormat { path }
             | Self::Corrupt { path, .. }
+            | Self::Unsupported { path, .. }
             | Self::Encrypted { path }
             | Self::Empty { path }
             | Self::NoImages { path }

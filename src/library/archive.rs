@@ -154,6 +154,15 @@ impl ComicArchive {
                     path: self.path.clone(),
                 }
             }
+            // libarchive's RAR reader lacks solid RAR4 archives, among others.
+            compress_tools::Error::Extraction { details, .. }
+                if is_unsupported_message(&details) =>
+            {
+                LibraryError::Unsupported {
+                    path: self.path.clone(),
+                    detail: details,
+                }
+            }
             compress_tools::Error::Extraction { details, .. } => self.corrupt(details),
             other => self.corrupt(other.to_string()),
         }
@@ -193,6 +202,8 @@ impl ComicArchive {
                 names.push(name.to_owned());
             }
         }
+        // The file system's order is arbitrary; a listing should not change between runs.
+        names.sort_by(|a, b| super::cover::natural_order(a, b));
         Ok(names)
     }
 
@@ -217,6 +228,13 @@ fn is_password_message(message: &str) -> bool {
     ["password", "passphrase", "encrypt", "decrypt"]
         .iter()
         .any(|word| message.contains(word))
+}
+
+fn is_unsupported_message(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["unavailable", "unsupported", "not supported"]
+        .iter()
+        .any(|words| message.contains(words))
 }
 
 /// A writer that keeps at most `limit` bytes and then refuses more, so libarchive stops
@@ -272,5 +290,9 @@ mod tests {
             "Encrypted file is unsupported in this build"
         ));
         assert!(!is_password_message("Truncated input file"));
+        assert!(is_unsupported_message(
+            "RAR solid archive support unavailable."
+        ));
+        assert!(!is_unsupported_message("Truncated input file"));
     }
 }
