@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use crate::i18n::{fill, gettext};
 
 pub use archive::ComicArchive;
-pub use cover::{CoverPage, choose_cover, read_cover};
+pub use cover::{CoverPage, choose_cover, read_cover, read_cover_marked};
 pub use format::ComicFormat;
 pub use naming::{ParsedName, parse_file_name};
 pub use picture::{Thumbnail, make_thumbnail};

@@ -231,3 +231,80 @@ fn entries_larger_than_the_limit_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_cancelled_scan_keeps_the_batches_it_saved() {
+    use vistazo::jobs::{CancelToken, Outcome};
+    use vistazo::library::{ScanEvent, ScanOptions, ThumbnailStore, scan};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let comics = dir.path().join("comics");
+    std::fs::create_dir_all(&comics).expect("folder");
+    for n in 1..=5 {
+        write_zip(
+            &comics.join(format!("Saga {n:03}.cbz")),
+            &entries(&[("01.jpg", cover_png())]),
+        );
+    }
+    let mut db = vistazo::db::open_in_memory().expect("database");
+    let store = ThumbnailStore::new(dir.path().join("thumbs"));
+    let options = ScanOptions {
+        batch_size: 2,
+        ..ScanOptions::new(store.clone())
+    };
+    let cancel = CancelToken::new();
+    let mut added = Vec::new();
+    let summary = scan(&mut db, &[comics], &options, &cancel, &mut |event| {
+        if let ScanEvent::Added { id, .. } = event {
+            // As if the user pressed Ctrl+C while the first batch was being saved.
+            cancel.cancel();
+            added.push(id);
+        }
+    })
+    .expect("scan runs");
+
+    assert_eq!(summary.outcome, Outcome::Cancelled);
+    assert_eq!(summary.added, 2, "the batch in flight is saved whole");
+    assert_eq!(db.comic_paths().expect("rows").len(), 2);
+    for id in added {
+        assert!(store.has_comic_thumbnail(id));
+    }
+}
+
+#[test]
+fn a_cover_marked_in_babelcomics_wins_for_a_known_comic() {
+    use diesel::connection::SimpleConnection;
+    use vistazo::jobs::CancelToken;
+    use vistazo::library::{ScanOptions, ThumbnailStore, scan};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let comics = dir.path().join("comics");
+    std::fs::create_dir_all(&comics).expect("folder");
+    let path = write_zip(
+        &comics.join("marked.cbz"),
+        &entries(&[("01.jpg", inside_jpeg()), ("02.jpg", cover_jpeg())]),
+    );
+    let path = path.canonicalize().expect("absolute");
+    let mut db = vistazo::db::open_in_memory().expect("database");
+    let id = db.add_comic(path.to_str().expect("utf-8")).expect("add");
+    db.conn()
+        .batch_execute(&format!(
+            "INSERT INTO comicbooks_detail (comicbook_id, \"indicePagina\", \"ordenPagina\", \
+             \"tipoPagina\", nombre_pagina) VALUES ({id}, 1, 1, 1, '02.jpg')"
+        ))
+        .expect("mark the cover");
+    let store = ThumbnailStore::new(dir.path().join("thumbs"));
+    let summary = scan(
+        &mut db,
+        &[comics],
+        &ScanOptions::new(store.clone()),
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .expect("scan runs");
+    assert_eq!(
+        (summary.added, summary.known, summary.thumbnails_written),
+        (0, 1, 1)
+    );
+    assert!(is_cover_colour(mean_colour(&store.comic_thumbnail(id))));
+}

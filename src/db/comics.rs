@@ -2,6 +2,8 @@
 //! Babelcomics4 is set up with. Rows are only ever added here: a file that disappeared from
 //! disk keeps its row, because it may only be on a drive that is not mounted.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::schema::comicbooks;
@@ -39,6 +41,30 @@ impl Database {
                 paths.iter().map(|path| add_comic(conn, path)).collect()
             })
             .map_err(DbError::from)
+    }
+
+    /// The page each comic has marked as its cover in Babelcomics4 (`comicbooks_detail` rows
+    /// with `tipoPagina = 1`), by comic id.
+    pub fn marked_cover_pages(&mut self) -> Result<HashMap<i32, String>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            comicbook_id: i32,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            nombre_pagina: String,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT comicbook_id, nombre_pagina FROM comicbooks_detail \
+             WHERE \"tipoPagina\" = 1 AND coalesce(nombre_pagina, '') <> '' \
+             ORDER BY \"ordenPagina\", \"indicePagina\"",
+        )
+        .load(self.conn())?;
+        let mut marked = HashMap::new();
+        for row in rows {
+            // The first marked page of a comic wins.
+            marked.entry(row.comicbook_id).or_insert(row.nombre_pagina);
+        }
+        Ok(marked)
     }
 
     /// `setups.carpeta_thumbnails` of the first settings row, when there is a non-empty one.
@@ -110,6 +136,23 @@ mod tests {
         assert_eq!(rows[0].path, "/comics/Saga 001.cbz");
         let summary = db.collection_summary().expect("summary");
         assert_eq!((summary.comics, summary.classified), (1, 0));
+    }
+
+    #[test]
+    fn marked_cover_pages_come_from_the_page_details() {
+        use diesel::connection::SimpleConnection;
+        let mut db = db::open_in_memory().expect("open");
+        let id = db.add_comic("/comics/a.cbz").expect("add");
+        db.conn()
+            .batch_execute(&format!(
+                "INSERT INTO comicbooks_detail (comicbook_id, \"indicePagina\", \"ordenPagina\", \
+                 \"tipoPagina\", nombre_pagina) VALUES ({id}, 0, 0, 0, '001.jpg'), \
+                 ({id}, 1, 1, 1, '002.jpg'), ({id}, 2, 2, 1, '003.jpg')"
+            ))
+            .expect("insert details");
+        let marked = db.marked_cover_pages().expect("query");
+        assert_eq!(marked.get(&id).map(String::as_str), Some("002.jpg"));
+        assert_eq!(marked.len(), 1);
     }
 
     #[test]

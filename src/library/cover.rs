@@ -1,6 +1,8 @@
 //! The one place that decides which page of a comic is its cover, and reads it.
 //!
 //! The rules, in order (those of the comic tools users already trust, and Babelcomics4's):
+//! 0. A page the user marked as the cover in Babelcomics4 (`comicbooks_detail.tipoPagina = 1`)
+//!    wins over everything, when the caller knows one.
 //! 1. Pages are the entries that are pictures, in natural order ("page2" before "page10"), with
 //!    dotfiles, `__MACOSX` and ComicInfo.xml left out. When no entry has a picture extension,
 //!    entries with no extension or an unknown one are tried by content.
@@ -45,6 +47,11 @@ pub struct CoverPage {
 
 /// Opens the comic at `path`, picks its cover and decodes it.
 pub fn read_cover(path: &Path) -> Result<CoverPage, LibraryError> {
+    read_cover_marked(path, None)
+}
+
+/// Like [`read_cover`], with the name of the page Babelcomics4 has marked as the cover.
+pub fn read_cover_marked(path: &Path, marked: Option<&str>) -> Result<CoverPage, LibraryError> {
     let archive = ComicArchive::open(path)?;
     if archive.format() == ComicFormat::Pdf {
         return super::pdf::first_page(path);
@@ -63,7 +70,12 @@ pub fn read_cover(path: &Path) -> Result<CoverPage, LibraryError> {
     }
     let info = comic_info(&archive, &entries);
     let front = info.as_ref().and_then(|info| info.front_cover);
-    for &index in cover_candidates(&pages, front).iter().take(MAX_ATTEMPTS) {
+    let mut candidates = cover_candidates(&pages, front);
+    if let Some(at) = marked.and_then(|marked| find_page(&pages, marked)) {
+        candidates.retain(|&i| i != at);
+        candidates.insert(0, at);
+    }
+    for &index in candidates.iter().take(MAX_ATTEMPTS) {
         let entry = &pages[index];
         let bytes = archive.read(entry, MAX_ENTRY_BYTES)?;
         if format::sniff_picture(&bytes).is_none() {
@@ -133,6 +145,15 @@ pub fn natural_order(a: &str, b: &str) -> Ordering {
 /// `FrontCover` page index, when there is one.
 pub fn choose_cover(pages: &[String], front_cover: Option<usize>) -> Option<usize> {
     cover_candidates(pages, front_cover).first().copied()
+}
+
+/// The page named `marked`: the same entry, or failing that the same file name (Babelcomics4
+/// may keep only the file name of a page inside a folder of the archive).
+fn find_page(pages: &[String], marked: &str) -> Option<usize> {
+    pages.iter().position(|page| page == marked).or_else(|| {
+        let wanted = file_name(marked);
+        pages.iter().position(|page| file_name(page) == wanted)
+    })
 }
 
 /// Every page index, best cover candidate first.
@@ -319,6 +340,14 @@ mod tests {
     fn entries_without_a_picture_extension_are_tried_when_nothing_else_is_there() {
         let pages = pages(&names(&["page2", "page1.bin", "info.txt", "ComicInfo.xml"]));
         assert_eq!(pages, names(&["page1.bin", "page2"]));
+    }
+
+    #[test]
+    fn a_marked_page_is_found_by_entry_or_file_name() {
+        let pages = names(&["Issue/001.jpg", "Issue/002.jpg"]);
+        assert_eq!(find_page(&pages, "Issue/002.jpg"), Some(1));
+        assert_eq!(find_page(&pages, "002.jpg"), Some(1));
+        assert_eq!(find_page(&pages, "003.jpg"), None);
     }
 
     #[test]

@@ -164,6 +164,7 @@ pub fn scan(
         .map(|row| (row.path, row.id_comicbook))
         .collect();
 
+    let marked = db.marked_cover_pages()?;
     let store = &options.thumbnails;
     let mut work = Vec::new();
     for path in &found {
@@ -188,6 +189,7 @@ pub fn scan(
                 path,
                 key,
                 known_id: known_id.copied(),
+                marked: known_id.and_then(|id| marked.get(id)).map(String::as_str),
             }),
         }
     }
@@ -224,6 +226,8 @@ struct WorkItem<'a> {
     path: &'a Path,
     key: &'a str,
     known_id: Option<i32>,
+    /// The page Babelcomics4 has marked as the cover, for a known comic.
+    marked: Option<&'a str>,
 }
 
 /// A cover read for one item, or `None` when the scan was cancelled before reaching it.
@@ -248,7 +252,7 @@ fn read_covers(
                         return;
                     }
                     // The receiver outlives every sender: it drains until they are all gone.
-                    let _ = sender.send((index, thumbnail_of(item.path)));
+                    let _ = sender.send((index, thumbnail_of(item.path, item.marked)));
                 });
         });
         for (index, result) in receiver {
@@ -259,9 +263,10 @@ fn read_covers(
     prepared
 }
 
-/// The thumbnail of the comic at `path`, from its cover.
-pub fn thumbnail_of(path: &Path) -> Result<Thumbnail, LibraryError> {
-    let cover = cover::read_cover(path)?;
+/// The thumbnail of the comic at `path`, from its cover (`marked`: the page Babelcomics4 has
+/// marked as the cover, if any).
+pub fn thumbnail_of(path: &Path, marked: Option<&str>) -> Result<Thumbnail, LibraryError> {
+    let cover = cover::read_cover_marked(path, marked)?;
     picture::make_thumbnail(&cover.image).map_err(|error| LibraryError::BadImage {
         path: path.to_owned(),
         entry: cover.entry,
