@@ -104,6 +104,12 @@ fn the_cover_rules_hold_inside_archives() {
         ]),
     );
     assert_cover(&comicinfo, "p3.jpg");
+    let info = ComicArchive::open(&comicinfo)
+        .and_then(|archive| archive.comic_info())
+        .expect("reads")
+        .expect("has a ComicInfo.xml");
+    assert_eq!(info.series.as_deref(), Some("Test"));
+    assert_eq!(info.front_cover, Some(2));
 
     let named = write_tar(
         &dir.path().join("named.cbt"),

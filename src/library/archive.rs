@@ -9,8 +9,13 @@ use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::comicinfo::{self, ComicInfo};
+use super::cover::is_junk;
 use super::format::{self, ComicFormat};
 use super::{LibraryError, MAX_ENTRY_BYTES};
+
+/// Largest ComicInfo.xml read; real ones are a few kilobytes.
+const MAX_COMICINFO_BYTES: u64 = 4 * 1024 * 1024;
 
 /// One comic file opened for reading its pages.
 #[derive(Debug, Clone)]
@@ -61,6 +66,31 @@ impl ComicArchive {
             }
             ComicFormat::Folder => self.folder_read(name, limit),
             ComicFormat::Pdf => Err(self.corrupt(format!("a PDF has no entry named {name}"))),
+        }
+    }
+
+    /// The archive's ComicInfo.xml, when it has one.
+    pub fn comic_info(&self) -> Result<Option<ComicInfo>, LibraryError> {
+        let entries = self.entries()?;
+        Ok(self.comic_info_among(&entries))
+    }
+
+    /// The ComicInfo.xml among `entries` (this archive's). One that cannot be read only loses
+    /// its hints: it is logged, not an error.
+    pub(super) fn comic_info_among(&self, entries: &[String]) -> Option<ComicInfo> {
+        let name = entries
+            .iter()
+            .filter(|name| !is_junk(name))
+            .find(|name| comicinfo::is_comicinfo_name(name))?;
+        match self.read(name, MAX_COMICINFO_BYTES) {
+            Ok(bytes) => Some(comicinfo::parse(&bytes)),
+            Err(error) => {
+                tracing::debug!(
+                    "ignoring the ComicInfo.xml of {}: {error}",
+                    self.path.display()
+                );
+                None
+            }
         }
     }
 

@@ -21,12 +21,9 @@ use std::path::Path;
 use image::DynamicImage;
 
 use super::archive::ComicArchive;
-use super::comicinfo::{self, ComicInfo};
+use super::comicinfo;
 use super::format::{self, ComicFormat};
 use super::{LibraryError, MAX_ENTRY_BYTES, picture};
-
-/// Largest ComicInfo.xml read; real ones are a few kilobytes.
-const MAX_COMICINFO_BYTES: u64 = 4 * 1024 * 1024;
 
 /// How many candidates are read before giving up on an archive whose names lie.
 const MAX_ATTEMPTS: usize = 8;
@@ -68,7 +65,7 @@ pub fn read_cover_marked(path: &Path, marked: Option<&str>) -> Result<CoverPage,
             path: path.to_owned(),
         });
     }
-    let info = comic_info(&archive, &entries);
+    let info = archive.comic_info_among(&entries);
     let front = info.as_ref().and_then(|info| info.front_cover);
     let mut candidates = cover_candidates(&pages, front);
     if let Some(at) = marked.and_then(|marked| find_page(&pages, marked)) {
@@ -94,24 +91,6 @@ pub fn read_cover_marked(path: &Path, marked: Option<&str>) -> Result<CoverPage,
     Err(LibraryError::NoImages {
         path: path.to_owned(),
     })
-}
-
-fn comic_info(archive: &ComicArchive, entries: &[String]) -> Option<ComicInfo> {
-    let name = entries
-        .iter()
-        .filter(|name| !is_junk(name))
-        .find(|name| comicinfo::is_comicinfo_name(name))?;
-    // A ComicInfo.xml that cannot be read only loses its hint; the cover rules still apply.
-    match archive.read(name, MAX_COMICINFO_BYTES) {
-        Ok(bytes) => Some(comicinfo::parse(&bytes)),
-        Err(error) => {
-            tracing::debug!(
-                "ignoring the ComicInfo.xml of {}: {error}",
-                archive.path().display()
-            );
-            None
-        }
-    }
 }
 
 /// The pages of a comic, from the names of its entries, in reading order.
@@ -205,7 +184,8 @@ fn trailing_letters(text: &str) -> &str {
 /// Dotfiles, macOS resource forks and thumbnail caches, at any depth.
 pub fn is_junk(entry: &str) -> bool {
     entry.split(['/', '\\']).any(|part| {
-        part.starts_with('.')
+        // "./001.jpg" is how tar names files added from the current folder.
+        (part.starts_with('.') && part != "." && part != "..")
             || part == "__MACOSX"
             || part.eq_ignore_ascii_case("Thumbs.db")
             || part.eq_ignore_ascii_case("desktop.ini")
@@ -271,6 +251,12 @@ mod tests {
             "004.GIF",
         ]));
         assert_eq!(pages, names(&["002.webp", "003.avif", "004.GIF"]));
+    }
+
+    #[test]
+    fn entries_under_the_current_folder_are_pages() {
+        let pages = pages(&names(&["./002.jpg", "./001.jpg", "./.hidden.jpg"]));
+        assert_eq!(pages, names(&["./001.jpg", "./002.jpg"]));
     }
 
     #[test]
