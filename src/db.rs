@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
+use crate::i18n::{fill, gettext};
+
 pub use collection::CollectionSummary;
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
@@ -19,24 +21,24 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot create the folder {path} for the database: {source}")]
+    #[error("{}", fill(&gettext("cannot create the folder {} for the database: {}"), &[&.path.display(), .source]))]
     CreateFolder {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open the database {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot open the database {}: {}"), &[&.path.display(), .source]))]
     Open {
         path: PathBuf,
         source: diesel::ConnectionError,
     },
-    #[error("{path} is not a usable SQLite database: {source}")]
+    #[error("{}", fill(&gettext("{} is not a usable SQLite database: {}"), &[&.path.display(), .source]))]
     NotADatabase {
         path: PathBuf,
         source: diesel::result::Error,
     },
-    #[error("cannot update the database {path} to this version of Vistazo: {message}")]
+    #[error("{}", fill(&gettext("cannot update the database {} to this version of Vistazo: {}"), &[&.path.display(), .message]))]
     Migrate { path: PathBuf, message: String },
-    #[error("database query failed: {0}")]
+    #[error("{}", fill(&gettext("database query failed: {}"), &[.0]))]
     Query(#[from] diesel::result::Error),
 }
 

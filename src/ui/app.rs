@@ -95,9 +95,7 @@ impl SimpleComponent for App {
                             set_icon_name: Some("camera-photo-symbolic"),
                             set_title: &gettext("Score Photos of Interiors"),
                             set_description: Some(&gettext(
-                                "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 \
-                                 (bad, medium, good). Vistazo learns from your labels and scores every photo \
-                                 from 0 to 100, with a short explanation.",
+                                "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 (bad, medium, good). Vistazo learns from your labels and scores every photo from 0 to 100, with a short explanation.",
                             )),
                         },
                     },
@@ -311,10 +309,7 @@ fn comics_description(summary: Option<&CollectionSummary>) -> String {
             ],
         ),
         _ => gettext(
-            "First add the folders that hold your comic files, then add the volumes you own \
-             from ComicVine to the catalog. Vistazo compares the covers and suggests the issue \
-             each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to \
-             its database.",
+            "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
         ),
     }
 }
