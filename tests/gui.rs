@@ -168,6 +168,51 @@ fn tables(db: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+fn wait_for_window(display: &Display, pid: u32, title: &str) -> String {
+    wait_for(title, Duration::from_secs(20), || {
+        xdotool(
+            display,
+            &[
+                "search",
+                "--onlyvisible",
+                "--pid",
+                &pid.to_string(),
+                "--name",
+                &format!("^{title}$"),
+            ],
+        )
+        .and_then(|ids| ids.lines().next().map(str::to_owned))
+    })
+}
+
+fn press(display: &Display, window: &str, keys: &str) {
+    xdotool(display, &["windowfocus", "--sync", window]);
+    xdotool(display, &["key", "--clearmodifiers", keys]);
+}
+
+#[test]
+fn the_menu_dialogs_open_from_their_shortcuts() {
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("vistazo.db");
+    let app = sandbox
+        .app(&display, &["--db", db.to_str().unwrap()])
+        .spawn()
+        .expect("start the app");
+    let pid = app.id();
+    let window = window_of(&display, pid);
+
+    press(&display, &window, "ctrl+comma");
+    let preferences = wait_for_window(&display, pid, "Preferences");
+    press(&display, &preferences, "Escape");
+
+    press(&display, &window, "ctrl+question");
+    let shortcuts = wait_for_window(&display, pid, "Shortcuts");
+    press(&display, &shortcuts, "Escape");
+
+    quit(&display, &window, app);
+}
+
 #[test]
 fn the_window_opens_creates_the_database_and_remembers_its_size_and_page() {
     let display = display();
