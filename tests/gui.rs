@@ -8,6 +8,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Keys go to the focused window, so two tests driving windows on one display at the same time
+/// would steal each other's key presses: they take turns.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 struct Display {
     name: String,
     _server: Option<Child>,
@@ -192,6 +202,7 @@ fn press(display: &Display, window: &str, keys: &str) {
 
 #[test]
 fn the_menu_dialogs_open_from_their_shortcuts() {
+    let _turn = take_turn();
     let display = display();
     let sandbox = Sandbox::new();
     let db = sandbox.path("vistazo.db");
@@ -215,6 +226,7 @@ fn the_menu_dialogs_open_from_their_shortcuts() {
 
 #[test]
 fn the_window_opens_creates_the_database_and_remembers_its_size_and_page() {
+    let _turn = take_turn();
     let display = display();
     let sandbox = Sandbox::new();
     let db = sandbox.path("library/vistazo.db");
@@ -236,7 +248,8 @@ fn the_window_opens_creates_the_database_and_remembers_its_size_and_page() {
         },
     );
     xdotool(&display, &["windowsize", "--sync", &window, "900", "640"]);
-    std::thread::sleep(Duration::from_millis(500));
+    // Give GTK time to take in the new size before the window closes.
+    std::thread::sleep(Duration::from_millis(1500));
     quit(&display, &window, app);
 
     let settings = sandbox.settings();

@@ -154,3 +154,27 @@ fn every_language_is_listed_and_has_a_catalog() {
         );
     }
 }
+
+#[test]
+fn every_source_file_with_strings_is_in_potfiles() {
+    let listed = std::fs::read_to_string("po/POTFILES").unwrap();
+    let listed: Vec<&str> = listed.lines().collect();
+    let mut stack = vec![std::path::PathBuf::from("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let name = path.to_string_lossy().into_owned();
+                if text.contains("gettext(") && !name.ends_with("src/i18n.rs") {
+                    assert!(
+                        listed.contains(&name.as_str()),
+                        "{name} is missing from po/POTFILES"
+                    );
+                }
+            }
+        }
+    }
+}
