@@ -7,6 +7,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod interiors;
+
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::clip::{DevicePreference, RuntimeInfo};
@@ -68,6 +70,11 @@ pub enum Command {
         #[arg(long, value_enum, help = gettext("The page to show first"))]
         page: Option<Page>,
     },
+    #[command(about = gettext("Photos of interiors: import, label, train, auto-label"))]
+    Interiors {
+        #[command(subcommand)]
+        command: interiors::InteriorsCommand,
+    },
 }
 
 /// The pages the app can open on.
@@ -77,6 +84,14 @@ pub enum Page {
     Review,
     Label,
     Interiors,
+}
+
+/// A number between 0 and 1, for thresholds and confidences.
+fn fraction(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(number) if (0.0..=1.0).contains(&number) => Ok(number),
+        _ => Err(gettext("expected a number between 0 and 1")),
+    }
 }
 
 /// Parses the command line with translated help, runs the command, and turns the result into
@@ -112,6 +127,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => ui::run(&cli.global, None),
         Some(Command::Gui { page }) => ui::run(&cli.global, page),
+        Some(Command::Interiors { command }) => {
+            interiors::run(&cli.global, command)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

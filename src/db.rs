@@ -3,6 +3,8 @@
 //! renames or rewrites a table or column that was there before. No GTK in this module.
 
 pub mod collection;
+pub mod embeddings;
+pub mod interiors;
 pub mod migrations;
 pub mod schema;
 pub mod settings;
@@ -96,11 +98,11 @@ pub fn open_in_memory() -> Result<Database, DbError> {
 impl Database {
     fn prepare(mut conn: SqliteConnection, location: Location) -> Result<Self, DbError> {
         let path = PathBuf::from(location.to_string());
-        // Foreign keys stay off, as Babelcomics4 runs: its databases can hold rows that would
-        // fail the checks, and Vistazo must not refuse to work on them.
+        // Foreign keys off, as Babelcomics4 runs (diesel turns them on): its databases can hold
+        // rows that would fail the checks, and Vistazo must not refuse to work on them.
         let pragmas = format!(
             "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = NORMAL;"
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;"
         );
         conn.batch_execute(&pragmas)
             .map_err(|source| DbError::NotADatabase {
