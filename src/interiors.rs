@@ -5,9 +5,11 @@
 //! This module owns the learning and the pixel metrics. It never touches GTK, and it reads and
 //! writes the database only through `crate::db`.
 
+pub mod explain;
 pub mod metrics;
 pub mod quality;
 pub mod rounds;
+pub mod semantics;
 pub mod training;
 
 pub use quality::{LabelSource, Quality};
