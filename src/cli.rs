@@ -3,11 +3,12 @@
 //!
 //! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
 
-mod scan;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod interiors;
+mod scan;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -75,6 +76,11 @@ pub enum Command {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for comic files, with their subfolders"))]
         folders: Vec<PathBuf>,
     },
+    #[command(about = gettext("Photos of interiors: import, label, train, auto-label"))]
+    Interiors {
+        #[command(subcommand)]
+        command: interiors::InteriorsCommand,
+    },
 }
 
 /// The pages the app can open on.
@@ -84,6 +90,14 @@ pub enum Page {
     Review,
     Label,
     Interiors,
+}
+
+/// A number between 0 and 1, for thresholds and confidences.
+fn fraction(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(number) if (0.0..=1.0).contains(&number) => Ok(number),
+        _ => Err(gettext("expected a number between 0 and 1")),
+    }
 }
 
 /// Parses the command line with translated help, runs the command, and turns the result into
@@ -120,6 +134,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => ui::run(&cli.global, None),
         Some(Command::Gui { page }) => ui::run(&cli.global, page),
         Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
+        Some(Command::Interiors { command }) => {
+            interiors::run(&cli.global, command)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

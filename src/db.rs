@@ -4,6 +4,8 @@
 
 pub mod collection;
 pub mod comics;
+pub mod embeddings;
+pub mod interiors;
 pub mod migrations;
 pub mod schema;
 pub mod settings;
@@ -13,6 +15,8 @@ use std::path::{Path, PathBuf};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
+use crate::i18n::{fill, gettext};
+
 pub use collection::CollectionSummary;
 pub use comics::ComicRow;
 
@@ -21,24 +25,24 @@ const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot create the folder {path} for the database: {source}")]
+    #[error("{}", fill(&gettext("cannot create the folder {} for the database: {}"), &[&.path.display(), .source]))]
     CreateFolder {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open the database {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot open the database {}: {}"), &[&.path.display(), .source]))]
     Open {
         path: PathBuf,
         source: diesel::ConnectionError,
     },
-    #[error("{path} is not a usable SQLite database: {source}")]
+    #[error("{}", fill(&gettext("{} is not a usable SQLite database: {}"), &[&.path.display(), .source]))]
     NotADatabase {
         path: PathBuf,
         source: diesel::result::Error,
     },
-    #[error("cannot update the database {path} to this version of Vistazo: {message}")]
+    #[error("{}", fill(&gettext("cannot update the database {} to this version of Vistazo: {}"), &[&.path.display(), .message]))]
     Migrate { path: PathBuf, message: String },
-    #[error("database query failed: {0}")]
+    #[error("{}", fill(&gettext("database query failed: {}"), &[.0]))]
     Query(#[from] diesel::result::Error),
 }
 
@@ -96,11 +100,11 @@ pub fn open_in_memory() -> Result<Database, DbError> {
 impl Database {
     fn prepare(mut conn: SqliteConnection, location: Location) -> Result<Self, DbError> {
         let path = PathBuf::from(location.to_string());
-        // Foreign keys stay off, as Babelcomics4 runs: its databases can hold rows that would
-        // fail the checks, and Vistazo must not refuse to work on them.
+        // Foreign keys off, as Babelcomics4 runs (diesel turns them on): its databases can hold
+        // rows that would fail the checks, and Vistazo must not refuse to work on them.
         let pragmas = format!(
             "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = NORMAL;"
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;"
         );
         conn.batch_execute(&pragmas)
             .map_err(|source| DbError::NotADatabase {

@@ -30,6 +30,7 @@ pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCo
 
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
+        // Translators: keep the words in braces as they are; the progress bar fills them in.
         ProgressStyle::with_template(&gettext(
             "{spinner} {wide_bar} {pos}/{len} comics · {per_sec} · {eta} left",
         ))
@@ -90,50 +91,58 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
 }
 
 fn print_summary(summary: &ScanSummary) {
-    let count = |n: u64, one: &str, many: &str| {
-        let template = ngettext(one, many, u32::try_from(n).unwrap_or(u32::MAX));
-        fill(&template, &[&n])
-    };
+    // ngettext is called with literals at each line so that xgettext finds both forms.
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
     if summary.outcome == Outcome::Cancelled {
         println!(
             "{}",
             gettext("Scan cancelled. The comics found so far are saved; scan again to go on.")
         );
     }
-    println!(
-        "{}",
-        count(summary.added, "Added {} comic.", "Added {} comics.")
+    let n = summary.added;
+    line(
+        ngettext("Added {} comic.", "Added {} comics.", plural(n)),
+        n,
     );
-    println!(
-        "{}",
-        count(
-            summary.known,
+    let n = summary.known;
+    line(
+        ngettext(
             "{} comic was already in the collection.",
             "{} comics were already in the collection.",
-        )
+            plural(n),
+        ),
+        n,
     );
-    println!(
-        "{}",
-        count(
-            summary.thumbnails_written,
+    let n = summary.thumbnails_written;
+    line(
+        ngettext(
             "Wrote {} cover thumbnail.",
             "Wrote {} cover thumbnails.",
-        )
+            plural(n),
+        ),
+        n,
     );
-    println!(
-        "{}",
-        count(
-            summary.skipped,
+    let n = summary.skipped;
+    line(
+        ngettext(
             "Skipped {} file that could not be read.",
             "Skipped {} files that could not be read.",
-        )
+            plural(n),
+        ),
+        n,
     );
-    println!(
-        "{}",
-        count(
-            summary.missing,
+    let n = summary.missing;
+    line(
+        ngettext(
             "{} comic in the collection is missing from disk.",
             "{} comics in the collection are missing from disk.",
-        )
+            plural(n),
+        ),
+        n,
     );
+}
+
+/// The count gettext chooses a plural form by.
+fn plural(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

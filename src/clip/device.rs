@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::config;
+use crate::i18n::{fill, gettext};
 
 /// The user's choice of device (`--device`, or the preference in the app).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -16,9 +17,9 @@ pub enum DevicePreference {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DeviceError {
-    #[error("CUDA was requested but no CUDA device is available to libtorch {0}")]
+    #[error("{}", fill(&gettext("CUDA was requested but libtorch {} finds no CUDA device: use --device cpu"), &[.0]))]
     CudaUnavailable(&'static str),
-    #[error("unknown device “{0}”: use auto, cpu or cuda")]
+    #[error("{}", fill(&gettext("unknown device “{}”: use auto, cpu or cuda"), &[.0]))]
     Unknown(String),
 }
 

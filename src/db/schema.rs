@@ -64,7 +64,7 @@ diesel::table! {
     vz_embeddings (id) {
         id -> Integer,
         subject -> Text,
-        subject_id -> Integer,
+        subject_id -> BigInt,
         model -> Text,
         dim -> Integer,
         vector -> Binary,
@@ -72,6 +72,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vz_photos (id) {
+        id -> BigInt,
+        path -> Text,
+        content_hash -> Text,
+        width -> Integer,
+        height -> Integer,
+        imported_at -> Text,
+        brightness -> Nullable<Double>,
+        contrast -> Nullable<Double>,
+        sharpness -> Nullable<Double>,
+        colourfulness -> Nullable<Double>,
+        indoor_score -> Nullable<Double>,
+        room_score -> Nullable<Double>,
+        room_type -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    vz_photo_labels (photo_id) {
+        photo_id -> BigInt,
+        label -> Text,
+        source -> Text,
+        confidence -> Nullable<Double>,
+        round_id -> Nullable<BigInt>,
+        labeled_at -> Text,
+    }
+}
+
+diesel::table! {
+    vz_label_history (id) {
+        id -> BigInt,
+        photo_id -> BigInt,
+        old_label -> Nullable<Text>,
+        old_source -> Nullable<Text>,
+        new_label -> Nullable<Text>,
+        new_source -> Nullable<Text>,
+        changed_at -> Text,
+    }
+}
+
+diesel::table! {
+    vz_training_rounds (id) {
+        id -> BigInt,
+        created_at -> Text,
+        embedding_model -> Text,
+        human_labels -> BigInt,
+        auto_labels -> BigInt,
+        folds -> BigInt,
+        accuracy -> Nullable<Double>,
+        metrics -> Text,
+        head -> Binary,
+        ranker -> Binary,
+    }
+}
+
+diesel::table! {
+    vz_auto_label_rounds (id) {
+        id -> BigInt,
+        created_at -> Text,
+        training_round_id -> BigInt,
+        min_confidence -> Double,
+        considered -> BigInt,
+        labeled -> BigInt,
+        counts -> Text,
+    }
+}
+
+diesel::joinable!(vz_photo_labels -> vz_photos (photo_id));
 diesel::joinable!(comicbooks_info -> volumens (id_volume));
 diesel::joinable!(comicbooks_info_covers -> comicbooks_info (id_comicbook_info));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -81,4 +150,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     comicbooks_info_covers,
     vz_settings,
     vz_embeddings,
+    vz_photos,
+    vz_photo_labels,
+    vz_label_history,
+    vz_training_rounds,
+    vz_auto_label_rounds,
 );

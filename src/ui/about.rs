@@ -16,8 +16,7 @@ pub fn present(parent: &impl IsA<gtk::Window>) {
         .developer_name(gettext("The Vistazo developers"))
         .version(config::VERSION)
         .comments(gettext(
-            "Matches your comics to their catalog issues by their covers, and scores photos of \
-             interiors, with a CLIP model that runs on your computer.",
+            "Matches your comics to their catalog issues by their covers, and scores photos of interiors, with a CLIP model that runs on your computer.",
         ))
         .website("https://github.com/vistazo/vistazo")
         .issue_url("https://github.com/vistazo/vistazo/issues")

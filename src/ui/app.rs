@@ -39,12 +39,11 @@ pub enum AppMsg {
     Backend(BackendOutput),
 }
 
-relm4::new_action_group!(WindowActions, "win");
-relm4::new_stateless_action!(PreferencesAction, WindowActions, "preferences");
-relm4::new_stateless_action!(AboutAction, WindowActions, "about");
-relm4::new_stateless_action!(CloseAction, WindowActions, "close");
-
+// Application-wide actions. The window keeps GTK's own "win" group (it provides
+// win.show-help-overlay) and "window" group (window.close).
 relm4::new_action_group!(AppActions, "app");
+relm4::new_stateless_action!(PreferencesAction, AppActions, "preferences");
+relm4::new_stateless_action!(AboutAction, AppActions, "about");
 relm4::new_stateless_action!(QuitAction, AppActions, "quit");
 
 #[relm4::component(pub)]
@@ -95,9 +94,7 @@ impl SimpleComponent for App {
                             set_icon_name: Some("camera-photo-symbolic"),
                             set_title: &gettext("Score Photos of Interiors"),
                             set_description: Some(&gettext(
-                                "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 \
-                                 (bad, medium, good). Vistazo learns from your labels and scores every photo \
-                                 from 0 to 100, with a short explanation.",
+                                "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 (bad, medium, good). Vistazo learns from your labels and scores every photo from 0 to 100, with a short explanation.",
                             )),
                         },
                     },
@@ -220,12 +217,12 @@ impl SimpleComponent for App {
 fn primary_menu() -> gio::Menu {
     let menu = gio::Menu::new();
     let section = gio::Menu::new();
-    section.append(Some(&gettext("_Preferences")), Some("win.preferences"));
+    section.append(Some(&gettext("_Preferences")), Some("app.preferences"));
     section.append(
         Some(&gettext("_Keyboard Shortcuts")),
         Some("win.show-help-overlay"),
     );
-    section.append(Some(&gettext("_About Vistazo")), Some("win.about"));
+    section.append(Some(&gettext("_About Vistazo")), Some("app.about"));
     menu.append_section(None, &section);
     menu
 }
@@ -233,10 +230,9 @@ fn primary_menu() -> gio::Menu {
 fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
     let application = relm4::main_application();
     application.set_accelerators_for_action::<PreferencesAction>(&["<Control>comma"]);
-    application.set_accelerators_for_action::<CloseAction>(&["<Control>w"]);
     application.set_accelerators_for_action::<QuitAction>(&["<Control>q"]);
+    application.set_accels_for_action("window.close", &["<Control>w"]);
 
-    let mut window_actions = RelmActionGroup::<WindowActions>::new();
     let preferences: RelmAction<PreferencesAction> = RelmAction::new_stateless(glib::clone!(
         #[strong]
         sender,
@@ -247,24 +243,17 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
         sender,
         move |_| sender.input(AppMsg::ShowAbout)
     ));
-    let close: RelmAction<CloseAction> = RelmAction::new_stateless(glib::clone!(
-        #[weak]
-        window,
-        move |_| window.close()
-    ));
-    window_actions.add_action(preferences);
-    window_actions.add_action(about);
-    window_actions.add_action(close);
-    window_actions.register_for_widget(window);
-
-    let mut app_actions = RelmActionGroup::<AppActions>::new();
+    // Quitting closes the window, so its size is saved like on any other close.
     let quit: RelmAction<QuitAction> = RelmAction::new_stateless(glib::clone!(
         #[weak]
         window,
         move |_| window.close()
     ));
-    app_actions.add_action(quit);
-    app_actions.register_for_main_application();
+    let mut actions = RelmActionGroup::<AppActions>::new();
+    actions.add_action(preferences);
+    actions.add_action(about);
+    actions.add_action(quit);
+    actions.register_for_main_application();
 }
 
 fn restore_window_state(window: &adw::ApplicationWindow, settings: &gio::Settings) {
@@ -311,10 +300,7 @@ fn comics_description(summary: Option<&CollectionSummary>) -> String {
             ],
         ),
         _ => gettext(
-            "First add the folders that hold your comic files, then add the volumes you own \
-             from ComicVine to the catalog. Vistazo compares the covers and suggests the issue \
-             each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to \
-             its database.",
+            "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
         ),
     }
 }

@@ -208,8 +208,7 @@ fn database_group(database: &str) -> adw::PreferencesGroup {
     let group = adw::PreferencesGroup::builder()
         .title(gettext("Database"))
         .description(gettext(
-            "To work on a Babelcomics4 collection, start Vistazo with --db pointing to its \
-             data/babelcomics.db.",
+            "To work on a Babelcomics4 collection, start Vistazo with --db pointing to its data/babelcomics.db.",
         ))
         .build();
     let row = adw::ActionRow::builder()

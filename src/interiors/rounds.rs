@@ -1,0 +1,211 @@
+//! Training and auto-labeling rounds on the database: load the labelled embeddings, learn,
+//! record the round with its metrics, and label what the model is sure of.
+
+use serde::{Deserialize, Serialize};
+
+use super::training::{self, Calibration, Evaluation, Example, TrainedModel, TrainingOptions};
+use super::{LabelSource, Quality};
+use crate::db::interiors::NewRound;
+use crate::db::{Database, DbError};
+use crate::i18n::{fill, gettext};
+
+/// The `vz_settings` key naming the model whose embeddings the photos have.
+pub const EMBEDDING_MODEL_KEY: &str = "interiors.embedding-model";
+
+/// The confidence (top-1 minus top-2 probability) an automatic label needs by default.
+pub const DEFAULT_MIN_CONFIDENCE: f64 = 0.08;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Training(#[from] training::TrainingError),
+    #[error(
+        "{}",
+        gettext("no photos have been imported yet: run “vistazo interiors import DIR” first")
+    )]
+    NoPhotos,
+    #[error(
+        "{}",
+        gettext("no model has been trained yet: run “vistazo interiors train” first")
+    )]
+    NoModel,
+    #[error("{}", fill(&gettext("the saved training round {} cannot be read: {}"), &[.round, .reason]))]
+    DamagedRound { round: i64, reason: String },
+}
+
+/// What a round stores besides the weights, as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RoundMetrics {
+    calibration: Calibration,
+    evaluation: Option<Evaluation>,
+}
+
+/// The outcome of a training round, as printed by `interiors train --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainingReport {
+    pub round: i64,
+    pub embedding_model: String,
+    pub human_labels: usize,
+    pub auto_labels: usize,
+    pub counts: LabelCounts,
+    pub evaluation: Option<Evaluation>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelCounts {
+    pub bad: usize,
+    pub medium: usize,
+    pub good: usize,
+}
+
+impl LabelCounts {
+    pub fn add(&mut self, quality: Quality) {
+        match quality {
+            Quality::Bad => self.bad += 1,
+            Quality::Medium => self.medium += 1,
+            Quality::Good => self.good += 1,
+        }
+    }
+}
+
+/// The outcome of an auto-labeling round.
+#[derive(Debug, Clone, Serialize)]
+pub struct AutoLabelReport {
+    pub round: i64,
+    pub training_round: i64,
+    pub min_confidence: f64,
+    pub considered: usize,
+    pub labeled: usize,
+    pub counts: LabelCounts,
+    /// The cross-validated accuracy of the model that labelled, on human labels.
+    pub accuracy: Option<f64>,
+}
+
+/// The embedding model of the imported photos.
+pub fn embedding_model(db: &mut Database) -> Result<String, RoundError> {
+    db.setting(EMBEDDING_MODEL_KEY)?.ok_or(RoundError::NoPhotos)
+}
+
+/// Trains on every labelled photo and records the round.
+pub fn train(db: &mut Database, options: &TrainingOptions) -> Result<TrainingReport, RoundError> {
+    let model_id = embedding_model(db)?;
+    let labelled = db.labelled_embeddings(&model_id)?;
+    let mut counts = LabelCounts::default();
+    let examples: Vec<Example> = labelled
+        .into_iter()
+        .map(|l| {
+            counts.add(l.quality);
+            Example {
+                embedding: l.embedding,
+                quality: l.quality,
+                source: l.source,
+            }
+        })
+        .collect();
+    let model = training::train(&examples, options)?;
+    let metrics = RoundMetrics {
+        calibration: model.calibration,
+        evaluation: model.evaluation.clone(),
+    };
+    let metrics_json = serde_json::to_string(&metrics).unwrap_or_else(|_| "{}".to_owned());
+    let round = db.save_training_round(&NewRound {
+        embedding_model: &model_id,
+        human_labels: model.human_labels as i64,
+        auto_labels: model.auto_labels as i64,
+        folds: model.evaluation.as_ref().map_or(0, |e| e.folds as i64),
+        accuracy: model.evaluation.as_ref().map(|e| e.accuracy),
+        metrics: &metrics_json,
+        head: &model.head_blob(),
+        ranker: &model.ranker_blob(),
+    })?;
+    Ok(TrainingReport {
+        round,
+        embedding_model: model_id,
+        human_labels: model.human_labels,
+        auto_labels: model.auto_labels,
+        counts,
+        evaluation: model.evaluation,
+    })
+}
+
+/// The most recent trained model, with its round id.
+pub fn latest_model(db: &mut Database) -> Result<(i64, TrainedModel), RoundError> {
+    let round = db.latest_training_round()?.ok_or(RoundError::NoModel)?;
+    let damaged = |reason: String| RoundError::DamagedRound {
+        round: round.id,
+        reason,
+    };
+    let metrics: RoundMetrics =
+        serde_json::from_str(&round.metrics).map_err(|e| damaged(e.to_string()))?;
+    let model = TrainedModel::from_parts(
+        &round.head,
+        &round.ranker,
+        metrics.calibration,
+        metrics.evaluation,
+        round.human_labels as usize,
+        round.auto_labels as usize,
+    )
+    .map_err(|e| damaged(e.to_string()))?;
+    Ok((round.id, model))
+}
+
+/// Labels the unlabelled photos the latest model is confident about. Human labels are never
+/// touched.
+pub fn auto_label(db: &mut Database, min_confidence: f64) -> Result<AutoLabelReport, RoundError> {
+    let model_id = embedding_model(db)?;
+    let (training_round, model) = latest_model(db)?;
+    let candidates = db.unlabelled_embeddings(&model_id)?;
+    let decided: Vec<(i64, Quality, f64)> = candidates
+        .iter()
+        .filter(|(_, embedding)| embedding.len() == model.dim())
+        .map(|(id, embedding)| {
+            let assessment = model.assess(embedding);
+            (*id, assessment.bucket, assessment.margin)
+        })
+        .filter(|(_, _, margin)| *margin >= min_confidence)
+        .collect();
+    // The round row exists first so every label can point to it.
+    let round = db.save_auto_label_round(
+        training_round,
+        min_confidence,
+        candidates.len() as i64,
+        0,
+        "{}",
+    )?;
+    let mut counts = LabelCounts::default();
+    for (photo, quality, confidence) in &decided {
+        if db.set_auto_label(*photo, *quality, *confidence, round)? {
+            counts.add(*quality);
+        }
+    }
+    let labeled = counts.bad + counts.medium + counts.good;
+    db.finish_auto_label_round(
+        round,
+        labeled as i64,
+        &serde_json::to_string(&counts).unwrap_or_else(|_| "{}".to_owned()),
+    )?;
+    Ok(AutoLabelReport {
+        round,
+        training_round,
+        min_confidence,
+        considered: candidates.len(),
+        labeled,
+        counts,
+        accuracy: model.evaluation.map(|e| e.accuracy),
+    })
+}
+
+/// How many photos carry each label, split by who gave it.
+pub fn label_counts(db: &mut Database) -> Result<(LabelCounts, LabelCounts), RoundError> {
+    let (mut human, mut auto) = (LabelCounts::default(), LabelCounts::default());
+    for photo in db.photos()? {
+        match photo.label {
+            Some((quality, LabelSource::Human)) => human.add(quality),
+            Some((quality, LabelSource::Auto)) => auto.add(quality),
+            None => {}
+        }
+    }
+    Ok((human, auto))
+}

@@ -1,0 +1,854 @@
+//! Learning from labels: a quality head (multinomial logistic regression, class-balanced,
+//! L2-regularised) and a pairwise ranker (logistic regression without intercept on embedding
+//! differences of differently labelled photos), with honest cross-validation and a score
+//! calibration that keeps 0-100 meaning the same across retrainings.
+//!
+//! Honesty rule: automatic labels may train a model but never sit in an evaluation fold; only
+//! human labels measure accuracy. Everything here is deterministic for a given seed.
+
+use serde::{Deserialize, Serialize};
+use tch::nn::OptimizerConfig;
+use tch::{Device, Kind, Tensor, nn};
+
+use super::{LabelSource, Quality};
+use crate::i18n::{fill, gettext};
+
+const CLASSES: usize = 3;
+
+/// One labelled photo as the learner sees it.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub embedding: Vec<f32>,
+    pub quality: Quality,
+    pub source: LabelSource,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainingOptions {
+    /// Inverse regularisation strength, as scikit-learn's `C`.
+    pub c: f64,
+    /// At most this many pairs train the ranker.
+    pub max_pairs: usize,
+    /// Cross-validation folds wanted; fewer when a class has fewer human labels.
+    pub folds: usize,
+    pub seed: u64,
+    /// Optimiser steps per fit.
+    pub iterations: usize,
+}
+
+impl Default for TrainingOptions {
+    fn default() -> Self {
+        Self {
+            c: 1.0,
+            max_pairs: 5_000,
+            folds: 5,
+            seed: 0x5eed,
+            iterations: 400,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainingError {
+    #[error(
+        "{}",
+        gettext("there are no labelled photos with embeddings to train on")
+    )]
+    NoExamples,
+    #[error(
+        "{}",
+        gettext("training needs photos of at least two different qualities: label some more")
+    )]
+    OneQualityOnly,
+    #[error("{}", fill(&gettext("labelled photo {} has an embedding of {} values where {} were expected"), &[.index, .found, .expected]))]
+    DimensionMismatch {
+        index: usize,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{}", fill(&gettext("the saved model is damaged: {}"), &[.0]))]
+    Damaged(String),
+}
+
+/// The quality head: class probabilities for bad, medium and good.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityHead {
+    dim: usize,
+    /// Row-major [3, dim].
+    weights: Vec<f32>,
+    bias: [f32; CLASSES],
+}
+
+/// The pairwise ranker: a utility whose order follows the labels' order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairwiseRanker {
+    weights: Vec<f32>,
+}
+
+/// Maps a ranker utility to 0-100 so that the user's typical "bad" photo scores 20 and the
+/// typical "good" one 80, whatever the scale of this round's utility.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub midpoint: f64,
+    pub temperature: f64,
+}
+
+/// Cross-validated quality of a training round, measured on human labels only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub folds: usize,
+    /// Photos evaluated (each human label exactly once).
+    pub evaluated: usize,
+    pub accuracy: f64,
+    /// Recall of each class (bad, medium, good); `None` when a class had no photo.
+    pub per_class: [Option<f64>; CLASSES],
+    /// `confusion[true][predicted]`.
+    pub confusion: [[u32; CLASSES]; CLASSES],
+    /// Share of differently labelled held-out pairs that the ranker orders right.
+    pub pair_accuracy: Option<f64>,
+}
+
+/// A fold of the cross-validation: indices into the examples.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fold {
+    pub train: Vec<usize>,
+    pub test: Vec<usize>,
+}
+
+/// The result of a training round.
+#[derive(Debug, Clone)]
+pub struct TrainedModel {
+    pub head: QualityHead,
+    pub ranker: PairwiseRanker,
+    pub calibration: Calibration,
+    pub evaluation: Option<Evaluation>,
+    pub human_labels: usize,
+    pub auto_labels: usize,
+}
+
+/// What the model says of one photo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// 0-100, from the ranker, calibrated.
+    pub score: f64,
+    /// The head's most likely class.
+    pub bucket: Quality,
+    /// Top-1 minus top-2 probability: how sure the head is.
+    pub margin: f64,
+    pub probabilities: [f64; CLASSES],
+    pub utility: f64,
+}
+
+/// Trains the head and the ranker on every example, after cross-validating on human labels.
+pub fn train(
+    examples: &[Example],
+    options: &TrainingOptions,
+) -> Result<TrainedModel, TrainingError> {
+    let dim = check_examples(examples)?;
+    let evaluation = cross_validate(examples, options, dim);
+    let all: Vec<usize> = (0..examples.len()).collect();
+    let (head, ranker) = fit_both(examples, &all, options, dim);
+    let calibration = calibrate(&ranker, examples);
+    Ok(TrainedModel {
+        head,
+        ranker,
+        calibration,
+        evaluation,
+        human_labels: count_source(examples, LabelSource::Human),
+        auto_labels: count_source(examples, LabelSource::Auto),
+    })
+}
+
+fn count_source(examples: &[Example], source: LabelSource) -> usize {
+    examples.iter().filter(|e| e.source == source).count()
+}
+
+fn check_examples(examples: &[Example]) -> Result<usize, TrainingError> {
+    let first = examples.first().ok_or(TrainingError::NoExamples)?;
+    let dim = first.embedding.len();
+    for (index, example) in examples.iter().enumerate() {
+        if example.embedding.len() != dim || dim == 0 {
+            return Err(TrainingError::DimensionMismatch {
+                index,
+                expected: dim,
+                found: example.embedding.len(),
+            });
+        }
+    }
+    let distinct = Quality::ALL
+        .iter()
+        .filter(|q| examples.iter().any(|e| e.quality == **q))
+        .count();
+    if distinct < 2 {
+        return Err(TrainingError::OneQualityOnly);
+    }
+    Ok(dim)
+}
+
+/// Stratified folds over the human labels; automatic labels only ever join the training side.
+pub fn stratified_folds(examples: &[Example], wanted: usize, seed: u64) -> Vec<Fold> {
+    let mut by_class: [Vec<usize>; CLASSES] = Default::default();
+    for (i, example) in examples.iter().enumerate() {
+        if example.source == LabelSource::Human {
+            by_class[example.quality.index()].push(i);
+        }
+    }
+    let smallest = by_class
+        .iter()
+        .filter(|members| !members.is_empty())
+        .map(Vec::len)
+        .min()
+        .unwrap_or(0);
+    let present = by_class.iter().filter(|m| !m.is_empty()).count();
+    let k = wanted.min(smallest);
+    if k < 2 || present < 2 {
+        return Vec::new();
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut fold_of = vec![usize::MAX; examples.len()];
+    for members in &mut by_class {
+        rng.shuffle(members);
+        for (position, &index) in members.iter().enumerate() {
+            fold_of[index] = position % k;
+        }
+    }
+    (0..k)
+        .map(|fold| {
+            let test: Vec<usize> = (0..examples.len())
+                .filter(|&i| fold_of[i] == fold)
+                .collect();
+            let train: Vec<usize> = (0..examples.len())
+                .filter(|&i| fold_of[i] != fold)
+                .collect();
+            Fold { train, test }
+        })
+        .collect()
+}
+
+fn cross_validate(
+    examples: &[Example],
+    options: &TrainingOptions,
+    dim: usize,
+) -> Option<Evaluation> {
+    let folds = stratified_folds(examples, options.folds, options.seed);
+    if folds.is_empty() {
+        return None;
+    }
+    let mut confusion = [[0u32; CLASSES]; CLASSES];
+    let (mut pairs_right, mut pairs_total) = (0u64, 0u64);
+    for fold in &folds {
+        let (head, ranker) = fit_both(examples, &fold.train, options, dim);
+        let x = matrix(examples, &fold.test, dim);
+        let probabilities = head.probabilities_of(&x);
+        let predicted = Vec::<i64>::try_from(probabilities.argmax(-1, false)).unwrap_or_default();
+        let utilities = Vec::<f32>::try_from(ranker.utilities_of(&x)).unwrap_or_default();
+        for (row, &index) in fold.test.iter().enumerate() {
+            let truth = examples[index].quality.index();
+            let guess = predicted.get(row).copied().unwrap_or(0) as usize;
+            confusion[truth][guess.min(CLASSES - 1)] += 1;
+        }
+        for a in 0..fold.test.len() {
+            for b in a + 1..fold.test.len() {
+                let (qa, qb) = (
+                    examples[fold.test[a]].quality,
+                    examples[fold.test[b]].quality,
+                );
+                if qa != qb {
+                    pairs_total += 1;
+                    if (qa > qb) == (utilities[a] > utilities[b]) {
+                        pairs_right += 1;
+                    }
+                }
+            }
+        }
+    }
+    let evaluated: u32 = confusion.iter().flatten().sum();
+    let correct: u32 = (0..CLASSES).map(|c| confusion[c][c]).sum();
+    let per_class = std::array::from_fn(|c| {
+        let total: u32 = confusion[c].iter().sum();
+        (total > 0).then(|| f64::from(confusion[c][c]) / f64::from(total))
+    });
+    Some(Evaluation {
+        folds: folds.len(),
+        evaluated: evaluated as usize,
+        accuracy: f64::from(correct) / f64::from(evaluated.max(1)),
+        per_class,
+        confusion,
+        pair_accuracy: (pairs_total > 0).then(|| pairs_right as f64 / pairs_total as f64),
+    })
+}
+
+fn fit_both(
+    examples: &[Example],
+    rows: &[usize],
+    options: &TrainingOptions,
+    dim: usize,
+) -> (QualityHead, PairwiseRanker) {
+    let x = matrix(examples, rows, dim);
+    let labels: Vec<i64> = rows
+        .iter()
+        .map(|&i| examples[i].quality.index() as i64)
+        .collect();
+    let head = QualityHead::fit(&x, &labels, options);
+    let ranker = PairwiseRanker::fit(&x, &labels, options);
+    (head, ranker)
+}
+
+/// The embeddings of `rows` as an [n, dim] float tensor.
+fn matrix(examples: &[Example], rows: &[usize], dim: usize) -> Tensor {
+    let mut flat = Vec::with_capacity(rows.len() * dim);
+    for &i in rows {
+        flat.extend_from_slice(&examples[i].embedding);
+    }
+    Tensor::from_slice(&flat).view([rows.len() as i64, dim as i64])
+}
+
+impl QualityHead {
+    /// Fits weights and biases minimising the class-balanced cross-entropy plus
+    /// `|W|² / (2 C n)`, as scikit-learn's `LogisticRegression(class_weight="balanced")` does
+    /// up to a constant factor.
+    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Self {
+        let (n, dim) = (x.size()[0], x.size()[1]);
+        let y = Tensor::from_slice(labels);
+        let mut counts = [0f64; CLASSES];
+        for &label in labels {
+            counts[label as usize] += 1.0;
+        }
+        let present = counts.iter().filter(|c| **c > 0.0).count() as f64;
+        let class_weight: Vec<f32> = counts
+            .iter()
+            .map(|&c| {
+                if c > 0.0 {
+                    (n as f64 / (present * c)) as f32
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let sample_weight = Tensor::from_slice(&class_weight).index_select(0, &y);
+        let l2 = 1.0 / (2.0 * options.c * n as f64);
+
+        let store = nn::VarStore::new(Device::Cpu);
+        let root = store.root();
+        let w = root.zeros("weights", &[CLASSES as i64, dim]);
+        let b = root.zeros("bias", &[CLASSES as i64]);
+        let loss = |w: &Tensor, b: &Tensor| {
+            let logits = x.matmul(&w.tr()) + b;
+            let nll = -logits
+                .log_softmax(-1, Kind::Float)
+                .gather(1, &y.unsqueeze(1), false)
+                .squeeze_dim(1);
+            (nll * &sample_weight).mean(Kind::Float) + w.square().sum(Kind::Float) * l2
+        };
+        minimise(&store, options.iterations, || loss(&w, &b));
+        Self {
+            dim: dim as usize,
+            weights: Vec::<f32>::try_from(w.detach().flatten(0, -1)).unwrap_or_default(),
+            bias: to_array(&b),
+        }
+    }
+
+    fn tensors(&self) -> (Tensor, Tensor) {
+        (
+            Tensor::from_slice(&self.weights).view([CLASSES as i64, self.dim as i64]),
+            Tensor::from_slice(&self.bias),
+        )
+    }
+
+    fn probabilities_of(&self, x: &Tensor) -> Tensor {
+        let (w, b) = self.tensors();
+        (x.matmul(&w.tr()) + b).softmax(-1, Kind::Float)
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+}
+
+impl PairwiseRanker {
+    /// Fits `w` so that `σ(w·(xᵢ − xⱼ))` predicts that photo i is better than photo j, on at
+    /// most `max_pairs` pairs of differently labelled photos drawn with the seed.
+    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Self {
+        let dim = x.size()[1];
+        let pairs = draw_pairs(labels, options.max_pairs, options.seed);
+        if pairs.is_empty() {
+            return Self {
+                weights: vec![0.0; dim as usize],
+            };
+        }
+        let mut rng = SplitMix64::new(options.seed ^ 0xa5a5);
+        let (mut first, mut second, mut target) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, j) in pairs {
+            // Each pair in a random orientation, so both outcomes are seen.
+            let (a, b) = if rng.next_u64() & 1 == 0 {
+                (i, j)
+            } else {
+                (j, i)
+            };
+            first.push(a as i64);
+            second.push(b as i64);
+            target.push(if labels[a] > labels[b] { 1f32 } else { 0f32 });
+        }
+        let diff = x.index_select(0, &Tensor::from_slice(&first))
+            - x.index_select(0, &Tensor::from_slice(&second));
+        let target = Tensor::from_slice(&target);
+        let n = target.size()[0];
+        let l2 = 1.0 / (2.0 * options.c * n as f64);
+
+        let store = nn::VarStore::new(Device::Cpu);
+        let w = store.root().zeros("weights", &[dim]);
+        minimise(&store, options.iterations, || {
+            let logits = diff.matmul(&w);
+            logits.binary_cross_entropy_with_logits::<Tensor>(
+                &target,
+                None,
+                None,
+                tch::Reduction::Mean,
+            ) + w.square().sum(Kind::Float) * l2
+        });
+        Self {
+            weights: Vec::<f32>::try_from(w.detach()).unwrap_or_default(),
+        }
+    }
+
+    fn utilities_of(&self, x: &Tensor) -> Tensor {
+        x.matmul(&Tensor::from_slice(&self.weights))
+    }
+}
+
+/// Full-batch Adam on a smooth convex loss; enough steps to reach the optimum closely.
+fn minimise(store: &nn::VarStore, iterations: usize, loss: impl Fn() -> Tensor) {
+    let Ok(mut optimiser) = nn::Adam::default().build(store, 0.05) else {
+        tracing::error!("cannot build the optimiser");
+        return;
+    };
+    for step in 0..iterations {
+        // Decay the step size over the second half for a precise finish.
+        if step == iterations / 2 {
+            optimiser.set_lr(0.01);
+        } else if step == iterations * 3 / 4 {
+            optimiser.set_lr(0.002);
+        }
+        let value = tch::with_grad(&loss);
+        optimiser.backward_step(&value);
+    }
+}
+
+fn to_array(t: &Tensor) -> [f32; CLASSES] {
+    let values = Vec::<f32>::try_from(t.detach()).unwrap_or_default();
+    std::array::from_fn(|i| values.get(i).copied().unwrap_or(0.0))
+}
+
+/// Pairs of indices with different labels: all of them when there are few, else a seeded
+/// sample without repeats.
+fn draw_pairs(labels: &[i64], max_pairs: usize, seed: u64) -> Vec<(usize, usize)> {
+    let n = labels.len();
+    let mut per_class = [0usize; CLASSES];
+    for &l in labels {
+        per_class[l as usize] += 1;
+    }
+    let same: usize = per_class.iter().map(|c| c * c.saturating_sub(1) / 2).sum();
+    let available = n * n.saturating_sub(1) / 2 - same;
+    if available <= max_pairs {
+        let mut pairs = Vec::with_capacity(available);
+        for i in 0..n {
+            for j in i + 1..n {
+                if labels[i] != labels[j] {
+                    pairs.push((i, j));
+                }
+            }
+        }
+        return pairs;
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut seen = std::collections::HashSet::with_capacity(max_pairs * 2);
+    let mut pairs = Vec::with_capacity(max_pairs);
+    while pairs.len() < max_pairs {
+        let i = rng.below(n);
+        let j = rng.below(n);
+        let key = (i.min(j), i.max(j));
+        if labels[i] != labels[j] && seen.insert(key) {
+            pairs.push(key);
+        }
+    }
+    pairs
+}
+
+fn calibrate(ranker: &PairwiseRanker, examples: &[Example]) -> Calibration {
+    let utilities: Vec<(Quality, LabelSource, f64)> = examples
+        .iter()
+        .map(|e| (e.quality, e.source, ranker.utility(&e.embedding)))
+        .collect();
+    // Anchor on what the user said; fall back to every label when a class has no human one.
+    let mean_of = |quality: Quality| {
+        let pick = |source: Option<LabelSource>| {
+            let values: Vec<f64> = utilities
+                .iter()
+                .filter(|(q, s, _)| *q == quality && source.is_none_or(|wanted| *s == wanted))
+                .map(|(_, _, u)| *u)
+                .collect();
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
+        pick(Some(LabelSource::Human)).or_else(|| pick(None))
+    };
+    let low = mean_of(Quality::Bad).or_else(|| mean_of(Quality::Medium));
+    let high = mean_of(Quality::Good).or_else(|| mean_of(Quality::Medium));
+    let ln4 = 4f64.ln();
+    match (low, high) {
+        (Some(low), Some(high)) if high > low => Calibration {
+            midpoint: (low + high) / 2.0,
+            temperature: (high - low) / (2.0 * ln4),
+        },
+        _ => {
+            let all: Vec<f64> = utilities.iter().map(|(_, _, u)| *u).collect();
+            let mean = all.iter().sum::<f64>() / all.len().max(1) as f64;
+            let var = all.iter().map(|u| (u - mean).powi(2)).sum::<f64>() / all.len().max(1) as f64;
+            Calibration {
+                midpoint: mean,
+                temperature: var.sqrt().max(1e-6),
+            }
+        }
+    }
+}
+
+impl Calibration {
+    pub fn score(&self, utility: f64) -> f64 {
+        100.0 / (1.0 + (-(utility - self.midpoint) / self.temperature).exp())
+    }
+}
+
+impl PairwiseRanker {
+    pub fn utility(&self, embedding: &[f32]) -> f64 {
+        self.weights
+            .iter()
+            .zip(embedding)
+            .map(|(w, x)| f64::from(*w) * f64::from(*x))
+            .sum()
+    }
+}
+
+impl TrainedModel {
+    pub fn dim(&self) -> usize {
+        self.head.dim
+    }
+
+    /// Scores one photo's embedding.
+    pub fn assess(&self, embedding: &[f32]) -> Assessment {
+        let mut logits = [0f64; CLASSES];
+        for (c, logit) in logits.iter_mut().enumerate() {
+            let row = &self.head.weights[c * self.head.dim..(c + 1) * self.head.dim];
+            *logit = f64::from(self.head.bias[c])
+                + row
+                    .iter()
+                    .zip(embedding)
+                    .map(|(w, x)| f64::from(*w) * f64::from(*x))
+                    .sum::<f64>();
+        }
+        let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let exp: Vec<f64> = logits.iter().map(|l| (l - max).exp()).collect();
+        let total: f64 = exp.iter().sum();
+        let probabilities: [f64; CLASSES] = std::array::from_fn(|c| exp[c] / total);
+        let mut order = [0usize, 1, 2];
+        order.sort_by(|a, b| probabilities[*b].total_cmp(&probabilities[*a]));
+        let utility = self.ranker.utility(embedding);
+        Assessment {
+            score: self.calibration.score(utility),
+            bucket: Quality::from_index(order[0]).unwrap_or(Quality::Medium),
+            margin: probabilities[order[0]] - probabilities[order[1]],
+            probabilities,
+            utility,
+        }
+    }
+
+    /// The head as little-endian f32: `dim`, then 3·dim weights, then 3 biases.
+    pub fn head_blob(&self) -> Vec<u8> {
+        let mut values = vec![self.head.dim as f32];
+        values.extend_from_slice(&self.head.weights);
+        values.extend_from_slice(&self.head.bias);
+        to_le_bytes(&values)
+    }
+
+    pub fn ranker_blob(&self) -> Vec<u8> {
+        to_le_bytes(&self.ranker.weights)
+    }
+
+    /// Rebuilds a saved model.
+    pub fn from_parts(
+        head_blob: &[u8],
+        ranker_blob: &[u8],
+        calibration: Calibration,
+        evaluation: Option<Evaluation>,
+        human_labels: usize,
+        auto_labels: usize,
+    ) -> Result<Self, TrainingError> {
+        let head = from_le_bytes(head_blob).ok_or_else(|| TrainingError::Damaged("head".into()))?;
+        let ranker =
+            from_le_bytes(ranker_blob).ok_or_else(|| TrainingError::Damaged("ranker".into()))?;
+        let dim = head.first().copied().unwrap_or(0.0) as usize;
+        if dim == 0 || head.len() != 1 + CLASSES * dim + CLASSES || ranker.len() != dim {
+            return Err(TrainingError::Damaged(format!(
+                "sizes {} and {} do not fit dimension {dim}",
+                head.len(),
+                ranker.len()
+            )));
+        }
+        let weights = head[1..1 + CLASSES * dim].to_vec();
+        let bias = std::array::from_fn(|c| head[1 + CLASSES * dim + c]);
+        Ok(Self {
+            head: QualityHead { dim, weights, bias },
+            ranker: PairwiseRanker { weights: ranker },
+            calibration,
+            evaluation,
+            human_labels,
+            auto_labels,
+        })
+    }
+}
+
+fn to_le_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn from_le_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
+    bytes.len().is_multiple_of(4).then(|| {
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    })
+}
+
+/// A small deterministic generator (SplitMix64) for shuffles and samples.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..n (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i + 1);
+            items.swap(i, j);
+        }
+    }
+
+    /// Standard normal, by Box-Muller.
+    pub fn normal(&mut self) -> f64 {
+        let u1 = ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+        let u2 = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Photos along a hidden quality direction, with noise: L2-normalised like CLIP's.
+    fn synthetic(per_class: usize, auto: usize, noise: f64, seed: u64) -> Vec<Example> {
+        let dim = 32;
+        let mut rng = SplitMix64::new(seed);
+        let direction: Vec<f64> = (0..dim).map(|_| rng.normal()).collect();
+        let mut examples = Vec::new();
+        for (q, quality) in Quality::ALL.iter().enumerate() {
+            for k in 0..per_class + auto {
+                let v: Vec<f64> = direction
+                    .iter()
+                    .map(|d| d * (q as f64 - 1.0) * 0.6 + rng.normal() * noise + 0.3)
+                    .collect();
+                let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+                examples.push(Example {
+                    embedding: v.iter().map(|x| (x / norm) as f32).collect(),
+                    quality: *quality,
+                    source: if k < per_class {
+                        LabelSource::Human
+                    } else {
+                        LabelSource::Auto
+                    },
+                });
+            }
+        }
+        examples
+    }
+
+    fn quick() -> TrainingOptions {
+        TrainingOptions {
+            iterations: 200,
+            ..TrainingOptions::default()
+        }
+    }
+
+    #[test]
+    fn learns_separable_qualities_and_scores_them_in_order() {
+        let examples = synthetic(30, 0, 0.15, 1);
+        let model = train(&examples, &quick()).unwrap();
+        let evaluation = model.evaluation.clone().expect("enough labels to evaluate");
+        assert_eq!(evaluation.folds, 5);
+        assert_eq!(evaluation.evaluated, 90);
+        assert!(evaluation.accuracy > 0.9, "{evaluation:?}");
+        assert!(evaluation.pair_accuracy.unwrap() > 0.9, "{evaluation:?}");
+        let mean_score = |q: Quality| {
+            let scores: Vec<f64> = examples
+                .iter()
+                .filter(|e| e.quality == q)
+                .map(|e| model.assess(&e.embedding).score)
+                .collect();
+            scores.iter().sum::<f64>() / scores.len() as f64
+        };
+        let (bad, medium, good) = (
+            mean_score(Quality::Bad),
+            mean_score(Quality::Medium),
+            mean_score(Quality::Good),
+        );
+        assert!(bad < medium && medium < good, "{bad} {medium} {good}");
+        // The calibration anchors: typical bad ≈ 20, typical good ≈ 80.
+        assert!(
+            (bad - 20.0).abs() < 8.0 && (good - 80.0).abs() < 8.0,
+            "{bad} {good}"
+        );
+        let good_photo = &examples.last().unwrap().embedding;
+        let assessment = model.assess(good_photo);
+        assert_eq!(assessment.bucket, Quality::Good);
+        assert!(assessment.margin > 0.0 && assessment.margin <= 1.0);
+        assert!((assessment.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn automatic_labels_never_reach_an_evaluation_fold() {
+        let examples = synthetic(12, 20, 0.3, 2);
+        let folds = stratified_folds(&examples, 5, 7);
+        assert_eq!(folds.len(), 5);
+        let mut tested = vec![0; examples.len()];
+        for fold in &folds {
+            for &i in &fold.test {
+                assert_eq!(
+                    examples[i].source,
+                    LabelSource::Human,
+                    "auto label {i} in a test fold"
+                );
+                tested[i] += 1;
+            }
+            for (i, example) in examples.iter().enumerate() {
+                if example.source == LabelSource::Auto {
+                    assert!(
+                        fold.train.contains(&i),
+                        "auto label {i} left out of training"
+                    );
+                }
+            }
+        }
+        for (i, example) in examples.iter().enumerate() {
+            let expected = usize::from(example.source == LabelSource::Human);
+            assert_eq!(tested[i], expected, "example {i}");
+        }
+        let model = train(&examples, &quick()).unwrap();
+        assert_eq!(model.evaluation.unwrap().evaluated, 36);
+        assert_eq!((model.human_labels, model.auto_labels), (36, 60));
+    }
+
+    #[test]
+    fn folds_shrink_to_the_smallest_class_and_vanish_below_two() {
+        let mut examples = synthetic(6, 0, 0.3, 3);
+        assert_eq!(stratified_folds(&examples, 5, 1).len(), 5);
+        // Keep only 3 human "bad" photos.
+        let mut bad_seen = 0;
+        examples.retain(|e| {
+            if e.quality == Quality::Bad {
+                bad_seen += 1;
+                bad_seen <= 3
+            } else {
+                true
+            }
+        });
+        assert_eq!(stratified_folds(&examples, 5, 1).len(), 3);
+        let one_bad: Vec<Example> = synthetic(6, 0, 0.3, 3)
+            .into_iter()
+            .filter(|e| e.quality != Quality::Bad)
+            .chain(
+                synthetic(1, 0, 0.3, 4)
+                    .into_iter()
+                    .filter(|e| e.quality == Quality::Bad),
+            )
+            .collect();
+        assert!(stratified_folds(&one_bad, 5, 1).is_empty());
+        assert!(train(&one_bad, &quick()).unwrap().evaluation.is_none());
+    }
+
+    #[test]
+    fn bad_input_is_refused_with_a_reason() {
+        assert_eq!(train(&[], &quick()).unwrap_err(), TrainingError::NoExamples);
+        let only_good: Vec<Example> = synthetic(4, 0, 0.3, 5)
+            .into_iter()
+            .filter(|e| e.quality == Quality::Good)
+            .collect();
+        assert_eq!(
+            train(&only_good, &quick()).unwrap_err(),
+            TrainingError::OneQualityOnly
+        );
+        let mut mixed = synthetic(4, 0, 0.3, 6);
+        mixed[3].embedding.pop();
+        assert!(matches!(
+            train(&mixed, &quick()).unwrap_err(),
+            TrainingError::DimensionMismatch { index: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn a_saved_model_assesses_exactly_like_the_trained_one() {
+        let examples = synthetic(10, 0, 0.2, 8);
+        let model = train(&examples, &quick()).unwrap();
+        let restored = TrainedModel::from_parts(
+            &model.head_blob(),
+            &model.ranker_blob(),
+            model.calibration,
+            model.evaluation.clone(),
+            model.human_labels,
+            model.auto_labels,
+        )
+        .unwrap();
+        for example in &examples {
+            assert_eq!(
+                model.assess(&example.embedding),
+                restored.assess(&example.embedding)
+            );
+        }
+        assert!(TrainedModel::from_parts(&[1, 2, 3], &[], model.calibration, None, 0, 0).is_err());
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let examples = synthetic(10, 5, 0.25, 9);
+        let a = train(&examples, &quick()).unwrap();
+        let b = train(&examples, &quick()).unwrap();
+        assert_eq!(a.head_blob(), b.head_blob());
+        assert_eq!(a.ranker_blob(), b.ranker_blob());
+        assert_eq!(a.evaluation, b.evaluation);
+    }
+
+    #[test]
+    fn pairs_are_sampled_without_repeats_and_only_across_labels() {
+        let labels: Vec<i64> = (0..300).map(|i| i % 3).collect();
+        let pairs = draw_pairs(&labels, 500, 1);
+        assert_eq!(pairs.len(), 500);
+        let unique: std::collections::HashSet<_> = pairs.iter().collect();
+        assert_eq!(unique.len(), 500);
+        assert!(pairs.iter().all(|&(i, j)| labels[i] != labels[j]));
+        let few = draw_pairs(&[0, 0, 1, 2], 500, 1);
+        assert_eq!(few.len(), 5);
+    }
+}

@@ -1,0 +1,291 @@
+//! The app's window, driven for real: it opens on the page asked for, creates its database in
+//! the background, remembers its size and page, and quits on Ctrl+Q.
+//!
+//! Runs on the X display in `DISPLAY` (make test provides Xvfb), or starts its own Xvfb.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Keys go to the focused window, so two tests driving windows on one display at the same time
+/// would steal each other's key presses: they take turns.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+struct Display {
+    name: String,
+    _server: Option<Child>,
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(server) = self._server.as_mut() {
+            let _ = server.kill();
+            let _ = server.wait();
+        }
+    }
+}
+
+fn display() -> Display {
+    if let Ok(name) = std::env::var("DISPLAY")
+        && !name.is_empty()
+    {
+        return Display {
+            name,
+            _server: None,
+        };
+    }
+    // -displayfd writes the display number it picked once the server is ready.
+    let mut server = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start Xvfb (make test installs it)");
+    let mut number = String::new();
+    let mut stdout = server.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+        number.push(byte[0] as char);
+    }
+    Display {
+        name: format!(":{}", number.trim()),
+        _server: Some(server),
+    }
+}
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn app(&self, display: &Display, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+        command
+            .args(args)
+            .env("DISPLAY", &display.name)
+            .env("GDK_BACKEND", "x11")
+            .env("GSK_RENDERER", "cairo")
+            .env("GSETTINGS_BACKEND", "keyfile")
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CACHE_HOME", self.path("cache"))
+            .env("NO_AT_BRIDGE", "1")
+            .env("LANG", "C.UTF-8")
+            .env_remove("LANGUAGE")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn settings(&self) -> String {
+        std::fs::read_to_string(self.path("config/glib-2.0/settings/keyfile")).unwrap_or_default()
+    }
+}
+
+fn xdotool(display: &Display, args: &[&str]) -> Option<String> {
+    let output = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("run xdotool (make test installs it)");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn window_of(display: &Display, pid: u32) -> String {
+    wait_for("the main window", Duration::from_secs(60), || {
+        xdotool(
+            display,
+            &[
+                "search",
+                "--onlyvisible",
+                "--pid",
+                &pid.to_string(),
+                "--name",
+                "^Vistazo$",
+            ],
+        )
+        .and_then(|ids| ids.lines().next().map(str::to_owned))
+    })
+}
+
+fn quit(display: &Display, window: &str, mut app: Child) -> String {
+    xdotool(display, &["windowfocus", "--sync", window]);
+    xdotool(display, &["key", "--clearmodifiers", "ctrl+q"]);
+    let status = wait_for("the app to quit", Duration::from_secs(20), || {
+        app.try_wait().ok().flatten()
+    });
+    let mut stderr = String::new();
+    if let Some(mut pipe) = app.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert!(status.success(), "the app exited with {status}: {stderr}");
+    stderr
+}
+
+fn tables(db: &Path) -> Vec<String> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let Ok(mut conn) = SqliteConnection::establish(&db.to_string_lossy()) else {
+        return Vec::new();
+    };
+    diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .load::<Row>(&mut conn)
+        .map(|rows| rows.into_iter().map(|r| r.name).collect())
+        .unwrap_or_default()
+}
+
+fn wait_for_window(display: &Display, pid: u32, title: &str) -> String {
+    wait_for(title, Duration::from_secs(20), || {
+        xdotool(
+            display,
+            &[
+                "search",
+                "--onlyvisible",
+                "--pid",
+                &pid.to_string(),
+                "--name",
+                &format!("^{title}$"),
+            ],
+        )
+        .and_then(|ids| ids.lines().next().map(str::to_owned))
+    })
+}
+
+fn press(display: &Display, window: &str, keys: &str) {
+    xdotool(display, &["windowfocus", "--sync", window]);
+    xdotool(display, &["key", "--clearmodifiers", keys]);
+}
+
+#[test]
+fn the_menu_dialogs_open_from_their_shortcuts() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("vistazo.db");
+    let app = sandbox
+        .app(&display, &["--db", db.to_str().unwrap()])
+        .spawn()
+        .expect("start the app");
+    let pid = app.id();
+    let window = window_of(&display, pid);
+
+    press(&display, &window, "ctrl+comma");
+    let preferences = wait_for_window(&display, pid, "Preferences");
+    press(&display, &preferences, "Escape");
+
+    press(&display, &window, "ctrl+question");
+    let shortcuts = wait_for_window(&display, pid, "Shortcuts");
+    press(&display, &shortcuts, "Escape");
+
+    quit(&display, &window, app);
+}
+
+#[test]
+fn the_window_opens_creates_the_database_and_remembers_its_size_and_page() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("library/vistazo.db");
+    let db_arg = db.to_str().unwrap();
+
+    let app = sandbox
+        .app(&display, &["--db", db_arg, "gui", "--page", "interiors"])
+        .spawn()
+        .expect("start the app");
+    let window = window_of(&display, app.id());
+    wait_for(
+        "the database to be created",
+        Duration::from_secs(30),
+        || {
+            tables(&db)
+                .iter()
+                .any(|t| t == "vz_embeddings")
+                .then_some(())
+        },
+    );
+    xdotool(&display, &["windowsize", "--sync", &window, "900", "640"]);
+    // Give GTK time to take in the new size before the window closes.
+    std::thread::sleep(Duration::from_millis(1500));
+    quit(&display, &window, app);
+
+    let settings = sandbox.settings();
+    let value = |key: &str| -> i64 {
+        settings
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{key} not saved in:\n{settings}"))
+    };
+    // The X window includes the client-side shadow, so the saved content size is a bit smaller.
+    let (width, height) = (value("window-width"), value("window-height"));
+    assert!((780..=900).contains(&width), "width {width}");
+    assert!((520..=640).contains(&height), "height {height}");
+    assert!(settings.contains("last-page='interiors'"), "{settings}");
+
+    // Started again without --page, it comes back on the last page at the saved size.
+    let app = sandbox
+        .app(&display, &["--db", db_arg])
+        .spawn()
+        .expect("start the app again");
+    let window = window_of(&display, app.id());
+    let geometry = wait_for("the window geometry", Duration::from_secs(10), || {
+        xdotool(&display, &["getwindowgeometry", &window])
+    });
+    let size = geometry
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Geometry: "))
+        .unwrap_or_default()
+        .to_owned();
+    let (w, h) = size.split_once('x').expect("geometry WxH");
+    let (w, h): (i64, i64) = (w.parse().unwrap(), h.parse().unwrap());
+    assert!(
+        (w - 900).abs() <= 2 && (h - 640).abs() <= 2,
+        "reopened at {size}"
+    );
+    quit(&display, &window, app);
+    assert!(sandbox.settings().contains("last-page='interiors'"));
+}

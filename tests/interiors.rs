@@ -1,0 +1,177 @@
+//! Interiors through the command line: labels from a CSV, a training round with honest
+//! metrics, and automatic labels that never overwrite a human one.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use vistazo::db::embeddings::Subject;
+use vistazo::db::interiors::NewPhoto;
+use vistazo::interiors::rounds::EMBEDDING_MODEL_KEY;
+use vistazo::interiors::training::SplitMix64;
+use vistazo::interiors::{LabelSource, Quality};
+
+const MODEL: &str = "test/clip";
+
+fn vistazo(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE")
+        .output()
+        .expect("run vistazo")
+}
+
+/// 60 photos whose embeddings carry their quality along a hidden direction; the quality of
+/// photo i is i % 3.
+fn seed_photos(db_path: &Path, folder: &Path) -> Vec<(i64, Quality)> {
+    let mut db = vistazo::db::open(db_path).unwrap();
+    db.set_setting(EMBEDDING_MODEL_KEY, MODEL).unwrap();
+    let mut rng = SplitMix64::new(11);
+    let dim = 24;
+    let direction: Vec<f64> = (0..dim).map(|_| rng.normal()).collect();
+    let mut photos = Vec::new();
+    for i in 0..60 {
+        let quality = Quality::ALL[i % 3];
+        let path = folder.join(format!("room_{i:02}.jpg"));
+        std::fs::write(&path, format!("photo {i}")).unwrap();
+        let path = std::fs::canonicalize(&path).unwrap();
+        let id = db
+            .record_photo(&NewPhoto {
+                path: &path.to_string_lossy(),
+                content_hash: &format!("hash{i}"),
+                width: 800,
+                height: 600,
+            })
+            .unwrap()
+            .id();
+        let v: Vec<f64> = direction
+            .iter()
+            .map(|d| d * (quality.index() as f64 - 1.0) * 0.7 + rng.normal() * 0.2 + 0.2)
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let v: Vec<f32> = v.iter().map(|x| (x / norm) as f32).collect();
+        db.put_embedding(Subject::Photo, id, MODEL, &v).unwrap();
+        photos.push((id, quality));
+    }
+    photos
+}
+
+#[test]
+fn label_train_and_auto_label_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("v.db");
+    let photos_dir = dir.path().join("photos");
+    std::fs::create_dir_all(&photos_dir).unwrap();
+    let photos = seed_photos(&db_path, &photos_dir);
+
+    // Before any label or model: clear errors.
+    let output = vistazo(&db_path, &["interiors", "auto-label"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("vistazo: no model has been trained yet"),
+        "{stderr}"
+    );
+
+    // The first 36 photos labelled in a CSV with relative paths, a header and bad rows.
+    let mut csv = String::from("path,label\n");
+    for i in 0..36 {
+        let name = ["bad", "medium", "good"][i % 3];
+        csv.push_str(&format!("photos/room_{i:02}.jpg,{name}\n"));
+    }
+    csv.push_str("photos/missing.jpg,good\nphotos/room_40.jpg,excellent\n");
+    let csv_path = dir.path().join("labels.csv");
+    std::fs::write(&csv_path, csv).unwrap();
+    let output = vistazo(
+        &db_path,
+        &["interiors", "import-labels", csv_path.to_str().unwrap()],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "Labelled 36 photos; 2 rows skipped."
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("missing.jpg has not been imported"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown label “excellent”"), "{stderr}");
+
+    let output = vistazo(&db_path, &["interiors", "train", "--json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["human_labels"], 36);
+    assert_eq!(report["auto_labels"], 0);
+    assert_eq!(report["evaluation"]["evaluated"], 36);
+    assert_eq!(report["evaluation"]["folds"], 5);
+    assert!(
+        report["evaluation"]["accuracy"].as_f64().unwrap() > 0.85,
+        "{report}"
+    );
+
+    // A human label the model would disagree with stays as the human gave it.
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    let (contrary_id, _) = photos[45];
+    db.set_human_label(contrary_id, Quality::Bad).unwrap();
+    drop(db);
+
+    let output = vistazo(&db_path, &["interiors", "auto-label", "--json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["considered"], 23);
+    let labeled = report["labeled"].as_u64().unwrap();
+    assert!(labeled >= 18, "{report}");
+
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    assert_eq!(
+        db.label(contrary_id).unwrap(),
+        Some((Quality::Bad, LabelSource::Human))
+    );
+    let mut right = 0;
+    for (id, quality) in &photos[36..] {
+        if let Some((label, LabelSource::Auto)) = db.label(*id).unwrap() {
+            right += usize::from(label == *quality);
+        }
+    }
+    assert!(
+        right as u64 >= labeled - 1,
+        "{right} of {labeled} automatic labels right"
+    );
+
+    // Retraining uses the automatic labels for training but evaluates on human labels only.
+    let output = vistazo(&db_path, &["interiors", "train", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["human_labels"], 37);
+    assert_eq!(report["auto_labels"], labeled);
+    assert_eq!(report["evaluation"]["evaluated"], 37);
+    assert_eq!(db.training_rounds().unwrap().len(), 2);
+}
+
+#[test]
+fn out_of_range_confidence_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = vistazo(
+        &dir.path().join("v.db"),
+        &["interiors", "auto-label", "--min-confidence", "1.5"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected a number between 0 and 1"));
+}
