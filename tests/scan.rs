@@ -149,6 +149,11 @@ fn scanning_adds_every_comic_with_its_cover_thumbnail() {
 
     let output = scan(&setup, &[&setup.comics]);
     assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "no progress bar when stderr is not a terminal: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = stdout(&output);
     assert!(text.contains("Added 10 comics."), "{text}");
     assert!(text.contains("Skipped 0 files"), "{text}");
