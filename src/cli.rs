@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod interiors;
+mod scan;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -70,6 +71,11 @@ pub enum Command {
         #[arg(long, value_enum, help = gettext("The page to show first"))]
         page: Option<Page>,
     },
+    #[command(about = gettext("Add the comic files in folders to the collection and extract their covers"))]
+    Scan {
+        #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for comic files, with their subfolders"))]
+        folders: Vec<PathBuf>,
+    },
     #[command(about = gettext("Photos of interiors: import, label, train, auto-label"))]
     Interiors {
         #[command(subcommand)]
@@ -127,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => ui::run(&cli.global, None),
         Some(Command::Gui { page }) => ui::run(&cli.global, page),
+        Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
         Some(Command::Interiors { command }) => {
             interiors::run(&cli.global, command)?;
             Ok(ExitCode::SUCCESS)

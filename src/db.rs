@@ -3,6 +3,7 @@
 //! renames or rewrites a table or column that was there before. No GTK in this module.
 
 pub mod collection;
+pub mod comics;
 pub mod embeddings;
 pub mod interiors;
 pub mod migrations;
@@ -17,6 +18,7 @@ use diesel::prelude::*;
 use crate::i18n::{fill, gettext};
 
 pub use collection::CollectionSummary;
+pub use comics::ComicRow;
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
 const BUSY_TIMEOUT_MS: u32 = 5_000;

@@ -13,6 +13,7 @@
 //!                   │                      └── background workers (one thread each)
 //!                   ▼                           │
 //!   core:  db (diesel/SQLite) · clip (libtorch) · jobs (progress, cancel)
+//!          library (comic files, covers, thumbnails, scan)
 //! ```
 
 pub mod cli;
@@ -22,4 +23,5 @@ pub mod db;
 pub mod i18n;
 pub mod interiors;
 pub mod jobs;
+pub mod library;
 pub mod ui;

@@ -1,0 +1,148 @@
+//! `vistazo scan DIR...`: renders [`library::scan`] in a terminal. A progress bar on stderr
+//! when it is a terminal, one line per file that could not be read or has gone missing, and a
+//! summary on stdout. Ctrl+C stops after the files being read; a second Ctrl+C quits at once.
+//!
+//! Exit status: 0 when the scan ran (even if some files were skipped), 1 when it could not run,
+//! 130 when it was cancelled.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::GlobalOptions;
+use crate::db;
+use crate::i18n::{fill, gettext, ngettext};
+use crate::jobs::{CancelToken, Outcome};
+use crate::library::{self, ScanEvent, ScanOptions, ScanSummary, ThumbnailStore};
+
+/// The status shells give a command stopped by Ctrl+C.
+const CANCELLED: u8 = 130;
+
+pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    // Checked before the database is opened, so that a mistyped folder creates nothing.
+    library::scan::resolve_roots(folders)?;
+    let mut database = db::open(&global.database_path()?)?;
+    let base = library::thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
+    let options = ScanOptions::new(ThumbnailStore::new(base));
+    let cancel = cancel_on_interrupt();
+
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        // Translators: keep the words in braces as they are; the progress bar fills them in.
+        ProgressStyle::with_template(&gettext(
+            "{spinner} {wide_bar} {pos}/{len} comics · {per_sec} · {eta} left",
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+
+    let summary = library::scan(&mut database, folders, &options, &cancel, &mut |event| {
+        render(&bar, event)
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
+    print_summary(&summary);
+    Ok(match summary.outcome {
+        Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(CANCELLED),
+    })
+}
+
+/// A token that the first Ctrl+C cancels; the second ends the process.
+fn cancel_on_interrupt() -> CancelToken {
+    let cancel = CancelToken::new();
+    let flag = cancel.clone();
+    let installed = ctrlc::set_handler(move || {
+        if flag.is_cancelled() {
+            std::process::exit(i32::from(CANCELLED));
+        }
+        flag.cancel();
+        eprintln!(
+            "{}",
+            gettext("Stopping after the files being read… Press Ctrl+C again to quit at once.")
+        );
+    });
+    if let Err(error) = installed {
+        tracing::warn!("Ctrl+C will end the scan without saving the batch in flight: {error}");
+    }
+    cancel
+}
+
+fn render(bar: &ProgressBar, event: ScanEvent) {
+    match event {
+        ScanEvent::Found { to_read, .. } => bar.set_length(to_read),
+        ScanEvent::Progress(progress) => bar.set_position(progress.done),
+        ScanEvent::Skipped { error, .. } => {
+            bar.suspend(|| println!("{}", fill(&gettext("Skipped: {}"), &[&error])));
+        }
+        ScanEvent::Missing { id, path } => bar.suspend(|| {
+            println!(
+                "{}",
+                fill(
+                    &gettext("Missing or moved: {} (comic {}); it stays in the collection."),
+                    &[&path.display(), &id]
+                )
+            );
+        }),
+        ScanEvent::Added { .. } | ScanEvent::Known { .. } => {}
+    }
+}
+
+fn print_summary(summary: &ScanSummary) {
+    // ngettext is called with literals at each line so that xgettext finds both forms.
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    if summary.outcome == Outcome::Cancelled {
+        println!(
+            "{}",
+            gettext("Scan cancelled. The comics found so far are saved; scan again to go on.")
+        );
+    }
+    let n = summary.added;
+    line(
+        ngettext("Added {} comic.", "Added {} comics.", plural(n)),
+        n,
+    );
+    let n = summary.known;
+    line(
+        ngettext(
+            "{} comic was already in the collection.",
+            "{} comics were already in the collection.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.thumbnails_written;
+    line(
+        ngettext(
+            "Wrote {} cover thumbnail.",
+            "Wrote {} cover thumbnails.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.skipped;
+    line(
+        ngettext(
+            "Skipped {} file that could not be read.",
+            "Skipped {} files that could not be read.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.missing;
+    line(
+        ngettext(
+            "{} comic in the collection is missing from disk.",
+            "{} comics in the collection are missing from disk.",
+            plural(n),
+        ),
+        n,
+    );
+}
+
+/// The count gettext chooses a plural form by.
+fn plural(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}

@@ -1,0 +1,172 @@
+//! The owned comic files (`comicbooks`) as the library scan sees them, and the thumbnails folder
+//! Babelcomics4 is set up with. Rows are only ever added here: a file that disappeared from
+//! disk keeps its row, because it may only be on a drive that is not mounted.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::schema::comicbooks;
+use super::{Database, DbError};
+
+/// A comic file known to the collection.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct ComicRow {
+    pub id_comicbook: i32,
+    pub path: String,
+}
+
+impl Database {
+    /// Every comic file in the collection, trash included.
+    pub fn comic_paths(&mut self) -> Result<Vec<ComicRow>, DbError> {
+        Ok(comicbooks::table
+            .select((comicbooks::id_comicbook, comicbooks::path))
+            .order(comicbooks::id_comicbook)
+            .load(self.conn())?)
+    }
+
+    /// Adds a comic file as Babelcomics4 does (unclassified, no stars, not in the trash) and
+    /// returns its id. A path already there keeps its row and its id is returned.
+    pub fn add_comic(&mut self, path: &str) -> Result<i32, DbError> {
+        Ok(add_comic(self.conn(), path)?)
+    }
+
+    /// Adds several comic files in one transaction, returning their ids in the same order.
+    pub fn add_comics(&mut self, paths: &[&str]) -> Result<Vec<i32>, DbError> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.conn()
+            .immediate_transaction::<_, diesel::result::Error, _>(|conn| {
+                paths.iter().map(|path| add_comic(conn, path)).collect()
+            })
+            .map_err(DbError::from)
+    }
+
+    /// The page each comic has marked as its cover in Babelcomics4 (`comicbooks_detail` rows
+    /// with `tipoPagina = 1`), by comic id.
+    pub fn marked_cover_pages(&mut self) -> Result<HashMap<i32, String>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            comicbook_id: i32,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            nombre_pagina: String,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT comicbook_id, nombre_pagina FROM comicbooks_detail \
+             WHERE \"tipoPagina\" = 1 AND coalesce(nombre_pagina, '') <> '' \
+             ORDER BY \"ordenPagina\", \"indicePagina\"",
+        )
+        .load(self.conn())?;
+        let mut marked = HashMap::new();
+        for row in rows {
+            // The first marked page of a comic wins.
+            marked.entry(row.comicbook_id).or_insert(row.nombre_pagina);
+        }
+        Ok(marked)
+    }
+
+    /// `setups.carpeta_thumbnails` of the first settings row, when there is a non-empty one.
+    pub fn babelcomics_thumbnails_folder(&mut self) -> Result<Option<String>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            carpeta_thumbnails: Option<String>,
+        }
+        // Older Babelcomics4 databases may predate the column.
+        if !self.has_column("setups", "carpeta_thumbnails")? {
+            return Ok(None);
+        }
+        let row: Option<Row> =
+            diesel::sql_query("SELECT carpeta_thumbnails FROM setups ORDER BY setupkey LIMIT 1")
+                .get_result(self.conn())
+                .optional()?;
+        Ok(row
+            .and_then(|row| row.carpeta_thumbnails)
+            .map(|folder| folder.trim().to_owned())
+            .filter(|folder| !folder.is_empty()))
+    }
+
+    /// Sets the thumbnails folder as Babelcomics4's preferences would, for tests.
+    #[cfg(test)]
+    pub(crate) fn set_babelcomics_thumbnails_folder(
+        &mut self,
+        folder: &str,
+    ) -> Result<(), DbError> {
+        diesel::sql_query(
+            "INSERT INTO setups (setupkey, carpeta_thumbnails) VALUES (1, ?1) \
+             ON CONFLICT (setupkey) DO UPDATE SET carpeta_thumbnails = excluded.carpeta_thumbnails",
+        )
+        .bind::<diesel::sql_types::Text, _>(folder)
+        .execute(self.conn())?;
+        Ok(())
+    }
+}
+
+fn add_comic(conn: &mut SqliteConnection, path: &str) -> Result<i32, diesel::result::Error> {
+    diesel::insert_into(comicbooks::table)
+        .values((
+            comicbooks::path.eq(path),
+            comicbooks::id_comicbook_info.eq(""),
+            comicbooks::calidad.eq(0),
+            comicbooks::en_papelera.eq(false),
+        ))
+        .on_conflict(comicbooks::path)
+        .do_nothing()
+        .execute(conn)?;
+    comicbooks::table
+        .filter(comicbooks::path.eq(path))
+        .select(comicbooks::id_comicbook)
+        .first(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::db;
+
+    #[test]
+    fn adding_a_comic_twice_keeps_one_row() {
+        let mut db = db::open_in_memory().expect("open");
+        let first = db.add_comic("/comics/Saga 001.cbz").expect("add");
+        let again = db.add_comic("/comics/Saga 001.cbz").expect("add again");
+        assert_eq!(first, again);
+        let rows = db.comic_paths().expect("list");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].path, "/comics/Saga 001.cbz");
+        let summary = db.collection_summary().expect("summary");
+        assert_eq!((summary.comics, summary.classified), (1, 0));
+    }
+
+    #[test]
+    fn marked_cover_pages_come_from_the_page_details() {
+        use diesel::connection::SimpleConnection;
+        let mut db = db::open_in_memory().expect("open");
+        let id = db.add_comic("/comics/a.cbz").expect("add");
+        db.conn()
+            .batch_execute(&format!(
+                "INSERT INTO comicbooks_detail (comicbook_id, \"indicePagina\", \"ordenPagina\", \
+                 \"tipoPagina\", nombre_pagina) VALUES ({id}, 0, 0, 0, '001.jpg'), \
+                 ({id}, 1, 1, 1, '002.jpg'), ({id}, 2, 2, 1, '003.jpg')"
+            ))
+            .expect("insert details");
+        let marked = db.marked_cover_pages().expect("query");
+        assert_eq!(marked.get(&id).map(String::as_str), Some("002.jpg"));
+        assert_eq!(marked.len(), 1);
+    }
+
+    #[test]
+    fn no_setups_row_means_no_configured_folder() {
+        let mut db = db::open_in_memory().expect("open");
+        assert_eq!(db.babelcomics_thumbnails_folder().expect("query"), None);
+        db.set_babelcomics_thumbnails_folder("  ").expect("set");
+        assert_eq!(db.babelcomics_thumbnails_folder().expect("query"), None);
+        db.set_babelcomics_thumbnails_folder("thumbs").expect("set");
+        assert_eq!(
+            db.babelcomics_thumbnails_folder()
+                .expect("query")
+                .as_deref(),
+            Some("thumbs")
+        );
+    }
+}

@@ -1,0 +1,407 @@
+//! Scanning folders into the collection: every comic file found is added to `comicbooks` (as
+//! Babelcomics4 adds them) and gets the cover thumbnail Babelcomics4 shows, when it has none.
+//!
+//! The scan reports what happens as [`ScanEvent`]s through a callback, so the command line and
+//! the app render the same work. Covers are read in parallel on every core; the database is
+//! written in batches, each in one transaction, so a cancel or a crash loses at most the batch
+//! in flight. Thumbnails are written only after their rows are committed, so a thumbnail never
+//! names a comic that is not in the database.
+//!
+//! A scan never deletes a row and never changes a comic file. A file that cannot be read is
+//! reported and left out; the scan goes on.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use rayon::prelude::*;
+
+use super::LibraryError;
+use super::cover::{self, natural_order};
+use super::format;
+use super::picture::{self, Thumbnail};
+use super::thumbnails::ThumbnailStore;
+use crate::db::{Database, DbError};
+use crate::i18n::{fill, gettext};
+use crate::jobs::{CancelToken, Outcome, Progress, ProgressMeter};
+
+/// Rows committed per transaction.
+pub const DEFAULT_BATCH_SIZE: usize = 64;
+
+/// How a scan runs.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub thumbnails: ThumbnailStore,
+    /// Comic files read between two commits.
+    pub batch_size: usize,
+}
+
+impl ScanOptions {
+    pub fn new(thumbnails: ThumbnailStore) -> Self {
+        Self {
+            thumbnails,
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
+    }
+}
+
+/// What a scan reports, in the order it happens.
+#[derive(Debug)]
+pub enum ScanEvent {
+    /// The folders were walked: `files` comic files were found, `to_read` of them need their
+    /// cover read (new ones, and known ones without a thumbnail). Progress counts `to_read`.
+    Found {
+        files: u64,
+        to_read: u64,
+    },
+    /// A new comic file is in the collection now.
+    Added {
+        id: i32,
+        path: PathBuf,
+        thumbnail_written: bool,
+    },
+    /// A comic file the collection already had.
+    Known {
+        id: i32,
+        path: PathBuf,
+        thumbnail_written: bool,
+    },
+    /// A file (or folder) that could not be read; it was left out, or, when `known_id` is
+    /// set, kept as it was without a thumbnail.
+    Skipped {
+        error: LibraryError,
+        known_id: Option<i32>,
+    },
+    /// A comic in the collection, under a scanned folder, whose file is gone (moved or
+    /// deleted). Its row is kept.
+    Missing {
+        id: i32,
+        path: PathBuf,
+    },
+    Progress(Progress),
+}
+
+/// The totals of a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanSummary {
+    pub added: u64,
+    pub known: u64,
+    pub thumbnails_written: u64,
+    pub skipped: u64,
+    pub missing: u64,
+    pub outcome: Outcome,
+}
+
+/// Why a scan could not run or had to stop. Files that cannot be read are not errors: they are
+/// [`ScanEvent::Skipped`].
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{}", fill(&gettext("the folder {} does not exist"), &[&.path.display()]))]
+    FolderNotFound { path: PathBuf },
+    #[error("{}", fill(&gettext("{} is neither a folder nor a comic file"), &[&.path.display()]))]
+    NotAFolder { path: PathBuf },
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// Thumbnails cannot be written at all (a read-only or full disk): every comic would fail.
+    #[error(transparent)]
+    Thumbnails(LibraryError),
+}
+
+/// The absolute, resolved form of each folder to scan. Fails on the first that does not exist,
+/// before anything is read or written.
+pub fn resolve_roots(roots: &[PathBuf]) -> Result<Vec<PathBuf>, ScanError> {
+    roots
+        .iter()
+        .map(|root| {
+            let resolved = root
+                .canonicalize()
+                .map_err(|_| ScanError::FolderNotFound { path: root.clone() })?;
+            if resolved.is_dir() || format::has_comic_extension(&resolved) {
+                Ok(resolved)
+            } else {
+                Err(ScanError::NotAFolder { path: root.clone() })
+            }
+        })
+        .collect()
+}
+
+/// Scans `roots` (folders, searched recursively, or single comic files) into `db`.
+pub fn scan(
+    db: &mut Database,
+    roots: &[PathBuf],
+    options: &ScanOptions,
+    cancel: &CancelToken,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> Result<ScanSummary, ScanError> {
+    let roots = resolve_roots(roots)?;
+    let mut summary = ScanSummary {
+        added: 0,
+        known: 0,
+        thumbnails_written: 0,
+        skipped: 0,
+        missing: 0,
+        outcome: Outcome::Finished,
+    };
+
+    let mut found = Vec::new();
+    for root in &roots {
+        walk(
+            root,
+            &mut found,
+            &mut |error| {
+                summary.skipped += 1;
+                on_event(ScanEvent::Skipped {
+                    error,
+                    known_id: None,
+                });
+            },
+            cancel,
+        );
+    }
+    let known: HashMap<String, i32> = db
+        .comic_paths()?
+        .into_iter()
+        .map(|row| (row.path, row.id_comicbook))
+        .collect();
+
+    let marked = db.marked_cover_pages()?;
+    let store = &options.thumbnails;
+    let mut work = Vec::new();
+    for path in &found {
+        let Some(key) = path.to_str() else {
+            summary.skipped += 1;
+            on_event(ScanEvent::Skipped {
+                error: LibraryError::NameNotUtf8 { path: path.clone() },
+                known_id: None,
+            });
+            continue;
+        };
+        match known.get(key) {
+            Some(&id) if store.has_comic_thumbnail(id) => {
+                summary.known += 1;
+                on_event(ScanEvent::Known {
+                    id,
+                    path: path.clone(),
+                    thumbnail_written: false,
+                });
+            }
+            known_id => work.push(WorkItem {
+                path,
+                key,
+                known_id: known_id.copied(),
+                marked: known_id.and_then(|id| marked.get(id)).map(String::as_str),
+            }),
+        }
+    }
+    on_event(ScanEvent::Found {
+        files: found.len() as u64,
+        to_read: work.len() as u64,
+    });
+
+    let mut meter = ProgressMeter::new(work.len() as u64);
+    for batch in work.chunks(options.batch_size.max(1)) {
+        if cancel.is_cancelled() {
+            summary.outcome = Outcome::Cancelled;
+            break;
+        }
+        let prepared = read_covers(batch, cancel, &mut meter, on_event);
+        let finished = save_batch(db, store, batch, prepared, &mut summary, on_event)?;
+        if !finished {
+            summary.outcome = Outcome::Cancelled;
+            break;
+        }
+    }
+    if cancel.is_cancelled() {
+        summary.outcome = Outcome::Cancelled;
+    }
+
+    for (path, id) in missing(&known, &roots) {
+        summary.missing += 1;
+        on_event(ScanEvent::Missing { id, path });
+    }
+    Ok(summary)
+}
+
+struct WorkItem<'a> {
+    path: &'a Path,
+    key: &'a str,
+    known_id: Option<i32>,
+    /// The page Babelcomics4 has marked as the cover, for a known comic.
+    marked: Option<&'a str>,
+}
+
+/// A cover read for one item, or `None` when the scan was cancelled before reaching it.
+type Prepared = Option<Result<Thumbnail, LibraryError>>;
+
+/// Reads the covers of a batch on every core, reporting progress as each finishes.
+fn read_covers(
+    batch: &[WorkItem<'_>],
+    cancel: &CancelToken,
+    meter: &mut ProgressMeter,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> Vec<Prepared> {
+    let mut prepared: Vec<Prepared> = std::iter::repeat_with(|| None).take(batch.len()).collect();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            batch
+                .par_iter()
+                .enumerate()
+                .for_each_with(sender, |sender, (index, item)| {
+                    if cancel.is_cancelled() {
+                        return;
+                    }
+                    // The receiver outlives every sender: it drains until they are all gone.
+                    let _ = sender.send((index, thumbnail_of(item.path, item.marked)));
+                });
+        });
+        for (index, result) in receiver {
+            prepared[index] = Some(result);
+            on_event(ScanEvent::Progress(meter.advance(1)));
+        }
+    });
+    prepared
+}
+
+/// The thumbnail of the comic at `path`, from its cover (`marked`: the page Babelcomics4 has
+/// marked as the cover, if any).
+pub fn thumbnail_of(path: &Path, marked: Option<&str>) -> Result<Thumbnail, LibraryError> {
+    let cover = cover::read_cover_marked(path, marked)?;
+    picture::make_thumbnail(&cover.image).map_err(|error| LibraryError::BadImage {
+        path: path.to_owned(),
+        entry: cover.entry,
+        detail: error.to_string(),
+    })
+}
+
+/// Commits the new rows of a batch, then writes their thumbnails. Returns false when the batch
+/// was cut short by a cancel.
+fn save_batch(
+    db: &mut Database,
+    store: &ThumbnailStore,
+    batch: &[WorkItem<'_>],
+    prepared: Vec<Prepared>,
+    summary: &mut ScanSummary,
+    on_event: &mut dyn FnMut(ScanEvent),
+) -> Result<bool, ScanError> {
+    let new_paths: Vec<&str> = batch
+        .iter()
+        .zip(&prepared)
+        .filter(|(item, result)| item.known_id.is_none() && matches!(result, Some(Ok(_))))
+        .map(|(item, _)| item.key)
+        .collect();
+    let mut new_ids = db.add_comics(&new_paths)?.into_iter();
+
+    let mut finished = true;
+    for (item, result) in batch.iter().zip(prepared) {
+        match result {
+            None => finished = false,
+            Some(Err(error)) => {
+                summary.skipped += 1;
+                on_event(ScanEvent::Skipped {
+                    error,
+                    known_id: item.known_id,
+                });
+            }
+            Some(Ok(thumbnail)) => {
+                let (id, is_new) = match item.known_id {
+                    Some(id) => (id, false),
+                    None => match new_ids.next() {
+                        Some(id) => (id, true),
+                        None => continue,
+                    },
+                };
+                let thumbnail_written = store
+                    .write_comic_thumbnail(id, &thumbnail)
+                    .map_err(ScanError::Thumbnails)?;
+                summary.thumbnails_written += u64::from(thumbnail_written);
+                let path = item.path.to_owned();
+                if is_new {
+                    summary.added += 1;
+                    on_event(ScanEvent::Added {
+                        id,
+                        path,
+                        thumbnail_written,
+                    });
+                } else {
+                    summary.known += 1;
+                    on_event(ScanEvent::Known {
+                        id,
+                        path,
+                        thumbnail_written,
+                    });
+                }
+            }
+        }
+    }
+    Ok(finished)
+}
+
+/// Rows under one of `roots` whose file is no longer there, in path order.
+fn missing(known: &HashMap<String, i32>, roots: &[PathBuf]) -> Vec<(PathBuf, i32)> {
+    let mut gone: Vec<(PathBuf, i32)> = known
+        .iter()
+        .map(|(path, &id)| (PathBuf::from(path), id))
+        .filter(|(path, _)| roots.iter().any(|root| path.starts_with(root)))
+        .filter(|(path, _)| !path.exists())
+        .collect();
+    gone.sort();
+    gone
+}
+
+/// Collects the comics under `root`: files with a comic extension, and folders of pictures
+/// (a folder holding pictures, no comic files and no subfolders).
+fn walk(
+    root: &Path,
+    found: &mut Vec<PathBuf>,
+    on_error: &mut dyn FnMut(LibraryError),
+    cancel: &CancelToken,
+) {
+    if root.is_file() {
+        found.push(root.to_owned());
+        return;
+    }
+    let mut folders = vec![root.to_owned()];
+    while let Some(folder) = folders.pop() {
+        if cancel.is_cancelled() {
+            return;
+        }
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(error) => {
+                on_error(LibraryError::io(&folder, error));
+                continue;
+            }
+        };
+        let mut files = Vec::new();
+        let mut subfolders = Vec::new();
+        let mut pictures = 0usize;
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if cover::is_junk(&name) {
+                continue;
+            }
+            let path = entry.path();
+            // Symbolic links to folders are not followed: they can loop.
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                subfolders.push(path);
+            } else if format::has_comic_extension(&path) && path.is_file() {
+                files.push(path);
+            } else if format::has_image_extension(&name) {
+                pictures += 1;
+            }
+        }
+        if files.is_empty() && subfolders.is_empty() && pictures > 0 {
+            found.push(folder.clone());
+        }
+        files.sort_by(|a, b| natural_order(&a.to_string_lossy(), &b.to_string_lossy()));
+        found.extend(files);
+        // Depth first, in natural order: the stack takes the last pushed first.
+        subfolders.sort_by(|a, b| natural_order(&b.to_string_lossy(), &a.to_string_lossy()));
+        folders.extend(subfolders);
+    }
+}

@@ -1,0 +1,352 @@
+//! `vistazo scan` through the built binary: rows in the database, thumbnails where Babelcomics4
+//! looks for them, re-scans, missing files, unreadable files and exit codes.
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use diesel::prelude::*;
+use fixtures::*;
+use vistazo::db::schema::comicbooks;
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    comics: PathBuf,
+    db: PathBuf,
+    thumbnails: PathBuf,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let comics = dir.path().join("comics");
+    std::fs::create_dir_all(&comics).expect("comics folder");
+    let comics = comics.canonicalize().expect("absolute");
+    Setup {
+        db: dir.path().join("data").join("babelcomics.db"),
+        thumbnails: dir.path().join("thumbs"),
+        comics,
+        _dir: dir,
+    }
+}
+
+fn scan(setup: &Setup, folders: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .arg("--db")
+        .arg(&setup.db)
+        .arg("--thumbnails")
+        .arg(&setup.thumbnails)
+        .arg("scan")
+        .args(folders)
+        .env("LANG", "C")
+        .env("LC_ALL", "C")
+        .output()
+        .expect("run vistazo")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[derive(Debug, Queryable)]
+struct Row {
+    id: i32,
+    path: String,
+    id_comicbook_info: Option<String>,
+    calidad: i32,
+    en_papelera: bool,
+}
+
+fn rows(setup: &Setup) -> Vec<Row> {
+    let mut db = vistazo::db::open(&setup.db).expect("open the database");
+    comicbooks::table
+        .select((
+            comicbooks::id_comicbook,
+            comicbooks::path,
+            comicbooks::id_comicbook_info,
+            comicbooks::calidad,
+            comicbooks::en_papelera,
+        ))
+        .order(comicbooks::path)
+        .load(db.conn())
+        .expect("query comicbooks")
+}
+
+fn thumbnail(setup: &Setup, id: i32) -> PathBuf {
+    setup.thumbnails.join("comics").join(format!("{id}.jpg"))
+}
+
+/// A collection with every readable format and every cover rule.
+fn readable_collection(comics: &Path) -> Vec<PathBuf> {
+    let two_pages = entries(&[("01.jpg", cover_jpeg()), ("02.jpg", inside_jpeg())]);
+    std::fs::create_dir_all(comics.join("Saga")).expect("subfolder");
+    vec![
+        write_zip(&comics.join("Batman 497 (1993).cbz"), &two_pages),
+        write_zip(&comics.join("Saga/Saga 054 (2018).cbr"), &two_pages),
+        write_tar(&comics.join("Saga/Saga 055.cbt"), &two_pages),
+        write_7z(&comics.join("Saga/Saga 056.cb7"), &two_pages),
+        write_rar5_stored(&comics.join("Saga/Saga 057.cbr"), &two_pages),
+        write_pdf(&comics.join("Watchmen 001.pdf"), COVER),
+        write_folder(&comics.join("Folder Comic 001"), &two_pages),
+        write_zip(
+            &comics.join("natural.cbz"),
+            &entries(&[
+                ("page10.png", inside_png()),
+                ("page2.png", inside_png()),
+                ("page1.png", cover_png()),
+            ]),
+        ),
+        write_zip(
+            &comics.join("comicinfo.cbz"),
+            &entries(&[
+                ("p1.jpg", inside_jpeg()),
+                ("p2.jpg", inside_jpeg()),
+                ("p3.jpg", cover_jpeg()),
+                ("ComicInfo.xml", comicinfo_front_cover(2)),
+            ]),
+        ),
+        write_zip(
+            &comics.join("junk.cbz"),
+            &entries(&[
+                ("__MACOSX/._000.jpg", b"resource fork".to_vec()),
+                (".000.jpg", inside_jpeg()),
+                ("001.jpg", cover_jpeg()),
+                ("002.jpg", inside_jpeg()),
+            ]),
+        ),
+    ]
+}
+
+/// Files that cannot be read, each with the words its reason must hold.
+fn unreadable_collection(comics: &Path) -> Vec<(PathBuf, &'static str)> {
+    let broken = comics.join("broken.cbz");
+    std::fs::write(&broken, b"PK\x03\x04 and then nothing").expect("write");
+    let encrypted = comics.join("locked.cbr");
+    std::fs::copy(rar_fixture("rar5-hpsw.rar"), &encrypted).expect("copy");
+    let text_rar = comics.join("text only.cbr");
+    std::fs::copy(rar_fixture("rar5-solid.rar"), &text_rar).expect("copy");
+    vec![
+        (broken, "damaged"),
+        (write_zip(&comics.join("empty.cbz"), &Vec::new()), "empty"),
+        (
+            write_tar(
+                &comics.join("readme.cbt"),
+                &entries(&[("readme.txt", b"hi".to_vec())]),
+            ),
+            "no pictures",
+        ),
+        (encrypted, "password"),
+        (text_rar, "no pictures"),
+    ]
+}
+
+#[test]
+fn scanning_adds_every_comic_with_its_cover_thumbnail() {
+    let setup = setup();
+    let comics = readable_collection(&setup.comics);
+    std::fs::write(setup.comics.join("notes.txt"), b"not a comic").expect("write");
+
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "no progress bar when stderr is not a terminal: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(text.contains("Added 10 comics."), "{text}");
+    assert!(text.contains("Skipped 0 files"), "{text}");
+
+    let rows = rows(&setup);
+    let mut expected: Vec<String> = comics
+        .iter()
+        .map(|p| p.to_str().expect("utf-8").to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(
+        rows.iter().map(|r| r.path.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    for row in &rows {
+        assert_eq!(row.id_comicbook_info.as_deref(), Some(""));
+        assert_eq!(row.calidad, 0);
+        assert!(!row.en_papelera);
+        let path = thumbnail(&setup, row.id);
+        let (width, height) = image::image_dimensions(&path)
+            .unwrap_or_else(|e| panic!("thumbnail of {}: {e}", row.path));
+        assert!(
+            width <= 280 && height <= 400,
+            "{}: {width}x{height}",
+            row.path
+        );
+        assert!(
+            height == 400 || width == 280,
+            "{}: {width}x{height}",
+            row.path
+        );
+        assert!(
+            is_cover_colour(mean_colour(&path)),
+            "{}: the thumbnail is not the cover page",
+            row.path
+        );
+    }
+}
+
+#[test]
+fn unreadable_files_are_reported_one_line_each_and_the_scan_goes_on() {
+    let setup = setup();
+    write_zip(
+        &setup.comics.join("good.cbz"),
+        &entries(&[("01.jpg", cover_jpeg())]),
+    );
+    let bad = unreadable_collection(&setup.comics);
+
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    for (path, reason) in &bad {
+        let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(name)).collect();
+        assert_eq!(lines.len(), 1, "{name}: {text}");
+        assert!(lines[0].starts_with("Skipped: "), "{}", lines[0]);
+        assert!(lines[0].contains(reason), "{name}: {}", lines[0]);
+    }
+    assert!(text.contains("Added 1 comic."), "{text}");
+    assert!(text.contains("Skipped 5 files"), "{text}");
+    let rows = rows(&setup);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].path.ends_with("good.cbz"));
+}
+
+#[test]
+fn scanning_again_changes_nothing() {
+    let setup = setup();
+    readable_collection(&setup.comics);
+    assert!(scan(&setup, &[&setup.comics]).status.success());
+    let before = rows(&setup);
+    let thumbnails_before: Vec<Vec<u8>> = before
+        .iter()
+        .map(|r| std::fs::read(thumbnail(&setup, r.id)).expect("thumbnail"))
+        .collect();
+
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    assert!(text.contains("Added 0 comics."), "{text}");
+    assert!(
+        text.contains("10 comics were already in the collection."),
+        "{text}"
+    );
+    assert!(text.contains("Wrote 0 cover thumbnails."), "{text}");
+    let after = rows(&setup);
+    assert_eq!(
+        before.iter().map(|r| (r.id, &r.path)).collect::<Vec<_>>(),
+        after.iter().map(|r| (r.id, &r.path)).collect::<Vec<_>>()
+    );
+    for (row, bytes) in after.iter().zip(thumbnails_before) {
+        assert_eq!(
+            std::fs::read(thumbnail(&setup, row.id)).expect("thumbnail"),
+            bytes
+        );
+    }
+}
+
+#[test]
+fn existing_thumbnails_are_kept_and_missing_ones_are_made() {
+    let setup = setup();
+    let first = write_zip(
+        &setup.comics.join("first.cbz"),
+        &entries(&[("01.jpg", cover_jpeg())]),
+    );
+    assert!(scan(&setup, &[&setup.comics]).status.success());
+    let id = rows(&setup)[0].id;
+    let path = thumbnail(&setup, id);
+
+    // A thumbnail made by someone else stays as it is.
+    std::fs::write(&path, b"made by Babelcomics4").expect("write");
+    assert!(scan(&setup, &[&setup.comics]).status.success());
+    assert_eq!(std::fs::read(&path).expect("read"), b"made by Babelcomics4");
+
+    // A known comic without a thumbnail gets one, and keeps its row.
+    std::fs::remove_file(&path).expect("remove");
+    let output = scan(&setup, &[&first]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    assert!(text.contains("Wrote 1 cover thumbnail."), "{text}");
+    assert!(
+        text.contains("1 comic was already in the collection."),
+        "{text}"
+    );
+    assert!(is_cover_colour(mean_colour(&path)));
+    assert_eq!(rows(&setup).len(), 1);
+}
+
+#[test]
+fn files_gone_from_disk_are_reported_and_kept() {
+    let setup = setup();
+    let pages = entries(&[("01.jpg", cover_jpeg())]);
+    let staying = write_zip(&setup.comics.join("staying.cbz"), &pages);
+    let leaving = write_zip(&setup.comics.join("leaving.cbz"), &pages);
+    assert!(scan(&setup, &[&setup.comics]).status.success());
+
+    std::fs::remove_file(&leaving).expect("remove");
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let leaving_name = leaving.to_str().expect("utf-8");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Missing or moved: ") && l.contains(leaving_name)),
+        "{text}"
+    );
+    assert!(!text.contains(staying.to_str().expect("utf-8")), "{text}");
+    assert!(
+        text.contains("1 comic in the collection is missing from disk."),
+        "{text}"
+    );
+    assert_eq!(rows(&setup).len(), 2, "a missing file keeps its row");
+}
+
+#[test]
+fn a_folder_that_does_not_exist_fails_with_one_line_and_creates_nothing() {
+    let setup = setup();
+    let nowhere = setup.comics.join("nowhere");
+    let output = scan(&setup, &[&nowhere]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(error.trim_end().lines().count(), 1, "{error}");
+    assert!(error.contains("nowhere"), "{error}");
+    assert!(!setup.db.exists());
+}
+
+#[test]
+fn scan_needs_a_folder() {
+    let setup = setup();
+    let output = scan(&setup, &[]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+}
+
+#[test]
+fn thumbnails_go_where_babelcomics_expects_them_without_the_option() {
+    let setup = setup();
+    write_zip(
+        &setup.comics.join("a.cbz"),
+        &entries(&[("01.jpg", cover_jpeg())]),
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .arg("--db")
+        .arg(&setup.db)
+        .arg("scan")
+        .arg(&setup.comics)
+        .output()
+        .expect("run vistazo");
+    assert!(output.status.success(), "{output:?}");
+    let id = rows(&setup)[0].id;
+    let root = setup.db.parent().and_then(Path::parent).expect("root");
+    assert!(
+        root.join("data/thumbnails/comics")
+            .join(format!("{id}.jpg"))
+            .is_file()
+    );
+}
