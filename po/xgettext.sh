@@ -26,6 +26,8 @@ for file in "${rust[@]}"; do
 done
 (cd "$tmp/src" && xgettext --from-code=UTF-8 --add-comments=Translators --sort-by-file --no-wrap -L C \
   --keyword=gettext --keyword=ngettext:1,2 --keyword=pgettext:1c,2 \
+  --flag=gettext:1:no-c-format --flag=ngettext:1:no-c-format --flag=ngettext:2:no-c-format \
+  --flag=pgettext:2:no-c-format \
   -o "$tmp/rust.pot" "${rust[@]}")
 msgcat --use-first --sort-by-file --no-wrap "$tmp/other.pot" "$tmp/rust.pot" \
   | sed -e '/^"POT-Creation-Date:/d'

@@ -4,6 +4,8 @@
 mod about;
 mod app;
 mod backend;
+mod labeling;
+mod photo_loader;
 mod preferences;
 
 use std::path::PathBuf;

@@ -289,3 +289,83 @@ fn the_window_opens_creates_the_database_and_remembers_its_size_and_page() {
     quit(&display, &window, app);
     assert!(sandbox.settings().contains("last-page='interiors'"));
 }
+
+/// Small photos, each a different colour, recorded in a fresh database.
+fn seed_photos(sandbox: &Sandbox, db: &Path, count: usize) -> Vec<i64> {
+    let folder = sandbox.path("photos");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut database = vistazo::db::open(db).unwrap();
+    (0..count)
+        .map(|i| {
+            let path = folder.join(format!("room_{i}.jpg"));
+            let shade = (40 * i) as u8;
+            image::RgbImage::from_fn(320, 240, |x, y| {
+                image::Rgb([shade, (x % 256) as u8, (y % 256) as u8])
+            })
+            .save(&path)
+            .unwrap();
+            database
+                .record_photo(&vistazo::db::interiors::NewPhoto {
+                    path: &path.to_string_lossy(),
+                    content_hash: &format!("hash{i}"),
+                    width: 320,
+                    height: 240,
+                })
+                .unwrap()
+                .id()
+        })
+        .collect()
+}
+
+fn labels(db: &Path, ids: &[i64]) -> Vec<Option<&'static str>> {
+    let mut database = vistazo::db::open(db).unwrap();
+    ids.iter()
+        .map(|id| {
+            database
+                .label(*id)
+                .unwrap()
+                .map(|(quality, _)| quality.as_str())
+        })
+        .collect()
+}
+
+#[test]
+fn photos_are_labelled_with_the_keys_saved_at_once_and_undone() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("vistazo.db");
+    let ids = seed_photos(&sandbox, &db, 4);
+
+    let app = sandbox
+        .app(
+            &display,
+            &["--db", db.to_str().unwrap(), "gui", "--page", "label"],
+        )
+        .spawn()
+        .expect("start the app");
+    let window = window_of(&display, app.id());
+    // The labeling view opens once the database is read; give it a moment to take focus.
+    std::thread::sleep(Duration::from_millis(1500));
+
+    press(&display, &window, "3");
+    wait_for("the first label", Duration::from_secs(10), || {
+        (labels(&db, &ids)[0] == Some("good")).then_some(())
+    });
+    press(&display, &window, "1");
+    press(&display, &window, "space");
+    press(&display, &window, "2");
+    wait_for("three labels", Duration::from_secs(10), || {
+        (labels(&db, &ids) == [Some("good"), Some("bad"), None, Some("medium")]).then_some(())
+    });
+    // Undo goes back to the last labelled photo and takes its label away.
+    press(&display, &window, "BackSpace");
+    wait_for("the undo", Duration::from_secs(10), || {
+        (labels(&db, &ids) == [Some("good"), Some("bad"), None, None]).then_some(())
+    });
+    // Labelling again from there labels that same photo.
+    press(&display, &window, "ctrl+z");
+    press(&display, &window, "3");
+    quit(&display, &window, app);
+    assert_eq!(labels(&db, &ids), [Some("good"), Some("good"), None, None]);
+}

@@ -251,6 +251,16 @@ impl Database {
         })
     }
 
+    /// Puts a photo's label back to what it was before (`None`: no label), recording the change.
+    pub fn restore_label(
+        &mut self,
+        photo_id: i64,
+        label: Option<(Quality, LabelSource)>,
+    ) -> Result<(), DbError> {
+        self.conn()
+            .immediate_transaction(|conn| write_label(conn, photo_id, label, None, None))
+    }
+
     /// Undoes the most recent label change, whatever it was. Returns the photo it touched.
     pub fn undo_last_label(&mut self) -> Result<Option<i64>, DbError> {
         self.conn().immediate_transaction(|conn| {

@@ -209,3 +209,42 @@ pub fn label_counts(db: &mut Database) -> Result<(LabelCounts, LabelCounts), Rou
     }
     Ok((human, auto))
 }
+
+/// The state of the interiors collection, for the overview page.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct InteriorsSummary {
+    pub photos: usize,
+    pub human: LabelCounts,
+    pub auto: LabelCounts,
+    /// Cross-validated accuracy of the latest training round.
+    pub accuracy: Option<f64>,
+    pub rounds: usize,
+}
+
+pub fn summary(db: &mut Database) -> Result<InteriorsSummary, RoundError> {
+    let photos = db.photos()?.len();
+    let (human, auto) = label_counts(db)?;
+    let rounds = db.training_rounds()?;
+    Ok(InteriorsSummary {
+        photos,
+        human,
+        auto,
+        accuracy: rounds.last().and_then(|r| r.accuracy),
+        rounds: rounds.len(),
+    })
+}
+
+/// Every photo, in import order, ready for a labeling session.
+pub fn labeling_photos(
+    db: &mut Database,
+) -> Result<Vec<super::labeling::SessionPhoto>, RoundError> {
+    Ok(db
+        .photos()?
+        .into_iter()
+        .map(|photo| super::labeling::SessionPhoto {
+            id: photo.id,
+            path: std::path::PathBuf::from(photo.path),
+            label: photo.label,
+        })
+        .collect())
+}

@@ -9,12 +9,14 @@ use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
 use super::backend::{Backend, BackendInput, BackendOutput};
+use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
 use super::{StartOptions, about, preferences};
 use crate::cli::Page;
 use crate::clip::RuntimeInfo;
 use crate::config;
 use crate::db::CollectionSummary;
 use crate::i18n::{fill, gettext, ngettext};
+use crate::interiors::rounds::InteriorsSummary;
 
 pub struct Init {
     pub options: StartOptions,
@@ -26,6 +28,11 @@ pub struct App {
     backend: WorkerController<Backend>,
     database: String,
     summary: Option<CollectionSummary>,
+    interiors: Option<InteriorsSummary>,
+    labeling: Controller<LabelingView>,
+    labeling_open: bool,
+    /// Open the labeling view as soon as the database is open (`gui --page label`).
+    label_on_open: bool,
     runtime: Option<RuntimeInfo>,
     toasts: adw::ToastOverlay,
 }
@@ -36,6 +43,8 @@ pub enum AppMsg {
     ShowAbout,
     /// Count the collection again: another program (Babelcomics4) may have changed it.
     Refresh,
+    StartLabeling,
+    Labeling(LabelingOutput),
     Backend(BackendOutput),
 }
 
@@ -90,12 +99,31 @@ impl SimpleComponent for App {
                             #[watch]
                             set_description: Some(&comics_description(model.summary.as_ref())),
                         },
-                        add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = &adw::StatusPage {
-                            set_icon_name: Some("camera-photo-symbolic"),
-                            set_title: &gettext("Score Photos of Interiors"),
-                            set_description: Some(&gettext(
-                                "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 (bad, medium, good). Vistazo learns from your labels and scores every photo from 0 to 100, with a short explanation.",
-                            )),
+                        add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = &gtk::Stack {
+                            set_transition_type: gtk::StackTransitionType::SlideLeftRight,
+
+                            add_named[Some("overview")] = &adw::StatusPage {
+                                set_icon_name: Some("camera-photo-symbolic"),
+                                #[watch]
+                                set_title: &interiors_title(model.interiors.as_ref()),
+                                #[watch]
+                                set_description: Some(&interiors_description(model.interiors.as_ref())),
+
+                                #[wrap(Some)]
+                                set_child = &gtk::Button {
+                                    set_label: &gettext("Start Labeling"),
+                                    set_halign: gtk::Align::Center,
+                                    add_css_class: "pill",
+                                    add_css_class: "suggested-action",
+                                    #[watch]
+                                    set_visible: model.interiors.is_some_and(|i| i.photos > 0),
+                                    connect_clicked => AppMsg::StartLabeling,
+                                },
+                            },
+                            add_named[Some("labeling")] = model.labeling.widget(),
+                            // After the children: the names must exist when this is first set.
+                            #[watch]
+                            set_visible_child_name: if model.labeling_open { "labeling" } else { "overview" },
                         },
                     },
                 },
@@ -111,6 +139,9 @@ impl SimpleComponent for App {
         let backend = Backend::builder()
             .detach_worker(options.database.clone())
             .forward(sender.input_sender(), AppMsg::Backend);
+        let labeling = LabelingView::builder()
+            .launch(())
+            .forward(sender.input_sender(), AppMsg::Labeling);
         backend.emit(BackendInput::Open);
         backend.emit(BackendInput::DetectRuntime);
 
@@ -119,6 +150,10 @@ impl SimpleComponent for App {
             backend,
             database: options.database.display().to_string(),
             summary: None,
+            interiors: None,
+            labeling,
+            labeling_open: false,
+            label_on_open: options.page == Some(Page::Label),
             runtime: None,
             toasts: adw::ToastOverlay::new(),
         };
@@ -142,15 +177,28 @@ impl SimpleComponent for App {
         if widgets.stack.child_by_name(&first_page).is_some() {
             widgets.stack.set_visible_child_name(&first_page);
         }
+        let backend_sender = model.backend.sender().clone();
         root.connect_close_request(glib::clone!(
             #[strong]
             settings,
+            #[strong]
+            backend_sender,
             #[weak(rename_to = stack)]
             widgets.stack,
             #[upgrade_or]
             glib::Propagation::Proceed,
             move |window| {
                 save_window_state(window, &settings);
+                // Labels are saved by the backend as they come; let it finish before the
+                // process ends, waiting a moment at most.
+                let (done, finished) = std::sync::mpsc::channel();
+                if backend_sender.send(BackendInput::Flush(done)).is_ok()
+                    && finished
+                        .recv_timeout(std::time::Duration::from_secs(3))
+                        .is_err()
+                {
+                    tracing::warn!("the database was still busy when the window closed");
+                }
                 if let Some(name) = stack.visible_child_name()
                     && let Err(error) = settings.set_string("last-page", &name)
                 {
@@ -200,11 +248,38 @@ impl SimpleComponent for App {
                     self.backend.emit(BackendInput::Refresh);
                 }
             }
-            AppMsg::Backend(BackendOutput::Opened { location, summary }) => {
+            AppMsg::StartLabeling => self.backend.emit(BackendInput::LoadLabelingSession),
+            AppMsg::Labeling(LabelingOutput::Save(change)) => {
+                self.backend.emit(BackendInput::SaveLabel(change));
+            }
+            AppMsg::Labeling(LabelingOutput::Leave) => self.labeling_open = false,
+            AppMsg::Backend(BackendOutput::LabelingSession(photos)) => {
+                if photos.is_empty() {
+                    self.toasts.add_toast(adw::Toast::new(&gettext(
+                        "There are no photos to label yet",
+                    )));
+                } else {
+                    self.labeling.emit(LabelingMsg::Start(photos));
+                    self.labeling_open = true;
+                    self.labeling.widget().grab_focus();
+                }
+            }
+            AppMsg::Backend(BackendOutput::Opened {
+                location,
+                summary,
+                interiors,
+            }) => {
                 self.database = location;
                 self.summary = Some(summary);
+                self.interiors = Some(interiors);
+                if std::mem::take(&mut self.label_on_open) {
+                    self.backend.emit(BackendInput::LoadLabelingSession);
+                }
             }
-            AppMsg::Backend(BackendOutput::Summary(summary)) => self.summary = Some(summary),
+            AppMsg::Backend(BackendOutput::Summary(summary, interiors)) => {
+                self.summary = Some(summary);
+                self.interiors = Some(interiors);
+            }
             AppMsg::Backend(BackendOutput::Runtime(runtime)) => self.runtime = Some(runtime),
             AppMsg::Backend(BackendOutput::Failed(reason)) => {
                 let toast = adw::Toast::builder().title(reason).timeout(0).build();
@@ -301,6 +376,47 @@ fn comics_description(summary: Option<&CollectionSummary>) -> String {
         ),
         _ => gettext(
             "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
+        ),
+    }
+}
+
+fn interiors_title(summary: Option<&InteriorsSummary>) -> String {
+    match summary {
+        Some(summary) if summary.photos > 0 => fill(
+            &ngettext(
+                "{} Photo of Interiors",
+                "{} Photos of Interiors",
+                u32::try_from(summary.photos).unwrap_or(u32::MAX),
+            ),
+            &[&summary.photos],
+        ),
+        _ => gettext("Score Photos of Interiors"),
+    }
+}
+
+fn interiors_description(summary: Option<&InteriorsSummary>) -> String {
+    match summary {
+        Some(summary) if summary.photos > 0 => {
+            let mut text = fill(
+                &gettext("Your labels: {} bad, {} medium, {} good. Automatic labels: {}."),
+                &[
+                    &summary.human.bad,
+                    &summary.human.medium,
+                    &summary.human.good,
+                    &(summary.auto.bad + summary.auto.medium + summary.auto.good),
+                ],
+            );
+            if let Some(accuracy) = summary.accuracy {
+                text.push(' ');
+                text.push_str(&fill(
+                    &gettext("The latest model rates {}% of your labels right."),
+                    &[&format!("{:.0}", accuracy * 100.0)],
+                ));
+            }
+            text
+        }
+        _ => gettext(
+            "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 (bad, medium, good). Vistazo learns from your labels and scores every photo from 0 to 100, with a short explanation.",
         ),
     }
 }

@@ -8,6 +8,8 @@ use relm4::{ComponentSender, Worker};
 
 use crate::clip::RuntimeInfo;
 use crate::db::{self, CollectionSummary, Database};
+use crate::interiors::labeling::{LabelChange, SessionPhoto};
+use crate::interiors::rounds::{self, InteriorsSummary};
 
 #[derive(Debug)]
 pub enum BackendInput {
@@ -17,6 +19,12 @@ pub enum BackendInput {
     Refresh,
     /// Ask libtorch which devices it can use.
     DetectRuntime,
+    /// The photos for a labeling session.
+    LoadLabelingSession,
+    /// Save a label the user just gave (or put back a previous one).
+    SaveLabel(LabelChange),
+    /// Answer on the channel once everything asked before is done (the window is closing).
+    Flush(std::sync::mpsc::Sender<()>),
 }
 
 #[derive(Debug, Clone)]
@@ -24,8 +32,10 @@ pub enum BackendOutput {
     Opened {
         location: String,
         summary: CollectionSummary,
+        interiors: InteriorsSummary,
     },
-    Summary(CollectionSummary),
+    Summary(CollectionSummary, InteriorsSummary),
+    LabelingSession(Vec<SessionPhoto>),
     Runtime(RuntimeInfo),
     Failed(String),
 }
@@ -50,9 +60,20 @@ impl Worker for Backend {
 
     fn update(&mut self, message: BackendInput, sender: ComponentSender<Self>) {
         let reply = match message {
+            BackendInput::Flush(done) => {
+                let _ = done.send(());
+                return;
+            }
             BackendInput::Open => self.open(),
-            BackendInput::Refresh => self.summary().map(BackendOutput::Summary),
+            BackendInput::Refresh => self
+                .summaries()
+                .map(|(comics, interiors)| BackendOutput::Summary(comics, interiors)),
             BackendInput::DetectRuntime => Ok(BackendOutput::Runtime(RuntimeInfo::detect())),
+            BackendInput::LoadLabelingSession => self
+                .database()
+                .and_then(|db| rounds::labeling_photos(db).map_err(|e| e.to_string()))
+                .map(BackendOutput::LabelingSession),
+            BackendInput::SaveLabel(change) => self.save_label(change),
         };
         let reply = reply.unwrap_or_else(BackendOutput::Failed);
         if sender.output(reply).is_err() {
@@ -66,15 +87,38 @@ impl Backend {
         let database = db::open(&self.path).map_err(|e| e.to_string())?;
         let location = database.location().to_string();
         self.database = Some(database);
-        let summary = self.summary()?;
-        Ok(BackendOutput::Opened { location, summary })
+        let (summary, interiors) = self.summaries()?;
+        Ok(BackendOutput::Opened {
+            location,
+            summary,
+            interiors,
+        })
     }
 
-    fn summary(&mut self) -> Result<CollectionSummary, String> {
-        let database = self
-            .database
+    fn database(&mut self) -> Result<&mut Database, String> {
+        self.database
             .as_mut()
-            .ok_or_else(|| "the database is not open".to_owned())?;
-        database.collection_summary().map_err(|e| e.to_string())
+            .ok_or_else(|| "the database is not open".to_owned())
+    }
+
+    fn summaries(&mut self) -> Result<(CollectionSummary, InteriorsSummary), String> {
+        let database = self.database()?;
+        let comics = database.collection_summary().map_err(|e| e.to_string())?;
+        let interiors = rounds::summary(database).map_err(|e| e.to_string())?;
+        Ok((comics, interiors))
+    }
+
+    /// Saves at once; the reply carries the new counts.
+    fn save_label(&mut self, change: LabelChange) -> Result<BackendOutput, String> {
+        let database = self.database()?;
+        let saved = match change.label {
+            Some((quality, crate::interiors::LabelSource::Human)) => {
+                database.set_human_label(change.photo_id, quality)
+            }
+            previous => database.restore_label(change.photo_id, previous),
+        };
+        saved.map_err(|e| e.to_string())?;
+        let (comics, interiors) = self.summaries()?;
+        Ok(BackendOutput::Summary(comics, interiors))
     }
 }

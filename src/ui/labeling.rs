@@ -1,0 +1,352 @@
+//! The labeling view: one photo large, the keys 1, 2 and 3 label it bad, medium or good and
+//! move on; Backspace or Ctrl+Z undoes, Space skips, Left and Right move, Esc leaves. Every
+//! label goes out as a message to be saved at once; photos are decoded ahead by a worker.
+
+use std::collections::HashMap;
+
+use relm4::WorkerController;
+use relm4::adw;
+use relm4::gtk::{self, gdk, glib, prelude::*};
+use relm4::prelude::*;
+
+use super::photo_loader::{LoaderInput, LoaderOutput, PhotoLoader};
+use crate::i18n::{fill, gettext};
+use crate::interiors::Quality;
+use crate::interiors::labeling::{LabelChange, LabelingSession, SessionPhoto};
+
+/// How many photos ahead are decoded.
+const AHEAD: usize = 3;
+
+pub struct LabelingView {
+    session: LabelingSession,
+    loader: WorkerController<PhotoLoader>,
+    textures: HashMap<i64, gdk::Texture>,
+    requested: std::collections::HashSet<i64>,
+    failures: HashMap<i64, String>,
+}
+
+#[derive(Debug)]
+pub enum LabelingMsg {
+    Start(Vec<SessionPhoto>),
+    Label(Quality),
+    Skip,
+    Back,
+    Forward,
+    Undo,
+    Leave,
+    Loader(LoaderOutput),
+}
+
+#[derive(Debug)]
+pub enum LabelingOutput {
+    /// Save this label now.
+    Save(LabelChange),
+    Leave,
+}
+
+#[relm4::component(pub)]
+impl SimpleComponent for LabelingView {
+    type Init = ();
+    type Input = LabelingMsg;
+    type Output = LabelingOutput;
+
+    view! {
+        #[root]
+        gtk::Box {
+            set_orientation: gtk::Orientation::Vertical,
+            set_spacing: 12,
+            set_margin_all: 12,
+            set_focusable: true,
+
+            gtk::CenterBox {
+                #[wrap(Some)]
+                set_start_widget = &gtk::Box {
+                    set_spacing: 12,
+
+                    gtk::Button {
+                        set_icon_name: "go-previous-symbolic",
+                        set_tooltip_text: Some(&gettext("Back to the Overview")),
+                        add_css_class: "flat",
+                        set_focus_on_click: false,
+                        connect_clicked => LabelingMsg::Leave,
+                    },
+                    gtk::Label {
+                        add_css_class: "heading",
+                        #[watch]
+                        set_label: &model.position_text(),
+                    },
+                },
+                #[wrap(Some)]
+                set_center_widget = &gtk::Label {
+                    add_css_class: "dim-label",
+                    set_ellipsize: gtk::pango::EllipsizeMode::Middle,
+                    #[watch]
+                    set_label: &model.file_name(),
+                },
+                #[wrap(Some)]
+                set_end_widget = &gtk::Label {
+                    add_css_class: "numeric",
+                    #[watch]
+                    set_label: &model.counts_text(),
+                },
+            },
+
+            gtk::Overlay {
+                set_vexpand: true,
+                set_hexpand: true,
+
+                #[wrap(Some)]
+                set_child = &gtk::Picture {
+                    set_can_shrink: true,
+                    set_content_fit: gtk::ContentFit::Contain,
+                    #[watch]
+                    set_paintable: model.current_texture(),
+                },
+
+                add_overlay = &adw::StatusPage {
+                    #[watch]
+                    set_visible: model.current_texture().is_none(),
+                    #[watch]
+                    set_icon_name: Some(model.placeholder_icon()),
+                    #[watch]
+                    set_title: &model.placeholder_title(),
+                    #[watch]
+                    set_description: Some(&model.placeholder_description()),
+                },
+            },
+
+            gtk::Box {
+                set_halign: gtk::Align::Center,
+                set_spacing: 12,
+                set_homogeneous: true,
+
+                gtk::Button {
+                    set_label: &gettext("1 · Bad"),
+                    add_css_class: "pill",
+                    add_css_class: "destructive-action",
+                    set_focus_on_click: false,
+                    #[watch]
+                    set_sensitive: !model.session.is_finished(),
+                    connect_clicked => LabelingMsg::Label(Quality::Bad),
+                },
+                gtk::Button {
+                    set_label: &gettext("2 · Medium"),
+                    add_css_class: "pill",
+                    set_focus_on_click: false,
+                    #[watch]
+                    set_sensitive: !model.session.is_finished(),
+                    connect_clicked => LabelingMsg::Label(Quality::Medium),
+                },
+                gtk::Button {
+                    set_label: &gettext("3 · Good"),
+                    add_css_class: "pill",
+                    add_css_class: "suggested-action",
+                    set_focus_on_click: false,
+                    #[watch]
+                    set_sensitive: !model.session.is_finished(),
+                    connect_clicked => LabelingMsg::Label(Quality::Good),
+                },
+            },
+
+            gtk::Label {
+                add_css_class: "dim-label",
+                add_css_class: "caption",
+                set_wrap: true,
+                set_justify: gtk::Justification::Center,
+                set_label: &gettext("Space skips · ← → move · Backspace or Ctrl+Z undoes · Esc leaves"),
+            },
+        }
+    }
+
+    fn init(
+        (): Self::Init,
+        root: Self::Root,
+        sender: ComponentSender<Self>,
+    ) -> ComponentParts<Self> {
+        let loader = PhotoLoader::builder()
+            .detach_worker(())
+            .forward(sender.input_sender(), LabelingMsg::Loader);
+        let model = LabelingView {
+            session: LabelingSession::new(Vec::new()),
+            loader,
+            textures: HashMap::new(),
+            requested: Default::default(),
+            failures: HashMap::new(),
+        };
+        let widgets = view_output!();
+
+        // Capture phase: the keys act before a focused button could take Space or Enter.
+        let keys = gtk::EventControllerKey::new();
+        keys.set_propagation_phase(gtk::PropagationPhase::Capture);
+        keys.connect_key_pressed(glib::clone!(
+            #[strong]
+            sender,
+            move |_, key, _, modifiers| match message_for(key, modifiers) {
+                Some(message) => {
+                    sender.input(message);
+                    glib::Propagation::Stop
+                }
+                None => glib::Propagation::Proceed,
+            }
+        ));
+        root.add_controller(keys);
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: LabelingMsg, sender: ComponentSender<Self>) {
+        match message {
+            LabelingMsg::Start(photos) => {
+                self.session = LabelingSession::new(photos);
+                self.textures.clear();
+                self.requested.clear();
+                self.failures.clear();
+            }
+            LabelingMsg::Label(quality) => {
+                if let Some(change) = self.session.label(quality) {
+                    let _ = sender.output(LabelingOutput::Save(change));
+                }
+            }
+            LabelingMsg::Skip => self.session.skip(),
+            LabelingMsg::Back => self.session.back(),
+            LabelingMsg::Forward => self.session.forward(),
+            LabelingMsg::Undo => {
+                if let Some(change) = self.session.undo() {
+                    let _ = sender.output(LabelingOutput::Save(change));
+                }
+            }
+            LabelingMsg::Leave => {
+                let _ = sender.output(LabelingOutput::Leave);
+            }
+            LabelingMsg::Loader(LoaderOutput::Loaded {
+                id,
+                width,
+                height,
+                rgb,
+            }) => {
+                let bytes = glib::Bytes::from_owned(rgb);
+                let texture = gdk::MemoryTexture::new(
+                    width as i32,
+                    height as i32,
+                    gdk::MemoryFormat::R8g8b8,
+                    &bytes,
+                    (width * 3) as usize,
+                );
+                self.textures.insert(id, texture.upcast());
+            }
+            LabelingMsg::Loader(LoaderOutput::Failed { id, reason }) => {
+                tracing::warn!("cannot show photo {id}: {reason}");
+                self.failures.insert(id, reason);
+            }
+        }
+        self.load_around();
+    }
+}
+
+impl LabelingView {
+    /// Asks for the current photo, then the ones ahead, and forgets those far away.
+    fn load_around(&mut self) {
+        let mut wanted: Vec<(i64, std::path::PathBuf)> = Vec::new();
+        if let Some(current) = self.session.current() {
+            wanted.push((current.id, current.path.clone()));
+        }
+        for photo in self.session.neighbours(AHEAD) {
+            wanted.push((photo.id, photo.path.clone()));
+        }
+        let keep: std::collections::HashSet<i64> = wanted.iter().map(|(id, _)| *id).collect();
+        self.textures.retain(|id, _| keep.contains(id));
+        self.requested.retain(|id| keep.contains(id));
+        for (id, path) in wanted {
+            if self.requested.insert(id) {
+                self.loader.emit(LoaderInput::Load { id, path });
+            }
+        }
+    }
+
+    fn current_texture(&self) -> Option<&gdk::Texture> {
+        self.session
+            .current()
+            .and_then(|p| self.textures.get(&p.id))
+    }
+
+    fn position_text(&self) -> String {
+        if self.session.is_empty() {
+            return String::new();
+        }
+        let shown = (self.session.position() + 1).min(self.session.len());
+        fill(
+            &gettext("{} of {} · {} left"),
+            &[&shown, &self.session.len(), &self.session.remaining()],
+        )
+    }
+
+    fn counts_text(&self) -> String {
+        let counts = self.session.counts();
+        fill(
+            &gettext("Bad {} · Medium {} · Good {}"),
+            &[&counts.bad, &counts.medium, &counts.good],
+        )
+    }
+
+    fn file_name(&self) -> String {
+        self.session
+            .current()
+            .and_then(|p| p.path.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    fn placeholder_icon(&self) -> &'static str {
+        if self.session.is_finished() {
+            "object-select-symbolic"
+        } else if self.current_failure().is_some() {
+            "image-missing-symbolic"
+        } else {
+            "image-loading-symbolic"
+        }
+    }
+
+    fn current_failure(&self) -> Option<&String> {
+        self.session
+            .current()
+            .and_then(|p| self.failures.get(&p.id))
+    }
+
+    fn placeholder_title(&self) -> String {
+        if self.session.is_finished() {
+            gettext("All Photos Seen")
+        } else if self.current_failure().is_some() {
+            gettext("This Photo Cannot Be Shown")
+        } else {
+            gettext("Loading…")
+        }
+    }
+
+    fn placeholder_description(&self) -> String {
+        if self.session.is_finished() {
+            gettext("Press Esc to go back and train the model, or ← to review your labels.")
+        } else if let Some(reason) = self.current_failure() {
+            fill(&gettext("{} Press Space to skip it."), &[reason])
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The message a key press means in the labeling view.
+fn message_for(key: gdk::Key, modifiers: gdk::ModifierType) -> Option<LabelingMsg> {
+    let control = modifiers.contains(gdk::ModifierType::CONTROL_MASK);
+    if control {
+        return (key == gdk::Key::z || key == gdk::Key::Z).then_some(LabelingMsg::Undo);
+    }
+    Some(match key {
+        gdk::Key::_1 | gdk::Key::KP_1 => LabelingMsg::Label(Quality::Bad),
+        gdk::Key::_2 | gdk::Key::KP_2 => LabelingMsg::Label(Quality::Medium),
+        gdk::Key::_3 | gdk::Key::KP_3 => LabelingMsg::Label(Quality::Good),
+        gdk::Key::space => LabelingMsg::Skip,
+        gdk::Key::BackSpace => LabelingMsg::Undo,
+        gdk::Key::Left => LabelingMsg::Back,
+        gdk::Key::Right => LabelingMsg::Forward,
+        gdk::Key::Escape => LabelingMsg::Leave,
+        _ => return None,
+    })
+}
