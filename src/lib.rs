@@ -20,5 +20,6 @@ pub mod clip;
 pub mod config;
 pub mod db;
 pub mod i18n;
+pub mod imaging;
 pub mod jobs;
 pub mod ui;
