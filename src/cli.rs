@@ -3,6 +3,8 @@
 //!
 //! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
 
+mod embed;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +70,25 @@ pub enum Command {
         #[arg(long, value_enum, help = gettext("The page to show first"))]
         page: Option<Page>,
     },
+    #[command(about = gettext("Print the CLIP embedding of each image file"))]
+    EmbedImage {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print one JSON object mapping each file to its embedding"))]
+        json: bool,
+    },
+    #[command(about = gettext("Print the CLIP token ids and embedding of each text"))]
+    EmbedText {
+        #[arg(required = true, value_name = "TEXT")]
+        texts: Vec<String>,
+        #[arg(long, help = gettext("Print one JSON object mapping each text to its ids and embedding"))]
+        json: bool,
+    },
+    #[command(about = gettext("Measure how fast Vistazo works on this computer"))]
+    Bench {
+        #[command(subcommand)]
+        target: embed::BenchTarget,
+    },
 }
 
 /// The pages the app can open on.
@@ -112,6 +133,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => ui::run(&cli.global, None),
         Some(Command::Gui { page }) => ui::run(&cli.global, page),
+        Some(Command::EmbedImage { files, json }) => embed::embed_image(&cli.global, &files, json),
+        Some(Command::EmbedText { texts, json }) => embed::embed_text(&cli.global, &texts, json),
+        Some(Command::Bench { target }) => embed::bench(&cli.global, &target),
     }
 }
 
