@@ -6,11 +6,12 @@
 //! This module runs tensors and nothing else: it never reads images or text, never picks a
 //! device on its own, and never spawns threads. The caller holds `tch::no_grad_guard`.
 
+use std::collections::HashMap;
 use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use safetensors::SafeTensors;
-use safetensors::tensor::Dtype;
+use serde::Deserialize;
 use tch::{Device, Kind, TchError, Tensor};
 
 use super::config::{Activation, ClipConfig, ConfigError};
@@ -80,28 +81,7 @@ impl ClipModel {
         device: Device,
         kind: Kind,
     ) -> Result<Self, ModelError> {
-        let file = File::open(weights).map_err(|source| ModelError::Open {
-            path: weights.to_owned(),
-            source,
-        })?;
-        // SAFETY: the map is read-only and dropped before this function returns; every tensor
-        // is copied out of it. A file truncated by another process meanwhile would be a
-        // user-visible crash, the same risk every memory-mapped model loader takes to avoid
-        // holding the whole file in memory twice.
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| ModelError::Open {
-            path: weights.to_owned(),
-            source,
-        })?;
-        let tensors = SafeTensors::deserialize(&map).map_err(|error| ModelError::Corrupt {
-            path: weights.to_owned(),
-            reason: format!("{error:?}"),
-        })?;
-        let source = WeightFile {
-            path: weights,
-            tensors,
-            device,
-            kind,
-        };
+        let source = WeightFile::open(weights, device, kind)?;
         let vision = VisionTower::load(&source, &config)?;
         let text = TextTower::load(&source, &config)?;
         let visual_projection = source.tensor(
@@ -227,45 +207,137 @@ fn normalise(features: &Tensor) -> Result<Tensor, ModelError> {
     Ok(features.f_div(&norm)?)
 }
 
-/// The tensors of one `model.safetensors`, fetched by name with their expected shape.
+/// Where one tensor lies in a safetensors file, from the file's JSON header.
+#[derive(Debug, Deserialize)]
+struct TensorEntry {
+    dtype: String,
+    shape: Vec<i64>,
+    data_offsets: [u64; 2],
+}
+
+/// The tensors of one `model.safetensors`, fetched by name with their expected shape. Each
+/// tensor is read straight from the file when asked for, so loading needs the model's size in
+/// memory plus one tensor, not the file and the model side by side.
 struct WeightFile<'a> {
     path: &'a Path,
-    tensors: SafeTensors<'a>,
+    file: File,
+    entries: HashMap<String, TensorEntry>,
+    data_start: u64,
     device: Device,
     kind: Kind,
 }
 
-impl WeightFile<'_> {
+impl<'a> WeightFile<'a> {
+    /// Reads and checks the header: a JSON table of tensors after an 8-byte length, with the
+    /// data after it ending exactly at the end of the file.
+    fn open(path: &'a Path, device: Device, kind: Kind) -> Result<Self, ModelError> {
+        let corrupt = |reason: String| ModelError::Corrupt {
+            path: path.to_owned(),
+            reason,
+        };
+        let file = File::open(path).map_err(|source| ModelError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file_len = file
+            .metadata()
+            .map_err(|source| ModelError::Open {
+                path: path.to_owned(),
+                source,
+            })?
+            .len();
+        let mut length = [0u8; 8];
+        file.read_exact_at(&mut length, 0)
+            .map_err(|_| corrupt(format!("the file is only {file_len} bytes long")))?;
+        let header_len = u64::from_le_bytes(length);
+        // Real headers are a few hundred kilobytes; anything past the file or absurdly large
+        // is not a safetensors header.
+        if header_len > file_len.saturating_sub(8) || header_len > 100 * 1024 * 1024 {
+            return Err(corrupt(format!(
+                "the header claims {header_len} bytes in a file of {file_len}"
+            )));
+        }
+        let mut header = vec![0u8; header_len as usize];
+        file.read_exact_at(&mut header, 8)
+            .map_err(|error| corrupt(error.to_string()))?;
+        let mut table: HashMap<String, serde_json::Value> = serde_json::from_slice(&header)
+            .map_err(|error| corrupt(format!("its header is not a JSON table: {error}")))?;
+        table.remove("__metadata__");
+        let mut entries = HashMap::with_capacity(table.len());
+        let mut data_len = 0;
+        for (name, value) in table {
+            let entry: TensorEntry = serde_json::from_value(value)
+                .map_err(|error| corrupt(format!("the entry of {name} is invalid: {error}")))?;
+            let [begin, end] = entry.data_offsets;
+            if begin > end {
+                return Err(corrupt(format!("the entry of {name} has negative length")));
+            }
+            data_len = data_len.max(end);
+            entries.insert(name, entry);
+        }
+        let data_start = 8 + header_len;
+        if data_start + data_len != file_len {
+            return Err(corrupt(format!(
+                "the file is {file_len} bytes long but its header describes {} bytes, as if the download stopped early",
+                data_start + data_len
+            )));
+        }
+        Ok(Self {
+            path,
+            file,
+            entries,
+            data_start,
+            device,
+            kind,
+        })
+    }
+
     fn tensor(&self, name: &str, expected: &[i64]) -> Result<Tensor, ModelError> {
-        let view = self
-            .tensors
-            .tensor(name)
-            .map_err(|_| ModelError::MissingTensor {
+        let entry = self
+            .entries
+            .get(name)
+            .ok_or_else(|| ModelError::MissingTensor {
                 path: self.path.to_owned(),
                 name: name.to_owned(),
             })?;
-        let found: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
-        if found != expected {
+        if entry.shape != expected {
             return Err(ModelError::ShapeMismatch {
                 path: self.path.to_owned(),
                 name: name.to_owned(),
                 expected: expected.to_vec(),
-                found,
+                found: entry.shape.clone(),
             });
         }
-        let stored = match view.dtype() {
-            Dtype::F32 => Kind::Float,
-            Dtype::F16 => Kind::Half,
-            Dtype::BF16 => Kind::BFloat16,
+        let stored = match entry.dtype.as_str() {
+            "F32" => Kind::Float,
+            "F16" => Kind::Half,
+            "BF16" => Kind::BFloat16,
             other => {
                 return Err(ModelError::UnsupportedDtype {
                     path: self.path.to_owned(),
                     name: name.to_owned(),
-                    dtype: format!("{other:?}"),
+                    dtype: other.to_owned(),
                 });
             }
         };
-        let tensor = Tensor::f_from_data_size(view.data(), &found, stored)?;
+        let [begin, end] = entry.data_offsets;
+        let elements: i64 = expected.iter().product();
+        let bytes = usize::try_from(end - begin).unwrap_or(usize::MAX);
+        if elements.max(0) as usize * stored.elt_size_in_bytes() != bytes {
+            return Err(ModelError::Corrupt {
+                path: self.path.to_owned(),
+                reason: format!("the tensor {name} holds {bytes} bytes, not {elements} values"),
+            });
+        }
+        let mut data = vec![0u8; bytes];
+        self.file
+            .read_exact_at(&mut data, self.data_start + begin)
+            .map_err(|source| ModelError::Open {
+                path: self.path.to_owned(),
+                source,
+            })?;
+        let tensor = Tensor::f_from_data_size(&data, expected, stored)?;
+        drop(data);
         Ok(tensor.f_to_kind(self.kind)?.f_to_device(self.device)?)
     }
 
