@@ -3,12 +3,13 @@
 //!
 //! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
 
+mod embed;
+mod interiors;
+mod scan;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-mod interiors;
-mod scan;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -81,6 +82,25 @@ pub enum Command {
         #[command(subcommand)]
         command: interiors::InteriorsCommand,
     },
+    #[command(about = gettext("Print the CLIP embedding of each image file"))]
+    EmbedImage {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print one JSON object mapping each file to its embedding"))]
+        json: bool,
+    },
+    #[command(about = gettext("Print the CLIP token ids and embedding of each text"))]
+    EmbedText {
+        #[arg(required = true, value_name = "TEXT")]
+        texts: Vec<String>,
+        #[arg(long, help = gettext("Print one JSON object mapping each text to its ids and embedding"))]
+        json: bool,
+    },
+    #[command(about = gettext("Measure how fast Vistazo works on this computer"))]
+    Bench {
+        #[command(subcommand)]
+        target: embed::BenchTarget,
+    },
 }
 
 /// The pages the app can open on.
@@ -138,6 +158,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             interiors::run(&cli.global, command)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::EmbedImage { files, json }) => embed::embed_image(&cli.global, &files, json),
+        Some(Command::EmbedText { texts, json }) => embed::embed_text(&cli.global, &texts, json),
+        Some(Command::Bench { target }) => embed::bench(&cli.global, &target),
     }
 }
 

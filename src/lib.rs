@@ -21,6 +21,7 @@ pub mod clip;
 pub mod config;
 pub mod db;
 pub mod i18n;
+pub mod imaging;
 pub mod interiors;
 pub mod jobs;
 pub mod library;

@@ -1,0 +1,623 @@
+//! The CLIP network in tch: the vision tower (ViT) and the text tower (causal transformer),
+//! each ending in a projection into the shared embedding space. Shapes come from
+//! [`ClipConfig`]; weights come from a `model.safetensors` with Hugging Face tensor names, and
+//! every tensor is checked against the shape the configuration expects before it is used.
+//!
+//! This module runs tensors and nothing else: it never reads images or text, never picks a
+//! device on its own, and never spawns threads. The caller holds `tch::no_grad_guard`.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tch::{Device, Kind, TchError, Tensor};
+
+use super::config::{Activation, ClipConfig, ConfigError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the model weights {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the model weights {path} are damaged or not a safetensors file ({reason}); delete the file and download it again"
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("the model weights {path} do not match config.json: the tensor {name} is missing")]
+    MissingTensor { path: PathBuf, name: String },
+    #[error(
+        "the model weights {path} do not match config.json: the tensor {name} has shape {found:?}, expected {expected:?}"
+    )]
+    ShapeMismatch {
+        path: PathBuf,
+        name: String,
+        expected: Vec<i64>,
+        found: Vec<i64>,
+    },
+    #[error(
+        "the model weights {path} store the tensor {name} as {dtype}; only float32, float16 and bfloat16 weights can be used"
+    )]
+    UnsupportedDtype {
+        path: PathBuf,
+        name: String,
+        dtype: String,
+    },
+    #[error("libtorch failed while running the model: {0}")]
+    Torch(#[from] TchError),
+    #[error(
+        "the model expects {expected}×{expected} pixel images, got a tensor of shape {found:?}"
+    )]
+    PixelShape { expected: i64, found: Vec<i64> },
+    #[error("a text has {found} tokens, more than the model's {max}")]
+    TooManyTokens { found: usize, max: i64 },
+}
+
+/// A loaded CLIP model: both towers on one device, in one floating-point kind.
+#[derive(Debug)]
+pub struct ClipModel {
+    config: ClipConfig,
+    vision: VisionTower,
+    text: TextTower,
+    visual_projection: Tensor,
+    text_projection: Tensor,
+    logit_scale: f64,
+    device: Device,
+    kind: Kind,
+}
+
+impl ClipModel {
+    /// Loads the weights in `weights` for the architecture in `config`, converting them to
+    /// `kind` on `device` (fp32 on the processor, fp16 on CUDA is what the engine uses).
+    pub fn load(
+        config: ClipConfig,
+        weights: &Path,
+        device: Device,
+        kind: Kind,
+    ) -> Result<Self, ModelError> {
+        let source = WeightFile::open(weights, device, kind)?;
+        let vision = VisionTower::load(&source, &config)?;
+        let text = TextTower::load(&source, &config)?;
+        let visual_projection = source.tensor(
+            "visual_projection.weight",
+            &[config.projection_dim, config.vision.hidden_size],
+        )?;
+        let text_projection = source.tensor(
+            "text_projection.weight",
+            &[config.projection_dim, config.text.hidden_size],
+        )?;
+        let logit_scale = source.tensor("logit_scale", &[])?.f_double_value(&[])?;
+        Ok(Self {
+            config,
+            vision,
+            text,
+            visual_projection,
+            text_projection,
+            logit_scale,
+            device,
+            kind,
+        })
+    }
+
+    pub fn config(&self) -> &ClipConfig {
+        &self.config
+    }
+
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The learned temperature as stored (a natural log): similarities are multiplied by its
+    /// exponential (≈ 100 for the released models) before a softmax over labels.
+    pub fn logit_scale(&self) -> f64 {
+        self.logit_scale
+    }
+
+    /// Embeds preprocessed images, `[batch, 3, size, size]` in any kind and on any device,
+    /// into L2-normalised float32 rows `[batch, projection_dim]` on the model's device.
+    pub fn image_features(&self, pixels: &Tensor) -> Result<Tensor, ModelError> {
+        let size = self.config.vision.image_size;
+        let shape = pixels.size();
+        if shape.len() != 4
+            || shape[1] != self.config.vision.num_channels
+            || shape[2..] != [size, size]
+        {
+            return Err(ModelError::PixelShape {
+                expected: size,
+                found: shape,
+            });
+        }
+        let pixels = pixels.f_to_device(self.device)?.f_to_kind(self.kind)?;
+        let pooled = self.vision.forward(&pixels)?;
+        let projected = pooled.f_linear::<Tensor>(&self.visual_projection, None)?;
+        normalise(&projected)
+    }
+
+    /// Embeds tokenised texts (each with its start and end tokens, at most the context length)
+    /// into L2-normalised float32 rows `[texts, projection_dim]` on the model's device.
+    pub fn text_features(&self, texts: &[Vec<i64>]) -> Result<Tensor, ModelError> {
+        let max = self.config.text.max_position_embeddings;
+        let longest = texts.iter().map(Vec::len).max().unwrap_or(0);
+        if longest as i64 > max {
+            return Err(ModelError::TooManyTokens {
+                found: longest,
+                max,
+            });
+        }
+        if texts.is_empty() || longest == 0 {
+            return Ok(Tensor::f_zeros(
+                [texts.len() as i64, self.config.projection_dim],
+                (Kind::Float, self.device),
+            )?);
+        }
+        // Padding goes after the end token, where the causal mask keeps it from changing
+        // anything the pooled position sees; its value does not matter.
+        let mut flat = Vec::with_capacity(texts.len() * longest);
+        let mut pooled_at = Vec::with_capacity(texts.len());
+        for (row, ids) in texts.iter().enumerate() {
+            pooled_at.push((row * longest + self.end_position(ids)) as i64);
+            flat.extend_from_slice(ids);
+            flat.resize((row + 1) * longest, 0);
+        }
+        let ids = Tensor::f_from_slice(&flat)?
+            .f_view([texts.len() as i64, longest as i64])?
+            .f_to_device(self.device)?;
+        let pooled_at = Tensor::f_from_slice(&pooled_at)?.f_to_device(self.device)?;
+        let pooled = self.text.forward(&ids, &pooled_at)?;
+        let projected = pooled.f_linear::<Tensor>(&self.text_projection, None)?;
+        normalise(&projected)
+    }
+
+    /// Where transformers pools a text: at the largest id for the original OpenAI configs
+    /// (`eos_token_id` 2, a known quirk: the end token 49407 is the largest id), otherwise at
+    /// the first end token.
+    fn end_position(&self, ids: &[i64]) -> usize {
+        let first_max = |ids: &[i64]| {
+            let mut best = 0;
+            for (at, id) in ids.iter().enumerate() {
+                if *id > ids[best] {
+                    best = at;
+                }
+            }
+            best
+        };
+        match self.config.text.eos_token_id {
+            Some(eos) if eos != 2 => ids
+                .iter()
+                .position(|id| *id == eos)
+                .unwrap_or_else(|| first_max(ids)),
+            _ => first_max(ids),
+        }
+    }
+}
+
+fn normalise(features: &Tensor) -> Result<Tensor, ModelError> {
+    let features = features.f_to_kind(Kind::Float)?;
+    let norm = features.f_norm_scalaropt_dim(2, [-1], true)?;
+    Ok(features.f_div(&norm)?)
+}
+
+/// Where one tensor lies in a safetensors file, from the file's JSON header.
+#[derive(Debug, Deserialize)]
+struct TensorEntry {
+    dtype: String,
+    shape: Vec<i64>,
+    data_offsets: [u64; 2],
+}
+
+/// The tensors of one `model.safetensors`, fetched by name with their expected shape. Each
+/// tensor is read straight from the file when asked for, so loading needs the model's size in
+/// memory plus one tensor, not the file and the model side by side.
+struct WeightFile<'a> {
+    path: &'a Path,
+    file: File,
+    entries: HashMap<String, TensorEntry>,
+    data_start: u64,
+    device: Device,
+    kind: Kind,
+}
+
+impl<'a> WeightFile<'a> {
+    /// Reads and checks the header: a JSON table of tensors after an 8-byte length, with the
+    /// data after it ending exactly at the end of the file.
+    fn open(path: &'a Path, device: Device, kind: Kind) -> Result<Self, ModelError> {
+        let corrupt = |reason: String| ModelError::Corrupt {
+            path: path.to_owned(),
+            reason,
+        };
+        let file = File::open(path).map_err(|source| ModelError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file_len = file
+            .metadata()
+            .map_err(|source| ModelError::Open {
+                path: path.to_owned(),
+                source,
+            })?
+            .len();
+        let mut length = [0u8; 8];
+        file.read_exact_at(&mut length, 0)
+            .map_err(|_| corrupt(format!("the file is only {file_len} bytes long")))?;
+        let header_len = u64::from_le_bytes(length);
+        // Real headers are a few hundred kilobytes; anything past the file or absurdly large
+        // is not a safetensors header.
+        if header_len > file_len.saturating_sub(8) || header_len > 100 * 1024 * 1024 {
+            return Err(corrupt(format!(
+                "the header claims {header_len} bytes in a file of {file_len}"
+            )));
+        }
+        let mut header = vec![0u8; header_len as usize];
+        file.read_exact_at(&mut header, 8)
+            .map_err(|error| corrupt(error.to_string()))?;
+        let mut table: HashMap<String, serde_json::Value> = serde_json::from_slice(&header)
+            .map_err(|error| corrupt(format!("its header is not a JSON table: {error}")))?;
+        table.remove("__metadata__");
+        let mut entries = HashMap::with_capacity(table.len());
+        let mut data_len = 0;
+        for (name, value) in table {
+            let entry: TensorEntry = serde_json::from_value(value)
+                .map_err(|error| corrupt(format!("the entry of {name} is invalid: {error}")))?;
+            let [begin, end] = entry.data_offsets;
+            if begin > end {
+                return Err(corrupt(format!("the entry of {name} has negative length")));
+            }
+            data_len = data_len.max(end);
+            entries.insert(name, entry);
+        }
+        let data_start = 8 + header_len;
+        if data_start + data_len != file_len {
+            return Err(corrupt(format!(
+                "the file is {file_len} bytes long but its header describes {} bytes, as if the download stopped early",
+                data_start + data_len
+            )));
+        }
+        Ok(Self {
+            path,
+            file,
+            entries,
+            data_start,
+            device,
+            kind,
+        })
+    }
+
+    fn tensor(&self, name: &str, expected: &[i64]) -> Result<Tensor, ModelError> {
+        let entry = self
+            .entries
+            .get(name)
+            .ok_or_else(|| ModelError::MissingTensor {
+                path: self.path.to_owned(),
+                name: name.to_owned(),
+            })?;
+        if entry.shape != expected {
+            return Err(ModelError::ShapeMismatch {
+                path: self.path.to_owned(),
+                name: name.to_owned(),
+                expected: expected.to_vec(),
+                found: entry.shape.clone(),
+            });
+        }
+        let stored = match entry.dtype.as_str() {
+            "F32" => Kind::Float,
+            "F16" => Kind::Half,
+            "BF16" => Kind::BFloat16,
+            other => {
+                return Err(ModelError::UnsupportedDtype {
+                    path: self.path.to_owned(),
+                    name: name.to_owned(),
+                    dtype: other.to_owned(),
+                });
+            }
+        };
+        let [begin, end] = entry.data_offsets;
+        let elements: i64 = expected.iter().product();
+        let bytes = usize::try_from(end - begin).unwrap_or(usize::MAX);
+        if elements.max(0) as usize * stored.elt_size_in_bytes() != bytes {
+            return Err(ModelError::Corrupt {
+                path: self.path.to_owned(),
+                reason: format!("the tensor {name} holds {bytes} bytes, not {elements} values"),
+            });
+        }
+        let mut data = vec![0u8; bytes];
+        self.file
+            .read_exact_at(&mut data, self.data_start + begin)
+            .map_err(|source| ModelError::Open {
+                path: self.path.to_owned(),
+                source,
+            })?;
+        let tensor = Tensor::f_from_data_size(&data, expected, stored)?;
+        drop(data);
+        Ok(tensor.f_to_kind(self.kind)?.f_to_device(self.device)?)
+    }
+
+    fn linear(&self, prefix: &str, out: i64, input: i64) -> Result<Linear, ModelError> {
+        Ok(Linear {
+            weight: self.tensor(&format!("{prefix}.weight"), &[out, input])?,
+            bias: self.tensor(&format!("{prefix}.bias"), &[out])?,
+        })
+    }
+
+    fn layer_norm(&self, prefix: &str, width: i64, eps: f64) -> Result<LayerNorm, ModelError> {
+        Ok(LayerNorm {
+            weight: self.tensor(&format!("{prefix}.weight"), &[width])?,
+            bias: self.tensor(&format!("{prefix}.bias"), &[width])?,
+            width,
+            eps,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Linear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl Linear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor, TchError> {
+        x.f_linear(&self.weight, Some(&self.bias))
+    }
+}
+
+#[derive(Debug)]
+struct LayerNorm {
+    weight: Tensor,
+    bias: Tensor,
+    width: i64,
+    eps: f64,
+}
+
+impl LayerNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor, TchError> {
+        x.f_layer_norm(
+            [self.width],
+            Some(&self.weight),
+            Some(&self.bias),
+            self.eps,
+            true,
+        )
+    }
+}
+
+/// The sizes shared by every block of one tower.
+#[derive(Debug, Clone, Copy)]
+struct BlockShape {
+    width: i64,
+    mlp: i64,
+    heads: i64,
+    eps: f64,
+    activation: Activation,
+}
+
+/// One pre-norm transformer block, with the three attention projections fused into one matrix
+/// multiplication.
+#[derive(Debug)]
+struct Block {
+    layer_norm1: LayerNorm,
+    qkv: Linear,
+    out_proj: Linear,
+    layer_norm2: LayerNorm,
+    fc1: Linear,
+    fc2: Linear,
+    heads: i64,
+    activation: Activation,
+}
+
+impl Block {
+    fn load(source: &WeightFile, prefix: &str, shape: BlockShape) -> Result<Self, ModelError> {
+        let BlockShape {
+            width,
+            mlp,
+            heads,
+            eps,
+            activation,
+        } = shape;
+        let attention = format!("{prefix}.self_attn");
+        let q = source.linear(&format!("{attention}.q_proj"), width, width)?;
+        let k = source.linear(&format!("{attention}.k_proj"), width, width)?;
+        let v = source.linear(&format!("{attention}.v_proj"), width, width)?;
+        let qkv = Linear {
+            weight: Tensor::f_cat(&[&q.weight, &k.weight, &v.weight], 0)?,
+            bias: Tensor::f_cat(&[&q.bias, &k.bias, &v.bias], 0)?,
+        };
+        Ok(Self {
+            layer_norm1: source.layer_norm(&format!("{prefix}.layer_norm1"), width, eps)?,
+            qkv,
+            out_proj: source.linear(&format!("{attention}.out_proj"), width, width)?,
+            layer_norm2: source.layer_norm(&format!("{prefix}.layer_norm2"), width, eps)?,
+            fc1: source.linear(&format!("{prefix}.mlp.fc1"), mlp, width)?,
+            fc2: source.linear(&format!("{prefix}.mlp.fc2"), width, mlp)?,
+            heads,
+            activation,
+        })
+    }
+
+    fn forward(&self, x: &Tensor, causal: bool) -> Result<Tensor, TchError> {
+        let (batch, tokens, width) = x.size3()?;
+        let head_dim = width / self.heads;
+        let qkv = self
+            .qkv
+            .forward(&self.layer_norm1.forward(x)?)?
+            .f_view([batch, tokens, 3, self.heads, head_dim])?
+            .f_permute([2, 0, 3, 1, 4])?;
+        let q = qkv.f_select(0, 0)?;
+        let k = qkv.f_select(0, 1)?;
+        let v = qkv.f_select(0, 2)?;
+        // The default scale is head_dim^-0.5, as CLIP's.
+        let attended = Tensor::f_scaled_dot_product_attention::<Tensor>(
+            &q, &k, &v, None, 0.0, causal, None, false,
+        )?
+        .f_transpose(1, 2)?
+        .f_reshape([batch, tokens, width])?;
+        let x = x.f_add(&self.out_proj.forward(&attended)?)?;
+        let hidden = self.fc1.forward(&self.layer_norm2.forward(&x)?)?;
+        let hidden = match self.activation {
+            Activation::QuickGelu => {
+                let gate = hidden.f_mul_scalar(1.702)?.f_sigmoid()?;
+                hidden.f_mul(&gate)?
+            }
+            Activation::Gelu => hidden.f_gelu("none")?,
+        };
+        x.f_add(&self.fc2.forward(&hidden)?)
+    }
+}
+
+fn load_blocks(
+    source: &WeightFile,
+    prefix: &str,
+    layers: i64,
+    shape: BlockShape,
+) -> Result<Vec<Block>, ModelError> {
+    (0..layers)
+        .map(|i| Block::load(source, &format!("{prefix}.encoder.layers.{i}"), shape))
+        .collect()
+}
+
+#[derive(Debug)]
+struct VisionTower {
+    patch_embedding: Tensor,
+    class_embedding: Tensor,
+    position_embedding: Tensor,
+    pre_layrnorm: LayerNorm,
+    blocks: Vec<Block>,
+    post_layernorm: LayerNorm,
+    patch_size: i64,
+}
+
+impl VisionTower {
+    fn load(source: &WeightFile, config: &ClipConfig) -> Result<Self, ModelError> {
+        let c = &config.vision;
+        let width = c.hidden_size;
+        Ok(Self {
+            patch_embedding: source.tensor(
+                "vision_model.embeddings.patch_embedding.weight",
+                &[width, c.num_channels, c.patch_size, c.patch_size],
+            )?,
+            class_embedding: source.tensor("vision_model.embeddings.class_embedding", &[width])?,
+            position_embedding: source.tensor(
+                "vision_model.embeddings.position_embedding.weight",
+                &[config.vision_positions(), width],
+            )?,
+            // The misspelling is transformers' own tensor name.
+            pre_layrnorm: source.layer_norm(
+                "vision_model.pre_layrnorm",
+                width,
+                c.layer_norm_eps,
+            )?,
+            blocks: load_blocks(
+                source,
+                "vision_model",
+                c.num_hidden_layers,
+                BlockShape {
+                    width,
+                    mlp: c.intermediate_size,
+                    heads: c.num_attention_heads,
+                    eps: c.layer_norm_eps,
+                    activation: c.hidden_act,
+                },
+            )?,
+            post_layernorm: source.layer_norm(
+                "vision_model.post_layernorm",
+                width,
+                c.layer_norm_eps,
+            )?,
+            patch_size: c.patch_size,
+        })
+    }
+
+    /// The class token's final state, `[batch, width]`.
+    fn forward(&self, pixels: &Tensor) -> Result<Tensor, TchError> {
+        let batch = pixels.size()[0];
+        let width = self.class_embedding.size()[0];
+        let patches = pixels
+            .f_conv2d::<Tensor>(
+                &self.patch_embedding,
+                None,
+                [self.patch_size, self.patch_size],
+                [0, 0],
+                [1, 1],
+                1,
+            )?
+            .f_flatten(2, -1)?
+            .f_transpose(1, 2)?;
+        let class = self
+            .class_embedding
+            .f_view([1, 1, width])?
+            .f_expand([batch, 1, width], false)?;
+        let mut x = Tensor::f_cat(&[&class, &patches], 1)?.f_add(&self.position_embedding)?;
+        x = self.pre_layrnorm.forward(&x)?;
+        for block in &self.blocks {
+            x = block.forward(&x, false)?;
+        }
+        self.post_layernorm.forward(&x.f_select(1, 0)?)
+    }
+}
+
+#[derive(Debug)]
+struct TextTower {
+    token_embedding: Tensor,
+    position_embedding: Tensor,
+    blocks: Vec<Block>,
+    final_layer_norm: LayerNorm,
+}
+
+impl TextTower {
+    fn load(source: &WeightFile, config: &ClipConfig) -> Result<Self, ModelError> {
+        let c = &config.text;
+        let width = c.hidden_size;
+        Ok(Self {
+            token_embedding: source.tensor(
+                "text_model.embeddings.token_embedding.weight",
+                &[c.vocab_size, width],
+            )?,
+            position_embedding: source.tensor(
+                "text_model.embeddings.position_embedding.weight",
+                &[c.max_position_embeddings, width],
+            )?,
+            blocks: load_blocks(
+                source,
+                "text_model",
+                c.num_hidden_layers,
+                BlockShape {
+                    width,
+                    mlp: c.intermediate_size,
+                    heads: c.num_attention_heads,
+                    eps: c.layer_norm_eps,
+                    activation: c.hidden_act,
+                },
+            )?,
+            final_layer_norm: source.layer_norm(
+                "text_model.final_layer_norm",
+                width,
+                c.layer_norm_eps,
+            )?,
+        })
+    }
+
+    /// The final state at `pooled_at` (flat indices into `batch × tokens`), `[batch, width]`.
+    fn forward(&self, ids: &Tensor, pooled_at: &Tensor) -> Result<Tensor, TchError> {
+        let (batch, tokens) = ids.size2()?;
+        let width = self.position_embedding.size()[1];
+        let positions = self.position_embedding.f_narrow(0, 0, tokens)?;
+        let mut x =
+            Tensor::f_embedding(&self.token_embedding, ids, -1, false, false)?.f_add(&positions)?;
+        for block in &self.blocks {
+            x = block.forward(&x, true)?;
+        }
+        let pooled = x
+            .f_reshape([batch * tokens, width])?
+            .f_index_select(0, pooled_at)?;
+        self.final_layer_norm.forward(&pooled)
+    }
+}

@@ -1,0 +1,413 @@
+//! Where the model's files come from, in this order: the folder the user names (`--model DIR`),
+//! the Hugging Face cache (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`,
+//! looked up without the network), else a one-time download of openai/clip-vit-base-patch32 into
+//! that cache, resumable and checked against the checksum the hub publishes.
+//!
+//! It finds and fetches files; it never parses them. Progress goes out as [`DownloadEvent`]s to
+//! whoever asked (a progress bar in the terminal, a message to the app's window).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use hf_hub::api::sync::ApiBuilder;
+use hf_hub::{Cache, Repo, RepoType};
+use sha2::{Digest, Sha256};
+
+use super::tokenizer::TokenizerFiles;
+
+/// The model used when the user names none.
+pub const DEFAULT_REPO: &str = "openai/clip-vit-base-patch32";
+/// The revision of [`DEFAULT_REPO`] that has `model.safetensors` (its main branch only has
+/// `pytorch_model.bin`).
+pub const DEFAULT_REVISION: &str = "refs/pr/15";
+
+const CONFIG: &str = "config.json";
+const WEIGHTS: &str = "model.safetensors";
+const TOKENIZER: &str = "tokenizer.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    #[error("the model folder {0} does not exist")]
+    NoFolder(PathBuf),
+    #[error(
+        "the model folder {folder} has no {missing}: a CLIP model folder needs config.json, model.safetensors and tokenizer.json (or vocab.json and merges.txt)"
+    )]
+    Incomplete {
+        folder: PathBuf,
+        missing: &'static str,
+    },
+    #[error(
+        "the model folder {0} has pytorch_model.bin but no model.safetensors: Vistazo reads safetensors weights only; save the model with safetensors or download model.safetensors"
+    )]
+    PytorchOnly(PathBuf),
+    #[error(
+        "cannot find the Hugging Face cache folder to keep the CLIP model in: set HF_HOME, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"
+    )]
+    NoCache,
+    #[error(
+        "the CLIP model is not on this computer and downloading {file} from {repo} failed ({reason}); connect to the internet and run again, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"
+    )]
+    Download {
+        file: &'static str,
+        repo: &'static str,
+        reason: String,
+    },
+    #[error(
+        "the downloaded file {path} is damaged (SHA-256 {found}, expected {expected}); it was deleted, run again to download it anew"
+    )]
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The three things a CLIP model is made of, wherever they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelFiles {
+    pub config: PathBuf,
+    pub weights: PathBuf,
+    pub tokenizer: TokenizerFiles,
+}
+
+impl ModelFiles {
+    /// The files of a Hugging Face model folder, or what is missing from it.
+    pub fn in_folder(folder: &Path) -> Result<Self, WeightsError> {
+        if !folder.is_dir() {
+            return Err(WeightsError::NoFolder(folder.to_owned()));
+        }
+        let config = folder.join(CONFIG);
+        if !config.is_file() {
+            return Err(WeightsError::Incomplete {
+                folder: folder.to_owned(),
+                missing: CONFIG,
+            });
+        }
+        let weights = folder.join(WEIGHTS);
+        if !weights.is_file() {
+            if folder.join("pytorch_model.bin").is_file() {
+                return Err(WeightsError::PytorchOnly(folder.to_owned()));
+            }
+            return Err(WeightsError::Incomplete {
+                folder: folder.to_owned(),
+                missing: WEIGHTS,
+            });
+        }
+        let tokenizer =
+            TokenizerFiles::in_folder(folder).ok_or_else(|| WeightsError::Incomplete {
+                folder: folder.to_owned(),
+                missing: TOKENIZER,
+            })?;
+        Ok(Self {
+            config,
+            weights,
+            tokenizer,
+        })
+    }
+}
+
+/// What a download is doing, for a progress bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadEvent {
+    /// A file starts (or resumes); `bytes` is its full size.
+    Started {
+        file: String,
+        bytes: u64,
+    },
+    /// Bytes of the current file on disk so far.
+    Advanced {
+        file: String,
+        done: u64,
+        total: u64,
+    },
+    /// The file is complete and its checksum is being computed.
+    Verifying {
+        file: String,
+    },
+    Finished {
+        file: String,
+    },
+}
+
+/// The Hugging Face hub cache folder, as the Python libraries find it.
+pub fn cache_dir() -> Option<PathBuf> {
+    cache_dir_from(
+        std::env::var_os("HF_HUB_CACHE").map(PathBuf::from),
+        std::env::var_os("HF_HOME").map(PathBuf::from),
+        dirs::home_dir(),
+    )
+}
+
+fn cache_dir_from(
+    hub_cache: Option<PathBuf>,
+    hf_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+) -> Option<PathBuf> {
+    let non_empty = |path: &PathBuf| !path.as_os_str().is_empty();
+    hub_cache
+        .filter(non_empty)
+        .or_else(|| hf_home.filter(non_empty).map(|home| home.join("hub")))
+        .or_else(|| home.map(|home| home.join(".cache").join("huggingface").join("hub")))
+}
+
+/// The default model's files in the cache, without the network: from the safetensors revision,
+/// or from a `main` snapshot that other tools left there.
+pub fn find_in_cache(cache: &Path) -> Option<ModelFiles> {
+    let cache = Cache::new(cache.to_owned());
+    let repos = [DEFAULT_REVISION, "main"].map(|revision| {
+        cache.repo(Repo::with_revision(
+            DEFAULT_REPO.to_owned(),
+            RepoType::Model,
+            revision.to_owned(),
+        ))
+    });
+    let cached = |file: &str| repos.iter().find_map(|repo| repo.get(file));
+    let tokenizer = match cached(TOKENIZER) {
+        Some(json) => TokenizerFiles::Json(json),
+        None => TokenizerFiles::VocabAndMerges {
+            vocab: cached("vocab.json")?,
+            merges: cached("merges.txt")?,
+        },
+    };
+    Some(ModelFiles {
+        config: cached(CONFIG)?,
+        weights: cached(WEIGHTS)?,
+        tokenizer,
+    })
+}
+
+/// Downloads what the cache lacks of the default model. `endpoint` replaces the hub's address
+/// (`HF_ENDPOINT`, a mirror). An interrupted download resumes from its `.part` file.
+pub fn download(
+    cache: &Path,
+    endpoint: Option<String>,
+    on_event: &mut dyn FnMut(DownloadEvent),
+) -> Result<ModelFiles, WeightsError> {
+    let download_error = |file: &'static str, reason: String| WeightsError::Download {
+        file,
+        repo: DEFAULT_REPO,
+        reason,
+    };
+    let mut builder = ApiBuilder::from_cache(Cache::new(cache.to_owned()))
+        .with_progress(false)
+        .with_retries(3);
+    if let Some(endpoint) = endpoint {
+        builder = builder.with_endpoint(endpoint);
+    }
+    let api = builder
+        .build()
+        .map_err(|error| download_error(CONFIG, error.to_string()))?;
+    let repo = api.repo(Repo::with_revision(
+        DEFAULT_REPO.to_owned(),
+        RepoType::Model,
+        DEFAULT_REVISION.to_owned(),
+    ));
+    let cached = Cache::new(cache.to_owned()).repo(Repo::with_revision(
+        DEFAULT_REPO.to_owned(),
+        RepoType::Model,
+        DEFAULT_REVISION.to_owned(),
+    ));
+    let mut fetch = |file: &'static str| -> Result<PathBuf, WeightsError> {
+        if let Some(path) = cached.get(file) {
+            return Ok(path);
+        }
+        let progress = EventProgress {
+            file,
+            total: 0,
+            done: 0,
+            reported: 0,
+            on_event: &mut *on_event,
+        };
+        let path = repo
+            .download_with_progress(file, progress)
+            .map_err(|error| download_error(file, error.to_string()))?;
+        on_event(DownloadEvent::Verifying {
+            file: file.to_owned(),
+        });
+        verify(&path)?;
+        on_event(DownloadEvent::Finished {
+            file: file.to_owned(),
+        });
+        Ok(path)
+    };
+    let config = fetch(CONFIG)?;
+    let tokenizer = TokenizerFiles::Json(fetch(TOKENIZER)?);
+    let weights = fetch(WEIGHTS)?;
+    Ok(ModelFiles {
+        config,
+        weights,
+        tokenizer,
+    })
+}
+
+/// The model to use: `explicit` (`--model`), else the cache, else a download when `allow_download`.
+pub fn locate(
+    explicit: Option<&Path>,
+    allow_download: bool,
+    on_event: &mut dyn FnMut(DownloadEvent),
+) -> Result<ModelFiles, WeightsError> {
+    if let Some(folder) = explicit {
+        return ModelFiles::in_folder(folder);
+    }
+    let cache = cache_dir().ok_or(WeightsError::NoCache)?;
+    if let Some(files) = find_in_cache(&cache) {
+        return Ok(files);
+    }
+    if !allow_download {
+        return Err(WeightsError::Download {
+            file: WEIGHTS,
+            repo: DEFAULT_REPO,
+            reason: "downloads are turned off".to_owned(),
+        });
+    }
+    download(&cache, std::env::var("HF_ENDPOINT").ok(), on_event)
+}
+
+/// Checks a downloaded file against the hub's checksum: files stored with Git LFS (the
+/// weights) are named in the cache by their SHA-256. A damaged file is deleted, so the next
+/// run fetches it again instead of failing the same way.
+fn verify(pointer: &Path) -> Result<(), WeightsError> {
+    let io_error = |source| WeightsError::Io {
+        path: pointer.to_owned(),
+        source,
+    };
+    let blob = std::fs::canonicalize(pointer).map_err(io_error)?;
+    let Some(expected) = blob
+        .file_name()
+        .and_then(|name| name.to_str())
+        .filter(|name| name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_ascii_lowercase)
+    else {
+        // Small files live in Git itself, named by a SHA-1 of Git's blob header; they are
+        // parsed right after and fail loudly if damaged.
+        return Ok(());
+    };
+    let found = sha256_hex(&blob)?;
+    if found != expected {
+        let _ = std::fs::remove_file(&blob);
+        let _ = std::fs::remove_file(pointer);
+        return Err(WeightsError::Checksum {
+            path: pointer.to_owned(),
+            expected,
+            found,
+        });
+    }
+    Ok(())
+}
+
+fn sha256_hex(path: &Path) -> Result<String, WeightsError> {
+    let io_error = |source| WeightsError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer).map_err(io_error)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
+/// Turns hf-hub's byte counts into [`DownloadEvent`]s, at most one per mebibyte.
+struct EventProgress<'a> {
+    file: &'static str,
+    total: u64,
+    done: u64,
+    reported: u64,
+    on_event: &'a mut dyn FnMut(DownloadEvent),
+}
+
+impl hf_hub::api::Progress for EventProgress<'_> {
+    fn init(&mut self, size: usize, _filename: &str) {
+        self.total = size as u64;
+        self.done = 0;
+        self.reported = 0;
+        (self.on_event)(DownloadEvent::Started {
+            file: self.file.to_owned(),
+            bytes: self.total,
+        });
+    }
+
+    fn update(&mut self, size: usize) {
+        self.done += size as u64;
+        if self.done - self.reported >= 1 << 20 || self.done >= self.total {
+            self.reported = self.done;
+            (self.on_event)(DownloadEvent::Advanced {
+                file: self.file.to_owned(),
+                done: self.done,
+                total: self.total,
+            });
+        }
+    }
+
+    fn finish(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_folder_follows_the_python_rules() {
+        let home = Some(PathBuf::from("/home/ana"));
+        assert_eq!(
+            cache_dir_from(None, None, home.clone()),
+            Some(PathBuf::from("/home/ana/.cache/huggingface/hub"))
+        );
+        assert_eq!(
+            cache_dir_from(None, Some(PathBuf::from("/data/hf")), home.clone()),
+            Some(PathBuf::from("/data/hf/hub"))
+        );
+        assert_eq!(
+            cache_dir_from(
+                Some(PathBuf::from("/fast/hub")),
+                Some(PathBuf::from("/data/hf")),
+                home
+            ),
+            Some(PathBuf::from("/fast/hub"))
+        );
+        assert_eq!(cache_dir_from(None, None, None), None);
+    }
+
+    #[test]
+    fn damaged_downloads_are_deleted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blob = dir.path().join("0".repeat(64));
+        std::fs::write(&blob, b"not the expected bytes").expect("write blob");
+        let pointer = dir.path().join("model.safetensors");
+        std::os::unix::fs::symlink(&blob, &pointer).expect("link");
+        let error = verify(&pointer).expect_err("the checksum cannot match");
+        assert!(matches!(error, WeightsError::Checksum { .. }), "{error}");
+        assert!(!blob.exists());
+    }
+
+    #[test]
+    fn intact_downloads_pass() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let content = b"weights";
+        let digest: String = Sha256::digest(content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let blob = dir.path().join(&digest);
+        std::fs::write(&blob, content).expect("write blob");
+        let pointer = dir.path().join("model.safetensors");
+        std::os::unix::fs::symlink(&blob, &pointer).expect("link");
+        verify(&pointer).expect("the checksum matches");
+    }
+}

@@ -1,0 +1,231 @@
+//! The one image loader of the app: files or in-memory bytes (a cover inside an archive) become
+//! upright 8-bit RGB pictures, the way Pillow's `exif_transpose` + `convert("RGB")` would see
+//! them. EXIF orientation is applied, grey and palette images are expanded, alpha is dropped
+//! (not blended), and images too large to decode safely are refused before any pixel memory is
+//! allocated.
+//!
+//! It never resizes or normalises: what a picture is for (a model input, a thumbnail) is the
+//! caller's business.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Seek};
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+
+/// How large an image may be before it is refused: a small file can claim billions of pixels
+/// (a "decompression bomb") and take the machine's memory with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Longest side, in pixels.
+    pub max_side: u32,
+    /// Width × height.
+    pub max_pixels: u64,
+    /// Memory the decoder may allocate, in bytes.
+    pub max_alloc: u64,
+}
+
+impl Default for DecodeLimits {
+    /// Generous for scans of comic pages and camera photos (up to 64 megapixels), small enough
+    /// that a few decoding threads stay well within a desktop's memory.
+    fn default() -> Self {
+        Self {
+            max_side: 20_000,
+            max_pixels: 64_000_000,
+            max_alloc: 512 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImageLoadError {
+    #[error("cannot open the image {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the image {path}: {source}")]
+    Decode {
+        path: PathBuf,
+        #[source]
+        source: image::ImageError,
+    },
+    #[error(
+        "the image {path} is too large to open safely ({width}×{height} pixels; the limit is {max_pixels} pixels and {max_side} pixels a side)"
+    )]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+        max_side: u32,
+    },
+    #[error("the image {path} has no pixels")]
+    Empty { path: PathBuf },
+}
+
+impl ImageLoadError {
+    /// The file (or archive entry) that failed.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Open { path, .. }
+            | Self::Decode { path, .. }
+            | Self::TooLarge { path, .. }
+            | Self::Empty { path } => path,
+        }
+    }
+}
+
+/// Reads an image file, upright and in RGB.
+pub fn load_rgb(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, ImageLoadError> {
+    let file = File::open(path).map_err(|source| ImageLoadError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    decode_rgb(BufReader::new(file), path, limits)
+}
+
+/// Decodes an image held in memory; `name` is what errors report (an archive entry, say).
+pub fn decode_rgb_bytes(
+    bytes: &[u8],
+    name: &Path,
+    limits: &DecodeLimits,
+) -> Result<RgbImage, ImageLoadError> {
+    decode_rgb(Cursor::new(bytes), name, limits)
+}
+
+fn decode_rgb<R: BufRead + Seek>(
+    input: R,
+    path: &Path,
+    limits: &DecodeLimits,
+) -> Result<RgbImage, ImageLoadError> {
+    let decode_error = |source| ImageLoadError::Decode {
+        path: path.to_owned(),
+        source,
+    };
+    let mut reader = ImageReader::new(input)
+        .with_guessed_format()
+        .map_err(|source| ImageLoadError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_side);
+    decoder_limits.max_image_height = Some(limits.max_side);
+    decoder_limits.max_alloc = Some(limits.max_alloc);
+    reader.limits(decoder_limits);
+
+    let mut decoder = match reader.into_decoder() {
+        Ok(decoder) => decoder,
+        Err(image::ImageError::Limits(_)) => return Err(too_large(path, None, limits)),
+        Err(source) => return Err(decode_error(source)),
+    };
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(ImageLoadError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    if width > limits.max_side
+        || height > limits.max_side
+        || u64::from(width) * u64::from(height) > limits.max_pixels
+    {
+        return Err(too_large(path, Some((width, height)), limits));
+    }
+    // A broken EXIF block must not cost the picture: it is then shown as stored.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = match DynamicImage::from_decoder(decoder) {
+        Ok(image) => image,
+        Err(image::ImageError::Limits(_)) => {
+            return Err(too_large(path, Some((width, height)), limits));
+        }
+        Err(source) => return Err(decode_error(source)),
+    };
+    image.apply_orientation(orientation);
+    Ok(match image {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => other.into_rgb8(),
+    })
+}
+
+fn too_large(path: &Path, size: Option<(u32, u32)>, limits: &DecodeLimits) -> ImageLoadError {
+    let (width, height) = size.unwrap_or((0, 0));
+    ImageLoadError::TooLarge {
+        path: path.to_owned(),
+        width,
+        height,
+        max_pixels: limits.max_pixels,
+        max_side: limits.max_side,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+        let image = RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let mut bytes = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
+            .expect("encode a PNG in memory");
+        bytes
+    }
+
+    #[test]
+    fn refuses_images_over_the_pixel_limit_before_decoding() {
+        let limits = DecodeLimits {
+            max_pixels: 100,
+            ..DecodeLimits::default()
+        };
+        let error = decode_rgb_bytes(&png_bytes(20, 10), Path::new("bomb.png"), &limits)
+            .expect_err("200 pixels is over a 100-pixel limit");
+        assert!(matches!(
+            error,
+            ImageLoadError::TooLarge {
+                width: 20,
+                height: 10,
+                ..
+            }
+        ));
+        assert!(error.to_string().contains("bomb.png"), "{error}");
+    }
+
+    #[test]
+    fn refuses_images_with_a_side_over_the_limit() {
+        let limits = DecodeLimits {
+            max_side: 16,
+            ..DecodeLimits::default()
+        };
+        let error = decode_rgb_bytes(&png_bytes(20, 4), Path::new("wide.png"), &limits)
+            .expect_err("20 pixels wide is over a 16-pixel side");
+        assert!(matches!(error, ImageLoadError::TooLarge { .. }), "{error}");
+    }
+
+    #[test]
+    fn garbage_is_a_decode_error_naming_the_file() {
+        let error = decode_rgb_bytes(
+            b"not an image at all",
+            Path::new("notes.jpg"),
+            &DecodeLimits::default(),
+        )
+        .expect_err("text is not an image");
+        assert_eq!(error.path(), Path::new("notes.jpg"));
+        assert!(error.to_string().contains("notes.jpg"), "{error}");
+    }
+
+    #[test]
+    fn decodes_within_limits() {
+        let image = decode_rgb_bytes(
+            &png_bytes(20, 10),
+            Path::new("ok.png"),
+            &DecodeLimits::default(),
+        )
+        .expect("a small PNG decodes");
+        assert_eq!(image.dimensions(), (20, 10));
+        assert_eq!(image.get_pixel(3, 2).0, [3, 2, 7]);
+    }
+}

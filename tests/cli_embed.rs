@@ -1,0 +1,152 @@
+//! `vistazo embed-image` and `vistazo embed-text` through the built binary, as scripts use them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip")
+}
+
+fn vistazo(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("the binary runs")
+}
+
+fn reference() -> serde_json::Value {
+    let text = std::fs::read_to_string(fixtures().join("reference.json")).expect("reference");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let nb = b.iter().map(|x| x * x).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+fn numbers(value: &serde_json::Value) -> Vec<f64> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
+}
+
+#[test]
+fn embed_image_json_maps_each_file_to_its_embedding() {
+    let model = fixtures().join("tiny");
+    let cover = fixtures().join("images/cover.jpg");
+    let small = fixtures().join("images/small.png");
+    let output = vistazo(&[
+        "--model",
+        model.to_str().expect("utf-8 path"),
+        "--device",
+        "cpu",
+        "embed-image",
+        cover.to_str().expect("utf-8 path"),
+        small.to_str().expect("utf-8 path"),
+        "--json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let reference = reference();
+    for (path, name) in [(&cover, "cover.jpg"), (&small, "small.png")] {
+        let ours = numbers(&printed[path.to_str().expect("utf-8")]);
+        assert_eq!(ours.len(), 512);
+        let similarity = cosine(&ours, &numbers(&reference["images"][name]));
+        assert!(similarity >= 0.999, "{name}: {similarity}");
+    }
+}
+
+#[test]
+fn embed_image_reports_a_bad_file_and_prints_the_others() {
+    let model = fixtures().join("tiny");
+    let small = fixtures().join("images/small.png");
+    let output = vistazo(&[
+        "--model",
+        model.to_str().expect("utf-8 path"),
+        "embed-image",
+        "/no/such/picture.jpg",
+        small.to_str().expect("utf-8 path"),
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("/no/such/picture.jpg"), "{stderr}");
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let object = printed.as_object().expect("an object");
+    assert_eq!(object.len(), 1);
+    assert!(object.contains_key(small.to_str().expect("utf-8")));
+}
+
+#[test]
+fn embed_text_json_gives_ids_and_embedding() {
+    let model = fixtures().join("tiny");
+    let reference = reference();
+    let texts = [
+        "a photo of a cat",
+        "Café déjà vu: naïve façade, Ångström, Straße",
+    ];
+    let mut args = vec!["--model", model.to_str().expect("utf-8 path"), "embed-text"];
+    args.extend(texts);
+    args.push("--json");
+    let output = vistazo(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    for text in texts {
+        let expected = &reference["texts"][text];
+        assert_eq!(printed[text]["ids"], expected["ids"], "{text}");
+        let similarity = cosine(
+            &numbers(&printed[text]["embedding"]),
+            &numbers(&expected["embedding"]),
+        );
+        assert!(similarity >= 0.9999, "{text}: {similarity}");
+    }
+}
+
+#[test]
+fn offline_without_weights_says_how_to_get_them() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["embed-text", "hello"])
+        .env("LC_ALL", "C")
+        .env("HF_HOME", home.path())
+        .env_remove("HF_HUB_CACHE")
+        // Nothing listens on the discard port: the download fails at once, like offline.
+        .env("HF_ENDPOINT", "http://127.0.0.1:9")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--model DIR"), "{stderr}");
+    assert!(stderr.contains("connect to the internet"), "{stderr}");
+}
+
+#[test]
+fn a_model_folder_without_weights_is_a_one_line_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = vistazo(&[
+        "--model",
+        dir.path().to_str().expect("utf-8 path"),
+        "embed-text",
+        "hello",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("config.json"), "{stderr}");
+}
