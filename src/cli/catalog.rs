@@ -131,7 +131,7 @@ fn add_volume(
     bar.set_style(
         // Translators: keep the words in braces as they are; the progress bar fills them in.
         ProgressStyle::with_template(&gettext(
-            "{spinner} {wide_bar} {pos}/{len} covers · {per_sec} · {eta} left",
+            "{spinner} {wide_bar} {pos}/{len} covers · {per_sec} · {eta} left {msg}",
         ))
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
@@ -154,9 +154,15 @@ fn render(bar: &ProgressBar, event: CatalogEvent) {
             println!("{}", fill(&gettext("Volume {}: {}"), &[&id, &name]));
         }),
         CatalogEvent::IssuesListed { listed, total } => {
-            bar.set_message(fill(&gettext("Issues listed: {} of {}"), &[&listed, &total]));
+            bar.set_message(fill(
+                &gettext("Issues listed: {} of {}"),
+                &[&listed, &total],
+            ));
         }
-        CatalogEvent::Downloading { total } => bar.set_length(total),
+        CatalogEvent::Downloading { total } => {
+            bar.set_message("");
+            bar.set_length(total);
+        }
         CatalogEvent::Progress(progress) => bar.set_position(progress.done),
         CatalogEvent::CoverSkipped {
             id_comicbook_info,
