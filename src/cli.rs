@@ -3,6 +3,7 @@
 //!
 //! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
 
+mod catalog;
 mod embed;
 mod interiors;
 mod scan;
@@ -15,6 +16,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::clip::{DevicePreference, RuntimeInfo};
 use crate::i18n::gettext;
+use crate::jobs::CancelToken;
 use crate::{config, db, i18n, ui};
 
 #[derive(Debug, Parser)]
@@ -76,6 +78,11 @@ pub enum Command {
     Scan {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for comic files, with their subfolders"))]
         folders: Vec<PathBuf>,
+    },
+    #[command(about = gettext("The ComicVine catalog: search volumes, add a volume with its covers"))]
+    Catalog {
+        #[command(subcommand)]
+        command: catalog::CatalogCommand,
     },
     #[command(about = gettext("Photos of interiors: import, label, train, auto-label"))]
     Interiors {
@@ -154,6 +161,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => ui::run(&cli.global, None),
         Some(Command::Gui { page }) => ui::run(&cli.global, page),
         Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
+        Some(Command::Catalog { command }) => catalog::run(&cli.global, command),
         Some(Command::Interiors { command }) => {
             interiors::run(&cli.global, command)?;
             Ok(ExitCode::SUCCESS)
@@ -176,6 +184,31 @@ fn print_version() -> anyhow::Result<()> {
     writeln!(out, "libtorch {}", runtime.libtorch_version)?;
     writeln!(out, "CUDA: {cuda}")?;
     Ok(())
+}
+
+/// The status shells give a command stopped by Ctrl+C.
+const CANCELLED: u8 = 130;
+
+/// A token that the first Ctrl+C cancels, printing `notice`; the second ends the process.
+fn cancel_on_interrupt(notice: String) -> CancelToken {
+    let cancel = CancelToken::new();
+    let flag = cancel.clone();
+    let installed = ctrlc::set_handler(move || {
+        if flag.is_cancelled() {
+            std::process::exit(i32::from(CANCELLED));
+        }
+        flag.cancel();
+        eprintln!("{notice}");
+    });
+    if let Err(error) = installed {
+        tracing::warn!("Ctrl+C will end the command without saving the work in flight: {error}");
+    }
+    cancel
+}
+
+/// The count gettext chooses a plural form by.
+fn plural(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Logs go to stderr, quiet unless `RUST_LOG` asks for more.

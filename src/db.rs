@@ -2,6 +2,7 @@
 //! same Babelcomics4 core tables. Opening runs add-only migrations; nothing here ever drops,
 //! renames or rewrites a table or column that was there before. No GTK in this module.
 
+pub mod catalog;
 pub mod collection;
 pub mod comics;
 pub mod embeddings;

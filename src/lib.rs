@@ -14,8 +14,10 @@
 //!                   ▼                           │
 //!   core:  db (diesel/SQLite) · clip (libtorch) · jobs (progress, cancel)
 //!          library (comic files, covers, thumbnails, scan)
+//!          catalog (ComicVine client, volume import)
 //! ```
 
+pub mod catalog;
 pub mod cli;
 pub mod clip;
 pub mod config;

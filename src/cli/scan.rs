@@ -11,14 +11,11 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::GlobalOptions;
+use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
 use crate::db;
 use crate::i18n::{fill, gettext, ngettext};
-use crate::jobs::{CancelToken, Outcome};
+use crate::jobs::Outcome;
 use crate::library::{self, ScanEvent, ScanOptions, ScanSummary, ThumbnailStore};
-
-/// The status shells give a command stopped by Ctrl+C.
-const CANCELLED: u8 = 130;
 
 pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCode> {
     // Checked before the database is opened, so that a mistyped folder creates nothing.
@@ -26,7 +23,9 @@ pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCo
     let mut database = db::open(&global.database_path()?)?;
     let base = library::thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
     let options = ScanOptions::new(ThumbnailStore::new(base));
-    let cancel = cancel_on_interrupt();
+    let cancel = cancel_on_interrupt(gettext(
+        "Stopping after the files being read… Press Ctrl+C again to quit at once.",
+    ));
 
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
@@ -48,26 +47,6 @@ pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCo
         Outcome::Finished => ExitCode::SUCCESS,
         Outcome::Cancelled => ExitCode::from(CANCELLED),
     })
-}
-
-/// A token that the first Ctrl+C cancels; the second ends the process.
-fn cancel_on_interrupt() -> CancelToken {
-    let cancel = CancelToken::new();
-    let flag = cancel.clone();
-    let installed = ctrlc::set_handler(move || {
-        if flag.is_cancelled() {
-            std::process::exit(i32::from(CANCELLED));
-        }
-        flag.cancel();
-        eprintln!(
-            "{}",
-            gettext("Stopping after the files being read… Press Ctrl+C again to quit at once.")
-        );
-    });
-    if let Err(error) = installed {
-        tracing::warn!("Ctrl+C will end the scan without saving the batch in flight: {error}");
-    }
-    cancel
 }
 
 fn render(bar: &ProgressBar, event: ScanEvent) {
@@ -140,9 +119,4 @@ fn print_summary(summary: &ScanSummary) {
         ),
         n,
     );
-}
-
-/// The count gettext chooses a plural form by.
-fn plural(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }

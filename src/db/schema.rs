@@ -54,6 +54,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    publishers (id_publisher) {
+        id_publisher -> Integer,
+        nombre -> Text,
+        id_comicvine -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    vz_catalog_cover_files (id_cover) {
+        id_cover -> Integer,
+        file_name -> Text,
+    }
+}
+
+diesel::table! {
     vz_settings (key) {
         key -> Text,
         value -> Text,
@@ -148,6 +163,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     volumens,
     comicbooks_info,
     comicbooks_info_covers,
+    publishers,
+    vz_catalog_cover_files,
     vz_settings,
     vz_embeddings,
     vz_photos,

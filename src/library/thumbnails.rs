@@ -157,7 +157,8 @@ impl ThumbnailStore {
         variants.into_iter().map(|(_, path)| path).next()
     }
 
-    fn catalog_folder(&self, volume_name: &str, id_volume: i32) -> PathBuf {
+    /// `{base}/comicbook_info/{clean volume name}_{id_volume}`, the folder of a volume's covers.
+    pub fn catalog_folder(&self, volume_name: &str, id_volume: i32) -> PathBuf {
         self.base
             .join("comicbook_info")
             .join(format!("{}_{id_volume}", clean_volume_name(volume_name)))
@@ -175,7 +176,7 @@ pub fn clean_volume_name(name: &str) -> String {
 }
 
 /// The last path segment of an image URL, without query or fragment.
-fn url_file_name(url: &str) -> &str {
+pub fn url_file_name(url: &str) -> &str {
     let path = url.split(['?', '#']).next().unwrap_or(url);
     path.rsplit('/').next().unwrap_or(path)
 }

@@ -1,0 +1,241 @@
+//! `vistazo catalog search|add-volume|set-key`: renders [`catalog`] in a terminal. Results and
+//! summaries go to stdout, a progress bar to stderr when it is a terminal. The API key is read
+//! from the environment or the database, never from the command line (it would stay in the
+//! shell's history), and is never printed.
+//!
+//! Exit status: 0 when the command ran (even if some covers were skipped), 1 when it could
+//! not, 130 when it was cancelled.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use crate::catalog::{self, ApiKey, CatalogEvent, ComicVine, ComicVineOptions};
+use crate::db;
+use crate::i18n::{fill, gettext, ngettext};
+use crate::jobs::Outcome;
+use crate::library::{ThumbnailStore, thumbnails};
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    #[command(about = gettext("Search ComicVine for volumes by name"))]
+    Search {
+        #[arg(required = true, value_name = "NAME", help = gettext("Words of the volume name"))]
+        name: Vec<String>,
+        #[arg(long, default_value_t = 1, value_name = "N", help = gettext("Page of results, from 1"))]
+        page: u32,
+        #[arg(long, help = gettext("Print one JSON object per volume"))]
+        json: bool,
+    },
+    #[command(about = gettext("Add a ComicVine volume with all its issues and covers to the catalog"))]
+    AddVolume {
+        #[arg(value_name = "CV_ID", value_parser = volume_id, help = gettext("The ComicVine id of the volume (the number after 4050- in its address)"))]
+        id: i32,
+    },
+    #[command(about = gettext("Store the ComicVine API key, read from standard input, in the database"))]
+    SetKey,
+}
+
+pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<ExitCode> {
+    let mut database = db::open(&global.database_path()?)?;
+    match command {
+        CatalogCommand::Search { name, page, json } => {
+            let client = ComicVine::new(catalog::api_key(&mut database)?, options())?;
+            search(&client, &name.join(" "), page, json)
+        }
+        CatalogCommand::AddVolume { id } => {
+            let key = catalog::api_key(&mut database)?;
+            let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
+            add_volume(&mut database, key, &ThumbnailStore::new(base), id)
+        }
+        CatalogCommand::SetKey => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            let key = ApiKey::new(line).ok_or_else(|| {
+                anyhow::anyhow!(gettext(
+                    "no key on standard input: run echo your-key | vistazo catalog set-key"
+                ))
+            })?;
+            catalog::store_api_key(&mut database, &key)?;
+            println!(
+                "{}",
+                gettext("The ComicVine API key is stored in the database.")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn options() -> ComicVineOptions {
+    ComicVineOptions::from_env()
+}
+
+/// A volume id as a number, or as ComicVine writes it in addresses (`4050-12345`).
+fn volume_id(value: &str) -> Result<i32, String> {
+    let value = value.trim();
+    let number = value.strip_prefix("4050-").unwrap_or(value);
+    match number.parse::<i32>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(gettext(
+            "expected a ComicVine volume id such as 4050-12345 or 12345",
+        )),
+    }
+}
+
+fn search(client: &ComicVine, query: &str, page: u32, json: bool) -> anyhow::Result<ExitCode> {
+    let results = client.search_volumes(query, page)?;
+    for volume in &results.results {
+        if json {
+            println!("{}", serde_json::to_string(volume)?);
+            continue;
+        }
+        let year = volume
+            .start_year
+            .map_or_else(|| "?".to_owned(), |y| y.to_string());
+        let publisher = volume
+            .publisher
+            .as_ref()
+            .map_or_else(|| gettext("unknown publisher"), |p| p.name.clone());
+        let n = u64::try_from(volume.count_of_issues).unwrap_or(0);
+        let issues = fill(&ngettext("{} issue", "{} issues", plural(n)), &[&n]);
+        println!(
+            "{}",
+            fill(
+                // Translators: id, name, start year, publisher, issue count; keep the tab.
+                &gettext("{}\t{} ({}), {}, {}"),
+                &[&volume.id, &volume.name, &year, &publisher, &issues]
+            )
+        );
+    }
+    if results.results.is_empty() && !json {
+        println!("{}", fill(&gettext("No volumes match “{}”."), &[&query]));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add_volume(
+    database: &mut db::Database,
+    key: ApiKey,
+    store: &ThumbnailStore,
+    id: i32,
+) -> anyhow::Result<ExitCode> {
+    let cancel = cancel_on_interrupt(gettext(
+        "Stopping after the cover being saved… Press Ctrl+C again to quit at once.",
+    ));
+    let client = ComicVine::new(key, options())?.with_cancel(cancel.clone());
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        // Translators: keep the words in braces as they are; the progress bar fills them in.
+        ProgressStyle::with_template(&gettext(
+            "{spinner} {wide_bar} {pos}/{len} covers · {per_sec} · {eta} left {msg}",
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let summary = catalog::add_volume(database, &client, store, id, &cancel, &mut |event| {
+        render(&bar, event)
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
+    print_summary(&summary);
+    Ok(match summary.outcome {
+        Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(CANCELLED),
+    })
+}
+
+fn render(bar: &ProgressBar, event: CatalogEvent) {
+    match event {
+        CatalogEvent::Volume { id, name, .. } => bar.suspend(|| {
+            println!("{}", fill(&gettext("Volume {}: {}"), &[&id, &name]));
+        }),
+        CatalogEvent::IssuesListed { listed, total } => {
+            bar.set_message(fill(
+                &gettext("Issues listed: {} of {}"),
+                &[&listed, &total],
+            ));
+        }
+        CatalogEvent::Downloading { total } => {
+            bar.set_message("");
+            bar.set_length(total);
+        }
+        CatalogEvent::Progress(progress) => bar.set_position(progress.done),
+        CatalogEvent::CoverSkipped {
+            id_comicbook_info,
+            error,
+        } => bar.suspend(|| {
+            println!(
+                "{}",
+                fill(
+                    &gettext("Skipped a cover of issue {}: {}"),
+                    &[&id_comicbook_info, &error]
+                )
+            );
+        }),
+    }
+}
+
+fn print_summary(summary: &catalog::AddVolumeSummary) {
+    // ngettext is called with literals at each line so that xgettext finds both forms.
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    if summary.outcome == Outcome::Cancelled {
+        println!(
+            "{}",
+            gettext("Import cancelled. What was saved stays; run the command again to go on.")
+        );
+    }
+    let n = summary.issues_added;
+    line(
+        ngettext("Added {} issue.", "Added {} issues.", plural(n)),
+        n,
+    );
+    let n = summary.issues_known;
+    line(
+        ngettext(
+            "{} issue was already in the catalog.",
+            "{} issues were already in the catalog.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.covers_downloaded;
+    line(
+        ngettext("Downloaded {} cover.", "Downloaded {} covers.", plural(n)),
+        n,
+    );
+    let n = summary.covers_present;
+    line(
+        ngettext(
+            "{} cover was already on disk.",
+            "{} covers were already on disk.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.covers_failed;
+    line(
+        ngettext(
+            "Skipped {} cover that could not be saved.",
+            "Skipped {} covers that could not be saved.",
+            plural(n),
+        ),
+        n,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::volume_id;
+
+    #[test]
+    fn volume_ids_are_read_bare_or_as_in_addresses() {
+        assert_eq!(volume_id("4050-796"), Ok(796));
+        assert_eq!(volume_id(" 796 "), Ok(796));
+        assert!(volume_id("abc").is_err());
+        assert!(volume_id("0").is_err());
+    }
+}

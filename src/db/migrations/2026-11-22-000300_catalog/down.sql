@@ -1,0 +1,1 @@
+DROP TABLE vz_catalog_cover_files;

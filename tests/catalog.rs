@@ -1,0 +1,584 @@
+//! The ComicVine catalog, against a local stand-in for the API: search, importing a volume
+//! exactly as Babelcomics4 stores it, retries, errors, and resuming an interrupted import.
+
+#[path = "support/comicvine.rs"]
+mod comicvine;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use comicvine::*;
+use diesel::prelude::*;
+use vistazo::catalog::{self, ApiKey, CatalogError, CatalogEvent, ComicVine, ComicVineOptions};
+use vistazo::db::schema::{comicbooks_info, comicbooks_info_covers, volumens};
+use vistazo::jobs::{CancelToken, Outcome};
+use vistazo::library::ThumbnailStore;
+
+/// The pace the command line is given in these tests, in milliseconds.
+const INTERVAL_MS: u64 = 3;
+
+struct Place {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    thumbnails: PathBuf,
+}
+
+fn place() -> Place {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("data").join("babelcomics.db");
+    let thumbnails = dir.path().join("thumbs");
+    Place {
+        db,
+        thumbnails,
+        _dir: dir,
+    }
+}
+
+fn vistazo(place: &Place, server: &MockComicVine, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+    command
+        .arg("--db")
+        .arg(&place.db)
+        .arg("--thumbnails")
+        .arg(&place.thumbnails)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("RUST_LOG")
+        .env("VISTAZO_COMICVINE_URL", server.base_url())
+        .env("VISTAZO_COMICVINE_KEY", KEY)
+        .env("VISTAZO_COMICVINE_INTERVAL_MS", INTERVAL_MS.to_string());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("run vistazo");
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(!all.contains(KEY), "the API key was printed: {all}");
+    output
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn client(server: &MockComicVine, options: ComicVineOptions) -> ComicVine {
+    let key = ApiKey::new(KEY).expect("key");
+    ComicVine::new(
+        key,
+        ComicVineOptions {
+            base_url: server.base_url(),
+            ..options
+        },
+    )
+    .expect("client")
+}
+
+fn quick() -> ComicVineOptions {
+    ComicVineOptions {
+        min_interval: Duration::from_millis(INTERVAL_MS),
+        first_backoff: Duration::from_millis(10),
+        ..ComicVineOptions::default()
+    }
+}
+
+/// Every request carried the User-Agent; API requests carried the key and JSON format, and
+/// pictures did not get the key; requests were at least `interval` apart.
+fn assert_well_behaved(server: &MockComicVine, interval: Duration) {
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        let agent = request.user_agent.as_deref().unwrap_or("");
+        assert!(
+            agent.starts_with("Vistazo/") && agent.contains("(+https://"),
+            "{agent}"
+        );
+        if request.path.starts_with("/api/") {
+            assert_eq!(request.query.get("api_key").map(String::as_str), Some(KEY));
+            assert_eq!(
+                request.query.get("format").map(String::as_str),
+                Some("json")
+            );
+        } else {
+            assert!(!request.query.contains_key("api_key"), "{}", request.path);
+        }
+    }
+    for pair in requests.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(
+            gap >= interval,
+            "{gap:?} between {} and {}",
+            pair[0].path,
+            pair[1].path
+        );
+    }
+}
+
+#[test]
+fn search_prints_volumes_one_per_line_and_as_json() {
+    let server = MockComicVine::start(3);
+    let place = place();
+    let output = run(vistazo(&place, &server, &["catalog", "search", "saga"]).env("LANG", "C"));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        format!(
+            "{VOLUME}\t{VOLUME_NAME} (2012), Image, 3 issues\n\
+             4242\tSaga of the Swamp Thing (?), unknown publisher, 64 issues\n"
+        )
+    );
+    let output = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "search", "--json", "Saga", "of"],
+    ));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], VOLUME);
+    assert_eq!(lines[0]["start_year"], 2012);
+    assert_eq!(lines[0]["publisher"]["name"], "Image");
+    assert_eq!(lines[1]["publisher"], serde_json::Value::Null);
+    let searches: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/search/")
+        .collect();
+    assert_eq!(searches[1].query["query"], "Saga of");
+    assert_eq!(searches[1].query["resources"], "volume");
+    assert!(searches[1].query.contains_key("field_list"));
+    assert_well_behaved(&server, Duration::ZERO);
+}
+
+#[test]
+fn an_interrupted_import_resumes_and_stores_what_babelcomics_stores() {
+    const ISSUES: u32 = 230;
+    let server = MockComicVine::start(ISSUES);
+    let port = server.port;
+    let place = place();
+    // 1 volume + 3 pages + 1 issue's details, then pictures: the server dies midway.
+    server.stop_after(60);
+    let first = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "add-volume", &VOLUME.to_string()],
+    ));
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first.stdout));
+    let error = text(&first.stderr);
+    assert!(error.contains("cannot reach http://127.0.0.1:"), "{error}");
+    assert_eq!(error.lines().count(), 1, "{error}");
+    let pages: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/issues/")
+        .map(|r| r.query["offset"].clone())
+        .collect();
+    assert_eq!(pages, ["0", "100", "200"]);
+    let first_pictures = server.image_requests();
+    assert_well_behaved(&server, Duration::from_millis(INTERVAL_MS));
+    server.shut_down();
+
+    let folder = place.thumbnails.join("comicbook_info").join(VOLUME_FOLDER);
+    let saved_before: Vec<PathBuf> = files_in(&folder);
+    assert!(saved_before.len() >= 50, "{}", saved_before.len());
+
+    let server = MockComicVine::start_on(port, ISSUES);
+    let second = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "add-volume", "4050-91273"],
+    ));
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let out = text(&second.stdout);
+    assert!(
+        out.contains(&format!("Volume {VOLUME}: {VOLUME_NAME}")),
+        "{out}"
+    );
+    assert!(out.contains("Added 0 issues."), "{out}");
+    assert!(
+        out.contains("230 issues were already in the catalog."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Skipped 1 cover that could not be saved."),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "Skipped a cover of issue {}:",
+            FIRST_ISSUE + CORRUPT as i32
+        )),
+        "{out}"
+    );
+    let second_pictures = server.image_requests();
+    for path in &second_pictures {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        assert!(
+            !saved_before.iter().any(|p| p.ends_with(name)) || name.contains("saga.jpg"),
+            "{path} was downloaded again"
+        );
+    }
+    // Everything not saved the first time, and nothing else, was asked for the second time.
+    let covers = 230 + 2 * WITH_VARIANTS.len();
+    assert_eq!(first_pictures.len() + second_pictures.len() - 1, covers);
+    assert_well_behaved(&server, Duration::from_millis(INTERVAL_MS));
+
+    let mut db = vistazo::db::open(&place.db).expect("open");
+    check_rows(&mut db, port);
+    check_files(&folder, port);
+
+    // A third run finds everything; only the broken cover is tried again.
+    let third = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "add-volume", &VOLUME.to_string()],
+    ));
+    assert_eq!(third.status.code(), Some(0), "{}", text(&third.stderr));
+    assert!(text(&third.stdout).contains("Downloaded 0 covers."));
+    let again: Vec<String> = server.image_requests()[second_pictures.len()..].to_vec();
+    assert_eq!(
+        again,
+        [format!(
+            "/a/uploads/scale_medium/{}-broken.jpg",
+            FIRST_ISSUE + 7
+        )]
+    );
+    let mut db = vistazo::db::open(&place.db).expect("open");
+    let cover_rows: i64 = comicbooks_info_covers::table
+        .count()
+        .get_result(db.conn())
+        .expect("count");
+    assert_eq!(cover_rows as usize, covers);
+}
+
+fn files_in(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn check_rows(db: &mut vistazo::db::Database, port: u16) {
+    let volume: (String, String, String, i32, i32, i32, Option<i32>) = volumens::table
+        .find(VOLUME)
+        .select((
+            volumens::nombre,
+            volumens::deck,
+            volumens::url,
+            volumens::id_publisher,
+            volumens::anio_inicio,
+            volumens::cantidad_numeros,
+            volumens::id_comicvine,
+        ))
+        .first(db.conn())
+        .expect("volume row");
+    assert_eq!(
+        volume,
+        (
+            VOLUME_NAME.to_owned(),
+            "A space opera.".to_owned(),
+            format!("https://comics.example/saga/4050-{VOLUME}/"),
+            PUBLISHER,
+            2012,
+            230,
+            Some(VOLUME)
+        )
+    );
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Publisher {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        nombre: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        id_comicvine: Option<i32>,
+    }
+    let publisher: Publisher =
+        diesel::sql_query("SELECT nombre, id_comicvine FROM publishers WHERE id_publisher = ?")
+            .bind::<diesel::sql_types::Integer, _>(PUBLISHER)
+            .get_result(db.conn())
+            .expect("publisher row");
+    assert_eq!(
+        publisher,
+        Publisher {
+            nombre: "Image".into(),
+            id_comicvine: Some(PUBLISHER)
+        }
+    );
+    type Row = (
+        String,
+        i32,
+        String,
+        i32,
+        Option<String>,
+        Option<String>,
+        f64,
+        Option<i32>,
+    );
+    let mut row = |id: i32| -> Row {
+        comicbooks_info::table
+            .find(id)
+            .select((
+                comicbooks_info::titulo,
+                comicbooks_info::id_volume,
+                comicbooks_info::numero,
+                comicbooks_info::fecha_tapa,
+                comicbooks_info::url_api_detalle,
+                comicbooks_info::url_sitio_web,
+                comicbooks_info::orden_clasificacion,
+                comicbooks_info::id_comicvine,
+            ))
+            .first(db.conn())
+            .expect("issue row")
+    };
+    let id = FIRST_ISSUE + 13;
+    assert_eq!(
+        row(id),
+        (
+            "Chapter 13".to_owned(),
+            VOLUME,
+            "13".to_owned(),
+            2013,
+            Some(format!("https://comics.example/api/issue/4000-{id}/")),
+            Some(format!("https://comics.example/saga-13/4000-{id}/")),
+            13.0,
+            Some(id)
+        )
+    );
+    let annual = row(FIRST_ISSUE + 3);
+    assert_eq!(
+        (annual.0.as_str(), annual.2.as_str(), annual.6),
+        ("Chapter 3", "Annual 1", 0.0)
+    );
+    let untitled = row(FIRST_ISSUE + 14);
+    assert_eq!((untitled.0.as_str(), untitled.3), ("", 2013));
+    let issues: i64 = comicbooks_info::table
+        .filter(comicbooks_info::id_volume.eq(VOLUME))
+        .count()
+        .get_result(db.conn())
+        .expect("count");
+    assert_eq!(issues, 230);
+    for n in WITH_VARIANTS {
+        let urls: Vec<String> = comicbooks_info_covers::table
+            .filter(comicbooks_info_covers::id_comicbook_info.eq(FIRST_ISSUE + n as i32))
+            .order(comicbooks_info_covers::id_cover)
+            .select(comicbooks_info_covers::url_imagen)
+            .load(db.conn())
+            .expect("covers");
+        let mut expected = vec![main_cover(n, port)];
+        expected.extend(variant_covers(n, port));
+        assert_eq!(urls, expected, "issue {n}");
+    }
+}
+
+fn check_files(folder: &Path, port: u16) {
+    let store = ThumbnailStore::new(folder.parent().and_then(Path::parent).expect("base"));
+    for n in 1..=230u32 {
+        let main = store.find_catalog_cover(VOLUME_NAME, VOLUME, &main_cover(n, port));
+        if n == CORRUPT {
+            assert_eq!(main, None);
+            continue;
+        }
+        let id = FIRST_ISSUE + n as i32;
+        assert_eq!(main, Some(folder.join(format!("{id}-saga.jpg"))));
+    }
+    let n = WITH_VARIANTS[0];
+    let id = FIRST_ISSUE + n as i32;
+    let variant = folder.join(format!("{id}-saga_variant_1.jpg"));
+    let wide = folder.join(format!("{id}-wide.jpg"));
+    assert_eq!(size(&folder.join(format!("{id}-saga.jpg"))), (267, 400));
+    assert_eq!(size(&variant), (267, 400));
+    assert_eq!(size(&wide), (600, 400));
+    let names: Vec<String> = files_in(folder)
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(names.len(), 230 - 1 + 2 * WITH_VARIANTS.len());
+    assert!(names.iter().all(|n| !n.ends_with(".part")), "{names:?}");
+}
+
+fn size(path: &Path) -> (u32, u32) {
+    let image = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (image.width(), image.height())
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried_after_waiting() {
+    let server = MockComicVine::start(2);
+    let client = client(
+        &server,
+        ComicVineOptions {
+            min_interval: Duration::from_millis(20),
+            first_backoff: Duration::from_millis(50),
+            ..ComicVineOptions::default()
+        },
+    );
+    server.fail_next(&[
+        Fault {
+            http: 429,
+            status_code: 107,
+        },
+        Fault {
+            http: 420,
+            status_code: 107,
+        },
+        Fault {
+            http: 500,
+            status_code: 1,
+        },
+        Fault {
+            http: 500,
+            status_code: 1,
+        },
+    ]);
+    let volume = client.volume(VOLUME).expect("the fifth try succeeds");
+    assert_eq!(volume.name, VOLUME_NAME);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 5);
+    for (i, pair) in requests.windows(2).enumerate() {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        let backoff = Duration::from_millis(50 << i);
+        assert!(
+            gap >= backoff,
+            "retry {i} came after {gap:?}, not {backoff:?}"
+        );
+    }
+    // Status 107 inside an ordinary answer is a rate limit too.
+    server.fail_next(&[Fault {
+        http: 200,
+        status_code: 107,
+    }]);
+    assert_eq!(client.volume_issues(VOLUME, 0).expect("retried").total, 2);
+    assert_well_behaved(&server, Duration::from_millis(20));
+}
+
+#[test]
+fn a_limit_that_lasts_ends_with_a_clear_error() {
+    let server = MockComicVine::start(2);
+    let client = client(
+        &server,
+        ComicVineOptions {
+            attempts: 3,
+            ..quick()
+        },
+    );
+    let limited = Fault {
+        http: 420,
+        status_code: 107,
+    };
+    server.fail_next(&[limited; 3]);
+    let error = client.volume(VOLUME).expect_err("still limited");
+    assert!(
+        matches!(error, CatalogError::RateLimited { attempts: 3, .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("run the command again"), "{message}");
+    assert!(!message.contains(KEY), "{message}");
+}
+
+#[test]
+fn a_wrong_key_and_an_unknown_volume_say_what_to_do() {
+    let server = MockComicVine::start(2);
+    let place = place();
+    let output = run(vistazo(&place, &server, &["catalog", "add-volume", "12"])
+        .env("VISTAZO_COMICVINE_KEY", "wrong"));
+    assert_eq!(output.status.code(), Some(1));
+    let error = text(&output.stderr);
+    assert!(error.contains("refused the API key"), "{error}");
+    assert!(error.contains("export VISTAZO_COMICVINE_KEY="), "{error}");
+    assert!(!error.contains("wrong"), "{error}");
+
+    let output = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "add-volume", "999"],
+    ));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "vistazo: ComicVine has no volume with id 999\n"
+    );
+    let output = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "add-volume", "x"],
+    ));
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn without_a_key_the_error_says_how_to_set_one_and_set_key_stores_it() {
+    let server = MockComicVine::start(2);
+    let place = place();
+    let output = run(vistazo(&place, &server, &["catalog", "search", "saga"])
+        .env_remove("VISTAZO_COMICVINE_KEY"));
+    assert_eq!(output.status.code(), Some(1));
+    let error = text(&output.stderr);
+    assert!(error.contains("export VISTAZO_COMICVINE_KEY="), "{error}");
+    assert_eq!(error.lines().count(), 1);
+    assert!(server.requests().is_empty());
+
+    let mut command = vistazo(&place, &server, &["catalog", "set-key"]);
+    command
+        .env_remove("VISTAZO_COMICVINE_KEY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "{KEY}").expect("write key");
+    }
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains(KEY));
+
+    let output = run(vistazo(&place, &server, &["catalog", "search", "saga"])
+        .env_remove("VISTAZO_COMICVINE_KEY"));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).lines().count(), 2);
+}
+
+#[test]
+fn a_cancelled_import_keeps_its_work_and_the_next_one_finishes_it() {
+    let server = MockComicVine::start(12);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = ThumbnailStore::new(dir.path());
+    let mut db = vistazo::db::open_in_memory().expect("db");
+    let cancel = CancelToken::new();
+    let client = client(&server, quick()).with_cancel(cancel.clone());
+    let mut saved = 0;
+    let summary = catalog::add_volume(&mut db, &client, &store, VOLUME, &cancel, &mut |event| {
+        if let CatalogEvent::Progress(progress) = event {
+            saved = progress.done;
+            if progress.done == 5 {
+                cancel.cancel();
+            }
+        }
+    })
+    .expect("runs");
+    assert_eq!(summary.outcome, Outcome::Cancelled);
+    assert_eq!(saved, 5);
+    assert_eq!(summary.issues_added, 12);
+    assert_eq!(summary.covers_downloaded, 5);
+    let asked = server.image_requests().len();
+    assert_eq!(asked, 5);
+
+    let cancel = CancelToken::new();
+    let client = client.with_cancel(cancel.clone());
+    let summary =
+        catalog::add_volume(&mut db, &client, &store, VOLUME, &cancel, &mut |_| {}).expect("runs");
+    assert_eq!(summary.outcome, Outcome::Finished);
+    assert_eq!(summary.issues_known, 12);
+    assert_eq!(summary.covers_present, 5);
+    assert_eq!(summary.covers_downloaded, 12 - 5 - 1);
+    assert_eq!(summary.covers_failed, 1);
+    assert_eq!(server.image_requests().len() - asked, 12 - 5);
+}
