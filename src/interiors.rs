@@ -6,10 +6,12 @@
 //! writes the database only through `crate::db`.
 
 pub mod explain;
+pub mod import;
 pub mod labeling;
 pub mod metrics;
 pub mod quality;
 pub mod rounds;
+pub mod scoring;
 pub mod semantics;
 pub mod training;
 

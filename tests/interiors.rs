@@ -175,3 +175,153 @@ fn out_of_range_confidence_is_bad_input() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("expected a number between 0 and 1"));
 }
+
+/// Photos of different kinds, written as JPEG and PNG, plus a copy and a broken file.
+fn write_photos(folder: &Path) {
+    std::fs::create_dir_all(folder.join("more")).unwrap();
+    for i in 0..6u32 {
+        let picture = image::RgbImage::from_fn(160, 120, |x, y| {
+            image::Rgb([
+                ((x * (i + 1)) % 256) as u8,
+                ((y * 3 + i * 40) % 256) as u8,
+                ((x + y + i * 70) % 256) as u8,
+            ])
+        });
+        let name = if i % 2 == 0 {
+            format!("room_{i}.jpg")
+        } else {
+            format!("room_{i}.png")
+        };
+        picture.save(folder.join(name)).unwrap();
+    }
+    std::fs::copy(
+        folder.join("room_0.jpg"),
+        folder.join("more/copy of room 0.jpg"),
+    )
+    .unwrap();
+    std::fs::write(folder.join("more/broken.jpg"), b"not a picture").unwrap();
+}
+
+fn tiny_model() -> String {
+    format!("{}/tests/fixtures/clip/tiny", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn import_train_and_score_photos_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    let model = tiny_model();
+    let with_model = |args: &[&str]| {
+        let mut all = vec!["--model", model.as_str(), "--device", "cpu"];
+        all.extend_from_slice(args);
+        vistazo(&db, &all)
+    };
+
+    let output = with_model(&["interiors", "import", photos.to_str().unwrap()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "Found 8 photos: 6 added, 0 already imported, 1 duplicates, 1 skipped."
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("skipped ") && stderr.contains("broken.jpg"),
+        "{stderr}"
+    );
+
+    // Importing again finds everything known.
+    let output = with_model(&["interiors", "import", photos.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("0 added, 6 already imported"));
+
+    let mut database = vistazo::db::open(&db).unwrap();
+    let rows = database.photos().unwrap();
+    assert_eq!(rows.len(), 6);
+    assert!(
+        rows.iter()
+            .all(|p| p.room_type.is_some() && p.indoor_score.is_some())
+    );
+    drop(database);
+
+    let mut csv = String::new();
+    for (i, label) in ["bad", "good", "medium", "bad", "good", "medium"]
+        .iter()
+        .enumerate()
+    {
+        let extension = if i % 2 == 0 { "jpg" } else { "png" };
+        csv.push_str(&format!("photos/room_{i}.{extension},{label}\n"));
+    }
+    std::fs::write(dir.path().join("labels.csv"), csv).unwrap();
+    let output = vistazo(
+        &db,
+        &[
+            "interiors",
+            "import-labels",
+            dir.path().join("labels.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("Labelled 6 photos"));
+    assert_eq!(vistazo(&db, &["interiors", "train"]).status.code(), Some(0));
+
+    let one = photos.join("room_1.png");
+    let broken = photos.join("more/broken.jpg");
+    let output = with_model(&[
+        "interiors",
+        "score",
+        one.to_str().unwrap(),
+        broken.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the broken file fails the command"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let card: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(card["file"], one.to_str().unwrap());
+    let score = card["score"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&score));
+    assert!(["bad", "medium", "good"].contains(&card["bucket"].as_str().unwrap()));
+    let margin = card["margin"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&margin));
+    assert!(!card["caption"].as_str().unwrap().is_empty());
+    assert!(card["review"].is_array());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot score"));
+
+    // In Spanish the caption and review are in Spanish.
+    let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--model",
+            &model,
+            "interiors",
+            "score",
+            one.to_str().unwrap(),
+            "--json",
+        ])
+        .env("LANG", "es_ES.UTF-8")
+        .env_remove("LANGUAGE")
+        .output()
+        .unwrap();
+    let card: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rooms_es = [
+        "Cocina",
+        "Dormitorio",
+        "Salón",
+        "Baño",
+        "Comedor",
+        "Despacho",
+        "Pasillo",
+        "Habitación",
+    ];
+    let caption = card["caption"].as_str().unwrap();
+    assert!(rooms_es.iter().any(|r| caption.starts_with(r)), "{caption}");
+}

@@ -13,6 +13,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::GlobalOptions;
+use crate::clip::weights::ModelFiles;
 use crate::clip::{DownloadEvent, Engine, EngineOptions, weights};
 use crate::i18n::{self, gettext};
 use crate::jobs::CancelToken;
@@ -31,6 +32,27 @@ pub enum BenchTarget {
 
 /// Finds the model (downloading it once, with a progress bar on stderr) and loads it.
 pub fn load_engine(global: &GlobalOptions, batch_size: usize) -> anyhow::Result<Engine> {
+    let files = locate_model(global)?;
+    load_engine_from(&files, global, batch_size)
+}
+
+/// Loads the model in `files` as the global options ask.
+pub fn load_engine_from(
+    files: &ModelFiles,
+    global: &GlobalOptions,
+    batch_size: usize,
+) -> anyhow::Result<Engine> {
+    let options = EngineOptions {
+        device: global.device,
+        batch_size,
+        ..EngineOptions::default()
+    };
+    Ok(Engine::load(files, &options)?)
+}
+
+/// Finds the model's files: `--model`, the Hugging Face cache, or a download with a progress
+/// bar on stderr.
+pub fn locate_model(global: &GlobalOptions) -> anyhow::Result<ModelFiles> {
     let mut bar: Option<ProgressBar> = None;
     let mut on_event = |event: DownloadEvent| match event {
         DownloadEvent::Started { file, bytes } => {
@@ -61,13 +83,11 @@ pub fn load_engine(global: &GlobalOptions, batch_size: usize) -> anyhow::Result<
             }
         }
     };
-    let files = weights::locate(global.model.as_deref(), true, &mut on_event)?;
-    let options = EngineOptions {
-        device: global.device,
-        batch_size,
-        ..EngineOptions::default()
-    };
-    Ok(Engine::load(&files, &options)?)
+    Ok(weights::locate(
+        global.model.as_deref(),
+        true,
+        &mut on_event,
+    )?)
 }
 
 /// `vistazo embed-image FILE... [--json]`. A file that fails is reported on stderr and the

@@ -1,20 +1,31 @@
 //! `vistazo interiors …`: the command-line face of the interiors module.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
 
-use super::GlobalOptions;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
+
+use super::{GlobalOptions, embed};
 use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::Quality;
+use crate::interiors::import::{self, ImportEvent};
 use crate::interiors::rounds::{self, DEFAULT_MIN_CONFIDENCE};
+use crate::interiors::scoring::{self, ScoreCard};
 use crate::interiors::training::TrainingOptions;
+use crate::jobs::CancelToken;
 
 #[derive(Debug, Subcommand)]
 pub enum InteriorsCommand {
+    #[command(about = gettext("Import the photos in folders: measure, embed and read each one"))]
+    Import {
+        #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for photos, with their subfolders"))]
+        folders: Vec<PathBuf>,
+    },
     #[command(about = gettext("Read labels made elsewhere from a CSV file of path,label rows"))]
     ImportLabels {
         #[arg(value_name = "CSV")]
@@ -32,12 +43,21 @@ pub enum InteriorsCommand {
         #[arg(long, help = gettext("Print the result as JSON"))]
         json: bool,
     },
+    #[command(about = gettext("Score photos from 0 to 100 and explain the score"))]
+    Score {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print one JSON object per photo"))]
+        json: bool,
+    },
 }
 
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
     let path = global.database_path()?;
     let mut db = crate::db::open(&path)?;
     match command {
+        InteriorsCommand::Import { folders } => import(global, &mut db, &folders),
+        InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
         InteriorsCommand::ImportLabels { csv } => import_labels(&mut db, &csv),
         InteriorsCommand::Train { json } => train(&mut db, json),
         InteriorsCommand::AutoLabel {
@@ -45,6 +65,143 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
             json,
         } => auto_label(&mut db, min_confidence, json),
     }
+}
+
+fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> anyhow::Result<()> {
+    for folder in folders {
+        if !folder.is_dir() {
+            anyhow::bail!(fill(&gettext("{} is not a folder"), &[&folder.display()]));
+        }
+    }
+    let files = embed::locate_model(global)?;
+    let engine = embed::load_engine_from(&files, global, 16)?;
+    let cancel = super::cancel_on_interrupt(gettext(
+        "Stopping after the current batch; the photos imported so far are kept.",
+    ));
+    let bar = ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("[{bar:30}] {pos}/{len} {per_sec} {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    }
+    let summary = import::import(
+        db,
+        &engine,
+        &files.model_id(),
+        folders,
+        &cancel,
+        &mut |event| match event {
+            ImportEvent::Progress(progress) => {
+                bar.set_length(progress.total);
+                bar.set_position(progress.done);
+            }
+            ImportEvent::Skipped { path, reason } => {
+                bar.suspend(|| {
+                    eprintln!(
+                        "{}",
+                        fill(&gettext("skipped {}: {}"), &[&path.display(), &reason])
+                    )
+                });
+            }
+            ImportEvent::Duplicate { path, of } => {
+                bar.suspend(|| {
+                    eprintln!(
+                        "{}",
+                        fill(
+                            &gettext("{} is the same picture as photo {}"),
+                            &[&path.display(), &of]
+                        )
+                    )
+                });
+            }
+            ImportEvent::Added { .. } => {}
+        },
+    )?;
+    bar.finish_and_clear();
+    println!(
+        "{}",
+        fill(
+            &gettext("Found {} photos: {} added, {} already imported, {} duplicates, {} skipped."),
+            &[
+                &summary.found,
+                &(summary.added + summary.refreshed),
+                &summary.known,
+                &summary.duplicates,
+                &summary.skipped
+            ]
+        )
+    );
+    if summary.cancelled {
+        anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
+    }
+    Ok(())
+}
+
+fn score(
+    global: &GlobalOptions,
+    db: &mut Database,
+    files: &[PathBuf],
+    json: bool,
+) -> anyhow::Result<()> {
+    let model_files = embed::locate_model(global)?;
+    let (_, model) = rounds::latest_model_for(db, Some(&model_files.model_id()))?;
+    let engine = embed::load_engine_from(&model_files, global, 16)?;
+    let prompts = import::prompt_embeddings(&engine)?;
+    let mut cards: Vec<Option<Result<ScoreCard, String>>> = vec![None; files.len()];
+    scoring::score_files(
+        &engine,
+        &model,
+        &prompts,
+        files,
+        &CancelToken::new(),
+        &mut |index, card| {
+            cards[index] = Some(card);
+        },
+    )?;
+    let mut failed = 0;
+    let mut out = std::io::stdout().lock();
+    for (file, card) in files.iter().zip(cards) {
+        match card {
+            Some(Ok(card)) if json => writeln!(out, "{}", serde_json::to_string(&card)?)?,
+            Some(Ok(card)) => {
+                writeln!(
+                    out,
+                    "{}  {:>5.1}  {:<6}  {}",
+                    card.file, card.score, card.bucket, card.caption
+                )?;
+                for line in &card.review {
+                    writeln!(out, "    · {line}")?;
+                }
+            }
+            Some(Err(reason)) => {
+                failed += 1;
+                eprintln!(
+                    "{}",
+                    fill(&gettext("cannot score {}: {}"), &[&file.display(), &reason])
+                );
+            }
+            None => {
+                failed += 1;
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("cannot score {}: {}"),
+                        &[&file.display(), &gettext("not read")]
+                    )
+                );
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!(fill(
+            &gettext("{} of {} photos could not be scored"),
+            &[&failed, &files.len()]
+        ));
+    }
+    Ok(())
 }
 
 fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
@@ -90,7 +247,15 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
             }
         };
         let photo = resolve(base, path);
-        match db.photo_id_by_path(&photo.to_string_lossy())? {
+        let known = match db.photo_id_by_path(&photo.to_string_lossy())? {
+            Some(id) => Some(id),
+            // The same picture imported from another file (a duplicate) is the same photo.
+            None => match std::fs::read(&photo) {
+                Ok(bytes) => db.photo_id_by_hash(&format!("{:x}", Sha256::digest(&bytes)))?,
+                Err(_) => None,
+            },
+        };
+        match known {
             Some(id) => {
                 db.set_human_label(id, quality)?;
                 labelled += 1;

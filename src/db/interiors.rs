@@ -161,6 +161,14 @@ impl Database {
             .optional()?)
     }
 
+    pub fn photo_id_by_hash(&mut self, content_hash: &str) -> Result<Option<i64>, DbError> {
+        Ok(vz_photos::table
+            .filter(vz_photos::content_hash.eq(content_hash))
+            .select(vz_photos::id)
+            .first(self.conn())
+            .optional()?)
+    }
+
     /// Every photo with its label, in import order.
     pub fn photos(&mut self) -> Result<Vec<PhotoRow>, DbError> {
         type Row = (

@@ -31,6 +31,8 @@ pub enum RoundError {
         gettext("no model has been trained yet: run “vistazo interiors train” first")
     )]
     NoModel,
+    #[error("{}", fill(&gettext("the latest model was trained on embeddings of {} but {} is loaded: import the photos again and retrain"), &[.trained_on, .loaded]))]
+    OtherEmbeddings { trained_on: String, loaded: String },
     #[error("{}", fill(&gettext("the saved training round {} cannot be read: {}"), &[.round, .reason]))]
     DamagedRound { round: i64, reason: String },
 }
@@ -132,7 +134,24 @@ pub fn train(db: &mut Database, options: &TrainingOptions) -> Result<TrainingRep
 
 /// The most recent trained model, with its round id.
 pub fn latest_model(db: &mut Database) -> Result<(i64, TrainedModel), RoundError> {
+    latest_model_for(db, None)
+}
+
+/// The most recent trained model, checked to have been trained on embeddings of
+/// `embedding_model` when one is given.
+pub fn latest_model_for(
+    db: &mut Database,
+    embedding_model: Option<&str>,
+) -> Result<(i64, TrainedModel), RoundError> {
     let round = db.latest_training_round()?.ok_or(RoundError::NoModel)?;
+    if let Some(wanted) = embedding_model
+        && wanted != round.embedding_model
+    {
+        return Err(RoundError::OtherEmbeddings {
+            trained_on: round.embedding_model,
+            loaded: wanted.to_owned(),
+        });
+    }
     let damaged = |reason: String| RoundError::DamagedRound {
         round: round.id,
         reason,

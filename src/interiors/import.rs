@@ -1,0 +1,247 @@
+//! Importing photos of interiors: find them in folders, skip what is known, measure their
+//! pixels, embed them with CLIP, read their semantics with the text tower, and record it all.
+//! Photos are decoded once, on the engine's helper threads; a photo that cannot be read is
+//! reported and skipped, and a cancelled import keeps every photo already recorded.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sha2::Digest;
+
+use super::metrics::PixelMetrics;
+use super::rounds::EMBEDDING_MODEL_KEY;
+use super::semantics::{PromptEmbeddings, all_prompts};
+use crate::clip::ClipError;
+use crate::clip::engine::Engine;
+use crate::db::embeddings::Subject;
+use crate::db::interiors::{NewPhoto, PhotoRecord};
+use crate::db::{Database, DbError};
+use crate::i18n::{fill, gettext};
+use crate::imaging::{self, ImageLoadError};
+use crate::jobs::{CancelToken, Outcome, Progress};
+
+const EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}", fill(&gettext("cannot read the folder {}: {}"), &[&.path.display(), .source]))]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Model(#[from] ClipError),
+}
+
+/// What happened to one photo.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportEvent {
+    Added {
+        path: PathBuf,
+    },
+    /// The same picture was imported before from another file.
+    Duplicate {
+        path: PathBuf,
+        of: i64,
+    },
+    Skipped {
+        path: PathBuf,
+        reason: String,
+    },
+    Progress(Progress),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub found: usize,
+    /// Already imported and embedded with this model: nothing to do.
+    pub known: usize,
+    pub added: usize,
+    /// Known photos embedded again for a new model.
+    pub refreshed: usize,
+    pub duplicates: usize,
+    pub skipped: usize,
+    pub cancelled: bool,
+}
+
+/// Photo files under `folders`, recursively, sorted.
+pub fn find_photos(folders: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    let mut found = Vec::new();
+    let mut stack: Vec<PathBuf> = folders.to_vec();
+    while let Some(folder) = stack.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(|source| ImportError::Folder {
+            path: folder.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let hidden = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
+            {
+                found.push(std::fs::canonicalize(&path).unwrap_or(path));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// The prompts' text embeddings for this engine, for the semantic filter.
+pub fn prompt_embeddings(engine: &Engine) -> Result<PromptEmbeddings, ClipError> {
+    let texts = engine.embed_texts(&all_prompts())?;
+    Ok(PromptEmbeddings {
+        logit_scale: engine.model().logit_scale().exp(),
+        embeddings: texts.into_iter().map(|t| t.embedding).collect(),
+    })
+}
+
+/// What the helper threads learn of a photo besides its pixels for the model.
+struct Inspected {
+    hash: String,
+    metrics: PixelMetrics,
+}
+
+/// Imports the photos under `folders`.
+pub fn import(
+    db: &mut Database,
+    engine: &Engine,
+    model_id: &str,
+    folders: &[PathBuf],
+    cancel: &CancelToken,
+    on_event: &mut dyn FnMut(ImportEvent),
+) -> Result<ImportSummary, ImportError> {
+    let mut summary = ImportSummary::default();
+    let found = find_photos(folders)?;
+    summary.found = found.len();
+    let mut todo = Vec::new();
+    for path in found {
+        let text = path.to_string_lossy();
+        let known = db.photo_id_by_path(&text)?;
+        let embedded = match known {
+            Some(id) => db.embedding(Subject::Photo, id, model_id)?.is_some(),
+            None => false,
+        };
+        if embedded {
+            summary.known += 1;
+        } else {
+            todo.push(path);
+        }
+    }
+    db.set_setting(EMBEDDING_MODEL_KEY, model_id)?;
+    if todo.is_empty() {
+        return Ok(summary);
+    }
+    let prompts = prompt_embeddings(engine)?;
+    let inspected: Mutex<HashMap<usize, Inspected>> = Mutex::new(HashMap::new());
+    let limits = imaging::DecodeLimits::default();
+    let load = |index: usize| -> Result<(image::RgbImage, PathBuf), ImageLoadError> {
+        let path = &todo[index];
+        let bytes = std::fs::read(path).map_err(|source| ImageLoadError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        let picture = imaging::decode_rgb_bytes(&bytes, path, &limits)?;
+        let hash = format!("{:x}", sha2::Sha256::digest(&bytes));
+        let metrics = PixelMetrics::measure(&picture);
+        if let Ok(mut map) = inspected.lock() {
+            map.insert(index, Inspected { hash, metrics });
+        }
+        Ok((picture, path.clone()))
+    };
+    let mut failure: Option<DbError> = None;
+    // Both callbacks run on this thread, one at a time.
+    let events = std::cell::RefCell::new(on_event);
+    let report = engine.embed_with(
+        todo.len(),
+        &load,
+        cancel,
+        &mut |result| {
+            if failure.is_some() {
+                return;
+            }
+            let path = &todo[result.index];
+            let embedding = match result.result {
+                Ok(embedding) => embedding,
+                Err(error) => {
+                    summary.skipped += 1;
+                    (events.borrow_mut())(ImportEvent::Skipped {
+                        path: path.clone(),
+                        reason: error.to_string(),
+                    });
+                    return;
+                }
+            };
+            let Some(facts) = inspected
+                .lock()
+                .ok()
+                .and_then(|mut m| m.remove(&result.index))
+            else {
+                return;
+            };
+            match record(db, path, &facts, &embedding, model_id, &prompts) {
+                Ok(PhotoRecord::Added(_)) => {
+                    summary.added += 1;
+                    (events.borrow_mut())(ImportEvent::Added { path: path.clone() });
+                }
+                Ok(PhotoRecord::AlreadyKnown(_)) => summary.refreshed += 1,
+                Ok(PhotoRecord::Duplicate(of)) => {
+                    summary.duplicates += 1;
+                    (events.borrow_mut())(ImportEvent::Duplicate {
+                        path: path.clone(),
+                        of,
+                    });
+                }
+                Err(error) => failure = Some(error),
+            }
+        },
+        &mut |progress| (events.borrow_mut())(ImportEvent::Progress(progress)),
+    )?;
+    if let Some(error) = failure {
+        return Err(error.into());
+    }
+    summary.cancelled = report.outcome == Outcome::Cancelled;
+    Ok(summary)
+}
+
+fn record(
+    db: &mut Database,
+    path: &Path,
+    facts: &Inspected,
+    embedding: &[f32],
+    model_id: &str,
+    prompts: &PromptEmbeddings,
+) -> Result<PhotoRecord, DbError> {
+    let record = db.record_photo(&NewPhoto {
+        path: &path.to_string_lossy(),
+        content_hash: &facts.hash,
+        width: facts.metrics.width,
+        height: facts.metrics.height,
+    })?;
+    if let PhotoRecord::Duplicate(_) = record {
+        return Ok(record);
+    }
+    let id = record.id();
+    db.set_photo_metrics(id, &facts.metrics)?;
+    let semantics = prompts.semantics(embedding);
+    db.set_photo_semantics(
+        id,
+        semantics.indoor_score,
+        semantics.room_score,
+        &semantics.room_type,
+    )?;
+    db.put_embedding(Subject::Photo, id, model_id, embedding)?;
+    Ok(record)
+}
