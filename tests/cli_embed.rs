@@ -150,3 +150,41 @@ fn a_model_folder_without_weights_is_a_one_line_error() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("config.json"), "{stderr}");
 }
+
+#[test]
+fn bench_embed_reports_rates_and_phases() {
+    let model = fixtures().join("tiny");
+    let images = fixtures().join("images");
+    let output = vistazo(&[
+        "--model",
+        model.to_str().expect("utf-8 path"),
+        "--device",
+        "cpu",
+        "bench",
+        "embed",
+        images.to_str().expect("utf-8 path"),
+        "--batch",
+        "4",
+        "--rounds",
+        "1",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("8 images, batch 4"), "{stdout}");
+    for expected in [
+        "End to end:",
+        "Model only:",
+        "decode",
+        "preprocess",
+        "model",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected} missing from {stdout}"
+        );
+    }
+}
