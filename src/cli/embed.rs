@@ -273,7 +273,9 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         out,
         "{}",
         i18n::fill(
-            &gettext("Per image: decode {} ms, preprocess {} ms (on helper threads), model {} ms"),
+            &gettext(
+                "Per image: decode {} ms, preprocess {} ms (on decoding threads), model {} ms"
+            ),
             &[
                 &format!("{:.2}", per_image(report.timings.decode)),
                 &format!("{:.2}", per_image(report.timings.preprocess)),
