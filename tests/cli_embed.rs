@@ -150,3 +150,106 @@ fn a_model_folder_without_weights_is_a_one_line_error() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("config.json"), "{stderr}");
 }
+
+#[test]
+fn bench_embed_reports_rates_and_phases() {
+    let model = fixtures().join("tiny");
+    let images = fixtures().join("images");
+    let output = vistazo(&[
+        "--model",
+        model.to_str().expect("utf-8 path"),
+        "--device",
+        "cpu",
+        "bench",
+        "embed",
+        images.to_str().expect("utf-8 path"),
+        "--batch",
+        "4",
+        "--rounds",
+        "1",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("8 images, batch 4"), "{stdout}");
+    for expected in [
+        "End to end:",
+        "Model only:",
+        "decode",
+        "preprocess",
+        "model",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected} missing from {stdout}"
+        );
+    }
+}
+
+/// A Hugging Face cache (as `HF_HOME`) holding the tiny model as the default model's snapshot.
+fn cache_with_tiny_model() -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("temp dir");
+    let repo = home
+        .path()
+        .join("hub/models--openai--clip-vit-base-patch32");
+    let commit = "89abcdef0123456789abcdef0123456789abcdef";
+    std::fs::create_dir_all(repo.join("refs/refs/pr")).expect("refs");
+    std::fs::write(repo.join("refs/refs/pr/15"), commit).expect("ref");
+    let snapshot = repo.join("snapshots").join(commit);
+    std::fs::create_dir_all(&snapshot).expect("snapshot");
+    for file in ["config.json", "model.safetensors", "tokenizer.json"] {
+        std::fs::copy(fixtures().join("tiny").join(file), snapshot.join(file)).expect("copy");
+    }
+    home
+}
+
+fn vistazo_with_cache(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("HF_HOME", home)
+        .env_remove("HF_HUB_CACHE")
+        .env("HF_ENDPOINT", "http://127.0.0.1:9")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn the_cache_is_used_without_the_network() {
+    let home = cache_with_tiny_model();
+    let output = vistazo_with_cache(home.path(), &["embed-text", "a photo of a cat", "--json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        printed["a photo of a cat"]["ids"],
+        reference()["texts"]["a photo of a cat"]["ids"]
+    );
+}
+
+#[test]
+fn model_comes_before_the_cache() {
+    let home = cache_with_tiny_model();
+    let empty = tempfile::tempdir().expect("temp dir");
+    let output = vistazo_with_cache(
+        home.path(),
+        &[
+            "--model",
+            empty.path().to_str().expect("utf-8 path"),
+            "embed-text",
+            "hello",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&*empty.path().to_string_lossy()),
+        "--model is used even when the cache has a model: {stderr}"
+    );
+}

@@ -27,6 +27,8 @@ pub enum BenchTarget {
         dir: PathBuf,
         #[arg(long, default_value_t = 16, help = gettext("Images per forward pass"))]
         batch: usize,
+        #[arg(long, default_value_t = 3, help = gettext("Times to repeat each measurement; medians are reported"))]
+        rounds: usize,
     },
 }
 
@@ -188,7 +190,8 @@ fn summary(embedding: &[f32]) -> String {
 /// `vistazo bench embed DIR [--batch N]`: end-to-end images per second, the model alone on
 /// the same batches in the same run, and where the time goes.
 pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<ExitCode> {
-    let BenchTarget::Embed { dir, batch } = target;
+    let BenchTarget::Embed { dir, batch, rounds } = target;
+    let rounds = (*rounds).max(1);
     let files = images_in(dir)?;
     if files.is_empty() {
         anyhow::bail!(i18n::fill(
@@ -210,22 +213,35 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
     // Warm-up: libtorch sizes its buffers and thread pool on the first batches.
     let warm = &files[..files.len().min(batch)];
     engine.embed_images(warm, &cancel, &mut on_result, &mut |_| {})?;
-    let report = engine.embed_images(&files, &cancel, &mut on_result, &mut |_| {})?;
-    let end_to_end = report.embedded as f64 / report.timings.wall.as_secs_f64();
 
-    // The model alone, on pictures preprocessed beforehand, for as many images.
+    // The model alone runs on pictures preprocessed beforehand, as many as the folder holds.
     let preprocessor = engine.preprocessor();
     let mut pixels = Vec::with_capacity(batch * preprocessor.len());
     for path in files.iter().cycle().take(batch) {
         let image = crate::imaging::load_rgb(path, &crate::imaging::DecodeLimits::default())?;
         pixels.extend_from_slice(&preprocessor.pixels(&image)?);
     }
-    let rounds = files.len().div_ceil(batch);
-    let started = Instant::now();
+    let batches = files.len().div_ceil(batch);
+
+    // Rounds alternate the two measurements so that both see the same load on a busy
+    // machine; the medians are reported.
+    let mut end_to_end_rates = Vec::with_capacity(rounds);
+    let mut model_only_rates = Vec::with_capacity(rounds);
+    let mut reports = Vec::with_capacity(rounds);
     for _ in 0..rounds {
-        engine.embed_pixels(&pixels, batch)?;
+        let report = engine.embed_images(&files, &cancel, &mut on_result, &mut |_| {})?;
+        end_to_end_rates.push(report.embedded as f64 / report.timings.wall.as_secs_f64());
+        reports.push(report);
+        let started = Instant::now();
+        for _ in 0..batches {
+            engine.embed_pixels(&pixels, batch)?;
+        }
+        model_only_rates.push((batches * batch) as f64 / started.elapsed().as_secs_f64());
     }
-    let model_only = (rounds * batch) as f64 / started.elapsed().as_secs_f64();
+    let end_to_end = median(&mut end_to_end_rates);
+    let model_only = median(&mut model_only_rates);
+    reports.sort_by_key(|report| report.timings.wall);
+    let report = reports[reports.len() / 2];
 
     let per_image = |total: std::time::Duration| {
         total.as_secs_f64() * 1000.0 / (report.embedded + report.failed).max(1) as f64
@@ -239,8 +255,14 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         out,
         "{}",
         i18n::fill(
-            &gettext("{} images, batch {}, device {}, {} model threads"),
-            &[&files.len(), &batch, &device, &tch::get_num_threads()],
+            &gettext("{} images, batch {}, device {}, {} model threads, medians of {} rounds"),
+            &[
+                &files.len(),
+                &batch,
+                &device,
+                &tch::get_num_threads(),
+                &rounds,
+            ],
         )
     )?;
     writeln!(
@@ -271,7 +293,9 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         out,
         "{}",
         i18n::fill(
-            &gettext("Per image: decode {} ms, preprocess {} ms (on helper threads), model {} ms"),
+            &gettext(
+                "Per image: decode {} ms, preprocess {} ms (on decoding threads), model {} ms"
+            ),
             &[
                 &format!("{:.2}", per_image(report.timings.decode)),
                 &format!("{:.2}", per_image(report.timings.preprocess)),
@@ -291,6 +315,11 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Image files directly inside `dir`, sorted by name.

@@ -3,7 +3,7 @@
 //! files or texts and give back L2-normalised embeddings.
 //!
 //! The thread that calls the engine owns the model and runs every forward pass; pictures are
-//! decoded and preprocessed on helper threads that feed it batches through a bounded queue, so
+//! decoded and preprocessed on decoding threads that feed it batches through a bounded queue, so
 //! decoding hides behind the model and memory stays flat however many pictures there are. A
 //! picture that fails is reported on its own and never stops the others. The engine never
 //! touches GTK or the database, and never runs the model on more than one thread.
@@ -78,7 +78,7 @@ pub struct TextEmbedding {
     pub embedding: Vec<f32>,
 }
 
-/// Time spent in each phase of a run. Decoding and preprocessing are summed over the helper
+/// Time spent in each phase of a run. Decoding and preprocessing are summed over the decoding
 /// threads, so with several threads they can exceed the wall time.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PhaseTimings {
@@ -97,7 +97,7 @@ pub struct EmbedReport {
     pub timings: PhaseTimings,
 }
 
-/// A picture on its way from a helper thread to the model.
+/// A picture on its way from a decoding thread to the model.
 struct Prepared {
     index: usize,
     pixels: Result<Vec<f32>, ImageFailure>,
@@ -128,7 +128,7 @@ impl Engine {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let model_threads = options.model_threads.unwrap_or(cores).max(1);
         tch::set_num_threads(i32::try_from(model_threads).unwrap_or(i32::MAX));
-        // On the processor the model already keeps every core busy: one helper thread decodes
+        // On the processor the model already keeps every core busy: one decoding thread is enough
         // (JPEG decoding is several times faster than a forward pass). With CUDA the processor
         // only decodes.
         let decode_threads = options.decode_threads.unwrap_or(match device {
@@ -200,7 +200,7 @@ impl Engine {
         )
     }
 
-    /// Embeds pictures that `load` produces by index, on the helper threads: covers inside
+    /// Embeds pictures that `load` produces by index, on the decoding threads: covers inside
     /// archives, thumbnails, anything [`crate::imaging`] decodes. `load` returns the picture
     /// and the name to report if it cannot be preprocessed.
     pub fn embed_with(
