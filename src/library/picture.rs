@@ -4,13 +4,14 @@
 //! claims enormous dimensions fails with a clear message instead of exhausting memory, and it
 //! honours the EXIF orientation so covers are upright. Nothing here touches the file system.
 
-use std::io::Cursor;
+use std::path::Path;
 
+use image::DynamicImage;
 use image::codecs::jpeg::JpegEncoder;
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
 use super::format::{self, PictureFormat};
 use super::{MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE};
+use crate::imaging;
 
 /// Thumbnails fit in this box, as Babelcomics4 makes them.
 pub const THUMBNAIL_MAX_WIDTH: u32 = 280;
@@ -25,27 +26,24 @@ pub struct Thumbnail {
     pub jpeg: Vec<u8>,
 }
 
-/// Decodes a picture from its bytes, upright. The error is a sentence fragment for
+/// Decodes a picture from its bytes, upright, with the app's one image loader
+/// ([`crate::imaging`]). The error is a sentence fragment for
 /// [`LibraryError::BadImage`](super::LibraryError::BadImage).
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
     if format::sniff_picture(bytes) == Some(PictureFormat::Avif) {
         return Err("AVIF pictures cannot be decoded by this build".to_owned());
     }
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_IMAGE_SIDE);
-    limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    limits.max_alloc = Some(MAX_IMAGE_ALLOC);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().ok();
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
-    if let Some(orientation) = orientation {
-        image.apply_orientation(orientation);
-    }
-    Ok(image)
+    let limits = imaging::DecodeLimits {
+        max_side: MAX_IMAGE_SIDE,
+        max_alloc: MAX_IMAGE_ALLOC,
+        ..imaging::DecodeLimits::default()
+    };
+    imaging::decode_rgb_bytes(bytes, Path::new("page"), &limits)
+        .map(DynamicImage::ImageRgb8)
+        .map_err(|error| match error {
+            imaging::ImageLoadError::Decode { source, .. } => source.to_string(),
+            other => other.to_string(),
+        })
 }
 
 /// Shrinks `cover` to fit 280x400 (never enlarging it) and encodes it as JPEG quality 85.
@@ -71,6 +69,7 @@ pub fn make_thumbnail(cover: &DynamicImage) -> Result<Thumbnail, image::ImageErr
 mod tests {
     use super::*;
     use image::{ImageFormat, Rgb, RgbImage};
+    use std::io::Cursor;
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let image = RgbImage::from_pixel(width, height, Rgb([200, 30, 30]));
