@@ -30,6 +30,13 @@ pub enum BenchTarget {
         #[arg(long, default_value_t = 3, help = gettext("Times to repeat each measurement; medians are reported"))]
         rounds: usize,
     },
+    #[command(about = gettext("Time a training round of the interiors models on synthetic labelled embeddings"))]
+    Train {
+        #[arg(long, default_value_t = 5_000, help = gettext("Labelled photos to train on"))]
+        labels: usize,
+        #[arg(long, default_value_t = 3, help = gettext("Times to repeat each measurement; medians are reported"))]
+        rounds: usize,
+    },
 }
 
 /// Finds the model (downloading it once, with a progress bar on stderr) and loads it.
@@ -190,7 +197,13 @@ fn summary(embedding: &[f32]) -> String {
 /// `vistazo bench embed DIR [--batch N]`: end-to-end images per second, the model alone on
 /// the same batches in the same run, and where the time goes.
 pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<ExitCode> {
-    let BenchTarget::Embed { dir, batch, rounds } = target;
+    let (dir, batch, rounds) = match target {
+        BenchTarget::Embed { dir, batch, rounds } => (dir, batch, rounds),
+        BenchTarget::Train { labels, rounds } => {
+            super::interiors::bench_train(*labels, *rounds)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let rounds = (*rounds).max(1);
     let files = images_in(dir)?;
     if files.is_empty() {

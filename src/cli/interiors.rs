@@ -384,3 +384,56 @@ fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Res
     }
     Ok(())
 }
+
+/// `vistazo bench train`: a full training round (cross-validation included) on `labels`
+/// synthetic 512-d embeddings whose quality lies along a hidden direction.
+pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
+    use crate::interiors::training::{self, Example, SplitMix64};
+    use crate::interiors::{LabelSource, Quality};
+    let dim = 512;
+    let mut rng = SplitMix64::new(42);
+    let direction: Vec<f64> = (0..dim).map(|_| rng.normal()).collect();
+    let examples: Vec<Example> = (0..labels)
+        .map(|i| {
+            let quality = Quality::ALL[i % 3];
+            let v: Vec<f64> = direction
+                .iter()
+                .map(|d| d * (quality.index() as f64 - 1.0) * 0.05 + rng.normal() * 0.04 + 0.02)
+                .collect();
+            let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            Example {
+                embedding: v.iter().map(|x| (x / norm) as f32).collect(),
+                quality,
+                source: if i % 4 == 0 {
+                    LabelSource::Auto
+                } else {
+                    LabelSource::Human
+                },
+            }
+        })
+        .collect();
+    let mut times = Vec::new();
+    let mut accuracy = None;
+    for _ in 0..rounds.max(1) {
+        let started = std::time::Instant::now();
+        let model = training::train(&examples, &TrainingOptions::default())?;
+        times.push(started.elapsed().as_secs_f64());
+        accuracy = model.evaluation.map(|e| e.accuracy);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        fill(
+            &gettext(
+                "Training on {} labelled embeddings: {} s (median of {}), cross-validated accuracy {}"
+            ),
+            &[
+                &labels,
+                &format!("{:.2}", times[times.len() / 2]),
+                &times.len(),
+                &accuracy.map_or_else(|| "-".to_owned(), |a| format!("{:.3}", a)),
+            ]
+        )
+    );
+    Ok(())
+}
