@@ -31,6 +31,26 @@ pub enum BenchTarget {
 
 /// Finds the model (downloading it once, with a progress bar on stderr) and loads it.
 pub fn load_engine(global: &GlobalOptions, batch_size: usize) -> anyhow::Result<Engine> {
+    let files = locate_model(global)?;
+    load_engine_from(global, &files, batch_size)
+}
+
+/// Loads the model in `files` with the device the options ask for.
+pub fn load_engine_from(
+    global: &GlobalOptions,
+    files: &weights::ModelFiles,
+    batch_size: usize,
+) -> anyhow::Result<Engine> {
+    let options = EngineOptions {
+        device: global.device,
+        batch_size,
+        ..EngineOptions::default()
+    };
+    Ok(Engine::load(files, &options)?)
+}
+
+/// Finds the model's files, downloading them once with a progress bar on stderr.
+pub fn locate_model(global: &GlobalOptions) -> anyhow::Result<weights::ModelFiles> {
     let mut bar: Option<ProgressBar> = None;
     let mut on_event = |event: DownloadEvent| match event {
         DownloadEvent::Started { file, bytes } => {
@@ -61,13 +81,11 @@ pub fn load_engine(global: &GlobalOptions, batch_size: usize) -> anyhow::Result<
             }
         }
     };
-    let files = weights::locate(global.model.as_deref(), true, &mut on_event)?;
-    let options = EngineOptions {
-        device: global.device,
-        batch_size,
-        ..EngineOptions::default()
-    };
-    Ok(Engine::load(&files, &options)?)
+    Ok(weights::locate(
+        global.model.as_deref(),
+        true,
+        &mut on_event,
+    )?)
 }
 
 /// `vistazo embed-image FILE... [--json]`. A file that fails is reported on stderr and the

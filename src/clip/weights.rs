@@ -358,6 +358,30 @@ impl hf_hub::api::Progress for EventProgress<'_> {
     fn finish(&mut self) {}
 }
 
+impl ModelFiles {
+    /// A name for the weights, under which embeddings are stored: the Hugging Face id the
+    /// config names (`openai/clip-vit-base-patch32` for the downloaded model), else one made
+    /// from the files themselves, so two different folders never share embeddings.
+    pub fn model_id(&self) -> String {
+        let config = std::fs::read(&self.config).unwrap_or_default();
+        let named = serde_json::from_slice::<serde_json::Value>(&config)
+            .ok()
+            .and_then(|v| v.get("_name_or_path")?.as_str().map(str::to_owned))
+            .filter(|name| name.contains('/') && !name.starts_with('/') && !name.starts_with('.'));
+        if let Some(name) = named {
+            return name;
+        }
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(&config);
+        let size = std::fs::metadata(&self.weights).map_or(0, |m| m.len());
+        hash.update(size.to_le_bytes());
+        let digest = hash.finalize();
+        let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("local/clip-{short}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
