@@ -4,6 +4,7 @@
 //! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
 
 mod catalog;
+mod classify;
 mod embed;
 mod interiors;
 mod scan;
@@ -89,6 +90,12 @@ pub enum Command {
         #[command(subcommand)]
         command: interiors::InteriorsCommand,
     },
+    #[command(about = gettext("Compute the missing embeddings of the catalog covers and of the covers in the collection"))]
+    Embed(classify::EmbedArgs),
+    #[command(about = gettext("Suggest the catalog issue of each unclassified comic, and apply the clear matches"))]
+    Classify(classify::ClassifyArgs),
+    #[command(about = gettext("Undo the classifications a run applied"))]
+    Undo(classify::UndoArgs),
     #[command(about = gettext("Print the CLIP embedding of each image file"))]
     EmbedImage {
         #[arg(required = true, value_name = "FILE")]
@@ -166,6 +173,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             interiors::run(&cli.global, command)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Embed(args)) => classify::embed(&cli.global, &args),
+        Some(Command::Classify(args)) => classify::classify(&cli.global, &args),
+        Some(Command::Undo(args)) => classify::undo(&cli.global, &args),
         Some(Command::EmbedImage { files, json }) => embed::embed_image(&cli.global, &files, json),
         Some(Command::EmbedText { texts, json }) => embed::embed_text(&cli.global, &texts, json),
         Some(Command::Bench { target }) => embed::bench(&cli.global, &target),

@@ -7,6 +7,7 @@ pub mod collection;
 pub mod comics;
 pub mod embeddings;
 pub mod interiors;
+pub mod matching;
 pub mod migrations;
 pub mod schema;
 pub mod settings;

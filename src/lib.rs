@@ -27,4 +27,5 @@ pub mod imaging;
 pub mod interiors;
 pub mod jobs;
 pub mod library;
+pub mod matching;
 pub mod ui;

@@ -46,25 +46,40 @@ impl Database {
         model: &str,
         vector: &[f32],
     ) -> Result<(), DbError> {
-        let blob = vector_to_blob(vector);
-        let dim = i32::try_from(vector.len()).unwrap_or(i32::MAX);
-        diesel::insert_into(vz_embeddings::table)
-            .values((
-                vz_embeddings::subject.eq(subject.as_str()),
-                vz_embeddings::subject_id.eq(subject_id),
-                vz_embeddings::model.eq(model),
-                vz_embeddings::dim.eq(dim),
-                vz_embeddings::vector.eq(&blob),
-            ))
-            .on_conflict((
-                vz_embeddings::subject,
-                vz_embeddings::subject_id,
-                vz_embeddings::model,
-            ))
-            .do_update()
-            .set((vz_embeddings::dim.eq(dim), vz_embeddings::vector.eq(&blob)))
-            .execute(self.conn())?;
+        upsert(self.conn(), subject, subject_id, model, vector)?;
         Ok(())
+    }
+
+    /// Stores several embeddings of one kind in one transaction: all or none, so a job that
+    /// is stopped loses at most the batch it was writing.
+    pub fn put_embeddings(
+        &mut self,
+        subject: Subject,
+        model: &str,
+        vectors: &[(i64, Vec<f32>)],
+    ) -> Result<(), DbError> {
+        self.conn().transaction(|conn| {
+            for (subject_id, vector) in vectors {
+                upsert(conn, subject, *subject_id, model, vector)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        Ok(())
+    }
+
+    /// The ids of the subjects of one kind that have an embedding for `model`.
+    pub fn embedded_ids(
+        &mut self,
+        subject: Subject,
+        model: &str,
+    ) -> Result<std::collections::HashSet<i64>, DbError> {
+        Ok(vz_embeddings::table
+            .filter(vz_embeddings::subject.eq(subject.as_str()))
+            .filter(vz_embeddings::model.eq(model))
+            .select(vz_embeddings::subject_id)
+            .load::<i64>(self.conn())?
+            .into_iter()
+            .collect())
     }
 
     pub fn embedding(
@@ -100,6 +115,34 @@ impl Database {
             .map(|(id, blob)| (id, blob_to_vector(&blob)))
             .collect())
     }
+}
+
+fn upsert(
+    conn: &mut diesel::SqliteConnection,
+    subject: Subject,
+    subject_id: i64,
+    model: &str,
+    vector: &[f32],
+) -> Result<(), diesel::result::Error> {
+    let blob = vector_to_blob(vector);
+    let dim = i32::try_from(vector.len()).unwrap_or(i32::MAX);
+    diesel::insert_into(vz_embeddings::table)
+        .values((
+            vz_embeddings::subject.eq(subject.as_str()),
+            vz_embeddings::subject_id.eq(subject_id),
+            vz_embeddings::model.eq(model),
+            vz_embeddings::dim.eq(dim),
+            vz_embeddings::vector.eq(&blob),
+        ))
+        .on_conflict((
+            vz_embeddings::subject,
+            vz_embeddings::subject_id,
+            vz_embeddings::model,
+        ))
+        .do_update()
+        .set((vz_embeddings::dim.eq(dim), vz_embeddings::vector.eq(&blob)))
+        .execute(conn)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,375 @@
+//! `vistazo embed`, `vistazo classify` and `vistazo undo`: the comics pipeline in a terminal.
+//! Glue only: a progress bar on stderr when it is a terminal, one line per picture that could
+//! not be read, results on stdout (one JSON object per comic with `--json`). The work happens
+//! in [`crate::matching`].
+//!
+//! Exit status: 0 when the job ran, 1 when it could not, 130 when it was cancelled.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::embed::{load_engine_from, locate_model};
+use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use crate::db::embeddings::Subject;
+use crate::db::{self, Database};
+use crate::i18n::{fill, gettext, ngettext};
+use crate::jobs::{CancelToken, Outcome};
+use crate::library::{ThumbnailStore, thumbnails};
+use crate::matching::{
+    self, ClassifyEvent, ClassifyOptions, ComicMatch, EmbedEvent, EmbedOptions, UndoTarget,
+};
+
+/// Images per forward pass for the pipeline's embedding jobs.
+const BATCH: usize = 16;
+
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    #[arg(long, help = gettext("Embed the catalog covers (both kinds when neither is given)"))]
+    covers: bool,
+    #[arg(long, help = gettext("Embed the covers of the comics to classify (both kinds when neither is given)"))]
+    comics: bool,
+    #[arg(long, value_name = "N", help = gettext("Compute at most N embeddings"))]
+    max: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    #[arg(long, value_name = "F", default_value_t = f64::from(matching::DEFAULT_THRESHOLD), value_parser = super::fraction, help = gettext("Lowest score a match needs to be applied"))]
+    threshold: f64,
+    #[arg(long, help = gettext("Apply the matches above the threshold that are clearly ahead of the next one"))]
+    auto_apply: bool,
+    #[arg(long, value_name = "N", help = gettext("Look at most at N comics"))]
+    max: Option<usize>,
+    #[arg(long, help = gettext("Print one JSON object per comic"))]
+    json: bool,
+    #[arg(long, help = gettext("Look at comics that are already classified too"))]
+    reclassify: bool,
+}
+
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct UndoArgs {
+    #[arg(long, help = gettext("Undo the latest run that applied classifications (the default)"))]
+    last: bool,
+    #[arg(long, value_name = "ID", help = gettext("Undo the run with this number"))]
+    run: Option<i64>,
+}
+
+fn open(global: &GlobalOptions) -> anyhow::Result<(Database, ThumbnailStore)> {
+    let mut database = db::open(&global.database_path()?)?;
+    let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
+    Ok((database, ThumbnailStore::new(base)))
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        // Translators: keep the words in braces as they are; the progress bar fills them in.
+        ProgressStyle::with_template(&gettext(
+            "{spinner} {wide_bar} {pos}/{len} · {per_sec} · {eta} left",
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Runs the embedding job with a progress bar; prints nothing else but skipped pictures.
+fn run_embedding(
+    global: &GlobalOptions,
+    database: &mut Database,
+    store: &ThumbnailStore,
+    options: &EmbedOptions,
+    cancel: &CancelToken,
+) -> anyhow::Result<matching::EmbedSummary> {
+    let files = locate_model(global)?;
+    let model = files.model_id();
+    let engine = load_engine_from(&files, global, BATCH)?;
+    let bar = progress_bar();
+    let summary = matching::embed::embed_missing(
+        database,
+        &engine,
+        &model,
+        store,
+        options,
+        cancel,
+        &mut |event| match event {
+            EmbedEvent::Planned { total } => bar.set_length(total),
+            EmbedEvent::Progress(progress) => bar.set_position(progress.done),
+            EmbedEvent::Skipped { reason, .. } => {
+                bar.suspend(|| eprintln!("{}", fill(&gettext("Skipped: {}"), &[&reason])));
+            }
+            EmbedEvent::Reused { .. } => {}
+        },
+    );
+    bar.finish_and_clear();
+    Ok(summary?)
+}
+
+/// `vistazo embed [--covers] [--comics] [--max N]`.
+pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCode> {
+    let (mut database, store) = open(global)?;
+    let both = !args.covers && !args.comics;
+    let options = EmbedOptions {
+        covers: args.covers || both,
+        comics: args.comics || both,
+        max: args.max,
+        ..EmbedOptions::default()
+    };
+    let cancel = cancel_on_interrupt(gettext(
+        "Stopping after the pictures being embedded… Press Ctrl+C again to quit at once.",
+    ));
+    let summary = run_embedding(global, &mut database, &store, &options, &cancel)?;
+    if summary.outcome == Outcome::Cancelled {
+        println!(
+            "{}",
+            gettext("Cancelled. The embeddings computed so far are saved; run again to go on.")
+        );
+    }
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    let n = summary.computed;
+    line(
+        ngettext(
+            "Computed {} embedding.",
+            "Computed {} embeddings.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.reused;
+    line(
+        ngettext(
+            "Reused {} embedding stored by Babelcomics4.",
+            "Reused {} embeddings stored by Babelcomics4.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.failed;
+    line(
+        ngettext(
+            "Skipped {} picture that could not be read.",
+            "Skipped {} pictures that could not be read.",
+            plural(n),
+        ),
+        n,
+    );
+    let n = summary.covers_without_file;
+    if n > 0 {
+        line(
+            ngettext(
+                "{} catalog cover has no picture on disk.",
+                "{} catalog covers have no picture on disk.",
+                plural(n),
+            ),
+            n,
+        );
+    }
+    Ok(match summary.outcome {
+        Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(CANCELLED),
+    })
+}
+
+/// `vistazo classify [--threshold F] [--auto-apply] [--max N] [--json] [--reclassify]`.
+pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
+    let (mut database, store) = open(global)?;
+    let files = locate_model(global)?;
+    let model = files.model_id();
+    let cancel = cancel_on_interrupt(gettext(
+        "Stopping after the comic being classified… Press Ctrl+C again to quit at once.",
+    ));
+    // The covers of the comics about to be looked at are embedded first, and kept.
+    let known = database.embedded_ids(Subject::Comic, &model)?;
+    let mut scope = database.comics_to_classify(args.reclassify)?;
+    if let Some(max) = args.max {
+        scope.truncate(max);
+    }
+    if scope
+        .iter()
+        .any(|comic| !known.contains(&i64::from(comic.id_comicbook)))
+    {
+        let options = EmbedOptions {
+            covers: false,
+            comics: true,
+            classified_comics: args.reclassify,
+            max: args.max,
+            ..EmbedOptions::default()
+        };
+        let summary = run_embedding(global, &mut database, &store, &options, &cancel)?;
+        if summary.outcome == Outcome::Cancelled {
+            return Ok(ExitCode::from(CANCELLED));
+        }
+    }
+    if database.embedded_ids(Subject::Cover, &model)?.is_empty() {
+        anyhow::bail!(gettext(
+            "no catalog cover has an embedding for this model yet: run vistazo embed --covers first"
+        ));
+    }
+
+    let options = ClassifyOptions {
+        threshold: args.threshold as f32,
+        auto_apply: args.auto_apply,
+        max: args.max,
+        reclassify: args.reclassify,
+    };
+    let bar = progress_bar();
+    let mut out = std::io::stdout().lock();
+    let mut write_failed = None;
+    let summary = matching::classify::classify(
+        &mut database,
+        &store,
+        &model,
+        &options,
+        &cancel,
+        &mut |event| match event {
+            ClassifyEvent::Progress(progress) => {
+                bar.set_length(progress.total);
+                bar.set_position(progress.done);
+            }
+            ClassifyEvent::Skipped { path, reason, .. } => bar.suspend(|| {
+                eprintln!("{}", fill(&gettext("Skipped {}: {}"), &[&path, &reason]));
+            }),
+            ClassifyEvent::Matched(found) => {
+                let line = if args.json {
+                    json_line(&found)
+                } else {
+                    text_line(&found)
+                };
+                if let Err(error) = bar.suspend(|| writeln!(out, "{line}")) {
+                    write_failed.get_or_insert(error);
+                }
+            }
+        },
+    );
+    bar.finish_and_clear();
+    let summary = summary?;
+    if let Some(error) = write_failed {
+        return Err(error.into());
+    }
+    let line = |template: String, n: u64| eprintln!("{}", fill(&template, &[&n]));
+    let n = summary.applied;
+    line(
+        ngettext("Classified {} comic.", "Classified {} comics.", plural(n)),
+        n,
+    );
+    let n = summary.suggested;
+    line(
+        ngettext(
+            "Left {} suggestion to review.",
+            "Left {} suggestions to review.",
+            plural(n),
+        ),
+        n,
+    );
+    if summary.applied > 0 {
+        eprintln!(
+            "{}",
+            fill(
+                &gettext("To undo this run: vistazo undo --run {}"),
+                &[&summary.run_id]
+            )
+        );
+    }
+    Ok(match summary.outcome {
+        Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(CANCELLED),
+    })
+}
+
+fn json_line(found: &ComicMatch) -> String {
+    let candidates: Vec<serde_json::Value> = found
+        .candidates
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id_comicbook_info": c.id_comicbook_info,
+                "id_cover": c.id_cover,
+                "volume": c.volume,
+                "number": c.number,
+                "year": c.year,
+                "score": c.signals.combined,
+                "signals": c.signals,
+            })
+        })
+        .collect();
+    let best = found.candidates.first().map(|c| {
+        serde_json::json!({
+            "id_comicbook_info": c.id_comicbook_info,
+            "volume": c.volume,
+            "number": c.number,
+            "score": c.signals.combined,
+        })
+    });
+    serde_json::json!({
+        "comic_id": found.comic_id,
+        "path": found.path,
+        "applied": found.applied,
+        "best": best,
+        "candidates": candidates,
+    })
+    .to_string()
+}
+
+fn text_line(found: &ComicMatch) -> String {
+    match found.candidates.first() {
+        None => fill(&gettext("{}: no candidate"), &[&found.path]),
+        Some(best) => {
+            let template = if found.applied {
+                gettext("{}: {} #{} ({}) applied")
+            } else {
+                gettext("{}: {} #{} ({}) suggested")
+            };
+            fill(
+                &template,
+                &[
+                    &found.path,
+                    &best.volume,
+                    &best.number,
+                    &format!("{:.2}", best.signals.combined),
+                ],
+            )
+        }
+    }
+}
+
+/// `vistazo undo [--last | --run ID]`.
+pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode> {
+    let mut database = db::open(&global.database_path()?)?;
+    let target = match args.run {
+        Some(id) if !args.last => UndoTarget::Run(id),
+        _ => UndoTarget::Last,
+    };
+    let (run_id, summary) = matching::undo(&mut database, target)?;
+    let n = summary.restored;
+    println!(
+        "{}",
+        fill(
+            &ngettext(
+                "Run {}: restored the previous value of {} comic.",
+                "Run {}: restored the previous values of {} comics.",
+                plural(n),
+            ),
+            &[&run_id, &n]
+        )
+    );
+    let n = summary.changed_since;
+    if n > 0 {
+        println!(
+            "{}",
+            fill(
+                &ngettext(
+                    "{} comic was changed after the run and keeps its current value.",
+                    "{} comics were changed after the run and keep their current value.",
+                    plural(n),
+                ),
+                &[&n]
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,100 @@
+//! Matching owned comics to catalog issues by their covers: computing the missing cover
+//! embeddings ([`embed`]), scoring candidate issues ([`score`], [`hash`], [`index`]),
+//! storing suggestions and applying the clear ones ([`classify`]), and undoing ([`undo`]).
+//!
+//! Jobs here run on the caller's thread, report through callbacks and honour a
+//! [`CancelToken`](crate::jobs::CancelToken) between items; what they finished stays saved.
+//! This module never imports GTK, and changes Babelcomics4's data only through the journaled
+//! [`crate::db::Database::apply_classification`].
+
+pub mod classify;
+pub mod embed;
+pub mod hash;
+pub mod index;
+pub mod score;
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+
+use crate::db::DbError;
+use crate::db::matching::CatalogCoverRow;
+use crate::i18n::{fill, gettext};
+use crate::imaging::{self, DecodeLimits, ImageLoadError};
+use crate::library::{self, ThumbnailStore};
+
+pub use classify::{Candidate, ClassifyEvent, ClassifyOptions, ClassifySummary, ComicMatch};
+pub use embed::{EmbedEvent, EmbedOptions, EmbedSummary};
+pub use score::{AUTO_APPLY_MARGIN, Signals};
+
+/// The threshold classification applies at unless told otherwise, as the tool it replaces.
+pub const DEFAULT_THRESHOLD: f32 = 0.75;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatchingError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Clip(#[from] crate::clip::ClipError),
+    #[error("{}", fill(&gettext("there are no classifications to undo for run {}"), &[.0]))]
+    NothingToUndo(i64),
+    #[error("{}", gettext("there are no classifications to undo"))]
+    NoRuns,
+}
+
+/// The file of a catalog cover: the one a catalog import recorded, else where Babelcomics4
+/// puts it (variants renamed on download included).
+pub fn catalog_cover_file(store: &ThumbnailStore, cover: &CatalogCoverRow) -> Option<PathBuf> {
+    let folder = store.catalog_folder(&cover.volume_name, cover.id_volume);
+    if let Some(name) = cover.file_name.as_deref() {
+        let recorded = folder.join(name);
+        if recorded.is_file() {
+            return Some(recorded);
+        }
+    }
+    store.find_catalog_cover(&cover.volume_name, cover.id_volume, &cover.url_imagen)
+}
+
+/// The cover of an owned comic: its thumbnail when there is one, else the cover page read
+/// from the comic file itself.
+pub fn owned_cover_picture(
+    store: &ThumbnailStore,
+    id_comicbook: i32,
+    path: &Path,
+    limits: &DecodeLimits,
+) -> Result<RgbImage, ImageLoadError> {
+    let thumbnail = store.comic_thumbnail(id_comicbook);
+    if thumbnail.is_file() {
+        return imaging::load_rgb(&thumbnail, limits);
+    }
+    library::read_cover(path)
+        .map(|cover| cover.image.into_rgb8())
+        .map_err(|error| ImageLoadError::Open {
+            path: path.to_owned(),
+            source: std::io::Error::other(error.to_string()),
+        })
+}
+
+/// Which classifications to undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndoTarget {
+    /// The latest run that still has classifications in place.
+    Last,
+    Run(i64),
+}
+
+/// Puts back what a classification run replaced. Returns the run and what was done.
+pub fn undo(
+    db: &mut crate::db::Database,
+    target: UndoTarget,
+) -> Result<(i64, crate::db::matching::UndoSummary), MatchingError> {
+    let run_id = match target {
+        UndoTarget::Last => db.last_undoable_run()?.ok_or(MatchingError::NoRuns)?,
+        UndoTarget::Run(id) => id,
+    };
+    let summary = db.undo_classification_run(run_id)?;
+    if summary.restored == 0 && summary.changed_since == 0 {
+        return Err(MatchingError::NothingToUndo(run_id));
+    }
+    Ok((run_id, summary))
+}

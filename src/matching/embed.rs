@@ -1,0 +1,271 @@
+//! Computes the embeddings matching needs and does not have yet: catalog covers (their files
+//! under the thumbnails folder) and owned comics' covers (their thumbnail, else the cover read
+//! from the comic file). Embeddings Babelcomics4 stored as JSON are copied in first when they
+//! come from the same model, so they are never computed twice.
+//!
+//! Results are written in batches of [`EmbedOptions::commit_every`], each in one transaction:
+//! a cancel or a crash loses at most one batch, and the next run computes only what is still
+//! missing. A picture that cannot be read is reported and skipped; it never stops the job.
+
+use std::path::PathBuf;
+
+use crate::clip::Engine;
+use crate::clip::weights::DEFAULT_REPO;
+use crate::db::Database;
+use crate::db::embeddings::Subject;
+use crate::imaging::{self, DecodeLimits};
+use crate::jobs::{CancelToken, Outcome, Progress};
+use crate::library::ThumbnailStore;
+
+use super::{MatchingError, catalog_cover_file, owned_cover_picture};
+
+/// What to embed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbedOptions {
+    pub covers: bool,
+    pub comics: bool,
+    /// Comics already classified too, not only the ones classification will look at.
+    pub classified_comics: bool,
+    /// Compute at most this many embeddings (reused ones do not count).
+    pub max: Option<usize>,
+    pub commit_every: usize,
+}
+
+impl Default for EmbedOptions {
+    fn default() -> Self {
+        Self {
+            covers: true,
+            comics: true,
+            classified_comics: false,
+            max: None,
+            commit_every: 64,
+        }
+    }
+}
+
+/// What an embedding job tells its observer.
+#[derive(Debug)]
+pub enum EmbedEvent {
+    /// Embeddings copied from Babelcomics4's JSON columns, before any is computed.
+    Reused {
+        covers: u64,
+        comics: u64,
+    },
+    /// How many pictures are about to be embedded.
+    Planned {
+        total: u64,
+    },
+    Progress(Progress),
+    /// A picture that could not be read; the others go on.
+    Skipped {
+        subject: Subject,
+        id: i64,
+        reason: String,
+    },
+}
+
+/// How an embedding job went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbedSummary {
+    pub outcome: Outcome,
+    pub reused: u64,
+    pub computed: u64,
+    pub failed: u64,
+    /// Catalog covers with no file on disk (not downloaded), left without an embedding.
+    pub covers_without_file: u64,
+}
+
+/// One picture to embed.
+#[derive(Debug, Clone)]
+enum Target {
+    Cover { id: i32, file: PathBuf },
+    Comic { id: i32, path: PathBuf },
+}
+
+impl Target {
+    fn key(&self) -> (Subject, i64) {
+        match self {
+            Self::Cover { id, .. } => (Subject::Cover, i64::from(*id)),
+            Self::Comic { id, .. } => (Subject::Comic, i64::from(*id)),
+        }
+    }
+}
+
+/// Copies Babelcomics4's JSON embeddings into the store for `model` when that is the model
+/// they were computed with, skipping subjects that already have one. Returns how many.
+pub fn reuse_babelcomics_embeddings(
+    db: &mut Database,
+    model: &str,
+    subject: Subject,
+    dims: usize,
+) -> Result<u64, MatchingError> {
+    if model != DEFAULT_REPO {
+        return Ok(0);
+    }
+    let known = db.embedded_ids(subject, model)?;
+    let mut vectors = Vec::new();
+    for (id, text) in db.babelcomics_embeddings(subject)? {
+        if known.contains(&id) {
+            continue;
+        }
+        // A value that is not a list of the right length is ignored: it gets computed.
+        match serde_json::from_str::<Vec<f32>>(&text) {
+            Ok(vector) if vector.len() == dims => vectors.push((id, vector)),
+            _ => tracing::debug!("ignoring the stored embedding of {} {id}", subject.as_str()),
+        }
+    }
+    let reused = vectors.len() as u64;
+    for chunk in vectors.chunks(512) {
+        db.put_embeddings(subject, model, chunk)?;
+    }
+    Ok(reused)
+}
+
+/// Embeds what is missing, as [`EmbedOptions`] asks, with `engine` under the name `model`.
+pub fn embed_missing(
+    db: &mut Database,
+    engine: &Engine,
+    model: &str,
+    store: &ThumbnailStore,
+    options: &EmbedOptions,
+    cancel: &CancelToken,
+    on_event: &mut dyn FnMut(EmbedEvent),
+) -> Result<EmbedSummary, MatchingError> {
+    let dims = engine.dimensions();
+    let mut summary = EmbedSummary {
+        outcome: Outcome::Finished,
+        reused: 0,
+        computed: 0,
+        failed: 0,
+        covers_without_file: 0,
+    };
+    let mut targets = Vec::new();
+    let (mut reused_covers, mut reused_comics) = (0, 0);
+    if options.covers {
+        reused_covers = reuse_babelcomics_embeddings(db, model, Subject::Cover, dims)?;
+        let known = db.embedded_ids(Subject::Cover, model)?;
+        for cover in db.catalog_covers()? {
+            if known.contains(&i64::from(cover.id_cover)) {
+                continue;
+            }
+            match catalog_cover_file(store, &cover) {
+                Some(file) => targets.push(Target::Cover {
+                    id: cover.id_cover,
+                    file,
+                }),
+                None => summary.covers_without_file += 1,
+            }
+        }
+    }
+    if options.comics {
+        reused_comics = reuse_babelcomics_embeddings(db, model, Subject::Comic, dims)?;
+        let known = db.embedded_ids(Subject::Comic, model)?;
+        for comic in db.comics_to_classify(options.classified_comics)? {
+            if !known.contains(&i64::from(comic.id_comicbook)) {
+                targets.push(Target::Comic {
+                    id: comic.id_comicbook,
+                    path: PathBuf::from(comic.path),
+                });
+            }
+        }
+    }
+    summary.reused = reused_covers + reused_comics;
+    on_event(EmbedEvent::Reused {
+        covers: reused_covers,
+        comics: reused_comics,
+    });
+    if let Some(max) = options.max {
+        targets.truncate(max);
+    }
+    on_event(EmbedEvent::Planned {
+        total: targets.len() as u64,
+    });
+    if targets.is_empty() {
+        return Ok(summary);
+    }
+
+    let limits = DecodeLimits::default();
+    let load = |index: usize| match &targets[index] {
+        Target::Cover { file, .. } => Ok((imaging::load_rgb(file, &limits)?, file.clone())),
+        Target::Comic { id, path } => Ok((
+            owned_cover_picture(store, *id, path, &limits)?,
+            path.clone(),
+        )),
+    };
+    // The job's own flag: the caller's cancel, or a database write that failed.
+    let stop = CancelToken::new();
+    // Both callbacks below report, one after the other, never at once.
+    let on_event = std::cell::RefCell::new(on_event);
+    let mut pending: Vec<(Subject, i64, Vec<f32>)> = Vec::new();
+    let mut write_error = None;
+    let commit_every = options.commit_every.max(1);
+    let report = {
+        let mut on_result = |item: crate::clip::ImageEmbedding| {
+            let (subject, id) = targets[item.index].key();
+            match item.result {
+                Ok(vector) => pending.push((subject, id, vector)),
+                Err(error) => {
+                    summary.failed += 1;
+                    (on_event.borrow_mut())(EmbedEvent::Skipped {
+                        subject,
+                        id,
+                        reason: error.to_string(),
+                    });
+                }
+            }
+            if pending.len() >= commit_every && write_error.is_none() {
+                match flush(db, model, &mut pending) {
+                    Ok(written) => summary.computed += written,
+                    Err(error) => {
+                        write_error = Some(error);
+                        stop.cancel();
+                    }
+                }
+            }
+        };
+        let mut on_progress = |progress: Progress| {
+            if cancel.is_cancelled() {
+                stop.cancel();
+            }
+            (on_event.borrow_mut())(EmbedEvent::Progress(progress));
+        };
+        engine.embed_with(
+            targets.len(),
+            &load,
+            &stop,
+            &mut on_result,
+            &mut on_progress,
+        )?
+    };
+    if let Some(error) = write_error {
+        return Err(error);
+    }
+    summary.computed += flush(db, model, &mut pending)?;
+    summary.outcome = if cancel.is_cancelled() {
+        Outcome::Cancelled
+    } else {
+        report.outcome
+    };
+    Ok(summary)
+}
+
+/// Writes the pending embeddings, each kind in one transaction.
+fn flush(
+    db: &mut Database,
+    model: &str,
+    pending: &mut Vec<(Subject, i64, Vec<f32>)>,
+) -> Result<u64, MatchingError> {
+    let written = pending.len() as u64;
+    for subject in [Subject::Cover, Subject::Comic] {
+        let batch: Vec<(i64, Vec<f32>)> = pending
+            .iter()
+            .filter(|(s, _, _)| *s == subject)
+            .map(|(_, id, vector)| (*id, vector.clone()))
+            .collect();
+        if !batch.is_empty() {
+            db.put_embeddings(subject, model, &batch)?;
+        }
+    }
+    pending.clear();
+    Ok(written)
+}

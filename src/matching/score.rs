@@ -1,0 +1,217 @@
+//! How a candidate issue is scored for an owned comic: the visual cosine similarity, the
+//! perceptual-hash agreement of the two cover pictures, and what the file name says (series,
+//! issue number, year) compared with the catalog. Pure functions, no I/O.
+//!
+//! The combination is built so that the file name can rank candidates but never make an absent
+//! issue look present: name agreement adds a small bonus scaled by how much the pictures agree
+//! (nothing when the hash says the covers differ), while name disagreement takes points away.
+//! The picture half needs the hash as well as the embedding, so a model whose embeddings say
+//! little (every cover "similar") cannot by itself push a wrong issue over the threshold.
+
+/// Best combined score minus second best needed before a match is applied without review:
+/// two issues within this distance are a choice for the user, not for Vistazo.
+pub const AUTO_APPLY_MARGIN: f32 = 0.05;
+
+/// Hash similarity at or below which two covers count as unrelated (random pictures agree on
+/// about half of the 128 bits).
+const HASH_UNRELATED: f32 = 0.6;
+/// Hash similarity from which two covers count as the same picture (rescaled, recompressed,
+/// slightly cropped).
+const HASH_SAME: f32 = 0.85;
+
+/// Most the file name can add, reached only when the pictures agree fully.
+const SERIES_BONUS: f32 = 0.05;
+const NUMBER_BONUS: f32 = 0.06;
+const YEAR_BONUS: f32 = 0.02;
+/// What a file name that contradicts the candidate takes away.
+const NUMBER_PENALTY: f32 = 0.3;
+const SERIES_PENALTY: f32 = 0.15;
+const YEAR_PENALTY: f32 = 0.05;
+
+/// Why a candidate scored what it did. `None`: the signal was not available (no hash for a
+/// missing picture, a file name that does not say).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Signals {
+    /// Cosine similarity of the CLIP embeddings, -1..=1.
+    pub visual: f32,
+    /// Share of the perceptual-hash bits the two covers agree on, 0..=1.
+    pub hash: Option<f32>,
+    /// How much the file name's series matches the volume name, 0..=1.
+    pub series: Option<f32>,
+    /// 1 when the file name's issue number is the issue's, else 0.
+    pub number: Option<f32>,
+    /// 1 when the file name's year is within a year of the cover date, else 0.
+    pub year: Option<f32>,
+    /// The score matching ranks and decides by, 0..=1.
+    pub combined: f32,
+}
+
+impl Signals {
+    /// Combines the signals into [`Signals::combined`].
+    pub fn new(
+        visual: f32,
+        hash: Option<f32>,
+        series: Option<f32>,
+        number: Option<f32>,
+        year: Option<f32>,
+    ) -> Self {
+        let visual_part = visual.max(0.0);
+        let (picture, agreement) = match hash {
+            Some(hash) => {
+                let agreement = hash_agreement(hash);
+                (0.5 * visual_part + 0.5 * agreement, agreement)
+            }
+            // Without the hash the embedding alone speaks, as in the tool Vistazo replaces.
+            None => (visual_part, ((visual - 0.5) / 0.5).clamp(0.0, 1.0)),
+        };
+        let bonus = agreement
+            * (SERIES_BONUS * series.unwrap_or(0.0)
+                + NUMBER_BONUS * number.unwrap_or(0.0)
+                + YEAR_BONUS * year.unwrap_or(0.0));
+        let mut penalty = 0.0;
+        if number.is_some_and(|n| n < 0.5) {
+            penalty += NUMBER_PENALTY;
+        }
+        if let Some(series) = series.filter(|s| *s < 0.5) {
+            penalty += SERIES_PENALTY * (1.0 - series);
+        }
+        if year.is_some_and(|y| y < 0.5) {
+            penalty += YEAR_PENALTY;
+        }
+        Self {
+            visual,
+            hash,
+            series,
+            number,
+            year,
+            combined: (picture + bonus - penalty).clamp(0.0, 1.0),
+        }
+    }
+}
+
+/// Hash similarity mapped to how sure it is that the covers are one picture, 0..=1.
+fn hash_agreement(hash: f32) -> f32 {
+    ((hash - HASH_UNRELATED) / (HASH_SAME - HASH_UNRELATED)).clamp(0.0, 1.0)
+}
+
+/// Whether the best of `scores` (combined, best first) may be applied without review.
+pub fn auto_applicable(scores: &[f32], threshold: f32) -> bool {
+    match scores {
+        [] => false,
+        [best] => *best >= threshold,
+        [best, second, ..] => *best >= threshold && best - second >= AUTO_APPLY_MARGIN,
+    }
+}
+
+/// Series agreement: the share of words the two names have in common (Dice coefficient over
+/// lower-cased words of letters and digits; "the" and "vol" ignored).
+pub fn series_similarity(parsed: &str, volume: &str) -> f32 {
+    let a = words(parsed);
+    let b = words(volume);
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let common = a.iter().filter(|w| b.contains(w)).count();
+    (2 * common) as f32 / (a.len() + b.len()) as f32
+}
+
+fn words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .filter(|w| w != "the" && w != "vol")
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// An issue number written the way both sides can be compared: lower case, no leading
+/// zeros (`"007"` and `"7"` agree, `"1.50"` and `"1.5"` too).
+pub fn normalize_number(number: &str) -> String {
+    let number = number.trim().trim_start_matches('#').to_lowercase();
+    if let Ok(value) = number.parse::<f64>()
+        && value.is_finite()
+    {
+        return format!("{value}");
+    }
+    number
+}
+
+/// Year agreement: cover dates and release dates straddle new year, so one year off agrees.
+/// `None` when either side does not know the year.
+pub fn year_agreement(parsed: Option<u16>, fecha_tapa: i32) -> Option<f32> {
+    let parsed = i32::from(parsed?);
+    if fecha_tapa <= 0 {
+        return None;
+    }
+    Some(if (parsed - fecha_tapa).abs() <= 1 {
+        1.0
+    } else {
+        0.0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_picture_wins_even_when_every_embedding_looks_alike() {
+        // An untrained model: every cover is "similar".
+        let same = Signals::new(0.98, Some(0.95), None, None, None);
+        let other = Signals::new(0.99, Some(0.5), None, None, None);
+        assert!(same.combined >= 0.75, "{same:?}");
+        assert!(other.combined < 0.75, "{other:?}");
+        assert!(auto_applicable(&[same.combined, other.combined], 0.75));
+    }
+
+    #[test]
+    fn a_matching_name_cannot_lift_a_different_picture() {
+        let named = Signals::new(0.99, Some(0.5), Some(1.0), Some(1.0), Some(1.0));
+        let unnamed = Signals::new(0.99, Some(0.5), None, None, None);
+        assert_eq!(named.combined, unnamed.combined);
+        assert!(named.combined < 0.75);
+    }
+
+    #[test]
+    fn a_contradicting_number_sinks_a_candidate() {
+        let right = Signals::new(0.9, Some(0.9), Some(1.0), Some(1.0), None);
+        let wrong = Signals::new(0.9, Some(0.9), Some(1.0), Some(0.0), None);
+        assert!(
+            right.combined - wrong.combined >= 0.25,
+            "{right:?} {wrong:?}"
+        );
+        assert!(wrong.combined < 0.75);
+    }
+
+    #[test]
+    fn names_break_ties_between_agreeing_pictures() {
+        let named = Signals::new(0.9, Some(0.9), Some(1.0), Some(1.0), None);
+        let plain = Signals::new(0.9, Some(0.9), None, None, None);
+        assert!(named.combined > plain.combined);
+    }
+
+    #[test]
+    fn close_candidates_are_left_for_review() {
+        assert!(!auto_applicable(&[0.9, 0.88], 0.75));
+        assert!(auto_applicable(&[0.9, 0.8], 0.75));
+        assert!(!auto_applicable(&[0.7], 0.75));
+        assert!(!auto_applicable(&[], 0.75));
+    }
+
+    #[test]
+    fn names_and_numbers_compare_loosely() {
+        assert_eq!(series_similarity("The Walking Dead", "Walking Dead"), 1.0);
+        assert_eq!(series_similarity("Saga", "Saga Deluxe"), 2.0 / 3.0);
+        assert_eq!(series_similarity("Batman", "Superman"), 0.0);
+        assert_eq!(normalize_number("007"), "7");
+        assert_eq!(normalize_number("1.50"), "1.5");
+        assert_eq!(normalize_number("Annual 1"), "annual 1");
+        assert_eq!(year_agreement(Some(2013), 2012), Some(1.0));
+        assert_eq!(year_agreement(Some(2015), 2012), Some(0.0));
+        assert_eq!(year_agreement(Some(2015), 0), None);
+        assert_eq!(year_agreement(None, 2012), None);
+    }
+}
