@@ -22,7 +22,7 @@ xgettext --from-code=UTF-8 --add-comments=Translators --sort-by-file --no-wrap \
 # every line where it is so the references stay right.
 for file in "${rust[@]}"; do
   mkdir -p "$tmp/src/$(dirname "$file")"
-  perl -pe "s/'([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_'])/\$1/g; s/^(\s*)#(!?\[)/\$1 \$2/" "$file" > "$tmp/src/$file"
+  perl -pe "s/(?<![A-Za-z0-9_])'([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_'])/\$1/g; s/^(\s*)#(!?\[)/\$1 \$2/" "$file" > "$tmp/src/$file"
 done
 (cd "$tmp/src" && xgettext --from-code=UTF-8 --add-comments=Translators --sort-by-file --no-wrap -L C \
   --keyword=gettext --keyword=ngettext:1,2 --keyword=pgettext:1c,2 \
