@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
+use crate::i18n::{fill, gettext};
+
 /// How large an image may be before it is refused: a small file can claim billions of pixels
 /// (a "decompression bomb") and take the machine's memory with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,21 +41,19 @@ impl Default for DecodeLimits {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImageLoadError {
-    #[error("cannot open the image {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot open the image {}: {}"), &[&.path.display(), .source]))]
     Open {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read the image {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot read the image {}: {}"), &[&.path.display(), .source]))]
     Decode {
         path: PathBuf,
         #[source]
         source: image::ImageError,
     },
-    #[error(
-        "the image {path} is too large to open safely ({width}×{height} pixels; the limit is {max_pixels} pixels and {max_side} pixels a side)"
-    )]
+    #[error("{}", fill(&gettext("the image {} is too large to open safely ({}×{} pixels; the limit is {} pixels and {} pixels a side)"), &[&.path.display(), .width, .height, .max_pixels, .max_side]))]
     TooLarge {
         path: PathBuf,
         width: u32,
@@ -61,7 +61,7 @@ pub enum ImageLoadError {
         max_pixels: u64,
         max_side: u32,
     },
-    #[error("the image {path} has no pixels")]
+    #[error("{}", fill(&gettext("the image {} has no pixels"), &[&.path.display()]))]
     Empty { path: PathBuf },
 }
 

@@ -8,21 +8,23 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::i18n::{fill, gettext};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read the model configuration {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot read the model configuration {}: {}"), &[&.path.display(), .source]))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("the model configuration {path} is not a CLIP config.json: {source}")]
+    #[error("{}", fill(&gettext("the model configuration {} is not a CLIP config.json: {}"), &[&.path.display(), .source]))]
     Parse {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
     },
-    #[error("the model configuration {path} is not usable: {reason}")]
+    #[error("{}", fill(&gettext("the model configuration {} is not usable: {}"), &[&.path.display(), .reason]))]
     Invalid { path: PathBuf, reason: String },
 }
 

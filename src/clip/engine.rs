@@ -23,6 +23,7 @@ use super::model::ClipModel;
 use super::preprocess::{PreprocessError, Preprocessor};
 use super::tokenizer::ClipTokenizer;
 use super::weights::ModelFiles;
+use crate::i18n::{fill, gettext};
 use crate::imaging::{self, DecodeLimits, ImageLoadError};
 use crate::jobs::{CancelToken, Outcome, Progress, ProgressMeter};
 
@@ -56,7 +57,7 @@ impl Default for EngineOptions {
 pub enum ImageFailure {
     #[error(transparent)]
     Load(#[from] ImageLoadError),
-    #[error("cannot prepare the image {path} for the model: {source}")]
+    #[error("{}", fill(&gettext("cannot prepare the image {} for the model: {}"), &[&.path.display(), .source]))]
     Preprocess {
         path: PathBuf,
         #[source]

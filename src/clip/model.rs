@@ -15,47 +15,40 @@ use serde::Deserialize;
 use tch::{Device, Kind, TchError, Tensor};
 
 use super::config::{Activation, ClipConfig, ConfigError};
+use crate::i18n::{fill, gettext};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("cannot open the model weights {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot open the model weights {}: {}"), &[&.path.display(), .source]))]
     Open {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "the model weights {path} are damaged or not a safetensors file ({reason}); delete the file and download it again"
-    )]
+    #[error("{}", fill(&gettext("the model weights {} are damaged or not a safetensors file ({}); delete the file and download it again"), &[&.path.display(), .reason]))]
     Corrupt { path: PathBuf, reason: String },
-    #[error("the model weights {path} do not match config.json: the tensor {name} is missing")]
+    #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} is missing"), &[&.path.display(), .name]))]
     MissingTensor { path: PathBuf, name: String },
-    #[error(
-        "the model weights {path} do not match config.json: the tensor {name} has shape {found:?}, expected {expected:?}"
-    )]
+    #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} has shape {}, expected {}"), &[&.path.display(), .name, &format!("{:?}", .found), &format!("{:?}", .expected)]))]
     ShapeMismatch {
         path: PathBuf,
         name: String,
         expected: Vec<i64>,
         found: Vec<i64>,
     },
-    #[error(
-        "the model weights {path} store the tensor {name} as {dtype}; only float32, float16 and bfloat16 weights can be used"
-    )]
+    #[error("{}", fill(&gettext("the model weights {} store the tensor {} as {}; only float32, float16 and bfloat16 weights can be used"), &[&.path.display(), .name, .dtype]))]
     UnsupportedDtype {
         path: PathBuf,
         name: String,
         dtype: String,
     },
-    #[error("libtorch failed while running the model: {0}")]
+    #[error("{}", fill(&gettext("libtorch failed while running the model: {}"), &[.0]))]
     Torch(#[from] TchError),
-    #[error(
-        "the model expects {expected}×{expected} pixel images, got a tensor of shape {found:?}"
-    )]
+    #[error("{}", fill(&gettext("the model expects {}×{} pixel images, got a tensor of shape {}"), &[.expected, .expected, &format!("{:?}", .found)]))]
     PixelShape { expected: i64, found: Vec<i64> },
-    #[error("a text has {found} tokens, more than the model's {max}")]
+    #[error("{}", fill(&gettext("a text has {} tokens, more than the model's {}"), &[.found, .max]))]
     TooManyTokens { found: usize, max: i64 },
 }
 

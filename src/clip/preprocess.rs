@@ -10,6 +10,8 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
 
+use crate::i18n::{fill, gettext};
+
 /// CLIP's per-channel normalisation (OpenAI's values, used by every CLIP checkpoint on the hub),
 /// written as published so they can be checked against `preprocessor_config.json` by eye.
 #[allow(clippy::excessive_precision)]
@@ -22,7 +24,7 @@ const WINDOWED_ABOVE: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PreprocessError {
-    #[error("cannot resize a {width}×{height} image to {target_width}×{target_height}: {reason}")]
+    #[error("{}", fill(&gettext("cannot resize a {}×{} image to {}×{}: {}"), &[.width, .height, .target_width, .target_height, .reason]))]
     Resize {
         width: u32,
         height: u32,

@@ -9,22 +9,24 @@ use std::path::{Path, PathBuf};
 
 use tokenizers::Tokenizer;
 
+use crate::i18n::{fill, gettext};
+
 pub const START_OF_TEXT: &str = "<|startoftext|>";
 pub const END_OF_TEXT: &str = "<|endoftext|>";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenizerError {
-    #[error("cannot read the tokenizer file {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot read the tokenizer file {}: {}"), &[&.path.display(), .source]))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("the tokenizer file {path} is not usable: {reason}")]
+    #[error("{}", fill(&gettext("the tokenizer file {} is not usable: {}"), &[&.path.display(), .reason]))]
     Invalid { path: PathBuf, reason: String },
-    #[error("the tokenizer in {path} has no {token} token")]
+    #[error("{}", fill(&gettext("the tokenizer in {} has no {} token"), &[&.path.display(), .token]))]
     MissingSpecialToken { path: PathBuf, token: &'static str },
-    #[error("cannot tokenise “{text}”: {reason}")]
+    #[error("{}", fill(&gettext("cannot tokenise “{}”: {}"), &[.text, .reason]))]
     Encode { text: String, reason: String },
 }
 

@@ -14,6 +14,7 @@ use hf_hub::{Cache, Repo, RepoType};
 use sha2::{Digest, Sha256};
 
 use super::tokenizer::TokenizerFiles;
+use crate::i18n::{fill, gettext};
 
 /// The model used when the user names none.
 pub const DEFAULT_REPO: &str = "openai/clip-vit-base-patch32";
@@ -27,40 +28,35 @@ const TOKENIZER: &str = "tokenizer.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
-    #[error("the model folder {0} does not exist")]
+    #[error("{}", fill(&gettext("the model folder {} does not exist"), &[&.0.display()]))]
     NoFolder(PathBuf),
-    #[error(
-        "the model folder {folder} has no {missing}: a CLIP model folder needs config.json, model.safetensors and tokenizer.json (or vocab.json and merges.txt)"
-    )]
+    #[error("{}", fill(&gettext("the model folder {} has no {}: a CLIP model folder needs config.json, model.safetensors and tokenizer.json (or vocab.json and merges.txt)"), &[&.folder.display(), .missing]))]
     Incomplete {
         folder: PathBuf,
         missing: &'static str,
     },
-    #[error(
-        "the model folder {0} has pytorch_model.bin but no model.safetensors: Vistazo reads safetensors weights only; save the model with safetensors or download model.safetensors"
-    )]
+    #[error("{}", fill(&gettext("the model folder {} has pytorch_model.bin but no model.safetensors: Vistazo reads safetensors weights only; save the model with safetensors or download model.safetensors"), &[&.0.display()]))]
     PytorchOnly(PathBuf),
     #[error(
-        "cannot find the Hugging Face cache folder to keep the CLIP model in: set HF_HOME, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"
+        "{}",
+        gettext(
+            "cannot find the Hugging Face cache folder to keep the CLIP model in: set HF_HOME, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"
+        )
     )]
     NoCache,
-    #[error(
-        "the CLIP model is not on this computer and downloading {file} from {repo} failed ({reason}); connect to the internet and run again, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"
-    )]
+    #[error("{}", fill(&gettext("the CLIP model is not on this computer and downloading {} from {} failed ({}); connect to the internet and run again, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"), &[.file, .repo, .reason]))]
     Download {
         file: &'static str,
         repo: &'static str,
         reason: String,
     },
-    #[error(
-        "the downloaded file {path} is damaged (SHA-256 {found}, expected {expected}); it was deleted, run again to download it anew"
-    )]
+    #[error("{}", fill(&gettext("the downloaded file {} is damaged (SHA-256 {}, expected {}); it was deleted, run again to download it anew"), &[&.path.display(), .found, .expected]))]
     Checksum {
         path: PathBuf,
         expected: String,
         found: String,
     },
-    #[error("cannot read {path}: {source}")]
+    #[error("{}", fill(&gettext("cannot read {}: {}"), &[&.path.display(), .source]))]
     Io {
         path: PathBuf,
         #[source]
