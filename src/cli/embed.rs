@@ -30,6 +30,13 @@ pub enum BenchTarget {
         #[arg(long, default_value_t = 3, help = gettext("Times to repeat each measurement; medians are reported"))]
         rounds: usize,
     },
+    #[command(about = gettext("Time the cover search for many comics on synthetic embeddings"))]
+    Classify {
+        #[arg(long, default_value_t = 1_000, help = gettext("Owned comics to look up"))]
+        comics: usize,
+        #[arg(long, default_value_t = 200_000, help = gettext("Catalog covers to search"))]
+        covers: usize,
+    },
     #[command(about = gettext("Time a training round of the interiors models on synthetic labelled embeddings"))]
     Train {
         #[arg(long, default_value_t = 5_000, help = gettext("Labelled photos to train on"))]
@@ -199,6 +206,10 @@ fn summary(embedding: &[f32]) -> String {
 pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<ExitCode> {
     let (dir, batch, rounds) = match target {
         BenchTarget::Embed { dir, batch, rounds } => (dir, batch, rounds),
+        BenchTarget::Classify { comics, covers } => {
+            bench_classify(*comics, *covers);
+            return Ok(ExitCode::SUCCESS);
+        }
         BenchTarget::Train { labels, rounds } => {
             super::interiors::bench_train(*labels, *rounds)?;
             return Ok(ExitCode::SUCCESS);
@@ -351,6 +362,66 @@ fn images_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// `vistazo bench classify`: builds the cover index from `covers` random unit vectors (two
+/// variant covers per issue) and looks up `comics` queries with the real search code.
+fn bench_classify(comics: usize, covers: usize) {
+    use crate::db::matching::CatalogCoverRow;
+    use crate::interiors::training::SplitMix64;
+    use crate::matching::index::CoverIndex;
+    let dims = 512;
+    let mut rng = SplitMix64::new(7);
+    let mut unit = || {
+        let v: Vec<f32> = (0..dims).map(|_| rng.normal() as f32).collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / norm).collect::<Vec<f32>>()
+    };
+    let started = Instant::now();
+    let rows: Vec<CatalogCoverRow> = (0..covers)
+        .map(|i| CatalogCoverRow {
+            id_cover: i as i32,
+            id_comicbook_info: (i / 2) as i32,
+            id_volume: (i / 200) as i32,
+            volume_name: format!("Series {}", i / 200),
+            numero: ((i / 2) % 100).to_string(),
+            fecha_tapa: 1990,
+            url_imagen: String::new(),
+            file_name: None,
+        })
+        .collect();
+    let embeddings: Vec<(i64, Vec<f32>)> = (0..covers).map(|i| (i as i64, unit())).collect();
+    let queries: Vec<Vec<f32>> = (0..comics).map(|_| unit()).collect();
+    let index = CoverIndex::new(rows, embeddings);
+    let built = started.elapsed();
+    let started = Instant::now();
+    let mut found = 0;
+    for query in &queries {
+        found += index.nearest_issues(query, 8).len();
+    }
+    let searched = started.elapsed();
+    println!(
+        "{}",
+        i18n::fill(
+            &gettext(
+                "{} comics against {} covers: index built in {} s, searched in {} s ({} ms a comic), {} candidates"
+            ),
+            &[
+                &comics,
+                &covers,
+                &format!("{:.2}", built.as_secs_f64()),
+                &format!("{:.2}", searched.as_secs_f64()),
+                &format!(
+                    "{:.1}",
+                    searched.as_secs_f64() * 1000.0 / comics.max(1) as f64
+                ),
+                &found,
+            ]
+        )
+    );
+    if let Some(peak) = peak_memory_mib() {
+        println!("{}", i18n::fill(&gettext("Peak memory: {} MiB"), &[&peak]));
+    }
 }
 
 /// The process's peak resident memory, from Linux's `/proc`.
