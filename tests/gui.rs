@@ -131,15 +131,25 @@ fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<
     }
 }
 
-fn window_of(display: &Display, pid: u32) -> String {
-    wait_for("the main window", Duration::from_secs(60), || {
+/// The app's main window, once it is shown; fails at once, with what the app said, if the
+/// app exits instead. The limit is generous: a loaded machine can take long to map libtorch.
+fn window_of(display: &Display, app: &mut Child) -> String {
+    let pid = app.id().to_string();
+    wait_for("the main window", Duration::from_secs(180), || {
+        if let Ok(Some(status)) = app.try_wait() {
+            let mut stderr = String::new();
+            if let Some(mut pipe) = app.stderr.take() {
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            panic!("the app exited with {status} before showing its window: {stderr}");
+        }
         xdotool(
             display,
             &[
                 "search",
                 "--onlyvisible",
                 "--pid",
-                &pid.to_string(),
+                &pid,
                 "--name",
                 "^Vistazo$",
             ],
@@ -206,12 +216,12 @@ fn the_menu_dialogs_open_from_their_shortcuts() {
     let display = display();
     let sandbox = Sandbox::new();
     let db = sandbox.path("vistazo.db");
-    let app = sandbox
+    let mut app = sandbox
         .app(&display, &["--db", db.to_str().unwrap()])
         .spawn()
         .expect("start the app");
     let pid = app.id();
-    let window = window_of(&display, pid);
+    let window = window_of(&display, &mut app);
 
     press(&display, &window, "ctrl+comma");
     let preferences = wait_for_window(&display, pid, "Preferences");
@@ -232,11 +242,11 @@ fn the_window_opens_creates_the_database_and_remembers_its_size_and_page() {
     let db = sandbox.path("library/vistazo.db");
     let db_arg = db.to_str().unwrap();
 
-    let app = sandbox
+    let mut app = sandbox
         .app(&display, &["--db", db_arg, "gui", "--page", "interiors"])
         .spawn()
         .expect("start the app");
-    let window = window_of(&display, app.id());
+    let window = window_of(&display, &mut app);
     wait_for(
         "the database to be created",
         Duration::from_secs(30),
@@ -267,11 +277,11 @@ fn the_window_opens_creates_the_database_and_remembers_its_size_and_page() {
     assert!(settings.contains("last-page='interiors'"), "{settings}");
 
     // Started again without --page, it comes back on the last page at the saved size.
-    let app = sandbox
+    let mut app = sandbox
         .app(&display, &["--db", db_arg])
         .spawn()
         .expect("start the app again");
-    let window = window_of(&display, app.id());
+    let window = window_of(&display, &mut app);
     let geometry = wait_for("the window geometry", Duration::from_secs(10), || {
         xdotool(&display, &["getwindowgeometry", &window])
     });
@@ -337,14 +347,14 @@ fn photos_are_labelled_with_the_keys_saved_at_once_and_undone() {
     let db = sandbox.path("vistazo.db");
     let ids = seed_photos(&sandbox, &db, 4);
 
-    let app = sandbox
+    let mut app = sandbox
         .app(
             &display,
             &["--db", db.to_str().unwrap(), "gui", "--page", "label"],
         )
         .spawn()
         .expect("start the app");
-    let window = window_of(&display, app.id());
+    let window = window_of(&display, &mut app);
     // The labeling view opens once the database is read; give it a moment to take focus.
     std::thread::sleep(Duration::from_millis(1500));
 

@@ -395,10 +395,12 @@ fn bench_classify(comics: usize, covers: usize) {
     let index = CoverIndex::new(rows, embeddings);
     let built = started.elapsed();
     let started = Instant::now();
-    let mut found = 0;
-    for query in &queries {
-        found += index.nearest_issues(query, 8).len();
-    }
+    let slices: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+    let found: usize = index
+        .nearest_issues_many(&slices, 8)
+        .iter()
+        .map(Vec::len)
+        .sum();
     let searched = started.elapsed();
     println!(
         "{}",

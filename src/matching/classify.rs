@@ -20,7 +20,7 @@ use crate::jobs::{CancelToken, Outcome, Progress, ProgressMeter};
 use crate::library::{ParsedName, ThumbnailStore, parse_file_name};
 
 use super::hash::CoverHash;
-use super::index::CoverIndex;
+use super::index::{CoverIndex, IssueHit};
 use super::score::{
     AUTO_APPLY_MARGIN, Signals, auto_applicable, normalize_number, series_similarity,
     year_agreement,
@@ -160,14 +160,11 @@ fn candidates(
     named: &NamedIssues,
     hashes: &mut CoverHashes,
     vector: &[f32],
+    visual: &[IssueHit],
     name: &ParsedName,
     comic_hash: Option<CoverHash>,
 ) -> Vec<Candidate> {
-    let mut shortlist: Vec<usize> = index
-        .nearest_issues(vector, VISUAL_SHORTLIST)
-        .into_iter()
-        .map(|hit| hit.issue)
-        .collect();
+    let mut shortlist: Vec<usize> = visual.iter().map(|hit| hit.issue).collect();
     for issue in named.named(index, name) {
         if !shortlist.contains(&issue) {
             shortlist.push(issue);
@@ -261,6 +258,20 @@ pub fn classify(
         store,
         known: HashMap::new(),
     };
+    // The visual shortlists of every comic at once: one matrix product per block of comics.
+    let with_vectors: Vec<(i32, &[f32])> = comics
+        .iter()
+        .filter_map(|c| {
+            let vector = vectors.get(&i64::from(c.id_comicbook))?;
+            Some((c.id_comicbook, vector.as_slice()))
+        })
+        .collect();
+    let queries: Vec<&[f32]> = with_vectors.iter().map(|(_, v)| *v).collect();
+    let mut shortlists: HashMap<i32, Vec<IssueHit>> = with_vectors
+        .iter()
+        .map(|(id, _)| *id)
+        .zip(index.nearest_issues_many(&queries, VISUAL_SHORTLIST))
+        .collect();
     let mut meter = ProgressMeter::new(comics.len() as u64);
     for comic in comics {
         if cancel.is_cancelled() {
@@ -284,7 +295,16 @@ pub fn classify(
                 .ok()
                 .map(|picture| CoverHash::of(&picture));
         let name = parse_file_name(&comic.path);
-        let found = candidates(&index, &named, &mut hashes, vector, &name, comic_hash);
+        let visual = shortlists.remove(&comic.id_comicbook).unwrap_or_default();
+        let found = candidates(
+            &index,
+            &named,
+            &mut hashes,
+            vector,
+            &visual,
+            &name,
+            comic_hash,
+        );
         let scores: Vec<f32> = found.iter().map(|c| c.signals.combined).collect();
         let mut applied = false;
         if options.auto_apply

@@ -9,6 +9,10 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+/// Queries per matrix product in [`CoverIndex::nearest_issues_many`]: 256 queries against
+/// 200,000 covers is a 200 MB block of similarities.
+const QUERY_BLOCK: usize = 256;
+
 use crate::db::matching::CatalogCoverRow;
 
 /// A catalog issue that has at least one embedded cover.
@@ -100,6 +104,59 @@ impl CoverIndex {
         )
     }
 
+    /// For each query, what [`nearest_issues`](Self::nearest_issues) gives, computed as one
+    /// matrix product per block of queries: far faster for many comics than one scan each.
+    /// The best covers come from a top-k over covers, then are grouped by issue; a query whose
+    /// top covers name too few issues (an issue with very many variants) is scanned in full.
+    pub fn nearest_issues_many(&self, queries: &[&[f32]], count: usize) -> Vec<Vec<IssueHit>> {
+        let mut out: Vec<Vec<IssueHit>> = vec![Vec::new(); queries.len()];
+        if self.dims == 0 || self.covers.is_empty() || count == 0 {
+            return out;
+        }
+        let _no_grad = tch::no_grad_guard();
+        let covers = tch::Tensor::from_slice(&self.vectors)
+            .view([self.covers.len() as i64, self.dims as i64]);
+        let k = (count * 4).min(self.covers.len());
+        let positions: Vec<usize> = (0..queries.len())
+            .filter(|&i| queries[i].len() == self.dims)
+            .collect();
+        for block in positions.chunks(QUERY_BLOCK) {
+            let mut flat = Vec::with_capacity(block.len() * self.dims);
+            for &i in block {
+                flat.extend_from_slice(queries[i]);
+            }
+            let q = tch::Tensor::from_slice(&flat).view([block.len() as i64, self.dims as i64]);
+            let (values, indices) = q.matmul(&covers.tr()).topk(k as i64, -1, true, true);
+            let values = Vec::<f32>::try_from(values.flatten(0, -1)).unwrap_or_default();
+            let indices = Vec::<i64>::try_from(indices.flatten(0, -1)).unwrap_or_default();
+            for (row, &query) in block.iter().enumerate() {
+                let mut hits: Vec<IssueHit> = Vec::with_capacity(count);
+                for j in row * k..(row + 1) * k {
+                    let (Some(&cover), Some(&similarity)) = (indices.get(j), values.get(j)) else {
+                        break;
+                    };
+                    let cover = cover as usize;
+                    let issue = self.cover_issue[cover];
+                    if hits.iter().all(|h| h.issue != issue) {
+                        hits.push(IssueHit {
+                            issue,
+                            cover,
+                            similarity,
+                        });
+                        if hits.len() == count {
+                            break;
+                        }
+                    }
+                }
+                if hits.len() < count.min(self.issues.len()) {
+                    hits = self.nearest_issues(queries[query], count);
+                }
+                out[query] = hits;
+            }
+        }
+        out
+    }
+
     /// The `count` issues most similar to `query`, each by its best cover, best first.
     /// Empty when `query` has another length than the index.
     pub fn nearest_issues(&self, query: &[f32], count: usize) -> Vec<IssueHit> {
@@ -181,5 +238,56 @@ mod tests {
             .collect();
         assert_eq!(found, [(10, 2), (20, 3)]);
         assert!(index.nearest_issues(&[1.0], 5).is_empty());
+    }
+
+    #[test]
+    fn many_queries_at_once_find_what_one_at_a_time_finds() {
+        use crate::interiors::training::SplitMix64;
+        let mut rng = SplitMix64::new(3);
+        let mut unit = |dims: usize| {
+            let v: Vec<f32> = (0..dims).map(|_| rng.normal() as f32).collect();
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.into_iter().map(|x| x / norm).collect::<Vec<f32>>()
+        };
+        // 600 covers; issue 0 has 40 variants, so its query must fall back to a full scan.
+        let rows: Vec<CatalogCoverRow> = (0..600)
+            .map(|i| row(i, if i < 40 { 0 } else { i / 2 }))
+            .collect();
+        let base = unit(16);
+        let embeddings: Vec<(i64, Vec<f32>)> = (0..600)
+            .map(|i| {
+                let v = if i < 40 {
+                    // Variants nearly identical to each other.
+                    base.iter().map(|x| x + 0.001 * i as f32).collect()
+                } else {
+                    unit(16)
+                };
+                (i64::from(i), v)
+            })
+            .collect();
+        let index = CoverIndex::new(rows, embeddings);
+        let mut queries: Vec<Vec<f32>> = (0..300).map(|_| unit(16)).collect();
+        queries.push(base.clone());
+        queries.push(vec![1.0]);
+        let slices: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+        let many = index.nearest_issues_many(&slices, 5);
+        assert_eq!(many.len(), queries.len());
+        for (query, hits) in queries.iter().zip(&many) {
+            let one = index.nearest_issues(query, 5);
+            let issues = |h: &[IssueHit]| h.iter().map(|x| x.issue).collect::<Vec<_>>();
+            assert_eq!(issues(hits), issues(&one));
+            for (a, b) in hits.iter().zip(&one) {
+                assert!((a.similarity - b.similarity).abs() < 1e-5);
+            }
+        }
+        assert_eq!(
+            many[300].len(),
+            5,
+            "the crowded issue did not hide the others"
+        );
+        assert!(
+            many[301].is_empty(),
+            "a vector of another length finds nothing"
+        );
     }
 }
