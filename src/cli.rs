@@ -196,8 +196,9 @@ fn print_version() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The status shells give a command stopped by Ctrl+C.
-const CANCELLED: u8 = 130;
+/// A cancelled command did not finish: a failure for the exit status (design: 0, 1 or 2), with
+/// what it saved kept.
+const CANCELLED: u8 = 1;
 
 /// A token that the first Ctrl+C cancels, printing `notice`; the second ends the process.
 fn cancel_on_interrupt(notice: String) -> CancelToken {

@@ -4,7 +4,7 @@
 //! shell's history), and is never printed.
 //!
 //! Exit status: 0 when the command ran (even if some covers were skipped), 1 when it could
-//! not, 130 when it was cancelled.
+//! not or was cancelled (Ctrl+C; the work saved stays).
 
 use std::io::BufRead;
 use std::process::ExitCode;

@@ -3,7 +3,7 @@
 //! not be read, results on stdout (one JSON object per comic with `--json`). The work happens
 //! in [`crate::matching`].
 //!
-//! Exit status: 0 when the job ran, 1 when it could not, 130 when it was cancelled.
+//! Exit status: 0 when the job ran, 1 when it could not or was cancelled (what was saved stays).
 
 use std::io::Write;
 use std::process::ExitCode;

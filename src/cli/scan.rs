@@ -2,8 +2,8 @@
 //! when it is a terminal, one line per file that could not be read or has gone missing, and a
 //! summary on stdout. Ctrl+C stops after the files being read; a second Ctrl+C quits at once.
 //!
-//! Exit status: 0 when the scan ran (even if some files were skipped), 1 when it could not run,
-//! 130 when it was cancelled.
+//! Exit status: 0 when the scan ran (even if some files were skipped), 1 when it could not run
+//! or was cancelled (the comics saved before stay).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

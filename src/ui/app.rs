@@ -31,6 +31,8 @@ pub struct App {
     interiors: Option<InteriorsSummary>,
     labeling: Controller<LabelingView>,
     labeling_open: bool,
+    /// A training or auto-labeling round is running in the backend.
+    busy: bool,
     /// Open the labeling view as soon as the database is open (`gui --page label`).
     label_on_open: bool,
     runtime: Option<RuntimeInfo>,
@@ -44,6 +46,8 @@ pub enum AppMsg {
     /// Count the collection again: another program (Babelcomics4) may have changed it.
     Refresh,
     StartLabeling,
+    Train,
+    AutoLabel,
     Labeling(LabelingOutput),
     Backend(BackendOutput),
 }
@@ -110,14 +114,34 @@ impl SimpleComponent for App {
                                 set_description: Some(&interiors_description(model.interiors.as_ref())),
 
                                 #[wrap(Some)]
-                                set_child = &gtk::Button {
-                                    set_label: &gettext("Start Labeling"),
+                                set_child = &gtk::Box {
                                     set_halign: gtk::Align::Center,
-                                    add_css_class: "pill",
-                                    add_css_class: "suggested-action",
+                                    set_spacing: 12,
                                     #[watch]
                                     set_visible: model.interiors.is_some_and(|i| i.photos > 0),
-                                    connect_clicked => AppMsg::StartLabeling,
+
+                                    gtk::Button {
+                                        set_label: &gettext("Start Labeling"),
+                                        add_css_class: "pill",
+                                        add_css_class: "suggested-action",
+                                        connect_clicked => AppMsg::StartLabeling,
+                                    },
+                                    gtk::Button {
+                                        set_label: &gettext("Train"),
+                                        set_tooltip_text: Some(&gettext("Learn from your labels")),
+                                        add_css_class: "pill",
+                                        #[watch]
+                                        set_sensitive: !model.busy,
+                                        connect_clicked => AppMsg::Train,
+                                    },
+                                    gtk::Button {
+                                        set_label: &gettext("Auto-Label"),
+                                        set_tooltip_text: Some(&gettext("Label the photos the model is sure of")),
+                                        add_css_class: "pill",
+                                        #[watch]
+                                        set_sensitive: !model.busy && model.interiors.is_some_and(|i| i.rounds > 0),
+                                        connect_clicked => AppMsg::AutoLabel,
+                                    },
                                 },
                             },
                             add_named[Some("labeling")] = model.labeling.widget(),
@@ -153,6 +177,7 @@ impl SimpleComponent for App {
             interiors: None,
             labeling,
             labeling_open: false,
+            busy: false,
             label_on_open: options.page == Some(Page::Label),
             runtime: None,
             toasts: adw::ToastOverlay::new(),
@@ -249,6 +274,24 @@ impl SimpleComponent for App {
                 }
             }
             AppMsg::StartLabeling => self.backend.emit(BackendInput::LoadLabelingSession),
+            AppMsg::Train => {
+                self.busy = true;
+                self.backend.emit(BackendInput::Train);
+            }
+            AppMsg::AutoLabel => {
+                self.busy = true;
+                self.backend.emit(BackendInput::AutoLabel);
+            }
+            AppMsg::Backend(BackendOutput::Done {
+                message,
+                comics,
+                interiors,
+            }) => {
+                self.busy = false;
+                self.summary = Some(comics);
+                self.interiors = Some(interiors);
+                self.toasts.add_toast(adw::Toast::new(&message));
+            }
             AppMsg::Labeling(LabelingOutput::Save(change)) => {
                 self.backend.emit(BackendInput::SaveLabel(change));
             }
@@ -282,6 +325,7 @@ impl SimpleComponent for App {
             }
             AppMsg::Backend(BackendOutput::Runtime(runtime)) => self.runtime = Some(runtime),
             AppMsg::Backend(BackendOutput::Failed(reason)) => {
+                self.busy = false;
                 let toast = adw::Toast::builder().title(reason).timeout(0).build();
                 self.toasts.add_toast(toast);
             }

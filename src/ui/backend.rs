@@ -8,8 +8,10 @@ use relm4::{ComponentSender, Worker};
 
 use crate::clip::RuntimeInfo;
 use crate::db::{self, CollectionSummary, Database};
+use crate::i18n::{fill, gettext};
 use crate::interiors::labeling::{LabelChange, SessionPhoto};
 use crate::interiors::rounds::{self, InteriorsSummary};
+use crate::interiors::training::TrainingOptions;
 
 #[derive(Debug)]
 pub enum BackendInput {
@@ -23,6 +25,10 @@ pub enum BackendInput {
     LoadLabelingSession,
     /// Save a label the user just gave (or put back a previous one).
     SaveLabel(LabelChange),
+    /// Train the interiors models on the labelled photos.
+    Train,
+    /// Label the unlabelled photos the latest model is sure of.
+    AutoLabel,
     /// Answer on the channel once everything asked before is done (the window is closing).
     Flush(std::sync::mpsc::Sender<()>),
 }
@@ -37,6 +43,12 @@ pub enum BackendOutput {
     Summary(CollectionSummary, InteriorsSummary),
     LabelingSession(Vec<SessionPhoto>),
     Runtime(RuntimeInfo),
+    /// A job finished: what to tell the user, and the new counts.
+    Done {
+        message: String,
+        comics: CollectionSummary,
+        interiors: InteriorsSummary,
+    },
     Failed(String),
 }
 
@@ -74,6 +86,8 @@ impl Worker for Backend {
                 .and_then(|db| rounds::labeling_photos(db).map_err(|e| e.to_string()))
                 .map(BackendOutput::LabelingSession),
             BackendInput::SaveLabel(change) => self.save_label(change),
+            BackendInput::Train => self.train(),
+            BackendInput::AutoLabel => self.auto_label(),
         };
         let reply = reply.unwrap_or_else(BackendOutput::Failed);
         if sender.output(reply).is_err() {
@@ -106,6 +120,48 @@ impl Backend {
         let comics = database.collection_summary().map_err(|e| e.to_string())?;
         let interiors = rounds::summary(database).map_err(|e| e.to_string())?;
         Ok((comics, interiors))
+    }
+
+    fn train(&mut self) -> Result<BackendOutput, String> {
+        let database = self.database()?;
+        let report =
+            rounds::train(database, &TrainingOptions::default()).map_err(|e| e.to_string())?;
+        let message = match report.evaluation {
+            Some(evaluation) => fill(
+                &gettext("Training round {} done: {}% of your labels rated right"),
+                &[
+                    &report.round,
+                    &format!("{:.0}", evaluation.accuracy * 100.0),
+                ],
+            ),
+            None => fill(
+                &gettext(
+                    "Training round {} done; label at least two photos of each kind to measure it",
+                ),
+                &[&report.round],
+            ),
+        };
+        self.done(message)
+    }
+
+    fn auto_label(&mut self) -> Result<BackendOutput, String> {
+        let database = self.database()?;
+        let report = rounds::auto_label(database, rounds::DEFAULT_MIN_CONFIDENCE)
+            .map_err(|e| e.to_string())?;
+        let message = fill(
+            &gettext("Labelled {} of {} unlabelled photos automatically"),
+            &[&report.labeled, &report.considered],
+        );
+        self.done(message)
+    }
+
+    fn done(&mut self, message: String) -> Result<BackendOutput, String> {
+        let (comics, interiors) = self.summaries()?;
+        Ok(BackendOutput::Done {
+            message,
+            comics,
+            interiors,
+        })
     }
 
     /// Saves at once; the reply carries the new counts.
