@@ -1,6 +1,9 @@
 //! Loading real-sized and broken weights, finding the model in the Hugging Face cache, and
 //! batches with pictures that cannot be read.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 
 use tch::{Kind, Tensor};
@@ -383,20 +386,6 @@ fn images_over_the_decoding_limit_are_refused_one_by_one() {
 /// A PNG header announcing a 60,000 × 60,000 picture: a few dozen bytes that would need
 /// ten gigabytes once decoded.
 fn png_bomb() -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for byte in bytes {
-            crc ^= u32::from(*byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xedb8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
     let mut chunk = b"IHDR".to_vec();
     chunk.extend_from_slice(&60_000u32.to_be_bytes());
     chunk.extend_from_slice(&60_000u32.to_be_bytes());
@@ -404,7 +393,7 @@ fn png_bomb() -> Vec<u8> {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend_from_slice(&13u32.to_be_bytes());
     png.extend_from_slice(&chunk);
-    png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    png.extend_from_slice(&fixtures::crc32(&chunk).to_be_bytes());
     png
 }
 

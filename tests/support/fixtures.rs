@@ -150,7 +150,8 @@ fn vint(out: &mut Vec<u8>, mut value: u64) {
     }
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
+/// The CRC-32 that ZIP, RAR5 and PNG use.
+pub fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = !0u32;
     for &byte in bytes {
         crc ^= u32::from(byte);
