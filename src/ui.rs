@@ -4,6 +4,8 @@
 mod about;
 mod app;
 mod backend;
+mod interiors;
+mod interiors_worker;
 mod labeling;
 mod photo_loader;
 mod preferences;
@@ -11,10 +13,11 @@ mod preferences;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use relm4::gtk::{gio, glib};
+use relm4::gtk::{gio, gio::prelude::SettingsExt, glib};
 use relm4::{RelmApp, adw};
 
 use crate::cli::{GlobalOptions, Page};
+use crate::clip::DevicePreference;
 use crate::config;
 use crate::i18n::gettext;
 
@@ -23,17 +26,20 @@ use crate::i18n::gettext;
 pub struct StartOptions {
     pub database: PathBuf,
     pub page: Option<Page>,
+    /// The model the background jobs load: `--model` and `--device`, else the preferences.
+    pub model: interiors_worker::ModelChoice,
 }
 
 /// Runs the app until its window closes.
 pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::process::ExitCode> {
-    let options = StartOptions {
-        database: global.database_path()?,
-        page,
-    };
     gtk_init()?;
     register_resources()?;
     let settings = settings()?;
+    let options = StartOptions {
+        database: global.database_path()?,
+        page,
+        model: model_choice(global, &settings),
+    };
 
     // Relm4 runs its async work on a pool with one thread unless told otherwise.
     if std::env::var_os("RELM_THREADS").is_none() {
@@ -52,6 +58,20 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
     let app = RelmApp::from_app(application).with_args(Vec::new());
     app.run::<app::App>(app::Init { options, settings });
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The command line wins over the preferences.
+fn model_choice(global: &GlobalOptions, settings: &gio::Settings) -> interiors_worker::ModelChoice {
+    let folder = global.model.clone().or_else(|| {
+        let saved = settings.string("model-folder");
+        (!saved.is_empty()).then(|| PathBuf::from(saved.as_str()))
+    });
+    let device = if global.device == DevicePreference::Auto {
+        settings.string("device").parse().unwrap_or_default()
+    } else {
+        global.device
+    };
+    interiors_worker::ModelChoice { folder, device }
 }
 
 fn gtk_init() -> anyhow::Result<()> {

@@ -153,6 +153,50 @@ impl Database {
         Ok(())
     }
 
+    /// The pixel metrics of every measured photo.
+    pub fn photo_metrics(
+        &mut self,
+    ) -> Result<std::collections::HashMap<i64, PixelMetrics>, DbError> {
+        type Row = (
+            i64,
+            i32,
+            i32,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+            Option<f64>,
+        );
+        let rows: Vec<Row> = vz_photos::table
+            .select((
+                vz_photos::id,
+                vz_photos::width,
+                vz_photos::height,
+                vz_photos::brightness,
+                vz_photos::contrast,
+                vz_photos::sharpness,
+                vz_photos::colourfulness,
+            ))
+            .load(self.conn())?;
+        Ok(rows
+            .into_iter()
+            .filter_map(
+                |(id, width, height, brightness, contrast, sharpness, colourfulness)| {
+                    Some((
+                        id,
+                        PixelMetrics {
+                            brightness: brightness?,
+                            contrast: contrast?,
+                            sharpness: sharpness?,
+                            colourfulness: colourfulness?,
+                            width: u32::try_from(width).unwrap_or(0),
+                            height: u32::try_from(height).unwrap_or(0),
+                        },
+                    ))
+                },
+            )
+            .collect())
+    }
+
     pub fn photo_id_by_path(&mut self, path: &str) -> Result<Option<i64>, DbError> {
         Ok(vz_photos::table
             .filter(vz_photos::path.eq(path))

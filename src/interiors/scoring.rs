@@ -8,11 +8,15 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use super::explain;
-use super::metrics::{PixelMetrics, VisualFilter};
-use super::semantics::PromptEmbeddings;
+use super::metrics::{PixelMetrics, VisualFilter, VisualIssue};
+use super::rounds::{self, RoundError};
+use super::semantics::{PromptEmbeddings, SemanticFilter};
 use super::training::TrainedModel;
+use super::{LabelSource, Quality};
 use crate::clip::ClipError;
 use crate::clip::engine::Engine;
+use crate::db::Database;
+use crate::db::embeddings::Subject;
 use crate::imaging::{self, ImageLoadError};
 use crate::jobs::CancelToken;
 
@@ -95,4 +99,65 @@ pub fn score_files(
         &mut |_| {},
     )?;
     Ok(())
+}
+
+/// A photo of the collection with its score, as the results gallery shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredPhoto {
+    pub photo_id: i64,
+    pub path: PathBuf,
+    pub label: Option<(Quality, LabelSource)>,
+    pub card: ScoreCard,
+    /// What the visual filter found wrong; empty when the photo passes.
+    pub visual_issues: Vec<VisualIssue>,
+    /// Whether the text tower sees an interior room.
+    pub passes_semantic: bool,
+}
+
+impl ScoredPhoto {
+    /// Whether the photo passes both filters. Photos that do not are kept and shown, never
+    /// deleted.
+    pub fn kept(&self) -> bool {
+        self.visual_issues.is_empty() && self.passes_semantic
+    }
+}
+
+/// Scores every imported photo with the latest model from the stored embeddings and pixel
+/// metrics, best first. Nothing is decoded or embedded again; photos without an embedding of
+/// `embedding_model` are left out.
+pub fn score_collection(
+    db: &mut Database,
+    embedding_model: &str,
+    prompts: &PromptEmbeddings,
+    visual: &VisualFilter,
+    semantic: &SemanticFilter,
+) -> Result<Vec<ScoredPhoto>, RoundError> {
+    let (_, model) = rounds::latest_model_for(db, Some(embedding_model))?;
+    let embeddings: HashMap<i64, Vec<f32>> = db
+        .embeddings(Subject::Photo, embedding_model)?
+        .into_iter()
+        .collect();
+    let metrics = db.photo_metrics()?;
+    let mut scored: Vec<ScoredPhoto> = db
+        .photos()?
+        .into_iter()
+        .filter_map(|photo| {
+            let embedding = embeddings.get(&photo.id)?;
+            if embedding.len() != model.dim() {
+                return None;
+            }
+            let measured = metrics.get(&photo.id).copied()?;
+            let semantics = prompts.semantics(embedding);
+            Some(ScoredPhoto {
+                photo_id: photo.id,
+                card: score_card(&photo.path, embedding, &measured, &model, prompts, visual),
+                path: PathBuf::from(photo.path),
+                label: photo.label,
+                visual_issues: visual.issues(&measured),
+                passes_semantic: semantic.passes(&semantics),
+            })
+        })
+        .collect();
+    scored.sort_by(|a, b| b.card.score.total_cmp(&a.card.score));
+    Ok(scored)
 }

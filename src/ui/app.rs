@@ -9,7 +9,7 @@ use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
 use super::backend::{Backend, BackendInput, BackendOutput};
-use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
+use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
 use super::{StartOptions, about, preferences};
 use crate::cli::Page;
 use crate::clip::RuntimeInfo;
@@ -29,10 +29,7 @@ pub struct App {
     database: String,
     summary: Option<CollectionSummary>,
     interiors: Option<InteriorsSummary>,
-    labeling: Controller<LabelingView>,
-    labeling_open: bool,
-    /// A training or auto-labeling round is running in the backend.
-    busy: bool,
+    interiors_page: Controller<InteriorsPage>,
     /// Open the labeling view as soon as the database is open (`gui --page label`).
     label_on_open: bool,
     runtime: Option<RuntimeInfo>,
@@ -45,10 +42,7 @@ pub enum AppMsg {
     ShowAbout,
     /// Count the collection again: another program (Babelcomics4) may have changed it.
     Refresh,
-    StartLabeling,
-    Train,
-    AutoLabel,
-    Labeling(LabelingOutput),
+    Interiors(InteriorsOutput),
     Backend(BackendOutput),
 }
 
@@ -103,52 +97,7 @@ impl SimpleComponent for App {
                             #[watch]
                             set_description: Some(&comics_description(model.summary.as_ref())),
                         },
-                        add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = &gtk::Stack {
-                            set_transition_type: gtk::StackTransitionType::SlideLeftRight,
-
-                            add_named[Some("overview")] = &adw::StatusPage {
-                                set_icon_name: Some("camera-photo-symbolic"),
-                                #[watch]
-                                set_title: &interiors_title(model.interiors.as_ref()),
-                                #[watch]
-                                set_description: Some(&interiors_description(model.interiors.as_ref())),
-
-                                #[wrap(Some)]
-                                set_child = &gtk::Box {
-                                    set_halign: gtk::Align::Center,
-                                    set_spacing: 12,
-                                    #[watch]
-                                    set_visible: model.interiors.is_some_and(|i| i.photos > 0),
-
-                                    gtk::Button {
-                                        set_label: &gettext("Start Labeling"),
-                                        add_css_class: "pill",
-                                        add_css_class: "suggested-action",
-                                        connect_clicked => AppMsg::StartLabeling,
-                                    },
-                                    gtk::Button {
-                                        set_label: &gettext("Train"),
-                                        set_tooltip_text: Some(&gettext("Learn from your labels")),
-                                        add_css_class: "pill",
-                                        #[watch]
-                                        set_sensitive: !model.busy,
-                                        connect_clicked => AppMsg::Train,
-                                    },
-                                    gtk::Button {
-                                        set_label: &gettext("Auto-Label"),
-                                        set_tooltip_text: Some(&gettext("Label the photos the model is sure of")),
-                                        add_css_class: "pill",
-                                        #[watch]
-                                        set_sensitive: !model.busy && model.interiors.is_some_and(|i| i.rounds > 0),
-                                        connect_clicked => AppMsg::AutoLabel,
-                                    },
-                                },
-                            },
-                            add_named[Some("labeling")] = model.labeling.widget(),
-                            // After the children: the names must exist when this is first set.
-                            #[watch]
-                            set_visible_child_name: if model.labeling_open { "labeling" } else { "overview" },
-                        },
+                        add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = model.interiors_page.widget(),
                     },
                 },
 
@@ -163,9 +112,12 @@ impl SimpleComponent for App {
         let backend = Backend::builder()
             .detach_worker(options.database.clone())
             .forward(sender.input_sender(), AppMsg::Backend);
-        let labeling = LabelingView::builder()
-            .launch(())
-            .forward(sender.input_sender(), AppMsg::Labeling);
+        let interiors_page = InteriorsPage::builder()
+            .launch(InteriorsInit {
+                database: options.database.clone(),
+                model: options.model.clone(),
+            })
+            .forward(sender.input_sender(), AppMsg::Interiors);
         backend.emit(BackendInput::Open);
         backend.emit(BackendInput::DetectRuntime);
 
@@ -175,9 +127,7 @@ impl SimpleComponent for App {
             database: options.database.display().to_string(),
             summary: None,
             interiors: None,
-            labeling,
-            labeling_open: false,
-            busy: false,
+            interiors_page,
             label_on_open: options.page == Some(Page::Label),
             runtime: None,
             toasts: adw::ToastOverlay::new(),
@@ -273,39 +223,42 @@ impl SimpleComponent for App {
                     self.backend.emit(BackendInput::Refresh);
                 }
             }
-            AppMsg::StartLabeling => self.backend.emit(BackendInput::LoadLabelingSession),
-            AppMsg::Train => {
-                self.busy = true;
+            AppMsg::Interiors(InteriorsOutput::StartLabeling) => {
+                self.backend.emit(BackendInput::LoadLabelingSession);
+            }
+            AppMsg::Interiors(InteriorsOutput::SaveLabel(change)) => {
+                self.backend.emit(BackendInput::SaveLabel(change));
+            }
+            AppMsg::Interiors(InteriorsOutput::Train) => {
+                self.interiors_page
+                    .emit(InteriorsMsg::BackendWork(Some(gettext("Training…"))));
                 self.backend.emit(BackendInput::Train);
             }
-            AppMsg::AutoLabel => {
-                self.busy = true;
+            AppMsg::Interiors(InteriorsOutput::AutoLabel) => {
+                self.interiors_page
+                    .emit(InteriorsMsg::BackendWork(Some(gettext(
+                        "Labeling automatically…",
+                    ))));
                 self.backend.emit(BackendInput::AutoLabel);
+            }
+            AppMsg::Interiors(InteriorsOutput::Changed) => self.backend.emit(BackendInput::Refresh),
+            AppMsg::Interiors(InteriorsOutput::Toast(message)) => {
+                self.toasts.add_toast(adw::Toast::new(&message));
             }
             AppMsg::Backend(BackendOutput::Done {
                 message,
                 comics,
                 interiors,
             }) => {
-                self.busy = false;
                 self.summary = Some(comics);
-                self.interiors = Some(interiors);
+                self.set_interiors(interiors);
+                self.interiors_page.emit(InteriorsMsg::BackendWork(None));
+                self.interiors_page.emit(InteriorsMsg::Rescore);
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
-            AppMsg::Labeling(LabelingOutput::Save(change)) => {
-                self.backend.emit(BackendInput::SaveLabel(change));
-            }
-            AppMsg::Labeling(LabelingOutput::Leave) => self.labeling_open = false,
             AppMsg::Backend(BackendOutput::LabelingSession(photos)) => {
-                if photos.is_empty() {
-                    self.toasts.add_toast(adw::Toast::new(&gettext(
-                        "There are no photos to label yet",
-                    )));
-                } else {
-                    self.labeling.emit(LabelingMsg::Start(photos));
-                    self.labeling_open = true;
-                    self.labeling.widget().grab_focus();
-                }
+                self.interiors_page
+                    .emit(InteriorsMsg::LabelingSession(photos));
             }
             AppMsg::Backend(BackendOutput::Opened {
                 location,
@@ -314,22 +267,29 @@ impl SimpleComponent for App {
             }) => {
                 self.database = location;
                 self.summary = Some(summary);
-                self.interiors = Some(interiors);
+                self.set_interiors(interiors);
                 if std::mem::take(&mut self.label_on_open) {
                     self.backend.emit(BackendInput::LoadLabelingSession);
                 }
             }
             AppMsg::Backend(BackendOutput::Summary(summary, interiors)) => {
                 self.summary = Some(summary);
-                self.interiors = Some(interiors);
+                self.set_interiors(interiors);
             }
             AppMsg::Backend(BackendOutput::Runtime(runtime)) => self.runtime = Some(runtime),
             AppMsg::Backend(BackendOutput::Failed(reason)) => {
-                self.busy = false;
+                self.interiors_page.emit(InteriorsMsg::BackendWork(None));
                 let toast = adw::Toast::builder().title(reason).timeout(0).build();
                 self.toasts.add_toast(toast);
             }
         }
+    }
+}
+
+impl App {
+    fn set_interiors(&mut self, interiors: InteriorsSummary) {
+        self.interiors = Some(interiors);
+        self.interiors_page.emit(InteriorsMsg::Summary(interiors));
     }
 }
 
@@ -420,47 +380,6 @@ fn comics_description(summary: Option<&CollectionSummary>) -> String {
         ),
         _ => gettext(
             "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
-        ),
-    }
-}
-
-fn interiors_title(summary: Option<&InteriorsSummary>) -> String {
-    match summary {
-        Some(summary) if summary.photos > 0 => fill(
-            &ngettext(
-                "{} Photo of Interiors",
-                "{} Photos of Interiors",
-                u32::try_from(summary.photos).unwrap_or(u32::MAX),
-            ),
-            &[&summary.photos],
-        ),
-        _ => gettext("Score Photos of Interiors"),
-    }
-}
-
-fn interiors_description(summary: Option<&InteriorsSummary>) -> String {
-    match summary {
-        Some(summary) if summary.photos > 0 => {
-            let mut text = fill(
-                &gettext("Your labels: {} bad, {} medium, {} good. Automatic labels: {}."),
-                &[
-                    &summary.human.bad,
-                    &summary.human.medium,
-                    &summary.human.good,
-                    &(summary.auto.bad + summary.auto.medium + summary.auto.good),
-                ],
-            );
-            if let Some(accuracy) = summary.accuracy {
-                text.push(' ');
-                text.push_str(&fill(
-                    &gettext("The latest model rates {}% of your labels right."),
-                    &[&format!("{:.0}", accuracy * 100.0)],
-                ));
-            }
-            text
-        }
-        _ => gettext(
-            "Import a folder of room photos and label a few of them with the keys 1, 2 and 3 (bad, medium, good). Vistazo learns from your labels and scores every photo from 0 to 100, with a short explanation.",
         ),
     }
 }

@@ -60,11 +60,16 @@ impl Worker for PhotoLoader {
 }
 
 fn decode(path: &std::path::Path) -> Result<(u32, u32, Vec<u8>), String> {
+    decode_scaled(path, MAX_SIDE)
+}
+
+/// Decodes a photo no larger than `max_side` on its longest side, as packed RGB.
+pub fn decode_scaled(path: &std::path::Path, max_side: u32) -> Result<(u32, u32, Vec<u8>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let image =
         crate::library::picture::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let image = if image.width().max(image.height()) > MAX_SIDE {
-        image.resize(MAX_SIDE, MAX_SIDE, FilterType::Triangle)
+    let image = if image.width().max(image.height()) > max_side {
+        image.resize(max_side, max_side, FilterType::Triangle)
     } else {
         image
     };
