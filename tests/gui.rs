@@ -379,3 +379,111 @@ fn photos_are_labelled_with_the_keys_saved_at_once_and_undone() {
     quit(&display, &window, app);
     assert_eq!(labels(&db, &ids), [Some("good"), Some("good"), None, None]);
 }
+
+fn count(db: &Path, table: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let Ok(mut conn) = SqliteConnection::establish(&db.to_string_lossy()) else {
+        return 0;
+    };
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Row>(&mut conn)
+        .map(|row| row.n)
+        .unwrap_or(0)
+}
+
+/// Photos imported with the tiny model through the command line, half of them labelled.
+fn seed_labelled_photos(sandbox: &Sandbox, db: &Path) {
+    let folder = sandbox.path("rooms");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut rows = String::from("path,label\n");
+    for i in 0..18u32 {
+        let light = [0.3, 0.65, 1.0][(i % 3) as usize];
+        let path = folder.join(format!("room_{i:02}.png"));
+        image::RgbImage::from_fn(160, 120, |x, y| {
+            let v = ((x * 7 + y * 3 + i * 29) % 200) as f64 + 40.0;
+            image::Rgb([
+                (v * light) as u8,
+                (v * light * 0.9) as u8,
+                (180.0 * light) as u8,
+            ])
+        })
+        .save(&path)
+        .unwrap();
+        if i < 12 {
+            let label = ["bad", "medium", "good"][(i % 3) as usize];
+            rows.push_str(&format!("{},{label}\n", path.display()));
+        }
+    }
+    let csv = sandbox.path("labels.csv");
+    std::fs::write(&csv, rows).unwrap();
+    for args in [
+        vec!["interiors", "import", folder.to_str().unwrap()],
+        vec!["interiors", "import-labels", csv.to_str().unwrap()],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+            .args(["--db", db.to_str().unwrap(), "--model", &tiny_model()])
+            .args(&args)
+            .env("LANG", "C.UTF-8")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    }
+}
+
+fn tiny_model() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/clip/tiny")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn the_interiors_page_trains_and_auto_labels_from_its_buttons() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("vistazo.db");
+    seed_labelled_photos(&sandbox, &db);
+    assert_eq!(count(&db, "vz_training_rounds"), 0);
+
+    let mut app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--model",
+                &tiny_model(),
+                "gui",
+                "--page",
+                "interiors",
+            ],
+        )
+        .spawn()
+        .expect("start the app");
+    let window = window_of(&display, &mut app);
+
+    // Alt+T is the Train button's mnemonic; the buttons appear once the database is read, so
+    // the key is pressed again until a round is recorded.
+    wait_for("a training round", Duration::from_secs(90), || {
+        press(&display, &window, "alt+t");
+        std::thread::sleep(Duration::from_millis(1500));
+        (count(&db, "vz_training_rounds") >= 1).then_some(())
+    });
+    // Auto-Label becomes available once a model exists.
+    wait_for("auto-labeling", Duration::from_secs(90), || {
+        press(&display, &window, "alt+a");
+        std::thread::sleep(Duration::from_millis(1500));
+        (count(&db, "vz_auto_label_rounds") >= 1).then_some(())
+    });
+    quit(&display, &window, app);
+    // Human labels are never replaced by automatic ones.
+    let mut database = vistazo::db::open(&db).unwrap();
+    let (human, _) = vistazo::interiors::rounds::label_counts(&mut database).unwrap();
+    assert_eq!(human.bad + human.medium + human.good, 12);
+}
