@@ -134,6 +134,13 @@ fn fraction(value: &str) -> Result<f64, String> {
     }
 }
 
+fn non_negative(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(number) if number.is_finite() && number >= 0.0 => Ok(number),
+        _ => Err(gettext("expected a number of 0 or more")),
+    }
+}
+
 /// Parses the command line with translated help, runs the command, and turns the result into
 /// the process exit status.
 pub fn main() -> ExitCode {

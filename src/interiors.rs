@@ -6,6 +6,7 @@
 //! writes the database only through `crate::db`.
 
 pub mod explain;
+pub mod filters;
 pub mod import;
 pub mod labeling;
 pub mod metrics;

@@ -325,3 +325,68 @@ fn import_train_and_score_photos_end_to_end() {
     let caption = card["caption"].as_str().unwrap();
     assert!(rooms_es.iter().any(|r| caption.starts_with(r)), "{caption}");
 }
+
+#[test]
+fn filter_thresholds_are_saved_and_set_photos_aside_without_removing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    let model = tiny_model();
+    let output = vistazo(
+        &db,
+        &[
+            "--model",
+            &model,
+            "interiors",
+            "import",
+            photos.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success());
+    let report = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["interiors", "filter", "--json"];
+        all.extend_from_slice(args);
+        let output = vistazo(&db, &all);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+
+    // Thresholds low enough for everything: all six photos are kept.
+    let open = report(&[
+        "--min-brightness",
+        "0",
+        "--min-contrast",
+        "0",
+        "--min-sharpness",
+        "0",
+        "--min-megapixels",
+        "0",
+        "--min-indoor",
+        "0",
+        "--min-room",
+        "0",
+    ]);
+    assert_eq!(open["photos"]["photos"], 6);
+    assert_eq!(open["photos"]["kept"], 6);
+
+    // A brightness floor above every photo sets them all aside as too dark; the setting is
+    // remembered by the next command, and the photos stay in the collection.
+    report(&["--min-brightness", "0.99"]);
+    let dark = report(&[]);
+    assert_eq!(dark["thresholds"]["visual"]["min_brightness"], 0.99);
+    assert_eq!(dark["photos"]["too_dark"], 6);
+    assert_eq!(dark["photos"]["kept"], 0);
+    assert_eq!(vistazo::db::open(&db).unwrap().photos().unwrap().len(), 6);
+
+    let defaults = report(&["--reset"]);
+    assert_eq!(defaults["thresholds"]["visual"]["min_brightness"], 0.12);
+
+    let output = vistazo(&db, &["interiors", "filter", "--min-sharpness=-1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected a number of 0 or more"));
+}

@@ -13,6 +13,7 @@ use super::{GlobalOptions, embed};
 use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::Quality;
+use crate::interiors::filters::{self, Filters};
 use crate::interiors::import::{self, ImportEvent};
 use crate::interiors::rounds::{self, DEFAULT_MIN_CONFIDENCE};
 use crate::interiors::scoring::{self, ScoreCard};
@@ -43,6 +44,27 @@ pub enum InteriorsCommand {
         #[arg(long, help = gettext("Print the result as JSON"))]
         json: bool,
     },
+    #[command(about = gettext("Show or change the filter thresholds, and count what they set aside"))]
+    Filter {
+        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Darkest mean brightness a photo may have (0-1)"))]
+        min_brightness: Option<f64>,
+        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Brightest mean brightness a photo may have (0-1)"))]
+        max_brightness: Option<f64>,
+        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Lowest contrast a photo may have (0-0.5)"))]
+        min_contrast: Option<f64>,
+        #[arg(long, value_name = "F", value_parser = super::non_negative, help = gettext("Lowest sharpness (variance of the Laplacian) a photo may have"))]
+        min_sharpness: Option<f64>,
+        #[arg(long, value_name = "F", value_parser = super::non_negative, help = gettext("Fewest megapixels a photo may have"))]
+        min_megapixels: Option<f64>,
+        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Lowest probability of showing an interior (0-1)"))]
+        min_indoor: Option<f64>,
+        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Lowest room score (0-1)"))]
+        min_room: Option<f64>,
+        #[arg(long, help = gettext("Go back to the default thresholds"))]
+        reset: bool,
+        #[arg(long, help = gettext("Print the thresholds and counts as JSON"))]
+        json: bool,
+    },
     #[command(about = gettext("Score photos from 0 to 100 and explain the score"))]
     Score {
         #[arg(required = true, value_name = "FILE")]
@@ -59,12 +81,106 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
         InteriorsCommand::Import { folders } => import(global, &mut db, &folders),
         InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
         InteriorsCommand::ImportLabels { csv } => import_labels(&mut db, &csv),
+        InteriorsCommand::Filter {
+            min_brightness,
+            max_brightness,
+            min_contrast,
+            min_sharpness,
+            min_megapixels,
+            min_indoor,
+            min_room,
+            reset,
+            json,
+        } => {
+            let mut filters = if reset {
+                Filters::default()
+            } else {
+                Filters::load(&mut db)?
+            };
+            let visual = &mut filters.visual;
+            let semantic = &mut filters.semantic;
+            let changes = [
+                (min_brightness, &mut visual.min_brightness),
+                (max_brightness, &mut visual.max_brightness),
+                (min_contrast, &mut visual.min_contrast),
+                (min_sharpness, &mut visual.min_sharpness),
+                (min_megapixels, &mut visual.min_megapixels),
+                (min_indoor, &mut semantic.min_indoor),
+                (min_room, &mut semantic.min_room),
+            ];
+            let mut changed = reset;
+            for (wanted, threshold) in changes {
+                if let Some(value) = wanted {
+                    *threshold = value;
+                    changed = true;
+                }
+            }
+            if changed {
+                filters.save(&mut db)?;
+            }
+            filter(&mut db, &filters, json)
+        }
         InteriorsCommand::Train { json } => train(&mut db, json),
         InteriorsCommand::AutoLabel {
             min_confidence,
             json,
         } => auto_label(&mut db, min_confidence, json),
     }
+}
+
+/// Prints the thresholds and what they set aside.
+fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()> {
+    let report = filters::report(db, filters)?;
+    if json {
+        let value = serde_json::json!({ "thresholds": filters, "photos": report });
+        println!("{value}");
+        return Ok(());
+    }
+    let visual = &filters.visual;
+    let semantic = &filters.semantic;
+    println!(
+        "{}",
+        fill(
+            &gettext(
+                "Thresholds: brightness {} to {}, contrast {}, sharpness {}, size {} MP, interior {}, room {}"
+            ),
+            &[
+                &visual.min_brightness,
+                &visual.max_brightness,
+                &visual.min_contrast,
+                &visual.min_sharpness,
+                &visual.min_megapixels,
+                &semantic.min_indoor,
+                &semantic.min_room,
+            ]
+        )
+    );
+    println!(
+        "{}",
+        fill(
+            &ngettext(
+                "{} photo: {} kept, {} set aside (kept in the collection)",
+                "{} photos: {} kept, {} set aside (kept in the collection)",
+                report.photos as u32
+            ),
+            &[&report.photos, &report.kept, &report.set_aside()]
+        )
+    );
+    let reasons = [
+        (gettext("too dark"), report.too_dark),
+        (gettext("too bright"), report.too_bright),
+        (gettext("low contrast"), report.low_contrast),
+        (gettext("blurry"), report.blurry),
+        (gettext("too small"), report.too_small),
+        (gettext("not a room"), report.not_a_room),
+        (gettext("not measured yet"), report.unmeasured),
+    ];
+    for (reason, count) in reasons {
+        if count > 0 {
+            println!("  {reason}: {count}");
+        }
+    }
+    Ok(())
 }
 
 fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> anyhow::Result<()> {

@@ -185,7 +185,12 @@ impl Default for SemanticFilter {
 
 impl SemanticFilter {
     pub fn passes(&self, semantics: &Semantics) -> bool {
-        semantics.indoor_score >= self.min_indoor && semantics.room_score >= self.min_room
+        self.passes_scores(semantics.indoor_score, semantics.room_score)
+    }
+
+    /// The same test on the two scores stored for a photo.
+    pub fn passes_scores(&self, indoor_score: f64, room_score: f64) -> bool {
+        indoor_score >= self.min_indoor && room_score >= self.min_room
     }
 }
 

@@ -19,6 +19,7 @@ use super::interiors_worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker,
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
 use super::photo_loader;
 use crate::i18n::{fill, gettext, ngettext};
+use crate::interiors::filters::{FilterReport, Filters};
 use crate::interiors::labeling::{LabelChange, SessionPhoto};
 use crate::interiors::rounds::InteriorsSummary;
 use crate::interiors::scoring::ScoredPhoto;
@@ -44,6 +45,9 @@ pub struct InteriorsPage {
     thumbnails: Rc<ThumbnailCache>,
     /// Train and auto-label run in the app's backend; the app says when.
     backend_busy: bool,
+    /// The choices of the gallery's filter, with their counts.
+    shown_choices: gtk::StringList,
+    thresholds: ThresholdControls,
 }
 
 struct Activity {
@@ -81,6 +85,8 @@ pub enum InteriorsMsg {
     Train,
     AutoLabel,
     Show(GalleryFilter),
+    ApplyThresholds,
+    DefaultThresholds,
     Labeling(LabelingOutput),
     Job(InteriorsJobOutput),
 }
@@ -275,14 +281,15 @@ impl SimpleComponent for InteriorsPage {
                         set_hexpand: true,
                         set_xalign: 0.0,
                     },
+                    #[local_ref]
+                    filter_button -> gtk::MenuButton {
+                        set_icon_name: "emblem-system-symbolic",
+                        set_tooltip_text: Some(&gettext("Filter Thresholds")),
+                    },
                     #[name = "filter"]
                     gtk::DropDown {
                         set_tooltip_text: Some(&gettext("Which photos to show")),
-                        set_model: Some(&gtk::StringList::new(&[
-                            &gettext("All Photos"),
-                            &gettext("Kept by the Filters"),
-                            &gettext("Filtered Out"),
-                        ])),
+                        set_model: Some(&model.shown_choices),
                         connect_selected_notify[sender] => move |dropdown| {
                             let filter = match dropdown.selected() {
                                 1 => GalleryFilter::Kept,
@@ -363,8 +370,16 @@ impl SimpleComponent for InteriorsPage {
             shown: GalleryFilter::All,
             thumbnails: Rc::new(ThumbnailCache::default()),
             backend_busy: false,
+            shown_choices: gtk::StringList::new(
+                &shown_choices(None)
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+            thresholds: ThresholdControls::new(&sender),
         };
         let gallery_view = &model.gallery.view;
+        let filter_button = &model.thresholds.button;
         let widgets = view_output!();
         pulse_while_unknown(&widgets.progress);
         ComponentParts { model, widgets }
@@ -432,6 +447,13 @@ impl SimpleComponent for InteriorsPage {
                 self.gallery
                     .set_filter_status(1, filter == GalleryFilter::FilteredOut);
             }
+            InteriorsMsg::ApplyThresholds => {
+                self.thresholds.button.popdown();
+                self.gallery_state = GalleryState::Waiting;
+                self.worker
+                    .emit(InteriorsJob::SetFilters(self.thresholds.read()));
+            }
+            InteriorsMsg::DefaultThresholds => self.thresholds.show(&Filters::default()),
             InteriorsMsg::Labeling(LabelingOutput::Save(change)) => {
                 let _ = sender.output(InteriorsOutput::SaveLabel(change));
             }
@@ -503,6 +525,13 @@ impl InteriorsPage {
                         thumbnails: Rc::clone(&self.thumbnails),
                     }));
                 self.gallery_state = GalleryState::Ready;
+            }
+            InteriorsJobOutput::Filtered(filters, report) => {
+                self.thresholds.show(&filters);
+                let choices = shown_choices(Some(&report));
+                let labels: Vec<&str> = choices.iter().map(String::as_str).collect();
+                self.shown_choices
+                    .splice(0, self.shown_choices.n_items(), &labels);
             }
             InteriorsJobOutput::NotTrained => {
                 self.finish_job();
@@ -615,6 +644,133 @@ impl InteriorsPage {
             None => gettext("Train to score every photo"),
         };
         format!("{labels}\n{model}")
+    }
+}
+
+/// The gallery filter's choices, with how many photos each holds once known.
+fn shown_choices(report: Option<&FilterReport>) -> Vec<String> {
+    match report {
+        None => vec![
+            gettext("All Photos"),
+            gettext("Kept by the Filters"),
+            gettext("Filtered Out"),
+        ],
+        Some(report) => vec![
+            fill(&gettext("All Photos ({})"), &[&report.photos]),
+            fill(&gettext("Kept by the Filters ({})"), &[&report.kept]),
+            fill(&gettext("Filtered Out ({})"), &[&report.set_aside()]),
+        ],
+    }
+}
+
+/// The popover where the user changes the filters' thresholds.
+struct ThresholdControls {
+    button: gtk::MenuButton,
+    min_brightness: gtk::SpinButton,
+    max_brightness: gtk::SpinButton,
+    min_contrast: gtk::SpinButton,
+    min_sharpness: gtk::SpinButton,
+    min_megapixels: gtk::SpinButton,
+    min_indoor: gtk::SpinButton,
+    min_room: gtk::SpinButton,
+}
+
+impl ThresholdControls {
+    fn new(sender: &ComponentSender<InteriorsPage>) -> Self {
+        let spin = |max: f64, step: f64, digits: u32| {
+            let spin = gtk::SpinButton::with_range(0.0, max, step);
+            spin.set_digits(digits);
+            spin.set_valign(gtk::Align::Center);
+            spin
+        };
+        let controls = Self {
+            button: gtk::MenuButton::new(),
+            min_brightness: spin(1.0, 0.01, 2),
+            max_brightness: spin(1.0, 0.01, 2),
+            min_contrast: spin(0.5, 0.01, 2),
+            min_sharpness: spin(2000.0, 1.0, 0),
+            min_megapixels: spin(100.0, 0.01, 2),
+            min_indoor: spin(1.0, 0.01, 2),
+            min_room: spin(1.0, 0.01, 2),
+        };
+        let grid = gtk::Grid::builder()
+            .row_spacing(6)
+            .column_spacing(12)
+            .margin_top(12)
+            .margin_bottom(12)
+            .margin_start(12)
+            .margin_end(12)
+            .build();
+        let heading = |text: &str| {
+            let label = gtk::Label::new(Some(text));
+            label.add_css_class("heading");
+            label.set_xalign(0.0);
+            label
+        };
+        let rows: [(String, &gtk::SpinButton); 7] = [
+            (gettext("Darkest brightness"), &controls.min_brightness),
+            (gettext("Brightest brightness"), &controls.max_brightness),
+            (gettext("Lowest contrast"), &controls.min_contrast),
+            (gettext("Lowest sharpness"), &controls.min_sharpness),
+            (gettext("Fewest megapixels"), &controls.min_megapixels),
+            (gettext("Lowest interior probability"), &controls.min_indoor),
+            (gettext("Lowest room score"), &controls.min_room),
+        ];
+        grid.attach(&heading(&gettext("Visual Filter")), 0, 0, 2, 1);
+        let mut row = 1;
+        for (index, (text, spin)) in rows.into_iter().enumerate() {
+            if index == 5 {
+                grid.attach(&heading(&gettext("Semantic Filter")), 0, row, 2, 1);
+                row += 1;
+            }
+            let label = gtk::Label::new(Some(&text));
+            label.set_xalign(0.0);
+            label.set_hexpand(true);
+            label.set_mnemonic_widget(Some(spin));
+            grid.attach(&label, 0, row, 1, 1);
+            grid.attach(spin, 1, row, 1, 1);
+            row += 1;
+        }
+        let buttons = gtk::Box::new(gtk::Orientation::Horizontal, 12);
+        buttons.set_halign(gtk::Align::End);
+        buttons.set_margin_top(6);
+        let defaults = gtk::Button::with_label(&gettext("Defaults"));
+        let apply = gtk::Button::with_label(&gettext("Apply"));
+        apply.add_css_class("suggested-action");
+        let input = sender.input_sender().clone();
+        defaults.connect_clicked(move |_| input.emit(InteriorsMsg::DefaultThresholds));
+        let input = sender.input_sender().clone();
+        apply.connect_clicked(move |_| input.emit(InteriorsMsg::ApplyThresholds));
+        buttons.append(&defaults);
+        buttons.append(&apply);
+        grid.attach(&buttons, 0, row, 2, 1);
+        let popover = gtk::Popover::new();
+        popover.set_child(Some(&grid));
+        controls.button.set_popover(Some(&popover));
+        controls.show(&Filters::default());
+        controls
+    }
+
+    fn show(&self, filters: &Filters) {
+        self.min_brightness.set_value(filters.visual.min_brightness);
+        self.max_brightness.set_value(filters.visual.max_brightness);
+        self.min_contrast.set_value(filters.visual.min_contrast);
+        self.min_sharpness.set_value(filters.visual.min_sharpness);
+        self.min_megapixels.set_value(filters.visual.min_megapixels);
+        self.min_indoor.set_value(filters.semantic.min_indoor);
+        self.min_room.set_value(filters.semantic.min_room);
+    }
+
+    fn read(&self) -> Filters {
+        let mut filters = Filters::default();
+        filters.visual.min_brightness = self.min_brightness.value();
+        filters.visual.max_brightness = self.max_brightness.value();
+        filters.visual.min_contrast = self.min_contrast.value();
+        filters.visual.min_sharpness = self.min_sharpness.value();
+        filters.visual.min_megapixels = self.min_megapixels.value();
+        filters.semantic.min_indoor = self.min_indoor.value();
+        filters.semantic.min_room = self.min_room.value();
+        filters
     }
 }
 

@@ -13,10 +13,10 @@ use crate::clip::weights::{self, DownloadEvent};
 use crate::clip::{DevicePreference, ModelFiles};
 use crate::db::{self, Database};
 use crate::i18n::gettext;
+use crate::interiors::filters::{self, FilterReport, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
-use crate::interiors::metrics::VisualFilter;
 use crate::interiors::scoring::{self, ScoredPhoto};
-use crate::interiors::semantics::{PromptEmbeddings, SemanticFilter};
+use crate::interiors::semantics::PromptEmbeddings;
 use crate::jobs::{CancelToken, Progress, ProgressMeter};
 
 /// Which model to run and where.
@@ -35,6 +35,8 @@ pub enum InteriorsJob {
     },
     /// Score every photo with the latest model, for the gallery.
     Score,
+    /// Save new filter thresholds, then score again.
+    SetFilters(Filters),
 }
 
 #[derive(Debug)]
@@ -52,6 +54,8 @@ pub enum InteriorsJobOutput {
     Scored(Vec<ScoredPhoto>),
     /// There is no trained model yet: nothing to score.
     NotTrained,
+    /// The filter thresholds in force, and what they set aside. Sent before each scoring.
+    Filtered(Filters, FilterReport),
     Failed(String),
 }
 
@@ -86,6 +90,10 @@ impl Worker for InteriorsWorker {
         let reply = match job {
             InteriorsJob::Import { folders, cancel } => self.import(&folders, &cancel, &sender),
             InteriorsJob::Score => self.score(&sender),
+            InteriorsJob::SetFilters(filters) => self
+                .database()
+                .and_then(|db| filters.save(db).map_err(|e| e.to_string()))
+                .and_then(|()| self.score(&sender)),
         };
         let reply = reply.unwrap_or_else(InteriorsJobOutput::Failed);
         if sender.output(reply).is_err() {
@@ -185,6 +193,14 @@ impl InteriorsWorker {
 
     fn score(&mut self, sender: &ComponentSender<Self>) -> Result<InteriorsJobOutput, String> {
         let database = self.database()?;
+        let filters = Filters::load(database).map_err(|e| e.to_string())?;
+        let set_aside = filters::report(database, &filters).map_err(|e| e.to_string())?;
+        if sender
+            .output(InteriorsJobOutput::Filtered(filters, set_aside))
+            .is_err()
+        {
+            tracing::debug!("the Interiors page closed during a job");
+        }
         if database
             .latest_training_round()
             .map_err(|e| e.to_string())?
@@ -201,8 +217,8 @@ impl InteriorsWorker {
             database,
             &loaded.model_id,
             &loaded.prompts,
-            &VisualFilter::default(),
-            &SemanticFilter::default(),
+            &filters.visual,
+            &filters.semantic,
         )
         .map_err(|e| e.to_string())?;
         Ok(InteriorsJobOutput::Scored(scored))
