@@ -381,8 +381,18 @@ fn make(args: &[&str]) -> Command {
         .args(args)
         .current_dir(repo())
         .env_remove("MAKEFLAGS")
-        .env_remove("MAKELEVEL")
-        .env_remove("APP_ID");
+        .env_remove("MAKELEVEL");
+    // The Makefile's variables default to the environment's: only the arguments count here.
+    for variable in [
+        "APP_ID",
+        "BINDIR",
+        "DATADIR",
+        "DESTDIR",
+        "PREFIX",
+        "CARGO_TARGET_DIR",
+    ] {
+        command.env_remove(variable);
+    }
     command
 }
 
