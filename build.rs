@@ -39,8 +39,10 @@ fn link_libtorch() {
 }
 
 /// The version of the libtorch being linked: from `version.py` of a PyTorch install, or from
-/// `build-version` of a standalone libtorch archive.
+/// `build-version` of a standalone libtorch archive or of the folder `LIBTORCH` names (the
+/// Flatpak keeps the libraries apart from the headers and that file).
 fn libtorch_version(lib_dir: &Path) -> Option<String> {
+    println!("cargo:rerun-if-env-changed=LIBTORCH");
     let root = lib_dir.parent()?;
     if let Ok(text) = std::fs::read_to_string(root.join("version.py")) {
         for line in text.lines() {
@@ -50,8 +52,11 @@ fn libtorch_version(lib_dir: &Path) -> Option<String> {
             }
         }
     }
-    std::fs::read_to_string(root.join("build-version"))
-        .ok()
+    let libtorch = std::env::var_os("LIBTORCH").map(PathBuf::from);
+    [Some(root.to_owned()), libtorch]
+        .into_iter()
+        .flatten()
+        .find_map(|dir| std::fs::read_to_string(dir.join("build-version")).ok())
         .map(|text| text.trim().to_owned())
 }
 

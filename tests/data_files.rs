@@ -1,5 +1,6 @@
 //! The desktop file, metainfo, GSettings schema and icons pass the platform's validators, also
-//! once translated the way an install translates them.
+//! once translated the way an install translates them, and the metainfo has what a software
+//! centre shows, with screenshots kept in the repository.
 
 use std::path::Path;
 use std::process::Command;
@@ -72,4 +73,77 @@ fn the_app_icons_exist_as_svg() {
             std::fs::read_to_string(Path::new(&icon)).unwrap_or_else(|e| panic!("{icon}: {e}"));
         assert!(text.contains("<svg") && text.contains("viewBox"), "{icon}");
     }
+}
+
+/// The width and height in a PNG file's header.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let header = bytes.get(..24)?;
+    if &header[..8] != b"\x89PNG\r\n\x1a\n" || &header[12..16] != b"IHDR" {
+        return None;
+    }
+    let number = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    Some((number(16), number(20)))
+}
+
+#[test]
+fn the_metainfo_shows_the_screenshots_kept_in_the_repository() {
+    let template = std::fs::read_to_string(format!("data/{ID}.metainfo.xml.in")).unwrap();
+    let repository = "https://raw.githubusercontent.com/vistazo/vistazo/main/";
+    let images: Vec<&str> = template
+        .split("<image ")
+        .skip(1)
+        .map(|rest| {
+            let url = &rest[rest.find('>').unwrap() + 1..rest.find("</image>").unwrap()];
+            assert!(rest.contains(r#"width="1280" height="800""#), "{rest}");
+            url.strip_prefix(repository)
+                .unwrap_or_else(|| panic!("{url} is not a file of the repository"))
+        })
+        .collect();
+    assert_eq!(
+        images,
+        [
+            "data/screenshots/comics.png",
+            "data/screenshots/interiors.png",
+            "data/screenshots/labeling.png"
+        ]
+    );
+    for image in images {
+        let bytes = std::fs::read(image).unwrap_or_else(|e| panic!("{image}: {e}"));
+        assert_eq!(png_size(&bytes), Some((1280, 800)), "{image}");
+        assert!(
+            bytes.len() < 300_000,
+            "{image} is {} bytes: optimise it",
+            bytes.len()
+        );
+    }
+}
+
+#[test]
+fn the_translated_metainfo_has_what_a_software_centre_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let metainfo = dir.path().join(format!("{ID}.metainfo.xml"));
+    check(
+        Command::new("msgfmt")
+            .args(["--xml", "-d", "po", "--template"])
+            .arg(format!("data/{ID}.metainfo.xml.in"))
+            .arg("-o")
+            .arg(&metainfo),
+    );
+    let text = std::fs::read_to_string(&metainfo).unwrap();
+    let count = |needle: &str| text.matches(needle).count();
+    assert_eq!(count("<caption>"), 3, "{text}");
+    assert_eq!(count(r#"<caption xml:lang="es">"#), 3, "{text}");
+    assert!(
+        text.contains(r#"<release version="0.1.0" date="2026-11-22">"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"<content_rating type="oars-1.1""#),
+        "{text}"
+    );
+    assert!(text.contains("<control>keyboard</control>"), "{text}");
+    assert!(text.contains("<control>pointing</control>"), "{text}");
+    assert!(count("<li xml:lang=\"es\">") >= 3, "{text}");
 }

@@ -1,6 +1,7 @@
 //! Where the model's files come from, in this order: the folder the user names (`--model DIR`),
-//! the Hugging Face cache (`HF_HUB_CACHE`, else `HF_HOME/hub`, else `~/.cache/huggingface/hub`,
-//! looked up without the network), else a one-time download of openai/clip-vit-base-patch32 into
+//! the Hugging Face cache (`HF_HUB_CACHE`, else `HF_HOME/hub`, else
+//! `$XDG_CACHE_HOME/huggingface/hub`, else `~/.cache/huggingface/hub`, looked up without the
+//! network; inside the Flatpak that is the app's own cache folder), else a one-time download of openai/clip-vit-base-patch32 into
 //! that cache, resumable and checked against the checksum the hub publishes.
 //!
 //! It finds and fetches files; it never parses them. Progress goes out as [`DownloadEvent`]s to
@@ -133,9 +134,11 @@ pub enum DownloadEvent {
 
 /// The Hugging Face hub cache folder, as the Python libraries find it.
 pub fn cache_dir() -> Option<PathBuf> {
+    let var = |name| std::env::var_os(name).map(PathBuf::from);
     cache_dir_from(
-        std::env::var_os("HF_HUB_CACHE").map(PathBuf::from),
-        std::env::var_os("HF_HOME").map(PathBuf::from),
+        var("HF_HUB_CACHE"),
+        var("HF_HOME"),
+        var("XDG_CACHE_HOME"),
         dirs::home_dir(),
     )
 }
@@ -143,13 +146,21 @@ pub fn cache_dir() -> Option<PathBuf> {
 fn cache_dir_from(
     hub_cache: Option<PathBuf>,
     hf_home: Option<PathBuf>,
+    xdg_cache: Option<PathBuf>,
     home: Option<PathBuf>,
 ) -> Option<PathBuf> {
     let non_empty = |path: &PathBuf| !path.as_os_str().is_empty();
-    hub_cache
-        .filter(non_empty)
-        .or_else(|| hf_home.filter(non_empty).map(|home| home.join("hub")))
-        .or_else(|| home.map(|home| home.join(".cache").join("huggingface").join("hub")))
+    hub_cache.filter(non_empty).or_else(|| {
+        hf_home
+            .filter(non_empty)
+            .or_else(|| {
+                xdg_cache
+                    .filter(non_empty)
+                    .or_else(|| home.map(|home| home.join(".cache")))
+                    .map(|cache| cache.join("huggingface"))
+            })
+            .map(|hf_home| hf_home.join("hub"))
+    })
 }
 
 /// The default model's files in the cache, without the network: from the safetensors revision,
@@ -385,23 +396,42 @@ mod tests {
     #[test]
     fn cache_folder_follows_the_python_rules() {
         let home = Some(PathBuf::from("/home/ana"));
+        let flatpak_cache = Some(PathBuf::from(
+            "/home/ana/.var/app/io.github.vistazo.Vistazo/cache",
+        ));
         assert_eq!(
-            cache_dir_from(None, None, home.clone()),
+            cache_dir_from(None, None, None, home.clone()),
             Some(PathBuf::from("/home/ana/.cache/huggingface/hub"))
         );
         assert_eq!(
-            cache_dir_from(None, Some(PathBuf::from("/data/hf")), home.clone()),
+            cache_dir_from(None, None, flatpak_cache.clone(), home.clone()),
+            Some(PathBuf::from(
+                "/home/ana/.var/app/io.github.vistazo.Vistazo/cache/huggingface/hub"
+            ))
+        );
+        assert_eq!(
+            cache_dir_from(None, None, Some(PathBuf::new()), home.clone()),
+            Some(PathBuf::from("/home/ana/.cache/huggingface/hub"))
+        );
+        assert_eq!(
+            cache_dir_from(
+                None,
+                Some(PathBuf::from("/data/hf")),
+                flatpak_cache.clone(),
+                home.clone()
+            ),
             Some(PathBuf::from("/data/hf/hub"))
         );
         assert_eq!(
             cache_dir_from(
                 Some(PathBuf::from("/fast/hub")),
                 Some(PathBuf::from("/data/hf")),
+                flatpak_cache,
                 home
             ),
             Some(PathBuf::from("/fast/hub"))
         );
-        assert_eq!(cache_dir_from(None, None, None), None);
+        assert_eq!(cache_dir_from(None, None, None, None), None);
     }
 
     #[test]

@@ -1,0 +1,546 @@
+//! What can be checked of the packaging on a machine without the GNOME runtime: the Flatpak
+//! manifests as flatpak-builder reads them, the checksums of their sources, the offline crate
+//! sources against Cargo.lock, and the tree that `make install` lays out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+const ID: &str = "io.github.vistazo.Vistazo";
+const DEVEL_ID: &str = "io.github.vistazo.Vistazo.Devel";
+const REGENERATE: &str = "run flatpak/update-cargo-sources.sh to regenerate it";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn manifests() -> [PathBuf; 2] {
+    [ID, DEVEL_ID].map(|id| repo().join("flatpak").join(format!("{id}.json")))
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+fn run(command: &mut Command) -> Output {
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e} (make test installs it)"))
+}
+
+fn text_of(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn check(command: &mut Command) -> String {
+    let output = run(command);
+    let text = text_of(&output);
+    assert!(output.status.success(), "{command:?} failed:\n{text}");
+    text
+}
+
+/// The sources of a module, with the JSON files it names (cargo-sources.json) read in place.
+fn sources_of(module: &Value) -> Vec<Value> {
+    let mut sources = Vec::new();
+    for source in module["sources"]
+        .as_array()
+        .expect("a module lists its sources")
+    {
+        match source {
+            Value::String(file) => match read_json(&repo().join("flatpak").join(file)) {
+                Value::Array(listed) => sources.extend(listed),
+                other => sources.push(other),
+            },
+            source => sources.push(source.clone()),
+        }
+    }
+    sources
+}
+
+fn module<'a>(manifest: &'a Value, name: &str) -> &'a Value {
+    manifest["modules"]
+        .as_array()
+        .and_then(|modules| modules.iter().find(|m| m["name"] == name))
+        .unwrap_or_else(|| panic!("no module {name}"))
+}
+
+fn sha256_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+#[test]
+fn flatpak_builder_reads_both_manifests_whole() {
+    // flatpak-builder leaves its state folder in the folder it runs in.
+    let state = tempfile::tempdir().unwrap();
+    for path in manifests() {
+        let output = run(Command::new("flatpak-builder")
+            .arg("--show-manifest")
+            .arg(&path)
+            .current_dir(state.path()));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{}:\n{stderr}", path.display());
+        // Unknown properties and source types are only warnings, and the sources they spoil
+        // silently drop out of what flatpak-builder read.
+        assert!(!stderr.contains("WARNING"), "{}:\n{stderr}", path.display());
+        let shown: Value = serde_json::from_slice(&output.stdout).expect("the manifest as JSON");
+        let written = read_json(&path);
+        let names = |m: &Value| -> Vec<String> {
+            m["modules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(names(&shown), ["poppler", "libtorch", "vistazo"]);
+        for name in names(&written) {
+            assert_eq!(
+                module(&shown, &name)["sources"].as_array().unwrap().len(),
+                sources_of(module(&written, &name)).len(),
+                "flatpak-builder dropped sources of {name} in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_manifests_build_on_the_gnome_runtime_with_the_permissions_the_app_needs() {
+    for path in manifests() {
+        let manifest = read_json(&path);
+        assert_eq!(manifest["runtime"], "org.gnome.Platform");
+        assert_eq!(manifest["sdk"], "org.gnome.Sdk");
+        // libadwaita 1.2 (relm4's gnome_43) is in every runtime from GNOME 43 on.
+        let version: u32 = manifest["runtime-version"]
+            .as_str()
+            .and_then(|v| v.parse().ok())
+            .expect("a numbered GNOME runtime");
+        assert!(version >= 43, "GNOME {version} lacks libadwaita 1.2");
+        assert_eq!(
+            manifest["sdk-extensions"],
+            serde_json::json!(["org.freedesktop.Sdk.Extension.rust-stable"])
+        );
+        assert_eq!(manifest["command"], "vistazo");
+        let finish: BTreeSet<&str> = manifest["finish-args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        for needed in [
+            "--share=ipc",
+            "--socket=wayland",
+            "--socket=fallback-x11",
+            "--device=dri",
+            "--share=network",
+        ] {
+            assert!(
+                finish.contains(needed),
+                "{needed} missing in {}",
+                path.display()
+            );
+        }
+
+        let app = module(&manifest, "vistazo");
+        assert_eq!(app["buildsystem"], "simple");
+        let env = &app["build-options"]["env"];
+        assert_eq!(env["CARGO_HOME"], "/run/build/vistazo/cargo");
+        assert_eq!(env["LIBTORCH_LIB"], "/app");
+        assert_eq!(env["LIBTORCH_INCLUDE"], "/app/libtorch");
+        let commands: Vec<&str> = app["build-commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(
+            commands
+                .iter()
+                .all(|c| !c.starts_with("cargo ") || c.contains("--offline"))
+        );
+        assert!(
+            commands
+                .iter()
+                .any(|c| c.starts_with("make release install PREFIX=/app")
+                    && c.contains("--offline")),
+            "{commands:?}"
+        );
+        assert_eq!(module(&manifest, "libtorch")["buildsystem"], "simple");
+    }
+}
+
+#[test]
+fn the_development_manifest_differs_only_in_its_id_and_profile() {
+    let [release, devel] = manifests().map(|path| read_json(&path));
+    assert_eq!(devel["id"], DEVEL_ID);
+    let mut made = release.clone();
+    made["id"] = Value::from(DEVEL_ID);
+    let env = &mut made["modules"][2]["build-options"]["env"];
+    env["APP_ID"] = Value::from(DEVEL_ID);
+    env["PROFILE"] = Value::from("Devel");
+    assert_eq!(devel, made);
+}
+
+#[test]
+fn every_downloaded_source_has_a_sha256() {
+    for path in manifests() {
+        let manifest = read_json(&path);
+        for module in manifest["modules"].as_array().unwrap() {
+            for source in sources_of(module) {
+                if !matches!(source["type"].as_str(), Some("file" | "archive")) {
+                    continue;
+                }
+                let sha = source["sha256"].as_str().unwrap_or_default();
+                assert!(
+                    sha.len() == 64
+                        && sha
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                    "{} in {}: no sha256 for {source}",
+                    module["name"],
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn local_sources_match_their_sha256() {
+    for path in manifests() {
+        let manifest = read_json(&path);
+        for module in manifest["modules"].as_array().unwrap() {
+            for source in sources_of(module) {
+                let (Some("file"), Some(local)) =
+                    (source["type"].as_str(), source["path"].as_str())
+                else {
+                    continue;
+                };
+                let actual = sha256_of(&repo().join("flatpak").join(local));
+                assert_eq!(
+                    source["sha256"].as_str(),
+                    Some(actual.as_str()),
+                    "flatpak/{local} changed: put its new sha256 {actual} in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// `(name, version) -> checksum` of every crate Cargo.lock takes from the crates registry.
+fn locked_crates() -> BTreeMap<(String, String), String> {
+    let lock = std::fs::read_to_string(repo().join("Cargo.lock")).expect("Cargo.lock");
+    let mut crates = BTreeMap::new();
+    for package in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            package.lines().find_map(|line| {
+                line.strip_prefix(key)
+                    .and_then(|rest| rest.trim().strip_prefix('='))
+                    .map(|value| value.trim().trim_matches('"').to_owned())
+            })
+        };
+        let name = field("name ").expect("a package has a name");
+        match field("source ").as_deref() {
+            None => {}
+            Some(registry) if registry.starts_with("registry+") => {
+                let version = field("version ").expect("a package has a version");
+                let checksum = field("checksum ").expect("a registry package has a checksum");
+                crates.insert((name, version), checksum);
+            }
+            Some(other) => panic!(
+                "{name} comes from {other}: check that flatpak/cargo-sources.json describes it and teach this test"
+            ),
+        }
+    }
+    crates
+}
+
+#[test]
+fn the_cargo_sources_match_cargo_lock() {
+    let sources = read_json(&repo().join("flatpak/cargo-sources.json"));
+    let sources = sources.as_array().expect("a list of sources");
+    let mut archives = BTreeMap::new();
+    let mut checksum_files = BTreeMap::new();
+    let mut config = None;
+    for source in sources {
+        let dest = source["dest"].as_str().unwrap_or_default();
+        match (source["type"].as_str(), source["dest-filename"].as_str()) {
+            (Some("archive"), _) => {
+                let crate_dir = dest
+                    .strip_prefix("cargo/vendor/")
+                    .unwrap_or_else(|| panic!("{source}: not under cargo/vendor"));
+                archives.insert(
+                    crate_dir.to_owned(),
+                    (
+                        source["url"].as_str().unwrap_or_default().to_owned(),
+                        source["sha256"].as_str().unwrap_or_default().to_owned(),
+                    ),
+                );
+            }
+            (Some("inline"), Some(".cargo-checksum.json")) => {
+                let contents: Value =
+                    serde_json::from_str(source["contents"].as_str().unwrap_or_default())
+                        .expect("a checksum file is JSON");
+                checksum_files.insert(
+                    dest.trim_start_matches("cargo/vendor/").to_owned(),
+                    contents["package"].as_str().unwrap_or_default().to_owned(),
+                );
+            }
+            (Some("inline"), Some("config")) => config = source["contents"].as_str(),
+            _ => panic!("flatpak/cargo-sources.json has an unexpected source {source}"),
+        }
+    }
+
+    // Every crate is downloaded from one place, under NAME/NAME-VERSION.crate.
+    let download_root = archives
+        .values()
+        .next()
+        .and_then(|(url, _)| url.rsplitn(3, '/').nth(2))
+        .unwrap_or_default()
+        .to_owned();
+    let expected: BTreeMap<String, (String, String)> = locked_crates()
+        .into_iter()
+        .map(|((name, version), checksum)| {
+            let url = format!("{download_root}/{name}/{name}-{version}.crate");
+            (format!("{name}-{version}"), (url, checksum))
+        })
+        .collect();
+    let missing: Vec<&String> = expected
+        .keys()
+        .filter(|k| !archives.contains_key(*k))
+        .collect();
+    let extra: Vec<&String> = archives
+        .keys()
+        .filter(|k| !expected.contains_key(*k))
+        .collect();
+    let changed: Vec<&String> = expected
+        .iter()
+        .filter(|(k, v)| archives.get(*k).is_some_and(|found| found != *v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && changed.is_empty(),
+        "flatpak/cargo-sources.json does not match Cargo.lock: {REGENERATE}.\n\
+         missing: {missing:?}\nno longer locked: {extra:?}\nother url or checksum: {changed:?}"
+    );
+    let expected_checksums: BTreeMap<String, String> = expected
+        .into_iter()
+        .map(|(dir, (_, checksum))| (dir, checksum))
+        .collect();
+    assert_eq!(
+        checksum_files, expected_checksums,
+        "the .cargo-checksum.json files do not match Cargo.lock: {REGENERATE}"
+    );
+    let config = config.unwrap_or_else(|| panic!("no cargo/config source: {REGENERATE}"));
+    assert!(
+        config.contains("[source.crates-io]")
+            && config.contains("replace-with = \"vendored-sources\"")
+            && config.contains("directory = \"cargo/vendor\""),
+        "{config}"
+    );
+}
+
+#[test]
+fn the_readme_records_the_libtorch_wheels_the_manifest_downloads() {
+    let readme = std::fs::read_to_string(repo().join("flatpak/README.md")).unwrap();
+    let manifest = read_json(&manifests()[0]);
+    let wheels: Vec<Value> = sources_of(module(&manifest, "libtorch"))
+        .into_iter()
+        .filter(|s| s["url"].as_str().is_some_and(|u| u.ends_with(".whl")))
+        .collect();
+    assert_eq!(wheels.len(), 3, "torch and the two CUDA runtime wheels");
+    for wheel in wheels {
+        let url = wheel["url"].as_str().unwrap();
+        let file = url.rsplit('/').next().unwrap();
+        let sha = wheel["sha256"].as_str().unwrap();
+        assert!(
+            readme
+                .lines()
+                .any(|line| line.contains(file) && line.contains(sha)),
+            "flatpak/README.md has no line with {file} and {sha}"
+        );
+    }
+}
+
+fn make(args: &[&str]) -> Command {
+    let mut command = Command::new("make");
+    command
+        .arg("-s")
+        .arg("--no-print-directory")
+        .args(args)
+        .current_dir(repo())
+        .env_remove("MAKEFLAGS")
+        .env_remove("MAKELEVEL");
+    // The Makefile's variables default to the environment's: only the arguments count here.
+    for variable in [
+        "APP_ID",
+        "BINDIR",
+        "DATADIR",
+        "DESTDIR",
+        "PREFIX",
+        "CARGO_TARGET_DIR",
+    ] {
+        command.env_remove(variable);
+    }
+    command
+}
+
+fn files_under(root: &Path) -> BTreeSet<String> {
+    let mut files = BTreeSet::new();
+    let mut folders = vec![root.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap();
+                files.insert(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    files
+}
+
+fn expected_tree(id: &str) -> BTreeSet<String> {
+    [
+        format!("usr/share/applications/{id}.desktop"),
+        format!("usr/share/metainfo/{id}.metainfo.xml"),
+        format!("usr/share/glib-2.0/schemas/{ID}.gschema.xml"),
+        format!("usr/share/icons/hicolor/scalable/apps/{id}.svg"),
+        format!("usr/share/icons/hicolor/symbolic/apps/{id}-symbolic.svg"),
+        "usr/share/locale/es/LC_MESSAGES/vistazo.mo".to_owned(),
+    ]
+    .into_iter()
+    .collect()
+}
+
+fn validate_installed(root: &Path, id: &str) {
+    let share = root.join("usr/share");
+    let desktop = share.join(format!("applications/{id}.desktop"));
+    check(Command::new("desktop-file-validate").arg(&desktop));
+    let desktop = std::fs::read_to_string(&desktop).unwrap();
+    assert!(desktop.contains(&format!("\nIcon={id}\n")), "{desktop}");
+    assert!(desktop.contains("Comment[es]="), "{desktop}");
+
+    let metainfo = share.join(format!("metainfo/{id}.metainfo.xml"));
+    let report = check(
+        Command::new("appstreamcli")
+            .args(["validate", "--no-net"])
+            .arg(&metainfo),
+    );
+    assert!(!report.contains("W:") && !report.contains("E:"), "{report}");
+    let metainfo = std::fs::read_to_string(&metainfo).unwrap();
+    assert!(metainfo.contains(&format!("<id>{id}</id>")), "{metainfo}");
+    assert!(
+        metainfo.contains(&format!(
+            r#"<launchable type="desktop-id">{id}.desktop</launchable>"#
+        )),
+        "{metainfo}"
+    );
+    assert!(
+        metainfo.contains(r#"<summary xml:lang="es">"#),
+        "no Spanish summary:\n{metainfo}"
+    );
+
+    check(
+        Command::new("glib-compile-schemas")
+            .args(["--strict", "--dry-run"])
+            .arg(share.join("glib-2.0/schemas")),
+    );
+    let catalog =
+        check(Command::new("msgunfmt").arg(share.join("locale/es/LC_MESSAGES/vistazo.mo")));
+    assert!(catalog.contains("msgstr \"Cómics\""), "{catalog}");
+    for icon in [
+        format!("scalable/apps/{id}.svg"),
+        format!("symbolic/apps/{id}-symbolic.svg"),
+    ] {
+        let svg = std::fs::read_to_string(share.join("icons/hicolor").join(icon)).unwrap();
+        assert!(svg.contains("<svg"), "{svg}");
+    }
+}
+
+#[test]
+fn install_data_lays_out_a_complete_valid_tree() {
+    let root = tempfile::tempdir().unwrap();
+    let destdir = format!("DESTDIR={}", root.path().display());
+    check(&mut make(&["install-data", &destdir, "PREFIX=/usr"]));
+    assert_eq!(files_under(root.path()), expected_tree(ID));
+    validate_installed(root.path(), ID);
+    // Staging for a package leaves compiling the schemas to the package's own post-install.
+    assert!(
+        !root
+            .path()
+            .join("usr/share/glib-2.0/schemas/gschemas.compiled")
+            .exists()
+    );
+}
+
+#[test]
+fn a_development_install_names_its_files_after_its_own_id() {
+    let root = tempfile::tempdir().unwrap();
+    let destdir = format!("DESTDIR={}", root.path().display());
+    let app_id = format!("APP_ID={DEVEL_ID}");
+    check(&mut make(&[
+        "install-data",
+        &destdir,
+        "PREFIX=/usr",
+        &app_id,
+    ]));
+    assert_eq!(files_under(root.path()), expected_tree(DEVEL_ID));
+    validate_installed(root.path(), DEVEL_ID);
+}
+
+#[test]
+fn install_bin_installs_the_release_binary_that_make_build_made() {
+    let target = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let destdir = format!("DESTDIR={}", root.path().display());
+    let target_dir = format!("CARGO_TARGET_DIR={}", target.path().display());
+
+    let output = run(&mut make(&[
+        "install-bin",
+        &destdir,
+        "PREFIX=/usr",
+        &target_dir,
+    ]));
+    assert!(!output.status.success());
+    assert!(
+        text_of(&output).contains("run make build"),
+        "{}",
+        text_of(&output)
+    );
+
+    let binary = target.path().join("release/vistazo");
+    std::fs::create_dir_all(binary.parent().unwrap()).unwrap();
+    std::fs::write(&binary, b"#!/bin/sh\necho vistazo\n").unwrap();
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    check(&mut make(&[
+        "install-bin",
+        &destdir,
+        "PREFIX=/usr",
+        &target_dir,
+    ]));
+    let installed = root.path().join("usr/bin/vistazo");
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        std::fs::read(&binary).unwrap()
+    );
+    let mode = std::fs::metadata(&installed).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o755);
+
+    check(&mut make(&["install-data", &destdir, "PREFIX=/usr"]));
+    check(&mut make(&["uninstall", &destdir, "PREFIX=/usr"]));
+    assert_eq!(files_under(root.path()), BTreeSet::new());
+}
