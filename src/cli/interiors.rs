@@ -13,6 +13,7 @@ use super::{GlobalOptions, embed};
 use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::Quality;
+use crate::interiors::charts::{self, ChartData};
 use crate::interiors::import::{self, ImportEvent};
 use crate::interiors::rounds::{self, DEFAULT_MIN_CONFIDENCE};
 use crate::interiors::scoring::{self, ScoreCard};
@@ -50,6 +51,15 @@ pub enum InteriorsCommand {
         #[arg(long, help = gettext("Print one JSON object per photo"))]
         json: bool,
     },
+    #[command(about = gettext("Draw the charts of the photos, their labels and the model as PNG files"))]
+    Report {
+        #[arg(long, value_name = "DIR", help = gettext("Folder to write the charts to"))]
+        out: PathBuf,
+        #[arg(long, default_value_t = charts::DEFAULT_SIZE.0, value_parser = clap::value_parser!(u32).range(200..=8000), help = gettext("Width of each chart in pixels"))]
+        width: u32,
+        #[arg(long, default_value_t = charts::DEFAULT_SIZE.1, value_parser = clap::value_parser!(u32).range(150..=8000), help = gettext("Height of each chart in pixels"))]
+        height: u32,
+    },
 }
 
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
@@ -64,6 +74,7 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
             min_confidence,
             json,
         } => auto_label(&mut db, min_confidence, json),
+        InteriorsCommand::Report { out, width, height } => report(&mut db, &out, (width, height)),
     }
 }
 
@@ -381,6 +392,15 @@ fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Res
                 ]
             )
         );
+    }
+    Ok(())
+}
+
+fn report(db: &mut Database, out: &Path, size: (u32, u32)) -> anyhow::Result<()> {
+    let data = ChartData::gather(db)?;
+    let written = charts::write_report(&data, out, size)?;
+    for path in written {
+        println!("{}", path.display());
     }
     Ok(())
 }
