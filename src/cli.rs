@@ -7,6 +7,7 @@ mod catalog;
 mod classify;
 mod embed;
 mod interiors;
+mod pipeline;
 mod scan;
 
 use std::io::Write;

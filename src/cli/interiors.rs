@@ -14,8 +14,8 @@ use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::Quality;
 use crate::interiors::charts::{self, ChartData};
-use crate::interiors::import::{self, ImportEvent};
-use crate::interiors::rounds::{self, DEFAULT_MIN_CONFIDENCE};
+use crate::interiors::import::{self, ImportEvent, ImportSummary};
+use crate::interiors::rounds::{self, AutoLabelReport, DEFAULT_MIN_CONFIDENCE, TrainingReport};
 use crate::interiors::scoring::{self, ScoreCard};
 use crate::interiors::training::TrainingOptions;
 use crate::jobs::CancelToken;
@@ -51,6 +51,15 @@ pub enum InteriorsCommand {
         #[arg(long, help = gettext("Print one JSON object per photo"))]
         json: bool,
     },
+    #[command(about = gettext("The whole flow in one command: import, filter, label, train"))]
+    Pipeline {
+        #[arg(value_name = "DIR", help = gettext("Folders of photos to import first; without them, the photos already imported"))]
+        folders: Vec<PathBuf>,
+        #[arg(long, help = gettext("Label automatically where the model is confident instead of opening the labeling view"))]
+        auto: bool,
+        #[arg(long, value_name = "F", default_value_t = DEFAULT_MIN_CONFIDENCE, value_parser = super::fraction, help = gettext("Smallest margin between the two likeliest labels"))]
+        min_confidence: f64,
+    },
     #[command(about = gettext("Draw the charts of the photos, their labels and the model as PNG files"))]
     Report {
         #[arg(long, value_name = "DIR", help = gettext("Folder to write the charts to"))]
@@ -75,10 +84,58 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
             json,
         } => auto_label(&mut db, min_confidence, json),
         InteriorsCommand::Report { out, width, height } => report(&mut db, &out, (width, height)),
+        InteriorsCommand::Pipeline {
+            folders,
+            auto,
+            min_confidence,
+        } => super::pipeline::run(
+            global,
+            &mut db,
+            &super::pipeline::PipelineOptions {
+                folders,
+                auto,
+                min_confidence,
+            },
+        ),
     }
 }
 
 fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> anyhow::Result<()> {
+    let cancel = super::cancel_on_interrupt(gettext(
+        "Stopping after the current batch; the photos imported so far are kept.",
+    ));
+    let bar = progress_bar("[{bar:30}] {pos}/{len} {per_sec} {eta}");
+    let summary = import_into(global, db, folders, &cancel, &bar)?;
+    bar.finish_and_clear();
+    print_import(&summary);
+    if summary.cancelled {
+        anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise.
+pub(super) fn progress_bar(template: &str) -> ProgressBar {
+    let bar = ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    }
+    bar
+}
+
+/// Imports the photos under `folders`, showing progress on `bar` and what was skipped above it.
+pub(super) fn import_into(
+    global: &GlobalOptions,
+    db: &mut Database,
+    folders: &[PathBuf],
+    cancel: &CancelToken,
+    bar: &ProgressBar,
+) -> anyhow::Result<ImportSummary> {
     for folder in folders {
         if !folder.is_dir() {
             anyhow::bail!(fill(&gettext("{} is not a folder"), &[&folder.display()]));
@@ -86,24 +143,12 @@ fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> any
     }
     let files = embed::locate_model(global)?;
     let engine = embed::load_engine_from(&files, global, 16)?;
-    let cancel = super::cancel_on_interrupt(gettext(
-        "Stopping after the current batch; the photos imported so far are kept.",
-    ));
-    let bar = ProgressBar::hidden();
-    if std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("[{bar:30}] {pos}/{len} {per_sec} {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-    }
     let summary = import::import(
         db,
         &engine,
         &files.model_id(),
         folders,
-        &cancel,
+        cancel,
         &mut |event| match event {
             ImportEvent::Progress(progress) => {
                 bar.set_length(progress.total);
@@ -131,7 +176,10 @@ fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> any
             ImportEvent::Added { .. } => {}
         },
     )?;
-    bar.finish_and_clear();
+    Ok(summary)
+}
+
+pub(super) fn print_import(summary: &ImportSummary) {
     println!(
         "{}",
         fill(
@@ -145,10 +193,6 @@ fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> any
             ]
         )
     );
-    if summary.cancelled {
-        anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
-    }
-    Ok(())
 }
 
 fn score(
@@ -314,8 +358,13 @@ fn train(db: &mut Database, json: bool) -> anyhow::Result<()> {
     let report = rounds::train(db, &TrainingOptions::default())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+    } else {
+        print_training(&report);
     }
+    Ok(())
+}
+
+pub(super) fn print_training(report: &TrainingReport) {
     println!(
         "{}",
         fill(
@@ -368,7 +417,6 @@ fn train(db: &mut Database, json: bool) -> anyhow::Result<()> {
             gettext("Not evaluated: each label needs at least two human-labelled photos.")
         ),
     }
-    Ok(())
 }
 
 fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Result<()> {
@@ -376,24 +424,28 @@ fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Res
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
-            "{}",
-            fill(
-                &gettext(
-                    "Auto-label round {}: labelled {} of {} unlabelled photos (bad {}, medium {}, good {})."
-                ),
-                &[
-                    &report.round,
-                    &report.labeled,
-                    &report.considered,
-                    &report.counts.bad,
-                    &report.counts.medium,
-                    &report.counts.good
-                ]
-            )
-        );
+        print_auto_label(&report);
     }
     Ok(())
+}
+
+pub(super) fn print_auto_label(report: &AutoLabelReport) {
+    println!(
+        "{}",
+        fill(
+            &gettext(
+                "Auto-label round {}: labelled {} of {} unlabelled photos (bad {}, medium {}, good {})."
+            ),
+            &[
+                &report.round,
+                &report.labeled,
+                &report.considered,
+                &report.counts.bad,
+                &report.counts.medium,
+                &report.counts.good
+            ]
+        )
+    );
 }
 
 fn report(db: &mut Database, out: &Path, size: (u32, u32)) -> anyhow::Result<()> {
