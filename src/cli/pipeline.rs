@@ -159,7 +159,7 @@ fn filter(db: &mut Database, stages: &Stages) -> anyhow::Result<()> {
 /// `--auto`: a model from the labels there are (or the latest one), automatic labels where
 /// it is confident; the training step then learns from both.
 fn auto_label(db: &mut Database, min_confidence: f64, stages: &Stages) -> anyhow::Result<()> {
-    stages.start(Step::Label, gettext("Labelling automatically"));
+    stages.start(Step::Label, gettext("Labeling automatically"));
     match rounds::train(db, &TrainingOptions::default()) {
         Ok(report) => stages.say(|| print_training(&report)),
         Err(RoundError::Training(TrainingError::NoExamples | TrainingError::OneQualityOnly))

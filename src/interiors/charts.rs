@@ -527,6 +527,12 @@ fn y_label_area(sizes: &Sizes, widest: &str) -> u32 {
     sizes.label * 2 + widest.chars().count() as u32 * sizes.tick * 2 / 3 + sizes.tick / 2
 }
 
+/// A number with two decimals, never "-0.00".
+fn two_decimals(value: f64) -> String {
+    let value = if value.abs() < 0.005 { 0.0 } else { value };
+    format!("{value:.2}")
+}
+
 /// How a legend entry is marked.
 #[derive(Debug, Clone, Copy)]
 enum Marker {
@@ -1148,8 +1154,8 @@ fn embeddings(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
         ))
         .axis_desc_style(sizes.label_font())
         .label_style(sizes.tick_font())
-        .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.2}"))
+        .x_label_formatter(&|v| two_decimals(*v))
+        .y_label_formatter(&|v| two_decimals(*v))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     let radius = (sizes.tick / 4).max(3);
