@@ -24,7 +24,8 @@ TORCH_STAMP := $(VENV)/.torch-$(TORCH_VERSION)
 # What building, running and testing need from Debian.
 APT_PACKAGES := build-essential pkg-config libgtk-4-dev libadwaita-1-dev libglib2.0-dev-bin \
 	libsqlite3-dev libarchive-dev libpoppler-glib-dev gettext desktop-file-utils appstream locales python3-venv \
-	xvfb xauth xdotool imagemagick dbus-x11 adwaita-icon-theme fonts-cantarell flatpak-builder
+	xvfb xauth xdotool imagemagick dbus-x11 adwaita-icon-theme fonts-cantarell fonts-dejavu-core \
+	flatpak-builder
 
 # tch builds against the libtorch inside the virtualenv's PyTorch, unless LIBTORCH names another
 # one (the Flatpak build does).

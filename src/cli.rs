@@ -7,7 +7,9 @@ mod catalog;
 mod classify;
 mod embed;
 mod interiors;
+mod pipeline;
 mod scan;
+mod serve;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -110,6 +112,13 @@ pub enum Command {
         #[arg(long, help = gettext("Print one JSON object mapping each text to its ids and embedding"))]
         json: bool,
     },
+    #[command(about = gettext("Score photos over HTTP: GET /health, POST /score with a photo"))]
+    Serve {
+        #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1:8000", help = gettext("Address and port to listen on; port 0 picks a free one"))]
+        addr: std::net::SocketAddr,
+        #[arg(long, value_name = "MB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1024), help = gettext("Largest photo upload accepted, in megabytes"))]
+        max_upload_mb: u32,
+    },
     #[command(about = gettext("Measure how fast Vistazo works on this computer"))]
     Bench {
         #[command(subcommand)]
@@ -185,6 +194,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Undo(args)) => classify::undo(&cli.global, &args),
         Some(Command::EmbedImage { files, json }) => embed::embed_image(&cli.global, &files, json),
         Some(Command::EmbedText { texts, json }) => embed::embed_text(&cli.global, &texts, json),
+        Some(Command::Serve {
+            addr,
+            max_upload_mb,
+        }) => {
+            serve::run(&cli.global, addr, max_upload_mb)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Bench { target }) => embed::bench(&cli.global, &target),
     }
 }

@@ -28,4 +28,5 @@ pub mod interiors;
 pub mod jobs;
 pub mod library;
 pub mod matching;
+pub mod serve;
 pub mod ui;

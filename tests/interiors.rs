@@ -327,6 +327,188 @@ fn import_train_and_score_photos_end_to_end() {
 }
 
 #[test]
+fn report_writes_every_chart_as_a_png_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("v.db");
+    let photos_dir = dir.path().join("photos");
+    std::fs::create_dir_all(&photos_dir).unwrap();
+    let photos = seed_photos(&db_path, &photos_dir);
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    for (id, quality) in &photos[..30] {
+        db.set_human_label(*id, *quality).unwrap();
+    }
+    drop(db);
+    assert_eq!(
+        vistazo(&db_path, &["interiors", "train"]).status.code(),
+        Some(0)
+    );
+
+    let out = dir.path().join("report");
+    let output = vistazo(
+        &db_path,
+        &["interiors", "report", "--out", out.to_str().unwrap()],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(written.len(), 8, "{written:?}");
+    for name in [
+        "room-score.png",
+        "indoor-vs-room.png",
+        "labels.png",
+        "confidence.png",
+        "accuracy-per-round.png",
+        "scores-by-label.png",
+        "embeddings-pca.png",
+    ] {
+        let path = out.join(name);
+        assert!(written.contains(&path.to_string_lossy().into_owned()));
+        let chart = image::open(&path).unwrap();
+        assert_eq!((chart.width(), chart.height()), (800, 600), "{name}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["photos"], 60);
+    assert_eq!(summary["human_labels"]["bad"], 10);
+    assert_eq!(summary["rounds"].as_array().unwrap().len(), 1);
+    let buckets = &summary["model_buckets"];
+    let total: u64 = ["bad", "medium", "good"]
+        .iter()
+        .map(|k| buckets[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 60);
+
+    // Another size on request.
+    let small = dir.path().join("small");
+    let output = vistazo(
+        &db_path,
+        &[
+            "interiors",
+            "report",
+            "--out",
+            small.to_str().unwrap(),
+            "--width",
+            "400",
+            "--height",
+            "300",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let chart = image::open(small.join("labels.png")).unwrap();
+    assert_eq!((chart.width(), chart.height()), (400, 300));
+}
+
+#[test]
+fn pipeline_imports_then_labels_automatically_and_trains() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    let model = tiny_model();
+    let pipeline = |args: &[&str]| {
+        let mut all = vec!["--model", model.as_str(), "--device", "cpu"];
+        all.extend_from_slice(args);
+        Command::new(env!("CARGO_BIN_EXE_vistazo"))
+            .arg("--db")
+            .arg(&db)
+            .args(&all)
+            .env("LANG", "C.UTF-8")
+            .env_remove("LANGUAGE")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .output()
+            .unwrap()
+    };
+
+    // Nothing labelled and no model: automatic labels cannot start, the import stays.
+    let output = pipeline(&["interiors", "pipeline", "--auto", photos.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Found 8 photos: 6 added"), "{stdout}");
+    assert!(
+        stdout.contains("of 6 photos look like interiors"),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("automatic labels need a model"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Without a display the labeling view cannot open: the pipeline says what to do.
+    let output = pipeline(&["interiors", "pipeline"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("No display to open the labeling view")
+    );
+
+    // Four photos labelled by hand; the pipeline labels the other two and trains again.
+    let mut csv = String::new();
+    for (i, label) in ["bad", "good", "bad", "good"].iter().enumerate() {
+        let extension = if i % 2 == 0 { "jpg" } else { "png" };
+        csv.push_str(&format!("photos/room_{i}.{extension},{label}\n"));
+    }
+    std::fs::write(dir.path().join("labels.csv"), &csv).unwrap();
+    vistazo(
+        &db,
+        &[
+            "interiors",
+            "import-labels",
+            dir.path().join("labels.csv").to_str().unwrap(),
+        ],
+    );
+    let output = pipeline(&[
+        "interiors",
+        "pipeline",
+        "--auto",
+        "--min-confidence",
+        "0",
+        photos.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("0 added, 6 already imported"), "{stdout}");
+    assert!(
+        stdout.contains("Auto-label round 1: labelled 2 of 2 unlabelled photos"),
+        "{stdout}"
+    );
+    let mut database = vistazo::db::open(&db).unwrap();
+    let rounds = database.training_rounds().unwrap();
+    assert_eq!(rounds.len(), 2);
+    assert_eq!((rounds[1].human_labels, rounds[1].auto_labels), (4, 2));
+    let labels: Vec<_> = database
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.label.map(|l| l.1))
+        .collect();
+    assert_eq!(
+        labels
+            .iter()
+            .filter(|l| **l == Some(LabelSource::Auto))
+            .count(),
+        2
+    );
+}
+
+#[test]
 fn filter_thresholds_are_saved_and_set_photos_aside_without_removing_them() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("v.db");

@@ -13,9 +13,10 @@ use super::{GlobalOptions, embed};
 use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::Quality;
+use crate::interiors::charts::{self, ChartData};
 use crate::interiors::filters::{self, Filters};
-use crate::interiors::import::{self, ImportEvent};
-use crate::interiors::rounds::{self, DEFAULT_MIN_CONFIDENCE};
+use crate::interiors::import::{self, ImportEvent, ImportSummary};
+use crate::interiors::rounds::{self, AutoLabelReport, DEFAULT_MIN_CONFIDENCE, TrainingReport};
 use crate::interiors::scoring::{self, ScoreCard};
 use crate::interiors::training::TrainingOptions;
 use crate::jobs::CancelToken;
@@ -72,6 +73,24 @@ pub enum InteriorsCommand {
         #[arg(long, help = gettext("Print one JSON object per photo"))]
         json: bool,
     },
+    #[command(about = gettext("The whole flow in one command: import, filter, label, train"))]
+    Pipeline {
+        #[arg(value_name = "DIR", help = gettext("Folders of photos to import first; without them, the photos already imported"))]
+        folders: Vec<PathBuf>,
+        #[arg(long, help = gettext("Label automatically where the model is confident instead of opening the labeling view"))]
+        auto: bool,
+        #[arg(long, value_name = "F", default_value_t = DEFAULT_MIN_CONFIDENCE, value_parser = super::fraction, help = gettext("Smallest margin between the two likeliest labels"))]
+        min_confidence: f64,
+    },
+    #[command(about = gettext("Draw the charts of the photos, their labels and the model as PNG files"))]
+    Report {
+        #[arg(long, value_name = "DIR", help = gettext("Folder to write the charts to"))]
+        out: PathBuf,
+        #[arg(long, default_value_t = charts::DEFAULT_SIZE.0, value_parser = clap::value_parser!(u32).range(200..=8000), help = gettext("Width of each chart in pixels"))]
+        width: u32,
+        #[arg(long, default_value_t = charts::DEFAULT_SIZE.1, value_parser = clap::value_parser!(u32).range(150..=8000), help = gettext("Height of each chart in pixels"))]
+        height: u32,
+    },
 }
 
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
@@ -125,6 +144,20 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
             min_confidence,
             json,
         } => auto_label(&mut db, min_confidence, json),
+        InteriorsCommand::Report { out, width, height } => report(&mut db, &out, (width, height)),
+        InteriorsCommand::Pipeline {
+            folders,
+            auto,
+            min_confidence,
+        } => super::pipeline::run(
+            global,
+            &mut db,
+            &super::pipeline::PipelineOptions {
+                folders,
+                auto,
+                min_confidence,
+            },
+        ),
     }
 }
 
@@ -184,6 +217,41 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
 }
 
 fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> anyhow::Result<()> {
+    let cancel = super::cancel_on_interrupt(gettext(
+        "Stopping after the current batch; the photos imported so far are kept.",
+    ));
+    let bar = progress_bar("[{bar:30}] {pos}/{len} {per_sec} {eta}");
+    let summary = import_into(global, db, folders, &cancel, &bar)?;
+    bar.finish_and_clear();
+    print_import(&summary);
+    if summary.cancelled {
+        anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise.
+pub(super) fn progress_bar(template: &str) -> ProgressBar {
+    let bar = ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    }
+    bar
+}
+
+/// Imports the photos under `folders`, showing progress on `bar` and what was skipped above it.
+pub(super) fn import_into(
+    global: &GlobalOptions,
+    db: &mut Database,
+    folders: &[PathBuf],
+    cancel: &CancelToken,
+    bar: &ProgressBar,
+) -> anyhow::Result<ImportSummary> {
     for folder in folders {
         if !folder.is_dir() {
             anyhow::bail!(fill(&gettext("{} is not a folder"), &[&folder.display()]));
@@ -191,24 +259,12 @@ fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> any
     }
     let files = embed::locate_model(global)?;
     let engine = embed::load_engine_from(&files, global, 16)?;
-    let cancel = super::cancel_on_interrupt(gettext(
-        "Stopping after the current batch; the photos imported so far are kept.",
-    ));
-    let bar = ProgressBar::hidden();
-    if std::io::stderr().is_terminal() {
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("[{bar:30}] {pos}/{len} {per_sec} {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-    }
     let summary = import::import(
         db,
         &engine,
         &files.model_id(),
         folders,
-        &cancel,
+        cancel,
         &mut |event| match event {
             ImportEvent::Progress(progress) => {
                 bar.set_length(progress.total);
@@ -236,7 +292,10 @@ fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> any
             ImportEvent::Added { .. } => {}
         },
     )?;
-    bar.finish_and_clear();
+    Ok(summary)
+}
+
+pub(super) fn print_import(summary: &ImportSummary) {
     println!(
         "{}",
         fill(
@@ -250,10 +309,6 @@ fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> any
             ]
         )
     );
-    if summary.cancelled {
-        anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
-    }
-    Ok(())
 }
 
 fn score(
@@ -419,8 +474,13 @@ fn train(db: &mut Database, json: bool) -> anyhow::Result<()> {
     let report = rounds::train(db, &TrainingOptions::default())?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+    } else {
+        print_training(&report);
     }
+    Ok(())
+}
+
+pub(super) fn print_training(report: &TrainingReport) {
     println!(
         "{}",
         fill(
@@ -473,7 +533,6 @@ fn train(db: &mut Database, json: bool) -> anyhow::Result<()> {
             gettext("Not evaluated: each label needs at least two human-labelled photos.")
         ),
     }
-    Ok(())
 }
 
 fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Result<()> {
@@ -481,22 +540,35 @@ fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Res
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
-            "{}",
-            fill(
-                &gettext(
-                    "Auto-label round {}: labelled {} of {} unlabelled photos (bad {}, medium {}, good {})."
-                ),
-                &[
-                    &report.round,
-                    &report.labeled,
-                    &report.considered,
-                    &report.counts.bad,
-                    &report.counts.medium,
-                    &report.counts.good
-                ]
-            )
-        );
+        print_auto_label(&report);
+    }
+    Ok(())
+}
+
+pub(super) fn print_auto_label(report: &AutoLabelReport) {
+    println!(
+        "{}",
+        fill(
+            &gettext(
+                "Auto-label round {}: labelled {} of {} unlabelled photos (bad {}, medium {}, good {})."
+            ),
+            &[
+                &report.round,
+                &report.labeled,
+                &report.considered,
+                &report.counts.bad,
+                &report.counts.medium,
+                &report.counts.good
+            ]
+        )
+    );
+}
+
+fn report(db: &mut Database, out: &Path, size: (u32, u32)) -> anyhow::Result<()> {
+    let data = ChartData::gather(db)?;
+    let written = charts::write_report(&data, out, size)?;
+    for path in written {
+        println!("{}", path.display());
     }
     Ok(())
 }

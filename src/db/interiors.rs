@@ -470,6 +470,13 @@ impl Database {
         Ok(self.training_rounds()?.pop())
     }
 
+    /// The id of the most recent training round, without loading any model.
+    pub fn latest_training_round_id(&mut self) -> Result<Option<i64>, DbError> {
+        Ok(vz_training_rounds::table
+            .select(diesel::dsl::max(vz_training_rounds::id))
+            .first(self.conn())?)
+    }
+
     pub fn save_auto_label_round(
         &mut self,
         training_round_id: i64,

@@ -28,6 +28,11 @@ use crate::jobs::{CancelToken, Progress};
 
 /// Gallery thumbnails are decoded no larger than this on their longest side.
 const THUMBNAIL_SIDE: u32 = 480;
+/// Charts in the app are drawn at this size, readable on a small screen.
+const CHART_WIDTH: u32 = 560;
+const CHART_HEIGHT: u32 = 380;
+/// Exported charts are drawn larger.
+pub const EXPORT_SIZE: (u32, u32) = (1200, 800);
 /// Decoded thumbnails kept in memory; the oldest go first.
 const THUMBNAIL_CACHE: usize = 400;
 
@@ -48,6 +53,11 @@ pub struct InteriorsPage {
     /// The choices of the gallery's filter, with their counts.
     shown_choices: gtk::StringList,
     thresholds: ThresholdControls,
+    charts_shown: bool,
+    /// The charts drawn for the current data; empty when they must be drawn again.
+    charts: Vec<gtk::Picture>,
+    charts_box: gtk::FlowBox,
+    charts_requested: bool,
 }
 
 struct Activity {
@@ -87,6 +97,9 @@ pub enum InteriorsMsg {
     Show(GalleryFilter),
     ApplyThresholds,
     DefaultThresholds,
+    ChartsShown(bool),
+    ChooseExportFolder,
+    ExportCharts(PathBuf),
     Labeling(LabelingOutput),
     Job(InteriorsJobOutput),
 }
@@ -275,19 +288,30 @@ impl SimpleComponent for InteriorsPage {
                     set_margin_start: 18,
                     set_margin_end: 18,
 
-                    gtk::Label {
-                        add_css_class: "heading",
-                        set_label: &gettext("Results"),
+                    #[name = "switcher"]
+                    gtk::StackSwitcher {
                         set_hexpand: true,
-                        set_xalign: 0.0,
+                        set_halign: gtk::Align::Start,
                     },
                     #[local_ref]
                     filter_button -> gtk::MenuButton {
                         set_icon_name: "emblem-system-symbolic",
                         set_tooltip_text: Some(&gettext("Filter Thresholds")),
+                        #[watch]
+                        set_visible: !model.charts_shown,
+                    },
+                    gtk::Button {
+                        set_label: &gettext("Export Charts…"),
+                        #[watch]
+                        set_visible: model.charts_shown,
+                        #[watch]
+                        set_sensitive: !model.charts.is_empty(),
+                        connect_clicked => InteriorsMsg::ChooseExportFolder,
                     },
                     #[name = "filter"]
                     gtk::DropDown {
+                        #[watch]
+                        set_visible: !model.charts_shown,
                         set_tooltip_text: Some(&gettext("Which photos to show")),
                         set_model: Some(&model.shown_choices),
                         connect_selected_notify[sender] => move |dropdown| {
@@ -301,9 +325,15 @@ impl SimpleComponent for InteriorsPage {
                     },
                 },
 
+                #[name = "results_stack"]
                 gtk::Stack {
                     set_vexpand: true,
+                    connect_visible_child_name_notify[sender] => move |stack| {
+                        let charts = stack.visible_child_name().is_some_and(|n| n == "charts");
+                        sender.input(InteriorsMsg::ChartsShown(charts));
+                    },
 
+                add_titled[Some("results"), &gettext("Results")] = &gtk::Stack {
                     add_named[Some("waiting")] = &adw::StatusPage {
                         set_icon_name: Some("image-loading-symbolic"),
                         set_title: &gettext("Scoring…"),
@@ -332,6 +362,21 @@ impl SimpleComponent for InteriorsPage {
                     // After the children: the names must exist when this is first set.
                     #[watch]
                     set_visible_child_name: model.gallery_page(),
+                },
+                add_titled[Some("charts"), &gettext("Charts")] = &gtk::ScrolledWindow {
+                    set_hscrollbar_policy: gtk::PolicyType::Never,
+
+                    #[local_ref]
+                    charts_box -> gtk::FlowBox {
+                        set_margin_all: 12,
+                        set_selection_mode: gtk::SelectionMode::None,
+                        set_homogeneous: true,
+                        set_max_children_per_line: 3,
+                        set_column_spacing: 12,
+                        set_row_spacing: 12,
+                        set_valign: gtk::Align::Start,
+                    },
+                },
                 },
             },
 
@@ -377,11 +422,17 @@ impl SimpleComponent for InteriorsPage {
                     .collect::<Vec<_>>(),
             ),
             thresholds: ThresholdControls::new(&sender),
+            charts_shown: false,
+            charts: Vec::new(),
+            charts_box: gtk::FlowBox::new(),
+            charts_requested: false,
         };
+        let charts_box = &model.charts_box;
         let gallery_view = &model.gallery.view;
         let filter_button = &model.thresholds.button;
         let widgets = view_output!();
         pulse_while_unknown(&widgets.progress);
+        widgets.switcher.set_stack(Some(&widgets.results_stack));
         ComponentParts { model, widgets }
     }
 
@@ -454,6 +505,14 @@ impl SimpleComponent for InteriorsPage {
                     .emit(InteriorsJob::SetFilters(self.thresholds.read()));
             }
             InteriorsMsg::DefaultThresholds => self.thresholds.show(&Filters::default()),
+            InteriorsMsg::ChartsShown(shown) => {
+                self.charts_shown = shown;
+                self.request_charts();
+            }
+            InteriorsMsg::ChooseExportFolder => choose_export_folder(&sender),
+            InteriorsMsg::ExportCharts(folder) => {
+                self.worker.emit(InteriorsJob::ExportCharts(folder))
+            }
             InteriorsMsg::Labeling(LabelingOutput::Save(change)) => {
                 let _ = sender.output(InteriorsOutput::SaveLabel(change));
             }
@@ -518,6 +577,7 @@ impl InteriorsPage {
             }
             InteriorsJobOutput::Scored(photos) => {
                 self.finish_job();
+                self.forget_charts();
                 self.gallery.clear();
                 self.gallery
                     .extend_from_iter(photos.into_iter().map(|photo| GalleryPhoto {
@@ -533,8 +593,47 @@ impl InteriorsPage {
                 self.shown_choices
                     .splice(0, self.shown_choices.n_items(), &labels);
             }
+            InteriorsJobOutput::Charts(charts) => {
+                self.charts_requested = false;
+                for picture in self.charts.drain(..) {
+                    self.charts_box.remove(&picture);
+                }
+                for chart in charts {
+                    let picture = gtk::Picture::for_paintable(&rgb_texture(
+                        chart.width,
+                        chart.height,
+                        chart.rgb,
+                    ));
+                    picture.set_can_shrink(false);
+                    picture.set_halign(gtk::Align::Center);
+                    picture.set_alternative_text(Some(&chart.title));
+                    picture.set_tooltip_text(Some(&chart.title));
+                    picture.add_css_class("card");
+                    self.charts_box.append(&picture);
+                    self.charts.push(picture);
+                }
+            }
+            InteriorsJobOutput::ChartsExported(files) => {
+                let folder = files
+                    .first()
+                    .and_then(|f| f.parent())
+                    .map(|f| f.display().to_string())
+                    .unwrap_or_default();
+                toast(
+                    sender,
+                    fill(
+                        &ngettext(
+                            "Saved {} file in {}",
+                            "Saved {} files in {}",
+                            files.len() as u32,
+                        ),
+                        &[&files.len(), &folder],
+                    ),
+                );
+            }
             InteriorsJobOutput::NotTrained => {
                 self.finish_job();
+                self.forget_charts();
                 self.gallery.clear();
                 self.gallery_state = GalleryState::NotTrained;
             }
@@ -545,6 +644,24 @@ impl InteriorsPage {
                 }
                 toast(sender, reason);
             }
+        }
+    }
+
+    /// The data changed: the charts are drawn again when next shown.
+    fn forget_charts(&mut self) {
+        for picture in self.charts.drain(..) {
+            self.charts_box.remove(&picture);
+        }
+        self.request_charts();
+    }
+
+    fn request_charts(&mut self) {
+        if self.charts_shown && self.charts.is_empty() && !self.charts_requested {
+            self.charts_requested = true;
+            self.worker.emit(InteriorsJob::Charts {
+                width: CHART_WIDTH,
+                height: CHART_HEIGHT,
+            });
         }
     }
 
@@ -800,6 +917,40 @@ fn choose_folder(sender: &ComponentSender<InteriorsPage>) {
     chooser.show();
 }
 
+fn choose_export_folder(sender: &ComponentSender<InteriorsPage>) {
+    let window = relm4::main_application().active_window();
+    let chooser = gtk::FileChooserNative::new(
+        Some(&gettext("Export the Charts to a Folder")),
+        window.as_ref(),
+        gtk::FileChooserAction::SelectFolder,
+        Some(&gettext("_Export")),
+        Some(&gettext("_Cancel")),
+    );
+    chooser.set_modal(true);
+    let sender = sender.clone();
+    chooser.connect_response(move |chooser, response| {
+        if response == gtk::ResponseType::Accept
+            && let Some(path) = chooser.file().and_then(|file| file.path())
+        {
+            sender.input(InteriorsMsg::ExportCharts(path));
+        }
+        chooser.destroy();
+    });
+    chooser.show();
+}
+
+fn rgb_texture(width: u32, height: u32, rgb: Vec<u8>) -> gdk::Texture {
+    let bytes = glib::Bytes::from_owned(rgb);
+    gdk::MemoryTexture::new(
+        width as i32,
+        height as i32,
+        gdk::MemoryFormat::R8g8b8,
+        &bytes,
+        3 * width as usize,
+    )
+    .upcast()
+}
+
 /// A progress bar pulses while the amount of work is unknown (its fraction stays at zero).
 fn pulse_while_unknown(bar: &gtk::ProgressBar) {
     let bar = bar.downgrade();
@@ -1046,15 +1197,7 @@ fn load_thumbnail(
 fn decode_thumbnail(path: &Path) -> Result<gdk::Texture, String> {
     let (width, height, rgb) = photo_loader::decode_scaled(path, THUMBNAIL_SIDE)?;
     let (width, height, rgb) = crop_to_four_by_three(width, height, rgb);
-    let bytes = glib::Bytes::from_owned(rgb);
-    let texture = gdk::MemoryTexture::new(
-        width as i32,
-        height as i32,
-        gdk::MemoryFormat::R8g8b8,
-        &bytes,
-        3 * width as usize,
-    );
-    Ok(texture.upcast())
+    Ok(rgb_texture(width, height, rgb))
 }
 
 fn crop_to_four_by_three(width: u32, height: u32, rgb: Vec<u8>) -> (u32, u32, Vec<u8>) {

@@ -13,6 +13,7 @@ use crate::clip::weights::{self, DownloadEvent};
 use crate::clip::{DevicePreference, ModelFiles};
 use crate::db::{self, Database};
 use crate::i18n::gettext;
+use crate::interiors::charts::{self, ChartData, ChartKind};
 use crate::interiors::filters::{self, FilterReport, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
 use crate::interiors::scoring::{self, ScoredPhoto};
@@ -37,6 +38,20 @@ pub enum InteriorsJob {
     Score,
     /// Save new filter thresholds, then score again.
     SetFilters(Filters),
+    /// Draw every chart at this size.
+    Charts { width: u32, height: u32 },
+    /// Write every chart as PNG, with a summary, into a folder.
+    ExportCharts(PathBuf),
+}
+
+/// A chart drawn for the app.
+#[derive(Debug)]
+pub struct RenderedChart {
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    /// Packed RGB, 3 bytes a pixel.
+    pub rgb: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -54,6 +69,9 @@ pub enum InteriorsJobOutput {
     Scored(Vec<ScoredPhoto>),
     /// There is no trained model yet: nothing to score.
     NotTrained,
+    Charts(Vec<RenderedChart>),
+    /// The files written.
+    ChartsExported(Vec<PathBuf>),
     /// The filter thresholds in force, and what they set aside. Sent before each scoring.
     Filtered(Filters, FilterReport),
     Failed(String),
@@ -94,6 +112,13 @@ impl Worker for InteriorsWorker {
                 .database()
                 .and_then(|db| filters.save(db).map_err(|e| e.to_string()))
                 .and_then(|()| self.score(&sender)),
+            InteriorsJob::Charts { width, height } => self.charts(width, height),
+            InteriorsJob::ExportCharts(folder) => self.database().and_then(|db| {
+                let data = ChartData::gather(db).map_err(|e| e.to_string())?;
+                charts::write_report(&data, &folder, super::interiors::EXPORT_SIZE)
+                    .map(InteriorsJobOutput::ChartsExported)
+                    .map_err(|e| e.to_string())
+            }),
         };
         let reply = reply.unwrap_or_else(InteriorsJobOutput::Failed);
         if sender.output(reply).is_err() {
@@ -222,6 +247,25 @@ impl InteriorsWorker {
         )
         .map_err(|e| e.to_string())?;
         Ok(InteriorsJobOutput::Scored(scored))
+    }
+}
+
+impl InteriorsWorker {
+    fn charts(&mut self, width: u32, height: u32) -> Result<InteriorsJobOutput, String> {
+        let data = ChartData::gather(self.database()?).map_err(|e| e.to_string())?;
+        let charts = ChartKind::ALL
+            .into_iter()
+            .map(|kind| {
+                charts::render_rgb(kind, &data, width, height).map(|rgb| RenderedChart {
+                    title: kind.title(),
+                    width,
+                    height,
+                    rgb,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        Ok(InteriorsJobOutput::Charts(charts))
     }
 }
 

@@ -2,7 +2,10 @@
 //! move on; Backspace or Ctrl+Z undoes, Space skips, Left and Right move, Esc leaves. Every
 //! label goes out as a message to be saved at once; photos are decoded ahead by a worker.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Instant;
 
 use relm4::WorkerController;
 use relm4::adw;
@@ -23,6 +26,10 @@ pub struct LabelingView {
     textures: HashMap<i64, gdk::Texture>,
     requested: std::collections::HashSet<i64>,
     failures: HashMap<i64, String>,
+    /// When the last key press came, until the frame showing its result is drawn; the delay
+    /// is logged at debug level (`RUST_LOG=vistazo::ui=debug`) to check the view keeps up.
+    pressed_at: Rc<Cell<Option<Instant>>>,
+    root: gtk::Box,
 }
 
 #[derive(Debug)]
@@ -172,6 +179,8 @@ impl SimpleComponent for LabelingView {
             textures: HashMap::new(),
             requested: Default::default(),
             failures: HashMap::new(),
+            pressed_at: Rc::new(Cell::new(None)),
+            root: root.clone(),
         };
         let widgets = view_output!();
 
@@ -181,8 +190,11 @@ impl SimpleComponent for LabelingView {
         keys.connect_key_pressed(glib::clone!(
             #[strong]
             sender,
+            #[strong(rename_to = pressed_at)]
+            model.pressed_at,
             move |_, key, _, modifiers| match message_for(key, modifiers) {
                 Some(message) => {
+                    pressed_at.set(Some(Instant::now()));
                     sender.input(message);
                     glib::Propagation::Stop
                 }
@@ -239,10 +251,42 @@ impl SimpleComponent for LabelingView {
             }
         }
         self.load_around();
+        self.time_next_frame();
     }
 }
 
 impl LabelingView {
+    /// Once the photo a key press asked for is there, logs how long the press took to reach
+    /// the screen: the next frame drawn after this update shows it.
+    fn time_next_frame(&self) {
+        let Some(pressed) = self.pressed_at.get() else {
+            return;
+        };
+        if self.current_texture().is_none() && !self.session.is_finished() {
+            return;
+        }
+        self.pressed_at.set(None);
+        let Some(clock) = self.root.frame_clock() else {
+            return;
+        };
+        let handler: Rc<Cell<Option<glib::SignalHandlerId>>> = Rc::new(Cell::new(None));
+        let id = clock.connect_after_paint(glib::clone!(
+            #[strong]
+            handler,
+            move |clock| {
+                tracing::debug!(
+                    "labeling: key press to the frame showing its photo: {:.1} ms",
+                    pressed.elapsed().as_secs_f64() * 1000.0
+                );
+                if let Some(id) = handler.take() {
+                    clock.disconnect(id);
+                }
+            }
+        ));
+        handler.set(Some(id));
+        self.root.queue_draw();
+    }
+
     /// Asks for the current photo, then the ones ahead, and forgets those far away.
     fn load_around(&mut self) {
         let mut wanted: Vec<(i64, std::path::PathBuf)> = Vec::new();
