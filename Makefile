@@ -20,6 +20,8 @@ VENV := $(CURDIR)/.venv
 RELEASE_BIN := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/release/vistazo
 TORCH_VERSION := 2.13.0
 TORCH_STAMP := $(VENV)/.torch-$(TORCH_VERSION)
+# The reference the interiors quality test compares against: the seed's scikit-learn models.
+SKLEARN_STAMP := $(VENV)/.scikit-learn
 
 # What building, running and testing need from Debian.
 APT_PACKAGES := build-essential pkg-config libgtk-4-dev libadwaita-1-dev libglib2.0-dev-bin \
@@ -92,13 +94,18 @@ rust:
 		echo "Rust is missing: install it with rustup (Rust 1.93 or newer), then run make again." >&2; \
 		exit 1; }
 
-venv: $(TORCH_STAMP)
+venv: $(TORCH_STAMP) $(SKLEARN_STAMP)
 
 $(TORCH_STAMP):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: sudo apt-get install -y python3 python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check torch==$(TORCH_VERSION)
 	$(VENV)/bin/python -c "import torch, sys; sys.exit(0 if torch.__version__.startswith('$(TORCH_VERSION)') else 1)"
+	touch $@
+
+$(SKLEARN_STAMP): $(TORCH_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check scikit-learn
+	$(VENV)/bin/python -c "import sklearn"
 	touch $@
 
 # The installed files, named after APP_ID, with what po/ translates merged in.

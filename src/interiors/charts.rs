@@ -2,8 +2,9 @@
 //! labels are spread, how sure the model is, how it improved round after round, and where the
 //! photos lie in embedding space.
 //!
-//! [`ChartData::gather`] reads everything a chart needs from the database once; [`render_rgb`]
-//! and [`render_png`] draw one chart at any size, so the same pictures serve the app (an RGB
+//! [`ChartData::gather`] reads everything a chart needs from the database once (it projects the
+//! embeddings with libtorch: call it off the GTK main thread); [`render_rgb`] and [`render_png`]
+//! draw one chart at any size, so the same pictures serve the app (an RGB
 //! buffer for a texture) and `vistazo interiors report` (PNG files). Text is drawn with a font
 //! found on the system, so no font service is involved and drawing works without a display.
 
