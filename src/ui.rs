@@ -4,9 +4,13 @@
 mod about;
 mod app;
 mod backend;
+mod candidate_card;
+mod cover_loader;
 mod labeling;
 mod photo_loader;
 mod preferences;
+mod review;
+mod review_store;
 
 use std::path::PathBuf;
 
@@ -22,6 +26,8 @@ use crate::i18n::gettext;
 #[derive(Debug, Clone)]
 pub struct StartOptions {
     pub database: PathBuf,
+    /// `--thumbnails`, which wins over the folder chosen in Preferences.
+    pub thumbnails: Option<PathBuf>,
     pub page: Option<Page>,
 }
 
@@ -29,6 +35,7 @@ pub struct StartOptions {
 pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::process::ExitCode> {
     let options = StartOptions {
         database: global.database_path()?,
+        thumbnails: global.thumbnails.clone(),
         page,
     };
     gtk_init()?;

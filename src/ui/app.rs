@@ -10,6 +10,8 @@ use relm4::prelude::*;
 
 use super::backend::{Backend, BackendInput, BackendOutput};
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
+use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
+use super::review_store::{ReviewStoreInit, ReviewStoreInput};
 use super::{StartOptions, about, preferences};
 use crate::cli::Page;
 use crate::clip::RuntimeInfo;
@@ -31,6 +33,9 @@ pub struct App {
     interiors: Option<InteriorsSummary>,
     labeling: Controller<LabelingView>,
     labeling_open: bool,
+    review: Controller<ReviewPage>,
+    /// The top-level pages, to switch to the review and back.
+    pages: Option<adw::ViewStack>,
     /// A training or auto-labeling round is running in the backend.
     busy: bool,
     /// Open the labeling view as soon as the database is open (`gui --page label`).
@@ -49,6 +54,11 @@ pub enum AppMsg {
     Train,
     AutoLabel,
     Labeling(LabelingOutput),
+    /// Show the review of suggestions.
+    OpenReview,
+    /// The review page became the visible one.
+    ReviewShown,
+    Review(ReviewOutput),
     Backend(BackendOutput),
 }
 
@@ -58,6 +68,8 @@ relm4::new_action_group!(AppActions, "app");
 relm4::new_stateless_action!(PreferencesAction, AppActions, "preferences");
 relm4::new_stateless_action!(AboutAction, AppActions, "about");
 relm4::new_stateless_action!(QuitAction, AppActions, "quit");
+// Opens the review of suggestions, for buttons elsewhere (action name "app.review").
+relm4::new_stateless_action!(ReviewAction, AppActions, "review");
 
 #[relm4::component(pub)]
 impl SimpleComponent for App {
@@ -103,6 +115,7 @@ impl SimpleComponent for App {
                             #[watch]
                             set_description: Some(&comics_description(model.summary.as_ref())),
                         },
+                        add_titled_with_icon[Some("review"), &gettext("Review"), "object-select-symbolic"] = model.review.widget(),
                         add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = &gtk::Stack {
                             set_transition_type: gtk::StackTransitionType::SlideLeftRight,
 
@@ -168,8 +181,21 @@ impl SimpleComponent for App {
             .forward(sender.input_sender(), AppMsg::Labeling);
         backend.emit(BackendInput::Open);
         backend.emit(BackendInput::DetectRuntime);
+        let chosen_thumbnails = settings.string("thumbnails-folder");
+        let review = ReviewPage::builder()
+            .launch(ReviewInit {
+                store: ReviewStoreInit {
+                    database: options.database.clone(),
+                    thumbnails: options.thumbnails.clone().or_else(|| {
+                        (!chosen_thumbnails.is_empty())
+                            .then(|| std::path::PathBuf::from(chosen_thumbnails.as_str()))
+                    }),
+                },
+                settings: settings.clone(),
+            })
+            .forward(sender.input_sender(), AppMsg::Review);
 
-        let model = App {
+        let mut model = App {
             settings: settings.clone(),
             backend,
             database: options.database.display().to_string(),
@@ -177,6 +203,8 @@ impl SimpleComponent for App {
             interiors: None,
             labeling,
             labeling_open: false,
+            review,
+            pages: None,
             busy: false,
             label_on_open: options.page == Some(Page::Label),
             runtime: None,
@@ -184,6 +212,7 @@ impl SimpleComponent for App {
         };
         let toasts = &model.toasts;
         let widgets = view_output!();
+        model.pages = Some(widgets.stack.clone());
 
         widgets.switcher_title.set_stack(Some(&widgets.stack));
         widgets.switcher_bar.set_stack(Some(&widgets.stack));
@@ -195,19 +224,34 @@ impl SimpleComponent for App {
 
         restore_window_state(&root, &settings);
         let first_page = match options.page {
-            Some(Page::Comics | Page::Review) => "comics".to_owned(),
+            Some(Page::Comics) => "comics".to_owned(),
+            Some(Page::Review) => "review".to_owned(),
             Some(Page::Interiors | Page::Label) => "interiors".to_owned(),
             None => settings.string("last-page").to_string(),
         };
         if widgets.stack.child_by_name(&first_page).is_some() {
             widgets.stack.set_visible_child_name(&first_page);
         }
+        widgets
+            .stack
+            .connect_visible_child_name_notify(glib::clone!(
+                #[strong]
+                sender,
+                move |stack| {
+                    if stack.visible_child_name().as_deref() == Some("review") {
+                        sender.input(AppMsg::ReviewShown);
+                    }
+                }
+            ));
         let backend_sender = model.backend.sender().clone();
+        let review_sender = model.review.model().store_sender();
         root.connect_close_request(glib::clone!(
             #[strong]
             settings,
             #[strong]
             backend_sender,
+            #[strong]
+            review_sender,
             #[weak(rename_to = stack)]
             widgets.stack,
             #[upgrade_or]
@@ -223,6 +267,14 @@ impl SimpleComponent for App {
                         .is_err()
                 {
                     tracing::warn!("the database was still busy when the window closed");
+                }
+                let (done, finished) = std::sync::mpsc::channel();
+                if review_sender.send(ReviewStoreInput::Flush(done)).is_ok()
+                    && finished
+                        .recv_timeout(std::time::Duration::from_secs(3))
+                        .is_err()
+                {
+                    tracing::warn!("the review was still saving when the window closed");
                 }
                 if let Some(name) = stack.visible_child_name()
                     && let Err(error) = settings.set_string("last-page", &name)
@@ -296,6 +348,16 @@ impl SimpleComponent for App {
                 self.backend.emit(BackendInput::SaveLabel(change));
             }
             AppMsg::Labeling(LabelingOutput::Leave) => self.labeling_open = false,
+            AppMsg::OpenReview => self.show_page("review"),
+            AppMsg::ReviewShown => {
+                // The review reads the database once the backend has opened (and migrated) it.
+                if self.summary.is_some() {
+                    self.review.emit(ReviewMsg::Reload);
+                }
+                self.review.widget().grab_focus();
+            }
+            AppMsg::Review(ReviewOutput::Leave) => self.show_page("comics"),
+            AppMsg::Review(ReviewOutput::Changed) => self.backend.emit(BackendInput::Refresh),
             AppMsg::Backend(BackendOutput::LabelingSession(photos)) => {
                 if photos.is_empty() {
                     self.toasts.add_toast(adw::Toast::new(&gettext(
@@ -318,6 +380,10 @@ impl SimpleComponent for App {
                 if std::mem::take(&mut self.label_on_open) {
                     self.backend.emit(BackendInput::LoadLabelingSession);
                 }
+                if self.visible_page().as_deref() == Some("review") {
+                    self.review.emit(ReviewMsg::Reload);
+                    self.review.widget().grab_focus();
+                }
             }
             AppMsg::Backend(BackendOutput::Summary(summary, interiors)) => {
                 self.summary = Some(summary);
@@ -330,6 +396,21 @@ impl SimpleComponent for App {
                 self.toasts.add_toast(toast);
             }
         }
+    }
+}
+
+impl App {
+    fn show_page(&self, name: &str) {
+        if let Some(pages) = &self.pages {
+            pages.set_visible_child_name(name);
+        }
+    }
+
+    fn visible_page(&self) -> Option<String> {
+        self.pages
+            .as_ref()
+            .and_then(|pages| pages.visible_child_name())
+            .map(|name| name.to_string())
     }
 }
 
@@ -368,7 +449,13 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
         window,
         move |_| window.close()
     ));
+    let review: RelmAction<ReviewAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::OpenReview)
+    ));
     let mut actions = RelmActionGroup::<AppActions>::new();
+    actions.add_action(review);
     actions.add_action(preferences);
     actions.add_action(about);
     actions.add_action(quit);
