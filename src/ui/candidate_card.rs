@@ -133,6 +133,8 @@ pub struct CandidateCard {
     year: gtk::Label,
     /// Two rows of tags: the pictures' signals, then the file name's.
     tags: [gtk::Box; 2],
+    /// The issue and signals the tags show, so covers arriving do not rebuild them.
+    tagged: std::cell::Cell<Option<(i32, [u32; 6])>>,
 }
 
 impl CandidateCard {
@@ -264,6 +266,7 @@ impl CandidateCard {
             title,
             year,
             tags,
+            tagged: std::cell::Cell::new(None),
         }
     }
 
@@ -325,6 +328,22 @@ impl CandidateCard {
                 .map_or_else(|| gettext("Year unknown"), |y| y.to_string()),
         );
 
+        let signals = &candidate.signals;
+        let key = (
+            candidate.id_comicbook_info,
+            [
+                signals.visual,
+                signals.hash.unwrap_or(-1.0),
+                signals.series.unwrap_or(-1.0),
+                signals.number.unwrap_or(-1.0),
+                signals.year.unwrap_or(-1.0),
+                signals.combined,
+            ]
+            .map(f32::to_bits),
+        );
+        if self.tagged.replace(Some(key)) == Some(key) {
+            return;
+        }
         for row in &self.tags {
             while let Some(child) = row.first_child() {
                 row.remove(&child);
