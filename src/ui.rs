@@ -5,12 +5,15 @@ mod about;
 mod app;
 mod backend;
 mod candidate_card;
+mod catalog_dialog;
+mod catalog_store;
 mod cover_loader;
 mod labeling;
 mod photo_loader;
 mod preferences;
 mod review;
 mod review_store;
+mod session_key;
 
 use std::path::PathBuf;
 

@@ -9,6 +9,8 @@ use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
 use super::backend::{Backend, BackendInput, BackendOutput};
+use super::catalog_dialog::{CatalogDialog, CatalogMsg};
+use super::catalog_store::CatalogStoreInit;
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
 use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
 use super::review_store::{ReviewStoreInit, ReviewStoreInput};
@@ -34,6 +36,7 @@ pub struct App {
     labeling: Controller<LabelingView>,
     labeling_open: bool,
     review: Controller<ReviewPage>,
+    catalog: Controller<CatalogDialog>,
     /// The top-level pages, to switch to the review and back.
     pages: Option<adw::ViewStack>,
     /// A training or auto-labeling round is running in the backend.
@@ -47,6 +50,7 @@ pub struct App {
 #[derive(Debug)]
 pub enum AppMsg {
     ShowPreferences,
+    ShowCatalog,
     ShowAbout,
     /// Count the collection again: another program (Babelcomics4) may have changed it.
     Refresh,
@@ -70,6 +74,7 @@ relm4::new_stateless_action!(AboutAction, AppActions, "about");
 relm4::new_stateless_action!(QuitAction, AppActions, "quit");
 // Opens the review of suggestions, for buttons elsewhere (action name "app.review").
 relm4::new_stateless_action!(ReviewAction, AppActions, "review");
+relm4::new_stateless_action!(CatalogAction, AppActions, "catalog");
 
 #[relm4::component(pub)]
 impl SimpleComponent for App {
@@ -182,18 +187,25 @@ impl SimpleComponent for App {
         backend.emit(BackendInput::Open);
         backend.emit(BackendInput::DetectRuntime);
         let chosen_thumbnails = settings.string("thumbnails-folder");
+        let thumbnails = options.thumbnails.clone().or_else(|| {
+            (!chosen_thumbnails.is_empty())
+                .then(|| std::path::PathBuf::from(chosen_thumbnails.as_str()))
+        });
         let review = ReviewPage::builder()
             .launch(ReviewInit {
                 store: ReviewStoreInit {
                     database: options.database.clone(),
-                    thumbnails: options.thumbnails.clone().or_else(|| {
-                        (!chosen_thumbnails.is_empty())
-                            .then(|| std::path::PathBuf::from(chosen_thumbnails.as_str()))
-                    }),
+                    thumbnails: thumbnails.clone(),
                 },
                 settings: settings.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Review);
+        let catalog = CatalogDialog::builder()
+            .launch(CatalogStoreInit {
+                database: options.database.clone(),
+                thumbnails,
+            })
+            .detach();
 
         let mut model = App {
             settings: settings.clone(),
@@ -204,6 +216,7 @@ impl SimpleComponent for App {
             labeling,
             labeling_open: false,
             review,
+            catalog,
             pages: None,
             busy: false,
             label_on_open: options.page == Some(Page::Label),
@@ -315,6 +328,7 @@ impl SimpleComponent for App {
                     );
                 }
             }
+            AppMsg::ShowCatalog => self.catalog.emit(CatalogMsg::Show),
             AppMsg::ShowAbout => {
                 if let Some(window) = relm4::main_application().active_window() {
                     about::present(&window);
@@ -417,6 +431,7 @@ impl App {
 fn primary_menu() -> gio::Menu {
     let menu = gio::Menu::new();
     let section = gio::Menu::new();
+    section.append(Some(&gettext("_Catalog")), Some("app.catalog"));
     section.append(Some(&gettext("_Preferences")), Some("app.preferences"));
     section.append(
         Some(&gettext("_Keyboard Shortcuts")),
@@ -454,8 +469,14 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
         sender,
         move |_| sender.input(AppMsg::OpenReview)
     ));
+    let catalog: RelmAction<CatalogAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::ShowCatalog)
+    ));
     let mut actions = RelmActionGroup::<AppActions>::new();
     actions.add_action(review);
+    actions.add_action(catalog);
     actions.add_action(preferences);
     actions.add_action(about);
     actions.add_action(quit);
