@@ -7,6 +7,7 @@
 
 pub mod comicvine;
 pub mod import;
+pub mod keyring;
 
 use std::path::PathBuf;
 
@@ -78,11 +79,18 @@ pub enum CatalogError {
 
 /// The ComicVine API key, from the first place that has one:
 /// 1. the `VISTAZO_COMICVINE_KEY` environment variable;
-/// 2. the key stored by `vistazo catalog set-key` (`vz_settings`, [`KEY_SETTING`]);
-/// 3. Babelcomics4's own setting (`setups.api_key_encrypted`, which is base64).
+/// 2. the system keyring, where the app's Preferences store it, when a keyring runs and is
+///    unlocked (this never asks to unlock it, nor fails when there is none);
+/// 3. the key stored by `vistazo catalog set-key` (`vz_settings`, [`KEY_SETTING`]);
+/// 4. Babelcomics4's own setting (`setups.api_key_encrypted`, which is base64).
 pub fn api_key(db: &mut Database) -> Result<ApiKey, CatalogError> {
     if let Some(key) = std::env::var(KEY_VARIABLE).ok().and_then(ApiKey::new) {
         return Ok(key);
+    }
+    match keyring::stored_key_blocking() {
+        Ok(Some(key)) => return Ok(key),
+        Ok(None) => {}
+        Err(error) => tracing::debug!("no ComicVine key from the keyring: {error}"),
     }
     if let Some(key) = db.setting(KEY_SETTING)?.and_then(ApiKey::new) {
         return Ok(key);

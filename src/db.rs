@@ -9,6 +9,7 @@ pub mod embeddings;
 pub mod interiors;
 pub mod matching;
 pub mod migrations;
+pub mod review;
 pub mod schema;
 pub mod settings;
 

@@ -1,6 +1,7 @@
 //! Matching owned comics to catalog issues by their covers: computing the missing cover
 //! embeddings ([`embed`]), scoring candidate issues ([`score`], [`hash`], [`index`]),
-//! storing suggestions and applying the clear ones ([`classify`]), and undoing ([`undo`]).
+//! storing suggestions and applying the clear ones ([`classify`]), the user's review of the
+//! rest ([`review`]), and undoing ([`undo`]).
 //!
 //! Jobs here run on the caller's thread, report through callbacks and honour a
 //! [`CancelToken`](crate::jobs::CancelToken) between items; what they finished stays saved.
@@ -11,6 +12,7 @@ pub mod classify;
 pub mod embed;
 pub mod hash;
 pub mod index;
+pub mod review;
 pub mod score;
 
 use std::path::{Path, PathBuf};

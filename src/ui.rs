@@ -4,11 +4,18 @@
 mod about;
 mod app;
 mod backend;
+mod candidate_card;
+mod catalog_dialog;
+mod catalog_store;
+mod cover_loader;
 mod interiors;
 mod interiors_worker;
 mod labeling;
 mod photo_loader;
 mod preferences;
+mod review;
+mod review_store;
+mod session_key;
 
 use std::path::PathBuf;
 
@@ -25,6 +32,8 @@ use crate::i18n::gettext;
 #[derive(Debug, Clone)]
 pub struct StartOptions {
     pub database: PathBuf,
+    /// `--thumbnails`, which wins over the folder chosen in Preferences.
+    pub thumbnails: Option<PathBuf>,
     pub page: Option<Page>,
     /// The model the background jobs load: `--model` and `--device`, else the preferences.
     pub model: interiors_worker::ModelChoice,
@@ -37,6 +46,7 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
     let settings = settings()?;
     let options = StartOptions {
         database: global.database_path()?,
+        thumbnails: global.thumbnails.clone(),
         page,
         model: model_choice(global, &settings),
     };

@@ -380,6 +380,148 @@ fn photos_are_labelled_with_the_keys_saved_at_once_and_undone() {
     assert_eq!(labels(&db, &ids), [Some("good"), Some("good"), None, None]);
 }
 
+#[path = "support/comic_library.rs"]
+mod comic_library;
+
+/// The stored candidates of a comic: issue id and combined score, best first.
+fn suggestion(db: &Path, comic: i32) -> Vec<(i32, f64)> {
+    let mut database = vistazo::db::open(db).unwrap();
+    database
+        .suggestion(comic)
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.id_comicbook_info, c.combined))
+        .collect()
+}
+
+/// A comic's classification value and whether it is in the trash.
+fn comic_state(db: &Path, comic: i32) -> (Option<String>, bool) {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        id_comicbook_info: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        en_papelera: bool,
+    }
+    let mut conn = SqliteConnection::establish(&db.to_string_lossy()).unwrap();
+    let row: Row = diesel::sql_query(
+        "SELECT id_comicbook_info, en_papelera FROM comicbooks WHERE id_comicbook = ?",
+    )
+    .bind::<diesel::sql_types::Integer, _>(comic)
+    .get_result(&mut conn)
+    .unwrap();
+    (row.id_comicbook_info, row.en_papelera)
+}
+
+/// Presses `keys` on the review page; when the candidate it applies scores below the default
+/// threshold, the app asks first and the test confirms.
+fn apply_with(display: &Display, window: &str, pid: u32, keys: &str, score: f64) {
+    press(display, window, keys);
+    if score < 0.75 {
+        let dialog = wait_for_window(display, pid, "Apply a Weak Match\\?");
+        press(display, &dialog, "Return");
+    }
+}
+
+#[test]
+fn suggestions_are_reviewed_with_the_keys_saved_at_once_and_undone() {
+    use comic_library::{BATMAN_3_CROPPED, SAGA_1, SAGA_2_VARIANT, SAGA_9_ABSENT, SCAN_ABSENT};
+
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let model = comic_library::tiny_model();
+    library.vistazo(&model, &["embed"]);
+    library.vistazo(&model, &["classify"]);
+    let db = library.db.clone();
+    let first = suggestion(&db, SAGA_1);
+    let second = suggestion(&db, SAGA_2_VARIANT);
+    assert!(
+        !first.is_empty() && second.len() >= 2,
+        "{first:?} {second:?}"
+    );
+    let untouched = [
+        comic_state(&db, SAGA_9_ABSENT),
+        comic_state(&db, SCAN_ABSENT),
+    ];
+
+    let sandbox = Sandbox::new();
+    let mut app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--thumbnails",
+                library.thumbnails.to_str().unwrap(),
+                "gui",
+                "--page",
+                "review",
+            ],
+        )
+        .spawn()
+        .expect("start the app");
+    let pid = app.id();
+    let window = window_of(&display, &mut app);
+    // The review reads its suggestions once the database is open; give it a moment.
+    std::thread::sleep(Duration::from_millis(1500));
+
+    // Enter applies the best candidate of the first comic, 2 the second candidate of the next.
+    apply_with(&display, &window, pid, "Return", first[0].1);
+    wait_for("the first classification", Duration::from_secs(10), || {
+        (comic_state(&db, SAGA_1).0 == Some(first[0].0.to_string())).then_some(())
+    });
+    apply_with(&display, &window, pid, "2", second[1].1);
+    wait_for("the second classification", Duration::from_secs(10), || {
+        (comic_state(&db, SAGA_2_VARIANT).0 == Some(second[1].0.to_string())).then_some(())
+    });
+    // S skips the third comic, Left comes back to it, Delete moves it to the trash.
+    press(&display, &window, "s");
+    press(&display, &window, "Left");
+    press(&display, &window, "Delete");
+    wait_for("the trash", Duration::from_secs(10), || {
+        comic_state(&db, BATMAN_3_CROPPED).1.then_some(())
+    });
+    // Ctrl+Z takes it out again, and a second one undoes the second classification.
+    press(&display, &window, "ctrl+z");
+    wait_for(
+        "the comic out of the trash",
+        Duration::from_secs(10),
+        || (!comic_state(&db, BATMAN_3_CROPPED).1).then_some(()),
+    );
+    press(&display, &window, "ctrl+z");
+    wait_for("the undone classification", Duration::from_secs(10), || {
+        (comic_state(&db, SAGA_2_VARIANT).0 == Some(String::new())).then_some(())
+    });
+    press(&display, &window, "Escape");
+    quit(&display, &window, app);
+
+    assert_eq!(
+        comic_state(&db, SAGA_1),
+        (Some(first[0].0.to_string()), false)
+    );
+    assert_eq!(
+        comic_state(&db, SAGA_2_VARIANT),
+        (Some(String::new()), false)
+    );
+    assert_eq!(
+        comic_state(&db, BATMAN_3_CROPPED),
+        (Some(String::new()), false)
+    );
+    assert_eq!(
+        [
+            comic_state(&db, SAGA_9_ABSENT),
+            comic_state(&db, SCAN_ABSENT)
+        ],
+        untouched
+    );
+
+    // The review's classifications are journaled like the command line's: undo finds them.
+    library.vistazo(&model, &["undo", "--last"]);
+    assert_eq!(comic_state(&db, SAGA_1), (None, false), "NULL stays NULL");
+}
+
 fn count(db: &Path, table: &str) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]

@@ -227,6 +227,63 @@ impl Database {
     }
 }
 
+/// A volume of the catalog as the catalog list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct CatalogVolume {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub id_volume: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub nombre: String,
+    /// 0 when unknown.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub anio_inicio: i32,
+    /// Issues of the volume in the catalog.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub issues: i64,
+    /// Issues the volume has on ComicVine, as last imported.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub cantidad_numeros: i32,
+}
+
+impl Database {
+    /// Every volume of the catalog, by name, with how many of its issues are in the catalog.
+    pub fn catalog_volumes(&mut self) -> Result<Vec<CatalogVolume>, DbError> {
+        Ok(diesel::sql_query(
+            "SELECT v.id_volume, coalesce(v.nombre, '') AS nombre, \
+                    coalesce(v.anio_inicio, 0) AS anio_inicio, \
+                    coalesce(v.cantidad_numeros, 0) AS cantidad_numeros, \
+                    (SELECT count(*) FROM comicbooks_info i WHERE i.id_volume = v.id_volume) \
+                        AS issues \
+             FROM volumens v ORDER BY nombre COLLATE NOCASE, v.id_volume",
+        )
+        .load(self.conn())?)
+    }
+
+    /// The first cover of each volume (its earliest issue's main cover), by volume id.
+    pub fn volume_first_covers(
+        &mut self,
+    ) -> Result<HashMap<i32, super::matching::CatalogCoverRow>, DbError> {
+        let rows: Vec<super::matching::CatalogCoverRow> = diesel::sql_query(
+            "SELECT id_cover, id_comicbook_info, id_volume, volume_name, numero, fecha_tapa, \
+                    url_imagen, file_name FROM ( \
+                 SELECT c.id_cover, c.id_comicbook_info, i.id_volume, \
+                        coalesce(v.nombre, '') AS volume_name, \
+                        coalesce(i.numero, '') AS numero, \
+                        coalesce(i.fecha_tapa, 0) AS fecha_tapa, c.url_imagen, f.file_name, \
+                        row_number() OVER (PARTITION BY i.id_volume \
+                            ORDER BY i.orden_clasificacion, i.id_comicbook_info, c.id_cover) AS n \
+                 FROM comicbooks_info_covers c \
+                 JOIN comicbooks_info i ON i.id_comicbook_info = c.id_comicbook_info \
+                 LEFT JOIN volumens v ON v.id_volume = i.id_volume \
+                 LEFT JOIN vz_catalog_cover_files f ON f.id_cover = c.id_cover) \
+             WHERE n = 1",
+        )
+        .load(self.conn())?;
+        let first = rows.into_iter().map(|row| (row.id_volume, row)).collect();
+        Ok(first)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +333,11 @@ mod tests {
             ..volume
         };
         assert_eq!(db.add_volume(&renamed).expect("again"), "Saga");
+
+        let listed = db.catalog_volumes().expect("volumes");
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].nombre.as_str(), listed[0].issues), ("Saga", 2));
+        let first = db.volume_first_covers().expect("first covers");
+        assert_eq!(first[&10].url_imagen, "a", "issue 1's cover comes first");
     }
 }

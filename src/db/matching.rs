@@ -303,24 +303,40 @@ impl Database {
     /// longer the one the run wrote was changed since (by the user or Babelcomics4) and keeps
     /// it. All or nothing.
     pub fn undo_classification_run(&mut self, run_id: i64) -> Result<UndoSummary, DbError> {
-        #[derive(QueryableByName)]
-        struct Entry {
-            #[diesel(sql_type = BigInt)]
-            id: i64,
-            #[diesel(sql_type = Integer)]
-            comic_id: i32,
-            #[diesel(sql_type = Nullable<Text>)]
-            old_value: Option<String>,
-            #[diesel(sql_type = Text)]
-            new_value: String,
-        }
-        let summary = self.conn().immediate_transaction(|conn| {
-            let entries: Vec<Entry> = diesel::sql_query(
+        self.undo_journal(
+            diesel::sql_query(
                 "SELECT id, comic_id, old_value, new_value FROM vz_classification_journal \
                  WHERE run_id = ? AND undone_at IS NULL ORDER BY id DESC",
             )
+            .bind::<BigInt, _>(run_id),
+        )
+    }
+
+    /// Puts back what run `run_id` last wrote to comic `comic_id`, as
+    /// [`Database::undo_classification_run`] does for a whole run: one decision of a review.
+    pub fn undo_classification(
+        &mut self,
+        run_id: i64,
+        comic_id: i32,
+    ) -> Result<UndoSummary, DbError> {
+        self.undo_journal(
+            diesel::sql_query(
+                "SELECT id, comic_id, old_value, new_value FROM vz_classification_journal \
+                 WHERE run_id = ? AND comic_id = ? AND undone_at IS NULL \
+                 ORDER BY id DESC LIMIT 1",
+            )
             .bind::<BigInt, _>(run_id)
-            .load(conn)?;
+            .bind::<Integer, _>(comic_id),
+        )
+    }
+
+    /// Undoes the journal entries `entries` selects, newest first, in one transaction.
+    fn undo_journal<Q>(&mut self, entries: Q) -> Result<UndoSummary, DbError>
+    where
+        Q: diesel::query_dsl::LoadQuery<'static, SqliteConnection, JournalEntry>,
+    {
+        let summary = self.conn().immediate_transaction(|conn| {
+            let entries: Vec<JournalEntry> = entries.load(conn)?;
             let mut summary = UndoSummary::default();
             for entry in entries {
                 let restored = diesel::sql_query(
@@ -347,6 +363,33 @@ impl Database {
         })?;
         Ok(summary)
     }
+
+    /// The model a classification run compared covers with.
+    pub fn classification_run_model(&mut self, run_id: i64) -> Result<Option<String>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            model: String,
+        }
+        let row: Option<Row> =
+            diesel::sql_query("SELECT model FROM vz_classification_runs WHERE id = ?")
+                .bind::<BigInt, _>(run_id)
+                .get_result(self.conn())
+                .optional()?;
+        Ok(row.map(|r| r.model))
+    }
+}
+
+#[derive(QueryableByName)]
+struct JournalEntry {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Integer)]
+    comic_id: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    old_value: Option<String>,
+    #[diesel(sql_type = Text)]
+    new_value: String,
 }
 
 #[cfg(test)]

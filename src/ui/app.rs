@@ -9,7 +9,11 @@ use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
 use super::backend::{Backend, BackendInput, BackendOutput};
+use super::catalog_dialog::{CatalogDialog, CatalogMsg};
+use super::catalog_store::CatalogStoreInit;
 use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
+use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
+use super::review_store::{ReviewStoreInit, ReviewStoreInput};
 use super::{StartOptions, about, preferences};
 use crate::cli::Page;
 use crate::clip::RuntimeInfo;
@@ -30,6 +34,10 @@ pub struct App {
     summary: Option<CollectionSummary>,
     interiors: Option<InteriorsSummary>,
     interiors_page: Controller<InteriorsPage>,
+    review: Controller<ReviewPage>,
+    catalog: Controller<CatalogDialog>,
+    /// The top-level pages, to switch to the review and back.
+    pages: Option<adw::ViewStack>,
     /// Open the labeling view as soon as the database is open (`gui --page label`).
     label_on_open: bool,
     runtime: Option<RuntimeInfo>,
@@ -39,10 +47,16 @@ pub struct App {
 #[derive(Debug)]
 pub enum AppMsg {
     ShowPreferences,
+    ShowCatalog,
     ShowAbout,
     /// Count the collection again: another program (Babelcomics4) may have changed it.
     Refresh,
     Interiors(InteriorsOutput),
+    /// Show the review of suggestions.
+    OpenReview,
+    /// The review page became the visible one.
+    ReviewShown,
+    Review(ReviewOutput),
     Backend(BackendOutput),
 }
 
@@ -52,6 +66,9 @@ relm4::new_action_group!(AppActions, "app");
 relm4::new_stateless_action!(PreferencesAction, AppActions, "preferences");
 relm4::new_stateless_action!(AboutAction, AppActions, "about");
 relm4::new_stateless_action!(QuitAction, AppActions, "quit");
+// Opens the review of suggestions, for buttons elsewhere (action name "app.review").
+relm4::new_stateless_action!(ReviewAction, AppActions, "review");
+relm4::new_stateless_action!(CatalogAction, AppActions, "catalog");
 
 #[relm4::component(pub)]
 impl SimpleComponent for App {
@@ -97,6 +114,7 @@ impl SimpleComponent for App {
                             #[watch]
                             set_description: Some(&comics_description(model.summary.as_ref())),
                         },
+                        add_titled_with_icon[Some("review"), &gettext("Review"), "object-select-symbolic"] = model.review.widget(),
                         add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = model.interiors_page.widget(),
                     },
                 },
@@ -120,20 +138,44 @@ impl SimpleComponent for App {
             .forward(sender.input_sender(), AppMsg::Interiors);
         backend.emit(BackendInput::Open);
         backend.emit(BackendInput::DetectRuntime);
+        let chosen_thumbnails = settings.string("thumbnails-folder");
+        let thumbnails = options.thumbnails.clone().or_else(|| {
+            (!chosen_thumbnails.is_empty())
+                .then(|| std::path::PathBuf::from(chosen_thumbnails.as_str()))
+        });
+        let review = ReviewPage::builder()
+            .launch(ReviewInit {
+                store: ReviewStoreInit {
+                    database: options.database.clone(),
+                    thumbnails: thumbnails.clone(),
+                },
+                settings: settings.clone(),
+            })
+            .forward(sender.input_sender(), AppMsg::Review);
+        let catalog = CatalogDialog::builder()
+            .launch(CatalogStoreInit {
+                database: options.database.clone(),
+                thumbnails,
+            })
+            .detach();
 
-        let model = App {
+        let mut model = App {
             settings: settings.clone(),
             backend,
             database: options.database.display().to_string(),
             summary: None,
             interiors: None,
             interiors_page,
+            review,
+            catalog,
+            pages: None,
             label_on_open: options.page == Some(Page::Label),
             runtime: None,
             toasts: adw::ToastOverlay::new(),
         };
         let toasts = &model.toasts;
         let widgets = view_output!();
+        model.pages = Some(widgets.stack.clone());
 
         widgets.switcher_title.set_stack(Some(&widgets.stack));
         widgets.switcher_bar.set_stack(Some(&widgets.stack));
@@ -145,19 +187,34 @@ impl SimpleComponent for App {
 
         restore_window_state(&root, &settings);
         let first_page = match options.page {
-            Some(Page::Comics | Page::Review) => "comics".to_owned(),
+            Some(Page::Comics) => "comics".to_owned(),
+            Some(Page::Review) => "review".to_owned(),
             Some(Page::Interiors | Page::Label) => "interiors".to_owned(),
             None => settings.string("last-page").to_string(),
         };
         if widgets.stack.child_by_name(&first_page).is_some() {
             widgets.stack.set_visible_child_name(&first_page);
         }
+        widgets
+            .stack
+            .connect_visible_child_name_notify(glib::clone!(
+                #[strong]
+                sender,
+                move |stack| {
+                    if stack.visible_child_name().as_deref() == Some("review") {
+                        sender.input(AppMsg::ReviewShown);
+                    }
+                }
+            ));
         let backend_sender = model.backend.sender().clone();
+        let review_sender = model.review.model().store_sender();
         root.connect_close_request(glib::clone!(
             #[strong]
             settings,
             #[strong]
             backend_sender,
+            #[strong]
+            review_sender,
             #[weak(rename_to = stack)]
             widgets.stack,
             #[upgrade_or]
@@ -173,6 +230,14 @@ impl SimpleComponent for App {
                         .is_err()
                 {
                     tracing::warn!("the database was still busy when the window closed");
+                }
+                let (done, finished) = std::sync::mpsc::channel();
+                if review_sender.send(ReviewStoreInput::Flush(done)).is_ok()
+                    && finished
+                        .recv_timeout(std::time::Duration::from_secs(3))
+                        .is_err()
+                {
+                    tracing::warn!("the review was still saving when the window closed");
                 }
                 if let Some(name) = stack.visible_child_name()
                     && let Err(error) = settings.set_string("last-page", &name)
@@ -213,6 +278,7 @@ impl SimpleComponent for App {
                     );
                 }
             }
+            AppMsg::ShowCatalog => self.catalog.emit(CatalogMsg::Show),
             AppMsg::ShowAbout => {
                 if let Some(window) = relm4::main_application().active_window() {
                     about::present(&window);
@@ -256,6 +322,16 @@ impl SimpleComponent for App {
                 self.interiors_page.emit(InteriorsMsg::Rescore);
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
+            AppMsg::OpenReview => self.show_page("review"),
+            AppMsg::ReviewShown => {
+                // The review reads the database once the backend has opened (and migrated) it.
+                if self.summary.is_some() {
+                    self.review.emit(ReviewMsg::Reload);
+                }
+                self.review.widget().grab_focus();
+            }
+            AppMsg::Review(ReviewOutput::Leave) => self.show_page("comics"),
+            AppMsg::Review(ReviewOutput::Changed) => self.backend.emit(BackendInput::Refresh),
             AppMsg::Backend(BackendOutput::LabelingSession(photos)) => {
                 self.interiors_page
                     .emit(InteriorsMsg::LabelingSession(photos));
@@ -270,6 +346,10 @@ impl SimpleComponent for App {
                 self.set_interiors(interiors);
                 if std::mem::take(&mut self.label_on_open) {
                     self.backend.emit(BackendInput::LoadLabelingSession);
+                }
+                if self.visible_page().as_deref() == Some("review") {
+                    self.review.emit(ReviewMsg::Reload);
+                    self.review.widget().grab_focus();
                 }
             }
             AppMsg::Backend(BackendOutput::Summary(summary, interiors)) => {
@@ -291,11 +371,25 @@ impl App {
         self.interiors = Some(interiors);
         self.interiors_page.emit(InteriorsMsg::Summary(interiors));
     }
+
+    fn show_page(&self, name: &str) {
+        if let Some(pages) = &self.pages {
+            pages.set_visible_child_name(name);
+        }
+    }
+
+    fn visible_page(&self) -> Option<String> {
+        self.pages
+            .as_ref()
+            .and_then(|pages| pages.visible_child_name())
+            .map(|name| name.to_string())
+    }
 }
 
 fn primary_menu() -> gio::Menu {
     let menu = gio::Menu::new();
     let section = gio::Menu::new();
+    section.append(Some(&gettext("_Catalog")), Some("app.catalog"));
     section.append(Some(&gettext("_Preferences")), Some("app.preferences"));
     section.append(
         Some(&gettext("_Keyboard Shortcuts")),
@@ -328,7 +422,19 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
         window,
         move |_| window.close()
     ));
+    let review: RelmAction<ReviewAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::OpenReview)
+    ));
+    let catalog: RelmAction<CatalogAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::ShowCatalog)
+    ));
     let mut actions = RelmActionGroup::<AppActions>::new();
+    actions.add_action(review);
+    actions.add_action(catalog);
     actions.add_action(preferences);
     actions.add_action(about);
     actions.add_action(quit);

@@ -1,11 +1,15 @@
 //! The Preferences window: where the model runs and which model it is, the default threshold
-//! for suggestions, and where the database lives. Every row is bound to GSettings, so a change
-//! is saved the moment it is made.
+//! for suggestions, the thumbnails folder, writing ComicInfo.xml, the ComicVine API key, and
+//! where the database lives. Every row but the key is bound to GSettings, so a change is saved
+//! the moment it is made; the key goes to the system keyring (or, without one, is kept only
+//! until the app closes), talked to off the main thread.
 
 use relm4::adw;
 use relm4::adw::prelude::*;
 use relm4::gtk::{self, gio, glib};
 
+use super::session_key;
+use crate::catalog::{self, ApiKey, keyring};
 use crate::clip::{DevicePreference, RuntimeInfo};
 use crate::i18n::{fill, gettext};
 
@@ -34,7 +38,8 @@ pub fn present(parent: &impl IsA<gtk::Window>, context: &PreferencesContext<'_>)
         .icon_name("preferences-system-symbolic")
         .build();
     page.add(&model_group(&window, context));
-    page.add(&comics_group(context.settings));
+    page.add(&comics_group(&window, context.settings));
+    page.add(&comicvine_group(&window));
     page.add(&database_group(context.database));
     window.add(&page);
     window.present();
@@ -129,7 +134,12 @@ fn model_group(
         window,
         #[strong]
         settings,
-        move |_| choose_model_folder(&window, &settings)
+        move |_| choose_folder(
+            &window,
+            &settings,
+            "model-folder",
+            &gettext("Choose a Folder With a CLIP Model")
+        )
     ));
     group.add(&folder);
     group
@@ -145,9 +155,15 @@ fn update_model_subtitle(row: &adw::ActionRow, folder: &str) {
     }
 }
 
-fn choose_model_folder(window: &adw::PreferencesWindow, settings: &gio::Settings) {
+/// Asks for a folder and saves it under the string `key`.
+fn choose_folder(
+    window: &adw::PreferencesWindow,
+    settings: &gio::Settings,
+    key: &'static str,
+    title: &str,
+) {
     let chooser = gtk::FileChooserNative::new(
-        Some(&gettext("Choose a Folder With a CLIP Model")),
+        Some(title),
         Some(window),
         gtk::FileChooserAction::SelectFolder,
         Some(&gettext("_Select")),
@@ -160,9 +176,9 @@ fn choose_model_folder(window: &adw::PreferencesWindow, settings: &gio::Settings
         move |chooser, response| {
             if response == gtk::ResponseType::Accept
                 && let Some(path) = chooser.file().and_then(|file| file.path())
-                && let Err(error) = settings.set_string("model-folder", &path.to_string_lossy())
+                && let Err(error) = settings.set_string(key, &path.to_string_lossy())
             {
-                tracing::warn!("cannot save the model folder: {error}");
+                tracing::warn!("cannot save {key}: {error}");
             }
             chooser.destroy();
         }
@@ -184,7 +200,10 @@ fn runtime_summary(runtime: Option<&RuntimeInfo>) -> String {
     }
 }
 
-fn comics_group(settings: &gio::Settings) -> adw::PreferencesGroup {
+fn comics_group(
+    window: &adw::PreferencesWindow,
+    settings: &gio::Settings,
+) -> adw::PreferencesGroup {
     let group = adw::PreferencesGroup::builder()
         .title(gettext("Comics"))
         .build();
@@ -201,7 +220,213 @@ fn comics_group(settings: &gio::Settings) -> adw::PreferencesGroup {
     threshold.add_suffix(&spin);
     threshold.set_activatable_widget(Some(&spin));
     group.add(&threshold);
+    group.add(&thumbnails_row(window, settings));
+
+    let comicinfo = adw::ActionRow::builder()
+        .title(gettext("Write ComicInfo.xml"))
+        .subtitle(gettext(
+            "Save the issue’s details inside the comic file when a classification is applied",
+        ))
+        .build();
+    let switch = gtk::Switch::builder().valign(gtk::Align::Center).build();
+    settings.bind("write-comicinfo", &switch, "active").build();
+    comicinfo.add_suffix(&switch);
+    comicinfo.set_activatable_widget(Some(&switch));
+    group.add(&comicinfo);
     group
+}
+
+fn thumbnails_row(window: &adw::PreferencesWindow, settings: &gio::Settings) -> adw::ActionRow {
+    let row = adw::ActionRow::builder()
+        .title(gettext("Thumbnails Folder"))
+        .tooltip_text(gettext("Vistazo uses a new folder from its next start"))
+        .build();
+    update_thumbnails_subtitle(&row, &settings.string("thumbnails-folder"));
+    let choose = gtk::Button::builder()
+        .icon_name("folder-open-symbolic")
+        .tooltip_text(gettext("Choose the Thumbnails Folder"))
+        .valign(gtk::Align::Center)
+        .css_classes(["flat"])
+        .build();
+    let reset = gtk::Button::builder()
+        .icon_name("edit-clear-symbolic")
+        .tooltip_text(gettext("Use the Folder the Database Names"))
+        .valign(gtk::Align::Center)
+        .css_classes(["flat"])
+        .build();
+    reset.set_sensitive(!settings.string("thumbnails-folder").is_empty());
+    row.add_suffix(&choose);
+    row.add_suffix(&reset);
+    settings.connect_changed(
+        Some("thumbnails-folder"),
+        glib::clone!(
+            #[weak]
+            row,
+            #[weak]
+            reset,
+            move |settings, key| {
+                let value = settings.string(key);
+                update_thumbnails_subtitle(&row, &value);
+                reset.set_sensitive(!value.is_empty());
+            }
+        ),
+    );
+    reset.connect_clicked(glib::clone!(
+        #[strong]
+        settings,
+        move |_| {
+            if let Err(error) = settings.set_string("thumbnails-folder", "") {
+                tracing::warn!("cannot reset the thumbnails folder: {error}");
+            }
+        }
+    ));
+    choose.connect_clicked(glib::clone!(
+        #[weak]
+        window,
+        #[strong]
+        settings,
+        move |_| choose_folder(
+            &window,
+            &settings,
+            "thumbnails-folder",
+            &gettext("Choose the Thumbnails Folder")
+        )
+    ));
+    row
+}
+
+fn update_thumbnails_subtitle(row: &adw::ActionRow, folder: &str) {
+    if folder.is_empty() {
+        row.set_subtitle(&gettext(
+            "The folder the database names, as Babelcomics4 keeps it",
+        ));
+    } else {
+        row.set_subtitle(&glib::markup_escape_text(folder));
+    }
+}
+
+/// The ComicVine key: typed here, kept in the system keyring (or for this session only).
+fn comicvine_group(window: &adw::PreferencesWindow) -> adw::PreferencesGroup {
+    let group = adw::PreferencesGroup::builder()
+        .title(gettext("ComicVine"))
+        .description(gettext("Checking the system keyring…"))
+        .build();
+    let entry = adw::PasswordEntryRow::builder()
+        .title(gettext("API Key"))
+        .show_apply_button(true)
+        .build();
+    let forget = gtk::Button::builder()
+        .icon_name("user-trash-symbolic")
+        .tooltip_text(gettext("Forget the Key"))
+        .valign(gtk::Align::Center)
+        .css_classes(["flat"])
+        .build();
+    entry.add_suffix(&forget);
+    group.add(&entry);
+
+    in_background(keyring::stored_key(false), {
+        let group = group.clone();
+        let entry = entry.clone();
+        move |found| {
+            if let Ok(Some(key)) = &found {
+                entry.set_text(key.expose());
+            }
+            group.set_description(Some(&key_status(&found.map(|key| key.is_some()))));
+        }
+    });
+
+    entry.connect_apply(glib::clone!(
+        #[weak]
+        group,
+        #[weak]
+        window,
+        move |row| {
+            let Some(key) = ApiKey::new(row.text().as_str()) else {
+                return;
+            };
+            let kept = key.clone();
+            in_background(
+                async move { keyring::store_key(&key).await },
+                move |stored| {
+                    let toast = match stored {
+                        Ok(()) => {
+                            session_key::forget();
+                            group.set_description(Some(&key_status(&Ok(true))));
+                            gettext("The key is stored in the system keyring")
+                        }
+                        Err(error) => {
+                            tracing::info!("the ComicVine key stays in memory: {error}");
+                            session_key::remember(kept);
+                            group.set_description(Some(&key_status(&Err(error))));
+                            gettext("The key is kept until Vistazo closes")
+                        }
+                    };
+                    window.add_toast(adw::Toast::new(&toast));
+                },
+            );
+        }
+    ));
+    forget.connect_clicked(glib::clone!(
+        #[weak]
+        group,
+        #[weak]
+        entry,
+        move |_| {
+            session_key::forget();
+            entry.set_text("");
+            in_background(keyring::forget_key(), move |forgotten| {
+                let status = match forgotten {
+                    Ok(()) => Ok(false),
+                    Err(error) => Err(error),
+                };
+                group.set_description(Some(&key_status(&status)));
+            });
+        }
+    ));
+    group
+}
+
+/// What the ComicVine group says about where the key is: `Ok(true)` when the keyring holds
+/// one, `Ok(false)` when it holds none, or why the keyring cannot be used.
+fn key_status(keyring: &Result<bool, keyring::KeyringError>) -> String {
+    let mut status = match keyring {
+        Ok(true) => gettext("Your key is stored in the system keyring."),
+        Ok(false) => gettext(
+            "Get a free key from ComicVine’s API page and apply it here: Vistazo stores it in the system keyring.",
+        ),
+        Err(keyring::KeyringError::Locked) => {
+            gettext("The system keyring is locked; it asks to be unlocked when you apply a key.")
+        }
+        Err(_) if session_key::is_kept() => gettext(
+            "No system keyring is running here, so your key is kept only until Vistazo closes.",
+        ),
+        Err(_) => gettext(
+            "No system keyring is running here: a key applied now is kept only until Vistazo closes.",
+        ),
+    };
+    if std::env::var_os(catalog::KEY_VARIABLE).is_some() {
+        status.push(' ');
+        status.push_str(&fill(
+            &gettext("{} is set and is used instead."),
+            &[&catalog::KEY_VARIABLE],
+        ));
+    }
+    status
+}
+
+/// Runs `work` on the app's async runtime (the keyring needs one) and hands its result to
+/// `done` on the main thread.
+fn in_background<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+    done: impl FnOnce(T) + 'static,
+) {
+    let handle = relm4::spawn(work);
+    relm4::spawn_local(async move {
+        match handle.await {
+            Ok(result) => done(result),
+            Err(error) => tracing::warn!("the keyring request stopped: {error}"),
+        }
+    });
 }
 
 fn database_group(database: &str) -> adw::PreferencesGroup {

@@ -1,0 +1,480 @@
+//! The catalog window: the volumes in the catalog with their first cover and how many issues
+//! they have, a search of ComicVine by name, and adding a volume (its issues and covers) with
+//! a progress bar and Cancel. The work happens in [`CatalogStore`]; covers are decoded by a
+//! [`CoverLoader`].
+
+use std::collections::{HashMap, HashSet};
+
+use relm4::WorkerController;
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk::{self, gdk, glib};
+use relm4::prelude::*;
+
+use super::catalog_store::{
+    CatalogStore, CatalogStoreInit, CatalogStoreInput, CatalogStoreOutput, ListedVolume,
+};
+use super::cover_loader::{CoverKey, CoverLoaded, CoverLoader, CoverRequest, CoverSource};
+use crate::catalog::VolumeSummary;
+use crate::i18n::{fill, gettext, ngettext};
+use crate::jobs::{CancelToken, Outcome};
+
+/// Longest side of a volume's cover in the list.
+const THUMBNAIL_SIDE: u32 = 160;
+
+#[derive(Debug)]
+pub enum CatalogMsg {
+    /// Show the window and read the catalog again.
+    Show,
+    Search(String),
+    Add(i32),
+    Cancel,
+    Store(CatalogStoreOutput),
+    Cover(CoverLoaded),
+}
+
+pub struct CatalogDialog {
+    store: WorkerController<CatalogStore>,
+    loader: WorkerController<CoverLoader>,
+    window: adw::Window,
+    title: adw::WindowTitle,
+    toasts: adw::ToastOverlay,
+    search: gtk::SearchEntry,
+    results_group: adw::PreferencesGroup,
+    results: Vec<adw::ActionRow>,
+    volumes_group: adw::PreferencesGroup,
+    volumes: Vec<adw::ActionRow>,
+    in_catalog: HashSet<i32>,
+    pictures: HashMap<i32, gtk::Picture>,
+    progress_box: gtk::Box,
+    progress_label: gtk::Label,
+    progress: gtk::ProgressBar,
+    cancel: Option<CancelToken>,
+    searching: bool,
+}
+
+impl SimpleComponent for CatalogDialog {
+    type Init = CatalogStoreInit;
+    type Input = CatalogMsg;
+    type Output = ();
+    type Root = adw::Window;
+    type Widgets = ();
+
+    fn init_root() -> Self::Root {
+        adw::Window::builder()
+            .title(gettext("Catalog"))
+            .default_width(720)
+            .default_height(640)
+            .width_request(360)
+            .height_request(294)
+            .modal(true)
+            .hide_on_close(true)
+            .build()
+    }
+
+    fn init(
+        init: CatalogStoreInit,
+        window: Self::Root,
+        sender: ComponentSender<Self>,
+    ) -> ComponentParts<Self> {
+        let store = CatalogStore::builder()
+            .detach_worker(init)
+            .forward(sender.input_sender(), CatalogMsg::Store);
+        let loader = CoverLoader::builder()
+            .detach_worker(())
+            .forward(sender.input_sender(), CatalogMsg::Cover);
+
+        let toasts = adw::ToastOverlay::new();
+        let content = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        let title = adw::WindowTitle::new(&gettext("Catalog"), "");
+        let header = adw::HeaderBar::builder().title_widget(&title).build();
+        content.append(&header);
+        toasts.set_child(Some(&content));
+        window.set_content(Some(&toasts));
+
+        let body = gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .spacing(24)
+            .margin_top(24)
+            .margin_bottom(24)
+            .margin_start(12)
+            .margin_end(12)
+            .build();
+        content.append(
+            &gtk::ScrolledWindow::builder()
+                .hscrollbar_policy(gtk::PolicyType::Never)
+                .vexpand(true)
+                .child(&adw::Clamp::builder().maximum_size(720).child(&body).build())
+                .build(),
+        );
+
+        let search_group = adw::PreferencesGroup::builder()
+            .title(gettext("Add From ComicVine"))
+            .description(gettext(
+                "Search volumes by name, then add the ones you own: their issues and covers come into the catalog.",
+            ))
+            .build();
+        let results_group = adw::PreferencesGroup::new();
+        let search = gtk::SearchEntry::builder()
+            .placeholder_text(gettext("Volume name, then Enter"))
+            .build();
+        search.connect_activate(glib::clone!(
+            #[strong]
+            sender,
+            move |entry| {
+                let query = entry.text().trim().to_owned();
+                if !query.is_empty() {
+                    sender.input(CatalogMsg::Search(query));
+                }
+            }
+        ));
+        search_group.add(&search);
+        let adding = gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .spacing(12)
+            .build();
+        adding.append(&search_group);
+        adding.append(&results_group);
+        body.append(&adding);
+
+        let progress_box = gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .spacing(8)
+            .css_classes(["card"])
+            .visible(false)
+            .build();
+        let progress_row = gtk::Box::builder()
+            .spacing(12)
+            .margin_top(12)
+            .margin_bottom(12)
+            .margin_start(12)
+            .margin_end(12)
+            .build();
+        let progress_text = gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .spacing(8)
+            .hexpand(true)
+            .valign(gtk::Align::Center)
+            .build();
+        let progress_label = gtk::Label::builder()
+            .xalign(0.0)
+            .wrap(true)
+            .css_classes(["heading"])
+            .build();
+        let progress = gtk::ProgressBar::builder().show_text(true).build();
+        progress_text.append(&progress_label);
+        progress_text.append(&progress);
+        let cancel = gtk::Button::builder()
+            .label(gettext("_Cancel"))
+            .use_underline(true)
+            .valign(gtk::Align::Center)
+            .build();
+        cancel.connect_clicked(glib::clone!(
+            #[strong]
+            sender,
+            move |_| sender.input(CatalogMsg::Cancel)
+        ));
+        progress_row.append(&progress_text);
+        progress_row.append(&cancel);
+        progress_box.append(&progress_row);
+        body.append(&progress_box);
+
+        let volumes_group = adw::PreferencesGroup::builder()
+            .title(gettext("In Your Catalog"))
+            .build();
+        body.append(&volumes_group);
+
+        let model = CatalogDialog {
+            store,
+            loader,
+            window,
+            title,
+            toasts,
+            search,
+            results_group,
+            results: Vec::new(),
+            volumes_group,
+            volumes: Vec::new(),
+            in_catalog: HashSet::new(),
+            pictures: HashMap::new(),
+            progress_box,
+            progress_label,
+            progress,
+            cancel: None,
+            searching: false,
+        };
+        ComponentParts { model, widgets: () }
+    }
+
+    fn update(&mut self, message: CatalogMsg, sender: ComponentSender<Self>) {
+        match message {
+            CatalogMsg::Show => {
+                if let Some(parent) = relm4::main_application().active_window()
+                    && parent != *self.window.upcast_ref::<gtk::Window>()
+                {
+                    self.window.set_transient_for(Some(&parent));
+                }
+                self.window.present();
+                self.search.grab_focus();
+                self.store.emit(CatalogStoreInput::LoadVolumes);
+            }
+            CatalogMsg::Search(query) => {
+                if !self.searching {
+                    self.searching = true;
+                    self.title.set_subtitle(&gettext("Searching ComicVine…"));
+                    self.store.emit(CatalogStoreInput::Search(query));
+                }
+            }
+            CatalogMsg::Add(id) => {
+                if self.cancel.is_none() {
+                    let cancel = CancelToken::new();
+                    self.cancel = Some(cancel.clone());
+                    self.progress_label
+                        .set_label(&gettext("Adding the volume…"));
+                    self.progress.set_fraction(0.0);
+                    self.progress.set_text(Some(&gettext("Reading the volume")));
+                    self.progress_box.set_visible(true);
+                    self.set_add_buttons_sensitive(false);
+                    self.store.emit(CatalogStoreInput::Add { id, cancel });
+                }
+            }
+            CatalogMsg::Cancel => {
+                if let Some(cancel) = &self.cancel {
+                    cancel.cancel();
+                    self.progress_label
+                        .set_label(&gettext("Stopping after the current cover…"));
+                }
+            }
+            CatalogMsg::Store(output) => self.stored(output, &sender),
+            CatalogMsg::Cover(CoverLoaded::Loaded {
+                key: CoverKey::Catalog(id),
+                width,
+                height,
+                rgb,
+            }) => {
+                if let Some(picture) = self.pictures.get(&id) {
+                    let texture = gdk::MemoryTexture::new(
+                        i32::try_from(width).unwrap_or(i32::MAX),
+                        i32::try_from(height).unwrap_or(i32::MAX),
+                        gdk::MemoryFormat::R8g8b8,
+                        &glib::Bytes::from_owned(rgb),
+                        (width * 3) as usize,
+                    );
+                    picture.set_paintable(Some(&texture));
+                }
+            }
+            CatalogMsg::Cover(CoverLoaded::Loaded { .. }) => {}
+            CatalogMsg::Cover(CoverLoaded::Failed { key, reason }) => {
+                tracing::warn!("cannot show cover {key:?}: {reason}");
+            }
+        }
+    }
+}
+
+impl CatalogDialog {
+    fn stored(&mut self, output: CatalogStoreOutput, sender: &ComponentSender<Self>) {
+        match output {
+            CatalogStoreOutput::Volumes(volumes) => self.show_volumes(&volumes),
+            CatalogStoreOutput::Results(results) => {
+                self.searching = false;
+                self.title.set_subtitle("");
+                self.show_results(&results, sender);
+            }
+            CatalogStoreOutput::Importing(name) => {
+                self.progress_label
+                    .set_label(&fill(&gettext("Adding {}…"), &[&name]));
+            }
+            CatalogStoreOutput::Progress {
+                done,
+                total,
+                listing,
+            } => {
+                let fraction = if total == 0 {
+                    0.0
+                } else {
+                    done as f64 / total as f64
+                };
+                self.progress.set_fraction(fraction.min(1.0));
+                let text = if listing {
+                    fill(&gettext("{} of {} issues listed"), &[&done, &total])
+                } else {
+                    fill(&gettext("{} of {} covers"), &[&done, &total])
+                };
+                self.progress.set_text(Some(&text));
+            }
+            CatalogStoreOutput::Added(summary) => {
+                self.finish_adding();
+                let message = match summary.outcome {
+                    Outcome::Cancelled => fill(
+                        &gettext("Adding {} stopped; what was saved stays"),
+                        &[&summary.name],
+                    ),
+                    Outcome::Finished => fill(
+                        &ngettext(
+                            "{} added with {} new issue",
+                            "{} added with {} new issues",
+                            u32::try_from(summary.issues_added).unwrap_or(u32::MAX),
+                        ),
+                        &[&summary.name, &summary.issues_added],
+                    ),
+                };
+                self.toasts.add_toast(adw::Toast::new(&message));
+            }
+            CatalogStoreOutput::Failed(reason) => {
+                self.searching = false;
+                self.title.set_subtitle("");
+                self.finish_adding();
+                let toast = adw::Toast::builder()
+                    .title(reason)
+                    .timeout(0)
+                    .button_label(gettext("Preferences"))
+                    .action_name("app.preferences")
+                    .build();
+                self.toasts.add_toast(toast);
+            }
+        }
+    }
+
+    fn finish_adding(&mut self) {
+        self.cancel = None;
+        self.progress_box.set_visible(false);
+        self.set_add_buttons_sensitive(true);
+    }
+
+    fn set_add_buttons_sensitive(&self, sensitive: bool) {
+        for row in &self.results {
+            row.set_sensitive(sensitive);
+        }
+    }
+
+    fn show_results(&mut self, results: &[VolumeSummary], sender: &ComponentSender<Self>) {
+        for row in self.results.drain(..) {
+            self.results_group.remove(&row);
+        }
+        if results.is_empty() {
+            let row = adw::ActionRow::builder()
+                .title(gettext("No volumes match"))
+                .subtitle(gettext("Try fewer or other words of the name"))
+                .build();
+            self.results_group.add(&row);
+            self.results.push(row);
+            return;
+        }
+        for volume in results {
+            let mut details = Vec::new();
+            if let Some(year) = volume.start_year {
+                details.push(year.to_string());
+            }
+            if let Some(publisher) = &volume.publisher {
+                details.push(publisher.name.clone());
+            }
+            let count = u32::try_from(volume.count_of_issues).unwrap_or(0);
+            details.push(fill(&ngettext("{} issue", "{} issues", count), &[&count]));
+            let row = adw::ActionRow::builder()
+                .title(glib::markup_escape_text(&volume.name).as_str())
+                .subtitle(glib::markup_escape_text(&details.join(" · ")).as_str())
+                .build();
+            let known = self.in_catalog.contains(&volume.id);
+            let add = gtk::Button::builder()
+                .label(if known {
+                    gettext("Update")
+                } else {
+                    gettext("Add")
+                })
+                .tooltip_text(if known {
+                    gettext("Add the issues and covers still missing from the catalog")
+                } else {
+                    gettext("Add this volume, its issues and covers to the catalog")
+                })
+                .valign(gtk::Align::Center)
+                .build();
+            if !known {
+                add.add_css_class("suggested-action");
+            }
+            let id = volume.id;
+            add.connect_clicked(glib::clone!(
+                #[strong]
+                sender,
+                move |_| sender.input(CatalogMsg::Add(id))
+            ));
+            row.add_suffix(&add);
+            row.set_sensitive(self.cancel.is_none());
+            self.results_group.add(&row);
+            self.results.push(row);
+        }
+    }
+
+    fn show_volumes(&mut self, volumes: &[ListedVolume]) {
+        for row in self.volumes.drain(..) {
+            self.volumes_group.remove(&row);
+        }
+        self.pictures.clear();
+        self.in_catalog = volumes.iter().map(|v| v.volume.id_volume).collect();
+        let count = u32::try_from(volumes.len()).unwrap_or(u32::MAX);
+        self.volumes_group.set_description(Some(&fill(
+            &ngettext("{} volume", "{} volumes", count),
+            &[&count],
+        )));
+        if volumes.is_empty() {
+            let row = adw::ActionRow::builder()
+                .title(gettext("The catalog is empty"))
+                .subtitle(gettext(
+                    "Search ComicVine above and add the volumes you own.",
+                ))
+                .build();
+            self.volumes_group.add(&row);
+            self.volumes.push(row);
+            return;
+        }
+        for listed in volumes {
+            let volume = &listed.volume;
+            let issues = u64::try_from(volume.issues).unwrap_or(0);
+            let plural = u32::try_from(issues).unwrap_or(u32::MAX);
+            let mut subtitle = if volume.cantidad_numeros > 0 {
+                fill(
+                    &ngettext(
+                        "{} of {} issue in the catalog",
+                        "{} of {} issues in the catalog",
+                        u32::try_from(volume.cantidad_numeros).unwrap_or(u32::MAX),
+                    ),
+                    &[&issues, &volume.cantidad_numeros],
+                )
+            } else {
+                fill(
+                    &ngettext(
+                        "{} issue in the catalog",
+                        "{} issues in the catalog",
+                        plural,
+                    ),
+                    &[&issues],
+                )
+            };
+            if volume.anio_inicio > 0 {
+                subtitle = format!("{} · {subtitle}", volume.anio_inicio);
+            }
+            let row = adw::ActionRow::builder()
+                .title(glib::markup_escape_text(&volume.nombre).as_str())
+                .subtitle(glib::markup_escape_text(&subtitle).as_str())
+                .build();
+            let picture = gtk::Picture::builder()
+                .can_shrink(true)
+                .content_fit(gtk::ContentFit::Contain)
+                .width_request(40)
+                .height_request(60)
+                .margin_top(6)
+                .margin_bottom(6)
+                .build();
+            row.add_prefix(&picture);
+            if let Some((id_cover, file)) = &listed.cover {
+                self.pictures.insert(*id_cover, picture);
+                self.loader.emit(CoverRequest {
+                    key: CoverKey::Catalog(*id_cover),
+                    source: CoverSource::File(file.clone()),
+                    max_side: THUMBNAIL_SIDE,
+                });
+            }
+            self.volumes_group.add(&row);
+            self.volumes.push(row);
+        }
+    }
+}

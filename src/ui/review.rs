@@ -1,0 +1,961 @@
+//! The review page: the owned comic's cover large on the left, its best candidates side by side
+//! on the right, and the keys to decide: Enter applies the highlighted candidate, 1-5 apply that
+//! candidate, S or Right skip, Left goes back, Delete moves the comic to the trash, Ctrl+Z
+//! undoes, Esc leaves. Cards at the top count the decisions; a threshold slider and "Apply All
+//! Above Threshold" classify the clear ones at once, after a confirmation that says how many.
+//!
+//! Every decision goes at once to [`ReviewStore`], which owns the database connection; covers
+//! are decoded by [`CoverLoader`] workers, for the comics ahead too, so a key press shows the
+//! next comic without waiting.
+//!
+//! With `RUST_LOG=vistazo::ui::review=debug` the page logs, for each key that moves to another
+//! comic, the time from the key press to the first frame drawn after it (a diagnostic).
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::time::Instant;
+
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk::{self, gdk, gio, glib};
+use relm4::prelude::*;
+use relm4::{Sender, WorkerController};
+
+use super::candidate_card::{CandidateCard, candidate_title, percent};
+use super::cover_loader::{CoverKey, CoverLoaded, CoverLoader, CoverRequest, CoverSource};
+use super::review_store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
+use crate::i18n::{fill, gettext, ngettext};
+use crate::matching::review::{Decision, ReviewCounts, ReviewItem, ReviewSession, Undo};
+
+/// Candidates shown, and keys 1 to this.
+const CANDIDATES: usize = 5;
+/// Comics ahead whose covers are decoded before they are shown.
+const AHEAD: usize = 3;
+/// Longest side of the owned cover and of a catalog cover, as decoded.
+const OWNED_SIDE: u32 = 1000;
+const CATALOG_SIDE: u32 = 520;
+/// Width of the owned comic's column; the candidates get the rest.
+const OWNED_WIDTH: i32 = 280;
+/// Cover decoding threads.
+const LOADERS: usize = 2;
+
+pub struct ReviewInit {
+    pub store: ReviewStoreInit,
+    pub settings: gio::Settings,
+}
+
+#[derive(Debug)]
+pub enum ReviewMsg {
+    /// Read the comics waiting for review again.
+    Reload,
+    /// Apply candidate N (from 0).
+    Apply(usize),
+    ApplyHighlighted,
+    /// Apply candidate N after the user confirmed a score below the threshold.
+    Confirmed(usize),
+    Skip,
+    Back,
+    Trash,
+    Undo,
+    Leave,
+    Highlight(usize),
+    /// Show variant cover M of candidate N large.
+    Flip(usize, usize),
+    ApplyAll,
+    ApplyAllConfirmed,
+    Threshold(f64),
+    Store(ReviewStoreOutput),
+    Cover(CoverLoaded),
+}
+
+#[derive(Debug)]
+pub enum ReviewOutput {
+    Leave,
+    /// A decision was saved: the collection's counts changed.
+    Changed,
+}
+
+pub struct ReviewPage {
+    session: ReviewSession,
+    loaded: bool,
+    threshold: f32,
+    highlighted: usize,
+    flipped: [usize; CANDIDATES],
+    store: WorkerController<ReviewStore>,
+    loaders: Vec<WorkerController<CoverLoader>>,
+    next_loader: usize,
+    textures: HashMap<CoverKey, gdk::Texture>,
+    requested: HashSet<CoverKey>,
+    failed: HashSet<CoverKey>,
+    root: gtk::Box,
+    toasts: adw::ToastOverlay,
+    last_toast: Option<adw::Toast>,
+    /// When the key that moved to another comic was pressed, until the frame that shows it.
+    pressed: Rc<Cell<Option<Instant>>>,
+    /// The comic the view shows, to tell when it changed.
+    shown: Cell<Option<usize>>,
+}
+
+pub struct ReviewWidgets {
+    pages: gtk::Stack,
+    body: gtk::Stack,
+    stats: [gtk::Label; 5],
+    scale: gtk::Scale,
+    threshold: gtk::Label,
+    apply_all: gtk::Button,
+    owned: gtk::Picture,
+    owned_stack: gtk::Stack,
+    file_name: gtk::Label,
+    position: gtk::Label,
+    decision: gtk::Label,
+    cards: Vec<CandidateCard>,
+}
+
+impl SimpleComponent for ReviewPage {
+    type Init = ReviewInit;
+    type Input = ReviewMsg;
+    type Output = ReviewOutput;
+    type Root = gtk::Box;
+    type Widgets = ReviewWidgets;
+
+    fn init_root() -> Self::Root {
+        gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .focusable(true)
+            .build()
+    }
+
+    fn init(
+        init: ReviewInit,
+        root: Self::Root,
+        sender: ComponentSender<Self>,
+    ) -> ComponentParts<Self> {
+        let ReviewInit { store, settings } = init;
+        let store = ReviewStore::builder()
+            .detach_worker(store)
+            .forward(sender.input_sender(), ReviewMsg::Store);
+        let loaders = (0..LOADERS)
+            .map(|_| {
+                CoverLoader::builder()
+                    .detach_worker(())
+                    .forward(sender.input_sender(), ReviewMsg::Cover)
+            })
+            .collect();
+
+        let toasts = adw::ToastOverlay::new();
+        toasts.set_vexpand(true);
+        root.append(&toasts);
+        let pages = gtk::Stack::new();
+        toasts.set_child(Some(&pages));
+
+        pages.add_named(
+            &adw::StatusPage::builder()
+                .icon_name("content-loading-symbolic")
+                .title(gettext("Loading Suggestions…"))
+                .build(),
+            Some("loading"),
+        );
+        pages.add_named(
+            &adw::StatusPage::builder()
+                .icon_name("object-select-symbolic")
+                .title(gettext("Nothing to Review"))
+                .description(gettext(
+                    "Suggestions wait here when Classify Automatically could not decide a comic on its own. Run it on the Comics page, then come back.",
+                ))
+                .build(),
+            Some("empty"),
+        );
+
+        let review = gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .spacing(12)
+            .margin_top(12)
+            .margin_bottom(12)
+            .margin_start(12)
+            .margin_end(12)
+            .build();
+        // In a small window the page scrolls as a whole; otherwise the covers shrink to fit.
+        pages.add_named(
+            &gtk::ScrolledWindow::builder()
+                .hscrollbar_policy(gtk::PolicyType::Never)
+                .child(&review)
+                .build(),
+            Some("review"),
+        );
+
+        let stats_box = gtk::Box::builder().spacing(8).homogeneous(true).build();
+        let captions = [
+            gettext("Total"),
+            gettext("Classified"),
+            gettext("Skipped"),
+            gettext("Trash"),
+            gettext("Remaining"),
+        ];
+        let stats = captions.map(|caption| {
+            let card = gtk::Box::builder()
+                .orientation(gtk::Orientation::Vertical)
+                .css_classes(["card", "review-stat"])
+                .build();
+            let value = gtk::Label::builder()
+                .label("0")
+                .css_classes(["title-2", "numeric"])
+                .build();
+            card.append(&value);
+            card.append(
+                &gtk::Label::builder()
+                    .label(caption)
+                    .ellipsize(gtk::pango::EllipsizeMode::End)
+                    .css_classes(["caption", "dim-label"])
+                    .build(),
+            );
+            stats_box.append(&card);
+            value
+        });
+        review.append(&stats_box);
+
+        let toolbar = gtk::Box::builder().spacing(12).build();
+        toolbar.append(&gtk::Label::new(Some(&gettext("Threshold"))));
+        let scale = gtk::Scale::with_range(gtk::Orientation::Horizontal, 0.5, 0.99, 0.01);
+        scale.set_hexpand(true);
+        scale.set_draw_value(false);
+        scale.set_focus_on_click(false);
+        scale.set_tooltip_text(Some(&gettext(
+            "Applying a candidate below this similarity asks first",
+        )));
+        settings
+            .bind("default-threshold", &scale.adjustment(), "value")
+            .build();
+        let threshold_label = gtk::Label::builder()
+            .width_chars(5)
+            .xalign(1.0)
+            .css_classes(["numeric"])
+            .build();
+        let apply_all = gtk::Button::builder()
+            .label(gettext("Apply All Above Threshold"))
+            .focus_on_click(false)
+            .css_classes(["suggested-action"])
+            .build();
+        apply_all.connect_clicked(glib::clone!(
+            #[strong]
+            sender,
+            move |_| sender.input(ReviewMsg::ApplyAll)
+        ));
+        toolbar.append(&scale);
+        toolbar.append(&threshold_label);
+        toolbar.append(&apply_all);
+        review.append(&toolbar);
+
+        let body = gtk::Stack::builder().vexpand(true).build();
+        review.append(&body);
+        let main = gtk::Box::builder().spacing(18).build();
+        body.add_named(&main, Some("item"));
+        body.add_named(
+            &adw::StatusPage::builder()
+                .icon_name("object-select-symbolic")
+                .title(gettext("All Suggestions Reviewed"))
+                .description(gettext(
+                    "Press ← to go back to a comic, or Esc to return to your comics.",
+                ))
+                .build(),
+            Some("done"),
+        );
+
+        let left = gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .spacing(6)
+            .width_request(OWNED_WIDTH)
+            .hexpand(false)
+            .build();
+        let owned = gtk::Picture::builder()
+            .can_shrink(true)
+            .content_fit(gtk::ContentFit::Contain)
+            .vexpand(true)
+            .build();
+        let owned_stack = gtk::Stack::builder().vexpand(true).build();
+        owned_stack.add_named(&owned, Some("picture"));
+        owned_stack.add_named(
+            &gtk::Image::builder()
+                .icon_name("image-missing-symbolic")
+                .pixel_size(64)
+                .css_classes(["dim-label"])
+                .build(),
+            Some("missing"),
+        );
+        left.append(
+            &gtk::Label::builder()
+                .label(gettext("Your Comic"))
+                .xalign(0.0)
+                .css_classes(["heading"])
+                .build(),
+        );
+        left.append(&owned_stack);
+        let file_name = gtk::Label::builder()
+            .ellipsize(gtk::pango::EllipsizeMode::Middle)
+            .xalign(0.0)
+            .css_classes(["body"])
+            .build();
+        let position = gtk::Label::builder()
+            .xalign(0.0)
+            .css_classes(["dim-label", "numeric"])
+            .build();
+        let decision = gtk::Label::builder()
+            .xalign(0.0)
+            .wrap(true)
+            .css_classes(["accent"])
+            .build();
+        left.append(&file_name);
+        left.append(&position);
+        left.append(&decision);
+        main.append(&left);
+
+        let right = gtk::Box::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .spacing(6)
+            .hexpand(true)
+            .build();
+        right.append(
+            &gtk::Label::builder()
+                .label(gettext("Best Candidates"))
+                .xalign(0.0)
+                .css_classes(["heading"])
+                .build(),
+        );
+        // Start: the cards take their natural height when there is room and shrink their
+        // covers when there is not.
+        let row = gtk::Box::builder()
+            .spacing(8)
+            .homogeneous(true)
+            .halign(gtk::Align::Start)
+            .valign(gtk::Align::Start)
+            .build();
+        let input = sender.input_sender().clone();
+        let cards: Vec<CandidateCard> = (0..CANDIDATES)
+            .map(|index| {
+                let card = CandidateCard::new(index, &input);
+                row.append(&card.root);
+                card
+            })
+            .collect();
+        let scroller = gtk::ScrolledWindow::builder()
+            .vexpand(true)
+            .vscrollbar_policy(gtk::PolicyType::Never)
+            .propagate_natural_width(true)
+            .child(&row)
+            .build();
+        right.append(&scroller);
+        main.append(&right);
+
+        review.append(
+            &gtk::Label::builder()
+                .label(gettext(
+                    "Enter applies · 1–5 choose · S or → skips · ← goes back · Delete moves to the trash · Ctrl+Z undoes · Esc leaves",
+                ))
+                .wrap(true)
+                .justify(gtk::Justification::Center)
+                .css_classes(["caption", "dim-label"])
+                .build(),
+        );
+
+        let threshold = settings.double("default-threshold") as f32;
+        scale.adjustment().connect_value_changed(glib::clone!(
+            #[strong]
+            sender,
+            move |adjustment| sender.input(ReviewMsg::Threshold(adjustment.value()))
+        ));
+
+        let pressed = Rc::new(Cell::new(None));
+        install_keys(&root, &sender, &pressed);
+
+        let model = ReviewPage {
+            session: ReviewSession::default(),
+            loaded: false,
+            threshold,
+            highlighted: 0,
+            flipped: [0; CANDIDATES],
+            store,
+            loaders,
+            next_loader: 0,
+            textures: HashMap::new(),
+            requested: HashSet::new(),
+            failed: HashSet::new(),
+            root: root.clone(),
+            toasts,
+            last_toast: None,
+            pressed,
+            shown: Cell::new(None),
+        };
+        let widgets = ReviewWidgets {
+            pages,
+            body,
+            stats,
+            scale,
+            threshold: threshold_label,
+            apply_all,
+            owned,
+            owned_stack,
+            file_name,
+            position,
+            decision,
+            cards,
+        };
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: ReviewMsg, sender: ComponentSender<Self>) {
+        let before = self.session.position();
+        match message {
+            ReviewMsg::Reload => self.store.emit(ReviewStoreInput::Load),
+            ReviewMsg::Apply(candidate) => self.ask_to_apply(candidate, &sender),
+            ReviewMsg::ApplyHighlighted => self.ask_to_apply(self.highlighted, &sender),
+            ReviewMsg::Confirmed(candidate) => self.apply(candidate),
+            ReviewMsg::Skip => self.session.skip(),
+            ReviewMsg::Back => self.session.back(),
+            ReviewMsg::Trash => self.trash(),
+            ReviewMsg::Undo => self.undo(),
+            ReviewMsg::Leave => {
+                let _ = sender.output(ReviewOutput::Leave);
+            }
+            ReviewMsg::Highlight(candidate) => self.highlighted = candidate,
+            ReviewMsg::Flip(candidate, cover) => {
+                if let Some(slot) = self.flipped.get_mut(candidate) {
+                    *slot = cover;
+                }
+            }
+            ReviewMsg::ApplyAll => self.ask_to_apply_all(&sender),
+            ReviewMsg::ApplyAllConfirmed => {
+                let changes = self.session.apply_all_above(self.threshold);
+                if !changes.is_empty() {
+                    self.store.emit(ReviewStoreInput::ApplyAll {
+                        changes,
+                        threshold: self.threshold,
+                    });
+                }
+            }
+            ReviewMsg::Threshold(value) => self.threshold = value as f32,
+            ReviewMsg::Store(output) => self.stored(output, &sender),
+            ReviewMsg::Cover(CoverLoaded::Loaded {
+                key,
+                width,
+                height,
+                rgb,
+            }) => {
+                let texture = gdk::MemoryTexture::new(
+                    i32::try_from(width).unwrap_or(i32::MAX),
+                    i32::try_from(height).unwrap_or(i32::MAX),
+                    gdk::MemoryFormat::R8g8b8,
+                    &glib::Bytes::from_owned(rgb),
+                    (width * 3) as usize,
+                );
+                self.textures.insert(key, texture.upcast());
+            }
+            ReviewMsg::Cover(CoverLoaded::Failed { key, reason }) => {
+                tracing::warn!("cannot show cover {key:?}: {reason}");
+                self.failed.insert(key);
+            }
+        }
+        if self.session.position() != before {
+            self.highlighted = 0;
+            self.flipped = [0; CANDIDATES];
+        }
+        self.load_around();
+    }
+
+    fn update_view(&self, widgets: &mut Self::Widgets, _sender: ComponentSender<Self>) {
+        let page = if !self.loaded {
+            "loading"
+        } else if self.session.is_empty() {
+            "empty"
+        } else {
+            "review"
+        };
+        widgets.pages.set_visible_child_name(page);
+
+        let counts = self.session.counts();
+        let ReviewCounts {
+            total,
+            classified,
+            skipped,
+            trash,
+            remaining,
+        } = counts;
+        for (label, value) in widgets
+            .stats
+            .iter()
+            .zip([total, classified, skipped, trash, remaining])
+        {
+            label.set_label(&value.to_string());
+        }
+
+        widgets.threshold.set_label(&percent(self.threshold));
+        if (widgets.scale.value() as f32 - self.threshold).abs() > 0.001 {
+            widgets.scale.set_value(f64::from(self.threshold));
+        }
+        let above = self.session.count_above(self.threshold);
+        widgets.apply_all.set_sensitive(above > 0);
+        widgets.apply_all.set_tooltip_text(Some(&fill(
+            &ngettext(
+                "{} comic has a best candidate at or above the threshold",
+                "{} comics have a best candidate at or above the threshold",
+                plural(above),
+            ),
+            &[&above],
+        )));
+
+        let shown_now = self.session.position();
+        let changed = self.shown.replace(Some(shown_now)) != Some(shown_now);
+        match self.session.current() {
+            None => {
+                widgets.body.set_visible_child_name("done");
+                for card in &widgets.cards {
+                    card.hide();
+                }
+            }
+            Some(item) => {
+                widgets.body.set_visible_child_name("item");
+                self.show_item(widgets, item);
+            }
+        }
+        if changed {
+            self.measure_frame();
+        } else {
+            self.pressed.set(None);
+        }
+    }
+}
+
+impl ReviewPage {
+    /// The sender that saves decisions, to wait for them when the window closes.
+    pub fn store_sender(&self) -> Sender<ReviewStoreInput> {
+        self.store.sender().clone()
+    }
+
+    fn show_item(&self, widgets: &ReviewWidgets, item: &ReviewItem) {
+        let texture = self.textures.get(&CoverKey::Comic(item.comic_id));
+        widgets.owned.set_paintable(texture);
+        let missing = self.failed.contains(&CoverKey::Comic(item.comic_id));
+        widgets
+            .owned_stack
+            .set_visible_child_name(if missing { "missing" } else { "picture" });
+        widgets.file_name.set_label(
+            &item
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        widgets
+            .file_name
+            .set_tooltip_text(Some(&item.path.to_string_lossy()));
+        widgets.position.set_label(&fill(
+            &gettext("{} of {}"),
+            &[&(self.session.position() + 1), &self.session.len()],
+        ));
+        let decision = match self.session.current_decision() {
+            Some(Decision::Applied(candidate)) => item.candidates.get(candidate).map(|c| {
+                fill(
+                    &gettext("Classified as {}. Ctrl+Z undoes."),
+                    &[&candidate_title(c)],
+                )
+            }),
+            Some(Decision::Trashed) => Some(gettext("In the trash. Ctrl+Z undoes.")),
+            Some(Decision::Skipped) => Some(gettext("Skipped for now.")),
+            None => None,
+        };
+        widgets.decision.set_visible(decision.is_some());
+        widgets
+            .decision
+            .set_label(decision.as_deref().unwrap_or_default());
+
+        for (index, card) in widgets.cards.iter().enumerate() {
+            match item.candidates.get(index) {
+                Some(candidate) => card.show(
+                    candidate,
+                    &self.textures,
+                    self.flipped[index],
+                    index == self.highlighted,
+                    self.threshold,
+                ),
+                None => card.hide(),
+            }
+        }
+    }
+
+    /// Logs the time from the key press to the first frame drawn after the new comic was set.
+    fn measure_frame(&self) {
+        let Some(pressed) = self.pressed.take() else {
+            return;
+        };
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        let Some(clock) = self.root.frame_clock() else {
+            return;
+        };
+        let ready = self
+            .session
+            .current()
+            .is_none_or(|item| self.textures.contains_key(&CoverKey::Comic(item.comic_id)));
+        let handler: Rc<Cell<Option<glib::SignalHandlerId>>> = Rc::new(Cell::new(None));
+        let id = clock.connect_after_paint(glib::clone!(
+            #[strong]
+            handler,
+            move |clock| {
+                tracing::debug!(
+                    "review: next comic drawn {:.1} ms after the key (cover ready: {ready})",
+                    pressed.elapsed().as_secs_f64() * 1000.0
+                );
+                if let Some(id) = handler.take() {
+                    clock.disconnect(id);
+                }
+            }
+        ));
+        handler.set(Some(id));
+        self.root.queue_draw();
+    }
+
+    fn ask_to_apply(&mut self, candidate: usize, sender: &ComponentSender<Self>) {
+        let Some(item) = self.session.current() else {
+            return;
+        };
+        let Some(chosen) = item.candidates.get(candidate) else {
+            return;
+        };
+        if self
+            .session
+            .current_decision()
+            .is_some_and(|d| d != Decision::Skipped)
+        {
+            self.toast(
+                &gettext("This comic is decided already; Ctrl+Z undoes the last decision"),
+                false,
+            );
+            return;
+        }
+        let score = chosen.signals.combined;
+        if score >= self.threshold {
+            self.apply(candidate);
+            return;
+        }
+        let body = fill(
+            &gettext("{} is {} similar, below your threshold of {}. Apply it anyway?"),
+            &[
+                &candidate_title(chosen),
+                &percent(score),
+                &percent(self.threshold),
+            ],
+        );
+        let dialog = adw::MessageDialog::builder()
+            .heading(gettext("Apply a Weak Match?"))
+            .body(body)
+            .title(gettext("Apply a Weak Match?"))
+            .modal(true)
+            .build();
+        if let Some(window) = self.root.root().and_downcast::<gtk::Window>() {
+            dialog.set_transient_for(Some(&window));
+        }
+        dialog.add_responses(&[
+            ("cancel", &gettext("_Cancel")),
+            ("apply", &gettext("_Apply")),
+        ]);
+        dialog.set_response_appearance("apply", adw::ResponseAppearance::Suggested);
+        dialog.set_default_response(Some("apply"));
+        dialog.set_close_response("cancel");
+        let input = sender.input_sender().clone();
+        dialog.connect_response(None, move |_, response| {
+            if response == "apply" {
+                input.emit(ReviewMsg::Confirmed(candidate));
+            }
+        });
+        dialog.present();
+    }
+
+    fn apply(&mut self, candidate: usize) {
+        let title = self
+            .session
+            .current()
+            .and_then(|item| item.candidates.get(candidate))
+            .map(candidate_title);
+        let Some(change) = self.session.apply(candidate) else {
+            return;
+        };
+        self.store.emit(ReviewStoreInput::Apply {
+            change,
+            threshold: self.threshold,
+        });
+        if let Some(title) = title {
+            self.toast(&fill(&gettext("Classified as {}"), &[&title]), true);
+        }
+    }
+
+    fn trash(&mut self) {
+        let name = self.session.current().map(file_name);
+        let Some(comic_id) = self.session.trash() else {
+            return;
+        };
+        self.store.emit(ReviewStoreInput::Trash(comic_id));
+        if let Some(name) = name {
+            self.toast(&fill(&gettext("{} moved to the trash"), &[&name]), true);
+        }
+    }
+
+    fn undo(&mut self) {
+        let Some(undo) = self.session.undo() else {
+            self.toast(&gettext("Nothing to undo"), false);
+            return;
+        };
+        let message = match &undo {
+            Undo::Classification { .. } => gettext("Classification undone"),
+            Undo::Trash { .. } => gettext("Taken out of the trash"),
+            Undo::Batch { comic_ids } => fill(
+                &ngettext(
+                    "{} classification undone",
+                    "{} classifications undone",
+                    plural(comic_ids.len()),
+                ),
+                &[&comic_ids.len()],
+            ),
+        };
+        self.store.emit(ReviewStoreInput::Undo(undo));
+        self.toast(&message, false);
+    }
+
+    fn ask_to_apply_all(&mut self, sender: &ComponentSender<Self>) {
+        let count = self.session.count_above(self.threshold);
+        if count == 0 {
+            self.toast(
+                &gettext("No comic's best candidate reaches the threshold"),
+                false,
+            );
+            return;
+        }
+        let heading = fill(
+            &ngettext("Apply {} Match?", "Apply {} Matches?", plural(count)),
+            &[&count],
+        );
+        let body = fill(
+            &ngettext(
+                "{} comic is classified as its best candidate, which scores at least {}. Ctrl+Z undoes this.",
+                "{} comics are classified as their best candidate, which scores at least {}. Ctrl+Z undoes them all.",
+                plural(count),
+            ),
+            &[&count, &percent(self.threshold)],
+        );
+        let dialog = adw::MessageDialog::builder()
+            .heading(&heading)
+            .body(body)
+            .title(&heading)
+            .modal(true)
+            .build();
+        if let Some(window) = self.root.root().and_downcast::<gtk::Window>() {
+            dialog.set_transient_for(Some(&window));
+        }
+        dialog.add_responses(&[
+            ("cancel", &gettext("_Cancel")),
+            ("apply", &gettext("_Apply All")),
+        ]);
+        dialog.set_response_appearance("apply", adw::ResponseAppearance::Suggested);
+        dialog.set_default_response(Some("apply"));
+        dialog.set_close_response("cancel");
+        let input = sender.input_sender().clone();
+        dialog.connect_response(None, move |_, response| {
+            if response == "apply" {
+                input.emit(ReviewMsg::ApplyAllConfirmed);
+            }
+        });
+        dialog.present();
+    }
+
+    fn stored(&mut self, output: ReviewStoreOutput, sender: &ComponentSender<Self>) {
+        match output {
+            ReviewStoreOutput::Loaded(items) => {
+                self.session = ReviewSession::new(items);
+                self.loaded = true;
+                self.textures.clear();
+                self.requested.clear();
+                self.failed.clear();
+                if self.root.is_mapped() {
+                    self.root.grab_focus();
+                }
+            }
+            ReviewStoreOutput::Saved => {
+                let _ = sender.output(ReviewOutput::Changed);
+            }
+            ReviewStoreOutput::AppliedAll(count) => {
+                let _ = sender.output(ReviewOutput::Changed);
+                self.toast(
+                    &fill(
+                        &ngettext("{} comic classified", "{} comics classified", plural(count)),
+                        &[&count],
+                    ),
+                    true,
+                );
+            }
+            ReviewStoreOutput::Refused(comics) => {
+                for comic in &comics {
+                    self.session.refused(*comic);
+                }
+                let _ = sender.output(ReviewOutput::Changed);
+                self.toast(
+                    &fill(
+                        &ngettext(
+                            "{} comic changed since it was suggested and was left as it is",
+                            "{} comics changed since they were suggested and were left as they are",
+                            plural(comics.len()),
+                        ),
+                        &[&comics.len()],
+                    ),
+                    false,
+                );
+            }
+            ReviewStoreOutput::Failed(reason) => {
+                let toast = adw::Toast::builder().title(reason).timeout(0).build();
+                self.show_toast(toast);
+            }
+        }
+    }
+
+    fn toast(&mut self, text: &str, with_undo: bool) {
+        let toast = adw::Toast::new(text);
+        if with_undo {
+            toast.set_button_label(Some(&gettext("Undo")));
+            let root = self.root.clone();
+            toast.connect_button_clicked(move |_| {
+                // The page's own action, so the toast needs no handle on the component.
+                let _ = root.activate_action("review.undo", None);
+            });
+        }
+        self.show_toast(toast);
+    }
+
+    fn show_toast(&mut self, toast: adw::Toast) {
+        // One toast at a time: a quick reviewer would otherwise queue dozens.
+        if let Some(previous) = self.last_toast.take() {
+            previous.dismiss();
+        }
+        self.toasts.add_toast(toast.clone());
+        self.last_toast = Some(toast);
+    }
+
+    /// Asks for the covers of the current comic, then of those ahead and the one before, and
+    /// forgets the others.
+    fn load_around(&mut self) {
+        if !self.loaded {
+            return;
+        }
+        let position = self.session.position();
+        let mut order: Vec<usize> = (position..position + AHEAD + 1).collect();
+        if position > 0 {
+            order.push(position - 1);
+        }
+        let mut wanted: Vec<(CoverKey, CoverSource, u32)> = Vec::new();
+        for index in order {
+            let Some(item) = self.session.item(index) else {
+                continue;
+            };
+            let owned = match &item.thumbnail {
+                Some(file) => CoverSource::File(file.clone()),
+                None => CoverSource::ComicFile(item.path.clone()),
+            };
+            wanted.push((CoverKey::Comic(item.comic_id), owned, OWNED_SIDE));
+            for candidate in item.candidates.iter().take(CANDIDATES) {
+                for cover in &candidate.covers {
+                    if let Some(file) = &cover.file {
+                        wanted.push((
+                            CoverKey::Catalog(cover.id_cover),
+                            CoverSource::File(file.clone()),
+                            CATALOG_SIDE,
+                        ));
+                    }
+                }
+            }
+        }
+        let keep: HashSet<CoverKey> = wanted.iter().map(|(key, _, _)| *key).collect();
+        self.textures.retain(|key, _| keep.contains(key));
+        self.requested.retain(|key| keep.contains(key));
+        for (key, source, max_side) in wanted {
+            if self.requested.insert(key) {
+                let loader = &self.loaders[self.next_loader % self.loaders.len()];
+                self.next_loader += 1;
+                loader.emit(CoverRequest {
+                    key,
+                    source,
+                    max_side,
+                });
+            }
+        }
+    }
+}
+
+fn file_name(item: &ReviewItem) -> String {
+    item.path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn plural(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The keys of the page, caught before a focused button could take Enter, and the page's
+/// `review.undo` action for the Undo button of its toasts.
+fn install_keys(
+    root: &gtk::Box,
+    sender: &ComponentSender<ReviewPage>,
+    pressed: &Rc<Cell<Option<Instant>>>,
+) {
+    let keys = gtk::EventControllerKey::new();
+    keys.set_propagation_phase(gtk::PropagationPhase::Capture);
+    keys.connect_key_pressed(glib::clone!(
+        #[strong]
+        sender,
+        #[strong]
+        pressed,
+        move |_, key, _, modifiers| match message_for(key, modifiers) {
+            Some(message) => {
+                pressed.set(Some(Instant::now()));
+                sender.input(message);
+                glib::Propagation::Stop
+            }
+            None => glib::Propagation::Proceed,
+        }
+    ));
+    root.add_controller(keys);
+
+    let actions = gio::SimpleActionGroup::new();
+    let undo = gio::SimpleAction::new("undo", None);
+    undo.connect_activate(glib::clone!(
+        #[strong]
+        sender,
+        move |_, _| sender.input(ReviewMsg::Undo)
+    ));
+    actions.add_action(&undo);
+    root.insert_action_group("review", Some(&actions));
+}
+
+/// The message a key press means on the review page.
+fn message_for(key: gdk::Key, modifiers: gdk::ModifierType) -> Option<ReviewMsg> {
+    if modifiers.contains(gdk::ModifierType::CONTROL_MASK) {
+        return (key == gdk::Key::z || key == gdk::Key::Z).then_some(ReviewMsg::Undo);
+    }
+    if modifiers.intersects(gdk::ModifierType::ALT_MASK | gdk::ModifierType::SUPER_MASK) {
+        return None;
+    }
+    let number = |n: usize| Some(ReviewMsg::Apply(n));
+    match key {
+        gdk::Key::Return | gdk::Key::KP_Enter | gdk::Key::ISO_Enter => {
+            Some(ReviewMsg::ApplyHighlighted)
+        }
+        gdk::Key::_1 | gdk::Key::KP_1 => number(0),
+        gdk::Key::_2 | gdk::Key::KP_2 => number(1),
+        gdk::Key::_3 | gdk::Key::KP_3 => number(2),
+        gdk::Key::_4 | gdk::Key::KP_4 => number(3),
+        gdk::Key::_5 | gdk::Key::KP_5 => number(4),
+        gdk::Key::s | gdk::Key::S | gdk::Key::Right | gdk::Key::KP_Right => Some(ReviewMsg::Skip),
+        gdk::Key::Left | gdk::Key::KP_Left => Some(ReviewMsg::Back),
+        gdk::Key::Delete | gdk::Key::KP_Delete => Some(ReviewMsg::Trash),
+        gdk::Key::Escape => Some(ReviewMsg::Leave),
+        _ => None,
+    }
+}
