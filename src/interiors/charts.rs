@@ -668,6 +668,8 @@ fn room_score(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
         .disable_x_mesh()
         .x_desc(gettext("Room score (0 to 1)"))
         .y_desc(gettext("Photos"))
+        .y_labels(count_ticks(top))
+        .light_line_style(TRANSPARENT)
         .axis_desc_style(sizes.label_font())
         .label_style(sizes.tick_font())
         .y_label_formatter(&|v| format!("{v:.0}"))
@@ -807,6 +809,8 @@ fn labels(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartE
         .disable_x_mesh()
         .x_desc(gettext("Quality"))
         .y_desc(gettext("Photos"))
+        .y_labels(count_ticks(top))
+        .light_line_style(TRANSPARENT)
         .axis_desc_style(sizes.label_font())
         .label_style(sizes.label_font())
         .x_label_formatter(&|v| {
@@ -917,6 +921,8 @@ fn confidence(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
         .disable_x_mesh()
         .x_desc(gettext("Confidence: top probability minus the second"))
         .y_desc(gettext("Photos"))
+        .y_labels(count_ticks(top))
+        .light_line_style(TRANSPARENT)
         .axis_desc_style(sizes.label_font())
         .label_style(sizes.tick_font())
         .x_label_formatter(&|v| format!("{v:.1}"))
@@ -1061,6 +1067,8 @@ fn scores_by_label(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(
         .configure_mesh()
         .x_desc(gettext("Score (0 to 100)"))
         .y_desc(gettext("Photos"))
+        .y_labels(count_ticks(top))
+        .light_line_style(TRANSPARENT)
         .axis_desc_style(sizes.label_font())
         .label_style(sizes.tick_font())
         .x_label_formatter(&|v| format!("{v:.0}"))
@@ -1297,4 +1305,9 @@ mod tests {
         );
         assert_eq!(summary.model_buckets.unwrap().good, 10);
     }
+}
+
+/// How many ticks a count axis up to `top` gets: whole numbers only, at most eleven.
+fn count_ticks(top: f64) -> usize {
+    (top.floor() as usize + 1).clamp(2, 11)
 }
