@@ -1189,6 +1189,11 @@ fn embeddings(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
     Ok(())
 }
 
+/// How many ticks a count axis up to `top` gets: whole numbers only, at most eleven.
+fn count_ticks(top: f64) -> usize {
+    (top.floor() as usize + 1).clamp(2, 11)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1305,9 +1310,4 @@ mod tests {
         );
         assert_eq!(summary.model_buckets.unwrap().good, 10);
     }
-}
-
-/// How many ticks a count axis up to `top` gets: whole numbers only, at most eleven.
-fn count_ticks(top: f64) -> usize {
-    (top.floor() as usize + 1).clamp(2, 11)
 }
