@@ -11,6 +11,7 @@ pub mod matching;
 pub mod migrations;
 pub mod schema;
 pub mod settings;
+pub mod tagging;
 
 use std::path::{Path, PathBuf};
 
