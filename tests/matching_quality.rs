@@ -90,7 +90,11 @@ fn issue_id(volume: i32, number: u32) -> i32 {
 #[derive(Debug, Clone, Copy)]
 enum Source {
     /// Cover `variant` (0: the main one) of catalog issue `number` of `volume`.
-    Catalog { volume: i32, number: u32, variant: u32 },
+    Catalog {
+        volume: i32,
+        number: u32,
+        variant: u32,
+    },
     /// An issue of `volume` the catalog does not have.
     Absent { volume: i32, number: u32 },
 }
@@ -156,16 +160,31 @@ const COLLECTION: &[Owned] = &[
     owned("Batman 497 (1993) (c2c).cbz", Cbz, cat(100, 497), Photo),
     owned("Batman 498 (1993).cbz", Cbz, cat(100, 498), Photo),
     owned("Batman 499 (1993).cbz", Cbz, cat(100, 499), Rescan),
-    owned("Batman 499 (1993) (Variant Cover).cbz", Cbz, variant(100, 499), Photo),
+    owned(
+        "Batman 499 (1993) (Variant Cover).cbz",
+        Cbz,
+        variant(100, 499),
+        Photo,
+    ),
     owned("Batman 500 (1993)", Folder, cat(100, 500), Rescan),
     owned("Batman #501.cbr", Cbr, cat(100, 501), Photo),
-    owned("Batman 502 (1993) (Digital).cb7", Cb7, cat(100, 502), Rescan),
+    owned(
+        "Batman 502 (1993) (Digital).cb7",
+        Cb7,
+        cat(100, 502),
+        Rescan,
+    ),
     owned("scan_0042.cbz", Cbz, variant(100, 503), Rescan),
     owned("Batman 504 (1993).cbt", Cbt, cat(100, 504), Photo),
     owned("Batman 505 (1993).cbz", Cbz, absent(100, 505), Photo),
     owned("Batman 496 (1993).cbz", Cbz, absent(100, 496), Rescan),
     owned("Spider-Man 010 (1991).cbz", Cbz, cat(200, 10), Rescan),
-    owned("Spider-Man 010 (1991) (Digital).cbz", Cbz, cat(200, 10), Photo),
+    owned(
+        "Spider-Man 010 (1991) (Digital).cbz",
+        Cbz,
+        cat(200, 10),
+        Photo,
+    ),
     owned("Spider-Man 011 (1991).cb7", Cb7, cat(200, 11), Photo),
     owned("Spider-Man 012 (1991).cbz", Cbz, variant(200, 12), Rescan),
     owned("Spider-Man 013.cbz", Cbz, cat(200, 13), Photo),
@@ -333,7 +352,11 @@ fn library() -> Library {
             .bind::<Integer, _>(id)
             .execute(&mut conn)
             .expect("issue");
-            let variants = if volume.variants.contains(&number) { 2 } else { 1 };
+            let variants = if volume.variants.contains(&number) {
+                2
+            } else {
+                1
+            };
             for variant in 0..variants {
                 let url = format!("https://comicvine.example/covers/{id}-{variant}.jpg");
                 diesel::sql_query(
@@ -369,7 +392,10 @@ fn library() -> Library {
             }
         };
         let (picture, quality) = match comic.shot {
-            Shot::Rescan => (synthetic::rescan(&original, &mut rng), 70 + rng.below(22) as u8),
+            Shot::Rescan => (
+                synthetic::rescan(&original, &mut rng),
+                70 + rng.below(22) as u8,
+            ),
             Shot::Photo => (
                 synthetic::phone_photo(&original, &mut rng),
                 75 + rng.below(13) as u8,
@@ -416,13 +442,11 @@ fn classification_meets_the_quality_bar_and_undo_restores_every_value() {
         match comic.state {
             State::Unclassified => {}
             State::Classified(issue) => {
-                diesel::sql_query(
-                    "UPDATE comicbooks SET id_comicbook_info = ? WHERE path LIKE ?",
-                )
-                .bind::<Text, _>(issue.to_string())
-                .bind::<Text, _>(&like)
-                .execute(&mut conn)
-                .expect("classified by the user");
+                diesel::sql_query("UPDATE comicbooks SET id_comicbook_info = ? WHERE path LIKE ?")
+                    .bind::<Text, _>(issue.to_string())
+                    .bind::<Text, _>(&like)
+                    .execute(&mut conn)
+                    .expect("classified by the user");
             }
             State::Trashed => {
                 diesel::sql_query("UPDATE comicbooks SET en_papelera = 1 WHERE path LIKE ?")
@@ -434,7 +458,11 @@ fn classification_meets_the_quality_bar_and_undo_restores_every_value() {
     }
     drop(conn);
     let before = library.stored();
-    assert_eq!(before.len(), COLLECTION.len(), "every comic scanned: {before:?}");
+    assert_eq!(
+        before.len(),
+        COLLECTION.len(),
+        "every comic scanned: {before:?}"
+    );
 
     library.vistazo(&["embed"]);
     let output = library.vistazo(&["classify", "--auto-apply", "--json"]);
@@ -458,7 +486,11 @@ fn classification_meets_the_quality_bar_and_undo_restores_every_value() {
         }
         let line = lines
             .iter()
-            .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(name.as_str())))
+            .find(|l| {
+                l["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(name.as_str()))
+            })
             .unwrap_or_else(|| panic!("{name} was looked at"));
         let best = &line["candidates"][0];
         report.push(format!(
@@ -485,8 +517,15 @@ fn classification_meets_the_quality_bar_and_undo_restores_every_value() {
     println!("{summary}");
     assert_eq!(absent_applied, 0, "{summary}");
     assert!(precision >= 0.98, "{summary}");
-    assert!(f64::from(applied) >= 0.85 * f64::from(matchable), "{summary}");
+    assert!(
+        f64::from(applied) >= 0.85 * f64::from(matchable),
+        "{summary}"
+    );
 
     library.vistazo(&["undo", "--last"]);
-    assert_eq!(library.stored(), before, "undo restores the stored values exactly");
+    assert_eq!(
+        library.stored(),
+        before,
+        "undo restores the stored values exactly"
+    );
 }

@@ -181,7 +181,14 @@ pub fn draw_cover(dress: &TradeDress, art_seed: u64, number: u32) -> RgbImage {
     rect(&mut image, 0.05, 0.85, 0.3, 0.95, [250.0, 250.0, 250.0]);
     for line in 0..14 {
         let x = 0.06 + 0.016 * line as f32;
-        rect(&mut image, x, 0.86, x + 0.006 + 0.004 * (line % 3) as f32, 0.94, [10.0; 3]);
+        rect(
+            &mut image,
+            x,
+            0.86,
+            x + 0.006 + 0.004 * (line % 3) as f32,
+            0.94,
+            [10.0; 3],
+        );
     }
     let border = 0.025;
     rect(&mut image, 0.0, 0.0, border, 1.0, dress.frame);
@@ -197,12 +204,17 @@ fn sample(image: &RgbImage, x: f32, y: f32) -> Option<[f32; 3]> {
         return None;
     }
     let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = ((x0 + 1).min(image.width() - 1), (y0 + 1).min(image.height() - 1));
+    let (x1, y1) = (
+        (x0 + 1).min(image.width() - 1),
+        (y0 + 1).min(image.height() - 1),
+    );
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let p = |x: u32, y: u32| image.get_pixel(x, y).0.map(f32::from);
     let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
     Some([0, 1, 2].map(|i| {
-        a[i] * (1.0 - fx) * (1.0 - fy) + b[i] * fx * (1.0 - fy) + c[i] * (1.0 - fx) * fy
+        a[i] * (1.0 - fx) * (1.0 - fy)
+            + b[i] * fx * (1.0 - fy)
+            + c[i] * (1.0 - fx) * fy
             + d[i] * fx * fy
     }))
 }
@@ -213,7 +225,7 @@ pub fn rescan(cover: &RgbImage, rng: &mut Rng) -> RgbImage {
     let (w, h) = (cover.width() as f32, cover.height() as f32);
     let crop = [0, 1, 2, 3].map(|_| rng.range(0.0, 0.03));
     let angle = rng.range(-1.5, 1.5).to_radians();
-    let scale = rng.range(1.3, 2.6);
+    let scale = rng.range(0.8, 1.3);
     let out_w = ((1.0 - crop[0] - crop[2]) * w * scale) as u32;
     let out_h = ((1.0 - crop[1] - crop[3]) * h * scale) as u32;
     let gain = [0, 1, 2].map(|_| rng.range(0.92, 1.08));
@@ -234,10 +246,14 @@ pub fn rescan(cover: &RgbImage, rng: &mut Rng) -> RgbImage {
 pub fn phone_photo(cover: &RgbImage, rng: &mut Rng) -> RgbImage {
     let (w, h) = (cover.width() as f32, cover.height() as f32);
     let margin = rng.range(0.05, 0.12);
-    let scale = rng.range(1.4, 2.0);
+    let scale = rng.range(0.9, 1.2);
     let out_w = (w * (1.0 + 2.0 * margin) * scale) as u32;
     let out_h = (h * (1.0 + 2.0 * margin) * scale) as u32;
-    let table = [rng.range(90.0, 150.0), rng.range(60.0, 100.0), rng.range(30.0, 70.0)];
+    let table = [
+        rng.range(90.0, 150.0),
+        rng.range(60.0, 100.0),
+        rng.range(30.0, 70.0),
+    ];
     let (g, k) = (rng.range(-0.08, 0.08), rng.range(-0.08, 0.08));
     let (s1, s2) = (rng.range(-0.04, 0.04), rng.range(-0.04, 0.04));
     let light_x = rng.range(-0.35, 0.35);
@@ -255,7 +271,8 @@ pub fn phone_photo(cover: &RgbImage, rng: &mut Rng) -> RgbImage {
             let grain = ((x / 3 + y / 17) % 5) as f32 * 4.0;
             table.map(|c| c + grain)
         });
-        let light = 1.0 + light_x * (x as f32 / out_w as f32 - 0.5) * 2.0
+        let light = 1.0
+            + light_x * (x as f32 / out_w as f32 - 0.5) * 2.0
             + light_y * (y as f32 / out_h as f32 - 0.5) * 2.0;
         Rgb([0, 1, 2].map(|c| {
             let n = noise_rng.range(-noise, noise);
