@@ -12,6 +12,7 @@ pub mod migrations;
 pub mod review;
 pub mod schema;
 pub mod settings;
+pub mod tagging;
 
 use std::path::{Path, PathBuf};
 

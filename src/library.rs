@@ -2,9 +2,10 @@
 //! page is the cover, making the cover thumbnails Babelcomics4 shows, reading what a file name
 //! says about the issue, and scanning folders into the collection.
 //!
-//! This module owns everything that opens a comic file. It never changes a comic file, never
-//! deletes a row of the collection, and never imports GTK: the app and the command line drive
-//! the same [`scan`] and only render its events.
+//! This module owns everything that opens a comic file. The one change it ever makes to a comic
+//! file is the ComicInfo.xml of a CBZ, when asked ([`comicinfo`]); it never deletes a row of the
+//! collection, and never imports GTK: the app and the command line drive the same [`scan`] and
+//! only render its events.
 
 pub mod archive;
 pub mod comicinfo;

@@ -1,7 +1,8 @@
 //! Matching owned comics to catalog issues by their covers: computing the missing cover
 //! embeddings ([`embed`]), scoring candidate issues ([`score`], [`hash`], [`index`]),
 //! storing suggestions and applying the clear ones ([`classify`]), the user's review of the
-//! rest ([`review`]), and undoing ([`undo`]).
+//! rest ([`review`]), writing what was applied into the comic files as ComicInfo.xml
+//! ([`tagging`], opt-in), and undoing ([`undo`]).
 //!
 //! Jobs here run on the caller's thread, report through callbacks and honour a
 //! [`CancelToken`](crate::jobs::CancelToken) between items; what they finished stays saved.
@@ -14,6 +15,7 @@ pub mod hash;
 pub mod index;
 pub mod review;
 pub mod score;
+pub mod tagging;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +30,7 @@ use crate::library::{self, ThumbnailStore};
 pub use classify::{Candidate, ClassifyEvent, ClassifyOptions, ClassifySummary, ComicMatch};
 pub use embed::{EmbedEvent, EmbedOptions, EmbedSummary};
 pub use score::{AUTO_APPLY_MARGIN, Signals};
+pub use tagging::{TagEvent, TagOutcome, TagSummary};
 
 /// The threshold classification applies at unless told otherwise, as the tool it replaces.
 pub const DEFAULT_THRESHOLD: f32 = 0.75;
@@ -85,17 +88,33 @@ pub enum UndoTarget {
     Run(i64),
 }
 
-/// Puts back what a classification run replaced. Returns the run and what was done.
+/// Puts back what a classification run replaced: the classifications, then the ComicInfo.xml
+/// files it wrote (see [`tagging::restore_comic_info`]). Returns the run and what was done.
 pub fn undo(
     db: &mut crate::db::Database,
     target: UndoTarget,
+) -> Result<(i64, crate::db::matching::UndoSummary), MatchingError> {
+    undo_with_files(db, target, &mut |event| {
+        if let TagOutcome::Failed(reason) = event.outcome {
+            tracing::warn!("{reason}");
+        }
+    })
+}
+
+/// [`undo`], reporting each comic file whose ComicInfo.xml was put back or left alone.
+pub fn undo_with_files(
+    db: &mut crate::db::Database,
+    target: UndoTarget,
+    on_file: &mut dyn FnMut(TagEvent),
 ) -> Result<(i64, crate::db::matching::UndoSummary), MatchingError> {
     let run_id = match target {
         UndoTarget::Last => db.last_undoable_run()?.ok_or(MatchingError::NoRuns)?,
         UndoTarget::Run(id) => id,
     };
     let summary = db.undo_classification_run(run_id)?;
-    if summary.restored == 0 && summary.changed_since == 0 {
+    let files = tagging::restore_comic_info(db, run_id, on_file)?;
+    let files_touched = files.restored + files.skipped + files.failed;
+    if summary.restored == 0 && summary.changed_since == 0 && files_touched == 0 {
         return Err(MatchingError::NothingToUndo(run_id));
     }
     Ok((run_id, summary))

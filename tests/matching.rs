@@ -5,9 +5,12 @@
 #[path = "support/comic_library.rs"]
 mod comic_library;
 
+use std::io::{Cursor, Write};
+use std::path::Path;
 use std::process::Output;
 
 use comic_library::*;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
@@ -138,4 +141,125 @@ fn embeddings_stored_by_babelcomics_are_reused_for_the_same_model() {
         )
         .expect("read");
     assert_eq!(kept, Some(stored));
+}
+
+/// The ComicInfo.xml of a CBZ, when it has one.
+fn comicinfo_of(path: &Path) -> Option<String> {
+    vistazo::library::comicinfo::stored_xml(path)
+        .expect("readable")
+        .map(|bytes| String::from_utf8(bytes).expect("UTF-8"))
+}
+
+#[test]
+fn write_comicinfo_tags_the_applied_files_and_undo_puts_the_old_ones_back() {
+    use std::os::unix::fs::PermissionsExt;
+    let library = library();
+    let model = tiny_model();
+    // Opening the database once gives it the tables Babelcomics4 makes on first start.
+    drop(vistazo::db::open(&library.db).expect("open"));
+    library
+        .conn()
+        .batch_execute(
+            "INSERT INTO publishers (id_publisher, nombre) VALUES (31, 'Image');
+             UPDATE volumens SET id_publisher = 31, anio_inicio = 2012 WHERE id_volume = 100;
+             UPDATE comicbooks_info SET titulo = 'Chapter One',
+                 url_sitio_web = 'https://comicvine.example/saga-1/4000-1001/'
+             WHERE id_comicbook_info = 1001;",
+        )
+        .expect("catalog facts");
+    let saga_1 = library.comics.join("Saga 001 (2012).cbz");
+    let saga_2 = library.comics.join("Saga 002 (2012).cbz");
+    let batman_3 = library.comics.join("Batman 003 (2016).cbz");
+    // Saga 1 already has a ComicInfo.xml from another tool.
+    let mut pages = zip::ZipArchive::new(std::fs::File::open(&saga_1).expect("open")).expect("zip");
+    let mut cover = Vec::new();
+    std::io::Read::read_to_end(&mut pages.by_name("001.jpg").expect("cover"), &mut cover)
+        .expect("read");
+    let old_info = "<?xml version=\"1.0\"?>\n<ComicInfo>\n  <Series>Sage</Series>\n  <Number>1</Number>\n  <Writer>Brian K. Vaughan</Writer>\n  <Tagger>another tool</Tagger>\n</ComicInfo>\n";
+    {
+        let file = std::fs::File::create(&saga_1).expect("rewrite");
+        let mut zip = zip::ZipWriter::new(file);
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("001.jpg", options).expect("entry");
+        zip.write_all(&cover).expect("cover");
+        zip.start_file("ComicInfo.xml", options).expect("entry");
+        zip.write_all(old_info.as_bytes()).expect("info");
+        zip.finish().expect("finish");
+    }
+    // Batman 3 is read-only: classified, but its file is left alone.
+    std::fs::set_permissions(&batman_3, std::fs::Permissions::from_mode(0o444)).expect("mode");
+    let batman_bytes = std::fs::read(&batman_3).expect("read");
+    let saga_2_bytes = std::fs::read(&saga_2).expect("read");
+    let before = library.classifications();
+    library.vistazo(&model, &["embed"]);
+
+    let output = library.vistazo(
+        &model,
+        &["classify", "--auto-apply", "--write-comicinfo", "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Wrote the ComicInfo.xml of 2 comics."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Could not write the ComicInfo.xml of") && stderr.contains("read-only"),
+        "{stderr}"
+    );
+    assert_eq!(
+        library.classifications()[2],
+        (BATMAN_3_CROPPED, Some("2003".to_owned()))
+    );
+    assert_eq!(std::fs::read(&batman_3).expect("read"), batman_bytes);
+    for absent in ["Saga 009 (2013).cbz", "scan_0042.cbz"] {
+        assert_eq!(comicinfo_of(&library.comics.join(absent)), None, "{absent}");
+    }
+
+    let info = comicinfo_of(&saga_1).expect("written");
+    for expected in [
+        "<Title>Chapter One</Title>",
+        "<Series>Saga</Series>",
+        "<Volume>2012</Volume>",
+        "<Year>2012</Year>",
+        "<Publisher>Image</Publisher>",
+        "<Web>https://comicvine.example/saga-1/4000-1001/</Web>",
+        "[Issue ID 1001]",
+        "<Writer>Brian K. Vaughan</Writer>",
+        "<Tagger>another tool</Tagger>",
+    ] {
+        assert!(info.contains(expected), "{expected} in {info}");
+    }
+    let info = comicinfo_of(&saga_2).expect("written");
+    assert!(
+        info.contains("<Number>2</Number>") && info.contains("[Issue ID 1002]"),
+        "{info}"
+    );
+    // The file keeps its path in the collection.
+    let mut database = vistazo::db::open(&library.db).expect("open");
+    let row = database.owned_comic(SAGA_1).expect("query").expect("row");
+    assert_eq!(Path::new(&row.path), saga_1);
+    drop(database);
+
+    let undone = library.vistazo(&model, &["undo", "--last"]);
+    let stdout = String::from_utf8_lossy(&undone.stdout);
+    assert!(
+        stdout.contains("Put back the previous ComicInfo.xml of 2 comics."),
+        "{stdout}"
+    );
+    assert_eq!(library.classifications(), before);
+    assert_eq!(comicinfo_of(&saga_1).as_deref(), Some(old_info));
+    assert_eq!(comicinfo_of(&saga_2), None);
+    let restored =
+        zip::ZipArchive::new(Cursor::new(std::fs::read(&saga_2).expect("read"))).expect("zip");
+    let original = zip::ZipArchive::new(Cursor::new(saga_2_bytes)).expect("zip");
+    assert_eq!(restored.len(), original.len());
+    for at in 0..original.len() {
+        let name = |zip: &zip::ZipArchive<_>| {
+            zip.name_for_index(at)
+                .expect("entry")
+                .expect("name")
+                .into_owned()
+        };
+        assert_eq!(name(&restored), name(&original));
+    }
 }

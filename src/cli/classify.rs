@@ -20,7 +20,8 @@ use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
 use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::{
-    self, ClassifyEvent, ClassifyOptions, ComicMatch, EmbedEvent, EmbedOptions, UndoTarget,
+    self, ClassifyEvent, ClassifyOptions, ComicMatch, EmbedEvent, EmbedOptions, TagEvent,
+    TagOutcome, UndoTarget,
 };
 
 /// Images per forward pass for the pipeline's embedding jobs.
@@ -48,6 +49,8 @@ pub struct ClassifyArgs {
     json: bool,
     #[arg(long, help = gettext("Look at comics that are already classified too"))]
     reclassify: bool,
+    #[arg(long, help = gettext("Write the issue applied into each CBZ file as a ComicInfo.xml"))]
+    write_comicinfo: bool,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +269,36 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         ),
         n,
     );
+    let mut outcome = summary.outcome;
+    if args.write_comicinfo && summary.applied > 0 && outcome == Outcome::Finished {
+        let tagged = matching::tagging::write_comic_info_for_run(
+            &mut database,
+            summary.run_id,
+            &cancel,
+            &mut print_file_event,
+        )?;
+        outcome = tagged.outcome;
+        let n = tagged.written;
+        line(
+            ngettext(
+                "Wrote the ComicInfo.xml of {} comic.",
+                "Wrote the ComicInfo.xml of {} comics.",
+                plural(n),
+            ),
+            n,
+        );
+        let n = tagged.skipped + tagged.failed;
+        if n > 0 {
+            line(
+                ngettext(
+                    "{} comic did not get a ComicInfo.xml.",
+                    "{} comics did not get a ComicInfo.xml.",
+                    plural(n),
+                ),
+                n,
+            );
+        }
+    }
     if summary.applied > 0 {
         eprintln!(
             "{}",
@@ -275,10 +308,23 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
             )
         );
     }
-    Ok(match summary.outcome {
+    Ok(match outcome {
         Outcome::Finished => ExitCode::SUCCESS,
         Outcome::Cancelled => ExitCode::from(CANCELLED),
     })
+}
+
+/// One line on stderr for a comic file whose ComicInfo.xml was not simply written or restored.
+fn print_file_event(event: TagEvent) {
+    let line = match &event.outcome {
+        TagOutcome::Written | TagOutcome::Unchanged | TagOutcome::Restored => return,
+        TagOutcome::Skipped(reason) => fill(&gettext("Skipped {}: {}"), &[&event.path, reason]),
+        TagOutcome::Failed(reason) => fill(
+            &gettext("Could not write the ComicInfo.xml of {}: {}"),
+            &[&event.path, reason],
+        ),
+    };
+    eprintln!("{line}");
 }
 
 fn json_line(found: &ComicMatch) -> String {
@@ -344,7 +390,14 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
         Some(id) if !args.last => UndoTarget::Run(id),
         _ => UndoTarget::Last,
     };
-    let (run_id, summary) = matching::undo(&mut database, target)?;
+    let mut files = 0u64;
+    let (run_id, summary) =
+        matching::undo_with_files(&mut database, target, &mut |event: TagEvent| {
+            if event.outcome == TagOutcome::Restored {
+                files += 1;
+            }
+            print_file_event(event);
+        })?;
     let n = summary.restored;
     println!(
         "{}",
@@ -368,6 +421,19 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
                     plural(n),
                 ),
                 &[&n]
+            )
+        );
+    }
+    if files > 0 {
+        println!(
+            "{}",
+            fill(
+                &ngettext(
+                    "Put back the previous ComicInfo.xml of {} comic.",
+                    "Put back the previous ComicInfo.xml of {} comics.",
+                    plural(files),
+                ),
+                &[&files]
             )
         );
     }

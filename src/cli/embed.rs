@@ -394,6 +394,12 @@ fn bench_classify(comics: usize, covers: usize) {
     let queries: Vec<Vec<f32>> = (0..comics).map(|_| unit()).collect();
     let index = CoverIndex::new(rows, embeddings);
     let built = started.elapsed();
+    let peak_building = peak_memory_mib();
+    // From here on the peak is the search's (Linux resets it on writing 5); memory freed while
+    // building may stay with the process, so what the search adds is measured from here.
+    let before_search = std::fs::write("/proc/self/clear_refs", "5")
+        .ok()
+        .and_then(|()| resident_memory_mib());
     let started = Instant::now();
     let slices: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
     let found: usize = index
@@ -421,15 +427,46 @@ fn bench_classify(comics: usize, covers: usize) {
             ]
         )
     );
-    if let Some(peak) = peak_memory_mib() {
-        println!("{}", i18n::fill(&gettext("Peak memory: {} MiB"), &[&peak]));
+    println!(
+        "{}",
+        i18n::fill(
+            &gettext("Index: {} MiB of cover vectors ({} bytes a cover)"),
+            &[
+                &format!("{:.1}", index.memory_bytes() as f64 / (1024.0 * 1024.0)),
+                &(index.memory_bytes() / index.len().max(1)),
+            ]
+        )
+    );
+    if let Some(peak) = peak_building {
+        println!(
+            "{}",
+            i18n::fill(&gettext("Peak memory while building: {} MiB"), &[&peak])
+        );
+    }
+    if let (Some(before), Some(peak)) = (before_search, peak_memory_mib()) {
+        println!(
+            "{}",
+            i18n::fill(
+                &gettext("Memory the search added at its peak: {} MiB"),
+                &[&peak.saturating_sub(before)]
+            )
+        );
     }
 }
 
 /// The process's peak resident memory, from Linux's `/proc`.
 fn peak_memory_mib() -> Option<u64> {
+    memory_status_mib("VmHWM:")
+}
+
+/// The process's resident memory now, from Linux's `/proc`.
+fn resident_memory_mib() -> Option<u64> {
+    memory_status_mib("VmRSS:")
+}
+
+fn memory_status_mib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
 }

@@ -9,13 +9,10 @@ use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::comicinfo::{self, ComicInfo};
+use super::comicinfo::{self, ComicInfo, MAX_COMICINFO_BYTES};
 use super::cover::is_junk;
 use super::format::{self, ComicFormat};
 use super::{LibraryError, MAX_ENTRY_BYTES};
-
-/// Largest ComicInfo.xml read; real ones are a few kilobytes.
-const MAX_COMICINFO_BYTES: u64 = 4 * 1024 * 1024;
 
 /// One comic file opened for reading its pages.
 #[derive(Debug, Clone)]

@@ -1,8 +1,30 @@
-//! ComicInfo.xml (the Anansi schema other comic tools write into archives): the page marked as
-//! the front cover, and the series, number and year it names. Reading only; unknown tags are
-//! ignored, and a malformed file yields what was read before the fault.
+//! ComicInfo.xml (the Anansi schema other comic tools write into archives): reading the page
+//! marked as the front cover and the series, number and year it names, and writing what the
+//! catalog knows about an issue into a CBZ.
+//!
+//! Reading ignores unknown tags, and a malformed file yields what was read before the fault.
+//! Writing changes only the fields Vistazo fills in ([`IssueTags`]) and keeps every other tag,
+//! comment and the layout as they were; the archive is rebuilt beside the old one, its other
+//! entries copied without recompressing them, and renamed over it once it is safely on disk.
+//! Only ZIP archives are written: nothing free writes RAR, and rewriting 7z or tar archives
+//! would recompress every page. A ComicInfo.xml that cannot be read is never replaced.
 
-use quick_xml::events::{BytesStart, Event};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+
+use super::LibraryError;
+use super::cover::is_junk;
+use super::format::{self, ComicFormat};
+use crate::i18n::{fill, gettext};
+
+/// Largest ComicInfo.xml read; real ones are a few kilobytes.
+pub const MAX_COMICINFO_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The name a new ComicInfo.xml gets: Komga reads only this exact name, at the top.
+pub const COMICINFO_NAME: &str = "ComicInfo.xml";
 
 /// What Vistazo uses from a ComicInfo.xml.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -128,6 +150,531 @@ fn resolve_reference(name: &str) -> Option<char> {
     }
 }
 
+/// What Vistazo writes into a ComicInfo.xml: the catalog's facts about one issue. A field the
+/// catalog does not know (`None` or empty) leaves the file's own value as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueTags {
+    pub series: String,
+    pub number: String,
+    /// The year the volume started, which is what ComicVine taggers write as the volume.
+    pub volume: Option<i32>,
+    /// Cover year.
+    pub year: Option<i32>,
+    pub publisher: Option<String>,
+    pub title: Option<String>,
+    /// The issue's page on ComicVine.
+    pub web: Option<String>,
+    /// The ComicVine issue id, named in Notes.
+    pub comicvine_id: i64,
+}
+
+impl IssueTags {
+    /// The Notes line, in the form other taggers write and read back ("[Issue ID N]").
+    pub fn notes(&self) -> String {
+        format!(
+            "Tagged with Vistazo using info from Comic Vine. [Issue ID {}]",
+            self.comicvine_id
+        )
+    }
+
+    /// What to do with each field Vistazo owns, given the Year the file has now.
+    fn edits(&self, old_year: Option<i32>) -> Vec<(&'static str, Edit)> {
+        let known = |value: Option<String>| {
+            value
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map_or(Edit::Keep, Edit::Set)
+        };
+        let year = self.year.filter(|year| *year > 0);
+        // Month and Day of another year describe another issue; the catalog keeps only years.
+        let date = if year.is_some() && year != old_year {
+            Edit::Remove
+        } else {
+            Edit::Keep
+        };
+        vec![
+            ("Title", known(self.title.clone())),
+            ("Series", known(Some(self.series.clone()))),
+            ("Number", known(Some(self.number.clone()))),
+            (
+                "Volume",
+                known(self.volume.filter(|v| *v > 0).map(|v| v.to_string())),
+            ),
+            ("Notes", Edit::Set(self.notes())),
+            ("Year", known(year.map(|y| y.to_string()))),
+            ("Month", date.clone()),
+            ("Day", date),
+            ("Publisher", known(self.publisher.clone())),
+            ("Web", known(self.web.clone())),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Edit {
+    Set(String),
+    Remove,
+    Keep,
+}
+
+/// The elements of a ComicInfo, in the order the schema's sequence puts them: new fields go
+/// where the schema wants them.
+const SCHEMA_ORDER: &[&str] = &[
+    "Title",
+    "Series",
+    "Number",
+    "Count",
+    "Volume",
+    "AlternateSeries",
+    "AlternateNumber",
+    "AlternateCount",
+    "Summary",
+    "Notes",
+    "Year",
+    "Month",
+    "Day",
+    "Writer",
+    "Penciller",
+    "Inker",
+    "Colorist",
+    "Letterer",
+    "CoverArtist",
+    "Editor",
+    "Translator",
+    "Publisher",
+    "Imprint",
+    "Genre",
+    "Tags",
+    "Web",
+    "PageCount",
+    "LanguageISO",
+    "Format",
+    "BlackAndWhite",
+    "Manga",
+    "Characters",
+    "Teams",
+    "Locations",
+    "ScanInformation",
+    "StoryArc",
+    "StoryArcNumber",
+    "SeriesGroup",
+    "AgeRating",
+    "Pages",
+    "CommunityRating",
+    "MainCharacterOrTeam",
+    "Review",
+    "GTIN",
+];
+
+fn schema_position(tag: &str) -> Option<usize> {
+    SCHEMA_ORDER.iter().position(|known| *known == tag)
+}
+
+/// What a fresh ComicInfo.xml starts from.
+const EMPTY_DOCUMENT: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<ComicInfo xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n</ComicInfo>\n";
+
+/// Why a ComicInfo.xml could not be written into (or restored in) a comic. The comic file is
+/// as it was in every case.
+#[derive(Debug, thiserror::Error)]
+pub enum ComicInfoError {
+    #[error("{}", not_zip_reason(.path, *.format))]
+    NotZip { path: PathBuf, format: ComicFormat },
+    #[error("{}", fill(&gettext("{} is read-only"), &[&.path.display()]))]
+    ReadOnly { path: PathBuf },
+    #[error("{}", fill(&gettext("the ComicInfo.xml in {} cannot be read, so it is left as it is: {}"), &[&.path.display(), .detail]))]
+    Malformed { path: PathBuf, detail: String },
+    #[error("{}", fill(&gettext("the ComicInfo.xml in {} has changed since Vistazo wrote it"), &[&.path.display()]))]
+    ChangedSince { path: PathBuf },
+    #[error("{}", fill(&gettext("cannot write {}: {}"), &[&.path.display(), .source]))]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Read(#[from] LibraryError),
+}
+
+fn not_zip_reason(path: &Path, format: ComicFormat) -> String {
+    if format == ComicFormat::Folder {
+        fill(
+            &gettext("{} is a folder of pictures; only CBZ files get a ComicInfo.xml"),
+            &[&path.display()],
+        )
+    } else {
+        fill(
+            &gettext("{} is a {} file; only CBZ files get a ComicInfo.xml"),
+            &[&path.display(), &format.name()],
+        )
+    }
+}
+
+impl ComicInfoError {
+    /// Whether the comic was left alone on purpose (its kind, or a ComicInfo.xml another tool
+    /// changed), not because something failed.
+    pub fn is_skip(&self) -> bool {
+        matches!(self, Self::NotZip { .. } | Self::ChangedSince { .. })
+    }
+}
+
+/// `existing` (a ComicInfo.xml, or a new one when `None`) with the fields of `tags` written in.
+/// Every other element, attribute, comment and piece of white space stays as it was. Fails,
+/// with the reason, on a document that is not well-formed UTF-8 XML.
+pub fn with_tags(existing: Option<&[u8]>, tags: &IssueTags) -> Result<Vec<u8>, String> {
+    let text = match existing {
+        Some(bytes) => std::str::from_utf8(bytes).map_err(|error| error.to_string())?,
+        None => EMPTY_DOCUMENT,
+    };
+    let old_year = existing.and_then(|bytes| parse(bytes).year);
+    let mut editor = Editor {
+        out: quick_xml::Writer::new(Vec::new()),
+        edits: tags.edits(old_year),
+        done: Vec::new(),
+        pending: String::new(),
+        indent: None,
+    };
+    editor.done = vec![false; editor.edits.len()];
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth = 0usize;
+    // Inside a child being replaced or removed.
+    let mut skipping = false;
+    let mut seen_root = false;
+    loop {
+        let event = reader.read_event().map_err(|error| error.to_string())?;
+        if skipping {
+            match event {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => {
+                    depth -= 1;
+                    skipping = depth > 1;
+                }
+                Event::Eof => return Err("the document ends inside an element".to_owned()),
+                _ => {}
+            }
+            continue;
+        }
+        let io = |error: std::io::Error| error.to_string();
+        match event {
+            Event::Text(text) if depth == 1 && text.trim_ascii().is_empty() => {
+                editor.pending.push_str(&text);
+            }
+            Event::Start(root) if depth == 0 && !seen_root => {
+                seen_root = true;
+                depth = 1;
+                editor.out.write_event(Event::Start(root)).map_err(io)?;
+            }
+            Event::Empty(root) if depth == 0 && !seen_root => {
+                // `<ComicInfo/>`: opened, filled and closed here.
+                seen_root = true;
+                let end = BytesEnd::new(root.name().as_ref().to_owned());
+                editor.out.write_event(Event::Start(root)).map_err(io)?;
+                editor.close(end).map_err(io)?;
+            }
+            Event::Start(child) if depth == 1 => {
+                depth += 1;
+                skipping = !editor.child(Event::Start(child)).map_err(io)?;
+            }
+            Event::Empty(child) if depth == 1 => {
+                editor.child(Event::Empty(child)).map_err(io)?;
+            }
+            Event::End(end) if depth == 1 => {
+                depth = 0;
+                editor.close(end).map_err(io)?;
+            }
+            Event::Start(start) => {
+                depth += 1;
+                editor.out.write_event(Event::Start(start)).map_err(io)?;
+            }
+            Event::End(end) => {
+                depth = depth.saturating_sub(1);
+                editor.out.write_event(Event::End(end)).map_err(io)?;
+            }
+            Event::Eof => break,
+            other => {
+                editor.flush_pending().map_err(io)?;
+                editor.out.write_event(other).map_err(io)?;
+            }
+        }
+    }
+    if !seen_root || depth != 0 {
+        return Err("the document has no complete root element".to_owned());
+    }
+    Ok(editor.out.into_inner())
+}
+
+/// Rewrites the root's children of a ComicInfo as they stream past.
+struct Editor {
+    out: quick_xml::Writer<Vec<u8>>,
+    edits: Vec<(&'static str, Edit)>,
+    /// Which edits are written.
+    done: Vec<bool>,
+    /// White space between the root's children, held until the next child decides its fate.
+    pending: String,
+    /// The white space before the last child: what new fields are indented with.
+    indent: Option<String>,
+}
+
+impl Editor {
+    /// Handles one child of the root; returns whether its content is kept (`false`: the
+    /// caller skips to its end).
+    fn child(&mut self, event: Event<'_>) -> std::io::Result<bool> {
+        let (Event::Start(element) | Event::Empty(element)) = &event else {
+            return Ok(true);
+        };
+        let tag = element.local_name().as_ref().to_owned();
+        let prefix = if self.pending.is_empty() {
+            self.indent.clone().unwrap_or_default()
+        } else {
+            self.pending.clone()
+        };
+        if let Some(position) = schema_position(&tag) {
+            self.write_missing(Some(position), &prefix)?;
+        }
+        self.indent = Some(prefix);
+        let owned = self.edits.iter().position(|(name, _)| *name == tag);
+        let edit = match owned {
+            // A second copy of a field Vistazo wrote would contradict it.
+            Some(at) if self.done[at] => Edit::Remove,
+            Some(at) => self.edits[at].1.clone(),
+            None => Edit::Keep,
+        };
+        let kept = match edit {
+            Edit::Set(value) => {
+                let pending = std::mem::take(&mut self.pending);
+                self.write_field(&pending, &tag, &value)?;
+                if let Some(at) = owned {
+                    self.done[at] = true;
+                }
+                false
+            }
+            Edit::Remove => {
+                self.pending.clear();
+                false
+            }
+            Edit::Keep => {
+                self.flush_pending()?;
+                self.out.write_event(event.borrow())?;
+                true
+            }
+        };
+        Ok(kept)
+    }
+
+    /// Writes the fields still missing and the root's end tag.
+    fn close(&mut self, end: BytesEnd<'_>) -> std::io::Result<()> {
+        let prefix = self.indent.clone().unwrap_or_else(|| "\n  ".to_owned());
+        let wrote = self.write_missing(None, &prefix)?;
+        if wrote > 0 && self.pending.is_empty() && prefix.contains('\n') {
+            self.pending.push('\n');
+        }
+        self.flush_pending()?;
+        self.out.write_event(Event::End(end))
+    }
+
+    /// Writes the fields not yet in the document that the schema puts before `position`
+    /// (all of them when `None`). Returns how many it wrote.
+    fn write_missing(&mut self, position: Option<usize>, prefix: &str) -> std::io::Result<usize> {
+        let mut wrote = 0;
+        for at in 0..self.edits.len() {
+            let (tag, Edit::Set(value)) = &self.edits[at] else {
+                continue;
+            };
+            let before = match (position, schema_position(tag)) {
+                (None, _) => true,
+                (Some(limit), Some(own)) => own < limit,
+                (Some(_), None) => false,
+            };
+            if !self.done[at] && before {
+                let (tag, value) = (*tag, value.clone());
+                self.write_field(prefix, tag, &value)?;
+                self.done[at] = true;
+                wrote += 1;
+            }
+        }
+        Ok(wrote)
+    }
+
+    fn write_field(&mut self, prefix: &str, tag: &str, value: &str) -> std::io::Result<()> {
+        if !prefix.is_empty() {
+            self.out
+                .write_event(Event::Text(BytesText::from_escaped(prefix)))?;
+        }
+        self.out.write_event(Event::Start(BytesStart::new(tag)))?;
+        self.out.write_event(Event::Text(BytesText::new(value)))?;
+        self.out.write_event(Event::End(BytesEnd::new(tag)))
+    }
+
+    fn flush_pending(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            self.out
+                .write_event(Event::Text(BytesText::from_escaped(pending)))?;
+        }
+        Ok(())
+    }
+}
+
+/// The ComicInfo.xml of the CBZ at `path` as it is stored, or `None` when it has none. The
+/// entry is the one reading uses: the first, in archive order, named ComicInfo.xml in any case.
+pub fn stored_xml(path: &Path) -> Result<Option<Vec<u8>>, ComicInfoError> {
+    let mut archive = open_zip(path)?;
+    match comicinfo_entry(&mut archive, path)? {
+        Some(index) => Ok(Some(read_entry(&mut archive, index, path)?)),
+        None => Ok(None),
+    }
+}
+
+/// Replaces the ComicInfo.xml of the CBZ at `path` with `replacement` (`None` removes it),
+/// provided it still holds `expected` (`None`: no ComicInfo.xml). The new archive is written
+/// beside the old one, every other entry copied as it is stored, flushed to disk and renamed
+/// over the old one, which stays untouched on any failure. The file keeps its permissions.
+pub fn replace_in_archive(
+    path: &Path,
+    expected: Option<&[u8]>,
+    replacement: Option<&[u8]>,
+) -> Result<(), ComicInfoError> {
+    let write_error = |source: std::io::Error| ComicInfoError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(|e| LibraryError::io(path, e))?;
+    if metadata.permissions().readonly() {
+        return Err(ComicInfoError::ReadOnly {
+            path: path.to_owned(),
+        });
+    }
+    let mut archive = open_zip(path)?;
+    let index = comicinfo_entry(&mut archive, path)?;
+    let current = match index {
+        Some(index) => Some(read_entry(&mut archive, index, path)?),
+        None => None,
+    };
+    if current.as_deref() != expected {
+        return Err(ComicInfoError::ChangedSince {
+            path: path.to_owned(),
+        });
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".vistazo-")
+        .suffix(".cbz.tmp")
+        .tempfile_in(folder)
+        .map_err(write_error)?;
+    {
+        let zip_error = |error: zip::result::ZipError| write_error(std::io::Error::other(error));
+        let mut writer = zip::ZipWriter::new(BufWriter::new(temporary.as_file_mut()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for at in 0..archive.len() {
+            let entry = archive.by_index_raw(at).map_err(|e| corrupt(path, &e))?;
+            if Some(at) == index {
+                if let Some(bytes) = replacement {
+                    writer
+                        .start_file(entry.name().map_err(|e| corrupt(path, &e))?, options)
+                        .map_err(zip_error)?;
+                    writer.write_all(bytes).map_err(write_error)?;
+                }
+                continue;
+            }
+            writer.raw_copy_file(entry).map_err(zip_error)?;
+        }
+        if let (None, Some(bytes)) = (index, replacement) {
+            writer
+                .start_file(COMICINFO_NAME, options)
+                .map_err(zip_error)?;
+            writer.write_all(bytes).map_err(write_error)?;
+        }
+        writer
+            .set_raw_comment(archive.comment().into())
+            .map_err(zip_error)?;
+        writer
+            .finish()
+            .map_err(zip_error)?
+            .flush()
+            .map_err(write_error)?;
+    }
+    let file = temporary.as_file();
+    file.set_permissions(metadata.permissions())
+        .and_then(|()| file.sync_all())
+        .map_err(write_error)?;
+    temporary
+        .persist(path)
+        .map_err(|error| write_error(error.error))?;
+    // The rename itself reaches the disk with the folder.
+    if let Err(error) = File::open(folder).and_then(|dir| dir.sync_all()) {
+        tracing::debug!("cannot flush the folder {}: {error}", folder.display());
+    }
+    Ok(())
+}
+
+type Zip = zip::ZipArchive<BufReader<File>>;
+
+fn open_zip(path: &Path) -> Result<Zip, ComicInfoError> {
+    let format = format::detect(path)?;
+    if format != ComicFormat::Zip {
+        return Err(ComicInfoError::NotZip {
+            path: path.to_owned(),
+            format,
+        });
+    }
+    let file = File::open(path).map_err(|e| LibraryError::io(path, e))?;
+    Ok(zip::ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(path, &e))?)
+}
+
+fn corrupt(path: &Path, error: &zip::result::ZipError) -> LibraryError {
+    LibraryError::Corrupt {
+        path: path.to_owned(),
+        detail: error.to_string(),
+    }
+}
+
+/// The position of the archive's ComicInfo.xml, chosen as [`super::ComicArchive`] does.
+fn comicinfo_entry(archive: &mut Zip, path: &Path) -> Result<Option<usize>, LibraryError> {
+    for at in 0..archive.len() {
+        let entry = archive.by_index_raw(at).map_err(|e| corrupt(path, &e))?;
+        let name = entry.name().map_err(|e| corrupt(path, &e))?;
+        if entry.is_file() && !is_junk(&name) && is_comicinfo_name(&name) {
+            return Ok(Some(at));
+        }
+    }
+    Ok(None)
+}
+
+fn read_entry(archive: &mut Zip, at: usize, path: &Path) -> Result<Vec<u8>, LibraryError> {
+    let name = {
+        let raw = archive.by_index_raw(at).map_err(|e| corrupt(path, &e))?;
+        if raw.encrypted() {
+            return Err(LibraryError::Encrypted {
+                path: path.to_owned(),
+            });
+        }
+        raw.name().map_err(|e| corrupt(path, &e))?.into_owned()
+    };
+    let too_large = || LibraryError::EntryTooLarge {
+        path: path.to_owned(),
+        entry: name.clone(),
+        limit: MAX_COMICINFO_BYTES,
+    };
+    let entry = archive.by_index(at).map_err(|e| corrupt(path, &e))?;
+    if entry.size() > MAX_COMICINFO_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    entry
+        .take(MAX_COMICINFO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LibraryError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
+    if bytes.len() as u64 > MAX_COMICINFO_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +729,139 @@ mod tests {
         assert!(is_comicinfo_name("ComicInfo.xml"));
         assert!(is_comicinfo_name("Batman 001/comicinfo.XML"));
         assert!(!is_comicinfo_name("ComicInfo.xml.bak"));
+    }
+
+    fn tags() -> IssueTags {
+        IssueTags {
+            series: "Batman & Robin".into(),
+            number: "12".into(),
+            volume: Some(2011),
+            year: Some(2012),
+            publisher: Some("DC Comics".into()),
+            title: Some("Knightfall".into()),
+            web: Some("https://comicvine.example/issue/4000-123/".into()),
+            comicvine_id: 123,
+        }
+    }
+
+    #[test]
+    fn a_new_comicinfo_holds_every_field_in_schema_order() {
+        let xml = String::from_utf8(with_tags(None, &tags()).expect("written")).expect("UTF-8");
+        let order: Vec<usize> = [
+            "<Title>Knightfall</Title>",
+            "<Series>Batman &amp; Robin</Series>",
+            "<Number>12</Number>",
+            "<Volume>2011</Volume>",
+            "<Notes>Tagged with Vistazo using info from Comic Vine. [Issue ID 123]</Notes>",
+            "<Year>2012</Year>",
+            "<Publisher>DC Comics</Publisher>",
+            "<Web>https://comicvine.example/issue/4000-123/</Web>",
+        ]
+        .iter()
+        .map(|field| {
+            xml.find(field)
+                .unwrap_or_else(|| panic!("{field} in {xml}"))
+        })
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{xml}");
+        assert!(xml.starts_with("<?xml"));
+        assert!(xml.contains("\n  <Title>"), "indented: {xml}");
+        let read = parse(xml.as_bytes());
+        assert_eq!(read.series.as_deref(), Some("Batman & Robin"));
+        assert_eq!(read.number.as_deref(), Some("12"));
+        assert_eq!(read.year, Some(2012));
+    }
+
+    #[test]
+    fn unknown_tags_comments_and_layout_are_kept() {
+        let before = SAMPLE.replace(
+            "  <Year>2012</Year>\n",
+            "  <Year>2012</Year>\n  <!-- scanned by hand -->\n  <Month>3</Month>\n  <Writer>Jeph Loeb</Writer>\n  <Genre>Superhero</Genre>\n  <CustomTag attr=\"x\">kept &amp; sound</CustomTag>\n",
+        );
+        let after =
+            String::from_utf8(with_tags(Some(before.as_bytes()), &tags()).expect("written"))
+                .expect("UTF-8");
+        for kept in [
+            "<!-- scanned by hand -->",
+            "<Month>3</Month>",
+            "<Writer>Jeph Loeb</Writer>",
+            "<CustomTag attr=\"x\">kept &amp; sound</CustomTag>",
+            "<Page Image=\"2\" Type=\"Story FrontCover\" ImageSize=\"1234\" />",
+            "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
+        ] {
+            assert!(after.contains(kept), "{kept} in {after}");
+        }
+        assert!(after.contains("<Title>Knightfall</Title>"), "{after}");
+        assert!(!after.contains("Long Halloween"), "{after}");
+        assert_eq!(after.matches("<Series>").count(), 1);
+        // Publisher goes after Writer and before Genre, as the schema orders them.
+        let at = |needle: &str| after.find(needle).expect(needle);
+        assert!(at("<Writer>") < at("<Publisher>") && at("<Publisher>") < at("<Genre>"));
+        assert!(
+            after.contains("\n  <Publisher>DC Comics</Publisher>\n  <Genre>"),
+            "{after}"
+        );
+        // Writing the same tags again changes nothing.
+        let again = with_tags(Some(after.as_bytes()), &tags()).expect("again");
+        assert_eq!(String::from_utf8(again).expect("UTF-8"), after);
+    }
+
+    #[test]
+    fn month_and_day_of_another_year_go_and_unknown_fields_stay() {
+        let before = "<ComicInfo><Title>Old</Title><Year>1999</Year><Month>3</Month><Day>2</Day><Publisher>Old House</Publisher></ComicInfo>";
+        let new = IssueTags {
+            title: Some("  ".into()),
+            publisher: None,
+            ..tags()
+        };
+        let after = String::from_utf8(with_tags(Some(before.as_bytes()), &new).expect("written"))
+            .expect("UTF-8");
+        assert!(
+            !after.contains("<Month>") && !after.contains("<Day>"),
+            "{after}"
+        );
+        assert!(after.contains("<Title>Old</Title>"), "{after}");
+        assert!(
+            after.contains("<Publisher>Old House</Publisher>"),
+            "{after}"
+        );
+        assert!(after.contains("<Year>2012</Year>"), "{after}");
+        assert!(
+            !after.contains('\n'),
+            "a compact file stays compact: {after}"
+        );
+
+        let same_year = before.replace("1999", "2012");
+        let after =
+            String::from_utf8(with_tags(Some(same_year.as_bytes()), &new).expect("written"))
+                .expect("UTF-8");
+        assert!(after.contains("<Month>3</Month><Day>2</Day>"), "{after}");
+    }
+
+    #[test]
+    fn duplicates_are_dropped_and_an_empty_root_is_filled() {
+        let before = "<ComicInfo>\n  <Series>A</Series>\n  <Series>B</Series>\n</ComicInfo>";
+        let after =
+            String::from_utf8(with_tags(Some(before.as_bytes()), &tags()).expect("written"))
+                .expect("UTF-8");
+        assert_eq!(after.matches("<Series>").count(), 1, "{after}");
+        assert!(after.ends_with("</Web>\n</ComicInfo>"), "{after}");
+
+        let after = String::from_utf8(with_tags(Some(b"<ComicInfo/>"), &tags()).expect("written"))
+            .expect("UTF-8");
+        assert!(after.starts_with("<ComicInfo>\n  <Title>"), "{after}");
+        assert!(after.ends_with("</Web>\n</ComicInfo>"), "{after}");
+    }
+
+    #[test]
+    fn a_broken_comicinfo_is_not_rewritten() {
+        for broken in [
+            &b"<ComicInfo><Series>A</Title></ComicInfo>"[..],
+            b"<ComicInfo><Series>A</Series>",
+            b"\xff\xfe<\x00",
+            b"",
+        ] {
+            assert!(with_tags(Some(broken), &tags()).is_err(), "{broken:?}");
+        }
     }
 }

@@ -12,11 +12,11 @@
 /// two issues within this distance are a choice for the user, not for Vistazo.
 pub const AUTO_APPLY_MARGIN: f32 = 0.05;
 
-/// Hash similarity at or below which two covers count as unrelated (random pictures agree on
-/// about half of the 128 bits).
-const HASH_UNRELATED: f32 = 0.6;
-/// Hash similarity from which two covers count as the same picture (rescaled, recompressed,
-/// slightly cropped).
+/// Fingerprint similarity at or below which two covers count as unrelated: different covers
+/// of one series, sharing masthead and frame, correlate up to about this much.
+const HASH_UNRELATED: f32 = 0.5;
+/// Fingerprint similarity from which two covers count as the same picture (re-scanned,
+/// recompressed, slightly cropped or turned, photographed).
 const HASH_SAME: f32 = 0.85;
 
 /// Most the file name can add, reached only when the pictures agree fully.
@@ -34,7 +34,8 @@ const YEAR_PENALTY: f32 = 0.05;
 pub struct Signals {
     /// Cosine similarity of the CLIP embeddings, -1..=1.
     pub visual: f32,
-    /// Share of the perceptual-hash bits the two covers agree on, 0..=1.
+    /// How closely the perceptual fingerprints of the two cover pictures agree, 0..=1
+    /// (see [`super::hash`]).
     pub hash: Option<f32>,
     /// How much the file name's series matches the volume name, 0..=1.
     pub series: Option<f32>,

@@ -148,6 +148,7 @@ impl SimpleComponent for App {
                 store: ReviewStoreInit {
                     database: options.database.clone(),
                     thumbnails: thumbnails.clone(),
+                    write_comicinfo: write_comicinfo_preference(&settings),
                 },
                 settings: settings.clone(),
             })
@@ -384,6 +385,23 @@ impl App {
             .and_then(|pages| pages.visible_child_name())
             .map(|name| name.to_string())
     }
+}
+
+/// The "Write ComicInfo.xml" preference, for the background workers, following changes.
+fn write_comicinfo_preference(
+    settings: &gio::Settings,
+) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let flag = std::sync::Arc::new(AtomicBool::new(settings.boolean("write-comicinfo")));
+    settings.connect_changed(
+        Some("write-comicinfo"),
+        glib::clone!(
+            #[strong]
+            flag,
+            move |settings, key| flag.store(settings.boolean(key), Ordering::Relaxed)
+        ),
+    );
+    flag
 }
 
 fn primary_menu() -> gio::Menu {

@@ -14,13 +14,16 @@ use relm4::{ComponentSender, Worker};
 use crate::db::{self, Database};
 use crate::i18n::{fill, gettext};
 use crate::library::{ThumbnailStore, thumbnails};
-use crate::matching::AUTO_APPLY_MARGIN;
 use crate::matching::review::{self, Classification, ReviewItem, Undo};
+use crate::matching::{AUTO_APPLY_MARGIN, tagging};
 
 pub struct ReviewStoreInit {
     pub database: PathBuf,
     /// The thumbnails folder the user chose; else the one the database names.
     pub thumbnails: Option<PathBuf>,
+    /// Whether an applied issue is also written into the comic's CBZ as ComicInfo.xml (the
+    /// preference, kept up to date by the window).
+    pub write_comicinfo: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug)]
@@ -169,9 +172,31 @@ impl ReviewStore {
                 .finish_classification_run(run, count, count)
                 .map_err(|e| e.to_string())?;
             self.classified_in.insert(change.comic_id, run);
+            self.tag_file(run, change.comic_id);
             Ok(ReviewStoreOutput::Saved)
         } else {
             Ok(ReviewStoreOutput::Refused(vec![change.comic_id]))
+        }
+    }
+
+    /// Writes the applied issue into the comic's file when the user asked for it. The old
+    /// ComicInfo.xml is journaled, so `vistazo undo --run` puts it back.
+    fn tag_file(&mut self, run: i64, comic_id: i32) {
+        if !self
+            .init
+            .write_comicinfo
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
+        let Ok(database) = self.database() else {
+            return;
+        };
+        match tagging::write_comic_info(database, run, comic_id) {
+            Ok(event) => tracing::info!("ComicInfo.xml of {}: {:?}", event.path, event.outcome),
+            Err(error) => {
+                tracing::warn!("cannot write the ComicInfo.xml of comic {comic_id}: {error}")
+            }
         }
     }
 
@@ -206,6 +231,7 @@ impl ReviewStore {
             )
             .map_err(|e| e.to_string())?;
         let mut refused = Vec::new();
+        let mut tag = Vec::new();
         let mut applied = 0_u64;
         for change in changes {
             let done = database
@@ -218,6 +244,7 @@ impl ReviewStore {
                 .map_err(|e| e.to_string())?;
             if done {
                 applied += 1;
+                tag.push(change.comic_id);
             } else {
                 refused.push(change.comic_id);
             }
@@ -226,6 +253,9 @@ impl ReviewStore {
             .finish_classification_run(run, changes.len() as u64, applied)
             .map_err(|e| e.to_string())?;
         self.batches.push(run);
+        for comic_id in tag {
+            self.tag_file(run, comic_id);
+        }
         if refused.is_empty() {
             Ok(ReviewStoreOutput::AppliedAll(
                 usize::try_from(applied).unwrap_or(usize::MAX),
