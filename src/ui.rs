@@ -4,9 +4,11 @@
 mod about;
 mod app;
 mod backend;
+mod comics;
 mod labeling;
 mod photo_loader;
 mod preferences;
+mod stalls;
 
 use std::path::PathBuf;
 
@@ -23,6 +25,11 @@ use crate::i18n::gettext;
 pub struct StartOptions {
     pub database: PathBuf,
     pub page: Option<Page>,
+    /// `--model`: wins over the model folder in Preferences.
+    pub model: Option<PathBuf>,
+    /// `--device` when other than `auto`: wins over the device in Preferences.
+    pub device: Option<crate::clip::DevicePreference>,
+    pub thumbnails: Option<PathBuf>,
 }
 
 /// Runs the app until its window closes.
@@ -30,6 +37,9 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
     let options = StartOptions {
         database: global.database_path()?,
         page,
+        model: global.model.clone(),
+        device: (global.device != crate::clip::DevicePreference::Auto).then_some(global.device),
+        thumbnails: global.thumbnails.clone(),
     };
     gtk_init()?;
     register_resources()?;

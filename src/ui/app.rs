@@ -9,6 +9,7 @@ use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
 use super::backend::{Backend, BackendInput, BackendOutput};
+use super::comics::{ComicsInit, ComicsMsg, ComicsOutput, ComicsPage};
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
 use super::{StartOptions, about, preferences};
 use crate::cli::Page;
@@ -29,6 +30,7 @@ pub struct App {
     database: String,
     summary: Option<CollectionSummary>,
     interiors: Option<InteriorsSummary>,
+    comics: Controller<ComicsPage>,
     labeling: Controller<LabelingView>,
     labeling_open: bool,
     /// A training or auto-labeling round is running in the backend.
@@ -49,6 +51,7 @@ pub enum AppMsg {
     Train,
     AutoLabel,
     Labeling(LabelingOutput),
+    Comics(ComicsOutput),
     Backend(BackendOutput),
 }
 
@@ -96,13 +99,7 @@ impl SimpleComponent for App {
 
                     #[name = "stack"]
                     adw::ViewStack {
-                        add_titled_with_icon[Some("comics"), &gettext("Comics"), "view-grid-symbolic"] = &adw::StatusPage {
-                            set_icon_name: Some("view-grid-symbolic"),
-                            #[watch]
-                            set_title: &comics_title(model.summary.as_ref()),
-                            #[watch]
-                            set_description: Some(&comics_description(model.summary.as_ref())),
-                        },
+                        add_titled_with_icon[Some("comics"), &gettext("Comics"), "view-grid-symbolic"] = model.comics.widget(),
                         add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = &gtk::Stack {
                             set_transition_type: gtk::StackTransitionType::SlideLeftRight,
 
@@ -163,6 +160,15 @@ impl SimpleComponent for App {
         let backend = Backend::builder()
             .detach_worker(options.database.clone())
             .forward(sender.input_sender(), AppMsg::Backend);
+        let comics = ComicsPage::builder()
+            .launch(ComicsInit {
+                database: options.database.clone(),
+                settings: settings.clone(),
+                model: options.model.clone(),
+                device: options.device,
+                thumbnails: options.thumbnails.clone(),
+            })
+            .forward(sender.input_sender(), AppMsg::Comics);
         let labeling = LabelingView::builder()
             .launch(())
             .forward(sender.input_sender(), AppMsg::Labeling);
@@ -175,6 +181,7 @@ impl SimpleComponent for App {
             database: options.database.display().to_string(),
             summary: None,
             interiors: None,
+            comics,
             labeling,
             labeling_open: false,
             busy: false,
@@ -271,6 +278,7 @@ impl SimpleComponent for App {
             AppMsg::Refresh => {
                 if self.summary.is_some() {
                     self.backend.emit(BackendInput::Refresh);
+                    self.comics.emit(ComicsMsg::Refresh);
                 }
             }
             AppMsg::StartLabeling => self.backend.emit(BackendInput::LoadLabelingSession),
@@ -296,6 +304,9 @@ impl SimpleComponent for App {
                 self.backend.emit(BackendInput::SaveLabel(change));
             }
             AppMsg::Labeling(LabelingOutput::Leave) => self.labeling_open = false,
+            AppMsg::Comics(ComicsOutput::ReviewRequested) => {
+                tracing::info!("the review of suggestions was asked for");
+            }
             AppMsg::Backend(BackendOutput::LabelingSession(photos)) => {
                 if photos.is_empty() {
                     self.toasts.add_toast(adw::Toast::new(&gettext(
@@ -314,6 +325,7 @@ impl SimpleComponent for App {
             }) => {
                 self.database = location;
                 self.summary = Some(summary);
+                self.comics.emit(ComicsMsg::DatabaseOpened);
                 self.interiors = Some(interiors);
                 if std::mem::take(&mut self.label_on_open) {
                     self.backend.emit(BackendInput::LoadLabelingSession);
@@ -391,36 +403,6 @@ fn save_window_state(window: &adw::ApplicationWindow, settings: &gio::Settings) 
     ];
     for error in results.into_iter().filter_map(Result::err) {
         tracing::warn!("cannot save the window size: {error}");
-    }
-}
-
-fn comics_title(summary: Option<&CollectionSummary>) -> String {
-    match summary {
-        Some(summary) if summary.comics > 0 => fill(
-            &ngettext(
-                "{} Comic in Your Collection",
-                "{} Comics in Your Collection",
-                u32::try_from(summary.comics).unwrap_or(u32::MAX),
-            ),
-            &[&summary.comics],
-        ),
-        _ => gettext("Match Your Comics to Their Issues"),
-    }
-}
-
-fn comics_description(summary: Option<&CollectionSummary>) -> String {
-    match summary {
-        Some(summary) if summary.comics > 0 => fill(
-            &gettext("{} classified and {} still to match, against a catalog of {} issues."),
-            &[
-                &summary.classified,
-                &summary.unclassified(),
-                &summary.catalog_issues,
-            ],
-        ),
-        _ => gettext(
-            "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
-        ),
     }
 }
 
