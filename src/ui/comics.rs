@@ -77,6 +77,8 @@ pub struct ComicsPage {
     search: String,
     shown: u32,
     job: Option<Job>,
+    /// The folder dialog while it is open: GTK does not keep native dialogs alive.
+    chooser: Option<gtk::FileChooserNative>,
     threshold: gtk::Adjustment,
     auto_apply: bool,
     toasts: adw::ToastOverlay,
@@ -92,7 +94,8 @@ pub enum ComicsMsg {
     ShowShelf(Shelf),
     Search(String),
     AddFolder,
-    Scan(PathBuf),
+    /// The folder dialog closed, with the folder chosen if any.
+    FolderChosen(Option<PathBuf>),
     Classify,
     SetAutoApply(bool),
     Cancel,
@@ -333,7 +336,7 @@ impl SimpleComponent for ComicsPage {
                             add_css_class: "linked",
 
                             gtk::Button {
-                                set_label: &gettext("Classify _Automatically"),
+                                set_label: &gettext("Classify Au_tomatically"),
                                 set_use_underline: true,
                                 set_tooltip_text: Some(&gettext("Match the unclassified comics to the catalog by their covers")),
                                 add_css_class: "suggested-action",
@@ -448,6 +451,7 @@ impl SimpleComponent for ComicsPage {
             search: String::new(),
             shown: 0,
             job: None,
+            chooser: None,
             threshold,
             auto_apply: true,
             toasts: adw::ToastOverlay::new(),
@@ -478,11 +482,19 @@ impl SimpleComponent for ComicsPage {
                 self.shown = self.grid.shown();
             }
             ComicsMsg::AddFolder => {
-                if self.job.is_none() {
-                    choose_folder(self.toasts.root().and_downcast::<gtk::Window>(), &sender);
+                if self.job.is_none() && self.chooser.is_none() {
+                    let window = self.toasts.root().and_downcast::<gtk::Window>();
+                    self.chooser = Some(choose_folder(window.as_ref(), &sender));
                 }
             }
-            ComicsMsg::Scan(folder) => self.start_scan(folder),
+            ComicsMsg::FolderChosen(folder) => {
+                if let Some(chooser) = self.chooser.take() {
+                    chooser.destroy();
+                }
+                if let Some(folder) = folder {
+                    self.start_scan(folder);
+                }
+            }
             ComicsMsg::Classify => self.start_classification(),
             ComicsMsg::SetAutoApply(apply) => self.auto_apply = apply,
             ComicsMsg::Cancel => {
@@ -594,7 +606,7 @@ impl ComicsPage {
     }
 
     fn start_classification(&mut self) {
-        if self.job.is_some() || !self.loaded {
+        if self.job.is_some() || !self.loaded || self.counts.unclassified == 0 {
             return;
         }
         let folder = self.model.clone().or_else(|| {
@@ -778,11 +790,15 @@ fn plural(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Asks for a folder of comics; the answer comes back as [`ComicsMsg::Scan`].
-fn choose_folder(window: Option<gtk::Window>, sender: &ComponentSender<ComicsPage>) {
+/// Shows a dialog asking for a folder of comics; the answer comes back as
+/// [`ComicsMsg::FolderChosen`]. The caller keeps the dialog until then.
+fn choose_folder(
+    window: Option<&gtk::Window>,
+    sender: &ComponentSender<ComicsPage>,
+) -> gtk::FileChooserNative {
     let chooser = gtk::FileChooserNative::new(
         Some(&gettext("Add a Folder of Comics")),
-        window.as_ref(),
+        window,
         gtk::FileChooserAction::SelectFolder,
         Some(&gettext("_Add")),
         Some(&gettext("_Cancel")),
@@ -790,14 +806,13 @@ fn choose_folder(window: Option<gtk::Window>, sender: &ComponentSender<ComicsPag
     chooser.set_modal(true);
     let sender = sender.clone();
     chooser.connect_response(move |chooser, response| {
-        if response == gtk::ResponseType::Accept
-            && let Some(path) = chooser.file().and_then(|file| file.path())
-        {
-            sender.input(ComicsMsg::Scan(path));
-        }
-        chooser.destroy();
+        let folder = (response == gtk::ResponseType::Accept)
+            .then(|| chooser.file().and_then(|file| file.path()))
+            .flatten();
+        sender.input(ComicsMsg::FolderChosen(folder));
     });
     chooser.show();
+    chooser
 }
 
 /// The page's keyboard shortcuts, listed in the Keyboard Shortcuts window. They act only while
