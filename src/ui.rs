@@ -4,6 +4,7 @@
 mod about;
 mod app;
 mod backend;
+mod background;
 mod comics;
 mod labeling;
 mod photo_loader;

@@ -13,6 +13,8 @@ use std::time::Instant;
 
 use relm4::{ComponentSender, Worker};
 
+use crate::ui::background::give_way_to_the_window;
+
 use super::collection::not_open;
 use super::progress::{JobProgress, Step, Throttle};
 use crate::clip::weights::{self, ModelFiles};
@@ -72,6 +74,8 @@ pub struct Classifier {
     path: PathBuf,
     /// `--thumbnails`, when given.
     thumbnails: Option<PathBuf>,
+    /// The worker's thread runs behind the window (set on its first message).
+    lowered: bool,
     opened: Option<(Database, ThumbnailStore)>,
     engine: Option<LoadedEngine>,
 }
@@ -88,10 +92,14 @@ impl Worker for Classifier {
             thumbnails,
             opened: None,
             engine: None,
+            lowered: false,
         }
     }
 
     fn update(&mut self, message: ClassifierInput, sender: ComponentSender<Self>) {
+        if !std::mem::replace(&mut self.lowered, true) {
+            give_way_to_the_window();
+        }
         let ClassifierInput::Run {
             model,
             options,

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
+use crate::ui::background::give_way_to_the_window;
+
 use super::progress::{JobProgress, Step, Throttle};
 use crate::db::{self, ComicTileRow, Database};
 use crate::i18n::gettext;
@@ -60,6 +62,8 @@ pub struct Collection {
     path: PathBuf,
     /// `--thumbnails`, when given.
     thumbnails: Option<PathBuf>,
+    /// The worker's thread runs behind the window (set on its first message).
+    lowered: bool,
     database: Option<Database>,
     store: Option<ThumbnailStore>,
 }
@@ -76,10 +80,14 @@ impl Worker for Collection {
             thumbnails,
             database: None,
             store: None,
+            lowered: false,
         }
     }
 
     fn update(&mut self, message: CollectionInput, sender: ComponentSender<Self>) {
+        if !std::mem::replace(&mut self.lowered, true) {
+            give_way_to_the_window();
+        }
         let result = match message {
             CollectionInput::Open => self.open(&sender),
             CollectionInput::Load => self.load(&sender),

@@ -22,6 +22,7 @@ use relm4::gtk::{self, gdk, glib, prelude::*};
 use crate::imaging::DecodeLimits;
 use crate::library::ThumbnailStore;
 use crate::matching::owned_cover_picture;
+use crate::ui::background::give_way_to_the_window;
 
 /// Size of a cover on a tile, in logical pixels (the 2:3 of a comic cover).
 pub const COVER_WIDTH: i32 = 150;
@@ -275,6 +276,7 @@ fn deliver(inner: &Inner, decoded: Decoded) {
 }
 
 fn decode_until_closed(queue: &Queue, sender: &relm4::Sender<Decoded>) {
+    give_way_to_the_window();
     let limits = DecodeLimits::default();
     while let Some((request, store)) = queue.next() {
         let Request { id, path, size } = request;
