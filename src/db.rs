@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use crate::i18n::{fill, gettext};
 
 pub use collection::CollectionSummary;
-pub use comics::ComicRow;
+pub use comics::{ComicRow, ComicTileRow};
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
 const BUSY_TIMEOUT_MS: u32 = 5_000;

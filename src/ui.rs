@@ -4,9 +4,11 @@
 mod about;
 mod app;
 mod backend;
+mod background;
 mod candidate_card;
 mod catalog_dialog;
 mod catalog_store;
+mod comics;
 mod cover_loader;
 mod interiors;
 mod interiors_worker;
@@ -16,11 +18,12 @@ mod preferences;
 mod review;
 mod review_store;
 mod session_key;
+mod stalls;
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use relm4::gtk::{gio, gio::prelude::SettingsExt, glib};
+use relm4::gtk::{gio, glib};
 use relm4::{RelmApp, adw};
 
 use crate::cli::{GlobalOptions, Page};
@@ -35,8 +38,10 @@ pub struct StartOptions {
     /// `--thumbnails`, which wins over the folder chosen in Preferences.
     pub thumbnails: Option<PathBuf>,
     pub page: Option<Page>,
-    /// The model the background jobs load: `--model` and `--device`, else the preferences.
-    pub model: interiors_worker::ModelChoice,
+    /// `--model`: wins over the model folder in Preferences.
+    pub model: Option<PathBuf>,
+    /// `--device` when other than `auto`: wins over the device in Preferences.
+    pub device: Option<crate::clip::DevicePreference>,
 }
 
 /// Runs the app until its window closes.
@@ -48,7 +53,8 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
         database: global.database_path()?,
         thumbnails: global.thumbnails.clone(),
         page,
-        model: model_choice(global, &settings),
+        model: global.model.clone(),
+        device: (global.device != DevicePreference::Auto).then_some(global.device),
     };
 
     // Relm4 runs its async work on a pool with one thread unless told otherwise.
@@ -68,20 +74,6 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
     let app = RelmApp::from_app(application).with_args(Vec::new());
     app.run::<app::App>(app::Init { options, settings });
     Ok(std::process::ExitCode::SUCCESS)
-}
-
-/// The command line wins over the preferences.
-fn model_choice(global: &GlobalOptions, settings: &gio::Settings) -> interiors_worker::ModelChoice {
-    let folder = global.model.clone().or_else(|| {
-        let saved = settings.string("model-folder");
-        (!saved.is_empty()).then(|| PathBuf::from(saved.as_str()))
-    });
-    let device = if global.device == DevicePreference::Auto {
-        settings.string("device").parse().unwrap_or_default()
-    } else {
-        global.device
-    };
-    interiors_worker::ModelChoice { folder, device }
 }
 
 fn gtk_init() -> anyhow::Result<()> {

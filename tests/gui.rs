@@ -1,7 +1,11 @@
 //! The app's window, driven for real: it opens on the page asked for, creates its database in
-//! the background, remembers its size and page, and quits on Ctrl+Q.
+//! the background, remembers its size and page, and quits on Ctrl+Q; comics are added from a
+//! folder and classified automatically from the keyboard, with a cancel and a resume.
 //!
 //! Runs on the X display in `DISPLAY` (make test provides Xvfb), or starts its own Xvfb.
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -147,6 +151,7 @@ fn window_of(display: &Display, app: &mut Child) -> String {
             display,
             &[
                 "search",
+                "--all",
                 "--onlyvisible",
                 "--pid",
                 &pid,
@@ -194,6 +199,8 @@ fn wait_for_window(display: &Display, pid: u32, title: &str) -> String {
             display,
             &[
                 "search",
+                // Without --all, xdotool lists the windows that match any of the conditions.
+                "--all",
                 "--onlyvisible",
                 "--pid",
                 &pid.to_string(),
@@ -228,7 +235,7 @@ fn the_menu_dialogs_open_from_their_shortcuts() {
     press(&display, &preferences, "Escape");
 
     press(&display, &window, "ctrl+question");
-    let shortcuts = wait_for_window(&display, pid, "Shortcuts");
+    let shortcuts = wait_for_window(&display, pid, "Keyboard Shortcuts");
     press(&display, &shortcuts, "Escape");
 
     quit(&display, &window, app);
@@ -568,20 +575,18 @@ fn seed_labelled_photos(sandbox: &Sandbox, db: &Path) {
         vec!["interiors", "import-labels", csv.to_str().unwrap()],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
-            .args(["--db", db.to_str().unwrap(), "--model", &tiny_model()])
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--model",
+                tiny_model().to_str().unwrap(),
+            ])
             .args(&args)
             .env("LANG", "C.UTF-8")
             .output()
             .unwrap();
         assert!(output.status.success(), "{args:?}: {output:?}");
     }
-}
-
-fn tiny_model() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/clip/tiny")
-        .to_string_lossy()
-        .into_owned()
 }
 
 #[test]
@@ -600,7 +605,7 @@ fn the_interiors_page_trains_and_auto_labels_from_its_buttons() {
                 "--db",
                 db.to_str().unwrap(),
                 "--model",
-                &tiny_model(),
+                tiny_model().to_str().unwrap(),
                 "gui",
                 "--page",
                 "interiors",
@@ -628,4 +633,241 @@ fn the_interiors_page_trains_and_auto_labels_from_its_buttons() {
     let mut database = vistazo::db::open(&db).unwrap();
     let (human, _) = vistazo::interiors::rounds::label_counts(&mut database).unwrap();
     assert_eq!(human.bad + human.medium + human.good, 12);
+}
+
+fn tiny_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip/tiny")
+}
+
+/// Issues of the catalog, per volume: enough for a classification to be stopped midway.
+const ISSUES_PER_VOLUME: i32 = 12;
+const VOLUMES: [(i32, &str); 2] = [(100, "Saga"), (200, "Batman")];
+
+/// A cover nobody else has: blocks of colour drawn from `seed`.
+fn catalog_cover(seed: i32) -> image::RgbImage {
+    image::RgbImage::from_fn(200, 300, |x, y| {
+        let cell = (x / 29) * 31 + (y / 33) * 17 + seed.unsigned_abs() * 7919;
+        let v = cell.wrapping_mul(2_654_435_761) >> 8;
+        let channel = |shift: u32| 30 + ((v >> shift) % 170) as u8;
+        image::Rgb([channel(0), channel(8), channel(16)])
+    })
+}
+
+fn jpeg(picture: &image::RgbImage) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85);
+    picture.write_with_encoder(encoder).unwrap();
+    bytes
+}
+
+/// A catalog with two volumes and their cover files, and a folder of comic files (not yet in
+/// the collection) whose covers are recompressed copies of the catalog's, named as their issues.
+/// Returns the database, the thumbnails folder and the folder of comics.
+fn comic_library(sandbox: &Sandbox) -> (PathBuf, PathBuf, PathBuf) {
+    use diesel::connection::SimpleConnection;
+    // The database stays out of the folder the dialog lists: a file dialog in the app's own
+    // process reads the files it lists, and closing them drops the app's SQLite locks.
+    let db = sandbox.path("db/library.db");
+    let thumbnails = sandbox.path("thumbnails");
+    let comics = sandbox.path("library/comics");
+    std::fs::create_dir_all(&comics).unwrap();
+    let store = vistazo::library::ThumbnailStore::new(&thumbnails);
+    let mut database = vistazo::db::open(&db).unwrap();
+    let mut sql = String::new();
+    for (volume, name) in VOLUMES {
+        sql.push_str(&format!(
+            "INSERT INTO volumens (id_volume, nombre) VALUES ({volume}, '{name}');"
+        ));
+        for number in 1..=ISSUES_PER_VOLUME {
+            let issue = volume * 100 + number;
+            let url = format!("https://img.example/{issue}.jpg");
+            sql.push_str(&format!(
+                "INSERT INTO comicbooks_info (id_comicbook_info, id_volume, numero, fecha_tapa) \
+                 VALUES ({issue}, {volume}, '{number}', 2016); \
+                 INSERT INTO comicbooks_info_covers (id_cover, id_comicbook_info, url_imagen) \
+                 VALUES ({issue}, {issue}, '{url}');"
+            ));
+            let picture = catalog_cover(issue);
+            let file = store.catalog_cover(name, volume, &url);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, jpeg(&picture)).unwrap();
+            let comic = comics.join(format!("{name} {number:03} (2016).cbz"));
+            fixtures::write_zip(
+                &comic,
+                &fixtures::entries(&[
+                    ("001.jpg", jpeg(&picture)),
+                    ("002.jpg", fixtures::inside_jpeg()),
+                ]),
+            );
+        }
+    }
+    database.conn().batch_execute(&sql).unwrap();
+    (db, thumbnails, comics)
+}
+
+/// (comics, classified comics) in the collection.
+fn collection_counts(db: &Path) -> (i64, i64) {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        comics: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        classified: i64,
+    }
+    let Ok(mut conn) = SqliteConnection::establish(&db.to_string_lossy()) else {
+        return (0, 0);
+    };
+    diesel::sql_query(
+        "SELECT count(*) AS comics, \
+         coalesce(sum(trim(coalesce(id_comicbook_info, '')) <> ''), 0) AS classified \
+         FROM comicbooks",
+    )
+    .get_result::<Row>(&mut conn)
+    .map(|row| (row.comics, row.classified))
+    .unwrap_or((0, 0))
+}
+
+/// The classification runs that have ended, oldest first: (comics looked at, applied).
+fn finished_runs(db: &Path) -> Vec<(i64, i64)> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        considered: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        applied: i64,
+    }
+    let Ok(mut conn) = SqliteConnection::establish(&db.to_string_lossy()) else {
+        return Vec::new();
+    };
+    diesel::sql_query(
+        "SELECT considered, applied FROM vz_classification_runs WHERE considered > 0 ORDER BY id",
+    )
+    .load::<Row>(&mut conn)
+    .map(|rows| {
+        rows.into_iter()
+            .map(|r| (r.considered, r.applied))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+#[test]
+fn comics_are_added_from_a_folder_then_classified_automatically_with_a_cancel_and_a_resume() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let (db, thumbnails, comics) = comic_library(&sandbox);
+    let total = i64::from(ISSUES_PER_VOLUME) * VOLUMES.len() as i64;
+    let model = tiny_model();
+    let app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--thumbnails",
+                thumbnails.to_str().unwrap(),
+                "--model",
+                model.to_str().unwrap(),
+                "--device",
+                "cpu",
+                "gui",
+                "--page",
+                "comics",
+            ],
+        )
+        .spawn()
+        .expect("start the app");
+    let pid = app.id();
+    let mut app = Running(Some(app));
+    let window = window_of(&display, app.child());
+
+    // Add Folder… from its shortcut; the folder is typed into the dialog's location entry.
+    press(&display, &window, "ctrl+o");
+    let dialog = wait_for_window(&display, pid, "Add a Folder of Comics");
+    press(&display, &dialog, "ctrl+l");
+    xdotool(
+        &display,
+        &["type", "--delay", "10", comics.to_str().unwrap()],
+    );
+    // The location entry completes what is typed as it goes; let it settle.
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(&display, &["key", "Return"]);
+    // Rows are committed before their thumbnails are written: both show the scan is done.
+    let covers = || std::fs::read_dir(thumbnails.join("comics")).map_or(0, Iterator::count);
+    wait_for("the comics to be added", Duration::from_secs(120), || {
+        (collection_counts(&db) == (total, 0) && covers() as i64 == total).then_some(())
+    });
+
+    // Classify Automatically from its shortcut, stopped with Cancel (Alt+C) once the first
+    // comics are classified.
+    let started = wait_for(
+        "the first classifications",
+        Duration::from_secs(120),
+        || {
+            press(&display, &window, "ctrl+shift+c");
+            std::thread::sleep(Duration::from_millis(500));
+            let path = db.clone();
+            wait_until(Duration::from_secs(5), move || {
+                collection_counts(&path).1 > 0
+            })
+        },
+    );
+    assert!(started);
+    press(&display, &window, "alt+c");
+    let first = wait_for("the cancelled run to end", Duration::from_secs(60), || {
+        finished_runs(&db).first().copied()
+    });
+    let (considered, applied) = first;
+    assert!(considered < total, "cancelled midway: {first:?}");
+    let (_, classified) = collection_counts(&db);
+    assert_eq!(classified, applied, "what the cancelled run applied stays");
+
+    // Run again: only the comics still unclassified are looked at, and all get classified.
+    let second = wait_for("the resumed run to end", Duration::from_secs(120), || {
+        if finished_runs(&db).len() < 2 {
+            press(&display, &window, "ctrl+shift+c");
+            std::thread::sleep(Duration::from_millis(1000));
+        }
+        finished_runs(&db).get(1).copied()
+    });
+    assert_eq!(second.0, total - applied, "{second:?}");
+    assert_eq!(collection_counts(&db), (total, total));
+    quit(&display, &window, app.take());
+}
+
+/// The app under test, ended if the test fails before quitting it.
+struct Running(Option<Child>);
+
+impl Running {
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("the app is running")
+    }
+
+    fn take(&mut self) -> Child {
+        self.0.take().expect("the app is running")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Whether `probe` holds within `limit`.
+fn wait_until(limit: Duration, mut probe: impl FnMut() -> bool) -> Option<bool> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if probe() {
+            return Some(true);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
 }

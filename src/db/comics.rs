@@ -16,6 +16,28 @@ pub struct ComicRow {
     pub path: String,
 }
 
+/// A comic as the collection grid shows it: its file, the catalog issue it is classified as
+/// (with that issue's volume and number when the catalog has it), and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct ComicTileRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub id_comicbook: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub path: String,
+    /// `id_comicbook_info` trimmed; `None` when unclassified (NULL, empty or blank).
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub issue: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub volume: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub number: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub in_trash: bool,
+    /// Classification left a suggestion to review for it.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub suggested: bool,
+}
+
 impl Database {
     /// Every comic file in the collection, trash included.
     pub fn comic_paths(&mut self) -> Result<Vec<ComicRow>, DbError> {
@@ -23,6 +45,27 @@ impl Database {
             .select((comicbooks::id_comicbook, comicbooks::path))
             .order(comicbooks::id_comicbook)
             .load(self.conn())?)
+    }
+
+    /// Up to `limit` comics with an id above `after`, in id order, trash included: one page of
+    /// the collection grid. The next page starts after the last id of this one.
+    pub fn comic_tiles(&mut self, after: i32, limit: i64) -> Result<Vec<ComicTileRow>, DbError> {
+        // The issue id is text in Babelcomics4; the cast lets SQLite look the issue up by key.
+        Ok(diesel::sql_query(
+            "SELECT c.id_comicbook, c.path, \
+                    nullif(trim(coalesce(c.id_comicbook_info, '')), '') AS issue, \
+                    v.nombre AS volume, i.numero AS number, c.en_papelera AS in_trash, \
+                    EXISTS (SELECT 1 FROM vz_suggestions s \
+                            WHERE s.comic_id = c.id_comicbook AND s.rank = 0) AS suggested \
+             FROM comicbooks c \
+             LEFT JOIN comicbooks_info i ON i.id_comicbook_info = \
+                  CAST(nullif(trim(coalesce(c.id_comicbook_info, '')), '') AS INTEGER) \
+             LEFT JOIN volumens v ON v.id_volume = i.id_volume \
+             WHERE c.id_comicbook > ? ORDER BY c.id_comicbook LIMIT ?",
+        )
+        .bind::<diesel::sql_types::Integer, _>(after)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .load(self.conn())?)
     }
 
     /// Adds a comic file as Babelcomics4 does (unclassified, no stars, not in the trash) and
@@ -136,6 +179,45 @@ mod tests {
         assert_eq!(rows[0].path, "/comics/Saga 001.cbz");
         let summary = db.collection_summary().expect("summary");
         assert_eq!((summary.comics, summary.classified), (1, 0));
+    }
+
+    #[test]
+    fn comic_tiles_page_through_the_collection_with_their_issue() {
+        use diesel::connection::SimpleConnection;
+        let mut db = db::open_in_memory().expect("open");
+        let ids = db
+            .add_comics(&["/c/Saga 001.cbz", "/c/Saga 002.cbz", "/c/x.cbz", "/c/y.cbz"])
+            .expect("add");
+        db.conn()
+            .batch_execute(&format!(
+                "INSERT INTO volumens (id_volume, nombre) VALUES (7, 'Saga'); \
+                 INSERT INTO comicbooks_info (id_comicbook_info, id_volume, numero, fecha_tapa) \
+                 VALUES (70, 7, '1', 2012); \
+                 UPDATE comicbooks SET id_comicbook_info = ' 70 ' WHERE id_comicbook = {}; \
+                 UPDATE comicbooks SET id_comicbook_info = '999' WHERE id_comicbook = {}; \
+                 UPDATE comicbooks SET en_papelera = 1 WHERE id_comicbook = {};",
+                ids[0], ids[1], ids[3]
+            ))
+            .expect("classify");
+        let first = db.comic_tiles(0, 3).expect("first page");
+        assert_eq!(first.len(), 3);
+        assert_eq!(first[0].issue.as_deref(), Some("70"));
+        assert_eq!(first[0].volume.as_deref(), Some("Saga"));
+        assert_eq!(first[0].number.as_deref(), Some("1"));
+        // Classified as an issue the catalog does not have.
+        assert_eq!(first[1].issue.as_deref(), Some("999"));
+        assert_eq!(first[1].volume, None);
+        assert_eq!(
+            (first[2].issue.as_deref(), first[2].in_trash),
+            (None, false)
+        );
+        let rest = db.comic_tiles(first[2].id_comicbook, 3).expect("next page");
+        assert_eq!(rest.len(), 1);
+        assert_eq!(
+            (rest[0].path.as_str(), rest[0].in_trash),
+            ("/c/y.cbz", true)
+        );
+        assert!(!rest[0].suggested);
     }
 
     #[test]

@@ -11,7 +11,9 @@ use relm4::prelude::*;
 use super::backend::{Backend, BackendInput, BackendOutput};
 use super::catalog_dialog::{CatalogDialog, CatalogMsg};
 use super::catalog_store::CatalogStoreInit;
+use super::comics::{ComicsInit, ComicsMsg, ComicsOutput, ComicsPage};
 use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
+use super::interiors_worker::ModelChoice;
 use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
 use super::review_store::{ReviewStoreInit, ReviewStoreInput};
 use super::{StartOptions, about, preferences};
@@ -19,7 +21,7 @@ use crate::cli::Page;
 use crate::clip::RuntimeInfo;
 use crate::config;
 use crate::db::CollectionSummary;
-use crate::i18n::{fill, gettext, ngettext};
+use crate::i18n::gettext;
 use crate::interiors::rounds::InteriorsSummary;
 
 pub struct Init {
@@ -38,6 +40,7 @@ pub struct App {
     catalog: Controller<CatalogDialog>,
     /// The top-level pages, to switch to the review and back.
     pages: Option<adw::ViewStack>,
+    comics: Controller<ComicsPage>,
     /// Open the labeling view as soon as the database is open (`gui --page label`).
     label_on_open: bool,
     runtime: Option<RuntimeInfo>,
@@ -57,6 +60,7 @@ pub enum AppMsg {
     /// The review page became the visible one.
     ReviewShown,
     Review(ReviewOutput),
+    Comics(ComicsOutput),
     Backend(BackendOutput),
 }
 
@@ -107,13 +111,7 @@ impl SimpleComponent for App {
 
                     #[name = "stack"]
                     adw::ViewStack {
-                        add_titled_with_icon[Some("comics"), &gettext("Comics"), "view-grid-symbolic"] = &adw::StatusPage {
-                            set_icon_name: Some("view-grid-symbolic"),
-                            #[watch]
-                            set_title: &comics_title(model.summary.as_ref()),
-                            #[watch]
-                            set_description: Some(&comics_description(model.summary.as_ref())),
-                        },
+                        add_titled_with_icon[Some("comics"), &gettext("Comics"), "view-grid-symbolic"] = model.comics.widget(),
                         add_titled_with_icon[Some("review"), &gettext("Review"), "object-select-symbolic"] = model.review.widget(),
                         add_titled_with_icon[Some("interiors"), &gettext("Interiors"), "camera-photo-symbolic"] = model.interiors_page.widget(),
                     },
@@ -133,9 +131,18 @@ impl SimpleComponent for App {
         let interiors_page = InteriorsPage::builder()
             .launch(InteriorsInit {
                 database: options.database.clone(),
-                model: options.model.clone(),
+                model: interiors_model(&options, &settings),
             })
             .forward(sender.input_sender(), AppMsg::Interiors);
+        let comics = ComicsPage::builder()
+            .launch(ComicsInit {
+                database: options.database.clone(),
+                settings: settings.clone(),
+                model: options.model.clone(),
+                device: options.device,
+                thumbnails: options.thumbnails.clone(),
+            })
+            .forward(sender.input_sender(), AppMsg::Comics);
         backend.emit(BackendInput::Open);
         backend.emit(BackendInput::DetectRuntime);
         let chosen_thumbnails = settings.string("thumbnails-folder");
@@ -170,6 +177,7 @@ impl SimpleComponent for App {
             review,
             catalog,
             pages: None,
+            comics,
             label_on_open: options.page == Some(Page::Label),
             runtime: None,
             toasts: adw::ToastOverlay::new(),
@@ -288,6 +296,7 @@ impl SimpleComponent for App {
             AppMsg::Refresh => {
                 if self.summary.is_some() {
                     self.backend.emit(BackendInput::Refresh);
+                    self.comics.emit(ComicsMsg::Refresh);
                 }
             }
             AppMsg::Interiors(InteriorsOutput::StartLabeling) => {
@@ -323,6 +332,7 @@ impl SimpleComponent for App {
                 self.interiors_page.emit(InteriorsMsg::Rescore);
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
+            AppMsg::Comics(ComicsOutput::ReviewRequested) => self.show_page("review"),
             AppMsg::OpenReview => self.show_page("review"),
             AppMsg::ReviewShown => {
                 // The review reads the database once the backend has opened (and migrated) it.
@@ -345,6 +355,7 @@ impl SimpleComponent for App {
                 self.database = location;
                 self.summary = Some(summary);
                 self.set_interiors(interiors);
+                self.comics.emit(ComicsMsg::DatabaseOpened);
                 if std::mem::take(&mut self.label_on_open) {
                     self.backend.emit(BackendInput::LoadLabelingSession);
                 }
@@ -402,6 +413,18 @@ fn write_comicinfo_preference(
         ),
     );
     flag
+}
+
+/// The model the interiors jobs load: `--model` and `--device`, else the preferences.
+fn interiors_model(options: &StartOptions, settings: &gio::Settings) -> ModelChoice {
+    let folder = options.model.clone().or_else(|| {
+        let saved = settings.string("model-folder");
+        (!saved.is_empty()).then(|| std::path::PathBuf::from(saved.as_str()))
+    });
+    let device = options
+        .device
+        .unwrap_or_else(|| settings.string("device").parse().unwrap_or_default());
+    ModelChoice { folder, device }
 }
 
 fn primary_menu() -> gio::Menu {
@@ -475,35 +498,5 @@ fn save_window_state(window: &adw::ApplicationWindow, settings: &gio::Settings) 
     ];
     for error in results.into_iter().filter_map(Result::err) {
         tracing::warn!("cannot save the window size: {error}");
-    }
-}
-
-fn comics_title(summary: Option<&CollectionSummary>) -> String {
-    match summary {
-        Some(summary) if summary.comics > 0 => fill(
-            &ngettext(
-                "{} Comic in Your Collection",
-                "{} Comics in Your Collection",
-                u32::try_from(summary.comics).unwrap_or(u32::MAX),
-            ),
-            &[&summary.comics],
-        ),
-        _ => gettext("Match Your Comics to Their Issues"),
-    }
-}
-
-fn comics_description(summary: Option<&CollectionSummary>) -> String {
-    match summary {
-        Some(summary) if summary.comics > 0 => fill(
-            &gettext("{} classified and {} still to match, against a catalog of {} issues."),
-            &[
-                &summary.classified,
-                &summary.unclassified(),
-                &summary.catalog_issues,
-            ],
-        ),
-        _ => gettext(
-            "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
-        ),
     }
 }

@@ -1,0 +1,854 @@
+//! The Comics page: the collection as a grid of covers, with shelves (all, unclassified,
+//! classified, trash) and their counts, a search by file name or series, "Add Folder…" to scan
+//! folders into the collection, and "Classify Automatically" to match the comics to the
+//! catalog. Both jobs run in their own workers and show their progress (counts, rate, time
+//! left) with a Cancel button; the window stays responsive while they run.
+//!
+//! ```text
+//! ComicsPage
+//! ├── shelves (linked toggle buttons with counts) · search entry
+//! ├── stack: loading │ empty collection │ grid (tiles::CoverGrid) │ nothing found
+//! ├── progress of the running job, with Cancel
+//! └── action bar: Add Folder… · Classify Automatically + options (threshold, apply or review)
+//! ```
+
+mod classifier;
+mod collection;
+mod covers;
+mod progress;
+mod tiles;
+
+use std::path::PathBuf;
+
+use relm4::WorkerController;
+use relm4::adw;
+use relm4::adw::prelude::*;
+use relm4::gtk::{self, gio, glib};
+use relm4::prelude::*;
+
+use self::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport, ModelChoice};
+use self::collection::{Collection, CollectionInput, CollectionOutput, ScanReport};
+use self::covers::CoverLoader;
+use self::progress::JobProgress;
+use self::tiles::{Counts, CoverGrid, Shelf, Tile};
+use super::stalls::StallMeter;
+use crate::clip::DevicePreference;
+use crate::i18n::{fill, gettext, ngettext};
+use crate::jobs::{CancelToken, Outcome};
+use crate::matching::ClassifyOptions;
+
+pub struct ComicsInit {
+    pub database: PathBuf,
+    pub settings: gio::Settings,
+    /// `--model`, which wins over the model folder in Preferences.
+    pub model: Option<PathBuf>,
+    /// `--device` when given other than `auto`, which wins over the device in Preferences.
+    pub device: Option<DevicePreference>,
+    /// `--thumbnails`, which wins over the folder the database names.
+    pub thumbnails: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    Scan,
+    Classify,
+}
+
+struct Job {
+    kind: JobKind,
+    cancel: CancelToken,
+    progress: JobProgress,
+}
+
+pub struct ComicsPage {
+    settings: gio::Settings,
+    model: Option<PathBuf>,
+    device: Option<DevicePreference>,
+    collection: WorkerController<Collection>,
+    classifier: WorkerController<classifier::Classifier>,
+    loader: CoverLoader,
+    grid: CoverGrid,
+    /// Pages of the collection read so far, until the last one arrives.
+    incoming: Vec<Tile>,
+    /// The collection has been read once.
+    loaded: bool,
+    counts: Counts,
+    shelf: Shelf,
+    search: String,
+    shown: u32,
+    job: Option<Job>,
+    /// The folder dialog while it is open: GTK does not keep native dialogs alive.
+    chooser: Option<gtk::FileChooserNative>,
+    threshold: gtk::Adjustment,
+    auto_apply: bool,
+    toasts: adw::ToastOverlay,
+    stalls: Option<StallMeter>,
+}
+
+#[derive(Debug)]
+pub enum ComicsMsg {
+    /// The database is open and up to date: read the collection.
+    DatabaseOpened,
+    /// Read the collection again (another program may have changed it).
+    Refresh,
+    ShowShelf(Shelf),
+    Search(String),
+    AddFolder,
+    /// The folder dialog closed, with the folder chosen if any.
+    FolderChosen(Option<PathBuf>),
+    Classify,
+    SetAutoApply(bool),
+    Cancel,
+    ShowSkipped(Vec<String>),
+    Review,
+    Collection(CollectionOutput),
+    Classifier(ClassifierOutput),
+}
+
+#[derive(Debug)]
+pub enum ComicsOutput {
+    /// The user wants to review the suggestions classification left.
+    ReviewRequested,
+}
+
+#[relm4::component(pub)]
+impl SimpleComponent for ComicsPage {
+    type Init = ComicsInit;
+    type Input = ComicsMsg;
+    type Output = ComicsOutput;
+
+    view! {
+        #[root]
+        gtk::Box {
+            set_orientation: gtk::Orientation::Vertical,
+
+            #[local_ref]
+            toasts -> adw::ToastOverlay {
+                set_vexpand: true,
+
+                gtk::Box {
+                    set_orientation: gtk::Orientation::Vertical,
+
+                    gtk::Box {
+                        set_spacing: 12,
+                        set_margin_start: 12,
+                        set_margin_end: 12,
+                        set_margin_top: 12,
+                        set_margin_bottom: 6,
+                        #[watch]
+                        set_visible: model.counts.collection() > 0,
+
+                        gtk::Box {
+                            add_css_class: "linked",
+
+                            #[name = "all_button"]
+                            gtk::ToggleButton {
+                                set_active: true,
+                                #[wrap(Some)]
+                                set_child = &gtk::Box {
+                                    set_spacing: 6,
+                                    gtk::Label { set_label: &gettext("All") },
+                                    gtk::Label {
+                                        add_css_class: "dim-label",
+                                        add_css_class: "numeric",
+                                        #[watch]
+                                        set_label: &model.counts.all.to_string(),
+                                    },
+                                },
+                                connect_toggled[sender] => move |button| {
+                                    if button.is_active() {
+                                        sender.input(ComicsMsg::ShowShelf(Shelf::All));
+                                    }
+                                },
+                            },
+                            gtk::ToggleButton {
+                                set_group: Some(&all_button),
+                                #[wrap(Some)]
+                                set_child = &gtk::Box {
+                                    set_spacing: 6,
+                                    gtk::Label { set_label: &gettext("Unclassified") },
+                                    gtk::Label {
+                                        add_css_class: "dim-label",
+                                        add_css_class: "numeric",
+                                        #[watch]
+                                        set_label: &model.counts.unclassified.to_string(),
+                                    },
+                                },
+                                connect_toggled[sender] => move |button| {
+                                    if button.is_active() {
+                                        sender.input(ComicsMsg::ShowShelf(Shelf::Unclassified));
+                                    }
+                                },
+                            },
+                            gtk::ToggleButton {
+                                set_group: Some(&all_button),
+                                #[wrap(Some)]
+                                set_child = &gtk::Box {
+                                    set_spacing: 6,
+                                    gtk::Label { set_label: &gettext("Classified") },
+                                    gtk::Label {
+                                        add_css_class: "dim-label",
+                                        add_css_class: "numeric",
+                                        #[watch]
+                                        set_label: &model.counts.classified.to_string(),
+                                    },
+                                },
+                                connect_toggled[sender] => move |button| {
+                                    if button.is_active() {
+                                        sender.input(ComicsMsg::ShowShelf(Shelf::Classified));
+                                    }
+                                },
+                            },
+                            gtk::ToggleButton {
+                                set_group: Some(&all_button),
+                                #[wrap(Some)]
+                                set_child = &gtk::Box {
+                                    set_spacing: 6,
+                                    gtk::Label { set_label: &gettext("Trash") },
+                                    gtk::Label {
+                                        add_css_class: "dim-label",
+                                        add_css_class: "numeric",
+                                        #[watch]
+                                        set_label: &model.counts.trash.to_string(),
+                                    },
+                                },
+                                connect_toggled[sender] => move |button| {
+                                    if button.is_active() {
+                                        sender.input(ComicsMsg::ShowShelf(Shelf::Trash));
+                                    }
+                                },
+                            },
+                        },
+
+                        #[name = "search_entry"]
+                        gtk::SearchEntry {
+                            set_hexpand: true,
+                            set_width_chars: 12,
+                            set_placeholder_text: Some(&gettext("Search by file name or series")),
+                            connect_search_changed[sender] => move |entry| {
+                                sender.input(ComicsMsg::Search(entry.text().to_string()));
+                            },
+                        },
+                    },
+
+                    gtk::Stack {
+                        set_vexpand: true,
+                        set_transition_type: gtk::StackTransitionType::Crossfade,
+
+                        add_named[Some("loading")] = &gtk::Spinner {
+                            set_spinning: true,
+                            set_halign: gtk::Align::Center,
+                            set_valign: gtk::Align::Center,
+                            set_size_request: (32, 32),
+                        },
+                        add_named[Some("empty")] = &adw::StatusPage {
+                            set_icon_name: Some("view-grid-symbolic"),
+                            set_title: &gettext("Match Your Comics to Their Issues"),
+                            set_description: Some(&gettext(
+                                "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
+                            )),
+
+                            #[wrap(Some)]
+                            set_child = &gtk::Button {
+                                set_label: &gettext("_Add Folder…"),
+                                set_use_underline: true,
+                                set_halign: gtk::Align::Center,
+                                add_css_class: "pill",
+                                add_css_class: "suggested-action",
+                                #[watch]
+                                set_sensitive: model.job.is_none(),
+                                connect_clicked => ComicsMsg::AddFolder,
+                            },
+                        },
+                        add_named[Some("grid")] = &gtk::ScrolledWindow {
+                            set_hscrollbar_policy: gtk::PolicyType::Never,
+                            set_child: Some(model.grid.widget()),
+                        },
+                        add_named[Some("nothing")] = &adw::StatusPage {
+                            set_icon_name: Some("edit-find-symbolic"),
+                            set_title: &gettext("No Comics Here"),
+                            #[watch]
+                            set_description: Some(&model.nothing_found()),
+                        },
+                        #[watch]
+                        set_visible_child_name: model.visible_page(),
+                    },
+
+                    gtk::Revealer {
+                        #[watch]
+                        set_reveal_child: model.job.is_some(),
+
+                        gtk::Box {
+                            set_spacing: 12,
+                            set_margin_start: 12,
+                            set_margin_end: 12,
+                            set_margin_top: 6,
+                            set_margin_bottom: 6,
+
+                            gtk::Box {
+                                set_orientation: gtk::Orientation::Vertical,
+                                set_spacing: 6,
+                                set_hexpand: true,
+                                set_valign: gtk::Align::Center,
+
+                                gtk::Box {
+                                    set_spacing: 12,
+                                    gtk::Label {
+                                        add_css_class: "heading",
+                                        set_xalign: 0.0,
+                                        set_hexpand: true,
+                                        set_ellipsize: gtk::pango::EllipsizeMode::End,
+                                        #[watch]
+                                        set_label: &model.job_title(),
+                                    },
+                                    gtk::Label {
+                                        add_css_class: "dim-label",
+                                        add_css_class: "numeric",
+                                        set_ellipsize: gtk::pango::EllipsizeMode::Start,
+                                        #[watch]
+                                        set_label: &model.job_details(),
+                                    },
+                                },
+                                #[name = "progress_bar"]
+                                gtk::ProgressBar {},
+                            },
+                            gtk::Button {
+                                set_label: &gettext("_Cancel"),
+                                set_use_underline: true,
+                                set_valign: gtk::Align::Center,
+                                #[watch]
+                                set_sensitive: model.job.as_ref().is_some_and(|job| !job.cancel.is_cancelled()),
+                                connect_clicked => ComicsMsg::Cancel,
+                            },
+                        },
+                    },
+
+                    gtk::ActionBar {
+                        pack_start = &gtk::Button {
+                            set_label: &gettext("_Add Folder…"),
+                            set_use_underline: true,
+                            set_tooltip_text: Some(&gettext("Add the comic files in a folder to the collection")),
+                            #[watch]
+                            set_sensitive: model.job.is_none(),
+                            connect_clicked => ComicsMsg::AddFolder,
+                        },
+                        pack_end = &gtk::Box {
+                            add_css_class: "linked",
+
+                            gtk::Button {
+                                set_label: &gettext("Classify Au_tomatically"),
+                                set_use_underline: true,
+                                set_tooltip_text: Some(&gettext("Match the unclassified comics to the catalog by their covers")),
+                                add_css_class: "suggested-action",
+                                #[watch]
+                                set_sensitive: model.job.is_none() && model.counts.unclassified > 0,
+                                connect_clicked => ComicsMsg::Classify,
+                            },
+                            gtk::MenuButton {
+                                set_icon_name: "pan-down-symbolic",
+                                set_tooltip_text: Some(&gettext("Classification Options")),
+                                add_css_class: "suggested-action",
+                                #[watch]
+                                set_sensitive: model.job.is_none(),
+
+                                #[wrap(Some)]
+                                set_popover = &gtk::Popover {
+                                    gtk::Box {
+                                        set_orientation: gtk::Orientation::Vertical,
+                                        set_spacing: 12,
+                                        set_margin_all: 6,
+                                        set_width_request: 280,
+
+                                        gtk::Box {
+                                            set_spacing: 12,
+                                            gtk::Label {
+                                                set_label: &gettext("Threshold"),
+                                                set_xalign: 0.0,
+                                                set_hexpand: true,
+                                            },
+                                            gtk::SpinButton {
+                                                set_adjustment: &model.threshold,
+                                                set_digits: 2,
+                                            },
+                                        },
+                                        gtk::Label {
+                                            set_label: &gettext("A match at or above this score, clearly ahead of the next one, counts as sure."),
+                                            add_css_class: "dim-label",
+                                            add_css_class: "caption",
+                                            set_wrap: true,
+                                            set_max_width_chars: 36,
+                                            set_xalign: 0.0,
+                                        },
+                                        #[name = "apply_button"]
+                                        gtk::CheckButton {
+                                            set_label: Some(&gettext("Apply sure matches")),
+                                            set_active: model.auto_apply,
+                                            connect_toggled[sender] => move |button| {
+                                                sender.input(ComicsMsg::SetAutoApply(button.is_active()));
+                                            },
+                                        },
+                                        gtk::CheckButton {
+                                            set_label: Some(&gettext("Review every match")),
+                                            set_group: Some(&apply_button),
+                                            set_active: !model.auto_apply,
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    }
+
+    fn init(
+        init: ComicsInit,
+        root: Self::Root,
+        sender: ComponentSender<Self>,
+    ) -> ComponentParts<Self> {
+        let ComicsInit {
+            database,
+            settings,
+            model,
+            device,
+            thumbnails,
+        } = init;
+        let collection = Collection::builder()
+            .detach_worker((database.clone(), thumbnails.clone()))
+            .forward(sender.input_sender(), ComicsMsg::Collection);
+        let classifier = classifier::Classifier::builder()
+            .detach_worker((database, thumbnails))
+            .forward(sender.input_sender(), ComicsMsg::Classifier);
+        let loader = CoverLoader::new();
+        let grid = CoverGrid::new(&loader);
+        let threshold = gtk::Adjustment::new(
+            f64::from(crate::matching::DEFAULT_THRESHOLD),
+            0.5,
+            0.99,
+            0.01,
+            0.05,
+            0.0,
+        );
+        // The default comes from Preferences; a change here is for this window only.
+        settings
+            .bind("default-threshold", &threshold, "value")
+            .get()
+            .build();
+
+        let model = ComicsPage {
+            settings,
+            model,
+            device,
+            collection,
+            classifier,
+            loader,
+            grid,
+            incoming: Vec::new(),
+            loaded: false,
+            counts: Counts::default(),
+            shelf: Shelf::All,
+            search: String::new(),
+            shown: 0,
+            job: None,
+            chooser: None,
+            threshold,
+            auto_apply: true,
+            toasts: adw::ToastOverlay::new(),
+            stalls: StallMeter::from_env(),
+        };
+        let toasts = &model.toasts;
+        let widgets = view_output!();
+        add_shortcuts(&root, &widgets.search_entry, &sender);
+        ComponentParts { model, widgets }
+    }
+
+    fn update(&mut self, message: ComicsMsg, sender: ComponentSender<Self>) {
+        match message {
+            ComicsMsg::DatabaseOpened => self.collection.emit(CollectionInput::Open),
+            ComicsMsg::Refresh => {
+                if self.loaded && self.job.is_none() {
+                    self.collection.emit(CollectionInput::Load);
+                }
+            }
+            ComicsMsg::ShowShelf(shelf) => {
+                self.shelf = shelf;
+                self.grid.set_shelf(shelf);
+                self.shown = self.grid.shown();
+            }
+            ComicsMsg::Search(text) => {
+                self.grid.set_search(&text);
+                self.search = text;
+                self.shown = self.grid.shown();
+            }
+            ComicsMsg::AddFolder => {
+                if self.job.is_none() && self.chooser.is_none() {
+                    let window = self.toasts.root().and_downcast::<gtk::Window>();
+                    self.chooser = Some(choose_folder(window.as_ref(), &sender));
+                }
+            }
+            ComicsMsg::FolderChosen(folder) => {
+                if let Some(chooser) = self.chooser.take() {
+                    chooser.destroy();
+                }
+                if let Some(folder) = folder {
+                    self.start_scan(folder);
+                }
+            }
+            ComicsMsg::Classify => self.start_classification(),
+            ComicsMsg::SetAutoApply(apply) => self.auto_apply = apply,
+            ComicsMsg::Cancel => {
+                if let Some(job) = &self.job {
+                    job.cancel.cancel();
+                }
+            }
+            ComicsMsg::ShowSkipped(reasons) => self.show_skipped(&reasons),
+            ComicsMsg::Review => {
+                if sender.output(ComicsOutput::ReviewRequested).is_err() {
+                    tracing::debug!("nobody listens for review requests");
+                }
+            }
+            ComicsMsg::Collection(output) => self.collection_output(output, &sender),
+            ComicsMsg::Classifier(output) => self.classifier_output(output, &sender),
+        }
+    }
+
+    fn post_view() {
+        match model.job.as_ref().and_then(|job| job.progress.fraction()) {
+            Some(fraction) => progress_bar.set_fraction(fraction),
+            None if model.job.is_some() => progress_bar.pulse(),
+            None => progress_bar.set_fraction(0.0),
+        }
+    }
+}
+
+impl ComicsPage {
+    fn visible_page(&self) -> &'static str {
+        if !self.loaded {
+            "loading"
+        } else if self.counts.collection() == 0 {
+            "empty"
+        } else if self.shown == 0 {
+            "nothing"
+        } else {
+            "grid"
+        }
+    }
+
+    fn nothing_found(&self) -> String {
+        if !self.search.trim().is_empty() {
+            return fill(
+                &gettext("No comic on this shelf matches “{}”."),
+                &[&self.search.trim()],
+            );
+        }
+        match self.shelf {
+            Shelf::All => gettext("Every comic is in the trash."),
+            Shelf::Unclassified => gettext("Every comic is classified."),
+            Shelf::Classified => gettext(
+                "No comic is classified yet. Classify Automatically matches them to the catalog by their covers.",
+            ),
+            Shelf::Trash => gettext("The trash is empty."),
+        }
+    }
+
+    fn job_title(&self) -> String {
+        match &self.job {
+            Some(job) if job.cancel.is_cancelled() => gettext("Stopping…"),
+            Some(job) => job.progress.step.title(),
+            None => String::new(),
+        }
+    }
+
+    fn job_details(&self) -> String {
+        self.job
+            .as_ref()
+            .map(|job| job.progress.details())
+            .unwrap_or_default()
+    }
+
+    fn start_job(&mut self, kind: JobKind, step: progress::Step) -> CancelToken {
+        let cancel = CancelToken::new();
+        self.job = Some(Job {
+            kind,
+            cancel: cancel.clone(),
+            progress: JobProgress::starting(step),
+        });
+        if let Some(stalls) = &self.stalls {
+            stalls.start(match kind {
+                JobKind::Scan => "scan",
+                JobKind::Classify => "classify",
+            });
+        }
+        cancel
+    }
+
+    /// Ends the running job; returns how many items its last report counted.
+    fn finish_job(&mut self) -> u64 {
+        let done = self
+            .job
+            .take()
+            .and_then(|job| job.progress.progress)
+            .map_or(0, |p| p.done);
+        if let Some(stalls) = &self.stalls {
+            stalls.finish(done);
+        }
+        done
+    }
+
+    fn start_scan(&mut self, folder: PathBuf) {
+        if self.job.is_some() {
+            return;
+        }
+        let cancel = self.start_job(JobKind::Scan, progress::Step::Scanning);
+        self.collection
+            .emit(CollectionInput::Scan { folder, cancel });
+    }
+
+    fn start_classification(&mut self) {
+        if self.job.is_some() || !self.loaded || self.counts.unclassified == 0 {
+            return;
+        }
+        let folder = self.model.clone().or_else(|| {
+            let folder = self.settings.string("model-folder");
+            (!folder.is_empty()).then(|| PathBuf::from(folder.as_str()))
+        });
+        let device = self
+            .device
+            .unwrap_or_else(|| self.settings.string("device").parse().unwrap_or_default());
+        let options = ClassifyOptions {
+            threshold: self.threshold.value() as f32,
+            auto_apply: self.auto_apply,
+            ..ClassifyOptions::default()
+        };
+        let cancel = self.start_job(JobKind::Classify, progress::Step::LoadingModel);
+        self.classifier.emit(ClassifierInput::Run {
+            model: ModelChoice { folder, device },
+            options,
+            cancel,
+        });
+    }
+
+    fn progress(&mut self, kind: JobKind, progress: JobProgress) {
+        if let Some(job) = self.job.as_mut().filter(|job| job.kind == kind) {
+            job.progress = progress;
+            if let Some(stalls) = &self.stalls {
+                stalls.progress();
+            }
+        }
+    }
+
+    fn collection_output(&mut self, output: CollectionOutput, sender: &ComponentSender<Self>) {
+        match output {
+            CollectionOutput::Opened(store) => self.loader.set_store(store),
+            CollectionOutput::Comics { rows, first, last } => {
+                if first {
+                    self.incoming.clear();
+                }
+                self.incoming.extend(rows.into_iter().map(Tile::from_row));
+                if last {
+                    self.grid.replace(std::mem::take(&mut self.incoming));
+                    self.counts = self.grid.counts();
+                    self.shown = self.grid.shown();
+                    self.loaded = true;
+                }
+            }
+            CollectionOutput::Progress(progress) => self.progress(JobKind::Scan, progress),
+            CollectionOutput::Scanned(report) => {
+                self.finish_job();
+                self.loader.forget_failures();
+                self.scan_toast(report, sender);
+            }
+            CollectionOutput::Failed(reason) => {
+                if self
+                    .job
+                    .as_ref()
+                    .is_some_and(|job| job.kind == JobKind::Scan)
+                {
+                    self.finish_job();
+                }
+                self.failure_toast(&reason);
+            }
+        }
+    }
+
+    fn classifier_output(&mut self, output: ClassifierOutput, sender: &ComponentSender<Self>) {
+        match output {
+            ClassifierOutput::Progress(progress) => self.progress(JobKind::Classify, progress),
+            ClassifierOutput::Finished(report) => {
+                self.finish_job();
+                self.classify_toast(report, sender);
+                self.collection.emit(CollectionInput::Load);
+            }
+            ClassifierOutput::Failed(reason) => {
+                self.finish_job();
+                self.failure_toast(&reason);
+                self.collection.emit(CollectionInput::Load);
+            }
+        }
+    }
+
+    fn failure_toast(&self, reason: &str) {
+        let toast = adw::Toast::builder().title(reason).timeout(0).build();
+        self.toasts.add_toast(toast);
+    }
+
+    fn scan_toast(&self, report: ScanReport, sender: &ComponentSender<Self>) {
+        let added = report.added;
+        let mut parts = vec![if report.outcome == Outcome::Cancelled {
+            fill(
+                &ngettext(
+                    "Stopped after adding {} comic",
+                    "Stopped after adding {} comics",
+                    plural(added),
+                ),
+                &[&added],
+            )
+        } else {
+            fill(
+                &ngettext("Added {} comic", "Added {} comics", plural(added)),
+                &[&added],
+            )
+        }];
+        if report.known > 0 {
+            parts.push(fill(
+                &ngettext(
+                    "{} already in the collection",
+                    "{} already in the collection",
+                    plural(report.known),
+                ),
+                &[&report.known],
+            ));
+        }
+        if report.skipped > 0 {
+            parts.push(fill(
+                &ngettext(
+                    "{} file skipped",
+                    "{} files skipped",
+                    plural(report.skipped),
+                ),
+                &[&report.skipped],
+            ));
+        }
+        let toast = adw::Toast::new(&parts.join(" · "));
+        if !report.reasons.is_empty() {
+            toast.set_button_label(Some(&gettext("_Details")));
+            toast.set_timeout(0);
+            let reasons = report.reasons;
+            let sender = sender.clone();
+            toast.connect_button_clicked(move |_| {
+                sender.input(ComicsMsg::ShowSkipped(reasons.clone()));
+            });
+        }
+        self.toasts.add_toast(toast);
+    }
+
+    fn classify_toast(&self, report: ClassifyReport, sender: &ComponentSender<Self>) {
+        let template = if report.outcome == Outcome::Cancelled {
+            gettext("Stopped: {} applied, {} to review so far")
+        } else {
+            gettext("{} applied, {} to review")
+        };
+        let mut title = fill(&template, &[&report.applied, &report.to_review]);
+        if report.unreadable > 0 {
+            title.push_str(" · ");
+            title.push_str(&fill(
+                &ngettext(
+                    "{} cover could not be read",
+                    "{} covers could not be read",
+                    plural(report.unreadable),
+                ),
+                &[&report.unreadable],
+            ));
+        }
+        let toast = adw::Toast::builder().title(title).timeout(0).build();
+        if report.to_review > 0 {
+            toast.set_button_label(Some(&gettext("_Review")));
+            let sender = sender.clone();
+            toast.connect_button_clicked(move |_| sender.input(ComicsMsg::Review));
+        }
+        self.toasts.add_toast(toast);
+    }
+
+    fn show_skipped(&self, reasons: &[String]) {
+        let Some(window) = self.toasts.root().and_downcast::<gtk::Window>() else {
+            return;
+        };
+        let dialog = adw::MessageDialog::builder()
+            .transient_for(&window)
+            .modal(true)
+            .heading(gettext("Files Skipped"))
+            .body(reasons.join("\n"))
+            .build();
+        dialog.add_response("close", &gettext("_Close"));
+        dialog.present();
+    }
+}
+
+/// The count gettext chooses a plural form by.
+fn plural(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Shows a dialog asking for a folder of comics; the answer comes back as
+/// [`ComicsMsg::FolderChosen`]. The caller keeps the dialog until then.
+fn choose_folder(
+    window: Option<&gtk::Window>,
+    sender: &ComponentSender<ComicsPage>,
+) -> gtk::FileChooserNative {
+    let chooser = gtk::FileChooserNative::new(
+        Some(&gettext("Add a Folder of Comics")),
+        window,
+        gtk::FileChooserAction::SelectFolder,
+        Some(&gettext("_Add")),
+        Some(&gettext("_Cancel")),
+    );
+    chooser.set_modal(true);
+    let sender = sender.clone();
+    chooser.connect_response(move |chooser, response| {
+        let folder = (response == gtk::ResponseType::Accept)
+            .then(|| chooser.file().and_then(|file| file.path()))
+            .flatten();
+        sender.input(ComicsMsg::FolderChosen(folder));
+    });
+    chooser.show();
+    chooser
+}
+
+/// The page's keyboard shortcuts, listed in the Keyboard Shortcuts window. They act only while
+/// the page is on screen.
+fn add_shortcuts(root: &gtk::Box, search: &gtk::SearchEntry, sender: &ComponentSender<ComicsPage>) {
+    let controller = gtk::ShortcutController::new();
+    controller.set_scope(gtk::ShortcutScope::Global);
+    let shortcut = |accelerator: &str, act: Box<dyn Fn() + 'static>| {
+        let page = root.downgrade();
+        let action = gtk::CallbackAction::new(move |_, _| {
+            if page.upgrade().is_some_and(|page| page.is_mapped()) {
+                act();
+                glib::Propagation::Stop
+            } else {
+                glib::Propagation::Proceed
+            }
+        });
+        controller.add_shortcut(gtk::Shortcut::new(
+            gtk::ShortcutTrigger::parse_string(accelerator),
+            Some(action),
+        ));
+    };
+    let input = |message: fn() -> ComicsMsg| {
+        let sender = sender.clone();
+        Box::new(move || sender.input(message())) as Box<dyn Fn()>
+    };
+    shortcut("<Control><Shift>c", input(|| ComicsMsg::Classify));
+    shortcut("<Control>o", input(|| ComicsMsg::AddFolder));
+    let search = search.downgrade();
+    shortcut(
+        "<Control>f",
+        Box::new(move || {
+            if let Some(search) = search.upgrade() {
+                search.grab_focus();
+            }
+        }),
+    );
+    root.add_controller(controller);
+}

@@ -1,0 +1,205 @@
+//! The comics page's worker for the collection: it reads the comics for the grid, a page at a
+//! time, and scans the folders the user adds. It has its own database connection on its own
+//! thread, so a long scan never freezes the window; a scan stops between two files when its
+//! cancel token is set, keeping the comics already added.
+
+use std::path::PathBuf;
+
+use relm4::{ComponentSender, Worker};
+
+use crate::ui::background::give_way_to_the_window;
+
+use super::progress::{JobProgress, Step, Throttle};
+use crate::db::{self, ComicTileRow, Database};
+use crate::i18n::gettext;
+use crate::jobs::{CancelToken, Outcome};
+use crate::library::{self, ScanEvent, ScanOptions, ThumbnailStore, thumbnails};
+
+/// Comics read per message to the page.
+const PAGE: i64 = 2_000;
+/// Reasons kept for the files a scan skipped.
+const REASONS_KEPT: usize = 50;
+
+#[derive(Debug)]
+pub enum CollectionInput {
+    /// Open the database (another part of the app has brought its schema up to date).
+    Open,
+    /// Read the whole collection for the grid.
+    Load,
+    /// Add the comic files under `folder`.
+    Scan {
+        folder: PathBuf,
+        cancel: CancelToken,
+    },
+}
+
+/// How a scan went, for the toast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanReport {
+    pub outcome: Outcome,
+    pub added: u64,
+    pub known: u64,
+    pub skipped: u64,
+    /// Why files were skipped, the first few.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug)]
+pub enum CollectionOutput {
+    Opened(ThumbnailStore),
+    /// Comics of the collection in id order; `last` ends the reading.
+    Comics {
+        rows: Vec<ComicTileRow>,
+        first: bool,
+        last: bool,
+    },
+    Progress(JobProgress),
+    Scanned(ScanReport),
+    Failed(String),
+}
+
+pub struct Collection {
+    path: PathBuf,
+    /// `--thumbnails`, when given.
+    thumbnails: Option<PathBuf>,
+    /// The worker's thread runs behind the window (set on its first message).
+    lowered: bool,
+    database: Option<Database>,
+    store: Option<ThumbnailStore>,
+}
+
+impl Worker for Collection {
+    type Init = (PathBuf, Option<PathBuf>);
+    type Input = CollectionInput;
+    type Output = CollectionOutput;
+
+    fn init((path, thumbnails): Self::Init, _sender: ComponentSender<Self>) -> Self {
+        // Nothing heavy here: init runs before the worker's thread takes over.
+        Self {
+            path,
+            thumbnails,
+            database: None,
+            store: None,
+            lowered: false,
+        }
+    }
+
+    fn update(&mut self, message: CollectionInput, sender: ComponentSender<Self>) {
+        if !std::mem::replace(&mut self.lowered, true) {
+            give_way_to_the_window();
+        }
+        let result = match message {
+            CollectionInput::Open => self.open(&sender),
+            CollectionInput::Load => self.load(&sender),
+            CollectionInput::Scan { folder, cancel } => self.scan(folder, &cancel, &sender),
+        };
+        if let Err(reason) = result {
+            send(&sender, CollectionOutput::Failed(reason));
+        }
+    }
+}
+
+/// Why a job cannot run before the database is open.
+pub fn not_open() -> String {
+    gettext("The collection is still being opened; try again in a moment.")
+}
+
+fn send(sender: &ComponentSender<Collection>, message: CollectionOutput) {
+    if sender.output(message).is_err() {
+        tracing::debug!("the comics page closed before the collection worker replied");
+    }
+}
+
+impl Collection {
+    fn open(&mut self, sender: &ComponentSender<Self>) -> Result<(), String> {
+        let mut database = db::open(&self.path).map_err(|e| e.to_string())?;
+        let base = thumbnails::resolve_base(self.thumbnails.as_deref(), &mut database)
+            .map_err(|e| e.to_string())?;
+        let store = ThumbnailStore::new(base);
+        self.database = Some(database);
+        self.store = Some(store.clone());
+        send(sender, CollectionOutput::Opened(store));
+        self.load(sender)
+    }
+
+    fn database(&mut self) -> Result<&mut Database, String> {
+        self.database.as_mut().ok_or_else(not_open)
+    }
+
+    fn load(&mut self, sender: &ComponentSender<Self>) -> Result<(), String> {
+        let database = self.database()?;
+        let mut after = 0;
+        let mut first = true;
+        loop {
+            let rows = database
+                .comic_tiles(after, PAGE)
+                .map_err(|e| e.to_string())?;
+            let last = rows.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
+            if let Some(row) = rows.last() {
+                after = row.id_comicbook;
+            }
+            send(sender, CollectionOutput::Comics { rows, first, last });
+            if last {
+                return Ok(());
+            }
+            first = false;
+        }
+    }
+
+    fn scan(
+        &mut self,
+        folder: PathBuf,
+        cancel: &CancelToken,
+        sender: &ComponentSender<Self>,
+    ) -> Result<(), String> {
+        let store = self.store.clone().ok_or_else(not_open)?;
+        let options = ScanOptions::new(store);
+        let database = self.database()?;
+        let mut throttle = Throttle::default();
+        let mut reasons = Vec::new();
+        send(
+            sender,
+            CollectionOutput::Progress(JobProgress::starting(Step::Scanning)),
+        );
+        let summary = library::scan(
+            database,
+            std::slice::from_ref(&folder),
+            &options,
+            cancel,
+            &mut |event| match event {
+                ScanEvent::Progress(progress) => {
+                    if throttle.due(&progress) {
+                        send(
+                            sender,
+                            CollectionOutput::Progress(JobProgress {
+                                step: Step::Scanning,
+                                progress: Some(progress),
+                            }),
+                        );
+                    }
+                }
+                ScanEvent::Skipped { error, .. } => {
+                    if reasons.len() < REASONS_KEPT {
+                        reasons.push(error.to_string());
+                    }
+                }
+                ScanEvent::Found { .. }
+                | ScanEvent::Added { .. }
+                | ScanEvent::Known { .. }
+                | ScanEvent::Missing { .. } => {}
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        send(
+            sender,
+            CollectionOutput::Scanned(ScanReport {
+                outcome: summary.outcome,
+                added: summary.added,
+                known: summary.known,
+                skipped: summary.skipped,
+                reasons,
+            }),
+        );
+        self.load(sender)
+    }
+}
