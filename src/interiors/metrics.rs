@@ -35,35 +35,40 @@ impl PixelMetrics {
             photo
         };
         let (w, h) = image.dimensions();
-        let luma: Vec<f64> = image
-            .pixels()
-            .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
-            .collect();
-        let (mean, std) = mean_std(luma.iter().copied());
+        // One pass for luma and the two opponent colour channels; sums rather than a running
+        // mean, so the loop has no division and the compiler can keep it tight.
+        let mut luma = Vec::with_capacity(w as usize * h as usize);
+        let (mut luma_moments, mut rg, mut yb) =
+            (Moments::default(), Moments::default(), Moments::default());
+        for p in image.pixels() {
+            let (r, g, b) = (f64::from(p[0]), f64::from(p[1]), f64::from(p[2]));
+            let y = 0.299 * r + 0.587 * g + 0.114 * b;
+            luma.push(y);
+            luma_moments.add(y);
+            rg.add(r - g);
+            yb.add(0.5 * (r + g) - b);
+        }
+        let (mean, std) = luma_moments.mean_std();
 
-        let mut laplacian = Vec::new();
+        let mut laplacian = Moments::default();
         if w >= 3 && h >= 3 {
             let (w, h) = (w as usize, h as usize);
-            laplacian.reserve((w - 2) * (h - 2));
             for y in 1..h - 1 {
+                let (above, row, below) = (
+                    &luma[(y - 1) * w..y * w],
+                    &luma[y * w..(y + 1) * w],
+                    &luma[(y + 1) * w..(y + 2) * w],
+                );
                 for x in 1..w - 1 {
-                    let c = luma[y * w + x];
-                    let around = luma[(y - 1) * w + x]
-                        + luma[(y + 1) * w + x]
-                        + luma[y * w + x - 1]
-                        + luma[y * w + x + 1];
-                    laplacian.push(around - 4.0 * c);
+                    let around = above[x] + below[x] + row[x - 1] + row[x + 1];
+                    laplacian.add(around - 4.0 * row[x]);
                 }
             }
         }
-        let (_, laplacian_std) = mean_std(laplacian.into_iter());
+        let (_, laplacian_std) = laplacian.mean_std();
 
-        let (rg_mean, rg_std) = mean_std(image.pixels().map(|p| f64::from(p[0]) - f64::from(p[1])));
-        let (yb_mean, yb_std) = mean_std(
-            image
-                .pixels()
-                .map(|p| 0.5 * (f64::from(p[0]) + f64::from(p[1])) - f64::from(p[2])),
-        );
+        let (rg_mean, rg_std) = rg.mean_std();
+        let (yb_mean, yb_std) = yb.mean_std();
         let colourfulness = (rg_std.powi(2) + yb_std.powi(2)).sqrt()
             + 0.3 * (rg_mean.powi(2) + yb_mean.powi(2)).sqrt();
 
@@ -82,19 +87,34 @@ impl PixelMetrics {
     }
 }
 
-fn mean_std(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (mut n, mut mean, mut m2) = (0f64, 0f64, 0f64);
-    // Welford's method: one pass, numerically stable.
-    for v in values {
-        n += 1.0;
-        let delta = v - mean;
-        mean += delta / n;
-        m2 += delta * (v - mean);
+/// Count, sum and sum of squares of values, shifted by the first one so that the variance
+/// keeps its precision when the values sit far from zero.
+#[derive(Default)]
+struct Moments {
+    n: f64,
+    shift: f64,
+    sum: f64,
+    sum_sq: f64,
+}
+
+impl Moments {
+    fn add(&mut self, value: f64) {
+        if self.n == 0.0 {
+            self.shift = value;
+        }
+        let d = value - self.shift;
+        self.n += 1.0;
+        self.sum += d;
+        self.sum_sq += d * d;
     }
-    if n == 0.0 {
-        (0.0, 0.0)
-    } else {
-        (mean, (m2 / n).sqrt())
+
+    fn mean_std(&self) -> (f64, f64) {
+        if self.n == 0.0 {
+            return (0.0, 0.0);
+        }
+        let mean = self.sum / self.n;
+        let variance = (self.sum_sq / self.n - mean * mean).max(0.0);
+        (self.shift + mean, variance.sqrt())
     }
 }
 
