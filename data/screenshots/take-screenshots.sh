@@ -65,6 +65,8 @@ db="$work/vistazo.db"
 printf '%s\n' "path,label" "$work/photos/room-2.jpg,good" "$work/photos/room-3.jpg,medium" \
   "$work/photos/room-4.jpg,medium" "$work/photos/room-6.jpg,bad" >"$work/labels.csv"
 "$vistazo" --db "$db" interiors import-labels "$work/labels.csv" >/dev/null
+# A first model, so the Interiors page shows scores.
+"$vistazo" --db "$db" interiors train >/dev/null
 
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp &
 server=$!
@@ -81,8 +83,8 @@ shoot() {
     "$vistazo" --db "$db" --model tests/fixtures/clip/tiny gui --page "$page" 2>/dev/null &
   local app=$!
   DISPLAY=$display xdotool search --sync --name '^Vistazo$' >/dev/null
-  # Let the database open and the first photos decode.
-  sleep 4
+  # Let the database open, the photos be scored and the first covers and photos decode.
+  sleep 10
   import -display "$display" -window root "$work/$name.png"
   convert "$work/$name.png" -strip -define png:compression-level=9 "$out/$name.png"
   kill "$app"
