@@ -46,6 +46,7 @@ pub struct StartOptions {
 
 /// Runs the app until its window closes.
 pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::process::ExitCode> {
+    prefer_portal_dialogs();
     gtk_init()?;
     register_resources()?;
     let settings = settings()?;
@@ -74,6 +75,29 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
     let app = RelmApp::from_app(application).with_args(Vec::new());
     app.run::<app::App>(app::Init { options, settings });
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Asks GTK to show file dialogs through the desktop's portal, in another process, wherever
+/// a portal runs (inside Flatpak it always does). GTK's own dialog opens the files of the
+/// folders it lists to guess their types; when one of them is the database, closing it drops
+/// every SQLite lock this process holds on it (POSIX locks belong to the process, not to the
+/// file descriptor), and another program closing the same database could then checkpoint and
+/// delete the write-ahead log under the app. Without a portal GTK falls back to its own dialog.
+fn prefer_portal_dialogs() {
+    let flags = std::env::var("GDK_DEBUG").unwrap_or_default();
+    if flags
+        .split([',', ':', ';', ' '])
+        .any(|flag| flag.eq_ignore_ascii_case("portals"))
+    {
+        return;
+    }
+    let flags = if flags.trim().is_empty() {
+        "portals".to_owned()
+    } else {
+        format!("{flags},portals")
+    };
+    // SAFETY: called before GTK starts, while the command line's thread is the only one.
+    unsafe { std::env::set_var("GDK_DEBUG", flags) };
 }
 
 fn gtk_init() -> anyhow::Result<()> {
