@@ -8,6 +8,9 @@
 //! gap 14 ms, longest busy 6 ms; 0 gaps over 50 ms
 //! ```
 //!
+//! Between jobs, every gap over 50 ms gets a line of its own (`main-thread gap 62 ms, busy
+//! 58 ms`), so a slow shelf switch, search or resize shows too.
+//!
 //! A gap of 10 ms is a main thread that never waited; anything above is time the window could
 //! not answer. "Busy" is the processor time the main thread itself spent between two ticks:
 //! a gap much longer than its busy time is a main thread that was ready but not scheduled (a
@@ -81,11 +84,25 @@ impl StallMeter {
             let now = (Instant::now(), thread_time());
             let mut measure = measure.borrow_mut();
             let previous = measure.last_tick.replace(now);
-            if let (Some(previous), Some(job)) = (previous, measure.job.as_mut()) {
-                let gap = now.0.duration_since(previous.0);
-                job.longest_gap = job.longest_gap.max(gap);
-                job.longest_busy = job.longest_busy.max(now.1.saturating_sub(previous.1));
-                job.noticeable += u64::from(gap > NOTICEABLE);
+            let Some(previous) = previous else {
+                return glib::ControlFlow::Continue;
+            };
+            let gap = now.0.duration_since(previous.0);
+            let busy = now.1.saturating_sub(previous.1);
+            match measure.job.as_mut() {
+                Some(job) => {
+                    job.longest_gap = job.longest_gap.max(gap);
+                    job.longest_busy = job.longest_busy.max(busy);
+                    job.noticeable += u64::from(gap > NOTICEABLE);
+                }
+                // Between jobs, each noticeable gap gets its own line: a shelf switch, a
+                // search or a resize that took too long.
+                None if gap > NOTICEABLE => eprintln!(
+                    "vistazo: main-thread gap {} ms, busy {} ms",
+                    gap.as_millis(),
+                    busy.as_millis()
+                ),
+                None => {}
             }
             glib::ControlFlow::Continue
         });
