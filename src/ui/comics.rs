@@ -75,7 +75,10 @@ pub struct ComicsPage {
     counts: Counts,
     shelf: Shelf,
     search: String,
+    /// Tiles the shelf and the search let through so far.
     shown: u32,
+    /// The shelf or the search is still being applied.
+    filtering: bool,
     job: Option<Job>,
     /// The folder dialog while it is open: GTK does not keep native dialogs alive.
     chooser: Option<gtk::FileChooserNative>,
@@ -93,6 +96,8 @@ pub enum ComicsMsg {
     Refresh,
     ShowShelf(Shelf),
     Search(String),
+    /// The grid shows other tiles, or finished filtering.
+    ShownChanged,
     AddFolder,
     /// The folder dialog closed, with the folder chosen if any.
     FolderChosen(Option<PathBuf>),
@@ -422,6 +427,8 @@ impl SimpleComponent for ComicsPage {
             .forward(sender.input_sender(), ComicsMsg::Classifier);
         let loader = CoverLoader::new();
         let grid = CoverGrid::new(&loader);
+        let shown_changed = sender.input_sender().clone();
+        grid.connect_shown_changed(move || shown_changed.emit(ComicsMsg::ShownChanged));
         let threshold = gtk::Adjustment::new(
             f64::from(crate::matching::DEFAULT_THRESHOLD),
             0.5,
@@ -450,6 +457,7 @@ impl SimpleComponent for ComicsPage {
             shelf: Shelf::All,
             search: String::new(),
             shown: 0,
+            filtering: false,
             job: None,
             chooser: None,
             threshold,
@@ -474,13 +482,14 @@ impl SimpleComponent for ComicsPage {
             ComicsMsg::ShowShelf(shelf) => {
                 self.shelf = shelf;
                 self.grid.set_shelf(shelf);
-                self.shown = self.grid.shown();
+                self.update_shown();
             }
             ComicsMsg::Search(text) => {
                 self.grid.set_search(&text);
                 self.search = text;
-                self.shown = self.grid.shown();
+                self.update_shown();
             }
+            ComicsMsg::ShownChanged => self.update_shown(),
             ComicsMsg::AddFolder => {
                 if self.job.is_none() && self.chooser.is_none() {
                     let window = self.toasts.root().and_downcast::<gtk::Window>();
@@ -528,11 +537,16 @@ impl ComicsPage {
             "loading"
         } else if self.counts.collection() == 0 {
             "empty"
-        } else if self.shown == 0 {
+        } else if self.shown == 0 && !self.filtering {
             "nothing"
         } else {
             "grid"
         }
+    }
+
+    fn update_shown(&mut self) {
+        self.shown = self.grid.shown();
+        self.filtering = self.grid.filtering();
     }
 
     fn nothing_found(&self) -> String {
@@ -649,7 +663,7 @@ impl ComicsPage {
                 if last {
                     self.grid.replace(std::mem::take(&mut self.incoming));
                     self.counts = self.grid.counts();
-                    self.shown = self.grid.shown();
+                    self.update_shown();
                     self.loaded = true;
                 }
             }

@@ -133,6 +133,9 @@ impl CoverGrid {
             }
         ));
         let filtered = gtk::FilterListModel::new(Some(store.clone()), Some(filter.clone()));
+        // A shelf switch or a search over tens of thousands of comics is filtered in slices
+        // between frames: the window keeps answering and the grid fills as it goes.
+        filtered.set_incremental(true);
         let selection = gtk::NoSelection::new(Some(filtered.clone()));
         let view = gtk::GridView::new(Some(selection), Some(factory(loader)));
         view.set_max_columns(64);
@@ -244,9 +247,35 @@ impl CoverGrid {
         }
     }
 
-    /// How many tiles the shelf and the search let through.
+    /// How many tiles the shelf and the search let through so far.
     pub fn shown(&self) -> u32 {
         self.filtered.n_items()
+    }
+
+    /// Whether the shelf or the search is still being applied to some comics.
+    pub fn filtering(&self) -> bool {
+        self.filtered.pending() > 0
+    }
+
+    /// Calls `changed` after the tiles shown or the comics still to filter change: once per
+    /// turn of the main loop, however many changes that turn made.
+    pub fn connect_shown_changed(&self, changed: impl Fn() + 'static) {
+        let changed = Rc::new(changed);
+        let queued = Rc::new(std::cell::Cell::new(false));
+        let queue = move || {
+            if !queued.replace(true) {
+                let (changed, queued) = (Rc::clone(&changed), Rc::clone(&queued));
+                glib::idle_add_local_once(move || {
+                    queued.set(false);
+                    changed();
+                });
+            }
+        };
+        let on_items = queue.clone();
+        self.filtered
+            .connect_items_changed(move |_, _, _, _| on_items());
+        self.filtered
+            .connect_notify_local(Some("pending"), move |_, _| queue());
     }
 }
 
