@@ -138,8 +138,8 @@ impl CoverGrid {
         filtered.set_incremental(true);
         let selection = gtk::NoSelection::new(Some(filtered.clone()));
         let view = gtk::GridView::new(Some(selection), Some(factory(loader)));
-        view.set_max_columns(64);
         view.set_min_columns(1);
+        follow_the_width(&view);
         view.add_css_class("cover-grid");
         Self {
             store,
@@ -277,6 +277,31 @@ impl CoverGrid {
         self.filtered
             .connect_notify_local(Some("pending"), move |_, _| queue());
     }
+}
+
+/// Keeps the grid's most columns at what its width holds. GTK keeps tiles ready for the most
+/// columns times thirty rows around the ones on screen, so a fixed maximum wide enough for any
+/// screen (64) made it build and bind nearly two thousand tiles on every shelf switch.
+fn follow_the_width(view: &gtk::GridView) {
+    view.set_max_columns(8);
+    view.connect_hadjustment_notify(|view| {
+        let Some(adjustment) = view.hadjustment() else {
+            return;
+        };
+        let view = view.downgrade();
+        adjustment.connect_page_size_notify(move |adjustment| {
+            let fit = (adjustment.page_size() / f64::from(COVER_WIDTH)).floor();
+            // At least one column; the cast saturates, and the clamp keeps it sane.
+            let columns = (fit as u32).clamp(1, 64);
+            let Some(view) = view.upgrade() else {
+                return;
+            };
+            if view.max_columns() != columns {
+                // Not during the allocation that changed the width.
+                glib::idle_add_local_once(move || view.set_max_columns(columns));
+            }
+        });
+    });
 }
 
 /// The widgets of one tile: a cover with a badge over it, and a title under it.
