@@ -439,6 +439,51 @@ fn cancel_stops_between_batches_and_keeps_what_was_done() {
     assert_eq!(embedded, 2);
 }
 
+/// How many pictures each progress report added, embedding `count` copies of one picture.
+fn progress_steps(options: EngineOptions, count: usize) -> Vec<u64> {
+    let engine = tiny_engine(options);
+    let paths: Vec<PathBuf> =
+        std::iter::repeat_n(fixtures().join("images/small.png"), count).collect();
+    let mut steps = Vec::new();
+    let mut last = 0;
+    engine
+        .embed_images(
+            &paths,
+            &CancelToken::new(),
+            &mut |item| {
+                item.result.expect("embeds");
+            },
+            &mut |progress| {
+                steps.push(progress.done - last);
+                last = progress.done;
+            },
+        )
+        .expect("runs");
+    steps
+}
+
+#[test]
+fn a_time_limit_per_pass_starts_with_one_picture_and_grows_while_passes_stay_quick() {
+    let options = |batch_time| EngineOptions {
+        batch_size: 4,
+        batch_time,
+        decode_threads: Some(1),
+        ..cpu_options()
+    };
+    // No limit: full batches from the start.
+    assert_eq!(progress_steps(options(None), 9), [4, 4, 1]);
+    // A limit no pass can keep: one picture a pass, a report for each.
+    assert_eq!(
+        progress_steps(options(Some(std::time::Duration::ZERO)), 5),
+        [1; 5]
+    );
+    // A generous limit: one picture to measure the pace, then full batches.
+    assert_eq!(
+        progress_steps(options(Some(std::time::Duration::from_secs(3600))), 9),
+        [1, 4, 4]
+    );
+}
+
 #[test]
 fn the_default_model_is_found_in_the_hugging_face_cache() {
     let cache = tempfile::tempdir().expect("temp dir");

@@ -31,8 +31,12 @@ use crate::jobs::{CancelToken, Outcome, Progress, ProgressMeter};
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineOptions {
     pub device: DevicePreference,
-    /// Images per forward pass.
+    /// Images per forward pass, at most.
     pub batch_size: usize,
+    /// The longest a forward pass should take, for work a person watches: batches start at one
+    /// picture and grow only while a pass stays within this time, so progress is reported and a
+    /// cancel is seen at least this often even on a slow processor. `None`: always full batches.
+    pub batch_time: Option<Duration>,
     /// libtorch's threads for the model; `None`: one per processor core.
     pub model_threads: Option<usize>,
     /// Threads decoding and preprocessing pictures; `None`: chosen from the core count.
@@ -45,6 +49,7 @@ impl Default for EngineOptions {
         Self {
             device: DevicePreference::Auto,
             batch_size: 16,
+            batch_time: None,
             model_threads: None,
             decode_threads: None,
             limits: DecodeLimits::default(),
@@ -113,6 +118,7 @@ pub struct Engine {
     tokenizer: ClipTokenizer,
     preprocessor: Preprocessor,
     batch_size: usize,
+    batch_time: Option<Duration>,
     decode_threads: usize,
     limits: DecodeLimits,
 }
@@ -150,6 +156,7 @@ impl Engine {
             tokenizer,
             preprocessor,
             batch_size: options.batch_size.max(1),
+            batch_time: options.batch_time,
             decode_threads: decode_threads.max(1),
             limits: options.limits,
         })
@@ -246,6 +253,11 @@ impl Engine {
 
             let mut pixels: Vec<f32> = Vec::with_capacity(self.batch_size * image_len);
             let mut indices: Vec<usize> = Vec::with_capacity(self.batch_size);
+            let mut batch = if self.batch_time.is_some() {
+                1
+            } else {
+                self.batch_size
+            };
             for item in &receiver {
                 timings.decode += item.decode;
                 timings.preprocess += item.preprocess;
@@ -263,14 +275,16 @@ impl Engine {
                         on_progress(meter.advance(1));
                     }
                 }
-                if indices.len() == self.batch_size {
+                if indices.len() >= batch {
                     let done = indices.len();
+                    let pass = Instant::now();
                     if let Err(error) =
                         self.run_batch(&mut pixels, &mut indices, &mut timings, on_result)
                     {
                         stop.store(true, Ordering::Relaxed);
                         return Err(error);
                     }
+                    batch = self.next_batch(pass.elapsed(), done);
                     embedded += done;
                     on_progress(meter.advance(done as u64));
                     if cancel.is_cancelled() {
@@ -300,6 +314,22 @@ impl Engine {
     }
 
     /// Embeds the pictures gathered so far and hands out their results.
+    /// How many pictures the next forward pass takes, after one of `done` pictures took
+    /// `took`: as many as fit in [`EngineOptions::batch_time`] at that pace, within 1 and the
+    /// batch size.
+    fn next_batch(&self, took: Duration, done: usize) -> usize {
+        let Some(budget) = self.batch_time else {
+            return self.batch_size;
+        };
+        let per_picture = took.as_secs_f64() / done.max(1) as f64;
+        if per_picture <= 0.0 {
+            return self.batch_size;
+        }
+        // Saturating: a budget of hours on a fast device is simply the batch size.
+        let fits = (budget.as_secs_f64() / per_picture).floor() as usize;
+        fits.clamp(1, self.batch_size)
+    }
+
     fn run_batch(
         &self,
         pixels: &mut Vec<f32>,

@@ -146,6 +146,7 @@ impl InteriorsWorker {
             let options = EngineOptions {
                 device: self.choice.device,
                 batch_size: 16,
+                batch_time: Some(crate::ui::background::PASS_TIME),
                 ..EngineOptions::default()
             };
             let engine = Engine::load(&files, &options).map_err(|e| e.to_string())?;

@@ -232,6 +232,7 @@ impl Classifier {
         let options = EngineOptions {
             device: choice.device,
             batch_size: BATCH,
+            batch_time: Some(crate::ui::background::PASS_TIME),
             model_threads: Some(cores.saturating_sub(1).max(1)),
             ..EngineOptions::default()
         };
