@@ -6,6 +6,7 @@
 //! collection of tens of thousands of comics costs a few dozen widgets and covers.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -107,9 +108,13 @@ struct Filtering {
     words: Vec<String>,
 }
 
+/// The widgets showing each comic on screen (or about to be), by comic id.
+type Bound = Rc<RefCell<HashMap<i32, TileWidgets>>>;
+
 /// The grid and its model.
 pub struct CoverGrid {
     store: gio::ListStore,
+    bound: Bound,
     filter: gtk::CustomFilter,
     filtered: gtk::FilterListModel,
     filtering: Rc<RefCell<Filtering>>,
@@ -137,12 +142,14 @@ impl CoverGrid {
         // between frames: the window keeps answering and the grid fills as it goes.
         filtered.set_incremental(true);
         let selection = gtk::NoSelection::new(Some(filtered.clone()));
-        let view = gtk::GridView::new(Some(selection), Some(factory(loader)));
+        let bound = Bound::default();
+        let view = gtk::GridView::new(Some(selection), Some(factory(loader, &bound)));
         view.set_min_columns(1);
         follow_the_width(&view);
         view.add_css_class("cover-grid");
         Self {
             store,
+            bound,
             filter,
             filtered,
             filtering,
@@ -155,8 +162,10 @@ impl CoverGrid {
     }
 
     /// Shows `tiles` instead of what the grid had. When the comics are the same ones in the
-    /// same order (a classification changed some), only the changed tiles are replaced, so the
-    /// grid keeps its scroll position.
+    /// same order (a classification changed some), the changed tiles are updated in place and
+    /// only the tiles on screen are redrawn: the grid keeps its scroll position, and a thousand
+    /// classified comics do not make a thousand changes to the list (each one restyles every
+    /// tile GTK keeps, which froze the window for most of a minute).
     pub fn replace(&self, tiles: Vec<Tile>) {
         let current = self.store.n_items();
         let same_comics = current as usize == tiles.len()
@@ -164,20 +173,42 @@ impl CoverGrid {
                 self.tile_at(at as u32)
                     .is_some_and(|object| object.borrow::<Tile>().id == tile.id)
             });
-        if same_comics {
-            for (at, tile) in tiles.into_iter().enumerate() {
-                let at = at as u32;
-                let changed = self
-                    .tile_at(at)
-                    .is_none_or(|object| *object.borrow::<Tile>() != tile);
-                if changed {
-                    self.store.splice(at, 1, &[glib::BoxedAnyObject::new(tile)]);
-                }
-            }
-        } else {
+        if !same_comics {
             let objects: Vec<glib::BoxedAnyObject> =
                 tiles.into_iter().map(glib::BoxedAnyObject::new).collect();
             self.store.splice(0, current, &objects);
+            return;
+        }
+        let (mut left, mut entered) = (false, false);
+        {
+            let filtering = self.filtering.borrow();
+            let bound = self.bound.borrow();
+            for (at, tile) in tiles.into_iter().enumerate() {
+                let Some(object) = self.tile_at(at as u32) else {
+                    continue;
+                };
+                let mut shown = object.borrow_mut::<Tile>();
+                if *shown == tile {
+                    continue;
+                }
+                let was_in = shown.matches(filtering.shelf, &filtering.words);
+                let is_in = tile.matches(filtering.shelf, &filtering.words);
+                left |= was_in && !is_in;
+                entered |= is_in && !was_in;
+                *shown = tile;
+                if let Some(widgets) = bound.get(&shown.id) {
+                    widgets.show(&shown);
+                }
+            }
+        }
+        let change = match (left, entered) {
+            (false, false) => None,
+            (true, false) => Some(gtk::FilterChange::MoreStrict),
+            (false, true) => Some(gtk::FilterChange::LessStrict),
+            (true, true) => Some(gtk::FilterChange::Different),
+        };
+        if let Some(change) = change {
+            self.filter.changed(change);
         }
     }
 
@@ -409,7 +440,7 @@ fn list_parts(item: &glib::Object) -> Option<(TileWidgets, Option<glib::BoxedAny
     Some((widgets, item.item().and_downcast::<glib::BoxedAnyObject>()))
 }
 
-fn factory(loader: &CoverLoader) -> gtk::SignalListItemFactory {
+fn factory(loader: &CoverLoader, bound: &Bound) -> gtk::SignalListItemFactory {
     let factory = gtk::SignalListItemFactory::new();
     factory.connect_setup(|_, item| {
         if let Some(item) = item.downcast_ref::<gtk::ListItem>() {
@@ -420,20 +451,33 @@ fn factory(loader: &CoverLoader) -> gtk::SignalListItemFactory {
     factory.connect_bind(glib::clone!(
         #[strong]
         loader,
+        #[strong]
+        bound,
         move |_, item| {
             if let Some((widgets, Some(object))) = list_parts(item) {
                 let tile = object.borrow::<Tile>();
                 widgets.show(&tile);
                 loader.show(&widgets.picture, tile.id, &tile.path);
+                bound.borrow_mut().insert(tile.id, widgets);
             }
         }
     ));
     factory.connect_unbind(glib::clone!(
         #[strong]
         loader,
+        #[strong]
+        bound,
         move |_, item| {
             if let Some((widgets, Some(object))) = list_parts(item) {
-                loader.release(&widgets.picture, object.borrow::<Tile>().id);
+                let id = object.borrow::<Tile>().id;
+                loader.release(&widgets.picture, id);
+                let mut bound = bound.borrow_mut();
+                if bound
+                    .get(&id)
+                    .is_some_and(|shown| shown.picture == widgets.picture)
+                {
+                    bound.remove(&id);
+                }
             }
         }
     ));
