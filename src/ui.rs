@@ -82,8 +82,12 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
 /// folders it lists to guess their types; when one of them is the database, closing it drops
 /// every SQLite lock this process holds on it (POSIX locks belong to the process, not to the
 /// file descriptor), and another program closing the same database could then checkpoint and
-/// delete the write-ahead log under the app. Without a portal GTK falls back to its own dialog.
+/// delete the write-ahead log under the app. Only where the portal is installed: forcing
+/// portals where there is none would leave links and the like with nothing to open them.
 fn prefer_portal_dialogs() {
+    if !portal_installed() {
+        return;
+    }
     let flags = std::env::var("GDK_DEBUG").unwrap_or_default();
     if flags
         .split([',', ':', ';', ' '])
@@ -98,6 +102,20 @@ fn prefer_portal_dialogs() {
     };
     // SAFETY: called before GTK starts, while the command line's thread is the only one.
     unsafe { std::env::set_var("GDK_DEBUG", flags) };
+}
+
+/// Whether the desktop portal can be started on the session bus: its D-Bus service file is in
+/// one of the data folders.
+fn portal_installed() -> bool {
+    let folders = std::env::var("XDG_DATA_DIRS")
+        .ok()
+        .filter(|folders| !folders.trim().is_empty())
+        .unwrap_or_else(|| "/usr/local/share:/usr/share".to_owned());
+    std::env::split_paths(&folders).any(|folder| {
+        folder
+            .join("dbus-1/services/org.freedesktop.portal.Desktop.service")
+            .is_file()
+    })
 }
 
 fn gtk_init() -> anyhow::Result<()> {
