@@ -313,7 +313,6 @@ impl Engine {
         })
     }
 
-    /// Embeds the pictures gathered so far and hands out their results.
     /// How many pictures the next forward pass takes, after one of `done` pictures took
     /// `took`: as many as fit in [`EngineOptions::batch_time`] at that pace, within 1 and the
     /// batch size.
@@ -330,6 +329,7 @@ impl Engine {
         fits.clamp(1, self.batch_size)
     }
 
+    /// Embeds the pictures gathered so far and hands out their results.
     fn run_batch(
         &self,
         pixels: &mut Vec<f32>,

@@ -65,7 +65,7 @@ fn thread_time() -> Duration {
     )
 }
 
-/// Measures the main thread's gaps during jobs. Clones share one measurement.
+/// Measures the main thread's gaps, per job and between jobs. Clones share one measurement.
 #[derive(Clone)]
 pub struct StallMeter {
     measure: Rc<RefCell<Measure>>,

@@ -5,7 +5,7 @@
 //! binding a tile asks the [`CoverLoader`] for its cover and unbinding lets it go, so a
 //! collection of tens of thousands of comics costs a few dozen widgets and covers.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
 use std::rc::Rc;
@@ -292,7 +292,7 @@ impl CoverGrid {
     /// turn of the main loop, however many changes that turn made.
     pub fn connect_shown_changed(&self, changed: impl Fn() + 'static) {
         let changed = Rc::new(changed);
-        let queued = Rc::new(std::cell::Cell::new(false));
+        let queued = Rc::new(Cell::new(false));
         let queue = move || {
             if !queued.replace(true) {
                 let (changed, queued) = (Rc::clone(&changed), Rc::clone(&queued));
