@@ -25,6 +25,7 @@ use crate::{config, db, i18n, ui};
 #[derive(Debug, Parser)]
 #[command(
     name = "vistazo",
+    args_conflicts_with_subcommands = true,
     about = gettext("Match comics to their catalog issues and score photos of interiors"),
     disable_version_flag = true,
     disable_help_subcommand = true
@@ -35,6 +36,9 @@ pub struct Cli {
 
     #[arg(short = 'V', long, help = gettext("Print the version, the libtorch version and whether CUDA is available"))]
     pub version: bool,
+
+    #[arg(value_name = "FILE.db", help = gettext("A collection to open in the app (in the running window when there is one)"))]
+    pub collection: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -165,6 +169,18 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    if let Some(file) = cli.collection.as_deref().filter(|file| !file.exists()) {
+        // Most often a mistyped command: say both.
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::InvalidValue,
+                i18n::fill(
+                    &gettext("there is no command or collection file named {}"),
+                    &[&file.display()],
+                ),
+            )
+            .exit();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -181,8 +197,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match cli.command {
-        None => ui::run(&cli.global, None),
-        Some(Command::Gui { page }) => ui::run(&cli.global, page),
+        None => ui::run(&cli.global, None, cli.collection.as_deref()),
+        Some(Command::Gui { page }) => ui::run(&cli.global, page, None),
         Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
         Some(Command::Catalog { command }) => catalog::run(&cli.global, command),
         Some(Command::Interiors { command }) => {

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod collection;
 pub mod comics;
+pub mod discovery;
 pub mod embeddings;
 pub mod interiors;
 pub mod matching;
@@ -46,6 +47,17 @@ pub enum DbError {
     },
     #[error("{}", fill(&gettext("cannot update the database {} to this version of Vistazo: {}"), &[&.path.display(), .message]))]
     Migrate { path: PathBuf, message: String },
+    #[error("{}", fill(&gettext("{} does not exist"), &[&.0.display()]))]
+    Missing(PathBuf),
+    #[error("{}", fill(&gettext("{} is not a SQLite database"), &[&.0.display()]))]
+    NotSqlite(PathBuf),
+    #[error("{}", fill(&gettext("{} already exists; choose another name for a new collection"), &[&.0.display()]))]
+    AlreadyExists(PathBuf),
+    #[error("{}", fill(&gettext("cannot read {}: {}"), &[&.path.display(), .source]))]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", fill(&gettext("database query failed: {}"), &[.0]))]
     Query(#[from] diesel::result::Error),
 }
@@ -90,6 +102,32 @@ pub fn open(path: &Path) -> Result<Database, DbError> {
         source,
     })?;
     Database::prepare(conn, Location::File(path.to_owned()))
+}
+
+/// Opens a collection file that must already be a SQLite database (a Babelcomics4 one or
+/// Vistazo's): anything else is refused before SQLite sees it, so a wrong file chosen by
+/// mistake is never turned into a database.
+pub fn open_existing(path: &Path) -> Result<Database, DbError> {
+    if !path.is_file() {
+        return Err(DbError::Missing(path.to_owned()));
+    }
+    match discovery::is_sqlite_file(path) {
+        Ok(true) => open(path),
+        Ok(false) => Err(DbError::NotSqlite(path.to_owned())),
+        Err(source) => Err(DbError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Creates an empty collection at `path`, which must not exist yet: a new collection never
+/// replaces a file.
+pub fn create_new(path: &Path) -> Result<Database, DbError> {
+    if path.exists() {
+        return Err(DbError::AlreadyExists(path.to_owned()));
+    }
+    open(path)
 }
 
 /// A private database in memory, for tests.

@@ -8,6 +8,7 @@ mod background;
 mod candidate_card;
 mod catalog_dialog;
 mod catalog_store;
+mod collection_file;
 mod comics;
 mod cover_loader;
 mod interiors;
@@ -20,10 +21,11 @@ mod review_store;
 mod session_key;
 mod stalls;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use relm4::gtk::{gio, glib};
+use relm4::gtk::prelude::*;
 use relm4::{RelmApp, adw};
 
 use crate::cli::{GlobalOptions, Page};
@@ -34,7 +36,11 @@ use crate::i18n::gettext;
 /// What the app needs from the command line.
 #[derive(Debug, Clone)]
 pub struct StartOptions {
+    /// The collection to open first: the file given, else `--db`, else the one open last,
+    /// else the default one.
     pub database: PathBuf,
+    /// How to open it: a file given on the command line must already be a database.
+    pub open_mode: backend::OpenMode,
     /// `--thumbnails`, which wins over the folder chosen in Preferences.
     pub thumbnails: Option<PathBuf>,
     pub page: Option<Page>,
@@ -44,14 +50,46 @@ pub struct StartOptions {
     pub device: Option<crate::clip::DevicePreference>,
 }
 
-/// Runs the app until its window closes.
-pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::process::ExitCode> {
+/// A path as people read it: under the home folder, `~/…`.
+pub(crate) fn display_path(path: &std::path::Path) -> String {
+    match dirs::home_dir().and_then(|home| path.strip_prefix(home).ok().map(Path::to_owned)) {
+        Some(inside) if !inside.as_os_str().is_empty() => {
+            format!("~{}{}", std::path::MAIN_SEPARATOR, inside.display())
+        }
+        _ => path.display().to_string(),
+    }
+}
+
+/// Runs the app until its window closes. When the app already runs, its window is raised
+/// instead (switching to `file` when given) and this process ends at once.
+pub fn run(
+    global: &GlobalOptions,
+    page: Option<Page>,
+    file: Option<&Path>,
+) -> anyhow::Result<std::process::ExitCode> {
+    // Before anything starts a thread: it sets the environment.
     prefer_portal_dialogs();
+    let given = match (file, &global.db) {
+        (Some(file), _) => Some((absolute(file)?, backend::OpenMode::Existing)),
+        (None, Some(db)) => Some((absolute(db)?, backend::OpenMode::Start)),
+        (None, None) => None,
+    };
+    if forward_to_running_app(given.as_ref().map(|(path, _)| path.as_path())) {
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     gtk_init()?;
     register_resources()?;
     let settings = settings()?;
+    let (database, open_mode) = match given {
+        Some(given) => given,
+        None => match last_collection(&settings) {
+            Some(last) => (last, backend::OpenMode::Start),
+            None => (global.database_path()?, backend::OpenMode::Start),
+        },
+    };
     let options = StartOptions {
-        database: global.database_path()?,
+        database,
+        open_mode,
         thumbnails: global.thumbnails.clone(),
         page,
         model: global.model.clone(),
@@ -64,17 +102,87 @@ pub fn run(global: &GlobalOptions, page: Option<Page>) -> anyhow::Result<std::pr
         unsafe { std::env::set_var("RELM_THREADS", "2") };
     }
 
+    // One instance: a second `vistazo` is handed to this one (see forward_to_running_app).
     let application = adw::Application::builder()
         .application_id(config::APP_ID)
         .resource_base_path(config::RESOURCE_BASE_PATH)
-        .flags(gio::ApplicationFlags::NON_UNIQUE)
+        .flags(gio::ApplicationFlags::empty())
         .build();
+    application.connect_activate(|application| {
+        if let Some(window) = application.active_window() {
+            window.present();
+        }
+    });
     glib::set_application_name("Vistazo");
     gtk_window_default_icon();
 
     let app = RelmApp::from_app(application).with_args(Vec::new());
     app.run::<app::App>(app::Init { options, settings });
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `path` from the folder this process started in, for the running app, which may have
+/// started elsewhere.
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(path).with_context(|| {
+        crate::i18n::fill(&gettext("cannot find {}"), &[&path.display()])
+    })
+}
+
+/// The collection open when the app last ran, when it still exists.
+fn last_collection(settings: &gio::Settings) -> Option<PathBuf> {
+    settings
+        .strv("recent-collections")
+        .iter()
+        .map(|path| PathBuf::from(path.as_str()))
+        .next()
+        .filter(|path| path.is_file())
+}
+
+/// When the app already runs in this session, raises its window (opening `file` there when
+/// given) and returns true; this process then has nothing more to do. Where no session bus
+/// runs, every process is its own app.
+fn forward_to_running_app(file: Option<&Path>) -> bool {
+    let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, None::<&gio::Cancellable>) else {
+        return false;
+    };
+    let running = bus
+        .call_sync(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "NameHasOwner",
+            Some(&(config::APP_ID,).to_variant()),
+            Some(glib::VariantTy::new("(b)").expect("a valid D-Bus type")),
+            gio::DBusCallFlags::NONE,
+            2_000,
+            None::<&gio::Cancellable>,
+        )
+        .ok()
+        .and_then(|reply| reply.get::<(bool,)>())
+        .is_some_and(|(running,)| running);
+    if !running {
+        return false;
+    }
+    let remote = gio::Application::new(Some(config::APP_ID), gio::ApplicationFlags::empty());
+    if let Err(error) = remote.register(None::<&gio::Cancellable>) {
+        tracing::warn!("cannot reach the running app: {error}");
+        return false;
+    }
+    if !remote.is_remote() {
+        // It ended meanwhile; this process carries on as the app.
+        return false;
+    }
+    match file {
+        Some(path) => remote.activate_action("open-file", Some(&path.to_string_lossy().to_variant())),
+        None => remote.activate(),
+    }
+    if let Some(connection) = remote.dbus_connection()
+        && let Err(error) = connection.flush_sync(None::<&gio::Cancellable>)
+    {
+        tracing::warn!("cannot reach the running app: {error}");
+    }
+    true
 }
 
 /// Asks GTK to show file dialogs through the desktop's portal, in another process, wherever

@@ -67,10 +67,15 @@ pub struct ImportSummary {
     pub cancelled: bool,
 }
 
-/// Photo files under `folders`, recursively, sorted.
+/// Photo files under `folders`, recursively, sorted; a photo file given among the folders is
+/// taken as it is.
 pub fn find_photos(folders: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     let mut found = Vec::new();
-    let mut stack: Vec<PathBuf> = folders.to_vec();
+    let (files, mut stack): (Vec<PathBuf>, Vec<PathBuf>) =
+        folders.iter().cloned().partition(|path| path.is_file());
+    for path in files.into_iter().filter(|path| is_photo(path)) {
+        found.push(std::fs::canonicalize(&path).unwrap_or(path));
+    }
     while let Some(folder) = stack.pop() {
         let entries = std::fs::read_dir(&folder).map_err(|source| ImportError::Folder {
             path: folder.clone(),
@@ -86,10 +91,7 @@ pub fn find_photos(folders: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
             }
             if path.is_dir() {
                 stack.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
-            {
+            } else if is_photo(&path) {
                 found.push(std::fs::canonicalize(&path).unwrap_or(path));
             }
         }
@@ -97,6 +99,11 @@ pub fn find_photos(folders: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     found.sort();
     found.dedup();
     Ok(found)
+}
+
+fn is_photo(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
 }
 
 /// The prompts' text embeddings for this engine, for the semantic filter.

@@ -8,9 +8,12 @@ use relm4::adw::prelude::*;
 use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
-use super::backend::{Backend, BackendInput, BackendOutput};
+use std::path::{Path, PathBuf};
+
+use super::backend::{Backend, BackendInput, BackendOutput, OpenMode};
 use super::catalog_dialog::{CatalogDialog, CatalogMsg};
 use super::catalog_store::CatalogStoreInit;
+use super::collection_file::OpenCollection;
 use super::comics::{ComicsInit, ComicsMsg, ComicsOutput, ComicsPage};
 use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
 use super::interiors_worker::ModelChoice;
@@ -21,6 +24,7 @@ use crate::cli::Page;
 use crate::clip::RuntimeInfo;
 use crate::config;
 use crate::db::CollectionSummary;
+use crate::db::discovery;
 use crate::i18n::gettext;
 use crate::interiors::rounds::InteriorsSummary;
 
@@ -29,10 +33,25 @@ pub struct Init {
     pub settings: gio::Settings,
 }
 
+/// Collections the Recent menu lists at most, besides the open one.
+const RECENT_SHOWN: usize = 8;
+/// The GSettings key with the collections opened last, newest first.
+const RECENT_KEY: &str = "recent-collections";
+
 pub struct App {
     settings: gio::Settings,
     backend: WorkerController<Backend>,
-    database: String,
+    /// The collection every worker works on.
+    collection: OpenCollection,
+    /// The collection open now, once the backend has opened one.
+    opened: Option<PathBuf>,
+    window: adw::ApplicationWindow,
+    title: adw::ViewSwitcherTitle,
+    /// The Recent submenu's items.
+    recent_menu: gio::Menu,
+    /// The Open or New Collection dialog while it is open: GTK does not keep native dialogs
+    /// alive.
+    chooser: Option<gtk::FileChooserNative>,
     summary: Option<CollectionSummary>,
     interiors: Option<InteriorsSummary>,
     interiors_page: Controller<InteriorsPage>,
@@ -49,6 +68,16 @@ pub struct App {
 
 #[derive(Debug)]
 pub enum AppMsg {
+    /// Open this collection file, asking first when a job runs.
+    OpenCollection(PathBuf, OpenMode),
+    /// Open it, stopping the jobs that run.
+    OpenConfirmed(PathBuf, OpenMode),
+    /// Show the dialog to choose a collection file to open (`New`: where to create one).
+    ChooseCollection(OpenMode),
+    /// The collection dialog closed, with the file chosen if any.
+    CollectionChosen(Option<PathBuf>, OpenMode),
+    /// Files dropped on the window.
+    Dropped(Vec<PathBuf>),
     ShowPreferences,
     ShowCatalog,
     ShowAbout,
@@ -73,6 +102,11 @@ relm4::new_stateless_action!(QuitAction, AppActions, "quit");
 // Opens the review of suggestions, for buttons elsewhere (action name "app.review").
 relm4::new_stateless_action!(ReviewAction, AppActions, "review");
 relm4::new_stateless_action!(CatalogAction, AppActions, "catalog");
+relm4::new_stateless_action!(OpenCollectionAction, AppActions, "open-collection");
+relm4::new_stateless_action!(NewCollectionAction, AppActions, "new-collection");
+// Opens the collection file it is given: the Recent menu, and `vistazo FILE.db` while the app
+// runs (the second process activates it in this one).
+relm4::new_stateful_action!(OpenFileAction, AppActions, "open-file", String, ());
 
 #[relm4::component(pub)]
 impl SimpleComponent for App {
@@ -91,17 +125,13 @@ impl SimpleComponent for App {
                 set_orientation: gtk::Orientation::Vertical,
 
                 adw::HeaderBar {
-                    #[wrap(Some)]
-                    #[name = "switcher_title"]
-                    set_title_widget = &adw::ViewSwitcherTitle {
-                        set_title: "Vistazo",
-                    },
+                    set_title_widget: Some(switcher_title),
 
                     pack_end = &gtk::MenuButton {
                         set_icon_name: "open-menu-symbolic",
                         set_tooltip_text: Some(&gettext("Main Menu")),
                         set_primary: true,
-                        set_menu_model: Some(&primary_menu()),
+                        set_menu_model: Some(&primary_menu(&model.recent_menu)),
                     },
                 },
 
@@ -125,25 +155,29 @@ impl SimpleComponent for App {
 
     fn init(init: Init, root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
         let Init { options, settings } = init;
+        let collection = OpenCollection::new(options.database.clone());
         let backend = Backend::builder()
-            .detach_worker(options.database.clone())
+            .detach_worker(())
             .forward(sender.input_sender(), AppMsg::Backend);
         let interiors_page = InteriorsPage::builder()
             .launch(InteriorsInit {
-                database: options.database.clone(),
+                collection: collection.clone(),
                 model: interiors_model(&options, &settings),
             })
             .forward(sender.input_sender(), AppMsg::Interiors);
         let comics = ComicsPage::builder()
             .launch(ComicsInit {
-                database: options.database.clone(),
+                collection: collection.clone(),
                 settings: settings.clone(),
                 model: options.model.clone(),
                 device: options.device,
                 thumbnails: options.thumbnails.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Comics);
-        backend.emit(BackendInput::Open);
+        backend.emit(BackendInput::Open(
+            options.database.clone(),
+            options.open_mode,
+        ));
         backend.emit(BackendInput::DetectRuntime);
         let chosen_thumbnails = settings.string("thumbnails-folder");
         let thumbnails = options.thumbnails.clone().or_else(|| {
@@ -153,7 +187,7 @@ impl SimpleComponent for App {
         let review = ReviewPage::builder()
             .launch(ReviewInit {
                 store: ReviewStoreInit {
-                    database: options.database.clone(),
+                    collection: collection.clone(),
                     thumbnails: thumbnails.clone(),
                     write_comicinfo: write_comicinfo_preference(&settings),
                 },
@@ -162,7 +196,7 @@ impl SimpleComponent for App {
             .forward(sender.input_sender(), AppMsg::Review);
         let catalog = CatalogDialog::builder()
             .launch(CatalogStoreInit {
-                database: options.database.clone(),
+                collection: collection.clone(),
                 thumbnails,
             })
             .detach();
@@ -170,7 +204,12 @@ impl SimpleComponent for App {
         let mut model = App {
             settings: settings.clone(),
             backend,
-            database: options.database.display().to_string(),
+            collection,
+            opened: None,
+            window: root.clone(),
+            title: adw::ViewSwitcherTitle::new(),
+            recent_menu: gio::Menu::new(),
+            chooser: None,
             summary: None,
             interiors: None,
             interiors_page,
@@ -182,14 +221,16 @@ impl SimpleComponent for App {
             runtime: None,
             toasts: adw::ToastOverlay::new(),
         };
+        model.show_recent();
         let toasts = &model.toasts;
+        let switcher_title = &model.title;
+        switcher_title.set_title("Vistazo");
         let widgets = view_output!();
         model.pages = Some(widgets.stack.clone());
 
-        widgets.switcher_title.set_stack(Some(&widgets.stack));
+        switcher_title.set_stack(Some(&widgets.stack));
         widgets.switcher_bar.set_stack(Some(&widgets.stack));
-        widgets
-            .switcher_title
+        switcher_title
             .bind_property("title-visible", &widgets.switcher_bar, "reveal")
             .sync_create()
             .build();
@@ -270,11 +311,28 @@ impl SimpleComponent for App {
         }
 
         register_actions(&root, &sender);
+        accept_drops(&root, &sender);
         ComponentParts { model, widgets }
     }
 
-    fn update(&mut self, message: AppMsg, _sender: ComponentSender<Self>) {
+    fn update(&mut self, message: AppMsg, sender: ComponentSender<Self>) {
         match message {
+            AppMsg::OpenCollection(path, mode) => self.ask_to_open(path, mode, &sender),
+            AppMsg::OpenConfirmed(path, mode) => self.open(path, mode),
+            AppMsg::ChooseCollection(mode) => {
+                if self.chooser.is_none() {
+                    self.chooser = Some(choose_collection(&self.window, mode, &sender));
+                }
+            }
+            AppMsg::CollectionChosen(path, mode) => {
+                if let Some(chooser) = self.chooser.take() {
+                    chooser.destroy();
+                }
+                if let Some(path) = path {
+                    self.ask_to_open(path, mode, &sender);
+                }
+            }
+            AppMsg::Dropped(paths) => self.dropped(paths, &sender),
             AppMsg::ShowPreferences => {
                 if let Some(window) = relm4::main_application().active_window() {
                     preferences::present(
@@ -282,7 +340,12 @@ impl SimpleComponent for App {
                         &preferences::PreferencesContext {
                             settings: &self.settings,
                             runtime: self.runtime.as_ref(),
-                            database: &self.database,
+                            database: &self
+                                .opened
+                                .as_deref()
+                                .unwrap_or(&self.collection.path())
+                                .display()
+                                .to_string(),
                         },
                     );
                 }
@@ -333,6 +396,9 @@ impl SimpleComponent for App {
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
             AppMsg::Comics(ComicsOutput::ReviewRequested) => self.show_page("review"),
+            AppMsg::Comics(ComicsOutput::OpenCollection(path)) => {
+                self.ask_to_open(path, OpenMode::Existing, &sender);
+            }
             AppMsg::OpenReview => self.show_page("review"),
             AppMsg::ReviewShown => {
                 // The review reads the database once the backend has opened (and migrated) it.
@@ -348,14 +414,26 @@ impl SimpleComponent for App {
                     .emit(InteriorsMsg::LabelingSession(photos));
             }
             AppMsg::Backend(BackendOutput::Opened {
-                location,
+                path,
                 summary,
                 interiors,
             }) => {
-                self.database = location;
+                let switched = self.opened.is_some();
+                self.collection.switch(path.clone());
+                self.show_collection(&path);
+                self.remember(&path);
+                self.opened = Some(path);
                 self.summary = Some(summary);
+                if switched {
+                    self.interiors_page.emit(InteriorsMsg::CollectionSwitched);
+                    self.catalog.emit(CatalogMsg::CollectionSwitched);
+                    self.review.emit(ReviewMsg::Reload);
+                }
                 self.set_interiors(interiors);
                 self.comics.emit(ComicsMsg::DatabaseOpened);
+                if summary.comics == 0 {
+                    self.backend.emit(BackendInput::FindCollections);
+                }
                 if std::mem::take(&mut self.label_on_open) {
                     self.backend.emit(BackendInput::LoadLabelingSession);
                 }
@@ -369,6 +447,12 @@ impl SimpleComponent for App {
                 self.set_interiors(interiors);
             }
             AppMsg::Backend(BackendOutput::Runtime(runtime)) => self.runtime = Some(runtime),
+            AppMsg::Backend(BackendOutput::Found(found)) => {
+                self.comics.emit(ComicsMsg::Found(found));
+            }
+            AppMsg::Backend(BackendOutput::OpenFailed { path, reason }) => {
+                self.cannot_open(&path, &reason);
+            }
             AppMsg::Backend(BackendOutput::Failed(reason)) => {
                 self.interiors_page.emit(InteriorsMsg::BackendWork(None));
                 let toast = adw::Toast::builder().title(reason).timeout(0).build();
@@ -379,6 +463,191 @@ impl SimpleComponent for App {
 }
 
 impl App {
+    /// Opens `path` in place of the collection open now; when a job runs, asks first whether to
+    /// stop it.
+    fn ask_to_open(&mut self, path: PathBuf, mode: OpenMode, sender: &ComponentSender<Self>) {
+        if mode != OpenMode::New && self.opened.as_deref() == Some(path.as_path()) {
+            self.window.present();
+            return;
+        }
+        if !self.busy() {
+            self.open(path, mode);
+            return;
+        }
+        let dialog = adw::MessageDialog::builder()
+            .transient_for(&self.window)
+            .modal(true)
+            .title(gettext("Stop the Running Job?"))
+            .heading(gettext("Stop the Running Job?"))
+            .body(crate::i18n::fill(
+                &gettext(
+                    "Opening {} stops the job running in this collection first. What it has done so far is kept, and it goes on from there the next time.",
+                ),
+                &[&file_name(&path)],
+            ))
+            .build();
+        dialog.add_response("cancel", &gettext("_Cancel"));
+        dialog.add_response("open", &gettext("_Stop and Open"));
+        dialog.set_response_appearance("open", adw::ResponseAppearance::Destructive);
+        dialog.set_default_response(Some("cancel"));
+        dialog.set_close_response("cancel");
+        let sender = sender.clone();
+        dialog.connect_response(None, move |_, response| {
+            if response == "open" {
+                sender.input(AppMsg::OpenConfirmed(path.clone(), mode));
+            }
+        });
+        dialog.present();
+    }
+
+    /// Stops the jobs that run and asks the backend to open `path`; the workers follow once it
+    /// is open ([`BackendOutput::Opened`]).
+    fn open(&mut self, path: PathBuf, mode: OpenMode) {
+        self.comics.emit(ComicsMsg::Cancel);
+        self.interiors_page.emit(InteriorsMsg::Cancel);
+        self.catalog.emit(CatalogMsg::Cancel);
+        self.backend.emit(BackendInput::Open(path, mode));
+    }
+
+    /// Whether a job runs that opening another collection would stop.
+    fn busy(&self) -> bool {
+        self.comics.model().busy()
+            || self.interiors_page.model().busy()
+            || self.catalog.model().busy()
+    }
+
+    /// A collection file dropped on the window is opened; folders dropped on the Comics page
+    /// are added to the collection, and photos or folders dropped on the Interiors page are
+    /// imported.
+    fn dropped(&mut self, paths: Vec<PathBuf>, sender: &ComponentSender<Self>) {
+        if let Some(database) = paths
+            .iter()
+            .find(|path| path.is_file() && discovery::is_sqlite_file(path).unwrap_or(false))
+        {
+            self.ask_to_open(database.clone(), OpenMode::Existing, sender);
+            return;
+        }
+        match self.visible_page().as_deref() {
+            Some("interiors") => self.interiors_page.emit(InteriorsMsg::Import(paths)),
+            _ => {
+                let folders: Vec<PathBuf> = paths.into_iter().filter(|p| p.is_dir()).collect();
+                if folders.is_empty() {
+                    self.toasts.add_toast(adw::Toast::new(&gettext(
+                        "Drop a folder of comics here to add it, or a collection file to open it",
+                    )));
+                    return;
+                }
+                self.show_page("comics");
+                self.comics.emit(ComicsMsg::FoldersDropped(folders));
+            }
+        }
+    }
+
+    /// The window's title names the open collection; the header shows its folder.
+    fn show_collection(&self, path: &Path) {
+        let name = file_name(path);
+        self.window
+            .set_title(Some(&crate::i18n::fill(&gettext("{} — Vistazo"), &[&name])));
+        self.title.set_title(&name);
+        let folder = path
+            .parent()
+            .map(super::display_path)
+            .unwrap_or_default();
+        self.title.set_subtitle(&folder);
+        self.title
+            .set_tooltip_text(Some(&super::display_path(path)));
+    }
+
+    /// Puts `path` first in the recent collections.
+    fn remember(&self, path: &Path) {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+        let path = path.to_string_lossy().into_owned();
+        let mut recent: Vec<String> = self
+            .settings
+            .strv(RECENT_KEY)
+            .iter()
+            .map(|item| item.to_string())
+            .filter(|item| *item != path)
+            .collect();
+        recent.insert(0, path);
+        recent.truncate(RECENT_SHOWN + 1);
+        let recent: Vec<&str> = recent.iter().map(String::as_str).collect();
+        if let Err(error) = self.settings.set_strv(RECENT_KEY, recent.as_slice()) {
+            tracing::warn!("cannot remember the recent collections: {error}");
+        }
+        self.show_recent();
+    }
+
+    /// Fills the Recent submenu: the collections opened before that still exist, but the one
+    /// open now.
+    fn show_recent(&self) {
+        self.recent_menu.remove_all();
+        let open_now = self
+            .opened
+            .as_deref()
+            .map(|path| path.canonicalize().unwrap_or_else(|_| path.to_owned()));
+        let recent = self.settings.strv(RECENT_KEY);
+        let shown = recent
+            .iter()
+            .map(|item| PathBuf::from(item.as_str()))
+            .filter(|path| path.is_file() && Some(path) != open_now.as_ref())
+            .take(RECENT_SHOWN);
+        for path in shown {
+            let label = crate::i18n::fill(
+                &gettext("{} in {}"),
+                &[
+                    &file_name(&path),
+                    &path
+                        .parent()
+                        .map(super::display_path)
+                        .unwrap_or_default(),
+                ],
+            )
+            // A menu label's underscores mark its access key.
+            .replace('_', "__");
+            let item = gio::MenuItem::new(Some(&label), None);
+            item.set_action_and_target_value(
+                Some("app.open-file"),
+                Some(&path.to_string_lossy().to_variant()),
+            );
+            self.recent_menu.append_item(&item);
+        }
+    }
+
+    /// Says why `path` could not be opened; the collection open before stays open.
+    fn cannot_open(&self, path: &Path, reason: &str) {
+        if self.opened.is_none() {
+            let toast = adw::Toast::builder().title(reason).timeout(0).build();
+            self.toasts.add_toast(toast);
+            // Nothing is open yet: the app's own collection instead.
+            if let Some(default) = crate::db::default_path().filter(|default| default != path) {
+                self.backend
+                    .emit(BackendInput::Open(default, OpenMode::Start));
+            }
+            return;
+        }
+        let dialog = adw::MessageDialog::builder()
+            .transient_for(&self.window)
+            .modal(true)
+            .title(gettext("Cannot Open the Collection"))
+            .heading(gettext("Cannot Open the Collection"))
+            .body(crate::i18n::fill(
+                &gettext("{}\n\nThe collection {} is still open."),
+                &[
+                    &reason,
+                    &self
+                        .opened
+                        .as_deref()
+                        .map(file_name)
+                        .unwrap_or_default(),
+                ],
+            ))
+            .build();
+        tracing::debug!("cannot open {}: {reason}", path.display());
+        dialog.add_response("close", &gettext("_Close"));
+        dialog.present();
+    }
+
     fn set_interiors(&mut self, interiors: InteriorsSummary) {
         self.interiors = Some(interiors);
         self.interiors_page.emit(InteriorsMsg::Summary(interiors));
@@ -427,8 +696,93 @@ fn interiors_model(options: &StartOptions, settings: &gio::Settings) -> ModelCho
     ModelChoice { folder, device }
 }
 
-fn primary_menu() -> gio::Menu {
+/// A collection file's name, as the title shows it.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Shows the dialog to choose a collection to open (`New`: where to create a new one); the
+/// answer comes back as [`AppMsg::CollectionChosen`]. The caller keeps the dialog until then.
+fn choose_collection(
+    window: &adw::ApplicationWindow,
+    mode: OpenMode,
+    sender: &ComponentSender<App>,
+) -> gtk::FileChooserNative {
+    let (title, action, accept) = match mode {
+        OpenMode::New => (
+            gettext("New Collection"),
+            gtk::FileChooserAction::Save,
+            gettext("_Create"),
+        ),
+        OpenMode::Start | OpenMode::Existing => (
+            gettext("Open a Collection"),
+            gtk::FileChooserAction::Open,
+            gettext("_Open"),
+        ),
+    };
+    let chooser = gtk::FileChooserNative::new(
+        Some(&title),
+        Some(window),
+        action,
+        Some(&accept),
+        Some(&gettext("_Cancel")),
+    );
+    chooser.set_modal(true);
+    if mode == OpenMode::New {
+        chooser.set_current_name(&gettext("Comics.db"));
+    } else {
+        let collections = gtk::FileFilter::new();
+        collections.set_name(Some(&gettext("Collections (SQLite databases)")));
+        for mime in ["application/vnd.sqlite3", "application/x-sqlite3"] {
+            collections.add_mime_type(mime);
+        }
+        for pattern in ["*.db", "*.sqlite", "*.sqlite3"] {
+            collections.add_pattern(pattern);
+        }
+        let everything = gtk::FileFilter::new();
+        everything.set_name(Some(&gettext("All Files")));
+        everything.add_pattern("*");
+        chooser.add_filter(&collections);
+        chooser.add_filter(&everything);
+    }
+    let sender = sender.clone();
+    chooser.connect_response(move |chooser, response| {
+        let path = (response == gtk::ResponseType::Accept)
+            .then(|| chooser.file().and_then(|file| file.path()))
+            .flatten();
+        sender.input(AppMsg::CollectionChosen(path, mode));
+    });
+    chooser.show();
+    chooser
+}
+
+/// Files dropped anywhere on the window go to [`App::dropped`].
+fn accept_drops(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
+    let target = gtk::DropTarget::new(gtk::gdk::FileList::static_type(), gtk::gdk::DragAction::COPY);
+    let sender = sender.clone();
+    target.connect_drop(move |_, value, _, _| {
+        let Ok(files) = value.get::<gtk::gdk::FileList>() else {
+            return false;
+        };
+        let paths: Vec<PathBuf> = files.files().iter().filter_map(|file| file.path()).collect();
+        if paths.is_empty() {
+            return false;
+        }
+        sender.input(AppMsg::Dropped(paths));
+        true
+    });
+    window.add_controller(target);
+}
+
+fn primary_menu(recent: &gio::Menu) -> gio::Menu {
     let menu = gio::Menu::new();
+    let collections = gio::Menu::new();
+    collections.append(Some(&gettext("_Open Collection…")), Some("app.open-collection"));
+    collections.append(Some(&gettext("_New Collection…")), Some("app.new-collection"));
+    collections.append_submenu(Some(&gettext("_Recent")), recent);
+    menu.append_section(None, &collections);
     let section = gio::Menu::new();
     section.append(Some(&gettext("_Catalog")), Some("app.catalog"));
     section.append(Some(&gettext("_Preferences")), Some("app.preferences"));
@@ -446,6 +800,28 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
     application.set_accelerators_for_action::<PreferencesAction>(&["<Control>comma"]);
     application.set_accelerators_for_action::<QuitAction>(&["<Control>q"]);
     application.set_accels_for_action("window.close", &["<Control>w"]);
+    application.set_accelerators_for_action::<OpenCollectionAction>(&["<Control>o"]);
+    application.set_accelerators_for_action::<NewCollectionAction>(&["<Control>n"]);
+    let open: RelmAction<OpenCollectionAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::ChooseCollection(OpenMode::Existing))
+    ));
+    let new: RelmAction<NewCollectionAction> = RelmAction::new_stateless(glib::clone!(
+        #[strong]
+        sender,
+        move |_| sender.input(AppMsg::ChooseCollection(OpenMode::New))
+    ));
+    let open_file: RelmAction<OpenFileAction> = RelmAction::new_with_target_value(glib::clone!(
+        #[strong]
+        sender,
+        #[weak]
+        window,
+        move |_, path: String| {
+            window.present();
+            sender.input(AppMsg::OpenCollection(PathBuf::from(path), OpenMode::Existing));
+        }
+    ));
 
     let preferences: RelmAction<PreferencesAction> = RelmAction::new_stateless(glib::clone!(
         #[strong]
@@ -476,6 +852,9 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
     let mut actions = RelmActionGroup::<AppActions>::new();
     actions.add_action(review);
     actions.add_action(catalog);
+    actions.add_action(open);
+    actions.add_action(new);
+    actions.add_action(open_file);
     actions.add_action(preferences);
     actions.add_action(about);
     actions.add_action(quit);

@@ -7,16 +7,30 @@ use std::path::PathBuf;
 use relm4::{ComponentSender, Worker};
 
 use crate::clip::RuntimeInfo;
+use crate::db::discovery::{self, FoundCollection};
 use crate::db::{self, CollectionSummary, Database};
 use crate::i18n::{fill, gettext};
 use crate::interiors::labeling::{LabelChange, SessionPhoto};
 use crate::interiors::rounds::{self, InteriorsSummary};
 use crate::interiors::training::TrainingOptions;
 
+/// How a collection file is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// At start-up: created when missing (the default collection on a first start).
+    Start,
+    /// A file the user chose: it must be a SQLite database already.
+    Existing,
+    /// A new, empty collection: the file must not exist yet.
+    New,
+}
+
 #[derive(Debug)]
 pub enum BackendInput {
-    /// Open the database (once, at start-up).
-    Open,
+    /// Open a collection; the one open now stays open when this one cannot be.
+    Open(PathBuf, OpenMode),
+    /// Look for the Babelcomics4 databases on this computer.
+    FindCollections,
     /// Count the collection again.
     Refresh,
     /// Ask libtorch which devices it can use.
@@ -36,10 +50,17 @@ pub enum BackendInput {
 #[derive(Debug, Clone)]
 pub enum BackendOutput {
     Opened {
-        location: String,
+        path: PathBuf,
         summary: CollectionSummary,
         interiors: InteriorsSummary,
     },
+    /// `path` could not be opened; the collection open before, if any, still is.
+    OpenFailed {
+        path: PathBuf,
+        reason: String,
+    },
+    /// The Babelcomics4 databases found on this computer.
+    Found(Vec<FoundCollection>),
     Summary(CollectionSummary, InteriorsSummary),
     LabelingSession(Vec<SessionPhoto>),
     Runtime(RuntimeInfo),
@@ -53,21 +74,17 @@ pub enum BackendOutput {
 }
 
 pub struct Backend {
-    path: PathBuf,
     database: Option<Database>,
 }
 
 impl Worker for Backend {
-    type Init = PathBuf;
+    type Init = ();
     type Input = BackendInput;
     type Output = BackendOutput;
 
-    fn init(path: Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((): Self::Init, _sender: ComponentSender<Self>) -> Self {
         // Nothing heavy here: init runs before the worker's thread takes over.
-        Self {
-            path,
-            database: None,
-        }
+        Self { database: None }
     }
 
     fn update(&mut self, message: BackendInput, sender: ComponentSender<Self>) {
@@ -76,7 +93,8 @@ impl Worker for Backend {
                 let _ = done.send(());
                 return;
             }
-            BackendInput::Open => self.open(),
+            BackendInput::Open(path, mode) => Ok(self.open(path, mode)),
+            BackendInput::FindCollections => Ok(BackendOutput::Found(find_collections())),
             BackendInput::Refresh => self
                 .summaries()
                 .map(|(comics, interiors)| BackendOutput::Summary(comics, interiors)),
@@ -97,16 +115,29 @@ impl Worker for Backend {
 }
 
 impl Backend {
-    fn open(&mut self) -> Result<BackendOutput, String> {
-        let database = db::open(&self.path).map_err(|e| e.to_string())?;
-        let location = database.location().to_string();
-        self.database = Some(database);
-        let (summary, interiors) = self.summaries()?;
-        Ok(BackendOutput::Opened {
-            location,
-            summary,
-            interiors,
-        })
+    fn open(&mut self, path: PathBuf, mode: OpenMode) -> BackendOutput {
+        let opened = match mode {
+            OpenMode::Start => db::open(&path),
+            OpenMode::Existing => db::open_existing(&path),
+            OpenMode::New => db::create_new(&path),
+        };
+        let summaries = opened.map_err(|e| e.to_string()).and_then(|mut database| {
+            let comics = database.collection_summary().map_err(|e| e.to_string())?;
+            let interiors = rounds::summary(&mut database).map_err(|e| e.to_string())?;
+            Ok((database, comics, interiors))
+        });
+        match summaries {
+            Ok((database, summary, interiors)) => {
+                // The old connection closes here, once the new one works.
+                self.database = Some(database);
+                BackendOutput::Opened {
+                    path,
+                    summary,
+                    interiors,
+                }
+            }
+            Err(reason) => BackendOutput::OpenFailed { path, reason },
+        }
     }
 
     fn database(&mut self) -> Result<&mut Database, String> {
@@ -177,4 +208,14 @@ impl Backend {
         let (comics, interiors) = self.summaries()?;
         Ok(BackendOutput::Summary(comics, interiors))
     }
+}
+
+/// The Babelcomics4 databases in the usual places under the home folder, and the one
+/// `$BABELCOMICS4_DB` names.
+fn find_collections() -> Vec<FoundCollection> {
+    let Some(home) = dirs::home_dir() else {
+        return Vec::new();
+    };
+    let named = std::env::var_os("BABELCOMICS4_DB").map(PathBuf::from);
+    discovery::find_babelcomics(&home, named.as_deref())
 }

@@ -29,6 +29,8 @@ pub enum CatalogMsg {
     Search(String),
     Add(i32),
     Cancel,
+    /// The app switched to another collection: list its catalog when the window is open.
+    CollectionSwitched,
     Store(CatalogStoreOutput),
     Cover(CoverLoaded),
 }
@@ -51,6 +53,13 @@ pub struct CatalogDialog {
     progress: gtk::ProgressBar,
     cancel: Option<CancelToken>,
     searching: bool,
+}
+
+impl CatalogDialog {
+    /// Whether a volume is being added.
+    pub fn busy(&self) -> bool {
+        self.cancel.is_some()
+    }
 }
 
 impl SimpleComponent for CatalogDialog {
@@ -236,6 +245,13 @@ impl SimpleComponent for CatalogDialog {
                     self.progress_box.set_visible(true);
                     self.set_add_buttons_sensitive(false);
                     self.store.emit(CatalogStoreInput::Add { id, cancel });
+                }
+            }
+            CatalogMsg::CollectionSwitched => {
+                if self.window.is_visible() {
+                    self.store.emit(CatalogStoreInput::LoadVolumes);
+                } else {
+                    self.store.emit(CatalogStoreInput::CollectionSwitched);
                 }
             }
             CatalogMsg::Cancel => {

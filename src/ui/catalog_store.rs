@@ -7,19 +7,19 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
+use super::collection_file::{Connection, OpenCollection};
 use super::session_key;
 use crate::catalog::{
     self, AddVolumeSummary, CatalogEvent, ComicVine, ComicVineOptions, VolumeSummary,
 };
 use crate::db::catalog::CatalogVolume;
 use crate::db::{self, Database};
-use crate::i18n::gettext;
 use crate::jobs::CancelToken;
 use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::catalog_cover_file;
 
 pub struct CatalogStoreInit {
-    pub database: PathBuf,
+    pub collection: OpenCollection,
     /// The thumbnails folder the user chose; else the one the database names.
     pub thumbnails: Option<PathBuf>,
 }
@@ -33,6 +33,8 @@ pub enum CatalogStoreInput {
         id: i32,
         cancel: CancelToken,
     },
+    /// The app switched to another collection: let go of the old one now.
+    CollectionSwitched,
 }
 
 /// A volume of the catalog with the file of its first cover, when it is on disk.
@@ -59,8 +61,9 @@ pub enum CatalogStoreOutput {
 }
 
 pub struct CatalogStore {
-    init: CatalogStoreInit,
-    database: Option<Database>,
+    /// The thumbnails folder the user chose; else the one the database names.
+    thumbnails: Option<PathBuf>,
+    database: Connection<Database>,
 }
 
 impl Worker for CatalogStore {
@@ -70,8 +73,8 @@ impl Worker for CatalogStore {
 
     fn init(init: Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
-            init,
-            database: None,
+            thumbnails: init.thumbnails,
+            database: Connection::new(init.collection),
         }
     }
 
@@ -80,6 +83,10 @@ impl Worker for CatalogStore {
             CatalogStoreInput::LoadVolumes => self.volumes().map(CatalogStoreOutput::Volumes),
             CatalogStoreInput::Search(query) => self.search(&query),
             CatalogStoreInput::Add { id, cancel } => self.add(id, &cancel, &sender),
+            CatalogStoreInput::CollectionSwitched => {
+                self.database.close_if_switched();
+                return;
+            }
         };
         let reply = reply.unwrap_or_else(CatalogStoreOutput::Failed);
         let added = matches!(reply, CatalogStoreOutput::Added(_));
@@ -94,16 +101,12 @@ impl Worker for CatalogStore {
 
 impl CatalogStore {
     fn database(&mut self) -> Result<&mut Database, String> {
-        if self.database.is_none() {
-            self.database = Some(db::open(&self.init.database).map_err(|e| e.to_string())?);
-        }
         self.database
-            .as_mut()
-            .ok_or_else(|| gettext("the database is not open"))
+            .get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
     }
 
     fn store(&mut self) -> Result<ThumbnailStore, String> {
-        let chosen = self.init.thumbnails.clone();
+        let chosen = self.thumbnails.clone();
         let database = self.database()?;
         let base =
             thumbnails::resolve_base(chosen.as_deref(), database).map_err(|e| e.to_string())?;

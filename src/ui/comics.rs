@@ -31,14 +31,16 @@ use self::collection::{Collection, CollectionInput, CollectionOutput, ScanReport
 use self::covers::CoverLoader;
 use self::progress::JobProgress;
 use self::tiles::{Counts, CoverGrid, Shelf, Tile};
+use super::collection_file::OpenCollection;
 use super::stalls::StallMeter;
 use crate::clip::DevicePreference;
+use crate::db::discovery::FoundCollection;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
 use crate::matching::ClassifyOptions;
 
 pub struct ComicsInit {
-    pub database: PathBuf,
+    pub collection: OpenCollection,
     pub settings: gio::Settings,
     /// `--model`, which wins over the model folder in Preferences.
     pub model: Option<PathBuf>,
@@ -86,12 +88,24 @@ pub struct ComicsPage {
     auto_apply: bool,
     toasts: adw::ToastOverlay,
     stalls: Option<StallMeter>,
+    collection_file: OpenCollection,
+    /// The Babelcomics4 databases found on this computer, offered while the collection is
+    /// empty.
+    found: Vec<FoundCollection>,
+    /// How many of them the list offers (the open collection is not offered).
+    offered: usize,
+    found_list: gtk::ListBox,
 }
 
 #[derive(Debug)]
 pub enum ComicsMsg {
-    /// The database is open and up to date: read the collection.
+    /// The database is open and up to date: read the collection (after a switch to another
+    /// collection, the new one).
     DatabaseOpened,
+    /// The Babelcomics4 databases found on this computer.
+    Found(Vec<FoundCollection>),
+    /// Folders dropped on the page: each is added like with Add Folder.
+    FoldersDropped(Vec<PathBuf>),
     /// Read the collection again (another program may have changed it).
     Refresh,
     ShowShelf(Shelf),
@@ -114,6 +128,8 @@ pub enum ComicsMsg {
 pub enum ComicsOutput {
     /// The user wants to review the suggestions classification left.
     ReviewRequested,
+    /// The user picked a collection found on this computer.
+    OpenCollection(PathBuf),
 }
 
 #[relm4::component(pub)]
@@ -249,20 +265,54 @@ impl SimpleComponent for ComicsPage {
                         add_named[Some("empty")] = &adw::StatusPage {
                             set_icon_name: Some("view-grid-symbolic"),
                             set_title: &gettext("Match Your Comics to Their Issues"),
-                            set_description: Some(&gettext(
-                                "First add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Start Vistazo with --db pointing to its database.",
-                            )),
+                            #[watch]
+                            set_description: Some(&model.empty_description()),
 
                             #[wrap(Some)]
-                            set_child = &gtk::Button {
-                                set_label: &gettext("_Add Folder…"),
-                                set_use_underline: true,
-                                set_halign: gtk::Align::Center,
-                                add_css_class: "pill",
-                                add_css_class: "suggested-action",
-                                #[watch]
-                                set_sensitive: model.job.is_none(),
-                                connect_clicked => ComicsMsg::AddFolder,
+                            set_child = &adw::Clamp {
+                                set_maximum_size: 560,
+
+                                gtk::Box {
+                                    set_orientation: gtk::Orientation::Vertical,
+                                    set_spacing: 24,
+
+                                    #[local_ref]
+                                    found_list -> gtk::ListBox {
+                                        add_css_class: "boxed-list",
+                                        set_selection_mode: gtk::SelectionMode::None,
+                                        #[watch]
+                                        set_visible: model.offered > 0,
+                                    },
+
+                                    gtk::Box {
+                                        set_orientation: gtk::Orientation::Vertical,
+                                        set_spacing: 12,
+                                        set_halign: gtk::Align::Center,
+                                        set_homogeneous: true,
+
+                                        gtk::Button {
+                                            set_label: &gettext("_Add Folder…"),
+                                            set_use_underline: true,
+                                            #[watch]
+                                            set_css_classes: if model.offered > 0 { &["pill"] } else { &["pill", "suggested-action"] },
+                                            #[watch]
+                                            set_sensitive: model.job.is_none(),
+                                            connect_clicked => ComicsMsg::AddFolder,
+                                        },
+                                        gtk::Button {
+                                            set_label: &gettext("_Open Collection…"),
+                                            set_use_underline: true,
+                                            add_css_class: "pill",
+                                            set_action_name: Some("app.open-collection"),
+                                        },
+                                        gtk::Button {
+                                            set_label: &gettext("_New Collection…"),
+                                            set_use_underline: true,
+                                            add_css_class: "pill",
+                                            set_action_name: Some("app.new-collection"),
+                                        },
+                                    },
+                                },
                             },
                         },
                         add_named[Some("grid")] = &gtk::ScrolledWindow {
@@ -413,17 +463,17 @@ impl SimpleComponent for ComicsPage {
         sender: ComponentSender<Self>,
     ) -> ComponentParts<Self> {
         let ComicsInit {
-            database,
+            collection: collection_file,
             settings,
             model,
             device,
             thumbnails,
         } = init;
         let collection = Collection::builder()
-            .detach_worker((database.clone(), thumbnails.clone()))
+            .detach_worker((collection_file.clone(), thumbnails.clone()))
             .forward(sender.input_sender(), ComicsMsg::Collection);
         let classifier = classifier::Classifier::builder()
-            .detach_worker((database, thumbnails))
+            .detach_worker((collection_file.clone(), thumbnails))
             .forward(sender.input_sender(), ComicsMsg::Classifier);
         let loader = CoverLoader::new();
         let grid = CoverGrid::new(&loader);
@@ -464,8 +514,13 @@ impl SimpleComponent for ComicsPage {
             auto_apply: true,
             toasts: adw::ToastOverlay::new(),
             stalls: StallMeter::from_env(),
+            collection_file,
+            found: Vec::new(),
+            offered: 0,
+            found_list: gtk::ListBox::new(),
         };
         let toasts = &model.toasts;
+        let found_list = &model.found_list;
         let widgets = view_output!();
         add_shortcuts(&root, &widgets.search_entry, &sender);
         ComponentParts { model, widgets }
@@ -473,7 +528,26 @@ impl SimpleComponent for ComicsPage {
 
     fn update(&mut self, message: ComicsMsg, sender: ComponentSender<Self>) {
         match message {
-            ComicsMsg::DatabaseOpened => self.collection.emit(CollectionInput::Open),
+            ComicsMsg::DatabaseOpened => {
+                // Another collection, or the first: nothing read from the one before stays.
+                self.loaded = false;
+                self.incoming.clear();
+                self.grid.clear();
+                self.loader.forget_all();
+                self.classifier.emit(ClassifierInput::CollectionSwitched);
+                self.collection.emit(CollectionInput::Open);
+                self.show_found(&sender);
+            }
+            ComicsMsg::Found(found) => {
+                self.found = found;
+                self.show_found(&sender);
+            }
+            ComicsMsg::FoldersDropped(folders) => {
+                // One scan at a time: the first folder now, like Add Folder.
+                if let Some(folder) = folders.into_iter().next() {
+                    self.start_scan(folder);
+                }
+            }
             ComicsMsg::Refresh => {
                 if self.loaded && self.job.is_none() {
                     self.collection.emit(CollectionInput::Load);
@@ -532,6 +606,78 @@ impl SimpleComponent for ComicsPage {
 }
 
 impl ComicsPage {
+    /// Whether a scan or a classification is running.
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    fn empty_description(&self) -> String {
+        if self.offered > 0 {
+            ngettext(
+                "This collection is empty. Vistazo found a Babelcomics4 collection on this computer: open it to classify its comics, or start here by adding the folders that hold your comic files.",
+                "This collection is empty. Vistazo found Babelcomics4 collections on this computer: open one to classify its comics, or start here by adding the folders that hold your comic files.",
+                u32::try_from(self.offered).unwrap_or(u32::MAX),
+            )
+        } else {
+            gettext(
+                "Add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Open its collection, the babelcomics.db file in its data folder.",
+            )
+        }
+    }
+
+    /// Lists the Babelcomics4 collections found, but the one open; the first one's Open button
+    /// becomes the window's default, so Enter opens it.
+    fn show_found(&mut self, sender: &ComponentSender<Self>) {
+        while let Some(row) = self.found_list.first_child() {
+            self.found_list.remove(&row);
+        }
+        let open_now = self.collection_file.path();
+        let open_now = open_now.canonicalize().unwrap_or(open_now);
+        let mut first_button = None;
+        self.offered = 0;
+        for found in self.found.iter().filter(|found| found.path != open_now) {
+            let row = adw::ActionRow::builder()
+                .title(glib::markup_escape_text(&collection_name(&found.path)).as_str())
+                .subtitle(glib::markup_escape_text(&found_details(found)).as_str())
+                .subtitle_lines(2)
+                .build();
+            let button = gtk::Button::builder()
+                .label(gettext("_Open"))
+                .use_underline(true)
+                .valign(gtk::Align::Center)
+                .build();
+            if first_button.is_none() {
+                button.add_css_class("suggested-action");
+                first_button = Some(button.clone());
+            }
+            let path = found.path.clone();
+            let output = sender.output_sender().clone();
+            button.connect_clicked(move |_| {
+                if output.send(ComicsOutput::OpenCollection(path.clone())).is_err() {
+                    tracing::debug!("nobody listens for collections to open");
+                }
+            });
+            row.add_suffix(&button);
+            row.set_activatable_widget(Some(&button));
+            self.found_list.append(&row);
+            self.offered += 1;
+        }
+        let Some(button) = first_button else {
+            return;
+        };
+        // Once the page is on screen: the stack shows it after this update.
+        let list = self.found_list.clone();
+        glib::idle_add_local_once(move || {
+            if !list.is_mapped() {
+                return;
+            }
+            if let Some(window) = list.root().and_downcast::<gtk::Window>() {
+                window.set_default_widget(Some(&button));
+            }
+            button.grab_focus();
+        });
+    }
+
     fn visible_page(&self) -> &'static str {
         if !self.loaded {
             "loading"
@@ -796,6 +942,32 @@ impl ComicsPage {
             .build();
         dialog.add_response("close", &gettext("_Close"));
         dialog.present();
+    }
+}
+
+/// What a found collection is called: the folder Babelcomics4 runs from (the one holding
+/// `data/`), else the file's name.
+fn collection_name(path: &std::path::Path) -> String {
+    let folder = path
+        .parent()
+        .filter(|data| data.file_name().is_some_and(|name| name == "data"))
+        .and_then(std::path::Path::parent)
+        .and_then(std::path::Path::file_name);
+    folder
+        .or_else(|| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Where a found collection is and how many comics it holds.
+fn found_details(found: &FoundCollection) -> String {
+    let location = super::display_path(&found.path);
+    match found.comics {
+        Some(comics) => fill(
+            &ngettext("{} · {} comic", "{} · {} comics", plural(comics.unsigned_abs())),
+            &[&location, &comics],
+        ),
+        None => location,
     }
 }
 

@@ -15,6 +15,7 @@ use relm4::gtk::{self, gdk, gio, glib};
 use relm4::prelude::*;
 use relm4::typed_view::grid::{RelmGridItem, TypedGridView};
 
+use super::collection_file::OpenCollection;
 use super::interiors_worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker, ModelChoice};
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
 use super::photo_loader;
@@ -88,8 +89,11 @@ pub enum InteriorsMsg {
     /// The model or the labels changed: score the photos again.
     Rescore,
     ChooseFolder,
-    Import(PathBuf),
+    /// Import the photos in these folders, and these photos.
+    Import(Vec<PathBuf>),
     Cancel,
+    /// The app switched to another collection: forget what was shown of the old one.
+    CollectionSwitched,
     StartLabeling,
     LabelingSession(Vec<SessionPhoto>),
     Train,
@@ -117,7 +121,7 @@ pub enum InteriorsOutput {
 }
 
 pub struct InteriorsInit {
-    pub database: PathBuf,
+    pub collection: OpenCollection,
     pub model: ModelChoice,
 }
 
@@ -393,7 +397,7 @@ impl SimpleComponent for InteriorsPage {
         sender: ComponentSender<Self>,
     ) -> ComponentParts<Self> {
         let worker = InteriorsWorker::builder()
-            .detach_worker((init.database, init.model))
+            .detach_worker((init.collection, init.model))
             .forward(sender.input_sender(), InteriorsMsg::Job);
         let labeling = LabelingView::builder()
             .launch(())
@@ -456,17 +460,27 @@ impl SimpleComponent for InteriorsPage {
             }
             InteriorsMsg::Rescore => self.rescore(),
             InteriorsMsg::ChooseFolder => choose_folder(&sender),
-            InteriorsMsg::Import(folder) => {
+            InteriorsMsg::Import(folders) => {
+                if self.cancel.is_some() || folders.is_empty() {
+                    return;
+                }
                 let cancel = CancelToken::new();
                 self.cancel = Some(cancel.clone());
                 self.activity = Some(Activity {
                     text: gettext("Starting…"),
                     progress: None,
                 });
-                self.worker.emit(InteriorsJob::Import {
-                    folders: vec![folder],
-                    cancel,
-                });
+                self.worker.emit(InteriorsJob::Import { folders, cancel });
+            }
+            InteriorsMsg::CollectionSwitched => {
+                self.summary = None;
+                self.labeling_open = false;
+                self.gallery.clear();
+                self.gallery_state = GalleryState::Waiting;
+                self.thumbnails.clear();
+                for picture in self.charts.drain(..) {
+                    self.charts_box.remove(&picture);
+                }
             }
             InteriorsMsg::Cancel => {
                 if let Some(cancel) = &self.cancel {
@@ -668,6 +682,11 @@ impl InteriorsPage {
     fn finish_job(&mut self) {
         self.cancel = None;
         self.activity = None;
+    }
+
+    /// Whether an import or a scoring, training or auto-labeling round is running.
+    pub fn busy(&self) -> bool {
+        self.is_busy()
     }
 
     fn is_busy(&self) -> bool {
@@ -910,7 +929,7 @@ fn choose_folder(sender: &ComponentSender<InteriorsPage>) {
         if response == gtk::ResponseType::Accept
             && let Some(path) = chooser.file().and_then(|file| file.path())
         {
-            sender.input(InteriorsMsg::Import(path));
+            sender.input(InteriorsMsg::Import(vec![path]));
         }
         chooser.destroy();
     });
@@ -987,6 +1006,11 @@ struct ThumbnailCache {
 }
 
 impl ThumbnailCache {
+    fn clear(&self) {
+        self.textures.borrow_mut().clear();
+        self.order.borrow_mut().clear();
+    }
+
     fn get(&self, id: i64) -> Option<gdk::Texture> {
         self.textures.borrow().get(&id).cloned()
     }

@@ -13,6 +13,7 @@ use crate::clip::weights::{self, DownloadEvent};
 use crate::clip::{DevicePreference, ModelFiles};
 use crate::db::{self, Database};
 use crate::i18n::gettext;
+use crate::ui::collection_file::{Connection, OpenCollection};
 use crate::interiors::charts::{self, ChartData, ChartKind};
 use crate::interiors::filters::{self, FilterReport, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
@@ -78,9 +79,8 @@ pub enum InteriorsJobOutput {
 }
 
 pub struct InteriorsWorker {
-    database_path: PathBuf,
     choice: ModelChoice,
-    database: Option<Database>,
+    database: Connection<Database>,
     engine: Option<LoadedEngine>,
 }
 
@@ -91,15 +91,14 @@ struct LoadedEngine {
 }
 
 impl Worker for InteriorsWorker {
-    type Init = (PathBuf, ModelChoice);
+    type Init = (OpenCollection, ModelChoice);
     type Input = InteriorsJob;
     type Output = InteriorsJobOutput;
 
-    fn init((database_path, choice): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((collection, choice): Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
-            database_path,
             choice,
-            database: None,
+            database: Connection::new(collection),
             engine: None,
         }
     }
@@ -129,13 +128,8 @@ impl Worker for InteriorsWorker {
 
 impl InteriorsWorker {
     fn database(&mut self) -> Result<&mut Database, String> {
-        if self.database.is_none() {
-            let database = db::open(&self.database_path).map_err(|e| e.to_string())?;
-            self.database = Some(database);
-        }
         self.database
-            .as_mut()
-            .ok_or_else(|| gettext("the database is not open"))
+            .get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
     }
 
     /// Loads the model once; the download, if there is one, reports its progress.
@@ -192,7 +186,7 @@ impl InteriorsWorker {
         // The engine first: both borrow `self`, and the import needs the two at once.
         self.engine(sender)?;
         self.database()?;
-        let (Some(loaded), Some(database)) = (self.engine.as_ref(), self.database.as_mut()) else {
+        let (Some(loaded), Some(database)) = (self.engine.as_ref(), self.database.get()) else {
             return Err(gettext("the model is not loaded"));
         };
         report(sender, gettext("Looking for photos…"), None);
@@ -236,7 +230,7 @@ impl InteriorsWorker {
         }
         self.engine(sender)?;
         report(sender, gettext("Scoring the photos…"), None);
-        let (Some(loaded), Some(database)) = (self.engine.as_ref(), self.database.as_mut()) else {
+        let (Some(loaded), Some(database)) = (self.engine.as_ref(), self.database.get()) else {
             return Err(gettext("the model is not loaded"));
         };
         let scored = scoring::score_collection(

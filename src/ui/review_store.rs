@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
+use super::collection_file::{Connection, OpenCollection};
 use crate::db::{self, Database};
 use crate::i18n::{fill, gettext};
 use crate::library::{ThumbnailStore, thumbnails};
@@ -18,7 +19,7 @@ use crate::matching::review::{self, Classification, ReviewItem, Undo};
 use crate::matching::{AUTO_APPLY_MARGIN, tagging};
 
 pub struct ReviewStoreInit {
-    pub database: PathBuf,
+    pub collection: OpenCollection,
     /// The thumbnails folder the user chose; else the one the database names.
     pub thumbnails: Option<PathBuf>,
     /// Whether an applied issue is also written into the comic's CBZ as ComicInfo.xml (the
@@ -58,7 +59,7 @@ pub enum ReviewStoreOutput {
 
 pub struct ReviewStore {
     init: ReviewStoreInit,
-    database: Option<Database>,
+    database: Connection<Database>,
     /// The run single decisions go into, by model.
     runs: HashMap<String, i64>,
     /// Which run classified each comic, for undo.
@@ -76,8 +77,8 @@ impl Worker for ReviewStore {
 
     fn init(init: Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
+            database: Connection::new(init.collection.clone()),
             init,
-            database: None,
             runs: HashMap::new(),
             classified_in: HashMap::new(),
             applied_in: HashMap::new(),
@@ -108,12 +109,15 @@ impl Worker for ReviewStore {
 
 impl ReviewStore {
     fn database(&mut self) -> Result<&mut Database, String> {
-        if self.database.is_none() {
-            self.database = Some(db::open(&self.init.database).map_err(|e| e.to_string())?);
+        if self.database.close_if_switched() {
+            // The runs and who classified what belong to the collection left behind.
+            self.runs.clear();
+            self.classified_in.clear();
+            self.applied_in.clear();
+            self.batches.clear();
         }
         self.database
-            .as_mut()
-            .ok_or_else(|| gettext("the database is not open"))
+            .get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
     }
 
     fn load(&mut self) -> Result<ReviewStoreOutput, String> {

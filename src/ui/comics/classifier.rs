@@ -14,6 +14,7 @@ use std::time::Instant;
 use relm4::{ComponentSender, Worker};
 
 use crate::ui::background::give_way_to_the_window;
+use crate::ui::collection_file::{Connection, OpenCollection};
 
 use super::collection::not_open;
 use super::progress::{JobProgress, Step, Throttle};
@@ -44,6 +45,8 @@ pub enum ClassifierInput {
         options: ClassifyOptions,
         cancel: CancelToken,
     },
+    /// The app switched to another collection: let go of the old one now.
+    CollectionSwitched,
 }
 
 /// How a run went, for the toast.
@@ -71,26 +74,24 @@ struct LoadedEngine {
 }
 
 pub struct Classifier {
-    path: PathBuf,
     /// `--thumbnails`, when given.
     thumbnails: Option<PathBuf>,
     /// The worker's thread runs behind the window (set on its first message).
     lowered: bool,
-    opened: Option<(Database, ThumbnailStore)>,
+    connection: Connection<(Database, ThumbnailStore)>,
     engine: Option<LoadedEngine>,
 }
 
 impl Worker for Classifier {
-    type Init = (PathBuf, Option<PathBuf>);
+    type Init = (OpenCollection, Option<PathBuf>);
     type Input = ClassifierInput;
     type Output = ClassifierOutput;
 
-    fn init((path, thumbnails): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((collection, thumbnails): Self::Init, _sender: ComponentSender<Self>) -> Self {
         // Nothing heavy here: init runs on the main thread.
         Self {
-            path,
             thumbnails,
-            opened: None,
+            connection: Connection::new(collection),
             engine: None,
             lowered: false,
         }
@@ -100,11 +101,17 @@ impl Worker for Classifier {
         if !std::mem::replace(&mut self.lowered, true) {
             give_way_to_the_window();
         }
-        let ClassifierInput::Run {
-            model,
-            options,
-            cancel,
-        } = message;
+        let (model, options, cancel) = match message {
+            ClassifierInput::Run {
+                model,
+                options,
+                cancel,
+            } => (model, options, cancel),
+            ClassifierInput::CollectionSwitched => {
+                self.connection.close_if_switched();
+                return;
+            }
+        };
         let reply = match self.run(&model, &options, &cancel, &sender) {
             Ok(report) => ClassifierOutput::Finished(report),
             Err(reason) => ClassifierOutput::Failed(reason),
@@ -144,9 +151,14 @@ impl Classifier {
         if cancel.is_cancelled() {
             return Ok(result);
         }
-        self.open_database()?;
-        let (Some((database, store)), Some(loaded)) = (self.opened.as_mut(), self.engine.as_ref())
-        else {
+        let thumbnails = self.thumbnails.clone();
+        let (database, store) = self.connection.get_or_open(|path| {
+            let mut database = db::open(path).map_err(|e| e.to_string())?;
+            let base = thumbnails::resolve_base(thumbnails.as_deref(), &mut database)
+                .map_err(|e| e.to_string())?;
+            Ok((database, ThumbnailStore::new(base)))
+        })?;
+        let Some(loaded) = self.engine.as_ref() else {
             return Err(not_open());
         };
 
@@ -202,16 +214,6 @@ impl Classifier {
         result.applied = summary.applied;
         result.to_review = summary.suggested;
         Ok(result)
-    }
-
-    fn open_database(&mut self) -> Result<(), String> {
-        if self.opened.is_none() {
-            let mut database = db::open(&self.path).map_err(|e| e.to_string())?;
-            let base = thumbnails::resolve_base(self.thumbnails.as_deref(), &mut database)
-                .map_err(|e| e.to_string())?;
-            self.opened = Some((database, ThumbnailStore::new(base)));
-        }
-        Ok(())
     }
 
     /// Finds (downloading once when needed) and loads the model, unless the one loaded is it.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use relm4::{ComponentSender, Worker};
 
 use crate::ui::background::give_way_to_the_window;
+use crate::ui::collection_file::{Connection, OpenCollection};
 
 use super::progress::{JobProgress, Step, Throttle};
 use crate::db::{self, ComicTileRow, Database};
@@ -22,7 +23,8 @@ const REASONS_KEPT: usize = 50;
 
 #[derive(Debug)]
 pub enum CollectionInput {
-    /// Open the database (another part of the app has brought its schema up to date).
+    /// Open the collection (another part of the app has brought its schema up to date), the
+    /// one the app has open now.
     Open,
     /// Read the whole collection for the grid.
     Load,
@@ -59,27 +61,23 @@ pub enum CollectionOutput {
 }
 
 pub struct Collection {
-    path: PathBuf,
     /// `--thumbnails`, when given.
     thumbnails: Option<PathBuf>,
     /// The worker's thread runs behind the window (set on its first message).
     lowered: bool,
-    database: Option<Database>,
-    store: Option<ThumbnailStore>,
+    connection: Connection<(Database, ThumbnailStore)>,
 }
 
 impl Worker for Collection {
-    type Init = (PathBuf, Option<PathBuf>);
+    type Init = (OpenCollection, Option<PathBuf>);
     type Input = CollectionInput;
     type Output = CollectionOutput;
 
-    fn init((path, thumbnails): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((collection, thumbnails): Self::Init, _sender: ComponentSender<Self>) -> Self {
         // Nothing heavy here: init runs before the worker's thread takes over.
         Self {
-            path,
             thumbnails,
-            database: None,
-            store: None,
+            connection: Connection::new(collection),
             lowered: false,
         }
     }
@@ -112,18 +110,22 @@ fn send(sender: &ComponentSender<Collection>, message: CollectionOutput) {
 
 impl Collection {
     fn open(&mut self, sender: &ComponentSender<Self>) -> Result<(), String> {
-        let mut database = db::open(&self.path).map_err(|e| e.to_string())?;
+        self.connection.close_if_switched();
+        let path = self.connection.collection().path();
+        let mut database = db::open(&path).map_err(|e| e.to_string())?;
         let base = thumbnails::resolve_base(self.thumbnails.as_deref(), &mut database)
             .map_err(|e| e.to_string())?;
         let store = ThumbnailStore::new(base);
-        self.database = Some(database);
-        self.store = Some(store.clone());
+        self.connection.set((database, store.clone()));
         send(sender, CollectionOutput::Opened(store));
         self.load(sender)
     }
 
     fn database(&mut self) -> Result<&mut Database, String> {
-        self.database.as_mut().ok_or_else(not_open)
+        self.connection
+            .get()
+            .map(|(database, _)| database)
+            .ok_or_else(not_open)
     }
 
     fn load(&mut self, sender: &ComponentSender<Self>) -> Result<(), String> {
@@ -152,7 +154,11 @@ impl Collection {
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
     ) -> Result<(), String> {
-        let store = self.store.clone().ok_or_else(not_open)?;
+        let store = self
+            .connection
+            .get()
+            .map(|(_, store)| store.clone())
+            .ok_or_else(not_open)?;
         let options = ScanOptions::new(store);
         let database = self.database()?;
         let mut throttle = Throttle::default();
@@ -200,6 +206,10 @@ impl Collection {
                 reasons,
             }),
         );
-        self.load(sender)
+        // After a switch to another collection, the page reads the new one itself.
+        match self.connection.get() {
+            Some(_) => self.load(sender),
+            None => Ok(()),
+        }
     }
 }

@@ -33,6 +33,8 @@ const CACHE_CAPACITY: usize = 400;
 
 /// A cover to decode.
 struct Request {
+    /// The collection it belongs to (see [`CoverLoader::set_store`]).
+    generation: u64,
     id: i32,
     path: PathBuf,
     /// Device pixels wide and high.
@@ -58,6 +60,8 @@ struct Pending {
     /// A stack: the newest request is taken first.
     requests: Vec<Request>,
     store: Option<ThumbnailStore>,
+    /// Bumped when the app switches to another collection: comic ids then name other comics.
+    generation: u64,
     closed: bool,
 }
 
@@ -153,7 +157,7 @@ impl CoverLoader {
     /// Starts the decoding threads; covers are read once [`Self::set_store`] says where.
     pub fn new() -> Self {
         let queue = Arc::new(Queue::default());
-        let (sender, receiver) = relm4::channel::<Decoded>();
+        let (sender, receiver) = relm4::channel::<(u64, Decoded)>();
         let threads = std::thread::available_parallelism()
             .map(|n| n.get().clamp(1, 4))
             .unwrap_or(2);
@@ -174,9 +178,11 @@ impl CoverLoader {
         });
         let weak: Weak<Inner> = Rc::downgrade(&inner);
         relm4::spawn_local(async move {
-            while let Some(decoded) = receiver.recv().await {
+            while let Some((generation, decoded)) = receiver.recv().await {
                 let Some(inner) = weak.upgrade() else { break };
-                deliver(&inner, decoded);
+                if generation == inner.queue.lock().generation {
+                    deliver(&inner, decoded);
+                }
             }
         });
         Self { inner }
@@ -187,6 +193,18 @@ impl CoverLoader {
         self.inner.queue.lock().store = Some(store);
         self.inner.queue.wake.notify_all();
         self.forget_failures();
+    }
+
+    /// The app switched to another collection, where the same ids name other comics: every
+    /// cover kept or asked for is forgotten, and covers still being decoded are dropped.
+    pub fn forget_all(&self) {
+        let mut pending = self.inner.queue.lock();
+        pending.generation += 1;
+        pending.requests.clear();
+        pending.store = None;
+        drop(pending);
+        self.inner.cache.borrow_mut().covers.clear();
+        self.inner.waiting.borrow_mut().clear();
     }
 
     /// Lets the comics whose cover could not be read be tried again (a scan may have made
@@ -217,7 +235,9 @@ impl CoverLoader {
         let mut pending = self.inner.queue.lock();
         // Asked again: it moves to the top of the stack.
         pending.requests.retain(|request| request.id != id);
+        let generation = pending.generation;
         pending.requests.push(Request {
+            generation,
             id,
             path: PathBuf::from(path),
             size,
@@ -275,11 +295,16 @@ fn deliver(inner: &Inner, decoded: Decoded) {
     }
 }
 
-fn decode_until_closed(queue: &Queue, sender: &relm4::Sender<Decoded>) {
+fn decode_until_closed(queue: &Queue, sender: &relm4::Sender<(u64, Decoded)>) {
     give_way_to_the_window();
     let limits = DecodeLimits::default();
     while let Some((request, store)) = queue.next() {
-        let Request { id, path, size } = request;
+        let Request {
+            generation,
+            id,
+            path,
+            size,
+        } = request;
         let decoded = match owned_cover_picture(&store, id, &path, &limits) {
             Ok(picture) => {
                 let cover = fill(&picture, size);
@@ -295,7 +320,7 @@ fn decode_until_closed(queue: &Queue, sender: &relm4::Sender<Decoded>) {
                 reason: error.to_string(),
             },
         };
-        if sender.send(decoded).is_err() {
+        if sender.send((generation, decoded)).is_err() {
             break;
         }
     }

@@ -212,6 +212,11 @@ impl CoverGrid {
         }
     }
 
+    /// Empties the grid (the app switched to another collection).
+    pub fn clear(&self) {
+        self.store.remove_all();
+    }
+
     fn tile_at(&self, at: u32) -> Option<glib::BoxedAnyObject> {
         self.store.item(at).and_downcast::<glib::BoxedAnyObject>()
     }
