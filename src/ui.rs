@@ -24,8 +24,8 @@ mod stalls;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use relm4::gtk::{gio, glib};
 use relm4::gtk::prelude::*;
+use relm4::gtk::{gio, glib};
 use relm4::{RelmApp, adw};
 
 use crate::cli::{GlobalOptions, Page};
@@ -124,9 +124,8 @@ pub fn run(
 /// `path` from the folder this process started in, for the running app, which may have
 /// started elsewhere.
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
-    std::path::absolute(path).with_context(|| {
-        crate::i18n::fill(&gettext("cannot find {}"), &[&path.display()])
-    })
+    std::path::absolute(path)
+        .with_context(|| crate::i18n::fill(&gettext("cannot find {}"), &[&path.display()]))
 }
 
 /// The collection open when the app last ran, when it still exists.
@@ -174,7 +173,9 @@ fn forward_to_running_app(file: Option<&Path>) -> bool {
         return false;
     }
     match file {
-        Some(path) => remote.activate_action("open-file", Some(&path.to_string_lossy().to_variant())),
+        Some(path) => {
+            remote.activate_action("open-file", Some(&path.to_string_lossy().to_variant()))
+        }
         None => remote.activate(),
     }
     if let Some(connection) = remote.dbus_connection()

@@ -84,7 +84,10 @@ fn the_database_named_by_the_environment_comes_first_and_only_once() {
     let paths: Vec<_> = found.iter().map(|f| f.path.clone()).collect();
     assert_eq!(
         paths,
-        vec![named.canonicalize().unwrap(), in_home.canonicalize().unwrap()]
+        vec![
+            named.canonicalize().unwrap(),
+            in_home.canonicalize().unwrap()
+        ]
     );
 
     let again = find_babelcomics(home.path(), Some(&in_home));
@@ -152,5 +155,8 @@ fn a_new_collection_is_created_empty_and_never_replaces_a_file() {
         .to_string();
     assert!(error.contains("already exists"), "{error}");
     assert_eq!(bytes_of(&kept), b"precious");
-    assert!(vistazo::db::create_new(&path).is_err(), "not even a database");
+    assert!(
+        vistazo::db::create_new(&path).is_err(),
+        "not even a database"
+    );
 }

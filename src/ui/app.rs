@@ -421,8 +421,8 @@ impl SimpleComponent for App {
                 let switched = self.opened.is_some();
                 self.collection.switch(path.clone());
                 self.show_collection(&path);
+                self.opened = Some(path.clone());
                 self.remember(&path);
-                self.opened = Some(path);
                 self.summary = Some(summary);
                 if switched {
                     self.interiors_page.emit(InteriorsMsg::CollectionSwitched);
@@ -549,10 +549,7 @@ impl App {
         self.window
             .set_title(Some(&crate::i18n::fill(&gettext("{} — Vistazo"), &[&name])));
         self.title.set_title(&name);
-        let folder = path
-            .parent()
-            .map(super::display_path)
-            .unwrap_or_default();
+        let folder = path.parent().map(super::display_path).unwrap_or_default();
         self.title.set_subtitle(&folder);
         self.title
             .set_tooltip_text(Some(&super::display_path(path)));
@@ -597,10 +594,7 @@ impl App {
                 &gettext("{} in {}"),
                 &[
                     &file_name(&path),
-                    &path
-                        .parent()
-                        .map(super::display_path)
-                        .unwrap_or_default(),
+                    &path.parent().map(super::display_path).unwrap_or_default(),
                 ],
             )
             // A menu label's underscores mark its access key.
@@ -635,11 +629,7 @@ impl App {
                 &gettext("{}\n\nThe collection {} is still open."),
                 &[
                     &reason,
-                    &self
-                        .opened
-                        .as_deref()
-                        .map(file_name)
-                        .unwrap_or_default(),
+                    &self.opened.as_deref().map(file_name).unwrap_or_default(),
                 ],
             ))
             .build();
@@ -760,13 +750,20 @@ fn choose_collection(
 
 /// Files dropped anywhere on the window go to [`App::dropped`].
 fn accept_drops(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) {
-    let target = gtk::DropTarget::new(gtk::gdk::FileList::static_type(), gtk::gdk::DragAction::COPY);
+    let target = gtk::DropTarget::new(
+        gtk::gdk::FileList::static_type(),
+        gtk::gdk::DragAction::COPY,
+    );
     let sender = sender.clone();
     target.connect_drop(move |_, value, _, _| {
         let Ok(files) = value.get::<gtk::gdk::FileList>() else {
             return false;
         };
-        let paths: Vec<PathBuf> = files.files().iter().filter_map(|file| file.path()).collect();
+        let paths: Vec<PathBuf> = files
+            .files()
+            .iter()
+            .filter_map(|file| file.path())
+            .collect();
         if paths.is_empty() {
             return false;
         }
@@ -779,8 +776,14 @@ fn accept_drops(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) 
 fn primary_menu(recent: &gio::Menu) -> gio::Menu {
     let menu = gio::Menu::new();
     let collections = gio::Menu::new();
-    collections.append(Some(&gettext("_Open Collection…")), Some("app.open-collection"));
-    collections.append(Some(&gettext("_New Collection…")), Some("app.new-collection"));
+    collections.append(
+        Some(&gettext("_Open Collection…")),
+        Some("app.open-collection"),
+    );
+    collections.append(
+        Some(&gettext("_New Collection…")),
+        Some("app.new-collection"),
+    );
     collections.append_submenu(Some(&gettext("_Recent")), recent);
     menu.append_section(None, &collections);
     let section = gio::Menu::new();
@@ -819,7 +822,10 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
         window,
         move |_, path: String| {
             window.present();
-            sender.input(AppMsg::OpenCollection(PathBuf::from(path), OpenMode::Existing));
+            sender.input(AppMsg::OpenCollection(
+                PathBuf::from(path),
+                OpenMode::Existing,
+            ));
         }
     ));
 

@@ -628,6 +628,14 @@ impl ComicsPage {
     /// Lists the Babelcomics4 collections found, but the one open; the first one's Open button
     /// becomes the window's default, so Enter opens it.
     fn show_found(&mut self, sender: &ComponentSender<Self>) {
+        // GTK 4.8 reaches for the default widget after it is gone: let go of it first.
+        if let Some(window) = self.found_list.root().and_downcast::<gtk::Window>()
+            && window
+                .default_widget()
+                .is_some_and(|widget| widget.is_ancestor(&self.found_list))
+        {
+            window.set_default_widget(None::<&gtk::Widget>);
+        }
         while let Some(row) = self.found_list.first_child() {
             self.found_list.remove(&row);
         }
@@ -653,7 +661,10 @@ impl ComicsPage {
             let path = found.path.clone();
             let output = sender.output_sender().clone();
             button.connect_clicked(move |_| {
-                if output.send(ComicsOutput::OpenCollection(path.clone())).is_err() {
+                if output
+                    .send(ComicsOutput::OpenCollection(path.clone()))
+                    .is_err()
+                {
                     tracing::debug!("nobody listens for collections to open");
                 }
             });
@@ -964,7 +975,11 @@ fn found_details(found: &FoundCollection) -> String {
     let location = super::display_path(&found.path);
     match found.comics {
         Some(comics) => fill(
-            &ngettext("{} · {} comic", "{} · {} comics", plural(comics.unsigned_abs())),
+            &ngettext(
+                "{} · {} comic",
+                "{} · {} comics",
+                plural(comics.unsigned_abs()),
+            ),
             &[&location, &comics],
         ),
         None => location,

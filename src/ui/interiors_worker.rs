@@ -13,13 +13,13 @@ use crate::clip::weights::{self, DownloadEvent};
 use crate::clip::{DevicePreference, ModelFiles};
 use crate::db::{self, Database};
 use crate::i18n::gettext;
-use crate::ui::collection_file::{Connection, OpenCollection};
 use crate::interiors::charts::{self, ChartData, ChartKind};
 use crate::interiors::filters::{self, FilterReport, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
 use crate::interiors::scoring::{self, ScoredPhoto};
 use crate::interiors::semantics::PromptEmbeddings;
 use crate::jobs::{CancelToken, Progress, ProgressMeter};
+use crate::ui::collection_file::{Connection, OpenCollection};
 
 /// Which model to run and where.
 #[derive(Debug, Clone, Default)]
