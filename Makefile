@@ -26,7 +26,7 @@ SKLEARN_STAMP := $(VENV)/.scikit-learn
 # What building, running and testing need from Debian.
 APT_PACKAGES := build-essential pkg-config libgtk-4-dev libadwaita-1-dev libglib2.0-dev-bin \
 	libsqlite3-dev libarchive-dev libpoppler-glib-dev gettext desktop-file-utils appstream locales python3-venv \
-	xvfb xauth xdotool imagemagick dbus-x11 adwaita-icon-theme fonts-cantarell fonts-dejavu-core \
+	xvfb xauth xdotool imagemagick dbus-x11 dbus-daemon adwaita-icon-theme fonts-cantarell fonts-dejavu-core \
 	flatpak-builder
 
 # tch builds against the libtorch inside the virtualenv's PyTorch, unless LIBTORCH names another

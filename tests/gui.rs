@@ -72,15 +72,36 @@ fn display() -> Display {
     }
 }
 
+/// A temporary home for the app, with a session bus of its own: the app is one instance per
+/// session, and apps of other tests (or the user's own Vistazo) must not take its place.
 struct Sandbox {
     dir: tempfile::TempDir,
+    bus: Child,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
 }
 
 impl Sandbox {
     fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("bus");
+        let bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile"])
+            .arg(format!("--address=unix:path={}", socket.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon (make test installs it)");
+        wait_for("the session bus", Duration::from_secs(10), || {
+            socket.exists().then_some(())
+        });
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Self { dir, bus }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -95,9 +116,15 @@ impl Sandbox {
             .env("GDK_BACKEND", "x11")
             .env("GSK_RENDERER", "cairo")
             .env("GSETTINGS_BACKEND", "keyfile")
+            .env("HOME", self.path("home"))
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_DATA_HOME", self.path("data"))
             .env("XDG_CACHE_HOME", self.path("cache"))
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", self.path("bus").display()),
+            )
+            .env_remove("BABELCOMICS4_DB")
             .env("NO_AT_BRIDGE", "1")
             .env("LANG", "C.UTF-8")
             .env_remove("LANGUAGE")
@@ -156,7 +183,8 @@ fn window_of(display: &Display, app: &mut Child) -> String {
                 "--pid",
                 &pid,
                 "--name",
-                "^Vistazo$",
+                // The title names the open collection: "FILE — Vistazo".
+                "Vistazo$",
             ],
         )
         .and_then(|ids| ids.lines().next().map(str::to_owned))
@@ -215,6 +243,128 @@ fn wait_for_window(display: &Display, pid: u32, title: &str) -> String {
 fn press(display: &Display, window: &str, keys: &str) {
     xdotool(display, &["windowfocus", "--sync", window]);
     xdotool(display, &["key", "--clearmodifiers", keys]);
+}
+
+/// A Babelcomics4 database with `comics` comics, as Babelcomics4 creates it.
+fn babelcomics_database(path: &Path, comics: usize) {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    conn.batch_execute(
+        "CREATE TABLE comicbooks (
+            id_comicbook INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, path VARCHAR NOT NULL,
+            id_comicbook_info VARCHAR NOT NULL, calidad INTEGER NOT NULL,
+            en_papelera BOOLEAN NOT NULL, UNIQUE (path));",
+    )
+    .unwrap();
+    for n in 1..=comics {
+        conn.batch_execute(&format!(
+            "INSERT INTO comicbooks (path, id_comicbook_info, calidad, en_papelera)
+             VALUES ('/comics/Series {n:02}.cbz', '', 0, 0);"
+        ))
+        .unwrap();
+    }
+}
+
+/// The title of the app's main window, which names the open collection.
+fn main_title(display: &Display, window: &str) -> String {
+    xdotool(display, &["getwindowname", window]).unwrap_or_default()
+}
+
+fn wait_for_title(display: &Display, window: &str, title: &str) {
+    wait_for(title, Duration::from_secs(30), || {
+        (main_title(display, window) == title).then_some(())
+    });
+}
+
+/// Runs `vistazo ARGS` while the app runs: it must hand over to the running app and end with
+/// success at once.
+fn hand_over(sandbox: &Sandbox, display: &Display, args: &[&str]) {
+    let mut second = sandbox.app(display, args).spawn().expect("start vistazo");
+    let status = wait_for("the second vistazo to end", Duration::from_secs(10), || {
+        second.try_wait().ok().flatten()
+    });
+    let mut stderr = String::new();
+    if let Some(mut pipe) = second.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    assert!(
+        status.success(),
+        "vistazo {args:?} exited with {status}: {stderr}"
+    );
+}
+
+#[test]
+fn collections_are_found_opened_from_another_process_and_remembered() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let babelcomics = sandbox.path("home/PycharmProjects/Babelcomics4/data/babelcomics.db");
+    babelcomics_database(&babelcomics, 3);
+    let other = sandbox.path("elsewhere/Other.db");
+    babelcomics_database(&other, 2);
+    let notes = sandbox.path("notes.db");
+    std::fs::write(&notes, b"a shopping list, not a collection").unwrap();
+
+    // A first start: the app's own empty collection, which offers the Babelcomics4 database
+    // found in the home folder; Enter opens it.
+    let mut app = sandbox.app(&display, &[]).spawn().expect("start the app");
+    let pid = app.id();
+    let window = window_of(&display, &mut app);
+    wait_for_title(&display, &window, "vistazo.db — Vistazo");
+    // The found collection is offered once the empty collection has been read.
+    std::thread::sleep(Duration::from_secs(2));
+    press(&display, &window, "Return");
+    wait_for_title(&display, &window, "babelcomics.db — Vistazo");
+
+    // `vistazo OTHER.db` while the app runs switches its window and ends.
+    hand_over(&sandbox, &display, &[other.to_str().unwrap()]);
+    wait_for_title(&display, &window, "Other.db — Vistazo");
+    assert!(app.try_wait().unwrap().is_none(), "the app still runs");
+    assert!(
+        tables(&other).iter().any(|t| t == "vz_embeddings"),
+        "the switched-to collection is opened by the app"
+    );
+
+    // A file that is not a database: a message, and the collection open stays open.
+    hand_over(&sandbox, &display, &[notes.to_str().unwrap()]);
+    let message = wait_for_window(&display, pid, "Cannot Open the Collection");
+    assert_eq!(main_title(&display, &window), "Other.db — Vistazo");
+    assert_eq!(
+        std::fs::read(&notes).unwrap(),
+        b"a shopping list, not a collection"
+    );
+    press(&display, &message, "Escape");
+
+    // Plain `vistazo` while it runs only raises the window.
+    hand_over(&sandbox, &display, &[]);
+    assert_eq!(main_title(&display, &window), "Other.db — Vistazo");
+    quit(&display, &window, app);
+
+    // Started again without a file, it reopens the collection open last.
+    let mut app = sandbox
+        .app(&display, &[])
+        .spawn()
+        .expect("start the app again");
+    let window = window_of(&display, &mut app);
+    wait_for_title(&display, &window, "Other.db — Vistazo");
+    let settings = sandbox.settings();
+    let recent = settings
+        .lines()
+        .find_map(|line| line.strip_prefix("recent-collections="))
+        .unwrap_or_else(|| panic!("no recent collections in:\n{settings}"));
+    let other = other.canonicalize().unwrap();
+    let babelcomics = babelcomics.canonicalize().unwrap();
+    assert!(
+        recent.starts_with(&format!(
+            "['{}', '{}'",
+            other.display(),
+            babelcomics.display()
+        )),
+        "{recent}"
+    );
+    quit(&display, &window, app);
 }
 
 #[test]
@@ -785,7 +935,7 @@ fn comics_are_added_from_a_folder_then_classified_automatically_with_a_cancel_an
     let window = window_of(&display, app.child());
 
     // Add Folder… from its shortcut; the folder is typed into the dialog's location entry.
-    press(&display, &window, "ctrl+o");
+    press(&display, &window, "ctrl+shift+o");
     let dialog = wait_for_window(&display, pid, "Add a Folder of Comics");
     press(&display, &dialog, "ctrl+l");
     xdotool(

@@ -80,9 +80,9 @@ shoot() {
   DISPLAY=$display GDK_BACKEND=x11 GSK_RENDERER=cairo GSETTINGS_BACKEND=keyfile NO_AT_BRIDGE=1 \
     LANG=C.UTF-8 XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
     XDG_CACHE_HOME="$work/cache" \
-    "$vistazo" --db "$db" --model tests/fixtures/clip/tiny gui --page "$page" 2>/dev/null &
+    dbus-run-session -- "$vistazo" --db "$db" --model tests/fixtures/clip/tiny gui --page "$page" 2>/dev/null &
   local app=$!
-  DISPLAY=$display xdotool search --sync --name '^Vistazo$' >/dev/null
+  DISPLAY=$display xdotool search --sync --name 'Vistazo$' >/dev/null
   # Let the database open, the photos be scored and the first covers and photos decode.
   sleep 10
   import -display "$display" -window root "$work/$name.png"

@@ -1041,7 +1041,7 @@ fn add_shortcuts(root: &gtk::Box, search: &gtk::SearchEntry, sender: &ComponentS
         Box::new(move || sender.input(message())) as Box<dyn Fn()>
     };
     shortcut("<Control><Shift>c", input(|| ComicsMsg::Classify));
-    shortcut("<Control>o", input(|| ComicsMsg::AddFolder));
+    shortcut("<Control><Shift>o", input(|| ComicsMsg::AddFolder));
     let search = search.downgrade();
     shortcut(
         "<Control>f",
