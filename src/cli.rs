@@ -25,7 +25,6 @@ use crate::{config, db, i18n, ui};
 #[derive(Debug, Parser)]
 #[command(
     name = "vistazo",
-    args_conflicts_with_subcommands = true,
     about = gettext("Match comics to their catalog issues and score photos of interiors"),
     disable_version_flag = true,
     disable_help_subcommand = true
@@ -169,6 +168,19 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    if let (Some(file), Some(_)) = (&cli.collection, &cli.command) {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                i18n::fill(
+                    &gettext(
+                        "a collection file ({}) is opened in the app, not with a command: use --db",
+                    ),
+                    &[&file.display()],
+                ),
+            )
+            .exit();
+    }
     if let Some(file) = cli.collection.as_deref().filter(|file| !file.exists()) {
         // Most often a mistyped command: say both.
         Cli::command()

@@ -10,7 +10,9 @@ fn vistazo(args: &[&str]) -> Command {
         .env_remove("LANGUAGE")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        // No running app to hand the window over to.
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
     command
 }
 
@@ -58,6 +60,25 @@ fn bad_usage_exits_with_2() {
         );
         assert!(stderr(&output).starts_with("error:"), "{args:?}");
     }
+}
+
+#[test]
+fn a_collection_file_is_for_the_app_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.db");
+    std::fs::write(&file, b"").unwrap();
+    let output = run(&mut vistazo(&[file.to_str().unwrap(), "scan", "/tmp"]));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("use --db"), "{}", stderr(&output));
+
+    let missing = dir.path().join("gone.db");
+    let output = run(&mut vistazo(&[missing.to_str().unwrap()]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no command or collection file named"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -473,6 +473,7 @@ impl SimpleComponent for InteriorsPage {
                 self.worker.emit(InteriorsJob::Import { folders, cancel });
             }
             InteriorsMsg::CollectionSwitched => {
+                self.worker.emit(InteriorsJob::CollectionSwitched);
                 self.summary = None;
                 self.labeling_open = false;
                 self.gallery.clear();

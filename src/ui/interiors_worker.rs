@@ -43,6 +43,8 @@ pub enum InteriorsJob {
     Charts { width: u32, height: u32 },
     /// Write every chart as PNG, with a summary, into a folder.
     ExportCharts(PathBuf),
+    /// The app switched to another collection: let go of the old one now.
+    CollectionSwitched,
 }
 
 /// A chart drawn for the app.
@@ -105,6 +107,10 @@ impl Worker for InteriorsWorker {
 
     fn update(&mut self, job: InteriorsJob, sender: ComponentSender<Self>) {
         let reply = match job {
+            InteriorsJob::CollectionSwitched => {
+                self.database.close_if_switched();
+                return;
+            }
             InteriorsJob::Import { folders, cancel } => self.import(&folders, &cancel, &sender),
             InteriorsJob::Score => self.score(&sender),
             InteriorsJob::SetFilters(filters) => self
