@@ -60,6 +60,20 @@ pub(crate) fn display_path(path: &std::path::Path) -> String {
     }
 }
 
+/// The name of the folder a collection file belongs to: the one Babelcomics4 runs from (which
+/// holds its `data/`), else the file's own folder.
+pub(crate) fn collection_folder_name(path: &Path) -> String {
+    let folder = path.parent();
+    let folder = match folder {
+        Some(data) if data.file_name().is_some_and(|name| name == "data") => data.parent(),
+        other => other,
+    };
+    folder
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
 /// Runs the app until its window closes. When the app already runs, its window is raised
 /// instead (switching to `file` when given) and this process ends at once.
 pub fn run(

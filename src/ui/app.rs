@@ -47,6 +47,8 @@ pub struct App {
     opened: Option<PathBuf>,
     window: adw::ApplicationWindow,
     title: adw::ViewSwitcherTitle,
+    /// The open collection, at the start of the header bar while the view switcher is shown.
+    collection_title: adw::WindowTitle,
     /// The Recent submenu's items.
     recent_menu: gio::Menu,
     /// The Open or New Collection dialog while it is open: GTK does not keep native dialogs
@@ -126,6 +128,8 @@ impl SimpleComponent for App {
 
                 adw::HeaderBar {
                     set_title_widget: Some(switcher_title),
+                    // While the switcher takes the title's place, the collection is named here.
+                    pack_start: collection_title,
 
                     pack_end = &gtk::MenuButton {
                         set_icon_name: "open-menu-symbolic",
@@ -208,6 +212,7 @@ impl SimpleComponent for App {
             opened: None,
             window: root.clone(),
             title: adw::ViewSwitcherTitle::new(),
+            collection_title: adw::WindowTitle::new("", ""),
             recent_menu: gio::Menu::new(),
             chooser: None,
             summary: None,
@@ -225,6 +230,12 @@ impl SimpleComponent for App {
         let toasts = &model.toasts;
         let switcher_title = &model.title;
         switcher_title.set_title("Vistazo");
+        let collection_title = &model.collection_title;
+        switcher_title
+            .bind_property("title-visible", collection_title, "visible")
+            .invert_boolean()
+            .sync_create()
+            .build();
         let widgets = view_output!();
         model.pages = Some(widgets.stack.clone());
 
@@ -548,11 +559,14 @@ impl App {
         let name = file_name(path);
         self.window
             .set_title(Some(&crate::i18n::fill(&gettext("{} — Vistazo"), &[&name])));
-        self.title.set_title(&name);
         let folder = path.parent().map(super::display_path).unwrap_or_default();
+        let full = super::display_path(path);
+        self.title.set_title(&name);
         self.title.set_subtitle(&folder);
-        self.title
-            .set_tooltip_text(Some(&super::display_path(path)));
+        self.title.set_tooltip_text(Some(&full));
+        self.collection_title.set_title(&name);
+        self.collection_title.set_subtitle(&folder);
+        self.collection_title.set_tooltip_text(Some(&full));
     }
 
     /// Puts `path` first in the recent collections.
@@ -592,10 +606,7 @@ impl App {
         for path in shown {
             let label = crate::i18n::fill(
                 &gettext("{} in {}"),
-                &[
-                    &file_name(&path),
-                    &path.parent().map(super::display_path).unwrap_or_default(),
-                ],
+                &[&file_name(&path), &super::collection_folder_name(&path)],
             )
             // A menu label's underscores mark its access key.
             .replace('_', "__");

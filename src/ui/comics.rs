@@ -270,7 +270,7 @@ impl SimpleComponent for ComicsPage {
 
                             #[wrap(Some)]
                             set_child = &adw::Clamp {
-                                set_maximum_size: 560,
+                                set_maximum_size: 660,
 
                                 gtk::Box {
                                     set_orientation: gtk::Orientation::Vertical,
@@ -284,11 +284,14 @@ impl SimpleComponent for ComicsPage {
                                         set_visible: model.offered > 0,
                                     },
 
-                                    gtk::Box {
-                                        set_orientation: gtk::Orientation::Vertical,
-                                        set_spacing: 12,
-                                        set_halign: gtk::Align::Center,
+                                    gtk::FlowBox {
+                                        set_selection_mode: gtk::SelectionMode::None,
                                         set_homogeneous: true,
+                                        set_halign: gtk::Align::Center,
+                                        set_column_spacing: 12,
+                                        set_row_spacing: 12,
+                                        set_min_children_per_line: 1,
+                                        set_max_children_per_line: 3,
 
                                         gtk::Button {
                                             set_label: &gettext("_Add Folder…"),
@@ -645,7 +648,9 @@ impl ComicsPage {
         self.offered = 0;
         for found in self.found.iter().filter(|found| found.path != open_now) {
             let row = adw::ActionRow::builder()
-                .title(glib::markup_escape_text(&collection_name(&found.path)).as_str())
+                .title(
+                    glib::markup_escape_text(&super::collection_folder_name(&found.path)).as_str(),
+                )
                 .subtitle(glib::markup_escape_text(&found_details(found)).as_str())
                 .subtitle_lines(2)
                 .build();
@@ -954,20 +959,6 @@ impl ComicsPage {
         dialog.add_response("close", &gettext("_Close"));
         dialog.present();
     }
-}
-
-/// What a found collection is called: the folder Babelcomics4 runs from (the one holding
-/// `data/`), else the file's name.
-fn collection_name(path: &std::path::Path) -> String {
-    let folder = path
-        .parent()
-        .filter(|data| data.file_name().is_some_and(|name| name == "data"))
-        .and_then(std::path::Path::parent)
-        .and_then(std::path::Path::file_name);
-    folder
-        .or_else(|| path.file_name())
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Where a found collection is and how many comics it holds.
