@@ -263,7 +263,9 @@ impl SimpleComponent for ComicsPage {
                             set_size_request: (32, 32),
                         },
                         add_named[Some("empty")] = &adw::StatusPage {
-                            set_icon_name: Some("view-grid-symbolic"),
+                            // The collections found need the room more than the picture.
+                            #[watch]
+                            set_icon_name: (model.offered == 0).then_some("view-grid-symbolic"),
                             set_title: &gettext("Match Your Comics to Their Issues"),
                             #[watch]
                             set_description: Some(&model.empty_description()),
@@ -284,35 +286,35 @@ impl SimpleComponent for ComicsPage {
                                         set_visible: model.offered > 0,
                                     },
 
-                                    gtk::FlowBox {
-                                        set_selection_mode: gtk::SelectionMode::None,
-                                        set_homogeneous: true,
+                                    gtk::Box {
+                                        set_orientation: gtk::Orientation::Vertical,
+                                        set_spacing: 12,
                                         set_halign: gtk::Align::Center,
-                                        set_column_spacing: 12,
-                                        set_row_spacing: 12,
-                                        set_min_children_per_line: 1,
-                                        set_max_children_per_line: 3,
 
                                         gtk::Button {
                                             set_label: &gettext("_Add Folder…"),
                                             set_use_underline: true,
+                                            set_halign: gtk::Align::Center,
                                             #[watch]
                                             set_css_classes: if model.offered > 0 { &["pill"] } else { &["pill", "suggested-action"] },
                                             #[watch]
                                             set_sensitive: model.job.is_none(),
                                             connect_clicked => ComicsMsg::AddFolder,
                                         },
-                                        gtk::Button {
-                                            set_label: &gettext("_Open Collection…"),
-                                            set_use_underline: true,
-                                            add_css_class: "pill",
-                                            set_action_name: Some("app.open-collection"),
-                                        },
-                                        gtk::Button {
-                                            set_label: &gettext("_New Collection…"),
-                                            set_use_underline: true,
-                                            add_css_class: "pill",
-                                            set_action_name: Some("app.new-collection"),
+                                        gtk::Box {
+                                            set_spacing: 6,
+                                            set_homogeneous: true,
+
+                                            gtk::Button {
+                                                set_label: &gettext("_Open Collection…"),
+                                                set_use_underline: true,
+                                                set_action_name: Some("app.open-collection"),
+                                            },
+                                            gtk::Button {
+                                                set_label: &gettext("_New Collection…"),
+                                                set_use_underline: true,
+                                                set_action_name: Some("app.new-collection"),
+                                            },
                                         },
                                     },
                                 },
