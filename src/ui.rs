@@ -11,6 +11,7 @@ mod catalog_store;
 mod collection_file;
 mod comics;
 mod cover_loader;
+mod engine;
 mod interiors;
 mod interiors_worker;
 mod labeling;
@@ -111,9 +112,8 @@ pub fn run(
     };
 
     // Relm4 runs its async work on a pool with one thread unless told otherwise.
-    if std::env::var_os("RELM_THREADS").is_none() {
-        // SAFETY: no other thread has been started yet.
-        unsafe { std::env::set_var("RELM_THREADS", "2") };
+    if relm4::RELM_THREADS.set(2).is_err() {
+        tracing::debug!("Relm4's thread count was set already");
     }
 
     // One instance: a second `vistazo` is handed to this one (see forward_to_running_app).

@@ -15,8 +15,8 @@ use super::catalog_dialog::{CatalogDialog, CatalogMsg};
 use super::catalog_store::CatalogStoreInit;
 use super::collection_file::OpenCollection;
 use super::comics::{ComicsInit, ComicsMsg, ComicsOutput, ComicsPage};
+use super::engine::{ModelChoice, ModelOverrides, SharedEngine};
 use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
-use super::interiors_worker::ModelChoice;
 use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
 use super::review_store::{ReviewStoreInit, ReviewStoreInput};
 use super::{StartOptions, about, preferences};
@@ -160,21 +160,21 @@ impl SimpleComponent for App {
     fn init(init: Init, root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
         let Init { options, settings } = init;
         let collection = OpenCollection::new(options.database.clone());
+        let engine = shared_engine(&options, &settings);
         let backend = Backend::builder()
             .detach_worker(())
             .forward(sender.input_sender(), AppMsg::Backend);
         let interiors_page = InteriorsPage::builder()
             .launch(InteriorsInit {
                 collection: collection.clone(),
-                model: interiors_model(&options, &settings),
+                engine: engine.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Interiors);
         let comics = ComicsPage::builder()
             .launch(ComicsInit {
                 collection: collection.clone(),
                 settings: settings.clone(),
-                model: options.model.clone(),
-                device: options.device,
+                engine: engine.clone(),
                 thumbnails: options.thumbnails.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Comics);
@@ -685,18 +685,6 @@ fn write_comicinfo_preference(
     flag
 }
 
-/// The model the interiors jobs load: `--model` and `--device`, else the preferences.
-fn interiors_model(options: &StartOptions, settings: &gio::Settings) -> ModelChoice {
-    let folder = options.model.clone().or_else(|| {
-        let saved = settings.string("model-folder");
-        (!saved.is_empty()).then(|| std::path::PathBuf::from(saved.as_str()))
-    });
-    let device = options
-        .device
-        .unwrap_or_else(|| settings.string("device").parse().unwrap_or_default());
-    ModelChoice { folder, device }
-}
-
 /// A collection file's name, as the title shows it.
 fn file_name(path: &Path) -> String {
     path.file_name()
@@ -782,6 +770,24 @@ fn accept_drops(window: &adw::ApplicationWindow, sender: &ComponentSender<App>) 
         true
     });
     window.add_controller(target);
+}
+
+/// The app's one CLIP engine, following the model and device chosen in Preferences (unless
+/// `--model` or `--device` fixed them for this run).
+fn shared_engine(options: &StartOptions, settings: &gio::Settings) -> SharedEngine {
+    let overrides = ModelOverrides {
+        folder: options.model.clone(),
+        device: options.device,
+    };
+    let engine = SharedEngine::new(ModelChoice::current(&overrides, settings));
+    for key in ["model-folder", "device"] {
+        let engine = engine.clone();
+        let overrides = overrides.clone();
+        settings.connect_changed(Some(key), move |settings, _| {
+            engine.set_choice(ModelChoice::current(&overrides, settings));
+        });
+    }
+    engine
 }
 
 fn primary_menu(recent: &gio::Menu) -> gio::Menu {

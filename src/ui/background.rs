@@ -26,7 +26,3 @@ pub fn give_way_to_the_window() {
         );
     }
 }
-
-/// The longest one forward pass of the model may take in work the window shows: progress
-/// moves at least five times a second and Cancel is seen within this time.
-pub const PASS_TIME: std::time::Duration = std::time::Duration::from_millis(200);

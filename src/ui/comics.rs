@@ -26,14 +26,14 @@ use relm4::adw::prelude::*;
 use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
-use self::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport, ModelChoice};
+use self::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport};
 use self::collection::{Collection, CollectionInput, CollectionOutput, ScanReport};
 use self::covers::CoverLoader;
 use self::progress::JobProgress;
 use self::tiles::{Counts, CoverGrid, Shelf, Tile};
 use super::collection_file::OpenCollection;
+use super::engine::SharedEngine;
 use super::stalls::StallMeter;
-use crate::clip::DevicePreference;
 use crate::db::discovery::FoundCollection;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
@@ -42,10 +42,8 @@ use crate::matching::ClassifyOptions;
 pub struct ComicsInit {
     pub collection: OpenCollection,
     pub settings: gio::Settings,
-    /// `--model`, which wins over the model folder in Preferences.
-    pub model: Option<PathBuf>,
-    /// `--device` when given other than `auto`, which wins over the device in Preferences.
-    pub device: Option<DevicePreference>,
+    /// The app's CLIP engine, shared with the other pages.
+    pub engine: SharedEngine,
     /// `--thumbnails`, which wins over the folder the database names.
     pub thumbnails: Option<PathBuf>,
 }
@@ -60,12 +58,14 @@ struct Job {
     kind: JobKind,
     cancel: CancelToken,
     progress: JobProgress,
+    /// When `progress` arrived: the bar moves on from it by the job's rate (see
+    /// [`JobProgress::estimated_fraction`]).
+    progress_at: std::time::Instant,
+    /// Moves the bar between reports while the job runs.
+    ticks: Option<glib::SourceId>,
 }
 
 pub struct ComicsPage {
-    settings: gio::Settings,
-    model: Option<PathBuf>,
-    device: Option<DevicePreference>,
     collection: WorkerController<Collection>,
     classifier: WorkerController<classifier::Classifier>,
     loader: CoverLoader,
@@ -95,6 +95,8 @@ pub struct ComicsPage {
     /// How many of them the list offers (the open collection is not offered).
     offered: usize,
     found_list: gtk::ListBox,
+    /// The page's own input, for the progress bar's ticks.
+    input: relm4::Sender<ComicsMsg>,
 }
 
 #[derive(Debug)]
@@ -104,6 +106,8 @@ pub enum ComicsMsg {
     DatabaseOpened,
     /// The Babelcomics4 databases found on this computer.
     Found(Vec<FoundCollection>),
+    /// Time passed: move the progress bar by the estimate.
+    Tick,
     /// Folders dropped on the page: each is added like with Add Folder.
     FoldersDropped(Vec<PathBuf>),
     /// Read the collection again (another program may have changed it).
@@ -470,15 +474,14 @@ impl SimpleComponent for ComicsPage {
         let ComicsInit {
             collection: collection_file,
             settings,
-            model,
-            device,
+            engine,
             thumbnails,
         } = init;
         let collection = Collection::builder()
             .detach_worker((collection_file.clone(), thumbnails.clone()))
             .forward(sender.input_sender(), ComicsMsg::Collection);
         let classifier = classifier::Classifier::builder()
-            .detach_worker((collection_file.clone(), thumbnails))
+            .detach_worker((collection_file.clone(), thumbnails, engine))
             .forward(sender.input_sender(), ComicsMsg::Classifier);
         let loader = CoverLoader::new();
         let grid = CoverGrid::new(&loader);
@@ -499,9 +502,6 @@ impl SimpleComponent for ComicsPage {
             .build();
 
         let model = ComicsPage {
-            settings,
-            model,
-            device,
             collection,
             classifier,
             loader,
@@ -523,6 +523,7 @@ impl SimpleComponent for ComicsPage {
             found: Vec::new(),
             offered: 0,
             found_list: gtk::ListBox::new(),
+            input: sender.input_sender().clone(),
         };
         let toasts = &model.toasts;
         let found_list = &model.found_list;
@@ -546,6 +547,16 @@ impl SimpleComponent for ComicsPage {
             ComicsMsg::Found(found) => {
                 self.found = found;
                 self.show_found(&sender);
+            }
+            ComicsMsg::Tick => {
+                if let Some(stalls) = &self.stalls
+                    && self.job.as_ref().is_some_and(|job| {
+                        job.progress.estimated_fraction(job.progress_at.elapsed())
+                            != job.progress.fraction()
+                    })
+                {
+                    stalls.progress();
+                }
             }
             ComicsMsg::FoldersDropped(folders) => {
                 // One scan at a time: the first folder now, like Add Folder.
@@ -602,7 +613,11 @@ impl SimpleComponent for ComicsPage {
     }
 
     fn post_view() {
-        match model.job.as_ref().and_then(|job| job.progress.fraction()) {
+        let fraction = model
+            .job
+            .as_ref()
+            .and_then(|job| job.progress.estimated_fraction(job.progress_at.elapsed()));
+        match fraction {
             Some(fraction) => progress_bar.set_fraction(fraction),
             None if model.job.is_some() => progress_bar.pulse(),
             None => progress_bar.set_fraction(0.0),
@@ -747,10 +762,17 @@ impl ComicsPage {
 
     fn start_job(&mut self, kind: JobKind, step: progress::Step) -> CancelToken {
         let cancel = CancelToken::new();
+        let input = self.input.clone();
+        let ticks = glib::timeout_add_local(TICK, move || {
+            input.emit(ComicsMsg::Tick);
+            glib::ControlFlow::Continue
+        });
         self.job = Some(Job {
             kind,
             cancel: cancel.clone(),
             progress: JobProgress::starting(step),
+            progress_at: std::time::Instant::now(),
+            ticks: Some(ticks),
         });
         if let Some(stalls) = &self.stalls {
             stalls.start(match kind {
@@ -763,11 +785,13 @@ impl ComicsPage {
 
     /// Ends the running job; returns how many items its last report counted.
     fn finish_job(&mut self) -> u64 {
-        let done = self
-            .job
-            .take()
-            .and_then(|job| job.progress.progress)
-            .map_or(0, |p| p.done);
+        let Some(mut job) = self.job.take() else {
+            return 0;
+        };
+        if let Some(ticks) = job.ticks.take() {
+            ticks.remove();
+        }
+        let done = job.progress.progress.map_or(0, |p| p.done);
         if let Some(stalls) = &self.stalls {
             stalls.finish(done);
         }
@@ -787,29 +811,20 @@ impl ComicsPage {
         if self.job.is_some() || !self.loaded || self.counts.unclassified == 0 {
             return;
         }
-        let folder = self.model.clone().or_else(|| {
-            let folder = self.settings.string("model-folder");
-            (!folder.is_empty()).then(|| PathBuf::from(folder.as_str()))
-        });
-        let device = self
-            .device
-            .unwrap_or_else(|| self.settings.string("device").parse().unwrap_or_default());
         let options = ClassifyOptions {
             threshold: self.threshold.value() as f32,
             auto_apply: self.auto_apply,
             ..ClassifyOptions::default()
         };
         let cancel = self.start_job(JobKind::Classify, progress::Step::LoadingModel);
-        self.classifier.emit(ClassifierInput::Run {
-            model: ModelChoice { folder, device },
-            options,
-            cancel,
-        });
+        self.classifier
+            .emit(ClassifierInput::Run { options, cancel });
     }
 
     fn progress(&mut self, kind: JobKind, progress: JobProgress) {
         if let Some(job) = self.job.as_mut().filter(|job| job.kind == kind) {
             job.progress = progress;
+            job.progress_at = std::time::Instant::now();
             if let Some(stalls) = &self.stalls {
                 stalls.progress();
             }
@@ -978,6 +993,9 @@ fn found_details(found: &FoundCollection) -> String {
         None => location,
     }
 }
+
+/// How often the progress bar moves between the workers' reports.
+const TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The count gettext chooses a plural form by.
 fn plural(n: u64) -> u32 {

@@ -16,7 +16,8 @@ use relm4::prelude::*;
 use relm4::typed_view::grid::{RelmGridItem, TypedGridView};
 
 use super::collection_file::OpenCollection;
-use super::interiors_worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker, ModelChoice};
+use super::engine::SharedEngine;
+use super::interiors_worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
 use super::photo_loader;
 use crate::i18n::{fill, gettext, ngettext};
@@ -122,7 +123,8 @@ pub enum InteriorsOutput {
 
 pub struct InteriorsInit {
     pub collection: OpenCollection,
-    pub model: ModelChoice,
+    /// The app's CLIP engine, shared with the other pages.
+    pub engine: SharedEngine,
 }
 
 #[relm4::component(pub)]
@@ -397,7 +399,7 @@ impl SimpleComponent for InteriorsPage {
         sender: ComponentSender<Self>,
     ) -> ComponentParts<Self> {
         let worker = InteriorsWorker::builder()
-            .detach_worker((init.collection, init.model))
+            .detach_worker((init.collection, init.engine))
             .forward(sender.input_sender(), InteriorsMsg::Job);
         let labeling = LabelingView::builder()
             .launch(())

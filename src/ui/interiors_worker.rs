@@ -1,6 +1,7 @@
 //! The background worker of the Interiors page: it imports photos, and scores the collection
-//! for the results gallery. It owns its own database connection and the CLIP engine, which it
-//! loads on the first job that needs it (never in `init`, which runs on the main thread).
+//! for the results gallery. It owns its own database connection and uses the app's shared CLIP
+//! engine, loaded on the first job that needs it (never in `init`, which runs on the main
+//! thread).
 //! Progress comes back as messages; a job stops within a second of its token being cancelled
 //! and keeps what it finished.
 
@@ -8,26 +9,16 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
-use crate::clip::engine::{Engine, EngineOptions};
-use crate::clip::weights::{self, DownloadEvent};
-use crate::clip::{DevicePreference, ModelFiles};
 use crate::db::{self, Database};
 use crate::i18n::gettext;
 use crate::interiors::charts::{self, ChartData, ChartKind};
 use crate::interiors::filters::{self, FilterReport, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
 use crate::interiors::scoring::{self, ScoredPhoto};
-use crate::interiors::semantics::PromptEmbeddings;
-use crate::jobs::{CancelToken, Progress, ProgressMeter};
+use crate::jobs::{CancelToken, Progress};
+use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
-
-/// Which model to run and where.
-#[derive(Debug, Clone, Default)]
-pub struct ModelChoice {
-    /// A Hugging Face CLIP folder; `None`: the cache, downloading once.
-    pub folder: Option<PathBuf>,
-    pub device: DevicePreference,
-}
+use crate::ui::engine::{EngineEvent, SharedEngine};
 
 #[derive(Debug)]
 pub enum InteriorsJob {
@@ -81,31 +72,29 @@ pub enum InteriorsJobOutput {
 }
 
 pub struct InteriorsWorker {
-    choice: ModelChoice,
     database: Connection<Database>,
-    engine: Option<LoadedEngine>,
-}
-
-struct LoadedEngine {
-    engine: Engine,
-    model_id: String,
-    prompts: PromptEmbeddings,
+    engine: SharedEngine,
+    /// The worker's thread runs behind the window (set on its first job).
+    lowered: bool,
 }
 
 impl Worker for InteriorsWorker {
-    type Init = (OpenCollection, ModelChoice);
+    type Init = (OpenCollection, SharedEngine);
     type Input = InteriorsJob;
     type Output = InteriorsJobOutput;
 
-    fn init((collection, choice): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((collection, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
-            choice,
             database: Connection::new(collection),
-            engine: None,
+            engine,
+            lowered: false,
         }
     }
 
     fn update(&mut self, job: InteriorsJob, sender: ComponentSender<Self>) {
+        if !std::mem::replace(&mut self.lowered, true) {
+            give_way_to_the_window();
+        }
         let reply = match job {
             InteriorsJob::CollectionSwitched => {
                 self.database.close_if_switched();
@@ -134,53 +123,7 @@ impl Worker for InteriorsWorker {
 
 impl InteriorsWorker {
     fn database(&mut self) -> Result<&mut Database, String> {
-        self.database
-            .get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
-    }
-
-    /// Loads the model once; the download, if there is one, reports its progress.
-    fn engine(&mut self, sender: &ComponentSender<Self>) -> Result<&LoadedEngine, String> {
-        if self.engine.is_none() {
-            let files = self.locate_model(sender)?;
-            report(sender, gettext("Loading the model…"), None);
-            let options = EngineOptions {
-                device: self.choice.device,
-                batch_size: 16,
-                batch_time: Some(crate::ui::background::PASS_TIME),
-                ..EngineOptions::default()
-            };
-            let engine = Engine::load(&files, &options).map_err(|e| e.to_string())?;
-            let prompts = import::prompt_embeddings(&engine).map_err(|e| e.to_string())?;
-            self.engine = Some(LoadedEngine {
-                engine,
-                model_id: files.model_id(),
-                prompts,
-            });
-        }
-        self.engine
-            .as_ref()
-            .ok_or_else(|| gettext("the model is not loaded"))
-    }
-
-    fn locate_model(&self, sender: &ComponentSender<Self>) -> Result<ModelFiles, String> {
-        let mut meter: Option<ProgressMeter> = None;
-        let mut on_event = |event: DownloadEvent| match event {
-            DownloadEvent::Started { bytes, .. } => meter = Some(ProgressMeter::new(bytes)),
-            DownloadEvent::Advanced { done, .. } => {
-                if let Some(meter) = meter.as_mut() {
-                    let progress = meter.snapshot();
-                    let step = done.saturating_sub(progress.done);
-                    report(
-                        sender,
-                        gettext("Downloading the model…"),
-                        Some(meter.advance(step)),
-                    );
-                }
-            }
-            DownloadEvent::Verifying { .. } | DownloadEvent::Finished { .. } => {}
-        };
-        weights::locate(self.choice.folder.as_deref(), true, &mut on_event)
-            .map_err(|e| e.to_string())
+        open(&mut self.database)
     }
 
     fn import(
@@ -189,31 +132,32 @@ impl InteriorsWorker {
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
     ) -> Result<InteriorsJobOutput, String> {
-        // The engine first: both borrow `self`, and the import needs the two at once.
-        self.engine(sender)?;
-        self.database()?;
-        let (Some(loaded), Some(database)) = (self.engine.as_ref(), self.database.get()) else {
-            return Err(gettext("the model is not loaded"));
-        };
-        report(sender, gettext("Looking for photos…"), None);
-        let mut skipped = Vec::new();
-        let summary = import::import(
-            database,
-            &loaded.engine,
-            &loaded.model_id,
-            folders,
-            cancel,
-            &mut |event| match event {
-                ImportEvent::Progress(progress) => {
-                    report(sender, gettext("Importing photos…"), Some(progress));
-                }
-                ImportEvent::Skipped { path, reason } => {
-                    skipped.push(format!("{}: {reason}", path.display()));
-                }
-                ImportEvent::Added { .. } | ImportEvent::Duplicate { .. } => {}
-            },
-        )
-        .map_err(|e| e.to_string())?;
+        let Self {
+            database, engine, ..
+        } = self;
+        let (summary, skipped) = engine.with(&mut on_engine_event(sender), |loaded| {
+            let database = open(database)?;
+            report(sender, gettext("Looking for photos…"), None);
+            let mut skipped = Vec::new();
+            let summary = import::import(
+                database,
+                &loaded.engine,
+                &loaded.model_id,
+                folders,
+                cancel,
+                &mut |event| match event {
+                    ImportEvent::Progress(progress) => {
+                        report(sender, gettext("Importing photos…"), Some(progress));
+                    }
+                    ImportEvent::Skipped { path, reason } => {
+                        skipped.push(format!("{}: {reason}", path.display()));
+                    }
+                    ImportEvent::Added { .. } | ImportEvent::Duplicate { .. } => {}
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            Ok((summary, skipped))
+        })?;
         Ok(InteriorsJobOutput::Imported { summary, skipped })
     }
 
@@ -234,15 +178,15 @@ impl InteriorsWorker {
         {
             return Ok(InteriorsJobOutput::NotTrained);
         }
-        self.engine(sender)?;
+        // The model only gives the prompts' embeddings: scoring reads the stored ones.
+        let (model_id, prompts) = self.engine.with(&mut on_engine_event(sender), |loaded| {
+            Ok((loaded.model_id.clone(), loaded.prompts()?.clone()))
+        })?;
         report(sender, gettext("Scoring the photos…"), None);
-        let (Some(loaded), Some(database)) = (self.engine.as_ref(), self.database.get()) else {
-            return Err(gettext("the model is not loaded"));
-        };
         let scored = scoring::score_collection(
-            database,
-            &loaded.model_id,
-            &loaded.prompts,
+            self.database()?,
+            &model_id,
+            &prompts,
             &filters.visual,
             &filters.semantic,
         )
@@ -267,6 +211,21 @@ impl InteriorsWorker {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
         Ok(InteriorsJobOutput::Charts(charts))
+    }
+}
+
+fn open(connection: &mut Connection<Database>) -> Result<&mut Database, String> {
+    connection.get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
+}
+
+/// What the page shows while the job waits for the model, or loads it.
+fn on_engine_event(sender: &ComponentSender<InteriorsWorker>) -> impl FnMut(EngineEvent) + '_ {
+    move |event| match event {
+        EngineEvent::Waiting => report(sender, gettext("Waiting for the other page’s job…"), None),
+        EngineEvent::Loading => report(sender, gettext("Loading the model…"), None),
+        EngineEvent::Downloading(progress) => {
+            report(sender, gettext("Downloading the model…"), Some(progress));
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::i18n::{fill, gettext};
 use crate::jobs::Progress;
+use crate::ui::engine::BATCH;
 
 /// Reports at most this often, and always the last one.
 const REPORT_EVERY: Duration = Duration::from_millis(100);
@@ -15,6 +16,8 @@ const REPORT_EVERY: Duration = Duration::from_millis(100);
 pub enum Step {
     /// Reading the folders and the covers of new comic files.
     Scanning,
+    /// Another page's job has the model; this one waits for it.
+    WaitingForModel,
     /// Downloading the model's files, counted in bytes.
     DownloadingModel,
     LoadingModel,
@@ -27,6 +30,7 @@ impl Step {
     pub fn title(self) -> String {
         match self {
             Self::Scanning => gettext("Adding comics…"),
+            Self::WaitingForModel => gettext("Waiting for the other page’s job…"),
             Self::DownloadingModel => gettext("Downloading the model…"),
             Self::LoadingModel => gettext("Loading the model…"),
             Self::Embedding => gettext("Reading covers…"),
@@ -83,6 +87,18 @@ impl JobProgress {
     /// The fraction for the progress bar; `None` while the total is unknown.
     pub fn fraction(&self) -> Option<f64> {
         self.progress.map(|p| p.fraction())
+    }
+
+    /// The fraction `since` this report arrived, estimated while the model works on a batch of
+    /// covers: the job's rate carries the bar on, never further than the batch in flight.
+    pub fn estimated_fraction(&self, since: Duration) -> Option<f64> {
+        let progress = self.progress?;
+        if self.step != Step::Embedding || progress.total == 0 {
+            return Some(progress.fraction());
+        }
+        let ahead = (progress.rate * since.as_secs_f64()).min(BATCH as f64);
+        let done = (progress.done as f64 + ahead).min(progress.total as f64);
+        Some(done / progress.total as f64)
     }
 }
 
@@ -156,5 +172,33 @@ mod tests {
         assert_eq!(JobProgress::starting(Step::LoadingModel).details(), "");
         assert_eq!(duration_text(Duration::from_secs(3725)), "1 h 2 min");
         assert_eq!(duration_text(Duration::from_millis(200)), "1 s");
+    }
+
+    #[test]
+    fn the_bar_moves_on_at_the_jobs_rate_within_the_batch_in_flight() {
+        let report = JobProgress {
+            step: Step::Embedding,
+            progress: Some(progress(32, 100)),
+        };
+        assert_eq!(report.estimated_fraction(Duration::ZERO), Some(0.32));
+        // 10 covers a second: half a second on, five more are about done.
+        assert_eq!(
+            report.estimated_fraction(Duration::from_millis(500)),
+            Some(0.37)
+        );
+        // Never past the batch the model is working on.
+        assert_eq!(
+            report.estimated_fraction(Duration::from_secs(60)),
+            Some(0.48)
+        );
+        // Steps that report every item are shown as they are.
+        let classifying = JobProgress {
+            step: Step::Classifying,
+            ..report
+        };
+        assert_eq!(
+            classifying.estimated_fraction(Duration::from_secs(1)),
+            Some(0.32)
+        );
     }
 }

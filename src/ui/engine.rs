@@ -1,0 +1,293 @@
+//! The app's one CLIP engine, shared by the workers of every page: one model in memory whatever
+//! pages were used. A job borrows the engine for as long as it runs; a job of another page that
+//! needs it meanwhile waits for it (and says so), then goes on with the same loaded model.
+//!
+//! The model to run comes from Preferences (or `--model` and `--device`, which win) and is read
+//! at the start of every job: a change in Preferences takes effect at the next job, on any page,
+//! and reloads the model only when the folder or the device changed. The model is loaded on the
+//! worker's thread that first needs it, never on the main thread.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
+
+use relm4::gtk::gio;
+use relm4::gtk::prelude::*;
+
+use crate::clip::engine::{Engine, EngineOptions};
+use crate::clip::weights::{self, DownloadEvent};
+use crate::clip::{DevicePreference, ModelFiles};
+use crate::interiors::import;
+use crate::interiors::semantics::PromptEmbeddings;
+use crate::jobs::Progress;
+
+/// Images per forward pass: the command line's batch size, so the window embeds as fast.
+pub const BATCH: usize = 16;
+
+/// Which model to run, and where.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelChoice {
+    /// A folder with a Hugging Face CLIP model; `None`: the downloaded one.
+    pub folder: Option<PathBuf>,
+    pub device: DevicePreference,
+}
+
+/// What the command line fixed for this run of the app, winning over Preferences.
+#[derive(Debug, Clone, Default)]
+pub struct ModelOverrides {
+    pub folder: Option<PathBuf>,
+    pub device: Option<DevicePreference>,
+}
+
+impl ModelChoice {
+    /// The model `overrides` and the preferences in `settings` ask for now.
+    pub fn current(overrides: &ModelOverrides, settings: &gio::Settings) -> Self {
+        let folder = overrides.folder.clone().or_else(|| {
+            let saved = settings.string("model-folder");
+            (!saved.is_empty()).then(|| PathBuf::from(saved.as_str()))
+        });
+        let device = overrides
+            .device
+            .unwrap_or_else(|| settings.string("device").parse().unwrap_or_default());
+        Self { folder, device }
+    }
+}
+
+/// What happens before a job gets the engine, for its progress.
+#[derive(Debug, Clone)]
+pub enum EngineEvent {
+    /// Another page's job has the engine; this one waits for it.
+    Waiting,
+    Loading,
+    Downloading(Progress),
+}
+
+/// The model loaded, with what the jobs derive from it once.
+pub struct LoadedEngine {
+    choice: ModelChoice,
+    pub engine: Engine,
+    /// The name embeddings are stored under.
+    pub model_id: String,
+    prompts: Option<PromptEmbeddings>,
+}
+
+impl LoadedEngine {
+    /// The text embeddings of the interiors prompts, computed on first use.
+    pub fn prompts(&mut self) -> Result<&PromptEmbeddings, String> {
+        if self.prompts.is_none() {
+            let prompts = import::prompt_embeddings(&self.engine).map_err(|e| e.to_string())?;
+            self.prompts = Some(prompts);
+        }
+        self.prompts
+            .as_ref()
+            .ok_or_else(|| crate::i18n::gettext("the model is not loaded"))
+    }
+}
+
+/// The shared engine; clones share the one model.
+#[derive(Clone, Default)]
+pub struct SharedEngine {
+    loaded: Arc<Mutex<Option<LoadedEngine>>>,
+    wanted: Arc<RwLock<ModelChoice>>,
+}
+
+impl SharedEngine {
+    pub fn new(choice: ModelChoice) -> Self {
+        Self {
+            loaded: Arc::default(),
+            wanted: Arc::new(RwLock::new(choice)),
+        }
+    }
+
+    /// The model the next job is to use (Preferences changed).
+    pub fn set_choice(&self, choice: ModelChoice) {
+        *self.wanted.write().unwrap_or_else(PoisonError::into_inner) = choice;
+    }
+
+    pub fn choice(&self) -> ModelChoice {
+        self.wanted
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Runs `work` with the engine for the model chosen now, loading it first (or again, when
+    /// Preferences changed since it was loaded). Other jobs that need the engine wait until
+    /// `work` returns.
+    pub fn with<R>(
+        &self,
+        on_event: &mut dyn FnMut(EngineEvent),
+        work: impl FnOnce(&mut LoadedEngine) -> Result<R, String>,
+    ) -> Result<R, String> {
+        let mut slot = match self.loaded.try_lock() {
+            Ok(slot) => slot,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                on_event(EngineEvent::Waiting);
+                self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
+            }
+        };
+        let choice = self.choice();
+        if slot.as_ref().is_some_and(|loaded| loaded.choice != choice) {
+            // The old model goes before the new one loads: never two in memory.
+            *slot = None;
+        }
+        if slot.is_none() {
+            on_event(EngineEvent::Loading);
+            let files = locate(&choice, on_event)?;
+            on_event(EngineEvent::Loading);
+            let options = EngineOptions {
+                device: choice.device,
+                batch_size: BATCH,
+                ..EngineOptions::default()
+            };
+            let engine = Engine::load(&files, &options).map_err(|e| e.to_string())?;
+            *slot = Some(LoadedEngine {
+                choice,
+                engine,
+                model_id: files.model_id(),
+                prompts: None,
+            });
+        }
+        match slot.as_mut() {
+            Some(loaded) => work(loaded),
+            None => Err(crate::i18n::gettext("the model is not loaded")),
+        }
+    }
+
+    /// Whether a model is loaded, and which.
+    #[cfg(test)]
+    pub fn loaded_choice(&self) -> Option<ModelChoice> {
+        self.loaded
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|loaded| loaded.choice.clone())
+    }
+}
+
+/// The model's files: the chosen folder, else the cache, else a download with progress.
+fn locate(
+    choice: &ModelChoice,
+    on_event: &mut dyn FnMut(EngineEvent),
+) -> Result<ModelFiles, String> {
+    let mut started = Instant::now();
+    let mut on_download = |event: DownloadEvent| match event {
+        DownloadEvent::Started { bytes, .. } => {
+            started = Instant::now();
+            on_event(EngineEvent::Downloading(download_progress(
+                0, bytes, started,
+            )));
+        }
+        DownloadEvent::Advanced { done, total, .. } => {
+            on_event(EngineEvent::Downloading(download_progress(
+                done, total, started,
+            )));
+        }
+        DownloadEvent::Verifying { .. } | DownloadEvent::Finished { .. } => {}
+    };
+    weights::locate(choice.folder.as_deref(), true, &mut on_download).map_err(|e| e.to_string())
+}
+
+fn download_progress(done: u64, total: u64, started: Instant) -> Progress {
+    let elapsed = started.elapsed().as_secs_f64();
+    let rate = if elapsed > 0.0 {
+        done as f64 / elapsed
+    } else {
+        0.0
+    };
+    let left = total.saturating_sub(done) as f64;
+    Progress {
+        done,
+        total,
+        rate,
+        eta: (rate > 0.0).then(|| std::time::Duration::from_secs_f64(left / rate)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip/tiny")
+    }
+
+    fn choice(folder: PathBuf) -> ModelChoice {
+        ModelChoice {
+            folder: Some(folder),
+            device: DevicePreference::Cpu,
+        }
+    }
+
+    /// Another model: the tiny one's weights with a configuration of its own, so its
+    /// embeddings are stored under another name.
+    fn copy_of_tiny(dir: &std::path::Path) -> PathBuf {
+        let copy = dir.join("tiny-copy");
+        std::fs::create_dir_all(&copy).unwrap();
+        for entry in std::fs::read_dir(tiny()).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
+        }
+        let config = std::fs::read_to_string(copy.join("config.json")).unwrap();
+        let config = config.replacen('{', "{\"_comment\": \"another model\",", 1);
+        std::fs::write(copy.join("config.json"), config).unwrap();
+        copy
+    }
+
+    #[test]
+    fn jobs_on_two_threads_share_one_loaded_model() {
+        let shared = SharedEngine::new(choice(tiny()));
+        let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let shared = shared.clone();
+                let loads = Arc::clone(&loads);
+                std::thread::spawn(move || {
+                    shared
+                        .with(
+                            &mut |event| {
+                                if matches!(event, EngineEvent::Loading) {
+                                    loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                }
+                            },
+                            |loaded| Ok(loaded.model_id.clone()),
+                        )
+                        .unwrap()
+                })
+            })
+            .collect();
+        let ids: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(ids[0], ids[1]);
+        // Loading reports twice (finding the files, then loading them), for one load only.
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_model_changed_in_preferences_is_loaded_by_the_next_job_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = copy_of_tiny(dir.path());
+        let shared = SharedEngine::new(choice(tiny()));
+        let mut loaded = 0;
+        let mut count = |event: EngineEvent| {
+            if matches!(event, EngineEvent::Loading) {
+                loaded += 1;
+            }
+        };
+        let first = shared
+            .with(&mut count, |loaded| Ok(loaded.model_id.clone()))
+            .unwrap();
+        shared
+            .with(&mut count, |loaded| Ok(loaded.model_id.clone()))
+            .unwrap();
+        assert_eq!(shared.loaded_choice(), Some(choice(tiny())));
+
+        shared.set_choice(choice(other.clone()));
+        let second = shared
+            .with(&mut count, |loaded| Ok(loaded.model_id.clone()))
+            .unwrap();
+        assert_ne!(first, second, "embeddings are stored under the new model");
+        assert_eq!(shared.loaded_choice(), Some(choice(other)));
+        assert_eq!(loaded, 4, "loaded once for each model");
+    }
+}
