@@ -209,8 +209,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match cli.command {
-        None => ui::run(&cli.global, None, cli.collection.as_deref()),
-        Some(Command::Gui { page }) => ui::run(&cli.global, page, None),
+        None => ui::run(launch(&cli.global, None, cli.collection)),
+        Some(Command::Gui { page }) => ui::run(launch(&cli.global, page, None)),
         Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
         Some(Command::Catalog { command }) => catalog::run(&cli.global, command),
         Some(Command::Interiors { command }) => {
@@ -230,6 +230,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Bench { target }) => embed::bench(&cli.global, &target),
+    }
+}
+
+/// What the app is asked to start with.
+fn launch(global: &GlobalOptions, page: Option<Page>, file: Option<PathBuf>) -> ui::Launch {
+    ui::Launch {
+        file,
+        database: global.db.clone(),
+        default_database: db::default_path(),
+        page: page.map(|page| match page {
+            Page::Comics => ui::Page::Comics,
+            Page::Review => ui::Page::Review,
+            Page::Label => ui::Page::Label,
+            Page::Interiors => ui::Page::Interiors,
+        }),
+        model: global.model.clone(),
+        device: (global.device != DevicePreference::Auto).then_some(global.device),
+        thumbnails: global.thumbnails.clone(),
     }
 }
 

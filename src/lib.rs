@@ -6,16 +6,25 @@
 //!
 //! ```text
 //! cli ──────────────┐                     ui (Relm4, GTK4/libadwaita)
-//!                   │                      App (adw::ApplicationWindow)
+//!                   │                      App (adw::ApplicationWindow, one per session)
 //!                   │                      ├── HeaderBar + ViewSwitcherTitle, primary menu
-//!                   │                      ├── ViewStack: Comics page │ Interiors page
+//!                   │                      ├── ViewStack: Comics │ Review │ Interiors
 //!                   │                      ├── ViewSwitcherBar (narrow windows)
-//!                   │                      └── background workers (one thread each)
+//!                   │                      └── background workers (one thread each), sharing
+//!                   │                          the open collection (ui::collection_file) and
+//!                   │                          the one CLIP engine (ui::engine)
 //!                   ▼                           │
 //!   core:  db (diesel/SQLite) · clip (libtorch) · jobs (progress, cancel)
 //!          library (comic files, covers, thumbnails, scan)
 //!          catalog (ComicVine client, volume import)
+//!          matching (index, suggestions, journal) · interiors (labels, training, scores)
 //! ```
+//!
+//! In the window, every page's worker keeps its own database connection to the collection the
+//! app has open, and reconnects when the user opens another; the CLIP model is loaded once, by
+//! the first job that needs it, and shared: a job borrows it for its embeddings while a job of
+//! another page that needs it waits, and a model or device changed in Preferences is loaded by
+//! the next job. The command line loads its own engine for each command.
 
 pub mod catalog;
 pub mod cli;

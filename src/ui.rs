@@ -29,12 +29,39 @@ use relm4::gtk::prelude::*;
 use relm4::gtk::{gio, glib};
 use relm4::{RelmApp, adw};
 
-use crate::cli::{GlobalOptions, Page};
 use crate::clip::DevicePreference;
 use crate::config;
 use crate::i18n::gettext;
 
-/// What the app needs from the command line.
+/// The page the window shows first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Comics,
+    Review,
+    /// The Interiors page, with the labeling view open.
+    Label,
+    Interiors,
+}
+
+/// How the app was started: what the command line asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// A collection file to open (`vistazo FILE.db`): it must already be a database.
+    pub file: Option<PathBuf>,
+    /// `--db`: the collection to open, created when missing.
+    pub database: Option<PathBuf>,
+    /// Where the app's own collection is, when nothing else is chosen or remembered.
+    pub default_database: Option<PathBuf>,
+    pub page: Option<Page>,
+    /// `--model`: wins over the model folder in Preferences.
+    pub model: Option<PathBuf>,
+    /// `--device` when other than `auto`: wins over the device in Preferences.
+    pub device: Option<DevicePreference>,
+    /// `--thumbnails`: wins over the folder chosen in Preferences.
+    pub thumbnails: Option<PathBuf>,
+}
+
+/// What the window starts with.
 #[derive(Debug, Clone)]
 pub struct StartOptions {
     /// The collection to open first: the file given, else `--db`, else the one open last,
@@ -77,14 +104,10 @@ pub(crate) fn collection_folder_name(path: &Path) -> String {
 
 /// Runs the app until its window closes. When the app already runs, its window is raised
 /// instead (switching to `file` when given) and this process ends at once.
-pub fn run(
-    global: &GlobalOptions,
-    page: Option<Page>,
-    file: Option<&Path>,
-) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(launch: Launch) -> anyhow::Result<std::process::ExitCode> {
     // Before anything starts a thread: it sets the environment.
     prefer_portal_dialogs();
-    let given = match (file, &global.db) {
+    let given = match (&launch.file, &launch.database) {
         (Some(file), _) => Some((absolute(file)?, backend::OpenMode::Existing)),
         (None, Some(db)) => Some((absolute(db)?, backend::OpenMode::Start)),
         (None, None) => None,
@@ -99,16 +122,23 @@ pub fn run(
         Some(given) => given,
         None => match last_collection(&settings) {
             Some(last) => (last, backend::OpenMode::Start),
-            None => (global.database_path()?, backend::OpenMode::Start),
+            None => (
+                launch.default_database.clone().ok_or_else(|| {
+                    anyhow::anyhow!(gettext(
+                        "cannot find the user data folder: set XDG_DATA_HOME or pass --db PATH"
+                    ))
+                })?,
+                backend::OpenMode::Start,
+            ),
         },
     };
     let options = StartOptions {
         database,
         open_mode,
-        thumbnails: global.thumbnails.clone(),
-        page,
-        model: global.model.clone(),
-        device: (global.device != DevicePreference::Auto).then_some(global.device),
+        thumbnails: launch.thumbnails,
+        page: launch.page,
+        model: launch.model,
+        device: launch.device,
     };
 
     // Relm4 runs its async work on a pool with one thread unless told otherwise.
