@@ -200,6 +200,7 @@ impl SimpleComponent for App {
         let catalog = CatalogDialog::builder()
             .launch(CatalogStoreInit {
                 collection: collection.clone(),
+                engine: engine.clone(),
                 thumbnails,
             })
             .detach();

@@ -53,6 +53,9 @@ pub struct CatalogDialog {
     progress: gtk::ProgressBar,
     cancel: Option<CancelToken>,
     searching: bool,
+    volume_count: usize,
+    /// Catalog covers not read for matching yet.
+    covers_waiting: usize,
 }
 
 impl CatalogDialog {
@@ -211,6 +214,8 @@ impl SimpleComponent for CatalogDialog {
             progress,
             cancel: None,
             searching: false,
+            volume_count: 0,
+            covers_waiting: 0,
         };
         ComponentParts { model, widgets: () }
     }
@@ -336,6 +341,10 @@ impl CatalogDialog {
                 };
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
+            CatalogStoreOutput::CoversWaiting(waiting) => {
+                self.covers_waiting = waiting;
+                self.describe_volumes();
+            }
             CatalogStoreOutput::Failed(reason) => {
                 self.searching = false;
                 self.title.set_subtitle("");
@@ -420,17 +429,32 @@ impl CatalogDialog {
         }
     }
 
+    /// How many volumes the catalog has, and how many new covers are still being read.
+    fn describe_volumes(&self) {
+        let count = u32::try_from(self.volume_count).unwrap_or(u32::MAX);
+        let mut description = fill(&ngettext("{} volume", "{} volumes", count), &[&count]);
+        if self.covers_waiting > 0 {
+            description.push_str(" · ");
+            description.push_str(&fill(
+                &ngettext(
+                    "{} new cover is being read for matching",
+                    "{} new covers are being read for matching",
+                    u32::try_from(self.covers_waiting).unwrap_or(u32::MAX),
+                ),
+                &[&self.covers_waiting],
+            ));
+        }
+        self.volumes_group.set_description(Some(&description));
+    }
+
     fn show_volumes(&mut self, volumes: &[ListedVolume]) {
         for row in self.volumes.drain(..) {
             self.volumes_group.remove(&row);
         }
         self.pictures.clear();
         self.in_catalog = volumes.iter().map(|v| v.volume.id_volume).collect();
-        let count = u32::try_from(volumes.len()).unwrap_or(u32::MAX);
-        self.volumes_group.set_description(Some(&fill(
-            &ngettext("{} volume", "{} volumes", count),
-            &[&count],
-        )));
+        self.volume_count = volumes.len();
+        self.describe_volumes();
         if volumes.is_empty() {
             let row = adw::ActionRow::builder()
                 .title(gettext("The catalog is empty"))

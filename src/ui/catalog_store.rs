@@ -7,19 +7,46 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
+use super::background::give_way_to_the_window;
 use super::collection_file::{Connection, OpenCollection};
+use super::engine::{BATCH, SharedEngine};
 use super::session_key;
 use crate::catalog::{
     self, AddVolumeSummary, CatalogEvent, ComicVine, ComicVineOptions, VolumeSummary,
 };
 use crate::db::catalog::CatalogVolume;
+use crate::db::embeddings::Subject;
 use crate::db::{self, Database};
 use crate::jobs::CancelToken;
 use crate::library::{ThumbnailStore, thumbnails};
+use crate::matching::EmbedOptions;
 use crate::matching::catalog_cover_file;
+use crate::matching::embed::embed_missing;
+
+/// How long to wait before looking again whether the engine is free.
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Catalog covers on disk without an embedding from `model`.
+fn covers_waiting(
+    database: &mut Database,
+    store: &ThumbnailStore,
+    model: &str,
+) -> Result<usize, String> {
+    let known = database
+        .embedded_ids(Subject::Cover, model)
+        .map_err(|e| e.to_string())?;
+    let covers = database.catalog_covers().map_err(|e| e.to_string())?;
+    Ok(covers
+        .iter()
+        .filter(|cover| !known.contains(&i64::from(cover.id_cover)))
+        .filter(|cover| catalog_cover_file(store, cover).is_some())
+        .count())
+}
 
 pub struct CatalogStoreInit {
     pub collection: OpenCollection,
+    /// The app's CLIP engine: new covers are read for matching while nobody else needs it.
+    pub engine: SharedEngine,
     /// The thumbnails folder the user chose; else the one the database names.
     pub thumbnails: Option<PathBuf>,
 }
@@ -35,6 +62,8 @@ pub enum CatalogStoreInput {
     },
     /// The app switched to another collection: let go of the old one now.
     CollectionSwitched,
+    /// Read some of the covers still without an embedding, then ask again while more wait.
+    EmbedNewCovers,
 }
 
 /// A volume of the catalog with the file of its first cover, when it is on disk.
@@ -57,6 +86,8 @@ pub enum CatalogStoreOutput {
         listing: bool,
     },
     Added(AddVolumeSummary),
+    /// Catalog covers still to be read for matching.
+    CoversWaiting(usize),
     Failed(String),
 }
 
@@ -64,6 +95,9 @@ pub struct CatalogStore {
     /// The thumbnails folder the user chose; else the one the database names.
     thumbnails: Option<PathBuf>,
     database: Connection<Database>,
+    engine: SharedEngine,
+    /// The worker's thread runs behind the window (set when it first reads covers).
+    lowered: bool,
 }
 
 impl Worker for CatalogStore {
@@ -75,26 +109,44 @@ impl Worker for CatalogStore {
         Self {
             thumbnails: init.thumbnails,
             database: Connection::new(init.collection),
+            engine: init.engine,
+            lowered: false,
         }
     }
 
     fn update(&mut self, message: CatalogStoreInput, sender: ComponentSender<Self>) {
         let reply = match message {
-            CatalogStoreInput::LoadVolumes => self.volumes().map(CatalogStoreOutput::Volumes),
+            CatalogStoreInput::LoadVolumes => {
+                // Covers another program (Babelcomics4) downloaded are read too.
+                sender.input(CatalogStoreInput::EmbedNewCovers);
+                self.volumes().map(CatalogStoreOutput::Volumes)
+            }
             CatalogStoreInput::Search(query) => self.search(&query),
             CatalogStoreInput::Add { id, cancel } => self.add(id, &cancel, &sender),
             CatalogStoreInput::CollectionSwitched => {
                 self.database.close_if_switched();
                 return;
             }
+            CatalogStoreInput::EmbedNewCovers => match self.embed_new_covers(&sender) {
+                Ok(Some(waiting)) => Ok(CatalogStoreOutput::CoversWaiting(waiting)),
+                Ok(None) => return,
+                Err(reason) => {
+                    // Classification reads them anyway; nothing the user asked for failed.
+                    tracing::info!("catalog covers are left for the next classification: {reason}");
+                    return;
+                }
+            },
         };
         let reply = reply.unwrap_or_else(CatalogStoreOutput::Failed);
         let added = matches!(reply, CatalogStoreOutput::Added(_));
         if sender.output(reply).is_err() {
             tracing::debug!("the catalog window closed before the catalog replied");
         }
-        if added && let Ok(volumes) = self.volumes() {
-            let _ = sender.output(CatalogStoreOutput::Volumes(volumes));
+        if added {
+            if let Ok(volumes) = self.volumes() {
+                let _ = sender.output(CatalogStoreOutput::Volumes(volumes));
+            }
+            sender.input(CatalogStoreInput::EmbedNewCovers);
         }
     }
 }
@@ -103,6 +155,66 @@ impl CatalogStore {
     fn database(&mut self) -> Result<&mut Database, String> {
         self.database
             .get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
+    }
+
+    /// Reads a batch of the catalog covers still without an embedding when the model is loaded
+    /// and free (never loading one for it), so that the next classification starts at once.
+    /// Asks for the next batch while covers wait; a job the user started goes first. Returns
+    /// how many covers wait; `None` when there is no model to read them with now.
+    fn embed_new_covers(
+        &mut self,
+        sender: &ComponentSender<Self>,
+    ) -> Result<Option<usize>, String> {
+        if !std::mem::replace(&mut self.lowered, true) {
+            give_way_to_the_window();
+        }
+        let store = self.store()?;
+        let engine = self.engine.clone();
+        let database = self.database()?;
+        let attempt = engine.try_with(|loaded| {
+            // Said before the batch, which can take a while on a slow processor.
+            let waiting = covers_waiting(database, &store, &loaded.model_id)?;
+            if waiting == 0 {
+                return Ok((0, 0));
+            }
+            let _ = sender.output(CatalogStoreOutput::CoversWaiting(waiting));
+            let options = EmbedOptions {
+                covers: true,
+                comics: false,
+                classified_comics: false,
+                max: Some(BATCH),
+                ..EmbedOptions::default()
+            };
+            let summary = embed_missing(
+                database,
+                &loaded.engine,
+                &loaded.model_id,
+                &store,
+                &options,
+                &CancelToken::new(),
+                &mut |_| {},
+            )
+            .map_err(|e| e.to_string())?;
+            let waiting = covers_waiting(database, &store, &loaded.model_id)?;
+            Ok((summary.computed, waiting))
+        });
+        match attempt {
+            None if engine.is_busy() => {
+                // Another job has the engine: look again in a moment.
+                std::thread::sleep(RETRY_AFTER);
+                sender.input(CatalogStoreInput::EmbedNewCovers);
+                Ok(None)
+            }
+            // No model loaded yet: the next classification reads them.
+            None => Ok(None),
+            Some(Err(reason)) => Err(reason),
+            Some(Ok((computed, waiting))) => {
+                if waiting > 0 && computed > 0 {
+                    sender.input(CatalogStoreInput::EmbedNewCovers);
+                }
+                Ok(Some(waiting))
+            }
+        }
     }
 
     fn store(&mut self) -> Result<ThumbnailStore, String> {

@@ -127,6 +127,34 @@ impl SharedEngine {
                 self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
             }
         };
+        let loaded = self.ensure_loaded(&mut slot, on_event)?;
+        work(loaded)
+    }
+
+    /// Runs `work` with the engine only when the model chosen now is loaded already and no
+    /// other job has it: for work nobody waits for, which never loads a model of its own.
+    /// `None` when busy or not loaded.
+    pub fn try_with<R>(
+        &self,
+        work: impl FnOnce(&mut LoadedEngine) -> Result<R, String>,
+    ) -> Option<Result<R, String>> {
+        let mut slot = match self.loaded.try_lock() {
+            Ok(slot) => slot,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        let choice = self.choice();
+        slot.as_mut()
+            .filter(|loaded| loaded.choice == choice)
+            .map(work)
+    }
+
+    /// The model chosen now, loaded in `slot` unless it is there already.
+    fn ensure_loaded<'a>(
+        &self,
+        slot: &'a mut Option<LoadedEngine>,
+        on_event: &mut dyn FnMut(EngineEvent),
+    ) -> Result<&'a mut LoadedEngine, String> {
         let choice = self.choice();
         if slot.as_ref().is_some_and(|loaded| loaded.choice != choice) {
             // The old model goes before the new one loads: never two in memory.
@@ -149,10 +177,16 @@ impl SharedEngine {
                 prompts: None,
             });
         }
-        match slot.as_mut() {
-            Some(loaded) => work(loaded),
-            None => Err(crate::i18n::gettext("the model is not loaded")),
-        }
+        slot.as_mut()
+            .ok_or_else(|| crate::i18n::gettext("the model is not loaded"))
+    }
+
+    /// Whether a job has the engine now.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.loaded.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        )
     }
 
     /// Whether a model is loaded, and which.
@@ -289,5 +323,42 @@ mod tests {
         assert_ne!(first, second, "embeddings are stored under the new model");
         assert_eq!(shared.loaded_choice(), Some(choice(other)));
         assert_eq!(loaded, 4, "loaded once for each model");
+    }
+
+    #[test]
+    fn work_nobody_waits_for_runs_only_on_a_loaded_and_free_model() {
+        let shared = SharedEngine::new(choice(tiny()));
+        assert!(
+            shared.try_with(|_| Ok(())).is_none(),
+            "no model is loaded for it"
+        );
+        shared.with(&mut |_| {}, |_| Ok(())).unwrap();
+        assert_eq!(shared.try_with(|_| Ok(1)), Some(Ok(1)));
+
+        // While a job has the engine, the background work does not run.
+        let (started, finish) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let job = {
+            let shared = shared.clone();
+            let (started, finish) = (started.0, finish.1);
+            std::thread::spawn(move || {
+                shared
+                    .with(&mut |_| {}, |_| {
+                        started.send(()).unwrap();
+                        finish.recv().unwrap();
+                        Ok(())
+                    })
+                    .unwrap();
+            })
+        };
+        started.1.recv().unwrap();
+        assert!(shared.is_busy());
+        assert!(shared.try_with(|_| Ok(())).is_none());
+        finish.0.send(()).unwrap();
+        job.join().unwrap();
+        assert!(!shared.is_busy());
+
+        // After a change in Preferences the old model is not used for it either.
+        shared.set_choice(choice(PathBuf::from("/elsewhere")));
+        assert!(shared.try_with(|_| Ok(())).is_none());
     }
 }
