@@ -439,6 +439,36 @@ fn cancel_stops_between_batches_and_keeps_what_was_done() {
     assert_eq!(embedded, 2);
 }
 
+#[test]
+fn a_cancel_during_full_batches_keeps_the_batch_done_and_starts_no_other() {
+    let engine = tiny_engine(EngineOptions {
+        batch_size: 16,
+        ..cpu_options()
+    });
+    let paths: Vec<PathBuf> =
+        std::iter::repeat_n(fixtures().join("images/small.png"), 40).collect();
+    let cancel = CancelToken::new();
+    let mut embedded = 0;
+    let report = engine
+        .embed_images(
+            &paths,
+            &cancel,
+            &mut |item| {
+                item.result.expect("embeds");
+                embedded += 1;
+            },
+            &mut |progress| {
+                // Cancel pressed while the first batch was in the model.
+                if progress.done >= 16 {
+                    cancel.cancel();
+                }
+            },
+        )
+        .expect("runs");
+    assert_eq!(report.outcome, Outcome::Cancelled);
+    assert_eq!((report.embedded, embedded), (16, 16));
+}
+
 /// How many pictures each progress report added, embedding `count` copies of one picture.
 fn progress_steps(options: EngineOptions, count: usize) -> Vec<u64> {
     let engine = tiny_engine(options);
