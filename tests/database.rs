@@ -239,13 +239,18 @@ fn opening_a_babelcomics_database_changes_nothing_that_was_there() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     create_babelcomics_database(&path);
 
-    let (before, indexes_before) = {
+    let (before, indexes_before, journal_before) = {
         let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
         let before = snapshot(&mut conn);
         let tables: Vec<&String> = before.keys().collect();
         let indexes = index_definitions(&mut conn, &tables);
-        (before, indexes)
+        let journal = texts(
+            &mut conn,
+            "SELECT journal_mode AS value FROM pragma_journal_mode",
+        );
+        (before, indexes, journal)
     };
+    assert_eq!(journal_before, ["delete"], "as Babelcomics4 leaves it");
 
     // Twice: the second open must find nothing left to do.
     for _ in 0..2 {
@@ -265,6 +270,15 @@ fn opening_a_babelcomics_database_changes_nothing_that_was_there() {
     }
 
     let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    assert_eq!(
+        texts(
+            &mut conn,
+            "SELECT journal_mode AS value FROM pragma_journal_mode"
+        ),
+        journal_before,
+        "the journal mode is the file's, and stays as it was"
+    );
+    assert!(!path.with_extension("db-wal").exists());
     let after = snapshot(&mut conn);
     for (table, (definition, rows)) in &before {
         let (definition_after, rows_after) = after
