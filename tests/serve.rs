@@ -306,6 +306,7 @@ fn concurrent_requests_all_get_their_own_answer() {
 fn without_a_trained_model_scoring_is_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
+    drop(vistazo::db::open(&db).unwrap());
     let server = Server::start(&db, &[]);
     let (status, health) = answer(ureq::get(&server.url("/health")).call());
     assert_eq!(status, 200);
@@ -328,6 +329,7 @@ fn without_a_trained_model_scoring_is_unavailable() {
 fn idle_and_slow_clients_are_let_go_and_running_out_of_descriptors_stops_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
+    drop(vistazo::db::open(&db).unwrap());
     let mut server = Server::start_with_descriptor_limit(&db, 256);
 
     // More connections than the server may hold open: half say nothing, half start a request
@@ -373,6 +375,7 @@ fn idle_and_slow_clients_are_let_go_and_running_out_of_descriptors_stops_nothing
 fn wrong_methods_and_absurd_file_names_get_short_json_answers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
+    drop(vistazo::db::open(&db).unwrap());
     let server = Server::start(&db, &[]);
 
     let (status, body) = answer(ureq::delete(&server.url("/score")).call());

@@ -14,8 +14,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::embed::{load_engine_from, locate_model};
 use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use crate::db::Database;
 use crate::db::embeddings::Subject;
-use crate::db::{self, Database};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
 use crate::library::{ThumbnailStore, thumbnails};
@@ -63,7 +63,7 @@ pub struct UndoArgs {
 }
 
 fn open(global: &GlobalOptions) -> anyhow::Result<(Database, ThumbnailStore)> {
-    let mut database = db::open(&global.database_path()?)?;
+    let mut database = global.open_collection()?;
     let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
     Ok((database, ThumbnailStore::new(base)))
 }
@@ -385,7 +385,7 @@ fn text_line(found: &ComicMatch) -> String {
 
 /// `vistazo undo [--last | --run ID]`.
 pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode> {
-    let mut database = db::open(&global.database_path()?)?;
+    let mut database = global.open_collection()?;
     let target = match args.run {
         Some(id) if !args.last => UndoTarget::Run(id),
         _ => UndoTarget::Last,

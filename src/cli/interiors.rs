@@ -95,8 +95,12 @@ pub enum InteriorsCommand {
 }
 
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
-    let path = global.database_path()?;
-    let mut db = crate::db::open(&path)?;
+    let mut db = match command {
+        InteriorsCommand::Import { .. } | InteriorsCommand::Pipeline { .. } => {
+            global.open_or_start_collection()?
+        }
+        _ => global.open_collection()?,
+    };
     match command {
         InteriorsCommand::Import { folders } => import(global, &mut db, &folders),
         InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
