@@ -193,11 +193,18 @@ fn write_comicinfo_tags_the_applied_files_and_undo_puts_the_old_ones_back() {
     let before = library.classifications();
     library.vistazo(&model, &["embed"]);
 
-    let output = library.vistazo(
+    let output = library.vistazo_may_fail(
         &model,
         &["classify", "--auto-apply", "--write-comicinfo", "--json"],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // A write that failed is a failure, said last, after the classifications were applied.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.trim_end().lines().last().is_some_and(|line| line
+            == "vistazo: the ComicInfo.xml of 1 comic could not be written; its classification is applied all the same"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("Wrote the ComicInfo.xml of 2 comics."),
         "{stderr}"

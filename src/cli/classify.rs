@@ -270,6 +270,7 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         n,
     );
     let mut outcome = summary.outcome;
+    let mut not_written = 0;
     if args.write_comicinfo && summary.applied > 0 && outcome == Outcome::Finished {
         let tagged = matching::tagging::write_comic_info_for_run(
             &mut database,
@@ -278,6 +279,7 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
             &mut print_file_event,
         )?;
         outcome = tagged.outcome;
+        not_written = tagged.failed;
         let n = tagged.written;
         line(
             ngettext(
@@ -307,6 +309,16 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
                 &[&summary.run_id]
             )
         );
+    }
+    if not_written > 0 {
+        anyhow::bail!(fill(
+            &ngettext(
+                "the ComicInfo.xml of {} comic could not be written; its classification is applied all the same",
+                "the ComicInfo.xml of {} comics could not be written; their classifications are applied all the same",
+                plural(not_written),
+            ),
+            &[&not_written]
+        ));
     }
     Ok(match outcome {
         Outcome::Finished => ExitCode::SUCCESS,
