@@ -29,7 +29,8 @@ pub use collection::CollectionSummary;
 pub use comics::{ComicRow, ComicTileRow};
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
-const BUSY_TIMEOUT_MS: u32 = 5_000;
+/// Babelcomics4 holds its write lock while it saves a whole folder scan, which takes seconds.
+pub const BUSY_TIMEOUT_MS: u32 = 30_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -61,8 +62,25 @@ pub enum DbError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}", fill(&gettext("the collection is busy: another program (Babelcomics4, the Vistazo app or another vistazo command) kept it locked for {} seconds; let it finish or close it, then run again"), &[&(BUSY_TIMEOUT_MS / 1000)]))]
+    Locked,
     #[error("{}", fill(&gettext("database query failed: {}"), &[.0]))]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(error: diesel::result::Error) -> Self {
+        if is_locked(&error.to_string()) {
+            Self::Locked
+        } else {
+            Self::Query(error)
+        }
+    }
+}
+
+/// Whether SQLite gave up waiting for another connection's lock. SQLite says so only in words.
+fn is_locked(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database table is locked")
 }
 
 /// An open database with its schema up to date.
@@ -159,9 +177,14 @@ impl Database {
         let path = PathBuf::from(location.to_string());
         // Foreign keys off, as Babelcomics4 runs (diesel turns them on): its databases can hold
         // rows that would fail the checks, and Vistazo must not refuse to work on them.
-        let not_a_database = |source| DbError::NotADatabase {
-            path: path.clone(),
-            source,
+        let not_a_database = |source: diesel::result::Error| {
+            if is_locked(&source.to_string()) {
+                return DbError::Locked;
+            }
+            DbError::NotADatabase {
+                path: path.clone(),
+                source,
+            }
         };
         let pragmas = format!(
             "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; \
@@ -172,9 +195,13 @@ impl Database {
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(not_a_database)?;
         }
-        migrations::run_pending(&mut conn).map_err(|error| DbError::Migrate {
-            path,
-            message: error.to_string(),
+        migrations::run_pending(&mut conn).map_err(|error| {
+            let message = error.to_string();
+            if is_locked(&message) {
+                DbError::Locked
+            } else {
+                DbError::Migrate { path, message }
+            }
         })?;
         Ok(Self { conn, location })
     }

@@ -353,3 +353,32 @@ fn a_file_that_is_not_a_database_is_refused_with_its_path() {
         "the file is left as it was"
     );
 }
+
+#[test]
+fn a_collection_locked_by_another_program_is_waited_for_then_named_as_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/babelcomics.db");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    create_babelcomics_database(&path);
+    drop(vistazo::db::open(&path).expect("open the Babelcomics4 database"));
+
+    // Another program in the middle of a long write.
+    let mut other = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    other.batch_execute("BEGIN EXCLUSIVE").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["--db", path.to_str().unwrap(), "undo", "--last"])
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE")
+        .output()
+        .expect("run vistazo");
+    other.batch_execute("ROLLBACK").unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("vistazo: the collection is busy: another program (Babelcomics4"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("database is locked"), "{stderr}");
+}
