@@ -68,6 +68,13 @@ pub enum ImageLoadError {
         max_pixels: u64,
         max_side: u32,
     },
+    /// Over the limits, with a header too broken to tell its size.
+    #[error("{}", fill(&gettext("the image {} is too large to open safely (the limit is {} pixels and {} pixels a side)"), &[&.path.display(), .max_pixels, .max_side]))]
+    OverLimits {
+        path: PathBuf,
+        max_pixels: u64,
+        max_side: u32,
+    },
     #[error("{}", fill(&gettext("the image {} has no pixels"), &[&.path.display()]))]
     Empty { path: PathBuf },
     #[error("{}", fill(&gettext("{} is not a regular file (a pipe, a device or a socket), so it was not read"), &[&.path.display()]))]
@@ -83,6 +90,7 @@ impl ImageLoadError {
             Self::Open { path, .. }
             | Self::Decode { path, .. }
             | Self::TooLarge { path, .. }
+            | Self::OverLimits { path, .. }
             | Self::Empty { path }
             | Self::NotAFile { path }
             | Self::FileTooLarge { path, .. } => path,
@@ -149,7 +157,22 @@ pub fn decode_rgb_bytes(
 }
 
 fn decode_rgb<R: BufRead + Seek>(
-    input: R,
+    mut input: R,
+    path: &Path,
+    limits: &DecodeLimits,
+) -> Result<RgbImage, ImageLoadError> {
+    let start = input.stream_position().unwrap_or(0);
+    match decode_within_limits(&mut input, path, limits) {
+        // Refused before the size was known: say the size the file claims.
+        Err(ImageLoadError::OverLimits { .. }) => {
+            Err(too_large(path, claimed_size(&mut input, start), limits))
+        }
+        decoded => decoded,
+    }
+}
+
+fn decode_within_limits<R: BufRead + Seek>(
+    input: &mut R,
     path: &Path,
     limits: &DecodeLimits,
 ) -> Result<RgbImage, ImageLoadError> {
@@ -204,14 +227,29 @@ fn decode_rgb<R: BufRead + Seek>(
     })
 }
 
+/// The size an image's header claims, read without limits: only the header is read, no pixel
+/// memory is allocated.
+fn claimed_size<R: BufRead + Seek>(input: &mut R, start: u64) -> Option<(u32, u32)> {
+    input.seek(std::io::SeekFrom::Start(start)).ok()?;
+    let mut reader = ImageReader::new(input).with_guessed_format().ok()?;
+    reader.no_limits();
+    reader.into_dimensions().ok()
+}
+
 fn too_large(path: &Path, size: Option<(u32, u32)>, limits: &DecodeLimits) -> ImageLoadError {
-    let (width, height) = size.unwrap_or((0, 0));
-    ImageLoadError::TooLarge {
-        path: path.to_owned(),
-        width,
-        height,
-        max_pixels: limits.max_pixels,
-        max_side: limits.max_side,
+    match size {
+        Some((width, height)) => ImageLoadError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+            max_side: limits.max_side,
+        },
+        None => ImageLoadError::OverLimits {
+            path: path.to_owned(),
+            max_pixels: limits.max_pixels,
+            max_side: limits.max_side,
+        },
     }
 }
 
@@ -255,7 +293,18 @@ mod tests {
         };
         let error = decode_rgb_bytes(&png_bytes(20, 4), Path::new("wide.png"), &limits)
             .expect_err("20 pixels wide is over a 16-pixel side");
-        assert!(matches!(error, ImageLoadError::TooLarge { .. }), "{error}");
+        assert!(
+            matches!(
+                error,
+                ImageLoadError::TooLarge {
+                    width: 20,
+                    height: 4,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("(20×4 pixels;"), "{error}");
     }
 
     #[test]
