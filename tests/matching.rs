@@ -270,3 +270,53 @@ fn write_comicinfo_tags_the_applied_files_and_undo_puts_the_old_ones_back() {
         assert_eq!(name(&restored), name(&original));
     }
 }
+
+#[test]
+fn undo_after_a_killed_write_tells_never_written_and_clears_the_leftover_copies() {
+    let library = library();
+    let model = tiny_model();
+    library.vistazo(&model, &["embed"]);
+    library.vistazo(&model, &["classify", "--auto-apply"]);
+    let mut database = vistazo::db::open(&library.db).expect("open");
+    #[derive(QueryableByName)]
+    struct Run {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let run = diesel::sql_query("SELECT max(id) AS id FROM vz_classification_runs")
+        .get_result::<Run>(database.conn())
+        .expect("a run")
+        .id;
+    let comic = database.classified_in_run(run).expect("query")[0];
+    let path = database
+        .owned_comic(comic)
+        .expect("query")
+        .expect("row")
+        .path;
+    let before = std::fs::read(&path).expect("read");
+    // Killed after the journal entry and before the file was replaced: the copy being built
+    // is left beside the comic, and the comic keeps its old ComicInfo.xml (none).
+    database
+        .journal_comic_info(run, comic, &path, None, b"<ComicInfo/>")
+        .expect("journal");
+    drop(database);
+    let leftover = library.comics.join(".vistazo-k1Ll3d.cbz.tmp");
+    std::fs::write(&leftover, b"half a zip").expect("leftover");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&leftover)
+        .and_then(|file| file.set_modified(hour_ago))
+        .expect("age the leftover");
+    // Another run writing right now: its copy is young and stays.
+    let in_progress = library.comics.join(".vistazo-l1ve00.cbz.tmp");
+    std::fs::write(&in_progress, b"being written").expect("in progress");
+
+    let output = library.vistazo(&model, &["undo", "--last"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("was never written"), "{stderr}");
+    assert!(!stderr.contains("changed since"), "{stderr}");
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+    assert!(!leftover.exists(), "the killed run's copy is deleted");
+    assert!(in_progress.exists(), "a young copy is left alone");
+}
