@@ -355,3 +355,25 @@ fn thumbnails_go_where_babelcomics_expects_them_without_the_option() {
             .is_file()
     );
 }
+
+#[test]
+fn links_that_lead_nowhere_or_to_themselves_are_listed_as_skipped() {
+    let setup = setup();
+    write_zip(
+        &setup.comics.join("good.cbz"),
+        &entries(&[("01.jpg", cover_jpeg())]),
+    );
+    std::os::unix::fs::symlink("itself.cbz", setup.comics.join("itself.cbz")).expect("link");
+    std::os::unix::fs::symlink("gone.cbz", setup.comics.join("dangling.cbz")).expect("link");
+
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    for name in ["itself.cbz", "dangling.cbz"] {
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(name)).collect();
+        assert_eq!(lines.len(), 1, "{name}: {text}");
+        assert!(lines[0].starts_with("Skipped: "), "{}", lines[0]);
+    }
+    assert!(text.contains("Added 1 comic."), "{text}");
+    assert_eq!(rows(&setup).len(), 1);
+}
