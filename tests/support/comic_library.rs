@@ -115,8 +115,13 @@ impl Library {
             .expect("the binary runs")
     }
 
+    /// A connection that waits out the writes of a running app, as Babelcomics4's does: the
+    /// database keeps its rollback journal.
     pub fn conn(&self) -> SqliteConnection {
-        SqliteConnection::establish(&self.db.to_string_lossy()).expect("open")
+        let mut conn = SqliteConnection::establish(&self.db.to_string_lossy()).expect("open");
+        conn.batch_execute("PRAGMA busy_timeout = 5000")
+            .expect("busy timeout");
+        conn
     }
 
     /// `id_comicbook_info` of every comic, by id, exactly as stored.
