@@ -320,3 +320,65 @@ fn undo_after_a_killed_write_tells_never_written_and_clears_the_leftover_copies(
     assert!(!leftover.exists(), "the killed run's copy is deleted");
     assert!(in_progress.exists(), "a young copy is left alone");
 }
+
+#[test]
+fn a_comic_another_run_classifies_meanwhile_is_neither_applied_again_nor_left_suggested() {
+    use vistazo::matching::{ClassifyEvent, ClassifyOptions};
+
+    let library = library();
+    let model = tiny_model();
+    library.vistazo(&model, &["embed"]);
+    let model_id = vistazo::clip::ModelFiles::in_folder(&model)
+        .expect("model")
+        .model_id();
+    let store = vistazo::library::ThumbnailStore::new(library.thumbnails.clone());
+    let mut database = vistazo::db::open(&library.db).expect("open");
+    // The other run: it classifies Batman 3 as soon as this one has looked at its first comic.
+    let mut other = Some(library.conn());
+    let mut events = Vec::new();
+    let summary = vistazo::matching::classify::classify(
+        &mut database,
+        &store,
+        &model_id,
+        &ClassifyOptions {
+            auto_apply: true,
+            ..ClassifyOptions::default()
+        },
+        &vistazo::jobs::CancelToken::new(),
+        &mut |event| {
+            if matches!(event, ClassifyEvent::Progress(_))
+                && let Some(mut conn) = other.take()
+            {
+                conn.batch_execute(&format!(
+                    "UPDATE comicbooks SET id_comicbook_info = '2003' WHERE id_comicbook = {BATMAN_3_CROPPED}"
+                ))
+                .expect("the other run applies");
+            }
+            if let ClassifyEvent::Skipped { comic_id, reason, .. } = event {
+                events.push((comic_id, reason));
+            }
+        },
+    )
+    .expect("classify");
+
+    assert_eq!(
+        (summary.applied, summary.suggested, summary.skipped),
+        (2, 2, 1)
+    );
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, BATMAN_3_CROPPED);
+    assert!(
+        events[0].1.contains("another program or run"),
+        "{}",
+        events[0].1
+    );
+    assert_eq!(
+        database.suggested_comics().expect("suggested"),
+        [SAGA_9_ABSENT, SCAN_ABSENT]
+    );
+    let batman = library
+        .classifications()
+        .into_iter()
+        .find(|(id, _)| *id == BATMAN_3_CROPPED);
+    assert_eq!(batman, Some((BATMAN_3_CROPPED, Some("2003".to_owned()))));
+}
