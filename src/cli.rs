@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::clip::{DevicePreference, RuntimeInfo};
-use crate::i18n::gettext;
+use crate::i18n::{fill, gettext};
 use crate::jobs::CancelToken;
 use crate::{config, db, i18n, ui};
 
@@ -70,6 +70,51 @@ impl GlobalOptions {
                 ))
             }),
         }
+    }
+
+    /// The collection a command reads or changes. A `--db` naming no file is a mistake (a typo,
+    /// a wrong folder), never a new collection; without `--db` the default one is created when
+    /// missing, as the app does.
+    pub fn open_collection(&self) -> anyhow::Result<db::Database> {
+        let Some(path) = &self.db else {
+            return Ok(db::open(&self.database_path()?)?);
+        };
+        match db::open_existing(path) {
+            Err(db::DbError::Missing(_)) => Err(anyhow::anyhow!(fill(
+                &gettext(
+                    "no collection at {}; check --db, or start one with scan, catalog add-volume or interiors import"
+                ),
+                &[&path.display()]
+            ))),
+            opened => Ok(opened?),
+        }
+    }
+
+    /// The collection a command adds to: a `--db` naming no file yet starts a new collection
+    /// there (said on stderr), but only in a folder that exists.
+    pub fn open_or_start_collection(&self) -> anyhow::Result<db::Database> {
+        let Some(path) = self.db.as_deref().filter(|path| !path.exists()) else {
+            return self.open_collection();
+        };
+        let folder = path
+            .parent()
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        if !folder.is_dir() {
+            anyhow::bail!(fill(
+                &gettext("cannot start a collection at {}: the folder {} does not exist"),
+                &[&path.display(), &folder.display()]
+            ));
+        }
+        let database = db::create_new(path)?;
+        eprintln!(
+            "{}",
+            fill(
+                &gettext("Started a new collection at {}."),
+                &[&path.display()]
+            )
+        );
+        Ok(database)
     }
 }
 
@@ -196,11 +241,24 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            let line = format!("{error:#}").replace('\n', " ");
-            eprintln!("vistazo: {line}");
+            eprintln!("vistazo: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: a message that already quotes its
+/// cause (as most do) is not followed by it again.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line.replace('\n', " ")
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,9 @@
 //! The SQLite database: a Babelcomics4 database used in place, or Vistazo's own, which has the
 //! same Babelcomics4 core tables. Opening runs add-only migrations; nothing here ever drops,
 //! renames or rewrites a table or column that was there before. No GTK in this module.
+//!
+//! The journal mode is part of the file, so it is set only on a database Vistazo creates (WAL,
+//! so the app can read while a command writes); an existing database keeps the mode it had.
 
 pub mod catalog;
 pub mod collection;
@@ -26,7 +29,8 @@ pub use collection::CollectionSummary;
 pub use comics::{ComicRow, ComicTileRow};
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
-const BUSY_TIMEOUT_MS: u32 = 5_000;
+/// Babelcomics4 holds its write lock while it saves a whole folder scan, which takes seconds.
+pub const BUSY_TIMEOUT_MS: u32 = 30_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -58,8 +62,25 @@ pub enum DbError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}", fill(&gettext("the collection is busy: another program (Babelcomics4, the Vistazo app or another vistazo command) kept it locked for {} seconds; let it finish or close it, then run again"), &[&(BUSY_TIMEOUT_MS / 1000)]))]
+    Locked,
     #[error("{}", fill(&gettext("database query failed: {}"), &[.0]))]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(error: diesel::result::Error) -> Self {
+        if is_locked(&error.to_string()) {
+            Self::Locked
+        } else {
+            Self::Query(error)
+        }
+    }
+}
+
+/// Whether SQLite gave up waiting for another connection's lock. SQLite says so only in words.
+fn is_locked(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database table is locked")
 }
 
 /// An open database with its schema up to date.
@@ -139,23 +160,48 @@ pub fn open_in_memory() -> Result<Database, DbError> {
     Database::prepare(conn, Location::Memory)
 }
 
+/// Whether the database has no schema at all: a file just created (or an empty one).
+fn is_blank(conn: &mut SqliteConnection) -> Result<bool, diesel::result::Error> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        objects: i64,
+    }
+    let row: Row =
+        diesel::sql_query("SELECT count(*) AS objects FROM sqlite_master").get_result(conn)?;
+    Ok(row.objects == 0)
+}
+
 impl Database {
     fn prepare(mut conn: SqliteConnection, location: Location) -> Result<Self, DbError> {
         let path = PathBuf::from(location.to_string());
         // Foreign keys off, as Babelcomics4 runs (diesel turns them on): its databases can hold
         // rows that would fail the checks, and Vistazo must not refuse to work on them.
-        let pragmas = format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
-             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;"
-        );
-        conn.batch_execute(&pragmas)
-            .map_err(|source| DbError::NotADatabase {
+        let not_a_database = |source: diesel::result::Error| {
+            if is_locked(&source.to_string()) {
+                return DbError::Locked;
+            }
+            DbError::NotADatabase {
                 path: path.clone(),
                 source,
-            })?;
-        migrations::run_pending(&mut conn).map_err(|error| DbError::Migrate {
-            path,
-            message: error.to_string(),
+            }
+        };
+        let pragmas = format!(
+            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = OFF;"
+        );
+        conn.batch_execute(&pragmas).map_err(not_a_database)?;
+        if location != Location::Memory && is_blank(&mut conn).map_err(not_a_database)? {
+            conn.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(not_a_database)?;
+        }
+        migrations::run_pending(&mut conn).map_err(|error| {
+            let message = error.to_string();
+            if is_locked(&message) {
+                DbError::Locked
+            } else {
+                DbError::Migrate { path, message }
+            }
         })?;
         Ok(Self { conn, location })
     }
@@ -169,7 +215,8 @@ impl Database {
         &mut self.conn
     }
 
-    /// The journal mode SQLite reports (`wal` for files, `memory` for in-memory databases).
+    /// The journal mode SQLite reports: `wal` for a database Vistazo created, what it was for
+    /// one it found, `memory` for an in-memory database.
     pub fn journal_mode(&mut self) -> Result<String, DbError> {
         #[derive(QueryableByName)]
         struct Row {

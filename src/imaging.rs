@@ -4,16 +4,23 @@
 //! (not blended), and images too large to decode safely are refused before any pixel memory is
 //! allocated.
 //!
+//! Files are read only when they are regular files (a pipe named `*.jpg` would block forever,
+//! a device never ends) and only up to [`MAX_FILE_BYTES`].
+//!
 //! It never resizes or normalises: what a picture is for (a model input, a thumbnail) is the
 //! caller's business.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Seek};
+use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 
 use crate::i18n::{fill, gettext};
+
+/// Largest image file read. A real photo or page is a few megabytes; anything far larger is
+/// not a picture Vistazo should hold in memory.
+pub const MAX_FILE_BYTES: u64 = 128 * 1024 * 1024;
 
 /// How large an image may be before it is refused: a small file can claim billions of pixels
 /// (a "decompression bomb") and take the machine's memory with it.
@@ -61,8 +68,19 @@ pub enum ImageLoadError {
         max_pixels: u64,
         max_side: u32,
     },
+    /// Over the limits, with a header too broken to tell its size.
+    #[error("{}", fill(&gettext("the image {} is too large to open safely (the limit is {} pixels and {} pixels a side)"), &[&.path.display(), .max_pixels, .max_side]))]
+    OverLimits {
+        path: PathBuf,
+        max_pixels: u64,
+        max_side: u32,
+    },
     #[error("{}", fill(&gettext("the image {} has no pixels"), &[&.path.display()]))]
     Empty { path: PathBuf },
+    #[error("{}", fill(&gettext("{} is not a regular file (a pipe, a device or a socket), so it was not read"), &[&.path.display()]))]
+    NotAFile { path: PathBuf },
+    #[error("{}", fill(&gettext("the image file {} is larger than {} MiB, so it was not read"), &[&.path.display(), &(.limit / (1024 * 1024))]))]
+    FileTooLarge { path: PathBuf, limit: u64 },
 }
 
 impl ImageLoadError {
@@ -72,18 +90,61 @@ impl ImageLoadError {
             Self::Open { path, .. }
             | Self::Decode { path, .. }
             | Self::TooLarge { path, .. }
-            | Self::Empty { path } => path,
+            | Self::OverLimits { path, .. }
+            | Self::Empty { path }
+            | Self::NotAFile { path }
+            | Self::FileTooLarge { path, .. } => path,
         }
     }
 }
 
 /// Reads an image file, upright and in RGB.
 pub fn load_rgb(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, ImageLoadError> {
-    let file = File::open(path).map_err(|source| ImageLoadError::Open {
+    let file = open_regular(path, MAX_FILE_BYTES)?;
+    decode_rgb(BufReader::new(file), path, limits)
+}
+
+/// The bytes of an image file, refused when it is not a regular file or holds more than
+/// `limit` bytes.
+pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, ImageLoadError> {
+    let file = open_regular(path, limit)?;
+    let mut bytes = Vec::new();
+    // The size can grow after it was checked; the cap holds whatever the file turns out to be.
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ImageLoadError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(ImageLoadError::FileTooLarge {
+            path: path.to_owned(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Opens `path` for reading if it is a regular file of at most `limit` bytes. Checked before
+/// opening: opening a pipe waits for a writer that may never come.
+fn open_regular(path: &Path, limit: u64) -> Result<File, ImageLoadError> {
+    let open_error = |source| ImageLoadError::Open {
         path: path.to_owned(),
         source,
-    })?;
-    decode_rgb(BufReader::new(file), path, limits)
+    };
+    let metadata = std::fs::metadata(path).map_err(open_error)?;
+    if !metadata.is_file() {
+        return Err(ImageLoadError::NotAFile {
+            path: path.to_owned(),
+        });
+    }
+    if metadata.len() > limit {
+        return Err(ImageLoadError::FileTooLarge {
+            path: path.to_owned(),
+            limit,
+        });
+    }
+    File::open(path).map_err(open_error)
 }
 
 /// Decodes an image held in memory; `name` is what errors report (an archive entry, say).
@@ -96,7 +157,22 @@ pub fn decode_rgb_bytes(
 }
 
 fn decode_rgb<R: BufRead + Seek>(
-    input: R,
+    mut input: R,
+    path: &Path,
+    limits: &DecodeLimits,
+) -> Result<RgbImage, ImageLoadError> {
+    let start = input.stream_position().unwrap_or(0);
+    match decode_within_limits(&mut input, path, limits) {
+        // Refused before the size was known: say the size the file claims.
+        Err(ImageLoadError::OverLimits { .. }) => {
+            Err(too_large(path, claimed_size(&mut input, start), limits))
+        }
+        decoded => decoded,
+    }
+}
+
+fn decode_within_limits<R: BufRead + Seek>(
+    input: &mut R,
     path: &Path,
     limits: &DecodeLimits,
 ) -> Result<RgbImage, ImageLoadError> {
@@ -151,14 +227,29 @@ fn decode_rgb<R: BufRead + Seek>(
     })
 }
 
+/// The size an image's header claims, read without limits: only the header is read, no pixel
+/// memory is allocated.
+fn claimed_size<R: BufRead + Seek>(input: &mut R, start: u64) -> Option<(u32, u32)> {
+    input.seek(std::io::SeekFrom::Start(start)).ok()?;
+    let mut reader = ImageReader::new(input).with_guessed_format().ok()?;
+    reader.no_limits();
+    reader.into_dimensions().ok()
+}
+
 fn too_large(path: &Path, size: Option<(u32, u32)>, limits: &DecodeLimits) -> ImageLoadError {
-    let (width, height) = size.unwrap_or((0, 0));
-    ImageLoadError::TooLarge {
-        path: path.to_owned(),
-        width,
-        height,
-        max_pixels: limits.max_pixels,
-        max_side: limits.max_side,
+    match size {
+        Some((width, height)) => ImageLoadError::TooLarge {
+            path: path.to_owned(),
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+            max_side: limits.max_side,
+        },
+        None => ImageLoadError::OverLimits {
+            path: path.to_owned(),
+            max_pixels: limits.max_pixels,
+            max_side: limits.max_side,
+        },
     }
 }
 
@@ -202,7 +293,18 @@ mod tests {
         };
         let error = decode_rgb_bytes(&png_bytes(20, 4), Path::new("wide.png"), &limits)
             .expect_err("20 pixels wide is over a 16-pixel side");
-        assert!(matches!(error, ImageLoadError::TooLarge { .. }), "{error}");
+        assert!(
+            matches!(
+                error,
+                ImageLoadError::TooLarge {
+                    width: 20,
+                    height: 4,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("(20×4 pixels;"), "{error}");
     }
 
     #[test]

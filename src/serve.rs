@@ -7,6 +7,11 @@
 //! forward pass and answers each request through its own one-shot channel, so concurrent
 //! requests share batches instead of queueing for the model one by one. When the user trains
 //! again, the engine picks up the new model before its next batch.
+//!
+//! The server must outlive hostile or careless clients: connections that send no request
+//! headers within [`IDLE_TIMEOUT`] are closed, an upload must arrive within [`UPLOAD_TIMEOUT`],
+//! only [`UPLOADS_AT_ONCE`] uploads are held in memory at a time, and running out of file
+//! descriptors pauses accepting instead of stopping the server.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,8 +25,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use crate::clip::ClipError;
 use crate::clip::engine::{Engine, EngineOptions};
@@ -39,6 +46,24 @@ use crate::interiors::training::TrainedModel;
 
 /// How often an idle engine looks for a newly trained model.
 const MODEL_CHECK: Duration = Duration::from_secs(1);
+
+/// How long a connection may go without sending a complete request head: idle keep-alive
+/// connections and clients that trickle their headers are closed after it.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the body of one upload may take to arrive.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Uploads read into memory at once; the others wait their turn, so memory stays bounded
+/// by this many times the upload limit however many clients send at the same time.
+pub const UPLOADS_AT_ONCE: usize = 16;
+
+/// How long accepting pauses when the process is out of file descriptors (or memory), so
+/// that connections already open can finish and free theirs.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// Longest upload file name repeated in answers, in characters.
+const MAX_NAME_CHARS: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -113,6 +138,8 @@ struct Scorer {
     health: Arc<Mutex<Health>>,
     scored: Arc<AtomicU64>,
     batches: Arc<AtomicU64>,
+    /// One permit per upload held in memory.
+    uploads: Semaphore,
 }
 
 /// Loads the engine, binds `options.addr`, calls `on_listening` with the address bound (the
@@ -122,8 +149,9 @@ pub fn serve(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
     let scorer = Arc::new(start_engine(options)?);
+    // Timers too: the accept pause and the client timeouts need them.
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_io()
+        .enable_all()
         .build()
         .map_err(ServeError::Server)?;
     let addr = options.addr;
@@ -133,14 +161,55 @@ pub fn serve(
             .map_err(|source| ServeError::Listen { addr, source })?;
         let bound = listener.local_addr().map_err(ServeError::Server)?;
         on_listening(bound);
-        axum::serve(listener, router(scorer))
-            .with_graceful_shutdown(async {
-                // Without a signal handler the server runs until killed, which is fine too.
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(ServeError::Server)
+        accept_until_stopped(listener, router(scorer)).await;
+        Ok(())
     })
+}
+
+/// Accepts connections until Ctrl+C, each served on its own task with [`IDLE_TIMEOUT`].
+async fn accept_until_stopped(listener: tokio::net::TcpListener, app: Router) {
+    // Without a signal handler the server runs until killed, which is fine too.
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut starved = false;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stop => return,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => {
+                starved = false;
+                stream
+            }
+            // The client gave up before it was accepted: nothing to do.
+            Err(error) if is_connection_error(&error) => continue,
+            Err(error) => {
+                if !starved {
+                    tracing::warn!("cannot accept connections for now: {error}");
+                    starved = true;
+                }
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(IDLE_TIMEOUT);
+            if let Err(error) = http.serve_connection(TokioIo::new(stream), service).await {
+                tracing::debug!("connection closed: {error}");
+            }
+        });
+    }
+}
+
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    )
 }
 
 fn router(scorer: Arc<Scorer>) -> Router {
@@ -149,6 +218,7 @@ fn router(scorer: Arc<Scorer>) -> Router {
         .route("/health", get(health))
         .route("/score", post(score))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(scorer)
 }
@@ -220,6 +290,7 @@ fn start_engine(options: &ServeOptions) -> Result<Scorer, ServeError> {
         health,
         scored,
         batches,
+        uploads: Semaphore::new(UPLOADS_AT_ONCE),
     })
 }
 
@@ -371,6 +442,21 @@ async fn not_found() -> Response {
     )
 }
 
+async fn method_not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        gettext("this method is not allowed here: use GET /health or POST /score"),
+    )
+}
+
+/// The upload's file name as answers repeat it: at most [`MAX_NAME_CHARS`] characters.
+fn shown_name(name: &str) -> String {
+    match name.char_indices().nth(MAX_NAME_CHARS) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_owned(),
+    }
+}
+
 fn too_large(scorer: &Scorer) -> Response {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -402,41 +488,29 @@ async fn score(
     if declared.is_some_and(|length| length > scorer.max_upload) {
         return too_large(&scorer);
     }
-    let Ok(mut multipart) = multipart else {
+    let Ok(multipart) = multipart else {
         return no_photo();
     };
-    let mut upload = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let is_file = field.file_name().is_some()
-                    || matches!(field.name(), Some("file" | "image" | "photo"));
-                if !is_file {
-                    continue;
-                }
-                let name = field
-                    .file_name()
-                    .filter(|n| !n.is_empty())
-                    .unwrap_or("upload")
-                    .to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => {
-                        upload = Some((name, bytes));
-                        break;
-                    }
-                    Err(failure) if failure.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return too_large(&scorer);
-                    }
-                    Err(failure) => return error(StatusCode::BAD_REQUEST, failure.body_text()),
-                }
-            }
-            Ok(None) => break,
-            Err(failure) if failure.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return too_large(&scorer);
-            }
-            Err(failure) => return error(StatusCode::BAD_REQUEST, failure.body_text()),
+    let Ok(_permit) = scorer.uploads.acquire().await else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            gettext("the scoring engine stopped unexpectedly"),
+        );
+    };
+    let upload = match tokio::time::timeout(UPLOAD_TIMEOUT, read_upload(multipart)).await {
+        Ok(Ok(upload)) => upload,
+        Ok(Err(Rejected::TooLarge)) => return too_large(&scorer),
+        Ok(Err(Rejected::Malformed(reason))) => return error(StatusCode::BAD_REQUEST, reason),
+        Err(_) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                fill(
+                    &gettext("the upload took longer than {} seconds; send it again"),
+                    &[&UPLOAD_TIMEOUT.as_secs()],
+                ),
+            );
         }
-    }
+    };
     let Some((name, bytes)) = upload else {
         return no_photo();
     };
@@ -503,4 +577,48 @@ async fn score(
             gettext("the scoring engine stopped unexpectedly"),
         ),
     }
+}
+
+/// Why an upload was not read.
+enum Rejected {
+    TooLarge,
+    Malformed(String),
+}
+
+/// The first file field of a multipart body: its (shortened) name and its bytes.
+async fn read_upload(
+    mut multipart: Multipart,
+) -> Result<Option<(String, axum::body::Bytes)>, Rejected> {
+    let mut upload = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let is_file = field.file_name().is_some()
+                    || matches!(field.name(), Some("file" | "image" | "photo"));
+                if !is_file {
+                    continue;
+                }
+                let name = field
+                    .file_name()
+                    .filter(|n| !n.is_empty())
+                    .map_or_else(|| "upload".to_owned(), shown_name);
+                match field.bytes().await {
+                    Ok(bytes) => {
+                        upload = Some((name, bytes));
+                        break;
+                    }
+                    Err(failure) if failure.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(Rejected::TooLarge);
+                    }
+                    Err(failure) => return Err(Rejected::Malformed(failure.body_text())),
+                }
+            }
+            Ok(None) => break,
+            Err(failure) if failure.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(Rejected::TooLarge);
+            }
+            Err(failure) => return Err(Rejected::Malformed(failure.body_text())),
+        }
+    }
+    Ok(upload)
 }

@@ -27,6 +27,8 @@ struct Place {
 fn place() -> Place {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("data").join("babelcomics.db");
+    std::fs::create_dir(dir.path().join("data")).expect("data folder");
+    drop(vistazo::db::open(&db).expect("an empty collection"));
     let thumbnails = dir.path().join("thumbs");
     Place {
         db,

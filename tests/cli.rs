@@ -125,3 +125,104 @@ fn a_failure_is_one_line_on_stderr_with_exit_status_1() {
         assert_eq!(text.trim_end().lines().count(), 1, "{text}");
     }
 }
+
+#[test]
+fn a_mistyped_db_is_refused_by_commands_that_need_a_collection() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("no/such/folder/colection.db");
+    let typo_arg = typo.to_str().unwrap();
+    for args in [
+        &["embed"][..],
+        &["classify"],
+        &["undo", "--last"],
+        &["catalog", "search", "batman"],
+        &["interiors", "train"],
+        &["interiors", "score", "room.jpg"],
+        &["interiors", "auto-label"],
+        &["interiors", "report", "--out", "charts"],
+        &["serve", "--addr", "127.0.0.1:0"],
+    ] {
+        let output = run(vistazo(&["--db", typo_arg]).args(args));
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {text}");
+        assert!(
+            text.starts_with(&format!("vistazo: no collection at {typo_arg}")),
+            "{args:?}: {text}"
+        );
+        assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+    }
+    assert!(!dir.path().join("no").exists(), "no folder was created");
+}
+
+#[test]
+fn commands_that_add_start_a_collection_but_never_its_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let comics = dir.path().join("comics");
+    std::fs::create_dir(&comics).unwrap();
+
+    let nested = dir.path().join("no/such/folder/new.db");
+    let output = run(&mut vistazo(&[
+        "--db",
+        nested.to_str().unwrap(),
+        "scan",
+        comics.to_str().unwrap(),
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("no").exists(), "no folder was created");
+
+    let new = dir.path().join("new.db");
+    let output = run(&mut vistazo(&[
+        "--db",
+        new.to_str().unwrap(),
+        "scan",
+        comics.to_str().unwrap(),
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("Started a new collection at {}", new.display())),
+        "{}",
+        stderr(&output)
+    );
+    assert!(new.is_file());
+    // Now it exists, the other commands use it.
+    let output = run(&mut vistazo(&[
+        "--db",
+        new.to_str().unwrap(),
+        "undo",
+        "--last",
+    ]));
+    assert!(
+        !stderr(&output).contains("no collection at"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_damaged_database_is_named_once_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("damaged.db");
+    // A SQLite header followed by garbage.
+    let mut bytes = b"SQLite format 3\0".to_vec();
+    bytes.extend((0..8192u32).map(|i| (i * 7 % 251) as u8));
+    std::fs::write(&db, &bytes).unwrap();
+    let output = run(&mut vistazo(&["--db", db.to_str().unwrap(), "classify"]));
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+    assert!(text.contains("damaged.db"), "{text}");
+    let words: Vec<&str> = text.split(": ").collect();
+    let mut unique = words.clone();
+    unique.dedup();
+    assert_eq!(words, unique, "a phrase is repeated: {text}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        bytes,
+        "the file is left as it was"
+    );
+}

@@ -253,3 +253,82 @@ fn model_comes_before_the_cache() {
         "--model is used even when the cache has a model: {stderr}"
     );
 }
+
+/// The tiny model's folder with its config.json changed by `edit`.
+fn tiny_with_config(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let folder = dir.join("model");
+    std::fs::create_dir(&folder).expect("model folder");
+    for file in [
+        "model.safetensors",
+        "tokenizer.json",
+        "preprocessor_config.json",
+    ] {
+        std::fs::copy(fixtures().join("tiny").join(file), folder.join(file)).expect("copy");
+    }
+    let text = std::fs::read_to_string(fixtures().join("tiny/config.json")).expect("config");
+    let mut config: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    edit(&mut config);
+    std::fs::write(folder.join("config.json"), config.to_string()).expect("write config");
+    folder
+}
+
+/// Imports one photo into a new collection with `model`; the collection must stay empty.
+fn import_refused(model: &Path, expected: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("v.db");
+    drop(vistazo::db::open(&db).expect("a new collection"));
+    let photos = dir.path().join("photos");
+    std::fs::create_dir(&photos).expect("photos");
+    std::fs::copy(fixtures().join("images/cover.jpg"), photos.join("room.jpg")).expect("copy");
+    let output = vistazo(&[
+        "--db",
+        db.to_str().expect("utf-8 path"),
+        "--model",
+        model.to_str().expect("utf-8 path"),
+        "--device",
+        "cpu",
+        "interiors",
+        "import",
+        photos.to_str().expect("utf-8 path"),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(expected), "{stderr}");
+    let mut database = vistazo::db::open(&db).expect("the collection");
+    assert!(database.photos().expect("photos").is_empty());
+    assert_eq!(
+        database
+            .setting(vistazo::interiors::rounds::EMBEDDING_MODEL_KEY)
+            .expect("settings"),
+        None
+    );
+}
+
+#[test]
+fn a_config_json_with_fewer_layers_than_the_weights_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = tiny_with_config(dir.path(), |config| {
+        config["text_config"]["num_hidden_layers"] = 1.into();
+        config["vision_config"]["num_hidden_layers"] = 1.into();
+    });
+    import_refused(&model, "do not match config.json");
+}
+
+#[test]
+fn a_config_json_with_more_layers_than_the_weights_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = tiny_with_config(dir.path(), |config| {
+        config["vision_config"]["num_hidden_layers"] = 3.into();
+    });
+    import_refused(&model, "vision_model.encoder.layers.2");
+}
+
+#[test]
+fn a_model_that_is_not_clip_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = tiny_with_config(dir.path(), |config| {
+        config["model_type"] = "bert".into();
+    });
+    import_refused(&model, "describes a bert model, not CLIP");
+}

@@ -383,17 +383,25 @@ fn images_over_the_decoding_limit_are_refused_one_by_one() {
     }
 }
 
-/// A PNG header announcing a 60,000 × 60,000 picture: a few dozen bytes that would need
-/// ten gigabytes once decoded.
+/// A PNG announcing a 60,000 × 60,000 picture: a few dozen bytes that would need ten
+/// gigabytes once decoded.
 fn png_bomb() -> Vec<u8> {
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&60_000u32.to_be_bytes());
-    chunk.extend_from_slice(&60_000u32.to_be_bytes());
-    chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut header = 60_000u32.to_be_bytes().to_vec();
+    header.extend_from_slice(&60_000u32.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&13u32.to_be_bytes());
-    png.extend_from_slice(&chunk);
-    png.extend_from_slice(&fixtures::crc32(&chunk).to_be_bytes());
+    // An empty zlib stream for pixels, so only the claimed size is out of bounds.
+    for (kind, data) in [
+        (&b"IHDR"[..], &header[..]),
+        (b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]),
+        (b"IEND", &[]),
+    ] {
+        let mut chunk = kind.to_vec();
+        chunk.extend_from_slice(data);
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&fixtures::crc32(&chunk).to_be_bytes());
+    }
     png
 }
 
@@ -404,8 +412,22 @@ fn a_decoding_bomb_is_refused_with_the_default_limits() {
     std::fs::write(&bomb, png_bomb()).expect("write");
     let error = vistazo::imaging::load_rgb(&bomb, &DecodeLimits::default())
         .expect_err("3.6 gigapixels is refused");
-    assert!(matches!(error, ImageLoadError::TooLarge { .. }), "{error}");
+    assert!(
+        matches!(
+            error,
+            ImageLoadError::TooLarge {
+                width: 60_000,
+                height: 60_000,
+                ..
+            }
+        ),
+        "{error}"
+    );
     assert!(error.to_string().contains("bomb.png"), "{error}");
+    assert!(
+        error.to_string().contains("(60000×60000 pixels;"),
+        "the size the file claims: {error}"
+    );
 }
 
 #[test]

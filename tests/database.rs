@@ -239,13 +239,18 @@ fn opening_a_babelcomics_database_changes_nothing_that_was_there() {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     create_babelcomics_database(&path);
 
-    let (before, indexes_before) = {
+    let (before, indexes_before, journal_before) = {
         let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
         let before = snapshot(&mut conn);
         let tables: Vec<&String> = before.keys().collect();
         let indexes = index_definitions(&mut conn, &tables);
-        (before, indexes)
+        let journal = texts(
+            &mut conn,
+            "SELECT journal_mode AS value FROM pragma_journal_mode",
+        );
+        (before, indexes, journal)
     };
+    assert_eq!(journal_before, ["delete"], "as Babelcomics4 leaves it");
 
     // Twice: the second open must find nothing left to do.
     for _ in 0..2 {
@@ -265,6 +270,15 @@ fn opening_a_babelcomics_database_changes_nothing_that_was_there() {
     }
 
     let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    assert_eq!(
+        texts(
+            &mut conn,
+            "SELECT journal_mode AS value FROM pragma_journal_mode"
+        ),
+        journal_before,
+        "the journal mode is the file's, and stays as it was"
+    );
+    assert!(!path.with_extension("db-wal").exists());
     let after = snapshot(&mut conn);
     for (table, (definition, rows)) in &before {
         let (definition_after, rows_after) = after
@@ -338,4 +352,33 @@ fn a_file_that_is_not_a_database_is_refused_with_its_path() {
         b"these are not the tables you are looking for, not at all",
         "the file is left as it was"
     );
+}
+
+#[test]
+fn a_collection_locked_by_another_program_is_waited_for_then_named_as_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/babelcomics.db");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    create_babelcomics_database(&path);
+    drop(vistazo::db::open(&path).expect("open the Babelcomics4 database"));
+
+    // Another program in the middle of a long write.
+    let mut other = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    other.batch_execute("BEGIN EXCLUSIVE").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["--db", path.to_str().unwrap(), "undo", "--last"])
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE")
+        .output()
+        .expect("run vistazo");
+    other.batch_execute("ROLLBACK").unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("vistazo: the collection is busy: another program (Babelcomics4"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("database is locked"), "{stderr}");
 }

@@ -562,6 +562,10 @@ fn comic_state(db: &Path, comic: i32) -> (Option<String>, bool) {
         en_papelera: bool,
     }
     let mut conn = SqliteConnection::establish(&db.to_string_lossy()).unwrap();
+    // A Babelcomics4 database keeps its rollback journal: wait out the app's writes, as
+    // Babelcomics4 itself does.
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 5000")
+        .unwrap();
     let row: Row = diesel::sql_query(
         "SELECT id_comicbook_info, en_papelera FROM comicbooks WHERE id_comicbook = ?",
     )

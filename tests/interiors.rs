@@ -572,3 +572,90 @@ fn filter_thresholds_are_saved_and_set_photos_aside_without_removing_them() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("expected a number of 0 or more"));
 }
+
+/// Runs `vistazo` and gives up after two minutes, so a command that hangs fails the test
+/// instead of hanging it.
+fn vistazo_or_hang(db: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run vistazo");
+    for _ in 0..1200 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("vistazo {args:?} hung");
+}
+
+#[test]
+fn import_survives_link_loops_pipes_devices_huge_files_and_undecodable_names() {
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    std::fs::remove_dir_all(photos.join("more")).unwrap();
+    for i in 2..6 {
+        let extension = if i % 2 == 0 { "jpg" } else { "png" };
+        std::fs::remove_file(photos.join(format!("room_{i}.{extension}"))).unwrap();
+    }
+    // Two links back up the tree: walking them blindly never ends.
+    std::fs::create_dir(photos.join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", photos.join("sub/up")).unwrap();
+    std::os::unix::fs::symlink("../sub", photos.join("sub/again")).unwrap();
+    // A pipe never ends either, nor does a device.
+    let fifo = std::ffi::CString::new(photos.join("pipe.jpg").as_os_str().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::os::unix::fs::symlink("/dev/zero", photos.join("zero.jpg")).unwrap();
+    // Larger than any photo, without taking the disk: a sparse file.
+    let huge = std::fs::File::create(photos.join("huge.jpg")).unwrap();
+    huge.set_len(vistazo::imaging::MAX_FILE_BYTES + 1).unwrap();
+    drop(huge);
+    // A name in Latin-1, which the collection cannot store as text.
+    let latin1 = photos.join(std::ffi::OsStr::from_bytes(b"caf\xe9.png"));
+    image::RgbImage::from_pixel(40, 30, image::Rgb([200, 10, 10]))
+        .save_with_format(&latin1, image::ImageFormat::Png)
+        .unwrap();
+
+    let model = tiny_model();
+    let args = ["--model", &model, "--device", "cpu", "interiors", "import"];
+    let output = vistazo_or_hang(&db, &[&args[..], &[photos.to_str().unwrap()]].concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "Found 4 photos: 2 added, 0 already imported, 0 duplicates, 2 skipped."
+    );
+    assert!(
+        stderr.contains("huge.jpg is larger than 128 MiB"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("is not valid UTF-8"), "{stderr}");
+
+    let mut database = vistazo::db::open(&db).unwrap();
+    let mut stored: Vec<String> = database
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    stored.sort();
+    let real = std::fs::canonicalize(&photos).unwrap();
+    assert_eq!(
+        stored,
+        [
+            real.join("room_0.jpg").to_str().unwrap(),
+            real.join("room_1.png").to_str().unwrap()
+        ]
+    );
+}

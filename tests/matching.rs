@@ -193,11 +193,18 @@ fn write_comicinfo_tags_the_applied_files_and_undo_puts_the_old_ones_back() {
     let before = library.classifications();
     library.vistazo(&model, &["embed"]);
 
-    let output = library.vistazo(
+    let output = library.vistazo_may_fail(
         &model,
         &["classify", "--auto-apply", "--write-comicinfo", "--json"],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // A write that failed is a failure, said last, after the classifications were applied.
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.trim_end().lines().last().is_some_and(|line| line
+            == "vistazo: the ComicInfo.xml of 1 comic could not be written; its classification is applied all the same"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("Wrote the ComicInfo.xml of 2 comics."),
         "{stderr}"
@@ -262,4 +269,116 @@ fn write_comicinfo_tags_the_applied_files_and_undo_puts_the_old_ones_back() {
         };
         assert_eq!(name(&restored), name(&original));
     }
+}
+
+#[test]
+fn undo_after_a_killed_write_tells_never_written_and_clears_the_leftover_copies() {
+    let library = library();
+    let model = tiny_model();
+    library.vistazo(&model, &["embed"]);
+    library.vistazo(&model, &["classify", "--auto-apply"]);
+    let mut database = vistazo::db::open(&library.db).expect("open");
+    #[derive(QueryableByName)]
+    struct Run {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let run = diesel::sql_query("SELECT max(id) AS id FROM vz_classification_runs")
+        .get_result::<Run>(database.conn())
+        .expect("a run")
+        .id;
+    let comic = database.classified_in_run(run).expect("query")[0];
+    let path = database
+        .owned_comic(comic)
+        .expect("query")
+        .expect("row")
+        .path;
+    let before = std::fs::read(&path).expect("read");
+    // Killed after the journal entry and before the file was replaced: the copy being built
+    // is left beside the comic, and the comic keeps its old ComicInfo.xml (none).
+    database
+        .journal_comic_info(run, comic, &path, None, b"<ComicInfo/>")
+        .expect("journal");
+    drop(database);
+    let leftover = library.comics.join(".vistazo-k1Ll3d.cbz.tmp");
+    std::fs::write(&leftover, b"half a zip").expect("leftover");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&leftover)
+        .and_then(|file| file.set_modified(hour_ago))
+        .expect("age the leftover");
+    // Another run writing right now: its copy is young and stays.
+    let in_progress = library.comics.join(".vistazo-l1ve00.cbz.tmp");
+    std::fs::write(&in_progress, b"being written").expect("in progress");
+
+    let output = library.vistazo(&model, &["undo", "--last"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("was never written"), "{stderr}");
+    assert!(!stderr.contains("changed since"), "{stderr}");
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+    assert!(!leftover.exists(), "the killed run's copy is deleted");
+    assert!(in_progress.exists(), "a young copy is left alone");
+}
+
+#[test]
+fn a_comic_another_run_classifies_meanwhile_is_neither_applied_again_nor_left_suggested() {
+    use vistazo::matching::{ClassifyEvent, ClassifyOptions};
+
+    let library = library();
+    let model = tiny_model();
+    library.vistazo(&model, &["embed"]);
+    let model_id = vistazo::clip::ModelFiles::in_folder(&model)
+        .expect("model")
+        .model_id();
+    let store = vistazo::library::ThumbnailStore::new(library.thumbnails.clone());
+    let mut database = vistazo::db::open(&library.db).expect("open");
+    // The other run: it classifies Batman 3 as soon as this one has looked at its first comic.
+    let mut other = Some(library.conn());
+    let mut events = Vec::new();
+    let summary = vistazo::matching::classify::classify(
+        &mut database,
+        &store,
+        &model_id,
+        &ClassifyOptions {
+            auto_apply: true,
+            ..ClassifyOptions::default()
+        },
+        &vistazo::jobs::CancelToken::new(),
+        &mut |event| {
+            if matches!(event, ClassifyEvent::Progress(_))
+                && let Some(mut conn) = other.take()
+            {
+                conn.batch_execute(&format!(
+                    "UPDATE comicbooks SET id_comicbook_info = '2003' WHERE id_comicbook = {BATMAN_3_CROPPED}"
+                ))
+                .expect("the other run applies");
+            }
+            if let ClassifyEvent::Skipped { comic_id, reason, .. } = event {
+                events.push((comic_id, reason));
+            }
+        },
+    )
+    .expect("classify");
+
+    assert_eq!(
+        (summary.applied, summary.suggested, summary.skipped),
+        (2, 2, 1)
+    );
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, BATMAN_3_CROPPED);
+    assert!(
+        events[0].1.contains("another program or run"),
+        "{}",
+        events[0].1
+    );
+    assert_eq!(
+        database.suggested_comics().expect("suggested"),
+        [SAGA_9_ABSENT, SCAN_ABSENT]
+    );
+    let batman = library
+        .classifications()
+        .into_iter()
+        .find(|(id, _)| *id == BATMAN_3_CROPPED);
+    assert_eq!(batman, Some((BATMAN_3_CROPPED, Some("2003".to_owned()))));
 }

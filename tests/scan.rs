@@ -23,8 +23,12 @@ fn setup() -> Setup {
     let comics = dir.path().join("comics");
     std::fs::create_dir_all(&comics).expect("comics folder");
     let comics = comics.canonicalize().expect("absolute");
+    // The collection a scan adds to, as Babelcomics4 leaves it: empty, in its data folder.
+    let db = dir.path().join("data").join("babelcomics.db");
+    std::fs::create_dir(dir.path().join("data")).expect("data folder");
+    drop(vistazo::db::open(&db).expect("an empty collection"));
     Setup {
-        db: dir.path().join("data").join("babelcomics.db"),
+        db,
         thumbnails: dir.path().join("thumbs"),
         comics,
         _dir: dir,
@@ -311,6 +315,7 @@ fn files_gone_from_disk_are_reported_and_kept() {
 #[test]
 fn a_folder_that_does_not_exist_fails_with_one_line_and_creates_nothing() {
     let setup = setup();
+    std::fs::remove_file(&setup.db).expect("no collection yet");
     let nowhere = setup.comics.join("nowhere");
     let output = scan(&setup, &[&nowhere]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
@@ -349,4 +354,26 @@ fn thumbnails_go_where_babelcomics_expects_them_without_the_option() {
             .join(format!("{id}.jpg"))
             .is_file()
     );
+}
+
+#[test]
+fn links_that_lead_nowhere_or_to_themselves_are_listed_as_skipped() {
+    let setup = setup();
+    write_zip(
+        &setup.comics.join("good.cbz"),
+        &entries(&[("01.jpg", cover_jpeg())]),
+    );
+    std::os::unix::fs::symlink("itself.cbz", setup.comics.join("itself.cbz")).expect("link");
+    std::os::unix::fs::symlink("gone.cbz", setup.comics.join("dangling.cbz")).expect("link");
+
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    for name in ["itself.cbz", "dangling.cbz"] {
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(name)).collect();
+        assert_eq!(lines.len(), 1, "{name}: {text}");
+        assert!(lines[0].starts_with("Skipped: "), "{}", lines[0]);
+    }
+    assert!(text.contains("Added 1 comic."), "{text}");
+    assert_eq!(rows(&setup).len(), 1);
 }

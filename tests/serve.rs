@@ -74,7 +74,22 @@ struct Server {
 
 impl Server {
     fn start(db: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        Self::spawn(Command::new(env!("CARGO_BIN_EXE_vistazo")), db, extra)
+    }
+
+    /// `vistazo serve` allowed only `descriptors` open files and sockets at once.
+    fn start_with_descriptor_limit(db: &Path, descriptors: u32) -> Self {
+        let mut shell = Command::new("sh");
+        shell.args([
+            "-c",
+            &format!("ulimit -n {descriptors} && exec \"$0\" \"$@\""),
+            env!("CARGO_BIN_EXE_vistazo"),
+        ]);
+        Self::spawn(shell, db, &[])
+    }
+
+    fn spawn(mut command: Command, db: &Path, extra: &[&str]) -> Self {
+        let mut child = command
             .args(["--db", db.to_str().unwrap(), "--model", &tiny_model()])
             .args(["--device", "cpu", "serve", "--addr", "127.0.0.1:0"])
             .args(extra)
@@ -291,6 +306,7 @@ fn concurrent_requests_all_get_their_own_answer() {
 fn without_a_trained_model_scoring_is_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
+    drop(vistazo::db::open(&db).unwrap());
     let server = Server::start(&db, &[]);
     let (status, health) = answer(ureq::get(&server.url("/health")).call());
     assert_eq!(status, 200);
@@ -307,4 +323,73 @@ fn without_a_trained_model_scoring_is_unavailable() {
             .contains("no model has been trained yet"),
         "{body}"
     );
+}
+
+#[test]
+fn idle_and_slow_clients_are_let_go_and_running_out_of_descriptors_stops_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    drop(vistazo::db::open(&db).unwrap());
+    let mut server = Server::start_with_descriptor_limit(&db, 256);
+
+    // More connections than the server may hold open: half say nothing, half start a request
+    // and never finish its headers.
+    let clients: Vec<TcpStream> = (0..400)
+        .map(|i| {
+            let mut stream = TcpStream::connect(&server.addr).expect("connect");
+            if i % 2 == 1 {
+                write!(stream, "GET /health HTTP/1.1\r\nHost: {}\r\n", server.addr).unwrap();
+            }
+            stream
+        })
+        .collect();
+    // Every one of them is closed by the server, however long it takes to get to it; the
+    // read timeout only keeps a broken server from hanging the test.
+    for mut stream in clients {
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+            .unwrap();
+        let mut rest = Vec::new();
+        match stream.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(error) => panic!("the server kept an idle client: {error}"),
+        }
+        let rest = String::from_utf8_lossy(&rest);
+        assert!(
+            rest.is_empty() || rest.starts_with("HTTP/1.1 408"),
+            "an idle client got {rest:?}"
+        );
+    }
+
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "the server stopped"
+    );
+    let (status, health) = answer(ureq::get(&server.url("/health")).call());
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "no_model");
+}
+
+#[test]
+fn wrong_methods_and_absurd_file_names_get_short_json_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    drop(vistazo::db::open(&db).unwrap());
+    let server = Server::start(&db, &[]);
+
+    let (status, body) = answer(ureq::delete(&server.url("/score")).call());
+    assert_eq!(status, 405);
+    assert!(
+        body["error"].as_str().unwrap().contains("POST /score"),
+        "{body}"
+    );
+
+    // A file name of a million characters comes back cut to a readable length.
+    let name = format!("{}.txt", "n".repeat(1_000_000));
+    let (status, body) = post_file(&server, "file", &name, b"these are not pixels");
+    assert_eq!(status, 400);
+    let message = body["error"].as_str().unwrap();
+    assert!(message.contains("nnnn…"), "{message}");
+    assert!(message.len() < 1_000, "{} bytes", message.len());
 }

@@ -41,7 +41,12 @@ pub enum CatalogCommand {
 }
 
 pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<ExitCode> {
-    let mut database = db::open(&global.database_path()?)?;
+    let mut database = match command {
+        CatalogCommand::Search { .. } => global.open_collection()?,
+        CatalogCommand::AddVolume { .. } | CatalogCommand::SetKey => {
+            global.open_or_start_collection()?
+        }
+    };
     match command {
         CatalogCommand::Search { name, page, json } => {
             let client = ComicVine::new(catalog::api_key(&mut database)?, options())?;

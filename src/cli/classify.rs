@@ -14,8 +14,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::embed::{load_engine_from, locate_model};
 use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use crate::db::Database;
 use crate::db::embeddings::Subject;
-use crate::db::{self, Database};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
 use crate::library::{ThumbnailStore, thumbnails};
@@ -63,7 +63,7 @@ pub struct UndoArgs {
 }
 
 fn open(global: &GlobalOptions) -> anyhow::Result<(Database, ThumbnailStore)> {
-    let mut database = db::open(&global.database_path()?)?;
+    let mut database = global.open_collection()?;
     let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
     Ok((database, ThumbnailStore::new(base)))
 }
@@ -270,6 +270,7 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         n,
     );
     let mut outcome = summary.outcome;
+    let mut not_written = 0;
     if args.write_comicinfo && summary.applied > 0 && outcome == Outcome::Finished {
         let tagged = matching::tagging::write_comic_info_for_run(
             &mut database,
@@ -278,6 +279,7 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
             &mut print_file_event,
         )?;
         outcome = tagged.outcome;
+        not_written = tagged.failed;
         let n = tagged.written;
         line(
             ngettext(
@@ -307,6 +309,16 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
                 &[&summary.run_id]
             )
         );
+    }
+    if not_written > 0 {
+        anyhow::bail!(fill(
+            &ngettext(
+                "the ComicInfo.xml of {} comic could not be written; its classification is applied all the same",
+                "the ComicInfo.xml of {} comics could not be written; their classifications are applied all the same",
+                plural(not_written),
+            ),
+            &[&not_written]
+        ));
     }
     Ok(match outcome {
         Outcome::Finished => ExitCode::SUCCESS,
@@ -385,7 +397,7 @@ fn text_line(found: &ComicMatch) -> String {
 
 /// `vistazo undo [--last | --run ID]`.
 pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode> {
-    let mut database = db::open(&global.database_path()?)?;
+    let mut database = global.open_collection()?;
     let target = match args.run {
         Some(id) if !args.last => UndoTarget::Run(id),
         _ => UndoTarget::Last,

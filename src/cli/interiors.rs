@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use super::{GlobalOptions, embed};
 use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
+use crate::imaging;
 use crate::interiors::Quality;
 use crate::interiors::charts::{self, ChartData};
 use crate::interiors::filters::{self, Filters};
@@ -94,8 +95,12 @@ pub enum InteriorsCommand {
 }
 
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
-    let path = global.database_path()?;
-    let mut db = crate::db::open(&path)?;
+    let mut db = match command {
+        InteriorsCommand::Import { .. } | InteriorsCommand::Pipeline { .. } => {
+            global.open_or_start_collection()?
+        }
+        _ => global.open_collection()?,
+    };
     match command {
         InteriorsCommand::Import { folders } => import(global, &mut db, &folders),
         InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
@@ -421,7 +426,7 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
         let known = match db.photo_id_by_path(&photo.to_string_lossy())? {
             Some(id) => Some(id),
             // The same picture imported from another file (a duplicate) is the same photo.
-            None => match std::fs::read(&photo) {
+            None => match imaging::read_file(&photo, imaging::MAX_FILE_BYTES) {
                 Ok(bytes) => db.photo_id_by_hash(&format!("{:x}", Sha256::digest(&bytes)))?,
                 Err(_) => None,
             },

@@ -12,7 +12,6 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
-use crate::db;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::Outcome;
 use crate::library::{self, ScanEvent, ScanOptions, ScanSummary, ThumbnailStore};
@@ -20,7 +19,7 @@ use crate::library::{self, ScanEvent, ScanOptions, ScanSummary, ThumbnailStore};
 pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCode> {
     // Checked before the database is opened, so that a mistyped folder creates nothing.
     library::scan::resolve_roots(folders)?;
-    let mut database = db::open(&global.database_path()?)?;
+    let mut database = global.open_or_start_collection()?;
     let base = library::thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
     let options = ScanOptions::new(ThumbnailStore::new(base));
     let cancel = cancel_on_interrupt(gettext(

@@ -10,6 +10,8 @@ use crate::i18n::{fill, gettext};
 use crate::serve::{self, ServeOptions};
 
 pub fn run(global: &GlobalOptions, addr: SocketAddr, max_upload_mb: u32) -> anyhow::Result<()> {
+    // A mistyped --db is refused here, before the model loads.
+    drop(global.open_collection()?);
     let options = ServeOptions {
         addr,
         max_upload: max_upload_mb as usize * 1024 * 1024,

@@ -24,6 +24,8 @@ pub enum ConfigError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("{}", fill(&gettext("the model configuration {} describes a {} model, not CLIP; pass --model a folder holding a CLIP model"), &[&.path.display(), .model_type]))]
+    NotClip { path: PathBuf, model_type: String },
     #[error("{}", fill(&gettext("the model configuration {} is not usable: {}"), &[&.path.display(), .reason]))]
     Invalid { path: PathBuf, reason: String },
 }
@@ -114,6 +116,8 @@ pub struct ClipConfig {
 /// instead of) `text_config`.
 #[derive(Deserialize)]
 struct RawConfig {
+    /// "clip" in every CLIP config.json transformers writes.
+    model_type: Option<String>,
     #[serde(default = "default_projection_dim")]
     projection_dim: i64,
     text_config: Option<TextConfig>,
@@ -152,6 +156,12 @@ impl ClipConfig {
             path: path.to_owned(),
             source,
         })?;
+        if let Some(kind) = raw.model_type.as_deref().filter(|kind| *kind != "clip") {
+            return Err(ConfigError::NotClip {
+                path: path.to_owned(),
+                model_type: kind.to_owned(),
+            });
+        }
         let config = Self {
             projection_dim: raw.projection_dim,
             text: raw.text_config.or(raw.text_config_dict).unwrap_or_default(),

@@ -31,6 +31,12 @@ pub enum ModelError {
     Corrupt { path: PathBuf, reason: String },
     #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} is missing"), &[&.path.display(), .name]))]
     MissingTensor { path: PathBuf, name: String },
+    #[error("{}", fill(&gettext("the model weights {} do not match config.json: {} tensors are not used by it, such as {}; check that config.json belongs to these weights"), &[&.path.display(), .count, .name]))]
+    UnusedTensors {
+        path: PathBuf,
+        count: usize,
+        name: String,
+    },
     #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} has shape {}, expected {}"), &[&.path.display(), .name, &format!("{:?}", .found), &format!("{:?}", .expected)]))]
     ShapeMismatch {
         path: PathBuf,
@@ -86,6 +92,9 @@ impl ClipModel {
             &[config.projection_dim, config.text.hidden_size],
         )?;
         let logit_scale = source.tensor("logit_scale", &[])?.f_double_value(&[])?;
+        // Weights the config does not account for mean the config describes another model
+        // (fewer layers, say): it would load and embed, wrongly.
+        source.all_used()?;
         Ok(Self {
             config,
             vision,
@@ -215,6 +224,8 @@ struct WeightFile<'a> {
     path: &'a Path,
     file: File,
     entries: HashMap<String, TensorEntry>,
+    /// The names asked for so far.
+    used: std::cell::RefCell<std::collections::HashSet<String>>,
     data_start: u64,
     device: Device,
     kind: Kind,
@@ -279,6 +290,7 @@ impl<'a> WeightFile<'a> {
             path,
             file,
             entries,
+            used: Default::default(),
             data_start,
             device,
             kind,
@@ -293,6 +305,7 @@ impl<'a> WeightFile<'a> {
                 path: self.path.to_owned(),
                 name: name.to_owned(),
             })?;
+        self.used.borrow_mut().insert(name.to_owned());
         if entry.shape != expected {
             return Err(ModelError::ShapeMismatch {
                 path: self.path.to_owned(),
@@ -332,6 +345,26 @@ impl<'a> WeightFile<'a> {
         let tensor = Tensor::f_from_data_size(&data, expected, stored)?;
         drop(data);
         Ok(tensor.f_to_kind(self.kind)?.f_to_device(self.device)?)
+    }
+
+    /// Fails when the file holds tensors nobody asked for. Older checkpoints carry
+    /// `position_ids` buffers, which are only `0..n` and are not weights.
+    fn all_used(&self) -> Result<(), ModelError> {
+        let used = self.used.borrow();
+        let mut unused: Vec<&String> = self
+            .entries
+            .keys()
+            .filter(|name| !used.contains(*name) && !name.ends_with("embeddings.position_ids"))
+            .collect();
+        unused.sort();
+        match unused.first() {
+            None => Ok(()),
+            Some(first) => Err(ModelError::UnusedTensors {
+                path: self.path.to_owned(),
+                count: unused.len(),
+                name: (*first).clone(),
+            }),
+        }
     }
 
     fn linear(&self, prefix: &str, out: i64, input: i64) -> Result<Linear, ModelError> {

@@ -3,7 +3,8 @@
 //! Photos are decoded once, on the engine's helper threads; a photo that cannot be read is
 //! reported and skipped, and a cancelled import keeps every photo already recorded.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -20,6 +21,7 @@ use crate::db::{Database, DbError};
 use crate::i18n::{fill, gettext};
 use crate::imaging::{self, ImageLoadError};
 use crate::jobs::{CancelToken, Outcome, Progress};
+use crate::library::LibraryError;
 
 const EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
@@ -68,19 +70,33 @@ pub struct ImportSummary {
 }
 
 /// Photo files under `folders`, recursively, sorted; a photo file given among the folders is
-/// taken as it is.
+/// taken as it is. Links to folders are followed, each folder walked once, so a link that
+/// loops back is harmless. Only regular files are photos: a pipe or a device is left out
+/// whatever its name.
 pub fn find_photos(folders: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     let mut found = Vec::new();
-    let (files, mut stack): (Vec<PathBuf>, Vec<PathBuf>) =
-        folders.iter().cloned().partition(|path| path.is_file());
-    for path in files.into_iter().filter(|path| is_photo(path)) {
-        found.push(std::fs::canonicalize(&path).unwrap_or(path));
+    let mut stack = Vec::new();
+    for path in folders {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            if is_photo(path) {
+                found.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()));
+            }
+        } else {
+            stack.push(path.clone());
+        }
     }
+    // Each folder by device and inode: a link back up the tree leads to one already seen.
+    let mut walked = HashSet::new();
     while let Some(folder) = stack.pop() {
-        let entries = std::fs::read_dir(&folder).map_err(|source| ImportError::Folder {
+        let folder_error = |source| ImportError::Folder {
             path: folder.clone(),
             source,
-        })?;
+        };
+        let metadata = std::fs::metadata(&folder).map_err(folder_error)?;
+        if !walked.insert((metadata.dev(), metadata.ino())) {
+            continue;
+        }
+        let entries = std::fs::read_dir(&folder).map_err(folder_error)?;
         for entry in entries.flatten() {
             let path = entry.path();
             let hidden = path
@@ -89,9 +105,13 @@ pub fn find_photos(folders: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
             if hidden {
                 continue;
             }
-            if path.is_dir() {
+            // Broken links and files gone since the listing have nothing to import.
+            let Ok(metadata) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if metadata.is_dir() {
                 stack.push(path);
-            } else if is_photo(&path) {
+            } else if metadata.is_file() && is_photo(&path) {
                 found.push(std::fs::canonicalize(&path).unwrap_or(path));
             }
         }
@@ -135,8 +155,16 @@ pub fn import(
     summary.found = found.len();
     let mut todo = Vec::new();
     for path in found {
-        let text = path.to_string_lossy();
-        let known = db.photo_id_by_path(&text)?;
+        // The collection stores names as text; a lossy one would name a file that is not there.
+        let Some(text) = path.to_str() else {
+            summary.skipped += 1;
+            on_event(ImportEvent::Skipped {
+                reason: LibraryError::NameNotUtf8 { path: path.clone() }.to_string(),
+                path,
+            });
+            continue;
+        };
+        let known = db.photo_id_by_path(text)?;
         let embedded = match known {
             Some(id) => db.embedding(Subject::Photo, id, model_id)?.is_some(),
             None => false,
@@ -156,10 +184,7 @@ pub fn import(
     let limits = imaging::DecodeLimits::default();
     let load = |index: usize| -> Result<(image::RgbImage, PathBuf), ImageLoadError> {
         let path = &todo[index];
-        let bytes = std::fs::read(path).map_err(|source| ImageLoadError::Open {
-            path: path.clone(),
-            source,
-        })?;
+        let bytes = imaging::read_file(path, imaging::MAX_FILE_BYTES)?;
         let picture = imaging::decode_rgb_bytes(&bytes, path, &limits)?;
         let hash = format!("{:x}", sha2::Sha256::digest(&bytes));
         let metrics = PixelMetrics::measure(&picture);

@@ -26,6 +26,15 @@ pub const MAX_COMICINFO_BYTES: u64 = 4 * 1024 * 1024;
 /// The name a new ComicInfo.xml gets: Komga reads only this exact name, at the top.
 pub const COMICINFO_NAME: &str = "ComicInfo.xml";
 
+/// The copy of a CBZ being rebuilt sits beside it under this name, `.vistazo-XXXX.cbz.tmp`,
+/// until it replaces the file.
+const TEMPORARY_PREFIX: &str = ".vistazo-";
+const TEMPORARY_SUFFIX: &str = ".cbz.tmp";
+
+/// How old a temporary copy must be to count as left by a rewrite that was killed: a rewrite
+/// takes seconds, and one running now in another process must not lose its copy.
+pub const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// What Vistazo uses from a ComicInfo.xml.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ComicInfo {
@@ -558,8 +567,8 @@ pub fn replace_in_archive(
         _ => Path::new("."),
     };
     let mut temporary = tempfile::Builder::new()
-        .prefix(".vistazo-")
-        .suffix(".cbz.tmp")
+        .prefix(TEMPORARY_PREFIX)
+        .suffix(TEMPORARY_SUFFIX)
         .tempfile_in(folder)
         .map_err(write_error)?;
     {
@@ -607,6 +616,33 @@ pub fn replace_in_archive(
         tracing::debug!("cannot flush the folder {}: {error}", folder.display());
     }
     Ok(())
+}
+
+/// Deletes the temporary copies in `folder` that rewrites killed midway left behind (older
+/// than `older_than`). Returns how many were deleted; a folder that cannot be read has none.
+pub fn remove_stale_temporaries(folder: &Path, older_than: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(TEMPORARY_PREFIX) && name.ends_with(TEMPORARY_SUFFIX)) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|metadata| metadata.is_file())
+            .and_then(|metadata| metadata.modified().ok())
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age >= older_than);
+        if stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 type Zip = zip::ZipArchive<BufReader<File>>;

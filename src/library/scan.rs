@@ -389,8 +389,13 @@ fn walk(
             };
             if kind.is_dir() {
                 subfolders.push(path);
-            } else if format::has_comic_extension(&path) && path.is_file() {
-                files.push(path);
+            } else if format::has_comic_extension(&path) {
+                // A link that leads nowhere, or back to itself, is named with the reason.
+                match std::fs::metadata(&path) {
+                    Ok(metadata) if metadata.is_file() => files.push(path),
+                    Ok(_) => {}
+                    Err(error) => on_error(LibraryError::io(&path, error)),
+                }
             } else if format::has_image_extension(&name) {
                 pictures += 1;
             }

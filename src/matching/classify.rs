@@ -317,6 +317,21 @@ pub fn classify(
                 comic.id_comicbook_info.as_deref(),
                 best.id_comicbook_info,
             )?;
+            if !applied {
+                // Classified (or trashed) by another run or program since this run listed
+                // it: not this run's to suggest any more.
+                db.replace_suggestion(comic.id_comicbook, &[])?;
+                summary.skipped += 1;
+                on_event(ClassifyEvent::Skipped {
+                    comic_id: comic.id_comicbook,
+                    path: comic.path,
+                    reason: gettext(
+                        "another program or run changed it while this run worked, so it is left as it is",
+                    ),
+                });
+                on_event(ClassifyEvent::Progress(meter.advance(1)));
+                continue;
+            }
         }
         let stored: Vec<StoredCandidate> = if applied {
             Vec::new()

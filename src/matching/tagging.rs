@@ -8,7 +8,8 @@
 //! ComicInfo.xml changed since by another tool is left as it is. Only CBZ files are written;
 //! the others are reported as skipped with the reason.
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use crate::db::Database;
 use crate::db::tagging::IssueFacts;
@@ -166,12 +167,14 @@ pub fn write_comic_info_for_run(
     on_event: &mut dyn FnMut(TagEvent),
 ) -> Result<TagSummary, MatchingError> {
     let mut summary = TagSummary::new();
+    let mut swept = HashSet::new();
     for comic_id in db.classified_in_run(run_id)? {
         if cancel.is_cancelled() {
             summary.outcome = Outcome::Cancelled;
             break;
         }
         let event = write_comic_info(db, run_id, comic_id)?;
+        sweep_folder_of(&event.path, &mut swept);
         summary.count(&event.outcome);
         on_event(event);
     }
@@ -187,15 +190,29 @@ pub fn restore_comic_info(
     on_event: &mut dyn FnMut(TagEvent),
 ) -> Result<TagSummary, MatchingError> {
     let mut summary = TagSummary::new();
+    let mut swept = HashSet::new();
     for entry in db.comic_info_to_restore(run_id)? {
         let path = Path::new(&entry.path);
-        let outcome = match comicinfo::replace_in_archive(
-            path,
-            Some(&entry.new_xml),
-            entry.old_xml.as_deref(),
-        ) {
-            Ok(()) => TagOutcome::Restored,
-            Err(error) => file_outcome(error),
+        sweep_folder_of(&entry.path, &mut swept);
+        // Journaled, then killed before the file was replaced: the file still holds what undo
+        // would put back.
+        let never_written = comicinfo::stored_xml(path).is_ok_and(|current| {
+            current.as_deref() == entry.old_xml.as_deref()
+                && current.as_deref() != Some(entry.new_xml.as_slice())
+        });
+        let outcome = if never_written {
+            TagOutcome::Skipped(gettext(
+                "its ComicInfo.xml was never written (the run stopped before), so it is as it was",
+            ))
+        } else {
+            match comicinfo::replace_in_archive(
+                path,
+                Some(&entry.new_xml),
+                entry.old_xml.as_deref(),
+            ) {
+                Ok(()) => TagOutcome::Restored,
+                Err(error) => file_outcome(error),
+            }
         };
         if !matches!(outcome, TagOutcome::Failed(_)) {
             db.mark_comic_info_restored(entry.id)?;
@@ -208,6 +225,23 @@ pub fn restore_comic_info(
         });
     }
     Ok(summary)
+}
+
+/// Deletes the temporary copies a killed rewrite left beside the comic at `path`, once per
+/// folder.
+fn sweep_folder_of(path: &str, swept: &mut HashSet<PathBuf>) {
+    let Some(folder) = Path::new(path).parent() else {
+        return;
+    };
+    if swept.insert(folder.to_owned()) {
+        let removed = comicinfo::remove_stale_temporaries(folder, comicinfo::STALE_TEMPORARY);
+        if removed > 0 {
+            tracing::info!(
+                "deleted {removed} temporary copies left in {}",
+                folder.display()
+            );
+        }
+    }
 }
 
 fn file_outcome(error: ComicInfoError) -> TagOutcome {
