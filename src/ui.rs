@@ -102,6 +102,23 @@ pub(crate) fn collection_folder_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// Shows a file dialog and keeps it alive until it answers, then closes it: GTK does not keep
+/// native dialogs alive, and one dropped before its answer is gone at once.
+pub(crate) fn show_until_answered(
+    chooser: relm4::gtk::FileChooserNative,
+    on_response: impl Fn(&relm4::gtk::FileChooserNative, relm4::gtk::ResponseType) + 'static,
+) {
+    let kept = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let release = std::rc::Rc::clone(&kept);
+    chooser.connect_response(move |chooser, response| {
+        on_response(chooser, response);
+        chooser.destroy();
+        release.borrow_mut().take();
+    });
+    chooser.show();
+    kept.replace(Some(chooser));
+}
+
 /// Runs the app until its window closes. When the app already runs, its window is raised
 /// instead (switching to `file` when given) and this process ends at once.
 pub fn run(launch: Launch) -> anyhow::Result<std::process::ExitCode> {

@@ -928,15 +928,13 @@ fn choose_folder(sender: &ComponentSender<InteriorsPage>) {
     );
     chooser.set_modal(true);
     let sender = sender.clone();
-    chooser.connect_response(move |chooser, response| {
+    super::show_until_answered(chooser, move |chooser, response| {
         if response == gtk::ResponseType::Accept
             && let Some(path) = chooser.file().and_then(|file| file.path())
         {
             sender.input(InteriorsMsg::Import(vec![path]));
         }
-        chooser.destroy();
     });
-    chooser.show();
 }
 
 fn choose_export_folder(sender: &ComponentSender<InteriorsPage>) {
@@ -950,15 +948,13 @@ fn choose_export_folder(sender: &ComponentSender<InteriorsPage>) {
     );
     chooser.set_modal(true);
     let sender = sender.clone();
-    chooser.connect_response(move |chooser, response| {
+    super::show_until_answered(chooser, move |chooser, response| {
         if response == gtk::ResponseType::Accept
             && let Some(path) = chooser.file().and_then(|file| file.path())
         {
             sender.input(InteriorsMsg::ExportCharts(path));
         }
-        chooser.destroy();
     });
-    chooser.show();
 }
 
 fn rgb_texture(width: u32, height: u32, rgb: Vec<u8>) -> gdk::Texture {

@@ -170,20 +170,15 @@ fn choose_folder(
         Some(&gettext("_Cancel")),
     );
     chooser.set_modal(true);
-    chooser.connect_response(glib::clone!(
-        #[strong]
-        settings,
-        move |chooser, response| {
-            if response == gtk::ResponseType::Accept
-                && let Some(path) = chooser.file().and_then(|file| file.path())
-                && let Err(error) = settings.set_string(key, &path.to_string_lossy())
-            {
-                tracing::warn!("cannot save {key}: {error}");
-            }
-            chooser.destroy();
+    let settings = settings.clone();
+    super::show_until_answered(chooser, move |chooser, response| {
+        if response == gtk::ResponseType::Accept
+            && let Some(path) = chooser.file().and_then(|file| file.path())
+            && let Err(error) = settings.set_string(key, &path.to_string_lossy())
+        {
+            tracing::warn!("cannot save {key}: {error}");
         }
-    ));
-    chooser.show();
+    });
 }
 
 fn runtime_summary(runtime: Option<&RuntimeInfo>) -> String {
