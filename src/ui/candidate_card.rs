@@ -2,11 +2,9 @@
 //! covers (a click flips the large cover to that variant), series and number, year, and a tag
 //! for each signal that was compared, coloured by whether it agreed.
 
-use std::collections::HashMap;
+use relm4::gtk::{self, prelude::*};
 
-use relm4::gtk::{self, gdk, prelude::*};
-
-use super::cover_loader::CoverKey;
+use super::pictures::{CoverKey, TextureCache};
 use super::review::ReviewMsg;
 use crate::i18n::{fill, gettext};
 use crate::matching::Signals;
@@ -274,7 +272,7 @@ impl CandidateCard {
     pub fn show(
         &self,
         candidate: &ReviewCandidate,
-        textures: &HashMap<CoverKey, gdk::Texture>,
+        textures: &TextureCache<CoverKey>,
         flipped: usize,
         highlighted: bool,
         threshold: f32,
@@ -291,7 +289,7 @@ impl CandidateCard {
             .covers
             .get(flipped)
             .or_else(|| candidate.covers.first());
-        let texture = shown.and_then(|c| textures.get(&CoverKey::Catalog(c.id_cover)));
+        let texture = shown.and_then(|c| textures.peek(&CoverKey::Catalog(c.id_cover)));
         self.cover.set_paintable(texture);
         self.cover_stack.set_visible_child_name(
             if texture.is_some() || shown.is_some_and(|c| c.file.is_some()) {
@@ -307,7 +305,8 @@ impl CandidateCard {
             let cover = candidate.covers.get(at).filter(|_| variants > 1);
             button.set_visible(cover.is_some());
             set_class(button, "flipped", at == flipped);
-            picture.set_paintable(cover.and_then(|c| textures.get(&CoverKey::Catalog(c.id_cover))));
+            picture
+                .set_paintable(cover.and_then(|c| textures.peek(&CoverKey::Catalog(c.id_cover))));
         }
         if variants > STRIP {
             self.more

@@ -1,20 +1,20 @@
 //! The catalog window: the volumes in the catalog with their first cover and how many issues
 //! they have, a search of ComicVine by name, and adding a volume (its issues and covers) with
 //! a progress bar and Cancel. The work happens in [`CatalogStore`]; covers are decoded by a
-//! [`CoverLoader`].
+//! [`PictureSlots`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use relm4::WorkerController;
 use relm4::adw;
 use relm4::adw::prelude::*;
-use relm4::gtk::{self, gdk, glib};
+use relm4::gtk::{self, glib};
 use relm4::prelude::*;
 
 use super::catalog_store::{
     CatalogStore, CatalogStoreInit, CatalogStoreInput, CatalogStoreOutput, ListedVolume,
 };
-use super::cover_loader::{CoverKey, CoverLoaded, CoverLoader, CoverRequest, CoverSource};
+use super::pictures::{Fit, PictureSlots, Source};
 use crate::catalog::VolumeSummary;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
@@ -32,12 +32,11 @@ pub enum CatalogMsg {
     /// The app switched to another collection: list its catalog when the window is open.
     CollectionSwitched,
     Store(CatalogStoreOutput),
-    Cover(CoverLoaded),
 }
 
 pub struct CatalogDialog {
     store: WorkerController<CatalogStore>,
-    loader: WorkerController<CoverLoader>,
+    covers: PictureSlots<i32>,
     window: adw::Window,
     title: adw::WindowTitle,
     toasts: adw::ToastOverlay,
@@ -47,7 +46,8 @@ pub struct CatalogDialog {
     volumes_group: adw::PreferencesGroup,
     volumes: Vec<adw::ActionRow>,
     in_catalog: HashSet<i32>,
-    pictures: HashMap<i32, gtk::Picture>,
+    /// The volumes' covers shown, by cover id.
+    pictures: Vec<(i32, gtk::Picture)>,
     progress_box: gtk::Box,
     progress_label: gtk::Label,
     progress: gtk::ProgressBar,
@@ -92,9 +92,6 @@ impl SimpleComponent for CatalogDialog {
         let store = CatalogStore::builder()
             .detach_worker(init)
             .forward(sender.input_sender(), CatalogMsg::Store);
-        let loader = CoverLoader::builder()
-            .detach_worker(())
-            .forward(sender.input_sender(), CatalogMsg::Cover);
 
         let toasts = adw::ToastOverlay::new();
         let content = gtk::Box::new(gtk::Orientation::Vertical, 0);
@@ -198,7 +195,7 @@ impl SimpleComponent for CatalogDialog {
 
         let model = CatalogDialog {
             store,
-            loader,
+            covers: PictureSlots::new(200),
             window,
             title,
             toasts,
@@ -208,7 +205,7 @@ impl SimpleComponent for CatalogDialog {
             volumes_group,
             volumes: Vec::new(),
             in_catalog: HashSet::new(),
-            pictures: HashMap::new(),
+            pictures: Vec::new(),
             progress_box,
             progress_label,
             progress,
@@ -267,27 +264,6 @@ impl SimpleComponent for CatalogDialog {
                 }
             }
             CatalogMsg::Store(output) => self.stored(output, &sender),
-            CatalogMsg::Cover(CoverLoaded::Loaded {
-                key: CoverKey::Catalog(id),
-                width,
-                height,
-                rgb,
-            }) => {
-                if let Some(picture) = self.pictures.get(&id) {
-                    let texture = gdk::MemoryTexture::new(
-                        i32::try_from(width).unwrap_or(i32::MAX),
-                        i32::try_from(height).unwrap_or(i32::MAX),
-                        gdk::MemoryFormat::R8g8b8,
-                        &glib::Bytes::from_owned(rgb),
-                        (width * 3) as usize,
-                    );
-                    picture.set_paintable(Some(&texture));
-                }
-            }
-            CatalogMsg::Cover(CoverLoaded::Loaded { .. }) => {}
-            CatalogMsg::Cover(CoverLoaded::Failed { key, reason }) => {
-                tracing::warn!("cannot show cover {key:?}: {reason}");
-            }
         }
     }
 }
@@ -451,7 +427,9 @@ impl CatalogDialog {
         for row in self.volumes.drain(..) {
             self.volumes_group.remove(&row);
         }
-        self.pictures.clear();
+        for (id_cover, picture) in self.pictures.drain(..) {
+            self.covers.release(&picture, &id_cover);
+        }
         self.in_catalog = volumes.iter().map(|v| v.volume.id_volume).collect();
         self.volume_count = volumes.len();
         self.describe_volumes();
@@ -506,12 +484,14 @@ impl CatalogDialog {
                 .build();
             row.add_prefix(&picture);
             if let Some((id_cover, file)) = &listed.cover {
-                self.pictures.insert(*id_cover, picture);
-                self.loader.emit(CoverRequest {
-                    key: CoverKey::Catalog(*id_cover),
-                    source: CoverSource::File(file.clone()),
-                    max_side: THUMBNAIL_SIDE,
-                });
+                let scale = u32::try_from(picture.scale_factor().max(1)).unwrap_or(1);
+                self.covers.show(
+                    &picture,
+                    *id_cover,
+                    Source::File(file.clone()),
+                    Fit::Within(THUMBNAIL_SIDE * scale),
+                );
+                self.pictures.push((*id_cover, picture));
             }
             self.volumes_group.add(&row);
             self.volumes.push(row);

@@ -3,15 +3,14 @@
 //! bucket and explanation. Photos the filters set aside stay visible under their own filter.
 //! The labeling view lives here too, in front of the overview while a session runs.
 
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::cell::Cell;
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use relm4::WorkerController;
 use relm4::adw;
 use relm4::adw::prelude::*;
-use relm4::gtk::{self, gdk, gio, glib};
+use relm4::gtk::{self, gdk, glib};
 use relm4::prelude::*;
 use relm4::typed_view::grid::{RelmGridItem, TypedGridView};
 
@@ -19,7 +18,7 @@ use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::interiors_worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
-use super::photo_loader;
+use super::pictures::{self, Fit, PictureSlots, Source};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::filters::{FilterReport, Filters};
 use crate::interiors::labeling::{LabelChange, SessionPhoto};
@@ -28,8 +27,9 @@ use crate::interiors::scoring::ScoredPhoto;
 use crate::interiors::{LabelSource, Quality};
 use crate::jobs::{CancelToken, Progress};
 
-/// Gallery thumbnails are decoded no larger than this on their longest side.
-const THUMBNAIL_SIDE: u32 = 480;
+/// Gallery thumbnails are decoded at this size, 4:3 like every card's photo, cropped around
+/// the middle.
+const THUMBNAIL_SIZE: (u32, u32) = (480, 360);
 /// Charts in the app are drawn at this size, readable on a small screen.
 const CHART_WIDTH: u32 = 560;
 const CHART_HEIGHT: u32 = 380;
@@ -49,7 +49,7 @@ pub struct InteriorsPage {
     gallery: TypedGridView<GalleryPhoto, gtk::NoSelection>,
     gallery_state: GalleryState,
     shown: GalleryFilter,
-    thumbnails: Rc<ThumbnailCache>,
+    thumbnails: PictureSlots<i64>,
     /// Train and auto-label run in the app's backend; the app says when.
     backend_busy: bool,
     /// The choices of the gallery's filter, with their counts.
@@ -419,7 +419,7 @@ impl SimpleComponent for InteriorsPage {
             gallery,
             gallery_state: GalleryState::Waiting,
             shown: GalleryFilter::All,
-            thumbnails: Rc::new(ThumbnailCache::default()),
+            thumbnails: PictureSlots::new(THUMBNAIL_CACHE),
             backend_busy: false,
             shown_choices: gtk::StringList::new(
                 &shown_choices(None)
@@ -480,7 +480,7 @@ impl SimpleComponent for InteriorsPage {
                 self.labeling_open = false;
                 self.gallery.clear();
                 self.gallery_state = GalleryState::Waiting;
-                self.thumbnails.clear();
+                self.thumbnails.forget_all();
                 for picture in self.charts.drain(..) {
                     self.charts_box.remove(&picture);
                 }
@@ -599,7 +599,7 @@ impl InteriorsPage {
                 self.gallery
                     .extend_from_iter(photos.into_iter().map(|photo| GalleryPhoto {
                         photo,
-                        thumbnails: Rc::clone(&self.thumbnails),
+                        thumbnails: self.thumbnails.clone(),
                     }));
                 self.gallery_state = GalleryState::Ready;
             }
@@ -616,11 +616,12 @@ impl InteriorsPage {
                     self.charts_box.remove(&picture);
                 }
                 for chart in charts {
-                    let picture = gtk::Picture::for_paintable(&rgb_texture(
-                        chart.width,
-                        chart.height,
-                        chart.rgb,
-                    ));
+                    let Some(rgb) = image::RgbImage::from_raw(chart.width, chart.height, chart.rgb)
+                    else {
+                        tracing::warn!("the chart \"{}\" was drawn at a wrong size", chart.title);
+                        continue;
+                    };
+                    let picture = gtk::Picture::for_paintable(&pictures::texture(rgb));
                     picture.set_can_shrink(false);
                     picture.set_halign(gtk::Align::Center);
                     picture.set_alternative_text(Some(&chart.title));
@@ -957,18 +958,6 @@ fn choose_export_folder(sender: &ComponentSender<InteriorsPage>) {
     });
 }
 
-fn rgb_texture(width: u32, height: u32, rgb: Vec<u8>) -> gdk::Texture {
-    let bytes = glib::Bytes::from_owned(rgb);
-    gdk::MemoryTexture::new(
-        width as i32,
-        height as i32,
-        gdk::MemoryFormat::R8g8b8,
-        &bytes,
-        3 * width as usize,
-    )
-    .upcast()
-}
-
 /// A progress bar pulses while the amount of work is unknown (its fraction stays at zero).
 fn pulse_while_unknown(bar: &gtk::ProgressBar) {
     let bar = bar.downgrade();
@@ -997,41 +986,10 @@ fn duration_text(duration: std::time::Duration) -> String {
     }
 }
 
-/// Decoded gallery thumbnails, shared by the cards.
-#[derive(Default)]
-struct ThumbnailCache {
-    textures: RefCell<HashMap<i64, gdk::Texture>>,
-    order: RefCell<VecDeque<i64>>,
-}
-
-impl ThumbnailCache {
-    fn clear(&self) {
-        self.textures.borrow_mut().clear();
-        self.order.borrow_mut().clear();
-    }
-
-    fn get(&self, id: i64) -> Option<gdk::Texture> {
-        self.textures.borrow().get(&id).cloned()
-    }
-
-    fn insert(&self, id: i64, texture: gdk::Texture) {
-        let mut order = self.order.borrow_mut();
-        let mut textures = self.textures.borrow_mut();
-        if textures.insert(id, texture).is_none() {
-            order.push_back(id);
-        }
-        while order.len() > THUMBNAIL_CACHE {
-            if let Some(oldest) = order.pop_front() {
-                textures.remove(&oldest);
-            }
-        }
-    }
-}
-
 /// One card of the results gallery.
 struct GalleryPhoto {
     photo: ScoredPhoto,
-    thumbnails: Rc<ThumbnailCache>,
+    thumbnails: PictureSlots<i64>,
 }
 
 struct CardWidgets {
@@ -1042,7 +1000,7 @@ struct CardWidgets {
     review: gtk::Label,
     label_note: gtk::Label,
     filter_note: gtk::Label,
-    /// The photo the card shows now: a thumbnail decoded for another one is dropped.
+    /// The photo the card shows now, to let its thumbnail go when the card is unbound.
     showing: Rc<Cell<i64>>,
 }
 
@@ -1172,69 +1130,20 @@ impl RelmGridItem for GalleryPhoto {
         widgets
             .picture
             .set_tooltip_text(Some(&photo.path.to_string_lossy()));
-        match self.thumbnails.get(photo.photo_id) {
-            Some(texture) => widgets.picture.set_paintable(Some(&texture)),
-            None => {
-                widgets.picture.set_paintable(gdk::Paintable::NONE);
-                load_thumbnail(
-                    photo.photo_id,
-                    photo.path.clone(),
-                    widgets.picture.clone(),
-                    Rc::clone(&widgets.showing),
-                    Rc::clone(&self.thumbnails),
-                );
-            }
-        }
+        let scale = u32::try_from(widgets.picture.scale_factor().max(1)).unwrap_or(1);
+        self.thumbnails.show(
+            &widgets.picture,
+            photo.photo_id,
+            Source::File(photo.path.clone()),
+            Fit::Fill(THUMBNAIL_SIZE.0 * scale, THUMBNAIL_SIZE.1 * scale),
+        );
     }
 
     fn unbind(&mut self, widgets: &mut CardWidgets, _root: &mut gtk::Box) {
-        widgets.showing.set(-1);
+        self.thumbnails
+            .release(&widgets.picture, &widgets.showing.replace(-1));
         widgets.picture.set_paintable(gdk::Paintable::NONE);
     }
-}
-
-/// Decodes a thumbnail on GLib's thread pool and shows it if the card still shows that photo.
-fn load_thumbnail(
-    id: i64,
-    path: PathBuf,
-    picture: gtk::Picture,
-    showing: Rc<Cell<i64>>,
-    cache: Rc<ThumbnailCache>,
-) {
-    glib::spawn_future_local(async move {
-        let decoded = gio::spawn_blocking(move || decode_thumbnail(&path)).await;
-        match decoded {
-            Ok(Ok(texture)) => {
-                cache.insert(id, texture.clone());
-                if showing.get() == id {
-                    picture.set_paintable(Some(&texture));
-                }
-            }
-            Ok(Err(reason)) => tracing::warn!("{reason}"),
-            Err(_) => tracing::warn!("decoding the thumbnail of photo {id} panicked"),
-        }
-    });
-}
-
-/// Every card shows its photo at 4:3, cropped around the centre, so the cards line up.
-fn decode_thumbnail(path: &Path) -> Result<gdk::Texture, String> {
-    let (width, height, rgb) = photo_loader::decode_scaled(path, THUMBNAIL_SIDE)?;
-    let (width, height, rgb) = crop_to_four_by_three(width, height, rgb);
-    Ok(rgb_texture(width, height, rgb))
-}
-
-fn crop_to_four_by_three(width: u32, height: u32, rgb: Vec<u8>) -> (u32, u32, Vec<u8>) {
-    let Some(picture) = image::RgbImage::from_raw(width, height, rgb) else {
-        return (0, 0, Vec::new());
-    };
-    let (w, h) = if width * 3 > height * 4 {
-        ((height * 4 / 3).max(1), height)
-    } else {
-        (width, (width * 3 / 4).max(1))
-    };
-    let cropped =
-        image::imageops::crop_imm(&picture, (width - w) / 2, (height - h) / 2, w, h).to_image();
-    (w, h, cropped.into_raw())
 }
 
 fn quality_name(quality: Quality) -> String {

@@ -1,18 +1,17 @@
 //! The labeling view: one photo large, the keys 1, 2 and 3 label it bad, medium or good and
 //! move on; Backspace or Ctrl+Z undoes, Space skips, Left and Right move, Esc leaves. Every
-//! label goes out as a message to be saved at once; photos are decoded ahead by a worker.
+//! label goes out as a message to be saved at once; photos are decoded ahead by the UI's picture
+//! loader.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
 
-use relm4::WorkerController;
 use relm4::adw;
 use relm4::gtk::{self, gdk, glib, prelude::*};
 use relm4::prelude::*;
 
-use super::photo_loader::{LoaderInput, LoaderOutput, PhotoLoader};
+use super::pictures::{Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 use crate::i18n::{fill, gettext};
 use crate::interiors::Quality;
 use crate::interiors::labeling::{LabelChange, LabelingSession, SessionPhoto};
@@ -20,12 +19,15 @@ use crate::interiors::labeling::{LabelChange, LabelingSession, SessionPhoto};
 /// How many photos ahead are decoded.
 const AHEAD: usize = 3;
 
+/// Photos are decoded no larger than this on their longest side: enough for a full-screen
+/// view, small enough to keep a few in memory.
+const MAX_SIDE: u32 = 1600;
+
 pub struct LabelingView {
     session: LabelingSession,
-    loader: WorkerController<PhotoLoader>,
-    textures: HashMap<i64, gdk::Texture>,
-    requested: std::collections::HashSet<i64>,
-    failures: HashMap<i64, String>,
+    loader: PictureLoader<i64>,
+    /// The photos around the one shown, by id; `None`: the photo cannot be shown.
+    textures: TextureCache<i64>,
     /// When the last key press came, until the frame showing its result is drawn; the delay
     /// is logged at debug level (`RUST_LOG=vistazo::ui=debug`) to check the view keeps up.
     pressed_at: Rc<Cell<Option<Instant>>>,
@@ -41,7 +43,7 @@ pub enum LabelingMsg {
     Forward,
     Undo,
     Leave,
-    Loader(LoaderOutput),
+    Loaded(i64, Result<gdk::Texture, PictureError>),
 }
 
 #[derive(Debug)]
@@ -170,15 +172,14 @@ impl SimpleComponent for LabelingView {
         root: Self::Root,
         sender: ComponentSender<Self>,
     ) -> ComponentParts<Self> {
-        let loader = PhotoLoader::builder()
-            .detach_worker(())
-            .forward(sender.input_sender(), LabelingMsg::Loader);
+        let loader = {
+            let sender = sender.input_sender().clone();
+            PictureLoader::new(move |id, decoded| sender.emit(LabelingMsg::Loaded(id, decoded)))
+        };
         let model = LabelingView {
             session: LabelingSession::new(Vec::new()),
             loader,
-            textures: HashMap::new(),
-            requested: Default::default(),
-            failures: HashMap::new(),
+            textures: TextureCache::new(usize::MAX),
             pressed_at: Rc::new(Cell::new(None)),
             root: root.clone(),
         };
@@ -210,8 +211,7 @@ impl SimpleComponent for LabelingView {
             LabelingMsg::Start(photos) => {
                 self.session = LabelingSession::new(photos);
                 self.textures.clear();
-                self.requested.clear();
-                self.failures.clear();
+                self.loader.cancel_all();
             }
             LabelingMsg::Label(quality) => {
                 if let Some(change) = self.session.label(quality) {
@@ -229,25 +229,10 @@ impl SimpleComponent for LabelingView {
             LabelingMsg::Leave => {
                 let _ = sender.output(LabelingOutput::Leave);
             }
-            LabelingMsg::Loader(LoaderOutput::Loaded {
-                id,
-                width,
-                height,
-                rgb,
-            }) => {
-                let bytes = glib::Bytes::from_owned(rgb);
-                let texture = gdk::MemoryTexture::new(
-                    width as i32,
-                    height as i32,
-                    gdk::MemoryFormat::R8g8b8,
-                    &bytes,
-                    (width * 3) as usize,
-                );
-                self.textures.insert(id, texture.upcast());
-            }
-            LabelingMsg::Loader(LoaderOutput::Failed { id, reason }) => {
-                tracing::warn!("cannot show photo {id}: {reason}");
-                self.failures.insert(id, reason);
+            LabelingMsg::Loaded(id, Ok(texture)) => self.textures.insert(id, Ok(texture)),
+            LabelingMsg::Loaded(id, Err(error)) => {
+                tracing::warn!("cannot show photo {id}: {error}");
+                self.textures.insert(id, Err(error));
             }
         }
         self.load_around();
@@ -289,19 +274,21 @@ impl LabelingView {
 
     /// Asks for the current photo, then the ones ahead, and forgets those far away.
     fn load_around(&mut self) {
-        let mut wanted: Vec<(i64, std::path::PathBuf)> = Vec::new();
+        let mut wanted: Vec<(i64, std::path::PathBuf, Priority)> = Vec::new();
         if let Some(current) = self.session.current() {
-            wanted.push((current.id, current.path.clone()));
+            wanted.push((current.id, current.path.clone(), Priority::Now));
         }
         for photo in self.session.neighbours(AHEAD) {
-            wanted.push((photo.id, photo.path.clone()));
+            wanted.push((photo.id, photo.path.clone(), Priority::Ahead));
         }
-        let keep: std::collections::HashSet<i64> = wanted.iter().map(|(id, _)| *id).collect();
-        self.textures.retain(|id, _| keep.contains(id));
-        self.requested.retain(|id| keep.contains(id));
-        for (id, path) in wanted {
-            if self.requested.insert(id) {
-                self.loader.emit(LoaderInput::Load { id, path });
+        let keep: std::collections::HashSet<i64> = wanted.iter().map(|(id, ..)| *id).collect();
+        self.textures.retain(|id| keep.contains(id));
+        self.loader.retain(|id| keep.contains(id));
+        for (id, path, priority) in wanted {
+            // Asked again, a photo still queued moves to its new priority.
+            if !self.textures.contains(&id) {
+                self.loader
+                    .load(id, Source::File(path), Fit::Within(MAX_SIDE), priority);
             }
         }
     }
@@ -309,7 +296,7 @@ impl LabelingView {
     fn current_texture(&self) -> Option<&gdk::Texture> {
         self.session
             .current()
-            .and_then(|p| self.textures.get(&p.id))
+            .and_then(|p| self.textures.peek(&p.id))
     }
 
     fn position_text(&self) -> String {
@@ -349,10 +336,10 @@ impl LabelingView {
         }
     }
 
-    fn current_failure(&self) -> Option<&String> {
+    fn current_failure(&self) -> Option<&PictureError> {
         self.session
             .current()
-            .and_then(|p| self.failures.get(&p.id))
+            .and_then(|p| self.textures.failure(&p.id))
     }
 
     fn placeholder_title(&self) -> String {

@@ -5,14 +5,14 @@
 //! Above Threshold" classify the clear ones at once, after a confirmation that says how many.
 //!
 //! Every decision goes at once to [`ReviewStore`], which owns the database connection; covers
-//! are decoded by [`CoverLoader`] workers, for the comics ahead too, so a key press shows the
-//! next comic without waiting.
+//! are decoded by the UI's picture loader ([`PictureLoader`]), the comic shown first, then those
+//! ahead, so a key press shows the next comic without waiting.
 //!
 //! With `RUST_LOG=vistazo::ui::review=debug` the page logs, for each key that moves to another
 //! comic, the time from the key press to the first frame drawn after it (a diagnostic).
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -23,7 +23,7 @@ use relm4::prelude::*;
 use relm4::{Sender, WorkerController};
 
 use super::candidate_card::{CandidateCard, candidate_title, percent};
-use super::cover_loader::{CoverKey, CoverLoaded, CoverLoader, CoverRequest, CoverSource};
+use super::pictures::{CoverKey, Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 use super::review_store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::matching::review::{Decision, ReviewCounts, ReviewItem, ReviewSession, Undo};
@@ -37,8 +37,6 @@ const OWNED_SIDE: u32 = 1000;
 const CATALOG_SIDE: u32 = 520;
 /// Width of the owned comic's column; the candidates get the rest.
 const OWNED_WIDTH: i32 = 280;
-/// Cover decoding threads.
-const LOADERS: usize = 2;
 
 pub struct ReviewInit {
     pub store: ReviewStoreInit,
@@ -66,7 +64,7 @@ pub enum ReviewMsg {
     ApplyAllConfirmed,
     Threshold(f64),
     Store(ReviewStoreOutput),
-    Cover(CoverLoaded),
+    Cover(CoverKey, Result<gdk::Texture, PictureError>),
 }
 
 #[derive(Debug)]
@@ -83,11 +81,9 @@ pub struct ReviewPage {
     highlighted: usize,
     flipped: [usize; CANDIDATES],
     store: WorkerController<ReviewStore>,
-    loaders: Vec<WorkerController<CoverLoader>>,
-    next_loader: usize,
-    textures: HashMap<CoverKey, gdk::Texture>,
-    requested: HashSet<CoverKey>,
-    failed: HashSet<CoverKey>,
+    covers: PictureLoader<CoverKey>,
+    /// The covers of the comics around the one shown; `None`: the cover cannot be read.
+    textures: TextureCache<CoverKey>,
     root: gtk::Box,
     toasts: adw::ToastOverlay,
     last_toast: Option<adw::Toast>,
@@ -135,13 +131,10 @@ impl SimpleComponent for ReviewPage {
         let store = ReviewStore::builder()
             .detach_worker(store)
             .forward(sender.input_sender(), ReviewMsg::Store);
-        let loaders = (0..LOADERS)
-            .map(|_| {
-                CoverLoader::builder()
-                    .detach_worker(())
-                    .forward(sender.input_sender(), ReviewMsg::Cover)
-            })
-            .collect();
+        let covers = {
+            let sender = sender.input_sender().clone();
+            PictureLoader::new(move |key, decoded| sender.emit(ReviewMsg::Cover(key, decoded)))
+        };
 
         let toasts = adw::ToastOverlay::new();
         toasts.set_vexpand(true);
@@ -374,11 +367,8 @@ impl SimpleComponent for ReviewPage {
             highlighted: 0,
             flipped: [0; CANDIDATES],
             store,
-            loaders,
-            next_loader: 0,
-            textures: HashMap::new(),
-            requested: HashSet::new(),
-            failed: HashSet::new(),
+            covers,
+            textures: TextureCache::new(usize::MAX),
             root: root.clone(),
             toasts,
             last_toast: None,
@@ -434,24 +424,10 @@ impl SimpleComponent for ReviewPage {
             }
             ReviewMsg::Threshold(value) => self.threshold = value as f32,
             ReviewMsg::Store(output) => self.stored(output, &sender),
-            ReviewMsg::Cover(CoverLoaded::Loaded {
-                key,
-                width,
-                height,
-                rgb,
-            }) => {
-                let texture = gdk::MemoryTexture::new(
-                    i32::try_from(width).unwrap_or(i32::MAX),
-                    i32::try_from(height).unwrap_or(i32::MAX),
-                    gdk::MemoryFormat::R8g8b8,
-                    &glib::Bytes::from_owned(rgb),
-                    (width * 3) as usize,
-                );
-                self.textures.insert(key, texture.upcast());
-            }
-            ReviewMsg::Cover(CoverLoaded::Failed { key, reason }) => {
-                tracing::warn!("cannot show cover {key:?}: {reason}");
-                self.failed.insert(key);
+            ReviewMsg::Cover(key, Ok(texture)) => self.textures.insert(key, Ok(texture)),
+            ReviewMsg::Cover(key, Err(error)) => {
+                tracing::warn!("cannot show cover {key:?}: {error}");
+                self.textures.insert(key, Err(error));
             }
         }
         if self.session.position() != before {
@@ -531,9 +507,9 @@ impl ReviewPage {
     }
 
     fn show_item(&self, widgets: &ReviewWidgets, item: &ReviewItem) {
-        let texture = self.textures.get(&CoverKey::Comic(item.comic_id));
+        let texture = self.textures.peek(&CoverKey::Comic(item.comic_id));
         widgets.owned.set_paintable(texture);
-        let missing = self.failed.contains(&CoverKey::Comic(item.comic_id));
+        let missing = self.textures.failed(&CoverKey::Comic(item.comic_id));
         widgets
             .owned_stack
             .set_visible_child_name(if missing { "missing" } else { "picture" });
@@ -595,7 +571,7 @@ impl ReviewPage {
         let ready = self
             .session
             .current()
-            .is_none_or(|item| self.textures.contains_key(&CoverKey::Comic(item.comic_id)));
+            .is_none_or(|item| self.textures.contains(&CoverKey::Comic(item.comic_id)));
         let handler: Rc<Cell<Option<glib::SignalHandlerId>>> = Rc::new(Cell::new(None));
         let id = clock.connect_after_paint(glib::clone!(
             #[strong]
@@ -772,8 +748,7 @@ impl ReviewPage {
                 self.session = ReviewSession::new(items);
                 self.loaded = true;
                 self.textures.clear();
-                self.requested.clear();
-                self.failed.clear();
+                self.covers.cancel_all();
                 if self.root.is_mapped() {
                     self.root.grab_focus();
                 }
@@ -848,40 +823,46 @@ impl ReviewPage {
         if position > 0 {
             order.push(position - 1);
         }
-        let mut wanted: Vec<(CoverKey, CoverSource, u32)> = Vec::new();
-        for index in order {
+        let mut wanted: Vec<(CoverKey, Source, Fit, Priority)> = Vec::new();
+        for (at, index) in order.into_iter().enumerate() {
+            let priority = if at == 0 {
+                Priority::Now
+            } else {
+                Priority::Ahead
+            };
             let Some(item) = self.session.item(index) else {
                 continue;
             };
             let owned = match &item.thumbnail {
-                Some(file) => CoverSource::File(file.clone()),
-                None => CoverSource::ComicFile(item.path.clone()),
+                Some(file) => Source::File(file.clone()),
+                None => Source::ComicFile(item.path.clone()),
             };
-            wanted.push((CoverKey::Comic(item.comic_id), owned, OWNED_SIDE));
+            wanted.push((
+                CoverKey::Comic(item.comic_id),
+                owned,
+                Fit::Within(OWNED_SIDE),
+                priority,
+            ));
             for candidate in item.candidates.iter().take(CANDIDATES) {
                 for cover in &candidate.covers {
                     if let Some(file) = &cover.file {
                         wanted.push((
                             CoverKey::Catalog(cover.id_cover),
-                            CoverSource::File(file.clone()),
-                            CATALOG_SIDE,
+                            Source::File(file.clone()),
+                            Fit::Within(CATALOG_SIDE),
+                            priority,
                         ));
                     }
                 }
             }
         }
-        let keep: HashSet<CoverKey> = wanted.iter().map(|(key, _, _)| *key).collect();
-        self.textures.retain(|key, _| keep.contains(key));
-        self.requested.retain(|key| keep.contains(key));
-        for (key, source, max_side) in wanted {
-            if self.requested.insert(key) {
-                let loader = &self.loaders[self.next_loader % self.loaders.len()];
-                self.next_loader += 1;
-                loader.emit(CoverRequest {
-                    key,
-                    source,
-                    max_side,
-                });
+        let keep: HashSet<CoverKey> = wanted.iter().map(|(key, ..)| *key).collect();
+        self.textures.retain(|key| keep.contains(key));
+        self.covers.retain(|key| keep.contains(key));
+        for (key, source, fit, priority) in wanted {
+            // Asked again, a cover still queued moves to its new priority.
+            if !self.textures.contains(&key) {
+                self.covers.load(key, source, fit, priority);
             }
         }
     }
