@@ -7,6 +7,7 @@ pub mod config;
 pub mod device;
 pub mod engine;
 pub mod model;
+pub mod passes;
 pub mod preprocess;
 pub mod tokenizer;
 pub mod weights;

@@ -515,25 +515,13 @@ fn progress_steps(options: EngineOptions, count: usize) -> Vec<u64> {
 }
 
 #[test]
-fn a_time_limit_per_pass_starts_with_one_picture_and_grows_while_passes_stay_quick() {
-    let options = |batch_time| EngineOptions {
+fn pictures_go_through_the_model_in_full_batches() {
+    let options = EngineOptions {
         batch_size: 4,
-        batch_time,
         decode_threads: Some(1),
         ..cpu_options()
     };
-    // No limit: full batches from the start.
-    assert_eq!(progress_steps(options(None), 9), [4, 4, 1]);
-    // A limit no pass can keep: one picture a pass, a report for each.
-    assert_eq!(
-        progress_steps(options(Some(std::time::Duration::ZERO)), 5),
-        [1; 5]
-    );
-    // A generous limit: one picture to measure the pace, then full batches.
-    assert_eq!(
-        progress_steps(options(Some(std::time::Duration::from_secs(3600))), 9),
-        [1, 4, 4]
-    );
+    assert_eq!(progress_steps(options, 9), [4, 4, 1]);
 }
 
 #[test]

@@ -20,6 +20,7 @@ use super::ClipError;
 use super::config::ClipConfig;
 use super::device::DevicePreference;
 use super::model::ClipModel;
+use super::passes::PassGate;
 use super::preprocess::{PreprocessError, Preprocessor};
 use super::tokenizer::ClipTokenizer;
 use super::weights::ModelFiles;
@@ -33,10 +34,6 @@ pub struct EngineOptions {
     pub device: DevicePreference,
     /// Images per forward pass, at most.
     pub batch_size: usize,
-    /// The longest a forward pass should take, for work a person watches: batches start at one
-    /// picture and grow only while a pass stays within this time, so progress is reported and a
-    /// cancel is seen at least this often even on a slow processor. `None`: always full batches.
-    pub batch_time: Option<Duration>,
     /// libtorch's threads for the model; `None`: one per processor core.
     pub model_threads: Option<usize>,
     /// Threads decoding and preprocessing pictures; `None`: chosen from the core count.
@@ -49,7 +46,6 @@ impl Default for EngineOptions {
         Self {
             device: DevicePreference::Auto,
             batch_size: 16,
-            batch_time: None,
             model_threads: None,
             decode_threads: None,
             limits: DecodeLimits::default(),
@@ -118,10 +114,18 @@ pub struct Engine {
     tokenizer: ClipTokenizer,
     preprocessor: Preprocessor,
     batch_size: usize,
-    batch_time: Option<Duration>,
+    /// Whose forward pass runs next, when threads share the engine.
+    passes: PassGate,
     decode_threads: usize,
     limits: DecodeLimits,
 }
+
+// SAFETY: once loaded, the engine's tensors are never changed: every use reads them (inference
+// under `no_grad`, new tensors for every result), and libtorch allows reading one tensor from
+// several threads (its reference counts are atomic). Forward passes, the only use that keeps
+// intermediate state, take turns through `passes`. The tokenizer and preprocessor are plain
+// data.
+unsafe impl Sync for Engine {}
 
 impl Engine {
     /// Loads the model on the device `options` asks for: CUDA in half precision when chosen
@@ -156,7 +160,7 @@ impl Engine {
             tokenizer,
             preprocessor,
             batch_size: options.batch_size.max(1),
-            batch_time: options.batch_time,
+            passes: PassGate::default(),
             decode_threads: decode_threads.max(1),
             limits: options.limits,
         })
@@ -253,11 +257,7 @@ impl Engine {
 
             let mut pixels: Vec<f32> = Vec::with_capacity(self.batch_size * image_len);
             let mut indices: Vec<usize> = Vec::with_capacity(self.batch_size);
-            let mut batch = if self.batch_time.is_some() {
-                1
-            } else {
-                self.batch_size
-            };
+            let batch = self.batch_size;
             for item in &receiver {
                 timings.decode += item.decode;
                 timings.preprocess += item.preprocess;
@@ -277,14 +277,12 @@ impl Engine {
                 }
                 if indices.len() >= batch {
                     let done = indices.len();
-                    let pass = Instant::now();
                     if let Err(error) =
                         self.run_batch(&mut pixels, &mut indices, &mut timings, on_result)
                     {
                         stop.store(true, Ordering::Relaxed);
                         return Err(error);
                     }
-                    batch = self.next_batch(pass.elapsed(), done);
                     embedded += done;
                     on_progress(meter.advance(done as u64));
                     if cancel.is_cancelled() {
@@ -311,22 +309,6 @@ impl Engine {
             failed,
             timings,
         })
-    }
-
-    /// How many pictures the next forward pass takes, after one of `done` pictures took
-    /// `took`: as many as fit in [`EngineOptions::batch_time`] at that pace, within 1 and the
-    /// batch size.
-    fn next_batch(&self, took: Duration, done: usize) -> usize {
-        let Some(budget) = self.batch_time else {
-            return self.batch_size;
-        };
-        let per_picture = took.as_secs_f64() / done.max(1) as f64;
-        if per_picture <= 0.0 {
-            return self.batch_size;
-        }
-        // Saturating: a budget of hours on a fast device is simply the batch size.
-        let fits = (budget.as_secs_f64() / per_picture).floor() as usize;
-        fits.clamp(1, self.batch_size)
     }
 
     /// Embeds the pictures gathered so far and hands out their results.
@@ -361,7 +343,10 @@ impl Engine {
         let batch = Tensor::f_from_slice(pixels)
             .and_then(|t| t.f_view([count as i64, 3, size, size]))
             .map_err(super::model::ModelError::from)?;
-        let features = self.model.image_features(&batch)?;
+        let features = {
+            let _turn = self.passes.enter();
+            self.model.image_features(&batch)?
+        };
         rows(&features)
     }
 
@@ -374,7 +359,10 @@ impl Engine {
                 .iter()
                 .map(|text| self.tokenizer.encode(text))
                 .collect::<Result<Vec<_>, _>>()?;
-            let features = self.model.text_features(&ids)?;
+            let features = {
+                let _turn = self.passes.enter();
+                self.model.text_features(&ids)?
+            };
             for (ids, embedding) in ids.into_iter().zip(rows(&features)?) {
                 out.push(TextEmbedding { ids, embedding });
             }

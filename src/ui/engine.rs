@@ -1,20 +1,30 @@
 //! The app's one CLIP engine, shared by the workers of every page: one model in memory whatever
-//! pages were used. A job borrows the engine for as long as it runs; a job of another page that
-//! needs it meanwhile waits for it (and says so), then goes on with the same loaded model.
+//! pages were used.
+//!
+//! - A **job** (classifying comics, importing photos) runs with [`SharedEngine::job`]: one job
+//!   at a time, so a job of another page waits for it (and says so), then goes on with the same
+//!   loaded model.
+//! - Work someone waits for ([`SharedEngine::now`]: a search typed, the interiors prompts) does
+//!   not wait for the job: its forward passes go before the job's next batch
+//!   ([`crate::clip::passes`]).
+//! - Work nobody waits for ([`SharedEngine::try_with`]: catalog covers read ahead) runs only
+//!   when the engine is loaded and no job runs, its passes after everyone else's.
 //!
 //! The model to run comes from Preferences (or `--model` and `--device`, which win) and is read
 //! at the start of every job: a change in Preferences takes effect at the next job, on any page,
-//! and reloads the model only when the folder or the device changed. The model is loaded on the
-//! worker's thread that first needs it, never on the main thread.
+//! and reloads the model only when the folder or the device changed (never while a job still
+//! uses the old one). The model is loaded on the worker's thread that first needs it, never on
+//! the main thread.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
 use relm4::gtk::gio;
 use relm4::gtk::prelude::*;
 
 use crate::clip::engine::{Engine, EngineOptions};
+use crate::clip::passes::{Urgency, with_urgency};
 use crate::clip::weights::{self, DownloadEvent};
 use crate::clip::{DevicePreference, ModelFiles};
 use crate::interiors::import;
@@ -56,7 +66,7 @@ impl ModelChoice {
 /// What happens before a job gets the engine, for its progress.
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
-    /// Another page's job has the engine; this one waits for it.
+    /// Another page's job runs; this one waits for it.
     Waiting,
     Loading,
     Downloading(Progress),
@@ -68,26 +78,27 @@ pub struct LoadedEngine {
     pub engine: Engine,
     /// The name embeddings are stored under.
     pub model_id: String,
-    prompts: Option<PromptEmbeddings>,
+    prompts: OnceLock<PromptEmbeddings>,
 }
 
 impl LoadedEngine {
     /// The text embeddings of the interiors prompts, computed on first use.
-    pub fn prompts(&mut self) -> Result<&PromptEmbeddings, String> {
-        if self.prompts.is_none() {
-            let prompts = import::prompt_embeddings(&self.engine).map_err(|e| e.to_string())?;
-            self.prompts = Some(prompts);
+    pub fn prompts(&self) -> Result<&PromptEmbeddings, String> {
+        if let Some(prompts) = self.prompts.get() {
+            return Ok(prompts);
         }
-        self.prompts
-            .as_ref()
-            .ok_or_else(|| crate::i18n::gettext("the model is not loaded"))
+        let prompts = import::prompt_embeddings(&self.engine).map_err(|e| e.to_string())?;
+        Ok(self.prompts.get_or_init(|| prompts))
     }
 }
 
 /// The shared engine; clones share the one model.
 #[derive(Clone, Default)]
 pub struct SharedEngine {
-    loaded: Arc<Mutex<Option<LoadedEngine>>>,
+    /// The model loaded; locked only to load or hand it out.
+    loaded: Arc<Mutex<Option<Arc<LoadedEngine>>>>,
+    /// Held by the job that runs.
+    job: Arc<Mutex<()>>,
     wanted: Arc<RwLock<ModelChoice>>,
 }
 
@@ -95,8 +106,13 @@ impl SharedEngine {
     pub fn new(choice: ModelChoice) -> Self {
         Self {
             loaded: Arc::default(),
+            job: Arc::default(),
             wanted: Arc::new(RwLock::new(choice)),
         }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Arc<LoadedEngine>>> {
+        self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The model the next job is to use (Preferences changed).
@@ -111,80 +127,101 @@ impl SharedEngine {
             .clone()
     }
 
-    /// Runs `work` with the engine for the model chosen now, loading it first (or again, when
-    /// Preferences changed since it was loaded). Other jobs that need the engine wait until
-    /// `work` returns.
-    pub fn with<R>(
+    /// Runs the job `work` with the engine for the model chosen now, loading it first (or
+    /// again, when Preferences changed since it was loaded). Another job waits until `work`
+    /// returns; work someone waits for goes between its batches.
+    pub fn job<R>(
         &self,
         on_event: &mut dyn FnMut(EngineEvent),
-        work: impl FnOnce(&mut LoadedEngine) -> Result<R, String>,
+        work: impl FnOnce(&LoadedEngine) -> Result<R, String>,
     ) -> Result<R, String> {
-        let mut slot = match self.loaded.try_lock() {
-            Ok(slot) => slot,
+        let _running = match self.job.try_lock() {
+            Ok(running) => running,
             Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => {
                 on_event(EngineEvent::Waiting);
-                self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
+                self.job.lock().unwrap_or_else(PoisonError::into_inner)
             }
         };
-        let loaded = self.ensure_loaded(&mut slot, on_event)?;
-        work(loaded)
+        let loaded = self.load_chosen(on_event)?;
+        with_urgency(Urgency::Job, || work(&loaded))
+    }
+
+    /// Runs `work`, which someone waits for, with the engine: the model chosen now, or while a
+    /// job runs the one it uses (loaded for it when none is). Its forward passes go before the
+    /// running job's next batch.
+    pub fn now<R>(
+        &self,
+        on_event: &mut dyn FnMut(EngineEvent),
+        work: impl FnOnce(&LoadedEngine) -> Result<R, String>,
+    ) -> Result<R, String> {
+        let job_runs = matches!(
+            self.job.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        );
+        let running = if job_runs { self.slot().clone() } else { None };
+        let loaded = match running {
+            Some(loaded) => loaded,
+            None => self.load_chosen(on_event)?,
+        };
+        with_urgency(Urgency::Interactive, || work(&loaded))
     }
 
     /// Runs `work` with the engine only when the model chosen now is loaded already and no
-    /// other job has it: for work nobody waits for, which never loads a model of its own.
-    /// `None` when busy or not loaded.
+    /// job runs: for work nobody waits for, which never loads a model of its own. A job
+    /// started meanwhile waits for `work` to return. `None` when busy or not loaded.
     pub fn try_with<R>(
         &self,
-        work: impl FnOnce(&mut LoadedEngine) -> Result<R, String>,
+        work: impl FnOnce(&LoadedEngine) -> Result<R, String>,
     ) -> Option<Result<R, String>> {
-        let mut slot = match self.loaded.try_lock() {
-            Ok(slot) => slot,
+        let _running = match self.job.try_lock() {
+            Ok(running) => running,
             Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => return None,
         };
         let choice = self.choice();
-        slot.as_mut()
-            .filter(|loaded| loaded.choice == choice)
-            .map(work)
+        let loaded = self
+            .slot()
+            .clone()
+            .filter(|loaded| loaded.choice == choice)?;
+        Some(with_urgency(Urgency::Background, || work(&loaded)))
     }
 
-    /// The model chosen now, loaded in `slot` unless it is there already.
-    fn ensure_loaded<'a>(
+    /// The model chosen now, loaded unless it is already.
+    fn load_chosen(
         &self,
-        slot: &'a mut Option<LoadedEngine>,
         on_event: &mut dyn FnMut(EngineEvent),
-    ) -> Result<&'a mut LoadedEngine, String> {
+    ) -> Result<Arc<LoadedEngine>, String> {
         let choice = self.choice();
-        if slot.as_ref().is_some_and(|loaded| loaded.choice != choice) {
-            // The old model goes before the new one loads: never two in memory.
-            *slot = None;
+        let mut slot = self.slot();
+        if let Some(loaded) = slot.as_ref().filter(|loaded| loaded.choice == choice) {
+            return Ok(Arc::clone(loaded));
         }
-        if slot.is_none() {
-            on_event(EngineEvent::Loading);
-            let files = locate(&choice, on_event)?;
-            on_event(EngineEvent::Loading);
-            let options = EngineOptions {
-                device: choice.device,
-                batch_size: BATCH,
-                ..EngineOptions::default()
-            };
-            let engine = Engine::load(&files, &options).map_err(|e| e.to_string())?;
-            *slot = Some(LoadedEngine {
-                choice,
-                engine,
-                model_id: files.model_id(),
-                prompts: None,
-            });
-        }
-        slot.as_mut()
-            .ok_or_else(|| crate::i18n::gettext("the model is not loaded"))
+        // The old model goes before the new one loads: never two in memory.
+        *slot = None;
+        on_event(EngineEvent::Loading);
+        let files = locate(&choice, on_event)?;
+        on_event(EngineEvent::Loading);
+        let options = EngineOptions {
+            device: choice.device,
+            batch_size: BATCH,
+            ..EngineOptions::default()
+        };
+        let engine = Engine::load(&files, &options).map_err(|e| e.to_string())?;
+        let loaded = Arc::new(LoadedEngine {
+            choice,
+            engine,
+            model_id: files.model_id(),
+            prompts: OnceLock::new(),
+        });
+        *slot = Some(Arc::clone(&loaded));
+        Ok(loaded)
     }
 
-    /// Whether a job has the engine now.
+    /// Whether a job runs now.
     pub fn is_busy(&self) -> bool {
         matches!(
-            self.loaded.try_lock(),
+            self.job.try_lock(),
             Err(std::sync::TryLockError::WouldBlock)
         )
     }
@@ -192,11 +229,7 @@ impl SharedEngine {
     /// Whether a model is loaded, and which.
     #[cfg(test)]
     pub fn loaded_choice(&self) -> Option<ModelChoice> {
-        self.loaded
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map(|loaded| loaded.choice.clone())
+        self.slot().as_ref().map(|loaded| loaded.choice.clone())
     }
 }
 
@@ -279,7 +312,7 @@ mod tests {
                 let loads = Arc::clone(&loads);
                 std::thread::spawn(move || {
                     shared
-                        .with(
+                        .job(
                             &mut |event| {
                                 if matches!(event, EngineEvent::Loading) {
                                     loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -309,16 +342,16 @@ mod tests {
             }
         };
         let first = shared
-            .with(&mut count, |loaded| Ok(loaded.model_id.clone()))
+            .job(&mut count, |loaded| Ok(loaded.model_id.clone()))
             .unwrap();
         shared
-            .with(&mut count, |loaded| Ok(loaded.model_id.clone()))
+            .job(&mut count, |loaded| Ok(loaded.model_id.clone()))
             .unwrap();
         assert_eq!(shared.loaded_choice(), Some(choice(tiny())));
 
         shared.set_choice(choice(other.clone()));
         let second = shared
-            .with(&mut count, |loaded| Ok(loaded.model_id.clone()))
+            .job(&mut count, |loaded| Ok(loaded.model_id.clone()))
             .unwrap();
         assert_ne!(first, second, "embeddings are stored under the new model");
         assert_eq!(shared.loaded_choice(), Some(choice(other)));
@@ -332,7 +365,7 @@ mod tests {
             shared.try_with(|_| Ok(())).is_none(),
             "no model is loaded for it"
         );
-        shared.with(&mut |_| {}, |_| Ok(())).unwrap();
+        shared.job(&mut |_| {}, |_| Ok(())).unwrap();
         assert_eq!(shared.try_with(|_| Ok(1)), Some(Ok(1)));
 
         // While a job has the engine, the background work does not run.
@@ -342,7 +375,7 @@ mod tests {
             let (started, finish) = (started.0, finish.1);
             std::thread::spawn(move || {
                 shared
-                    .with(&mut |_| {}, |_| {
+                    .job(&mut |_| {}, |_| {
                         started.send(()).unwrap();
                         finish.recv().unwrap();
                         Ok(())
@@ -360,5 +393,54 @@ mod tests {
         // After a change in Preferences the old model is not used for it either.
         shared.set_choice(choice(PathBuf::from("/elsewhere")));
         assert!(shared.try_with(|_| Ok(())).is_none());
+    }
+
+    #[test]
+    fn work_someone_waits_for_does_not_wait_for_the_running_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = copy_of_tiny(dir.path());
+        let shared = SharedEngine::new(choice(tiny()));
+        let (started, finish) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let job = {
+            let shared = shared.clone();
+            let (started, finish) = (started.0, finish.1);
+            std::thread::spawn(move || {
+                shared
+                    .job(&mut |_| {}, |loaded| {
+                        started.send(loaded.model_id.clone()).unwrap();
+                        finish.recv().unwrap();
+                        Ok(())
+                    })
+                    .unwrap();
+            })
+        };
+        let job_model = started.1.recv().unwrap();
+        // Preferences change while the job runs: the job's model serves until it ends.
+        shared.set_choice(choice(other.clone()));
+        let mut events = Vec::new();
+        let (model, embedded) = shared
+            .now(&mut |event| events.push(format!("{event:?}")), |loaded| {
+                assert_eq!(
+                    crate::clip::passes::current_urgency(),
+                    crate::clip::passes::Urgency::Interactive
+                );
+                let texts = loaded
+                    .engine
+                    .embed_texts(&["a red cover"])
+                    .map_err(|e| e.to_string())?;
+                Ok((loaded.model_id.clone(), texts.len()))
+            })
+            .unwrap();
+        assert_eq!((model, embedded), (job_model.clone(), 1));
+        assert!(events.is_empty(), "neither waited nor loaded: {events:?}");
+        finish.0.send(()).unwrap();
+        job.join().unwrap();
+
+        // Once the job ended, the model chosen meanwhile is the one used.
+        let after = shared
+            .now(&mut |_| {}, |loaded| Ok(loaded.model_id.clone()))
+            .unwrap();
+        assert_ne!(after, job_model);
+        assert_eq!(shared.loaded_choice(), Some(choice(other)));
     }
 }

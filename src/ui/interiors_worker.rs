@@ -135,7 +135,7 @@ impl InteriorsWorker {
         let Self {
             database, engine, ..
         } = self;
-        let (summary, skipped) = engine.with(&mut on_engine_event(sender), |loaded| {
+        let (summary, skipped) = engine.job(&mut on_engine_event(sender), |loaded| {
             let database = open(database)?;
             report(sender, gettext("Looking for photos…"), None);
             let mut skipped = Vec::new();
@@ -178,8 +178,9 @@ impl InteriorsWorker {
         {
             return Ok(InteriorsJobOutput::NotTrained);
         }
-        // The model only gives the prompts' embeddings: scoring reads the stored ones.
-        let (model_id, prompts) = self.engine.with(&mut on_engine_event(sender), |loaded| {
+        // The model only gives the prompts' embeddings (once, then kept): scoring reads the
+        // stored ones, so it need not wait for another page's job.
+        let (model_id, prompts) = self.engine.now(&mut on_engine_event(sender), |loaded| {
             Ok((loaded.model_id.clone(), loaded.prompts()?.clone()))
         })?;
         report(sender, gettext("Scoring the photos…"), None);

@@ -132,7 +132,7 @@ impl Classifier {
         let mut result = ClassifyReport::cancelled();
         // The engine is needed for the embeddings only: another page's job may have it while
         // this one classifies.
-        let model_id = engine.with(&mut on_event, |loaded| {
+        let model_id = engine.job(&mut on_event, |loaded| {
             if cancel.is_cancelled() {
                 return Ok(None);
             }
