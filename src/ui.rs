@@ -11,6 +11,7 @@ mod catalog_store;
 mod collection_file;
 mod comics;
 mod engine;
+mod failure;
 mod interiors;
 mod interiors_worker;
 mod labeling;

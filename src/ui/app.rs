@@ -395,6 +395,9 @@ impl SimpleComponent for App {
             AppMsg::Interiors(InteriorsOutput::Toast(message)) => {
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
+            AppMsg::Interiors(InteriorsOutput::Failed(error)) => {
+                self.toasts.add_toast(error.toast());
+            }
             AppMsg::Backend(BackendOutput::Done {
                 message,
                 comics,
@@ -466,8 +469,7 @@ impl SimpleComponent for App {
             }
             AppMsg::Backend(BackendOutput::Failed(reason)) => {
                 self.interiors_page.emit(InteriorsMsg::BackendWork(None));
-                let toast = adw::Toast::builder().title(reason).timeout(0).build();
-                self.toasts.add_toast(toast);
+                self.toasts.add_toast(reason.toast());
             }
         }
     }

@@ -2,6 +2,7 @@
 //! It runs on its own thread, so opening a large database or initialising CUDA never freezes
 //! the window. Results come back as typed messages.
 
+use crate::ui::failure::{JobError, send};
 use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
@@ -70,7 +71,7 @@ pub enum BackendOutput {
         comics: CollectionSummary,
         interiors: InteriorsSummary,
     },
-    Failed(String),
+    Failed(JobError),
 }
 
 pub struct Backend {
@@ -101,16 +102,14 @@ impl Worker for Backend {
             BackendInput::DetectRuntime => Ok(BackendOutput::Runtime(RuntimeInfo::detect())),
             BackendInput::LoadLabelingSession => self
                 .database()
-                .and_then(|db| rounds::labeling_photos(db).map_err(|e| e.to_string()))
+                .and_then(|db| rounds::labeling_photos(db).map_err(JobError::from))
                 .map(BackendOutput::LabelingSession),
             BackendInput::SaveLabel(change) => self.save_label(change),
             BackendInput::Train => self.train(),
             BackendInput::AutoLabel => self.auto_label(),
         };
         let reply = reply.unwrap_or_else(BackendOutput::Failed);
-        if sender.output(reply).is_err() {
-            tracing::debug!("the window closed before the backend replied");
-        }
+        send(&sender, reply);
     }
 }
 
@@ -121,9 +120,9 @@ impl Backend {
             OpenMode::Existing => db::open_existing(&path),
             OpenMode::New => db::create_new(&path),
         };
-        let summaries = opened.map_err(|e| e.to_string()).and_then(|mut database| {
-            let comics = database.collection_summary().map_err(|e| e.to_string())?;
-            let interiors = rounds::summary(&mut database).map_err(|e| e.to_string())?;
+        let summaries = opened.map_err(JobError::from).and_then(|mut database| {
+            let comics = database.collection_summary().map_err(JobError::from)?;
+            let interiors = rounds::summary(&mut database).map_err(JobError::from)?;
             Ok((database, comics, interiors))
         });
         match summaries {
@@ -136,27 +135,30 @@ impl Backend {
                     interiors,
                 }
             }
-            Err(reason) => BackendOutput::OpenFailed { path, reason },
+            Err(error) => BackendOutput::OpenFailed {
+                path,
+                reason: error.to_string(),
+            },
         }
     }
 
-    fn database(&mut self) -> Result<&mut Database, String> {
+    fn database(&mut self) -> Result<&mut Database, JobError> {
         self.database
             .as_mut()
-            .ok_or_else(|| "the database is not open".to_owned())
+            .ok_or_else(|| JobError::Collection(gettext("the database is not open")))
     }
 
-    fn summaries(&mut self) -> Result<(CollectionSummary, InteriorsSummary), String> {
+    fn summaries(&mut self) -> Result<(CollectionSummary, InteriorsSummary), JobError> {
         let database = self.database()?;
-        let comics = database.collection_summary().map_err(|e| e.to_string())?;
-        let interiors = rounds::summary(database).map_err(|e| e.to_string())?;
+        let comics = database.collection_summary().map_err(JobError::from)?;
+        let interiors = rounds::summary(database).map_err(JobError::from)?;
         Ok((comics, interiors))
     }
 
-    fn train(&mut self) -> Result<BackendOutput, String> {
+    fn train(&mut self) -> Result<BackendOutput, JobError> {
         let database = self.database()?;
         let report =
-            rounds::train(database, &TrainingOptions::default()).map_err(|e| e.to_string())?;
+            rounds::train(database, &TrainingOptions::default()).map_err(JobError::from)?;
         let message = match report.evaluation {
             Some(evaluation) => fill(
                 &gettext("Training round {} done: {}% of your labels rated right"),
@@ -175,10 +177,10 @@ impl Backend {
         self.done(message)
     }
 
-    fn auto_label(&mut self) -> Result<BackendOutput, String> {
+    fn auto_label(&mut self) -> Result<BackendOutput, JobError> {
         let database = self.database()?;
-        let report = rounds::auto_label(database, rounds::DEFAULT_MIN_CONFIDENCE)
-            .map_err(|e| e.to_string())?;
+        let report =
+            rounds::auto_label(database, rounds::DEFAULT_MIN_CONFIDENCE).map_err(JobError::from)?;
         let message = fill(
             &gettext("Labelled {} of {} unlabelled photos automatically"),
             &[&report.labeled, &report.considered],
@@ -186,7 +188,7 @@ impl Backend {
         self.done(message)
     }
 
-    fn done(&mut self, message: String) -> Result<BackendOutput, String> {
+    fn done(&mut self, message: String) -> Result<BackendOutput, JobError> {
         let (comics, interiors) = self.summaries()?;
         Ok(BackendOutput::Done {
             message,
@@ -196,7 +198,7 @@ impl Backend {
     }
 
     /// Saves at once; the reply carries the new counts.
-    fn save_label(&mut self, change: LabelChange) -> Result<BackendOutput, String> {
+    fn save_label(&mut self, change: LabelChange) -> Result<BackendOutput, JobError> {
         let database = self.database()?;
         let saved = match change.label {
             Some((quality, crate::interiors::LabelSource::Human)) => {
@@ -204,7 +206,7 @@ impl Backend {
             }
             previous => database.restore_label(change.photo_id, previous),
         };
-        saved.map_err(|e| e.to_string())?;
+        saved.map_err(JobError::from)?;
         let (comics, interiors) = self.summaries()?;
         Ok(BackendOutput::Summary(comics, interiors))
     }

@@ -325,13 +325,7 @@ impl CatalogDialog {
                 self.searching = false;
                 self.title.set_subtitle("");
                 self.finish_adding();
-                let toast = adw::Toast::builder()
-                    .title(reason)
-                    .timeout(0)
-                    .button_label(gettext("Preferences"))
-                    .action_name("app.preferences")
-                    .build();
-                self.toasts.add_toast(toast);
+                self.toasts.add_toast(reason.toast());
             }
         }
     }

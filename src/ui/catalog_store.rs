@@ -3,6 +3,7 @@
 //! [`crate::catalog::add_volume`], reporting as it goes. It has its own database connection,
 //! so a long import never holds up the window or the other workers.
 
+use crate::ui::failure::{JobError, send};
 use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
@@ -31,11 +32,11 @@ fn covers_waiting(
     database: &mut Database,
     store: &ThumbnailStore,
     model: &str,
-) -> Result<usize, String> {
+) -> Result<usize, JobError> {
     let known = database
         .embedded_ids(Subject::Cover, model)
-        .map_err(|e| e.to_string())?;
-    let covers = database.catalog_covers().map_err(|e| e.to_string())?;
+        .map_err(JobError::from)?;
+    let covers = database.catalog_covers().map_err(JobError::from)?;
     Ok(covers
         .iter()
         .filter(|cover| !known.contains(&i64::from(cover.id_cover)))
@@ -88,7 +89,7 @@ pub enum CatalogStoreOutput {
     Added(AddVolumeSummary),
     /// Catalog covers still to be read for matching.
     CoversWaiting(usize),
-    Failed(String),
+    Failed(JobError),
 }
 
 pub struct CatalogStore {
@@ -139,12 +140,10 @@ impl Worker for CatalogStore {
         };
         let reply = reply.unwrap_or_else(CatalogStoreOutput::Failed);
         let added = matches!(reply, CatalogStoreOutput::Added(_));
-        if sender.output(reply).is_err() {
-            tracing::debug!("the catalog window closed before the catalog replied");
-        }
+        send(&sender, reply);
         if added {
             if let Ok(volumes) = self.volumes() {
-                let _ = sender.output(CatalogStoreOutput::Volumes(volumes));
+                send(&sender, CatalogStoreOutput::Volumes(volumes));
             }
             sender.input(CatalogStoreInput::EmbedNewCovers);
         }
@@ -152,9 +151,9 @@ impl Worker for CatalogStore {
 }
 
 impl CatalogStore {
-    fn database(&mut self) -> Result<&mut Database, String> {
+    fn database(&mut self) -> Result<&mut Database, JobError> {
         self.database
-            .get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
+            .get_or_open(|path| db::open(path).map_err(JobError::from))
     }
 
     /// Reads a batch of the catalog covers still without an embedding when the model is loaded
@@ -164,7 +163,7 @@ impl CatalogStore {
     fn embed_new_covers(
         &mut self,
         sender: &ComponentSender<Self>,
-    ) -> Result<Option<usize>, String> {
+    ) -> Result<Option<usize>, JobError> {
         if !std::mem::replace(&mut self.lowered, true) {
             give_way_to_the_window();
         }
@@ -177,7 +176,7 @@ impl CatalogStore {
             if waiting == 0 {
                 return Ok((0, 0));
             }
-            let _ = sender.output(CatalogStoreOutput::CoversWaiting(waiting));
+            send(sender, CatalogStoreOutput::CoversWaiting(waiting));
             let options = EmbedOptions {
                 covers: true,
                 comics: false,
@@ -194,7 +193,7 @@ impl CatalogStore {
                 &CancelToken::new(),
                 &mut |_| {},
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
             let waiting = covers_waiting(database, &store, &loaded.model_id)?;
             Ok((summary.computed, waiting))
         });
@@ -217,19 +216,18 @@ impl CatalogStore {
         }
     }
 
-    fn store(&mut self) -> Result<ThumbnailStore, String> {
+    fn store(&mut self) -> Result<ThumbnailStore, JobError> {
         let chosen = self.thumbnails.clone();
         let database = self.database()?;
-        let base =
-            thumbnails::resolve_base(chosen.as_deref(), database).map_err(|e| e.to_string())?;
+        let base = thumbnails::resolve_base(chosen.as_deref(), database).map_err(JobError::from)?;
         Ok(ThumbnailStore::new(base))
     }
 
-    fn volumes(&mut self) -> Result<Vec<ListedVolume>, String> {
+    fn volumes(&mut self) -> Result<Vec<ListedVolume>, JobError> {
         let store = self.store()?;
         let database = self.database()?;
-        let mut covers = database.volume_first_covers().map_err(|e| e.to_string())?;
-        let volumes = database.catalog_volumes().map_err(|e| e.to_string())?;
+        let mut covers = database.volume_first_covers().map_err(JobError::from)?;
+        let volumes = database.catalog_volumes().map_err(JobError::from)?;
         Ok(volumes
             .into_iter()
             .map(|volume| {
@@ -241,20 +239,19 @@ impl CatalogStore {
             .collect())
     }
 
-    fn client(&mut self, cancel: Option<&CancelToken>) -> Result<ComicVine, String> {
+    fn client(&mut self, cancel: Option<&CancelToken>) -> Result<ComicVine, JobError> {
         let database = self.database()?;
-        let key = session_key::api_key(database).map_err(|e| e.to_string())?;
-        let client =
-            ComicVine::new(key, ComicVineOptions::from_env()).map_err(|e| e.to_string())?;
+        let key = session_key::api_key(database).map_err(JobError::from)?;
+        let client = ComicVine::new(key, ComicVineOptions::from_env()).map_err(JobError::from)?;
         Ok(match cancel {
             Some(cancel) => client.with_cancel(cancel.clone()),
             None => client,
         })
     }
 
-    fn search(&mut self, query: &str) -> Result<CatalogStoreOutput, String> {
+    fn search(&mut self, query: &str) -> Result<CatalogStoreOutput, JobError> {
         let client = self.client(None)?;
-        let page = client.search_volumes(query, 1).map_err(|e| e.to_string())?;
+        let page = client.search_volumes(query, 1).map_err(JobError::from)?;
         Ok(CatalogStoreOutput::Results(page.results))
     }
 
@@ -263,7 +260,7 @@ impl CatalogStore {
         id: i32,
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
-    ) -> Result<CatalogStoreOutput, String> {
+    ) -> Result<CatalogStoreOutput, JobError> {
         let client = self.client(Some(cancel))?;
         let store = self.store()?;
         let database = self.database()?;
@@ -293,9 +290,9 @@ impl CatalogStore {
                     return;
                 }
             };
-            let _ = sender.output(update);
+            send(sender, update);
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(JobError::from)?;
         Ok(CatalogStoreOutput::Added(summary))
     }
 }

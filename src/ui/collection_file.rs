@@ -4,6 +4,7 @@
 //! and opens the new one the next time it works, so no worker keeps writing to a collection the
 //! user has left. The CLIP model is not here and stays loaded across switches.
 
+use crate::ui::failure::JobError;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -84,8 +85,8 @@ impl<T> Connection<T> {
     /// The connection to the collection open now, made with `open` when there is none.
     pub fn get_or_open(
         &mut self,
-        open: impl FnOnce(&Path) -> Result<T, String>,
-    ) -> Result<&mut T, String> {
+        open: impl FnOnce(&Path) -> Result<T, JobError>,
+    ) -> Result<&mut T, JobError> {
         self.close_if_switched();
         if self.opened.is_none() {
             let path = self.collection.path();
@@ -93,7 +94,7 @@ impl<T> Connection<T> {
         }
         self.opened
             .as_mut()
-            .ok_or_else(|| crate::i18n::gettext("the database is not open"))
+            .ok_or_else(|| JobError::Collection(crate::i18n::gettext("the database is not open")))
     }
 
     /// The connection when it is open and still for the open collection.
@@ -141,8 +142,10 @@ mod tests {
         let collection = OpenCollection::new(PathBuf::from("/a.db"));
         let mut connection: Connection<()> = Connection::new(collection);
         assert_eq!(
-            connection.get_or_open(|_| Err("nope".to_owned())).err(),
-            Some("nope".to_owned())
+            connection
+                .get_or_open(|_| Err(JobError::Collection("nope".to_owned())))
+                .err(),
+            Some(JobError::Collection("nope".to_owned()))
         );
         assert!(connection.get().is_none());
     }

@@ -33,6 +33,7 @@ use self::progress::JobProgress;
 use self::tiles::{Counts, CoverGrid, Shelf, Tile};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
+use super::failure::{JobError, send};
 use super::stalls::StallMeter;
 use crate::db::discovery::FoundCollection;
 use crate::i18n::{fill, gettext, ngettext};
@@ -603,9 +604,7 @@ impl SimpleComponent for ComicsPage {
             }
             ComicsMsg::ShowSkipped(reasons) => self.show_skipped(&reasons),
             ComicsMsg::Review => {
-                if sender.output(ComicsOutput::ReviewRequested).is_err() {
-                    tracing::debug!("nobody listens for review requests");
-                }
+                send(&sender, ComicsOutput::ReviewRequested);
             }
             ComicsMsg::Collection(output) => self.collection_output(output, &sender),
             ComicsMsg::Classifier(output) => self.classifier_output(output, &sender),
@@ -881,9 +880,8 @@ impl ComicsPage {
         }
     }
 
-    fn failure_toast(&self, reason: &str) {
-        let toast = adw::Toast::builder().title(reason).timeout(0).build();
-        self.toasts.add_toast(toast);
+    fn failure_toast(&self, error: &JobError) {
+        self.toasts.add_toast(error.toast());
     }
 
     fn scan_toast(&self, report: ScanReport, sender: &ComponentSender<Self>) {

@@ -16,6 +16,7 @@
 //! uses the old one). The model is loaded on the worker's thread that first needs it, never on
 //! the main thread.
 
+use crate::ui::failure::JobError;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, RwLock};
 use std::time::Instant;
@@ -83,11 +84,11 @@ pub struct LoadedEngine {
 
 impl LoadedEngine {
     /// The text embeddings of the interiors prompts, computed on first use.
-    pub fn prompts(&self) -> Result<&PromptEmbeddings, String> {
+    pub fn prompts(&self) -> Result<&PromptEmbeddings, JobError> {
         if let Some(prompts) = self.prompts.get() {
             return Ok(prompts);
         }
-        let prompts = import::prompt_embeddings(&self.engine).map_err(|e| e.to_string())?;
+        let prompts = import::prompt_embeddings(&self.engine).map_err(JobError::from)?;
         Ok(self.prompts.get_or_init(|| prompts))
     }
 }
@@ -133,8 +134,8 @@ impl SharedEngine {
     pub fn job<R>(
         &self,
         on_event: &mut dyn FnMut(EngineEvent),
-        work: impl FnOnce(&LoadedEngine) -> Result<R, String>,
-    ) -> Result<R, String> {
+        work: impl FnOnce(&LoadedEngine) -> Result<R, JobError>,
+    ) -> Result<R, JobError> {
         let _running = match self.job.try_lock() {
             Ok(running) => running,
             Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
@@ -153,8 +154,8 @@ impl SharedEngine {
     pub fn now<R>(
         &self,
         on_event: &mut dyn FnMut(EngineEvent),
-        work: impl FnOnce(&LoadedEngine) -> Result<R, String>,
-    ) -> Result<R, String> {
+        work: impl FnOnce(&LoadedEngine) -> Result<R, JobError>,
+    ) -> Result<R, JobError> {
         let job_runs = matches!(
             self.job.try_lock(),
             Err(std::sync::TryLockError::WouldBlock)
@@ -172,8 +173,8 @@ impl SharedEngine {
     /// started meanwhile waits for `work` to return. `None` when busy or not loaded.
     pub fn try_with<R>(
         &self,
-        work: impl FnOnce(&LoadedEngine) -> Result<R, String>,
-    ) -> Option<Result<R, String>> {
+        work: impl FnOnce(&LoadedEngine) -> Result<R, JobError>,
+    ) -> Option<Result<R, JobError>> {
         let _running = match self.job.try_lock() {
             Ok(running) => running,
             Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
@@ -191,7 +192,7 @@ impl SharedEngine {
     fn load_chosen(
         &self,
         on_event: &mut dyn FnMut(EngineEvent),
-    ) -> Result<Arc<LoadedEngine>, String> {
+    ) -> Result<Arc<LoadedEngine>, JobError> {
         let choice = self.choice();
         let mut slot = self.slot();
         if let Some(loaded) = slot.as_ref().filter(|loaded| loaded.choice == choice) {
@@ -207,7 +208,7 @@ impl SharedEngine {
             batch_size: BATCH,
             ..EngineOptions::default()
         };
-        let engine = Engine::load(&files, &options).map_err(|e| e.to_string())?;
+        let engine = Engine::load(&files, &options).map_err(JobError::from)?;
         let loaded = Arc::new(LoadedEngine {
             choice,
             engine,
@@ -237,7 +238,7 @@ impl SharedEngine {
 fn locate(
     choice: &ModelChoice,
     on_event: &mut dyn FnMut(EngineEvent),
-) -> Result<ModelFiles, String> {
+) -> Result<ModelFiles, JobError> {
     let mut started = Instant::now();
     let mut on_download = |event: DownloadEvent| match event {
         DownloadEvent::Started { bytes, .. } => {
@@ -253,7 +254,7 @@ fn locate(
         }
         DownloadEvent::Verifying { .. } | DownloadEvent::Finished { .. } => {}
     };
-    weights::locate(choice.folder.as_deref(), true, &mut on_download).map_err(|e| e.to_string())
+    weights::locate(choice.folder.as_deref(), true, &mut on_download).map_err(JobError::model)
 }
 
 fn download_progress(done: u64, total: u64, started: Instant) -> Progress {
@@ -427,7 +428,7 @@ mod tests {
                 let texts = loaded
                     .engine
                     .embed_texts(&["a red cover"])
-                    .map_err(|e| e.to_string())?;
+                    .map_err(JobError::from)?;
                 Ok((loaded.model_id.clone(), texts.len()))
             })
             .unwrap();

@@ -16,6 +16,7 @@ use relm4::typed_view::grid::{RelmGridItem, TypedGridView};
 
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
+use super::failure::{JobError, send};
 use super::interiors_worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
 use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
 use super::pictures::{self, Fit, PictureSlots, Source};
@@ -119,6 +120,8 @@ pub enum InteriorsOutput {
     /// Photos were imported: count again.
     Changed,
     Toast(String),
+    /// A job failed: the window says why, with the way out.
+    Failed(JobError),
 }
 
 pub struct InteriorsInit {
@@ -491,7 +494,7 @@ impl SimpleComponent for InteriorsPage {
                 }
             }
             InteriorsMsg::StartLabeling => {
-                let _ = sender.output(InteriorsOutput::StartLabeling);
+                send(&sender, InteriorsOutput::StartLabeling);
             }
             InteriorsMsg::LabelingSession(photos) => {
                 if photos.is_empty() {
@@ -503,10 +506,10 @@ impl SimpleComponent for InteriorsPage {
                 }
             }
             InteriorsMsg::Train => {
-                let _ = sender.output(InteriorsOutput::Train);
+                send(&sender, InteriorsOutput::Train);
             }
             InteriorsMsg::AutoLabel => {
-                let _ = sender.output(InteriorsOutput::AutoLabel);
+                send(&sender, InteriorsOutput::AutoLabel);
             }
             InteriorsMsg::Show(filter) => {
                 self.shown = filter;
@@ -531,7 +534,7 @@ impl SimpleComponent for InteriorsPage {
                 self.worker.emit(InteriorsJob::ExportCharts(folder))
             }
             InteriorsMsg::Labeling(LabelingOutput::Save(change)) => {
-                let _ = sender.output(InteriorsOutput::SaveLabel(change));
+                send(&sender, InteriorsOutput::SaveLabel(change));
             }
             InteriorsMsg::Labeling(LabelingOutput::Leave) => {
                 self.labeling_open = false;
@@ -589,7 +592,7 @@ impl InteriorsPage {
                     ));
                 }
                 toast(sender, message);
-                let _ = sender.output(InteriorsOutput::Changed);
+                send(sender, InteriorsOutput::Changed);
                 self.worker.emit(InteriorsJob::Score);
             }
             InteriorsJobOutput::Scored(photos) => {
@@ -660,7 +663,7 @@ impl InteriorsPage {
                 if self.gallery_state == GalleryState::Waiting {
                     self.gallery_state = GalleryState::NotTrained;
                 }
-                toast(sender, reason);
+                send(sender, InteriorsOutput::Failed(reason));
             }
         }
     }
@@ -915,7 +918,7 @@ impl ThresholdControls {
 }
 
 fn toast(sender: &ComponentSender<InteriorsPage>, message: String) {
-    let _ = sender.output(InteriorsOutput::Toast(message));
+    send(sender, InteriorsOutput::Toast(message));
 }
 
 fn choose_folder(sender: &ComponentSender<InteriorsPage>) {

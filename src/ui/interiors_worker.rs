@@ -5,6 +5,7 @@
 //! Progress comes back as messages; a job stops within a second of its token being cancelled
 //! and keeps what it finished.
 
+use crate::ui::failure::{JobError, send};
 use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
@@ -68,7 +69,7 @@ pub enum InteriorsJobOutput {
     ChartsExported(Vec<PathBuf>),
     /// The filter thresholds in force, and what they set aside. Sent before each scoring.
     Filtered(Filters, FilterReport),
-    Failed(String),
+    Failed(JobError),
 }
 
 pub struct InteriorsWorker {
@@ -104,25 +105,23 @@ impl Worker for InteriorsWorker {
             InteriorsJob::Score => self.score(&sender),
             InteriorsJob::SetFilters(filters) => self
                 .database()
-                .and_then(|db| filters.save(db).map_err(|e| e.to_string()))
+                .and_then(|db| filters.save(db).map_err(JobError::from))
                 .and_then(|()| self.score(&sender)),
             InteriorsJob::Charts { width, height } => self.charts(width, height),
             InteriorsJob::ExportCharts(folder) => self.database().and_then(|db| {
-                let data = ChartData::gather(db).map_err(|e| e.to_string())?;
+                let data = ChartData::gather(db).map_err(JobError::from)?;
                 charts::write_report(&data, &folder, super::interiors::EXPORT_SIZE)
                     .map(InteriorsJobOutput::ChartsExported)
-                    .map_err(|e| e.to_string())
+                    .map_err(JobError::from)
             }),
         };
         let reply = reply.unwrap_or_else(InteriorsJobOutput::Failed);
-        if sender.output(reply).is_err() {
-            tracing::debug!("the Interiors page closed before its job finished");
-        }
+        send(&sender, reply);
     }
 }
 
 impl InteriorsWorker {
-    fn database(&mut self) -> Result<&mut Database, String> {
+    fn database(&mut self) -> Result<&mut Database, JobError> {
         open(&mut self.database)
     }
 
@@ -131,7 +130,7 @@ impl InteriorsWorker {
         folders: &[PathBuf],
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
-    ) -> Result<InteriorsJobOutput, String> {
+    ) -> Result<InteriorsJobOutput, JobError> {
         let Self {
             database, engine, ..
         } = self;
@@ -155,16 +154,16 @@ impl InteriorsWorker {
                     ImportEvent::Added { .. } | ImportEvent::Duplicate { .. } => {}
                 },
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
             Ok((summary, skipped))
         })?;
         Ok(InteriorsJobOutput::Imported { summary, skipped })
     }
 
-    fn score(&mut self, sender: &ComponentSender<Self>) -> Result<InteriorsJobOutput, String> {
+    fn score(&mut self, sender: &ComponentSender<Self>) -> Result<InteriorsJobOutput, JobError> {
         let database = self.database()?;
-        let filters = Filters::load(database).map_err(|e| e.to_string())?;
-        let set_aside = filters::report(database, &filters).map_err(|e| e.to_string())?;
+        let filters = Filters::load(database).map_err(JobError::from)?;
+        let set_aside = filters::report(database, &filters).map_err(JobError::from)?;
         if sender
             .output(InteriorsJobOutput::Filtered(filters, set_aside))
             .is_err()
@@ -173,7 +172,7 @@ impl InteriorsWorker {
         }
         if database
             .latest_training_round()
-            .map_err(|e| e.to_string())?
+            .map_err(JobError::from)?
             .is_none()
         {
             return Ok(InteriorsJobOutput::NotTrained);
@@ -191,14 +190,14 @@ impl InteriorsWorker {
             &filters.visual,
             &filters.semantic,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(JobError::from)?;
         Ok(InteriorsJobOutput::Scored(scored))
     }
 }
 
 impl InteriorsWorker {
-    fn charts(&mut self, width: u32, height: u32) -> Result<InteriorsJobOutput, String> {
-        let data = ChartData::gather(self.database()?).map_err(|e| e.to_string())?;
+    fn charts(&mut self, width: u32, height: u32) -> Result<InteriorsJobOutput, JobError> {
+        let data = ChartData::gather(self.database()?).map_err(JobError::from)?;
         let charts = ChartKind::ALL
             .into_iter()
             .map(|kind| {
@@ -210,13 +209,13 @@ impl InteriorsWorker {
                 })
             })
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         Ok(InteriorsJobOutput::Charts(charts))
     }
 }
 
-fn open(connection: &mut Connection<Database>) -> Result<&mut Database, String> {
-    connection.get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
+fn open(connection: &mut Connection<Database>) -> Result<&mut Database, JobError> {
+    connection.get_or_open(|path| db::open(path).map_err(JobError::from))
 }
 
 /// What the page shows while the job waits for the model, or loads it.

@@ -3,6 +3,7 @@
 //! label goes out as a message to be saved at once; photos are decoded ahead by the UI's picture
 //! loader.
 
+use crate::ui::failure::send;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Instant;
@@ -215,7 +216,7 @@ impl SimpleComponent for LabelingView {
             }
             LabelingMsg::Label(quality) => {
                 if let Some(change) = self.session.label(quality) {
-                    let _ = sender.output(LabelingOutput::Save(change));
+                    send(&sender, LabelingOutput::Save(change));
                 }
             }
             LabelingMsg::Skip => self.session.skip(),
@@ -223,11 +224,11 @@ impl SimpleComponent for LabelingView {
             LabelingMsg::Forward => self.session.forward(),
             LabelingMsg::Undo => {
                 if let Some(change) = self.session.undo() {
-                    let _ = sender.output(LabelingOutput::Save(change));
+                    send(&sender, LabelingOutput::Save(change));
                 }
             }
             LabelingMsg::Leave => {
-                let _ = sender.output(LabelingOutput::Leave);
+                send(&sender, LabelingOutput::Leave);
             }
             LabelingMsg::Loaded(id, Ok(texture)) => self.textures.insert(id, Ok(texture)),
             LabelingMsg::Loaded(id, Err(error)) => {

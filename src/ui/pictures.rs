@@ -68,7 +68,7 @@ pub enum Fit {
 pub enum PictureError {
     #[error("{0}")]
     Unreadable(String),
-    #[error("the decoder stopped on this picture")]
+    #[error("{}", crate::i18n::gettext("the decoder stopped on this picture"))]
     Crashed,
 }
 

@@ -11,6 +11,7 @@
 //! With `RUST_LOG=vistazo::ui::review=debug` the page logs, for each key that moves to another
 //! comic, the time from the key press to the first frame drawn after it (a diagnostic).
 
+use crate::ui::failure::send;
 use std::cell::Cell;
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -404,7 +405,7 @@ impl SimpleComponent for ReviewPage {
             ReviewMsg::Trash => self.trash(),
             ReviewMsg::Undo => self.undo(),
             ReviewMsg::Leave => {
-                let _ = sender.output(ReviewOutput::Leave);
+                send(&sender, ReviewOutput::Leave);
             }
             ReviewMsg::Highlight(candidate) => self.highlighted = candidate,
             ReviewMsg::Flip(candidate, cover) => {
@@ -754,10 +755,10 @@ impl ReviewPage {
                 }
             }
             ReviewStoreOutput::Saved => {
-                let _ = sender.output(ReviewOutput::Changed);
+                send(sender, ReviewOutput::Changed);
             }
             ReviewStoreOutput::AppliedAll(count) => {
-                let _ = sender.output(ReviewOutput::Changed);
+                send(sender, ReviewOutput::Changed);
                 self.toast(
                     &fill(
                         &ngettext("{} comic classified", "{} comics classified", plural(count)),
@@ -770,7 +771,7 @@ impl ReviewPage {
                 for comic in &comics {
                     self.session.refused(*comic);
                 }
-                let _ = sender.output(ReviewOutput::Changed);
+                send(sender, ReviewOutput::Changed);
                 self.toast(
                     &fill(
                         &ngettext(
@@ -784,8 +785,7 @@ impl ReviewPage {
                 );
             }
             ReviewStoreOutput::Failed(reason) => {
-                let toast = adw::Toast::builder().title(reason).timeout(0).build();
-                self.show_toast(toast);
+                self.show_toast(reason.toast());
             }
         }
     }

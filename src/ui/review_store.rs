@@ -6,6 +6,7 @@
 //! Single decisions of one review go into one classification run per model, each undone on its
 //! own; every "apply all" is a run of its own, undone whole.
 
+use crate::ui::failure::{JobError, send};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -54,7 +55,7 @@ pub enum ReviewStoreOutput {
     Refused(Vec<i32>),
     /// The comics of an "apply all" that were classified.
     AppliedAll(usize),
-    Failed(String),
+    Failed(JobError),
 }
 
 pub struct ReviewStore {
@@ -101,14 +102,12 @@ impl Worker for ReviewStore {
             ReviewStoreInput::Undo(undo) => self.undo(undo),
         };
         let reply = reply.unwrap_or_else(ReviewStoreOutput::Failed);
-        if sender.output(reply).is_err() {
-            tracing::debug!("the review page closed before its decision was saved");
-        }
+        send(&sender, reply);
     }
 }
 
 impl ReviewStore {
-    fn database(&mut self) -> Result<&mut Database, String> {
+    fn database(&mut self) -> Result<&mut Database, JobError> {
         if self.database.close_if_switched() {
             // The runs and who classified what belong to the collection left behind.
             self.runs.clear();
@@ -117,25 +116,24 @@ impl ReviewStore {
             self.batches.clear();
         }
         self.database
-            .get_or_open(|path| db::open(path).map_err(|e| e.to_string()))
+            .get_or_open(|path| db::open(path).map_err(JobError::from))
     }
 
-    fn load(&mut self) -> Result<ReviewStoreOutput, String> {
+    fn load(&mut self) -> Result<ReviewStoreOutput, JobError> {
         let chosen = self.init.thumbnails.clone();
         let database = self.database()?;
-        let base =
-            thumbnails::resolve_base(chosen.as_deref(), database).map_err(|e| e.to_string())?;
+        let base = thumbnails::resolve_base(chosen.as_deref(), database).map_err(JobError::from)?;
         let store = ThumbnailStore::new(base);
-        let items = review::pending_reviews(database, &store).map_err(|e| e.to_string())?;
+        let items = review::pending_reviews(database, &store).map_err(JobError::from)?;
         Ok(ReviewStoreOutput::Loaded(items))
     }
 
     /// The run single decisions suggested by run `suggested_by` are recorded under.
-    fn review_run(&mut self, suggested_by: i64, threshold: f32) -> Result<i64, String> {
+    fn review_run(&mut self, suggested_by: i64, threshold: f32) -> Result<i64, JobError> {
         let database = self.database()?;
         let model = database
             .classification_run_model(suggested_by)
-            .map_err(|e| e.to_string())?
+            .map_err(JobError::from)?
             .unwrap_or_default();
         if let Some(run) = self.runs.get(&model) {
             return Ok(*run);
@@ -148,7 +146,7 @@ impl ReviewStore {
                 f64::from(AUTO_APPLY_MARGIN),
                 false,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         self.runs.insert(model, run);
         Ok(run)
     }
@@ -157,7 +155,7 @@ impl ReviewStore {
         &mut self,
         change: &Classification,
         threshold: f32,
-    ) -> Result<ReviewStoreOutput, String> {
+    ) -> Result<ReviewStoreOutput, JobError> {
         let run = self.review_run(change.suggested_by, threshold)?;
         let database = self.database()?;
         let applied = database
@@ -167,14 +165,14 @@ impl ReviewStore {
                 change.seen.as_deref(),
                 change.id_comicbook_info,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         if applied {
             let count = self.applied_in.entry(run).or_default();
             *count += 1;
             let count = *count;
             self.database()?
                 .finish_classification_run(run, count, count)
-                .map_err(|e| e.to_string())?;
+                .map_err(JobError::from)?;
             self.classified_in.insert(change.comic_id, run);
             self.tag_file(run, change.comic_id);
             Ok(ReviewStoreOutput::Saved)
@@ -204,11 +202,11 @@ impl ReviewStore {
         }
     }
 
-    fn trash(&mut self, comic_id: i32) -> Result<ReviewStoreOutput, String> {
+    fn trash(&mut self, comic_id: i32) -> Result<ReviewStoreOutput, JobError> {
         let database = self.database()?;
         database
             .set_in_trash(comic_id, true)
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         Ok(ReviewStoreOutput::Saved)
     }
 
@@ -216,7 +214,7 @@ impl ReviewStore {
         &mut self,
         changes: &[Classification],
         threshold: f32,
-    ) -> Result<ReviewStoreOutput, String> {
+    ) -> Result<ReviewStoreOutput, JobError> {
         let Some(first) = changes.first() else {
             return Ok(ReviewStoreOutput::AppliedAll(0));
         };
@@ -224,7 +222,7 @@ impl ReviewStore {
         let database = self.database()?;
         let model = database
             .classification_run_model(suggested_by)
-            .map_err(|e| e.to_string())?
+            .map_err(JobError::from)?
             .unwrap_or_default();
         let run = database
             .start_classification_run(
@@ -233,7 +231,7 @@ impl ReviewStore {
                 f64::from(AUTO_APPLY_MARGIN),
                 true,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         let mut refused = Vec::new();
         let mut tag = Vec::new();
         let mut applied = 0_u64;
@@ -245,7 +243,7 @@ impl ReviewStore {
                     change.seen.as_deref(),
                     change.id_comicbook_info,
                 )
-                .map_err(|e| e.to_string())?;
+                .map_err(JobError::from)?;
             if done {
                 applied += 1;
                 tag.push(change.comic_id);
@@ -255,7 +253,7 @@ impl ReviewStore {
         }
         database
             .finish_classification_run(run, changes.len() as u64, applied)
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         self.batches.push(run);
         for comic_id in tag {
             self.tag_file(run, comic_id);
@@ -269,34 +267,36 @@ impl ReviewStore {
         }
     }
 
-    fn undo(&mut self, undo: Undo) -> Result<ReviewStoreOutput, String> {
+    fn undo(&mut self, undo: Undo) -> Result<ReviewStoreOutput, JobError> {
         match undo {
             Undo::Classification { comic_id } => {
                 let Some(run) = self.classified_in.remove(&comic_id) else {
-                    return Err(fill(
+                    return Err(JobError::NotReady(fill(
                         &gettext("there is no classification of comic {} to undo"),
                         &[&comic_id],
-                    ));
+                    )));
                 };
                 let database = self.database()?;
                 database
                     .undo_classification(run, comic_id)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(JobError::from)?;
             }
             Undo::Trash { comic_id } => {
                 let database = self.database()?;
                 database
                     .set_in_trash(comic_id, false)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(JobError::from)?;
             }
             Undo::Batch { .. } => {
                 let Some(run) = self.batches.pop() else {
-                    return Err(gettext("there are no classifications to undo"));
+                    return Err(JobError::NotReady(gettext(
+                        "there are no classifications to undo",
+                    )));
                 };
                 let database = self.database()?;
                 database
                     .undo_classification_run(run)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(JobError::from)?;
             }
         }
         Ok(ReviewStoreOutput::Saved)

@@ -7,6 +7,7 @@
 //! committed in batches and suggestions one comic at a time, so what was done stays and the
 //! next run goes on from there.
 
+use crate::ui::failure::{JobError, send};
 use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
@@ -47,7 +48,7 @@ pub struct ClassifyReport {
 pub enum ClassifierOutput {
     Progress(JobProgress),
     Finished(ClassifyReport),
-    Failed(String),
+    Failed(JobError),
 }
 
 pub struct Classifier {
@@ -93,12 +94,6 @@ impl Worker for Classifier {
     }
 }
 
-fn send(sender: &ComponentSender<Classifier>, message: ClassifierOutput) {
-    if sender.output(message).is_err() {
-        tracing::debug!("the comics page closed before the classification finished");
-    }
-}
-
 fn report(sender: &ComponentSender<Classifier>, step: Step, progress: Option<Progress>) {
     send(
         sender,
@@ -112,7 +107,7 @@ impl Classifier {
         options: &ClassifyOptions,
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
-    ) -> Result<ClassifyReport, String> {
+    ) -> Result<ClassifyReport, JobError> {
         let Self {
             thumbnails,
             connection,
@@ -154,7 +149,7 @@ impl Classifier {
                     }
                 },
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
             result.unreadable = embedded.failed;
             Ok((embedded.outcome == Outcome::Finished).then(|| loaded.model_id.clone()))
         })?;
@@ -164,11 +159,11 @@ impl Classifier {
         let (database, store) = open(connection, thumbnails.as_deref())?;
         let covers = database
             .embedded_ids(Subject::Cover, &model_id)
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         if covers.is_empty() {
-            return Err(gettext(
+            return Err(JobError::NotReady(gettext(
                 "The catalog has no covers to compare with yet. Add the volumes you own from ComicVine to the catalog first.",
-            ));
+            )));
         }
 
         report(sender, Step::Classifying, None);
@@ -187,7 +182,7 @@ impl Classifier {
                 }
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(JobError::from)?;
         result.outcome = summary.outcome;
         result.applied = summary.applied;
         result.to_review = summary.suggested;
@@ -199,11 +194,10 @@ impl Classifier {
 fn open<'a>(
     connection: &'a mut Connection<(Database, ThumbnailStore)>,
     thumbnails: Option<&std::path::Path>,
-) -> Result<(&'a mut Database, ThumbnailStore), String> {
+) -> Result<(&'a mut Database, ThumbnailStore), JobError> {
     let (database, store) = connection.get_or_open(|path| {
-        let mut database = db::open(path).map_err(|e| e.to_string())?;
-        let base =
-            thumbnails::resolve_base(thumbnails, &mut database).map_err(|e| e.to_string())?;
+        let mut database = db::open(path).map_err(JobError::from)?;
+        let base = thumbnails::resolve_base(thumbnails, &mut database).map_err(JobError::from)?;
         Ok((database, ThumbnailStore::new(base)))
     })?;
     Ok((database, store.clone()))

@@ -3,6 +3,7 @@
 //! thread, so a long scan never freezes the window; a scan stops between two files when its
 //! cancel token is set, keeping the comics already added.
 
+use crate::ui::failure::{JobError, send};
 use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
@@ -57,7 +58,7 @@ pub enum CollectionOutput {
     },
     Progress(JobProgress),
     Scanned(ScanReport),
-    Failed(String),
+    Failed(JobError),
 }
 
 pub struct Collection {
@@ -98,44 +99,38 @@ impl Worker for Collection {
 }
 
 /// Why a job cannot run before the database is open.
-pub fn not_open() -> String {
-    gettext("The collection is still being opened; try again in a moment.")
-}
-
-fn send(sender: &ComponentSender<Collection>, message: CollectionOutput) {
-    if sender.output(message).is_err() {
-        tracing::debug!("the comics page closed before the collection worker replied");
-    }
+pub fn not_open() -> JobError {
+    JobError::Collection(gettext(
+        "The collection is still being opened; try again in a moment.",
+    ))
 }
 
 impl Collection {
-    fn open(&mut self, sender: &ComponentSender<Self>) -> Result<(), String> {
+    fn open(&mut self, sender: &ComponentSender<Self>) -> Result<(), JobError> {
         self.connection.close_if_switched();
         let path = self.connection.collection().path();
-        let mut database = db::open(&path).map_err(|e| e.to_string())?;
+        let mut database = db::open(&path).map_err(JobError::from)?;
         let base = thumbnails::resolve_base(self.thumbnails.as_deref(), &mut database)
-            .map_err(|e| e.to_string())?;
+            .map_err(JobError::from)?;
         let store = ThumbnailStore::new(base);
         self.connection.set((database, store.clone()));
         send(sender, CollectionOutput::Opened(store));
         self.load(sender)
     }
 
-    fn database(&mut self) -> Result<&mut Database, String> {
+    fn database(&mut self) -> Result<&mut Database, JobError> {
         self.connection
             .get()
             .map(|(database, _)| database)
             .ok_or_else(not_open)
     }
 
-    fn load(&mut self, sender: &ComponentSender<Self>) -> Result<(), String> {
+    fn load(&mut self, sender: &ComponentSender<Self>) -> Result<(), JobError> {
         let database = self.database()?;
         let mut after = 0;
         let mut first = true;
         loop {
-            let rows = database
-                .comic_tiles(after, PAGE)
-                .map_err(|e| e.to_string())?;
+            let rows = database.comic_tiles(after, PAGE).map_err(JobError::from)?;
             let last = rows.len() < usize::try_from(PAGE).unwrap_or(usize::MAX);
             if let Some(row) = rows.last() {
                 after = row.id_comicbook;
@@ -153,7 +148,7 @@ impl Collection {
         folder: PathBuf,
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
-    ) -> Result<(), String> {
+    ) -> Result<(), JobError> {
         let store = self
             .connection
             .get()
@@ -195,7 +190,7 @@ impl Collection {
                 | ScanEvent::Missing { .. } => {}
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(JobError::from)?;
         send(
             sender,
             CollectionOutput::Scanned(ScanReport {
