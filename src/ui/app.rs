@@ -11,14 +11,14 @@ use relm4::prelude::*;
 use std::path::{Path, PathBuf};
 
 use super::backend::{Backend, BackendInput, BackendOutput, OpenMode};
-use super::catalog_dialog::{CatalogDialog, CatalogMsg};
-use super::catalog_store::CatalogStoreInit;
+use super::catalog::store::CatalogStoreInit;
+use super::catalog::{CatalogDialog, CatalogMsg};
 use super::collection_file::OpenCollection;
 use super::comics::{ComicsInit, ComicsMsg, ComicsOutput, ComicsPage};
 use super::engine::{ModelChoice, ModelOverrides, SharedEngine};
 use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
+use super::review::store::{ReviewStoreInit, ReviewStoreInput};
 use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
-use super::review_store::{ReviewStoreInit, ReviewStoreInput};
 use super::{Page, StartOptions, about, preferences};
 use crate::clip::RuntimeInfo;
 use crate::config;

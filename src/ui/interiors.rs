@@ -3,41 +3,41 @@
 //! bucket and explanation. Photos the filters set aside stay visible under their own filter.
 //! The labeling view lives here too, in front of the overview while a session runs.
 
-use std::cell::Cell;
+mod dialogs;
+mod filters;
+mod gallery;
+pub mod labeling;
+pub mod worker;
+
 use std::path::PathBuf;
-use std::rc::Rc;
 
 use relm4::WorkerController;
 use relm4::adw;
 use relm4::adw::prelude::*;
-use relm4::gtk::{self, gdk, glib};
+use relm4::gtk::{self, glib};
 use relm4::prelude::*;
-use relm4::typed_view::grid::{RelmGridItem, TypedGridView};
+use relm4::typed_view::grid::TypedGridView;
 
+use self::dialogs::{choose_export_folder, choose_folder};
+use self::filters::{ThresholdControls, shown_choices};
+use self::gallery::{GalleryPhoto, THUMBNAIL_CACHE};
+use self::labeling::{LabelingMsg, LabelingOutput, LabelingView};
+use self::worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::failure::{JobError, send};
-use super::interiors_worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
-use super::labeling::{LabelingMsg, LabelingOutput, LabelingView};
-use super::pictures::{self, Fit, PictureSlots, Source};
+use super::pictures::{self, PictureSlots};
 use crate::i18n::{fill, gettext, ngettext};
-use crate::interiors::filters::{FilterReport, Filters};
+use crate::interiors::filters::Filters;
 use crate::interiors::labeling::{LabelChange, SessionPhoto};
 use crate::interiors::rounds::InteriorsSummary;
-use crate::interiors::scoring::ScoredPhoto;
-use crate::interiors::{LabelSource, Quality};
 use crate::jobs::{CancelToken, Progress};
 
-/// Gallery thumbnails are decoded at this size, 4:3 like every card's photo, cropped around
-/// the middle.
-const THUMBNAIL_SIZE: (u32, u32) = (480, 360);
 /// Charts in the app are drawn at this size, readable on a small screen.
 const CHART_WIDTH: u32 = 560;
 const CHART_HEIGHT: u32 = 380;
 /// Exported charts are drawn larger.
 pub const EXPORT_SIZE: (u32, u32) = (1200, 800);
-/// Decoded thumbnails kept in memory; the oldest go first.
-const THUMBNAIL_CACHE: usize = 400;
 
 pub struct InteriorsPage {
     worker: WorkerController<InteriorsWorker>,
@@ -790,175 +790,8 @@ impl InteriorsPage {
     }
 }
 
-/// The gallery filter's choices, with how many photos each holds once known.
-fn shown_choices(report: Option<&FilterReport>) -> Vec<String> {
-    match report {
-        None => vec![
-            gettext("All Photos"),
-            gettext("Kept by the Filters"),
-            gettext("Filtered Out"),
-        ],
-        Some(report) => vec![
-            fill(&gettext("All Photos ({})"), &[&report.photos]),
-            fill(&gettext("Kept by the Filters ({})"), &[&report.kept]),
-            fill(&gettext("Filtered Out ({})"), &[&report.set_aside()]),
-        ],
-    }
-}
-
-/// The popover where the user changes the filters' thresholds.
-struct ThresholdControls {
-    button: gtk::MenuButton,
-    min_brightness: gtk::SpinButton,
-    max_brightness: gtk::SpinButton,
-    min_contrast: gtk::SpinButton,
-    min_sharpness: gtk::SpinButton,
-    min_megapixels: gtk::SpinButton,
-    min_indoor: gtk::SpinButton,
-    min_room: gtk::SpinButton,
-}
-
-impl ThresholdControls {
-    fn new(sender: &ComponentSender<InteriorsPage>) -> Self {
-        let spin = |max: f64, step: f64, digits: u32| {
-            let spin = gtk::SpinButton::with_range(0.0, max, step);
-            spin.set_digits(digits);
-            spin.set_valign(gtk::Align::Center);
-            spin
-        };
-        let controls = Self {
-            button: gtk::MenuButton::new(),
-            min_brightness: spin(1.0, 0.01, 2),
-            max_brightness: spin(1.0, 0.01, 2),
-            min_contrast: spin(0.5, 0.01, 2),
-            min_sharpness: spin(2000.0, 1.0, 0),
-            min_megapixels: spin(100.0, 0.01, 2),
-            min_indoor: spin(1.0, 0.01, 2),
-            min_room: spin(1.0, 0.01, 2),
-        };
-        let grid = gtk::Grid::builder()
-            .row_spacing(6)
-            .column_spacing(12)
-            .margin_top(12)
-            .margin_bottom(12)
-            .margin_start(12)
-            .margin_end(12)
-            .build();
-        let heading = |text: &str| {
-            let label = gtk::Label::new(Some(text));
-            label.add_css_class("heading");
-            label.set_xalign(0.0);
-            label
-        };
-        let rows: [(String, &gtk::SpinButton); 7] = [
-            (gettext("Darkest brightness"), &controls.min_brightness),
-            (gettext("Brightest brightness"), &controls.max_brightness),
-            (gettext("Lowest contrast"), &controls.min_contrast),
-            (gettext("Lowest sharpness"), &controls.min_sharpness),
-            (gettext("Fewest megapixels"), &controls.min_megapixels),
-            (gettext("Lowest interior probability"), &controls.min_indoor),
-            (gettext("Lowest room score"), &controls.min_room),
-        ];
-        grid.attach(&heading(&gettext("Visual Filter")), 0, 0, 2, 1);
-        let mut row = 1;
-        for (index, (text, spin)) in rows.into_iter().enumerate() {
-            if index == 5 {
-                grid.attach(&heading(&gettext("Semantic Filter")), 0, row, 2, 1);
-                row += 1;
-            }
-            let label = gtk::Label::new(Some(&text));
-            label.set_xalign(0.0);
-            label.set_hexpand(true);
-            label.set_mnemonic_widget(Some(spin));
-            grid.attach(&label, 0, row, 1, 1);
-            grid.attach(spin, 1, row, 1, 1);
-            row += 1;
-        }
-        let buttons = gtk::Box::new(gtk::Orientation::Horizontal, 12);
-        buttons.set_halign(gtk::Align::End);
-        buttons.set_margin_top(6);
-        let defaults = gtk::Button::with_label(&gettext("Defaults"));
-        let apply = gtk::Button::with_label(&gettext("Apply"));
-        apply.add_css_class("suggested-action");
-        let input = sender.input_sender().clone();
-        defaults.connect_clicked(move |_| input.emit(InteriorsMsg::DefaultThresholds));
-        let input = sender.input_sender().clone();
-        apply.connect_clicked(move |_| input.emit(InteriorsMsg::ApplyThresholds));
-        buttons.append(&defaults);
-        buttons.append(&apply);
-        grid.attach(&buttons, 0, row, 2, 1);
-        let popover = gtk::Popover::new();
-        popover.set_child(Some(&grid));
-        controls.button.set_popover(Some(&popover));
-        controls.show(&Filters::default());
-        controls
-    }
-
-    fn show(&self, filters: &Filters) {
-        self.min_brightness.set_value(filters.visual.min_brightness);
-        self.max_brightness.set_value(filters.visual.max_brightness);
-        self.min_contrast.set_value(filters.visual.min_contrast);
-        self.min_sharpness.set_value(filters.visual.min_sharpness);
-        self.min_megapixels.set_value(filters.visual.min_megapixels);
-        self.min_indoor.set_value(filters.semantic.min_indoor);
-        self.min_room.set_value(filters.semantic.min_room);
-    }
-
-    fn read(&self) -> Filters {
-        let mut filters = Filters::default();
-        filters.visual.min_brightness = self.min_brightness.value();
-        filters.visual.max_brightness = self.max_brightness.value();
-        filters.visual.min_contrast = self.min_contrast.value();
-        filters.visual.min_sharpness = self.min_sharpness.value();
-        filters.visual.min_megapixels = self.min_megapixels.value();
-        filters.semantic.min_indoor = self.min_indoor.value();
-        filters.semantic.min_room = self.min_room.value();
-        filters
-    }
-}
-
 fn toast(sender: &ComponentSender<InteriorsPage>, message: String) {
     send(sender, InteriorsOutput::Toast(message));
-}
-
-fn choose_folder(sender: &ComponentSender<InteriorsPage>) {
-    let window = relm4::main_application().active_window();
-    let chooser = gtk::FileChooserNative::new(
-        Some(&gettext("Import Photos From a Folder")),
-        window.as_ref(),
-        gtk::FileChooserAction::SelectFolder,
-        Some(&gettext("_Import")),
-        Some(&gettext("_Cancel")),
-    );
-    chooser.set_modal(true);
-    let sender = sender.clone();
-    super::show_until_answered(chooser, move |chooser, response| {
-        if response == gtk::ResponseType::Accept
-            && let Some(path) = chooser.file().and_then(|file| file.path())
-        {
-            sender.input(InteriorsMsg::Import(vec![path]));
-        }
-    });
-}
-
-fn choose_export_folder(sender: &ComponentSender<InteriorsPage>) {
-    let window = relm4::main_application().active_window();
-    let chooser = gtk::FileChooserNative::new(
-        Some(&gettext("Export the Charts to a Folder")),
-        window.as_ref(),
-        gtk::FileChooserAction::SelectFolder,
-        Some(&gettext("_Export")),
-        Some(&gettext("_Cancel")),
-    );
-    chooser.set_modal(true);
-    let sender = sender.clone();
-    super::show_until_answered(chooser, move |chooser, response| {
-        if response == gtk::ResponseType::Accept
-            && let Some(path) = chooser.file().and_then(|file| file.path())
-        {
-            sender.input(InteriorsMsg::ExportCharts(path));
-        }
-    });
 }
 
 /// A progress bar pulses while the amount of work is unknown (its fraction stays at zero).
@@ -987,195 +820,4 @@ fn duration_text(duration: std::time::Duration) -> String {
     } else {
         fill(&gettext("{} s"), &[&seconds.max(1)])
     }
-}
-
-/// One card of the results gallery.
-struct GalleryPhoto {
-    photo: ScoredPhoto,
-    thumbnails: PictureSlots<i64>,
-}
-
-struct CardWidgets {
-    picture: gtk::Picture,
-    score: gtk::Label,
-    bucket: gtk::Label,
-    caption: gtk::Label,
-    review: gtk::Label,
-    label_note: gtk::Label,
-    filter_note: gtk::Label,
-    /// The photo the card shows now, to let its thumbnail go when the card is unbound.
-    showing: Rc<Cell<i64>>,
-}
-
-impl RelmGridItem for GalleryPhoto {
-    type Root = gtk::Box;
-    type Widgets = CardWidgets;
-
-    fn setup(_item: &gtk::ListItem) -> (gtk::Box, CardWidgets) {
-        relm4::view! {
-            root = gtk::Box {
-                set_orientation: gtk::Orientation::Vertical,
-                set_spacing: 6,
-                set_margin_all: 6,
-                set_width_request: 220,
-                add_css_class: "card",
-
-                // A scrolled window that never scrolls: it asks for exactly this height, so
-                // every card's photo is the same size whatever the text below it.
-                gtk::ScrolledWindow {
-                    set_vscrollbar_policy: gtk::PolicyType::External,
-                    set_hscrollbar_policy: gtk::PolicyType::Never,
-                    set_propagate_natural_height: false,
-                    set_height_request: 160,
-                    set_can_target: false,
-
-                    #[name = "picture"]
-                    gtk::Picture {
-                        set_content_fit: gtk::ContentFit::Cover,
-                        set_can_shrink: true,
-                    },
-                },
-                gtk::Box {
-                    set_spacing: 8,
-                    set_margin_start: 10,
-                    set_margin_end: 10,
-                    #[name = "score"]
-                    gtk::Label {
-                        add_css_class: "title-1",
-                        add_css_class: "numeric",
-                    },
-                    #[name = "bucket"]
-                    gtk::Label {
-                        set_valign: gtk::Align::Center,
-                        add_css_class: "heading",
-                    },
-                },
-                #[name = "caption"]
-                gtk::Label {
-                    set_margin_start: 10,
-                    set_margin_end: 10,
-                    set_xalign: 0.0,
-                    set_wrap: true,
-                    set_lines: 2,
-                    set_ellipsize: gtk::pango::EllipsizeMode::End,
-                },
-                #[name = "review"]
-                gtk::Label {
-                    set_margin_start: 10,
-                    set_margin_end: 10,
-                    set_xalign: 0.0,
-                    set_wrap: true,
-                    set_lines: 4,
-                    set_ellipsize: gtk::pango::EllipsizeMode::End,
-                    add_css_class: "dim-label",
-                    add_css_class: "caption",
-                },
-                #[name = "label_note"]
-                gtk::Label {
-                    set_margin_start: 10,
-                    set_margin_end: 10,
-                    set_xalign: 0.0,
-                    set_wrap: true,
-                    add_css_class: "caption-heading",
-                },
-                #[name = "filter_note"]
-                gtk::Label {
-                    set_vexpand: true,
-                    set_valign: gtk::Align::End,
-                    set_margin_start: 10,
-                    set_margin_end: 10,
-                    set_margin_bottom: 10,
-                    set_xalign: 0.0,
-                    set_wrap: true,
-                    add_css_class: "caption",
-                    add_css_class: "warning",
-                },
-            }
-        }
-        let widgets = CardWidgets {
-            picture,
-            score,
-            bucket,
-            caption,
-            review,
-            label_note,
-            filter_note,
-            showing: Rc::new(Cell::new(-1)),
-        };
-        (root, widgets)
-    }
-
-    fn bind(&mut self, widgets: &mut CardWidgets, _root: &mut gtk::Box) {
-        let photo = &self.photo;
-        widgets.showing.set(photo.photo_id);
-        widgets.score.set_label(&format!("{:.0}", photo.card.score));
-        let bucket = photo.card.bucket.parse::<Quality>().ok();
-        widgets
-            .bucket
-            .set_label(&bucket.map(quality_name).unwrap_or_default());
-        for class in ["success", "warning", "error"] {
-            widgets.bucket.remove_css_class(class);
-        }
-        if let Some(quality) = bucket {
-            widgets.bucket.add_css_class(match quality {
-                Quality::Good => "success",
-                Quality::Medium => "warning",
-                Quality::Bad => "error",
-            });
-        }
-        widgets.caption.set_label(&photo.card.caption);
-        widgets.review.set_label(&photo.card.review.join("\n"));
-        let (label_note, filter_note) = notes(photo);
-        widgets.label_note.set_label(&label_note);
-        widgets.label_note.set_visible(!label_note.is_empty());
-        widgets.filter_note.set_label(&filter_note);
-        widgets.filter_note.set_visible(!filter_note.is_empty());
-        widgets
-            .picture
-            .set_tooltip_text(Some(&photo.path.to_string_lossy()));
-        let scale = u32::try_from(widgets.picture.scale_factor().max(1)).unwrap_or(1);
-        self.thumbnails.show(
-            &widgets.picture,
-            photo.photo_id,
-            Source::File(photo.path.clone()),
-            Fit::Fill(THUMBNAIL_SIZE.0 * scale, THUMBNAIL_SIZE.1 * scale),
-        );
-    }
-
-    fn unbind(&mut self, widgets: &mut CardWidgets, _root: &mut gtk::Box) {
-        self.thumbnails
-            .release(&widgets.picture, &widgets.showing.replace(-1));
-        widgets.picture.set_paintable(gdk::Paintable::NONE);
-    }
-}
-
-fn quality_name(quality: Quality) -> String {
-    match quality {
-        Quality::Good => gettext("Good"),
-        Quality::Medium => gettext("Medium"),
-        Quality::Bad => gettext("Bad"),
-    }
-}
-
-/// Who labelled the photo, and why the filters set it aside.
-fn notes(photo: &ScoredPhoto) -> (String, String) {
-    let label = match photo.label {
-        Some((quality, LabelSource::Human)) => fill(
-            &gettext("You labelled it {}"),
-            &[&quality_name(quality).to_lowercase()],
-        ),
-        Some((quality, LabelSource::Auto)) => fill(
-            &gettext("Labelled {} automatically"),
-            &[&quality_name(quality).to_lowercase()],
-        ),
-        None => String::new(),
-    };
-    let mut filters = Vec::new();
-    if !photo.passes_semantic {
-        filters.push(gettext("Set aside: not recognisably a room"));
-    }
-    if !photo.visual_issues.is_empty() {
-        filters.push(gettext("Set aside by the visual filter"));
-    }
-    (label, filters.join("\n"))
 }

@@ -11,6 +11,9 @@
 //! With `RUST_LOG=vistazo::ui::review=debug` the page logs, for each key that moves to another
 //! comic, the time from the key press to the first frame drawn after it (a diagnostic).
 
+mod candidate_card;
+pub mod store;
+
 use crate::ui::failure::send;
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -23,9 +26,9 @@ use relm4::gtk::{self, gdk, gio, glib};
 use relm4::prelude::*;
 use relm4::{Sender, WorkerController};
 
-use super::candidate_card::{CandidateCard, candidate_title, percent};
+use self::candidate_card::{CandidateCard, candidate_title, percent};
+use self::store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
 use super::pictures::{CoverKey, Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
-use super::review_store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::matching::review::{Decision, ReviewCounts, ReviewItem, ReviewSession, Undo};
 

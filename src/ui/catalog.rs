@@ -3,6 +3,8 @@
 //! a progress bar and Cancel. The work happens in [`CatalogStore`]; covers are decoded by a
 //! [`PictureSlots`].
 
+pub mod store;
+
 use std::collections::HashSet;
 
 use relm4::WorkerController;
@@ -11,7 +13,7 @@ use relm4::adw::prelude::*;
 use relm4::gtk::{self, glib};
 use relm4::prelude::*;
 
-use super::catalog_store::{
+use self::store::{
     CatalogStore, CatalogStoreInit, CatalogStoreInput, CatalogStoreOutput, ListedVolume,
 };
 use super::pictures::{Fit, PictureSlots, Source};

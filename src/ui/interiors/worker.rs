@@ -110,7 +110,7 @@ impl Worker for InteriorsWorker {
             InteriorsJob::Charts { width, height } => self.charts(width, height),
             InteriorsJob::ExportCharts(folder) => self.database().and_then(|db| {
                 let data = ChartData::gather(db).map_err(JobError::from)?;
-                charts::write_report(&data, &folder, super::interiors::EXPORT_SIZE)
+                charts::write_report(&data, &folder, super::EXPORT_SIZE)
                     .map(InteriorsJobOutput::ChartsExported)
                     .map_err(JobError::from)
             }),

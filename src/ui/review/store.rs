@@ -12,12 +12,12 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
-use super::collection_file::{Connection, OpenCollection};
 use crate::db::{self, Database};
 use crate::i18n::{fill, gettext};
 use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::review::{self, Classification, ReviewItem, Undo};
 use crate::matching::{AUTO_APPLY_MARGIN, tagging};
+use crate::ui::collection_file::{Connection, OpenCollection};
 
 pub struct ReviewStoreInit {
     pub collection: OpenCollection,

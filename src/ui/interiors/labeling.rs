@@ -12,10 +12,10 @@ use relm4::adw;
 use relm4::gtk::{self, gdk, glib, prelude::*};
 use relm4::prelude::*;
 
-use super::pictures::{Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 use crate::i18n::{fill, gettext};
 use crate::interiors::Quality;
 use crate::interiors::labeling::{LabelChange, LabelingSession, SessionPhoto};
+use crate::ui::pictures::{Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 
 /// How many photos ahead are decoded.
 const AHEAD: usize = 3;

@@ -8,10 +8,6 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
-use super::background::give_way_to_the_window;
-use super::collection_file::{Connection, OpenCollection};
-use super::engine::{BATCH, SharedEngine};
-use super::session_key;
 use crate::catalog::{
     self, AddVolumeSummary, CatalogEvent, ComicVine, ComicVineOptions, VolumeSummary,
 };
@@ -23,6 +19,10 @@ use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::EmbedOptions;
 use crate::matching::catalog_cover_file;
 use crate::matching::embed::embed_missing;
+use crate::ui::background::give_way_to_the_window;
+use crate::ui::collection_file::{Connection, OpenCollection};
+use crate::ui::engine::{BATCH, SharedEngine};
+use crate::ui::session_key;
 
 /// How long to wait before looking again whether the engine is free.
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);

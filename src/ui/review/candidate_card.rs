@@ -4,11 +4,11 @@
 
 use relm4::gtk::{self, prelude::*};
 
-use super::pictures::{CoverKey, TextureCache};
-use super::review::ReviewMsg;
+use super::ReviewMsg;
 use crate::i18n::{fill, gettext};
 use crate::matching::Signals;
 use crate::matching::review::ReviewCandidate;
+use crate::ui::pictures::{CoverKey, TextureCache};
 
 /// Variant covers shown in the strip; more are counted, not shown.
 const STRIP: usize = 5;
