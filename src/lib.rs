@@ -37,5 +37,6 @@ pub mod interiors;
 pub mod jobs;
 pub mod library;
 pub mod matching;
+pub mod random;
 pub mod serve;
 pub mod ui;

@@ -7,8 +7,8 @@ use std::process::{Command, Output};
 use vistazo::db::embeddings::Subject;
 use vistazo::db::interiors::NewPhoto;
 use vistazo::interiors::rounds::EMBEDDING_MODEL_KEY;
-use vistazo::interiors::training::SplitMix64;
 use vistazo::interiors::{LabelSource, Quality};
+use vistazo::random::SplitMix64;
 
 const MODEL: &str = "test/clip";
 

@@ -368,8 +368,8 @@ fn images_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// variant covers per issue) and looks up `comics` queries with the real search code.
 fn bench_classify(comics: usize, covers: usize) {
     use crate::db::matching::CatalogCoverRow;
-    use crate::interiors::training::SplitMix64;
     use crate::matching::index::CoverIndex;
+    use crate::random::SplitMix64;
     let dims = 512;
     let mut rng = SplitMix64::new(7);
     let mut unit = || {

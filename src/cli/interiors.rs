@@ -581,8 +581,9 @@ fn report(db: &mut Database, out: &Path, size: (u32, u32)) -> anyhow::Result<()>
 /// `vistazo bench train`: a full training round (cross-validation included) on `labels`
 /// synthetic 512-d embeddings whose quality lies along a hidden direction.
 pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
-    use crate::interiors::training::{self, Example, SplitMix64};
+    use crate::interiors::training::{self, Example};
     use crate::interiors::{LabelSource, Quality};
+    use crate::random::SplitMix64;
     let dim = 512;
     let mut rng = SplitMix64::new(42);
     let direction: Vec<f64> = (0..dim).map(|_| rng.normal()).collect();

@@ -12,6 +12,7 @@ use tch::{Device, Kind, Tensor, nn};
 
 use super::{LabelSource, Quality};
 use crate::i18n::{fill, gettext};
+use crate::random::SplitMix64;
 
 const CLASSES: usize = 3;
 
@@ -68,6 +69,8 @@ pub enum TrainingError {
     },
     #[error("{}", fill(&gettext("the saved model is damaged: {}"), &[.0]))]
     Damaged(String),
+    #[error("{}", fill(&gettext("training failed in libtorch: {}"), &[.0]))]
+    Torch(String),
 }
 
 /// The quality head: class probabilities for bad, medium and good.
@@ -145,9 +148,9 @@ pub fn train(
     options: &TrainingOptions,
 ) -> Result<TrainedModel, TrainingError> {
     let dim = check_examples(examples)?;
-    let evaluation = cross_validate(examples, options, dim);
+    let evaluation = cross_validate(examples, options, dim)?;
     let all: Vec<usize> = (0..examples.len()).collect();
-    let (head, ranker) = fit_both(examples, &all, options, dim);
+    let (head, ranker) = fit_both(examples, &all, options, dim)?;
     let calibration = calibrate(&ranker, examples);
     Ok(TrainedModel {
         head,
@@ -229,19 +232,19 @@ fn cross_validate(
     examples: &[Example],
     options: &TrainingOptions,
     dim: usize,
-) -> Option<Evaluation> {
+) -> Result<Option<Evaluation>, TrainingError> {
     let folds = stratified_folds(examples, options.folds, options.seed);
     if folds.is_empty() {
-        return None;
+        return Ok(None);
     }
     let mut confusion = [[0u32; CLASSES]; CLASSES];
     let (mut pairs_right, mut pairs_total) = (0u64, 0u64);
     for fold in &folds {
-        let (head, ranker) = fit_both(examples, &fold.train, options, dim);
+        let (head, ranker) = fit_both(examples, &fold.train, options, dim)?;
         let x = matrix(examples, &fold.test, dim);
         let probabilities = head.probabilities_of(&x);
-        let predicted = Vec::<i64>::try_from(probabilities.argmax(-1, false)).unwrap_or_default();
-        let utilities = Vec::<f32>::try_from(ranker.utilities_of(&x)).unwrap_or_default();
+        let predicted: Vec<i64> = values_of(&probabilities.argmax(-1, false))?;
+        let utilities: Vec<f32> = values_of(&ranker.utilities_of(&x))?;
         for (row, &index) in fold.test.iter().enumerate() {
             let truth = examples[index].quality.index();
             let guess = predicted.get(row).copied().unwrap_or(0) as usize;
@@ -268,14 +271,14 @@ fn cross_validate(
         let total: u32 = confusion[c].iter().sum();
         (total > 0).then(|| f64::from(confusion[c][c]) / f64::from(total))
     });
-    Some(Evaluation {
+    Ok(Some(Evaluation {
         folds: folds.len(),
         evaluated: evaluated as usize,
         accuracy: f64::from(correct) / f64::from(evaluated.max(1)),
         per_class,
         confusion,
         pair_accuracy: (pairs_total > 0).then(|| pairs_right as f64 / pairs_total as f64),
-    })
+    }))
 }
 
 fn fit_both(
@@ -283,15 +286,15 @@ fn fit_both(
     rows: &[usize],
     options: &TrainingOptions,
     dim: usize,
-) -> (QualityHead, PairwiseRanker) {
+) -> Result<(QualityHead, PairwiseRanker), TrainingError> {
     let x = matrix(examples, rows, dim);
     let labels: Vec<i64> = rows
         .iter()
         .map(|&i| examples[i].quality.index() as i64)
         .collect();
-    let head = QualityHead::fit(&x, &labels, options);
-    let ranker = PairwiseRanker::fit(&x, &labels, options);
-    (head, ranker)
+    let head = QualityHead::fit(&x, &labels, options)?;
+    let ranker = PairwiseRanker::fit(&x, &labels, options)?;
+    Ok((head, ranker))
 }
 
 /// The embeddings of `rows` as an [n, dim] float tensor.
@@ -307,7 +310,7 @@ impl QualityHead {
     /// Fits weights and biases minimising the class-balanced cross-entropy plus
     /// `|W|² / (2 C n)`, as scikit-learn's `LogisticRegression(class_weight="balanced")` does
     /// up to a constant factor.
-    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Self {
+    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Result<Self, TrainingError> {
         let (n, dim) = (x.size()[0], x.size()[1]);
         let y = Tensor::from_slice(labels);
         let mut counts = [0f64; CLASSES];
@@ -340,12 +343,12 @@ impl QualityHead {
                 .squeeze_dim(1);
             (nll * &sample_weight).mean(Kind::Float) + w.square().sum(Kind::Float) * l2
         };
-        minimise(&store, options.iterations, || loss(&w, &b));
-        Self {
+        minimise(&store, options.iterations, || loss(&w, &b))?;
+        Ok(Self {
             dim: dim as usize,
-            weights: Vec::<f32>::try_from(w.detach().flatten(0, -1)).unwrap_or_default(),
-            bias: to_array(&b),
-        }
+            weights: values_of(&w.detach().flatten(0, -1))?,
+            bias: to_array(&b)?,
+        })
     }
 
     fn tensors(&self) -> (Tensor, Tensor) {
@@ -368,13 +371,13 @@ impl QualityHead {
 impl PairwiseRanker {
     /// Fits `w` so that `σ(w·(xᵢ − xⱼ))` predicts that photo i is better than photo j, on at
     /// most `max_pairs` pairs of differently labelled photos drawn with the seed.
-    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Self {
+    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Result<Self, TrainingError> {
         let dim = x.size()[1];
         let pairs = draw_pairs(labels, options.max_pairs, options.seed);
         if pairs.is_empty() {
-            return Self {
+            return Ok(Self {
                 weights: vec![0.0; dim as usize],
-            };
+            });
         }
         let mut rng = SplitMix64::new(options.seed ^ 0xa5a5);
         let (mut first, mut second, mut target) = (Vec::new(), Vec::new(), Vec::new());
@@ -405,10 +408,10 @@ impl PairwiseRanker {
                 None,
                 tch::Reduction::Mean,
             ) + w.square().sum(Kind::Float) * l2
-        });
-        Self {
-            weights: Vec::<f32>::try_from(w.detach()).unwrap_or_default(),
-        }
+        })?;
+        Ok(Self {
+            weights: values_of(&w.detach())?,
+        })
     }
 
     fn utilities_of(&self, x: &Tensor) -> Tensor {
@@ -417,11 +420,14 @@ impl PairwiseRanker {
 }
 
 /// Full-batch Adam on a smooth convex loss; enough steps to reach the optimum closely.
-fn minimise(store: &nn::VarStore, iterations: usize, loss: impl Fn() -> Tensor) {
-    let Ok(mut optimiser) = nn::Adam::default().build(store, 0.05) else {
-        tracing::error!("cannot build the optimiser");
-        return;
-    };
+fn minimise(
+    store: &nn::VarStore,
+    iterations: usize,
+    loss: impl Fn() -> Tensor,
+) -> Result<(), TrainingError> {
+    let mut optimiser = nn::Adam::default()
+        .build(store, 0.05)
+        .map_err(|e| TrainingError::Torch(e.to_string()))?;
     for step in 0..iterations {
         // Decay the step size over the second half for a precise finish.
         if step == iterations / 2 {
@@ -432,11 +438,25 @@ fn minimise(store: &nn::VarStore, iterations: usize, loss: impl Fn() -> Tensor) 
         let value = tch::with_grad(&loss);
         optimiser.backward_step(&value);
     }
+    Ok(())
 }
 
-fn to_array(t: &Tensor) -> [f32; CLASSES] {
-    let values = Vec::<f32>::try_from(t.detach()).unwrap_or_default();
-    std::array::from_fn(|i| values.get(i).copied().unwrap_or(0.0))
+fn to_array(t: &Tensor) -> Result<[f32; CLASSES], TrainingError> {
+    let values: Vec<f32> = values_of(&t.detach())?;
+    <[f32; CLASSES]>::try_from(values.as_slice()).map_err(|_| {
+        TrainingError::Torch(fill(
+            &gettext("{} values where {} were expected"),
+            &[&values.len(), &CLASSES],
+        ))
+    })
+}
+
+/// A tensor's values, or why they cannot be read.
+fn values_of<T>(t: &Tensor) -> Result<Vec<T>, TrainingError>
+where
+    Vec<T>: TryFrom<Tensor, Error = tch::TchError>,
+{
+    Vec::<T>::try_from(t.shallow_clone()).map_err(|e| TrainingError::Torch(e.to_string()))
 }
 
 /// Pairs of indices with different labels: all of them when there are few, else a seeded
@@ -616,43 +636,6 @@ fn from_le_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect()
     })
-}
-
-/// A small deterministic generator (SplitMix64) for shuffles and samples.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..n (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    pub fn shuffle<T>(&mut self, items: &mut [T]) {
-        for i in (1..items.len()).rev() {
-            let j = self.below(i + 1);
-            items.swap(i, j);
-        }
-    }
-
-    /// Standard normal, by Box-Muller.
-    pub fn normal(&mut self) -> f64 {
-        let u1 = ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
-        let u2 = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
 }
 
 #[cfg(test)]

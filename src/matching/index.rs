@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn many_queries_at_once_find_what_one_at_a_time_finds() {
-        use crate::interiors::training::SplitMix64;
+        use crate::random::SplitMix64;
         let mut rng = SplitMix64::new(3);
         let mut unit = |dims: usize| {
             let v: Vec<f32> = (0..dims).map(|_| rng.normal() as f32).collect();
