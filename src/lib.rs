@@ -12,7 +12,8 @@
 //!                   │                      ├── ViewSwitcherBar (narrow windows)
 //!                   │                      └── background workers (one thread each), sharing
 //!                   │                          the open collection (ui::collection_file) and
-//!                   │                          the one CLIP engine (ui::engine)
+//!                   │                          the one CLIP engine (ui::engine) and the
+//!                   │                          picture loader (ui::pictures)
 //!                   ▼                           │
 //!   core:  db (diesel/SQLite) · clip (libtorch) · jobs (progress, cancel)
 //!          library (comic files, covers, thumbnails, scan)
@@ -21,10 +22,16 @@
 //! ```
 //!
 //! In the window, every page's worker keeps its own database connection to the collection the
-//! app has open, and reconnects when the user opens another; the CLIP model is loaded once, by
-//! the first job that needs it, and shared: a job borrows it for its embeddings while a job of
-//! another page that needs it waits, and a model or device changed in Preferences is loaded by
-//! the next job. The command line loads its own engine for each command.
+//! app has open, and reconnects when the user opens another. The **engine service**
+//! (`ui::engine`) holds the one CLIP model for every page, loaded by the first job that needs it
+//! with the model and device Preferences name at that moment (reloaded only when they changed,
+//! never under a running job). Jobs (classify, import) run one at a time, each in full batches;
+//! work someone waits for (`SharedEngine::now`) and catalog covers read ahead in the background
+//! (`SharedEngine::try_with`) share the model with them, and every forward pass takes its turn at
+//! the model by urgency (`clip::passes`): interactive first, then the job, then the background,
+//! so a key press never waits behind a whole job. Pictures shown in any page are decoded by one
+//! loader (`ui::pictures`), what is on screen first. The command line loads its own engine for
+//! each command.
 
 pub mod catalog;
 pub mod cli;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use comicvine::*;
 use diesel::prelude::*;
 use vistazo::catalog::{self, ApiKey, CatalogError, CatalogEvent, ComicVine, ComicVineOptions};
-use vistazo::db::schema::{comicbooks_info, comicbooks_info_covers, volumens};
+use vistazo::db::schema::{comicbooks_info, comicbooks_info_covers, volumens, vz_embeddings};
 use vistazo::jobs::{CancelToken, Outcome};
 use vistazo::library::ThumbnailStore;
 
@@ -583,4 +583,67 @@ fn a_cancelled_import_keeps_its_work_and_the_next_one_finishes_it() {
     assert_eq!(summary.covers_downloaded, 12 - 5 - 1);
     assert_eq!(summary.covers_failed, 1);
     assert_eq!(server.image_requests().len() - asked, 12 - 5);
+}
+
+#[test]
+fn added_covers_are_read_for_matching_at_once_when_the_model_is_at_hand() {
+    let server = MockComicVine::start(12);
+    let place = place();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip/tiny");
+    let model = model.to_str().expect("a UTF-8 path");
+    let added = run(vistazo(
+        &place,
+        &server,
+        &[
+            "--model",
+            model,
+            "--device",
+            "cpu",
+            "catalog",
+            "add-volume",
+            &VOLUME.to_string(),
+        ],
+    )
+    .env("HF_HOME", place.thumbnails.join("no-cache")));
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let mut db = vistazo::db::open(&place.db).expect("open");
+    let saved: i64 = comicbooks_info_covers::table
+        .count()
+        .get_result(db.conn())
+        .expect("count");
+    let embedded: i64 = vz_embeddings::table
+        .filter(vz_embeddings::subject.eq("cover"))
+        .count()
+        .get_result(db.conn())
+        .expect("count");
+    // Every cover saved is read, but the one whose picture could not be saved.
+    assert!(saved > 0);
+    assert_eq!(embedded, saved - 1);
+    let out = text(&added.stdout);
+    assert!(
+        out.contains(&format!("Read {embedded} new covers for matching.")),
+        "{out}"
+    );
+
+    // Without a model at hand nothing is downloaded: the covers wait for the next embed.
+    let elsewhere = self::place();
+    let later = run(vistazo(
+        &elsewhere,
+        &server,
+        &["catalog", "add-volume", &VOLUME.to_string()],
+    )
+    .env("HF_HOME", elsewhere.thumbnails.join("no-cache"))
+    .env("HF_HUB_CACHE", elsewhere.thumbnails.join("no-cache")));
+    assert_eq!(later.status.code(), Some(0), "{}", text(&later.stderr));
+    assert!(
+        text(&later.stdout).contains("will be read for matching by the next vistazo embed"),
+        "{}",
+        text(&later.stdout)
+    );
+    let mut db = vistazo::db::open(&elsewhere.db).expect("open");
+    let embedded: i64 = vz_embeddings::table
+        .count()
+        .get_result(db.conn())
+        .expect("count");
+    assert_eq!(embedded, 0);
 }

@@ -13,12 +13,15 @@ use std::time::Duration;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::classify::embed_with_model;
 use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
 use crate::catalog::{self, ApiKey, CatalogEvent, ComicVine, ComicVineOptions};
+use crate::clip::weights;
 use crate::db;
 use crate::i18n::{fill, gettext, ngettext};
-use crate::jobs::Outcome;
+use crate::jobs::{CancelToken, Outcome};
 use crate::library::{ThumbnailStore, thumbnails};
+use crate::matching::embed::EmbedOptions;
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
@@ -35,6 +38,8 @@ pub enum CatalogCommand {
     AddVolume {
         #[arg(value_name = "CV_ID", value_parser = volume_id, help = gettext("The ComicVine id of the volume (the number after 4050- in its address)"))]
         id: i32,
+        #[arg(long, help = gettext("Leave the new covers to be read for matching by the next embed or classify"))]
+        no_embed: bool,
     },
     #[command(about = gettext("Store the ComicVine API key, read from standard input, in the database"))]
     SetKey,
@@ -52,10 +57,21 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
             let client = ComicVine::new(catalog::api_key(&mut database)?, options())?;
             search(&client, &name.join(" "), page, json)
         }
-        CatalogCommand::AddVolume { id } => {
+        CatalogCommand::AddVolume { id, no_embed } => {
             let key = catalog::api_key(&mut database)?;
             let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
-            add_volume(&mut database, key, &ThumbnailStore::new(base), id)
+            let store = ThumbnailStore::new(base);
+            let cancel = cancel_on_interrupt(gettext(
+                "Stopping after the cover being saved… Press Ctrl+C again to quit at once.",
+            ));
+            let summary = add_volume(&mut database, key, &store, id, &cancel)?;
+            if summary.outcome == Outcome::Cancelled {
+                return Ok(ExitCode::from(CANCELLED));
+            }
+            if no_embed || cancel.is_cancelled() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            embed_new_covers(global, &mut database, &store, &cancel)
         }
         CatalogCommand::SetKey => {
             let mut line = String::new();
@@ -127,10 +143,8 @@ fn add_volume(
     key: ApiKey,
     store: &ThumbnailStore,
     id: i32,
-) -> anyhow::Result<ExitCode> {
-    let cancel = cancel_on_interrupt(gettext(
-        "Stopping after the cover being saved… Press Ctrl+C again to quit at once.",
-    ));
+    cancel: &CancelToken,
+) -> anyhow::Result<catalog::AddVolumeSummary> {
     let client = ComicVine::new(key, options())?.with_cancel(cancel.clone());
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
@@ -141,15 +155,65 @@ fn add_volume(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let summary = catalog::add_volume(database, &client, store, id, &cancel, &mut |event| {
+    let summary = catalog::add_volume(database, &client, store, id, cancel, &mut |event| {
         render(&bar, event)
     });
     bar.finish_and_clear();
     let summary = summary?;
     print_summary(&summary);
+    Ok(summary)
+}
+
+/// Reads the catalog covers that have no embedding yet, so that the next classification
+/// starts at once: with `--model`, or the model already downloaded; without one, says when
+/// they will be read instead of downloading it now.
+fn embed_new_covers(
+    global: &GlobalOptions,
+    database: &mut db::Database,
+    store: &ThumbnailStore,
+    cancel: &CancelToken,
+) -> anyhow::Result<ExitCode> {
+    let files = match weights::locate(global.model.as_deref(), false, &mut |_| {}) {
+        Ok(files) => files,
+        Err(error) if global.model.is_some() => return Err(error.into()),
+        Err(error) => {
+            tracing::debug!("no model to read the new covers with now: {error}");
+            println!(
+                "{}",
+                gettext(
+                    "The new covers will be read for matching by the next vistazo embed or vistazo classify, once the model is downloaded."
+                )
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    let options = EmbedOptions {
+        covers: true,
+        comics: false,
+        ..EmbedOptions::default()
+    };
+    let summary = embed_with_model(global, &files, database, store, &options, cancel)?;
+    let n = summary.computed;
+    println!(
+        "{}",
+        fill(
+            &ngettext(
+                "Read {} new cover for matching.",
+                "Read {} new covers for matching.",
+                plural(n),
+            ),
+            &[&n],
+        )
+    );
     Ok(match summary.outcome {
         Outcome::Finished => ExitCode::SUCCESS,
-        Outcome::Cancelled => ExitCode::from(CANCELLED),
+        Outcome::Cancelled => {
+            println!(
+                "{}",
+                gettext("Cancelled. The embeddings computed so far are saved; run again to go on.")
+            );
+            ExitCode::from(CANCELLED)
+        }
     })
 }
 

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::embed::{load_engine_from, locate_model};
 use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use crate::clip::ModelFiles;
 use crate::db::Database;
 use crate::db::embeddings::Subject;
 use crate::i18n::{fill, gettext, ngettext};
@@ -90,8 +91,20 @@ fn run_embedding(
     cancel: &CancelToken,
 ) -> anyhow::Result<matching::EmbedSummary> {
     let files = locate_model(global)?;
+    embed_with_model(global, &files, database, store, options, cancel)
+}
+
+/// Embeds what `options` asks for with the model in `files`, with a progress bar on stderr.
+pub(super) fn embed_with_model(
+    global: &GlobalOptions,
+    files: &ModelFiles,
+    database: &mut Database,
+    store: &ThumbnailStore,
+    options: &EmbedOptions,
+    cancel: &CancelToken,
+) -> anyhow::Result<matching::EmbedSummary> {
     let model = files.model_id();
-    let engine = load_engine_from(&files, global, BATCH)?;
+    let engine = load_engine_from(files, global, BATCH)?;
     let bar = progress_bar();
     let summary = matching::embed::embed_missing(
         database,
