@@ -349,6 +349,17 @@ fn plural(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The line that names a comic whose cover is a truncated image; `entry` is the page (or the
+/// thumbnail) read.
+fn truncated_cover_warning(path: &std::path::Path, entry: &str) -> String {
+    fill(
+        &gettext(
+            "Truncated image: the cover of {} ({}) ends before the picture does, so part of it is grey; its match will only be suggested, never applied automatically.",
+        ),
+        &[&path.display(), &entry],
+    )
+}
+
 /// Logs go to stderr, quiet unless `RUST_LOG` asks for more.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
