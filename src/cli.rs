@@ -204,6 +204,14 @@ pub fn main() -> ExitCode {
     // Before any thread exists: setlocale is not thread-safe.
     i18n::init();
     init_logging();
+    db::busy::on_long_wait(|| {
+        // Failing to say it must not stop the wait.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            gettext("Waiting for another program using the collection…")
+        );
+    });
 
     let matches = match Cli::command().try_get_matches() {
         Ok(matches) => matches,

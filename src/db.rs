@@ -5,6 +5,7 @@
 //! The journal mode is part of the file, so it is set only on a database Vistazo creates (WAL,
 //! so the app can read while a command writes); an existing database keeps the mode it had.
 
+pub mod busy;
 pub mod catalog;
 pub mod collection;
 pub mod comics;
@@ -30,6 +31,7 @@ pub use comics::{ComicRow, ComicTileRow};
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
 /// Babelcomics4 holds its write lock while it saves a whole folder scan, which takes seconds.
+/// The wait is said after a while ([`busy`]).
 pub const BUSY_TIMEOUT_MS: u32 = 30_000;
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +120,7 @@ pub fn open(path: &Path) -> Result<Database, DbError> {
         })?;
     }
     let url = path.to_string_lossy();
+    busy::install();
     let conn = SqliteConnection::establish(&url).map_err(|source| DbError::Open {
         path: path.to_owned(),
         source,
@@ -153,6 +156,7 @@ pub fn create_new(path: &Path) -> Result<Database, DbError> {
 
 /// A private database in memory, for tests.
 pub fn open_in_memory() -> Result<Database, DbError> {
+    busy::install();
     let conn = SqliteConnection::establish(":memory:").map_err(|source| DbError::Open {
         path: PathBuf::from(":memory:"),
         source,
@@ -186,11 +190,13 @@ impl Database {
                 source,
             }
         };
-        let pragmas = format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = OFF;"
-        );
-        conn.batch_execute(&pragmas).map_err(not_a_database)?;
+        // The busy timeout replaces the handler that says it is waiting: only without it.
+        if !busy::install() {
+            let timeout = format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};");
+            conn.batch_execute(&timeout).map_err(not_a_database)?;
+        }
+        conn.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
+            .map_err(not_a_database)?;
         if location != Location::Memory && is_blank(&mut conn).map_err(not_a_database)? {
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(not_a_database)?;

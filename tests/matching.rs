@@ -471,3 +471,59 @@ fn a_truncated_cover_is_reported_and_its_match_only_suggested() {
             .contains(&SAGA_1)
     );
 }
+
+#[test]
+fn embed_waits_for_another_program_to_release_the_collection_and_keeps_every_embedding() {
+    use std::io::BufRead;
+
+    let library = library();
+    let model = tiny_model();
+    // Brought up to date first, so that the first write embed makes is its embeddings.
+    drop(vistazo::db::open(&library.db).expect("open"));
+    // Another program in the middle of a write, until embed says it is waiting.
+    let mut other = library.conn();
+    other.batch_execute("BEGIN IMMEDIATE").expect("lock");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .arg("--db")
+        .arg(&library.db)
+        .arg("--thumbnails")
+        .arg(&library.thumbnails)
+        .arg("--model")
+        .arg(&model)
+        .args(["--device", "cpu", "embed"])
+        .env("LC_ALL", "C")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut seen = Vec::new();
+    let mut lock = Some(other);
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.expect("stderr line");
+        if line.contains("Waiting for another program using the collection")
+            && let Some(mut other) = lock.take()
+        {
+            other.batch_execute("ROLLBACK").expect("release");
+        }
+        seen.push(line);
+    }
+    drop(lock);
+    let output = child.wait_with_output().expect("embed ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{seen:?}");
+    assert_eq!(
+        seen.iter()
+            .filter(|line| line.contains("Waiting for another program"))
+            .count(),
+        1,
+        "said once: {seen:?}"
+    );
+    assert!(stdout.contains("Computed 13 embeddings."), "{stdout}");
+    let stored: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM vz_embeddings)",
+    ))
+    .get_result(&mut library.conn())
+    .expect("count");
+    assert_eq!(stored, 13);
+}

@@ -5,7 +5,10 @@
 //!
 //! Results are written in batches of [`EmbedOptions::commit_every`], each in one transaction:
 //! a cancel or a crash loses at most one batch, and the next run computes only what is still
-//! missing. A picture that cannot be read is reported and skipped; it never stops the job.
+//! missing. A batch whose write finds the collection locked past the busy wait (another
+//! program saving) is kept and written with the next one; only a lock that outlasts the job's
+//! last write loses what is still pending. A picture that cannot be read is reported and
+//! skipped; it never stops the job.
 //!
 //! A truncated image (its file ends before the picture does, the rest decodes grey) is
 //! reported too: a catalog cover is left without an embedding (download it again), an owned
@@ -18,8 +21,8 @@ use std::sync::Mutex;
 
 use crate::clip::weights::DEFAULT_REPO;
 use crate::clip::{Engine, ImageFailure};
-use crate::db::Database;
 use crate::db::embeddings::Subject;
+use crate::db::{Database, DbError};
 use crate::imaging::{self, DecodeLimits};
 use crate::jobs::{CancelToken, Outcome, Progress};
 use crate::library::ThumbnailStore;
@@ -278,6 +281,14 @@ pub fn embed_missing(
             if pending.vectors.len() >= commit_every && write_error.is_none() {
                 match flush(db, model, &mut pending) {
                     Ok(written) => summary.computed += written,
+                    // Another program kept the collection locked past the busy wait: the
+                    // batch stays pending and is written with the next one.
+                    Err(MatchingError::Db(DbError::Locked)) => {
+                        tracing::info!(
+                            "the collection is locked; {} embeddings wait to be written",
+                            pending.vectors.len()
+                        );
+                    }
                     Err(error) => {
                         write_error = Some(error);
                         stop.cancel();
