@@ -204,6 +204,14 @@ pub fn main() -> ExitCode {
     // Before any thread exists: setlocale is not thread-safe.
     i18n::init();
     init_logging();
+    db::busy::on_long_wait(|| {
+        // Failing to say it must not stop the wait.
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            gettext("Waiting for another program using the collection…")
+        );
+    });
 
     let matches = match Cli::command().try_get_matches() {
         Ok(matches) => matches,
@@ -238,12 +246,25 @@ pub fn main() -> ExitCode {
             )
             .exit();
     }
+    let collection = cli.global.database_path().ok();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("vistazo: {}", one_line(&error));
+            eprintln!("vistazo: {}", error_line(&error, collection.as_deref()));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The line an error is told in: [`one_line`], except that SQLite refusing to write, which it
+/// says without naming the file, is told with the collection and the reason.
+fn error_line(error: &anyhow::Error, collection: Option<&std::path::Path>) -> String {
+    let refused = error.chain().any(|cause| cause.is::<db::WriteRefused>());
+    match collection {
+        Some(path) if refused => db::DbError::WriteRefused(db::WriteRefused)
+            .with_path(path)
+            .to_string(),
+        _ => one_line(error),
     }
 }
 
@@ -349,6 +370,17 @@ fn plural(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The line that names a comic whose cover is a truncated image; `entry` is the page (or the
+/// thumbnail) read.
+fn truncated_cover_warning(path: &std::path::Path, entry: &str) -> String {
+    fill(
+        &gettext(
+            "Truncated image: the cover of {} ({}) ends before the picture does, so part of it is grey; its match will only be suggested, never applied automatically.",
+        ),
+        &[&path.display(), &entry],
+    )
+}
+
 /// Logs go to stderr, quiet unless `RUST_LOG` asks for more.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -358,4 +390,28 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_write_is_told_with_the_collection_however_deep_it_is() {
+        let refused = db::DbError::WriteRefused(db::WriteRefused);
+        let nested = anyhow::Error::from(crate::matching::MatchingError::Db(refused));
+        let path = std::path::Path::new("/nowhere/v.db");
+        let line = error_line(&nested, Some(path));
+        assert!(
+            line.starts_with("cannot write the collection /nowhere/v.db: "),
+            "{line}"
+        );
+        assert_eq!(line.matches("cannot write").count(), 1, "{line}");
+        // Without a collection to name, the refusal is said once.
+        let alone = anyhow::Error::from(db::DbError::WriteRefused(db::WriteRefused));
+        assert_eq!(
+            error_line(&alone, None),
+            "cannot write the collection: its file or its folder is read-only"
+        );
+    }
 }

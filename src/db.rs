@@ -5,6 +5,7 @@
 //! The journal mode is part of the file, so it is set only on a database Vistazo creates (WAL,
 //! so the app can read while a command writes); an existing database keeps the mode it had.
 
+pub mod busy;
 pub mod catalog;
 pub mod collection;
 pub mod comics;
@@ -30,6 +31,7 @@ pub use comics::{ComicRow, ComicTileRow};
 
 /// How long a writer waits for another process (Babelcomics4 itself, say) to release a lock.
 /// Babelcomics4 holds its write lock while it saves a whole folder scan, which takes seconds.
+/// The wait is said after a while ([`busy`]).
 pub const BUSY_TIMEOUT_MS: u32 = 30_000;
 
 #[derive(Debug, thiserror::Error)]
@@ -64,14 +66,115 @@ pub enum DbError {
     },
     #[error("{}", fill(&gettext("the collection is busy: another program (Babelcomics4, the Vistazo app or another vistazo command) kept it locked for {} seconds; let it finish or close it, then run again"), &[&(BUSY_TIMEOUT_MS / 1000)]))]
     Locked,
+    #[error("{}", fill(&gettext("cannot write the collection {}: {}"), &[&.path.display(), .reason]))]
+    ReadOnly { path: PathBuf, reason: ReadOnly },
+    /// SQLite refused to write, without saying which file; [`DbError::with_path`] names it.
+    #[error("{0}")]
+    WriteRefused(#[source] WriteRefused),
     #[error("{}", fill(&gettext("database query failed: {}"), &[.0]))]
     Query(diesel::result::Error),
 }
 
+/// SQLite's refusal to write the collection (SQLITE_READONLY: the file, its folder or the file
+/// system is read-only), before it is known which collection it was. It is the source of
+/// [`DbError::WriteRefused`], so that it can be found in any chain of errors that carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{}",
+    gettext("cannot write the collection: its file or its folder is read-only")
+)]
+pub struct WriteRefused;
+
+/// Why a collection cannot be written, as far as the file system tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadOnly {
+    File,
+    /// The folder SQLite writes its journal in, next to the file.
+    Folder(PathBuf),
+    FileSystem,
+    /// SQLite refused, and the file system says this process may write both (root may write
+    /// anything but a read-only mount).
+    Unknown,
+}
+
+impl std::fmt::Display for ReadOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            Self::File => gettext("the file is read-only"),
+            Self::Folder(folder) => fill(
+                &gettext("the folder {} is read-only, and SQLite writes its journal there"),
+                &[&folder.display()],
+            ),
+            Self::FileSystem => gettext("it is on a read-only file system"),
+            Self::Unknown => gettext("SQLite was not allowed to write it or its folder"),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl DbError {
+    /// This error, with the collection at `path` named when SQLite refused to write it.
+    pub fn with_path(self, path: &Path) -> Self {
+        match self {
+            Self::WriteRefused(_) => Self::ReadOnly {
+                path: path.to_owned(),
+                reason: read_only_reason(path),
+            },
+            other => other,
+        }
+    }
+}
+
+/// Why the collection at `path` cannot be written: the file, then its folder, as access(2)
+/// sees them for this process.
+pub fn read_only_reason(path: &Path) -> ReadOnly {
+    reason_from(path, &may_write)
+}
+
+fn may_write(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: `name` is a valid C string for the duration of the call.
+    if unsafe { libc::access(name.as_ptr(), libc::W_OK) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+fn reason_from(path: &Path, may_write: &dyn Fn(&Path) -> std::io::Result<()>) -> ReadOnly {
+    let folder = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for (place, read_only) in [
+        (path, ReadOnly::File),
+        (folder, ReadOnly::Folder(folder.to_owned())),
+    ] {
+        match may_write(place) {
+            Err(error) if error.raw_os_error() == Some(libc::EROFS) => {
+                return ReadOnly::FileSystem;
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => return read_only,
+            _ => {}
+        }
+    }
+    ReadOnly::Unknown
+}
+
+/// Whether SQLite refused to write (SQLITE_READONLY and its extended codes: the file, the
+/// folder its journal goes in, a read-only mount). SQLite says so only in words.
+fn is_read_only(message: &str) -> bool {
+    message.contains("readonly database")
+}
+
 impl From<diesel::result::Error> for DbError {
     fn from(error: diesel::result::Error) -> Self {
-        if is_locked(&error.to_string()) {
+        let message = error.to_string();
+        if is_locked(&message) {
             Self::Locked
+        } else if is_read_only(&message) {
+            Self::WriteRefused(WriteRefused)
         } else {
             Self::Query(error)
         }
@@ -118,6 +221,7 @@ pub fn open(path: &Path) -> Result<Database, DbError> {
         })?;
     }
     let url = path.to_string_lossy();
+    busy::install();
     let conn = SqliteConnection::establish(&url).map_err(|source| DbError::Open {
         path: path.to_owned(),
         source,
@@ -153,6 +257,7 @@ pub fn create_new(path: &Path) -> Result<Database, DbError> {
 
 /// A private database in memory, for tests.
 pub fn open_in_memory() -> Result<Database, DbError> {
+    busy::install();
     let conn = SqliteConnection::establish(":memory:").map_err(|source| DbError::Open {
         path: PathBuf::from(":memory:"),
         source,
@@ -181,16 +286,24 @@ impl Database {
             if is_locked(&source.to_string()) {
                 return DbError::Locked;
             }
+            if is_read_only(&source.to_string()) {
+                return DbError::ReadOnly {
+                    path: path.clone(),
+                    reason: read_only_reason(&path),
+                };
+            }
             DbError::NotADatabase {
                 path: path.clone(),
                 source,
             }
         };
-        let pragmas = format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; \
-             PRAGMA foreign_keys = OFF;"
-        );
-        conn.batch_execute(&pragmas).map_err(not_a_database)?;
+        // The busy timeout replaces the handler that says it is waiting: only without it.
+        if !busy::install() {
+            let timeout = format!("PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};");
+            conn.batch_execute(&timeout).map_err(not_a_database)?;
+        }
+        conn.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
+            .map_err(not_a_database)?;
         if location != Location::Memory && is_blank(&mut conn).map_err(not_a_database)? {
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(not_a_database)?;
@@ -199,6 +312,11 @@ impl Database {
             let message = error.to_string();
             if is_locked(&message) {
                 DbError::Locked
+            } else if is_read_only(&message) {
+                DbError::ReadOnly {
+                    reason: read_only_reason(&path),
+                    path,
+                }
             } else {
                 DbError::Migrate { path, message }
             }
@@ -254,5 +372,85 @@ impl Database {
             .bind::<diesel::sql_types::Text, _>(table)
             .load(&mut self.conn)?;
         Ok(rows.iter().any(|r| r.name == column))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn denied() -> std::io::Error {
+        std::io::Error::from_raw_os_error(libc::EACCES)
+    }
+
+    #[test]
+    fn the_reason_names_the_file_then_the_folder_then_the_mount() {
+        let path = Path::new("/music/comics/babelcomics.db");
+        let file_denied = |place: &Path| if place == path { Err(denied()) } else { Ok(()) };
+        assert_eq!(reason_from(path, &file_denied), ReadOnly::File);
+        let folder_denied = |place: &Path| if place == path { Ok(()) } else { Err(denied()) };
+        assert_eq!(
+            reason_from(path, &folder_denied),
+            ReadOnly::Folder(PathBuf::from("/music/comics"))
+        );
+        let mount = |_: &Path| Err(std::io::Error::from_raw_os_error(libc::EROFS));
+        assert_eq!(reason_from(path, &mount), ReadOnly::FileSystem);
+        assert_eq!(reason_from(path, &|_: &Path| Ok(())), ReadOnly::Unknown);
+        // A bare file name is in the current folder.
+        let bare = Path::new("v.db");
+        let folder_denied = |place: &Path| if place == bare { Ok(()) } else { Err(denied()) };
+        assert_eq!(
+            reason_from(bare, &folder_denied),
+            ReadOnly::Folder(PathBuf::from("."))
+        );
+    }
+
+    #[test]
+    fn sqlite_refusing_to_write_becomes_one_clear_line_naming_the_collection() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("v.db");
+        drop(open(&path).expect("a collection"));
+        // Read-only as SQLite sees it, which a test running as root cannot get from the
+        // file's permissions.
+        let url = format!("file:{}?mode=ro", path.display());
+        let mut conn = SqliteConnection::establish(&url).expect("open read-only");
+        let error = diesel::sql_query("CREATE TABLE t (x)")
+            .execute(&mut conn)
+            .expect_err("read-only");
+        let error = DbError::from(error);
+        assert!(matches!(error, DbError::WriteRefused(_)), "{error:?}");
+        let line = error.with_path(&path).to_string();
+        assert_eq!(
+            line,
+            format!(
+                "cannot write the collection {}: SQLite was not allowed to write it or its folder",
+                path.display()
+            )
+        );
+        assert!(!line.contains("readonly database"), "{line}");
+    }
+
+    #[test]
+    fn each_read_only_reason_reads_as_one_sentence() {
+        let path = Path::new("/c/v.db");
+        let line = |reason| {
+            DbError::ReadOnly {
+                path: path.to_owned(),
+                reason,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            line(ReadOnly::File),
+            "cannot write the collection /c/v.db: the file is read-only"
+        );
+        assert_eq!(
+            line(ReadOnly::Folder(PathBuf::from("/c"))),
+            "cannot write the collection /c/v.db: the folder /c is read-only, and SQLite writes its journal there"
+        );
+        assert_eq!(
+            line(ReadOnly::FileSystem),
+            "cannot write the collection /c/v.db: it is on a read-only file system"
+        );
     }
 }

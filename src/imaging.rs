@@ -7,11 +7,16 @@
 //! Files are read only when they are regular files (a pipe named `*.jpg` would block forever,
 //! a device never ends) and only up to [`MAX_FILE_BYTES`].
 //!
+//! A JPEG cut short (a download or a copy that stopped) still decodes, its missing part filled
+//! grey; [`load`] and [`decode_bytes`] tell it by the end-of-image marker the file lacks, so a
+//! caller can report it instead of using a picture that is two-thirds grey. Other formats cut
+//! short fail to decode, and say so ([`ImageLoadError::Truncated`]).
+//!
 //! It never resizes or normalises: what a picture is for (a model input, a thumbnail) is the
 //! caller's business.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Read, Seek};
+use std::io::{BufRead, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
@@ -77,6 +82,8 @@ pub enum ImageLoadError {
     },
     #[error("{}", fill(&gettext("the image {} has no pixels"), &[&.path.display()]))]
     Empty { path: PathBuf },
+    #[error("{}", fill(&gettext("truncated image {}: the file ends before the picture does"), &[&.path.display()]))]
+    Truncated { path: PathBuf },
     #[error("{}", fill(&gettext("{} is not a regular file (a pipe, a device or a socket), so it was not read"), &[&.path.display()]))]
     NotAFile { path: PathBuf },
     #[error("{}", fill(&gettext("the image file {} is larger than {} MiB, so it was not read"), &[&.path.display(), &(.limit / (1024 * 1024))]))]
@@ -92,16 +99,43 @@ impl ImageLoadError {
             | Self::TooLarge { path, .. }
             | Self::OverLimits { path, .. }
             | Self::Empty { path }
+            | Self::Truncated { path }
             | Self::NotAFile { path }
             | Self::FileTooLarge { path, .. } => path,
         }
     }
 }
 
-/// Reads an image file, upright and in RGB.
+/// A decoded picture, and whether its file was all there.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub image: RgbImage,
+    /// The file ends before the picture does: the part missing is filled grey.
+    pub truncated: bool,
+}
+
+impl Decoded {
+    /// The picture, or [`ImageLoadError::Truncated`] naming `path` when it was cut short.
+    pub fn whole(self, path: &Path) -> Result<RgbImage, ImageLoadError> {
+        if self.truncated {
+            return Err(ImageLoadError::Truncated {
+                path: path.to_owned(),
+            });
+        }
+        Ok(self.image)
+    }
+}
+
+/// Reads an image file, upright and in RGB, and tells whether it was cut short.
+pub fn load(path: &Path, limits: &DecodeLimits) -> Result<Decoded, ImageLoadError> {
+    let bytes = read_file(path, MAX_FILE_BYTES)?;
+    decode_bytes(&bytes, path, limits)
+}
+
+/// Reads an image file, upright and in RGB; a JPEG cut short comes back as far as it goes,
+/// the rest grey (see [`load`]).
 pub fn load_rgb(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, ImageLoadError> {
-    let file = open_regular(path, MAX_FILE_BYTES)?;
-    decode_rgb(BufReader::new(file), path, limits)
+    load(path, limits).map(|decoded| decoded.image)
 }
 
 /// The bytes of an image file, refused when it is not a regular file or holds more than
@@ -147,13 +181,82 @@ fn open_regular(path: &Path, limit: u64) -> Result<File, ImageLoadError> {
     File::open(path).map_err(open_error)
 }
 
-/// Decodes an image held in memory; `name` is what errors report (an archive entry, say).
+/// Decodes an image held in memory, and tells whether it was cut short; `name` is what errors
+/// report (an archive entry, say).
+pub fn decode_bytes(
+    bytes: &[u8],
+    name: &Path,
+    limits: &DecodeLimits,
+) -> Result<Decoded, ImageLoadError> {
+    let image = decode_rgb(Cursor::new(bytes), name, limits)?;
+    let truncated = jpeg_cut_short(bytes);
+    Ok(Decoded { image, truncated })
+}
+
+/// Decodes an image held in memory; a JPEG cut short comes back as far as it goes (see
+/// [`decode_bytes`]).
 pub fn decode_rgb_bytes(
     bytes: &[u8],
     name: &Path,
     limits: &DecodeLimits,
 ) -> Result<RgbImage, ImageLoadError> {
-    decode_rgb(Cursor::new(bytes), name, limits)
+    decode_bytes(bytes, name, limits).map(|decoded| decoded.image)
+}
+
+/// Whether `bytes` are a JPEG that ends before its end-of-image marker. The decoder fills what
+/// is missing with grey and says nothing, so the markers are walked: segments by their length
+/// (an EXIF thumbnail's own end marker is inside one), scans up to the next marker (inside a
+/// scan 0xFF is only ever followed by a stuffed 0x00 or a restart marker). Data after the end
+/// marker (a motion photo's video, say) is not looked at. Anything not starting like a JPEG
+/// is not this function's business: false.
+pub fn jpeg_cut_short(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut at = 2;
+    loop {
+        // The next marker: 0xFF, maybe fill bytes of 0xFF, then its code.
+        while bytes.get(at).is_some_and(|&b| b != 0xFF) {
+            at += 1;
+        }
+        while bytes.get(at) == Some(&0xFF) {
+            at += 1;
+        }
+        let Some(&marker) = bytes.get(at) else {
+            return true;
+        };
+        at += 1;
+        match marker {
+            0xD9 => return false,
+            0x00 | 0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let Some(length) = bytes.get(at..at + 2) else {
+            return true;
+        };
+        // The length counts its own two bytes.
+        at += usize::from(u16::from_be_bytes([length[0], length[1]])).max(2);
+        if at > bytes.len() {
+            return true;
+        }
+        if marker == 0xDA {
+            // Entropy-coded data, up to the first 0xFF that starts a real marker.
+            loop {
+                while bytes.get(at).is_some_and(|&b| b != 0xFF) {
+                    at += 1;
+                }
+                let mut next = at + 1;
+                while bytes.get(next) == Some(&0xFF) {
+                    next += 1;
+                }
+                match bytes.get(next) {
+                    None => return true,
+                    Some(0x00 | 0xD0..=0xD7) => at = next + 1,
+                    Some(_) => break,
+                }
+            }
+        }
+    }
 }
 
 fn decode_rgb<R: BufRead + Seek>(
@@ -218,6 +321,11 @@ fn decode_within_limits<R: BufRead + Seek>(
         Err(image::ImageError::Limits(_)) => {
             return Err(too_large(path, Some((width, height)), limits));
         }
+        Err(source) if ends_early(&source) => {
+            return Err(ImageLoadError::Truncated {
+                path: path.to_owned(),
+            });
+        }
         Err(source) => return Err(decode_error(source)),
     };
     image.apply_orientation(orientation);
@@ -225,6 +333,23 @@ fn decode_within_limits<R: BufRead + Seek>(
         DynamicImage::ImageRgb8(rgb) => rgb,
         other => other.into_rgb8(),
     })
+}
+
+/// Whether decoding failed because the data ran out (a PNG cut short, say).
+fn ends_early(error: &image::ImageError) -> bool {
+    if let image::ImageError::IoError(io) = error {
+        return io.kind() == std::io::ErrorKind::UnexpectedEof;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::UnexpectedEof
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// The size an image's header claims, read without limits: only the header is read, no pixel
@@ -317,6 +442,77 @@ mod tests {
         .expect_err("text is not an image");
         assert_eq!(error.path(), Path::new("notes.jpg"));
         assert!(error.to_string().contains("notes.jpg"), "{error}");
+    }
+
+    fn jpeg_bytes(width: u32, height: u32) -> Vec<u8> {
+        let image = RgbImage::from_fn(width, height, |x, y| {
+            image::Rgb([(x * 3) as u8, (y * 2) as u8, 200])
+        });
+        let mut bytes = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Jpeg)
+            .expect("encode a JPEG in memory");
+        bytes
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_decodes_but_is_reported_truncated() {
+        let whole = jpeg_bytes(64, 96);
+        let cut = &whole[..whole.len() * 2 / 3];
+        let decoded = decode_bytes(cut, Path::new("cut.jpg"), &DecodeLimits::default())
+            .expect("the decoder fills the missing part in");
+        assert!(decoded.truncated);
+        // What the user would otherwise get: the bottom of the picture is flat grey.
+        assert_eq!(decoded.image.get_pixel(63, 95).0, [128, 128, 128]);
+        let error = decoded
+            .whole(Path::new("cut.jpg"))
+            .expect_err("a truncated picture is not whole");
+        assert!(matches!(error, ImageLoadError::Truncated { .. }));
+        assert!(
+            error.to_string().contains("truncated image cut.jpg"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_whole_jpeg_is_not_truncated_even_with_data_after_its_end() {
+        let whole = jpeg_bytes(64, 96);
+        let decoded =
+            decode_bytes(&whole, Path::new("ok.jpg"), &DecodeLimits::default()).expect("decodes");
+        assert!(!decoded.truncated);
+        // A motion photo: a video appended after the picture's end marker.
+        let mut motion = whole.clone();
+        motion.extend_from_slice(b"\0\0\0\x18ftypmp42 and more video bytes");
+        assert!(!jpeg_cut_short(&motion));
+    }
+
+    #[test]
+    fn an_end_marker_inside_a_segment_does_not_count() {
+        // An APP1 segment (where EXIF keeps its thumbnail) holding FF D9, then the real
+        // picture cut in its scan.
+        let whole = jpeg_bytes(64, 96);
+        let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD8, 0xFF, 0xD9];
+        bytes.extend_from_slice(&whole[2..whole.len() * 2 / 3]);
+        assert!(jpeg_cut_short(&bytes));
+        // Only the two bytes of the end marker missing.
+        assert!(jpeg_cut_short(&whole[..whole.len() - 2]));
+        assert!(!jpeg_cut_short(&whole));
+    }
+
+    #[test]
+    fn a_png_cut_short_is_a_truncated_image_error() {
+        let whole = png_bytes(64, 96);
+        let error = decode_bytes(
+            &whole[..whole.len() * 2 / 3],
+            Path::new("cut.png"),
+            &DecodeLimits::default(),
+        )
+        .expect_err("a PNG cut short does not decode");
+        assert!(
+            matches!(error, ImageLoadError::Truncated { .. }),
+            "{error:?}"
+        );
+        assert!(!jpeg_cut_short(&whole));
     }
 
     #[test]

@@ -68,12 +68,38 @@ pub fn owned_cover_picture(
     path: &Path,
     limits: &DecodeLimits,
 ) -> Result<RgbImage, ImageLoadError> {
+    owned_cover(store, id_comicbook, path, limits).map(|cover| cover.image)
+}
+
+/// An owned comic's cover as [`owned_cover_picture`] reads it, and what was read.
+#[derive(Debug)]
+pub struct OwnedCover {
+    pub image: RgbImage,
+    /// When the picture read is a truncated image: the thumbnail file, or the page of the
+    /// comic file.
+    pub truncated: Option<String>,
+}
+
+/// [`owned_cover_picture`], telling whether the picture read was cut short.
+pub fn owned_cover(
+    store: &ThumbnailStore,
+    id_comicbook: i32,
+    path: &Path,
+    limits: &DecodeLimits,
+) -> Result<OwnedCover, ImageLoadError> {
     let thumbnail = store.comic_thumbnail(id_comicbook);
     if thumbnail.is_file() {
-        return imaging::load_rgb(&thumbnail, limits);
+        let decoded = imaging::load(&thumbnail, limits)?;
+        return Ok(OwnedCover {
+            image: decoded.image,
+            truncated: decoded.truncated.then(|| thumbnail.display().to_string()),
+        });
     }
     library::read_cover(path)
-        .map(|cover| cover.image.into_rgb8())
+        .map(|cover| OwnedCover {
+            truncated: cover.truncated.then_some(cover.entry),
+            image: cover.image.into_rgb8(),
+        })
         .map_err(|error| ImageLoadError::Open {
             path: path.to_owned(),
             source: std::io::Error::other(error.to_string()),

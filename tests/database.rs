@@ -375,9 +375,15 @@ fn a_collection_locked_by_another_program_is_waited_for_then_named_as_busy() {
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    let lines: Vec<&str> = stderr.trim_end().lines().collect();
+    assert_eq!(
+        lines.first(),
+        Some(&"Waiting for another program using the collection…"),
+        "the wait is said once, while it lasts: {stderr}"
+    );
+    assert_eq!(lines.len(), 2, "{stderr}");
     assert!(
-        stderr.starts_with("vistazo: the collection is busy: another program (Babelcomics4"),
+        lines[1].starts_with("vistazo: the collection is busy: another program (Babelcomics4"),
         "{stderr}"
     );
     assert!(!stderr.contains("database is locked"), "{stderr}");

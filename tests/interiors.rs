@@ -659,3 +659,69 @@ fn import_survives_link_loops_pipes_devices_huge_files_and_undecodable_names() {
         ]
     );
 }
+
+#[test]
+fn import_skips_truncated_photos_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    let room = image::RgbImage::from_fn(160, 120, |x, y| {
+        image::Rgb([(x % 256) as u8, ((y * 2) % 256) as u8, 90])
+    });
+    room.save(photos.join("whole.jpg")).unwrap();
+    // The same photo as a copy that stopped at two-thirds, in JPEG and in PNG.
+    for (name, format) in [
+        ("cut.jpg", image::ImageFormat::Jpeg),
+        ("cut.png", image::ImageFormat::Png),
+    ] {
+        let mut bytes = Vec::new();
+        room.write_to(&mut std::io::Cursor::new(&mut bytes), format)
+            .unwrap();
+        std::fs::write(photos.join(name), &bytes[..bytes.len() * 2 / 3]).unwrap();
+    }
+
+    let model = tiny_model();
+    let output = vistazo(
+        &db,
+        &[
+            "--model",
+            &model,
+            "--device",
+            "cpu",
+            "interiors",
+            "import",
+            photos.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    for name in ["cut.jpg", "cut.png"] {
+        assert_eq!(
+            stderr
+                .lines()
+                .filter(|line| line.contains(name) && line.contains("truncated image"))
+                .count(),
+            1,
+            "{stderr}"
+        );
+    }
+    assert!(
+        stdout.contains("Found 3 photos: 1 added, 0 already imported, 0 duplicates, 2 skipped."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 of the skipped photos are truncated images"),
+        "{stdout}"
+    );
+    let mut database = vistazo::db::open(&db).unwrap();
+    let stored: Vec<String> = database
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    let real = std::fs::canonicalize(&photos).unwrap();
+    assert_eq!(stored, [real.join("whole.jpg").to_str().unwrap()]);
+}

@@ -382,3 +382,148 @@ fn a_comic_another_run_classifies_meanwhile_is_neither_applied_again_nor_left_su
         .find(|(id, _)| *id == BATMAN_3_CROPPED);
     assert_eq!(batman, Some((BATMAN_3_CROPPED, Some("2003".to_owned()))));
 }
+
+#[test]
+fn a_truncated_cover_is_reported_and_its_match_only_suggested() {
+    let library = library();
+    let model = tiny_model();
+    // Saga 1's cover cut at two-thirds of its bytes, as a download that stopped leaves it.
+    let saga = library.comics.join("Saga 001 (2012).cbz");
+    let store = vistazo::library::ThumbnailStore::new(library.thumbnails.clone());
+    let whole = {
+        let rescaled =
+            image::imageops::resize(&cover(1), 200, 300, image::imageops::FilterType::Triangle);
+        jpeg(&brighter(&rescaled, 20), 85)
+    };
+    write_cbz(&saga, &whole[..whole.len() * 2 / 3]);
+    // And one catalog cover: Batman 2's.
+    let batman_2 = store.catalog_cover("Batman", 200, "https://img.example/7-cover.jpg");
+    let bytes = std::fs::read(&batman_2).expect("cover");
+    std::fs::write(&batman_2, &bytes[..bytes.len() * 2 / 3]).expect("cut");
+
+    let embedded = library.vistazo(&model, &["embed"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&embedded.stdout),
+        String::from_utf8_lossy(&embedded.stderr),
+    );
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("runcated image"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings
+            .iter()
+            .any(|line| line.contains("Saga 001 (2012).cbz")),
+        "{stderr}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|line| line.contains(&*batman_2.to_string_lossy())),
+        "{stderr}"
+    );
+    // 7 catalog covers and the 5 comics: the truncated catalog cover is left out.
+    assert!(stdout.contains("Computed 12 embeddings."), "{stdout}");
+    assert!(
+        stdout.contains("1 catalog cover is a truncated image"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 comic has a truncated cover image"),
+        "{stdout}"
+    );
+
+    let output = library.vistazo(&model, &["classify", "--auto-apply", "--json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines = json_lines(&output);
+    let saga_1 = lines
+        .iter()
+        .find(|line| line["comic_id"] == SAGA_1)
+        .expect("Saga 1 is looked at");
+    assert_eq!(saga_1["applied"], false, "{saga_1}");
+    assert_eq!(saga_1["truncated_cover"], "001.jpg", "{saga_1}");
+    assert!(
+        saga_1["best"].is_object(),
+        "it is still suggested: {saga_1}"
+    );
+    let others = lines.iter().filter(|line| line["comic_id"] != SAGA_1);
+    assert!(others.clone().all(|line| line["truncated_cover"].is_null()));
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|line| line.contains("Truncated image") && line.contains("Saga 001"))
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 comic has a truncated cover image"),
+        "{stderr}"
+    );
+    let classified = library.classifications();
+    assert_eq!(classified[0], (SAGA_1, None), "Saga 1 is left as it was");
+    let mut database = vistazo::db::open(&library.db).expect("open");
+    assert!(
+        database
+            .suggested_comics()
+            .expect("suggested")
+            .contains(&SAGA_1)
+    );
+}
+
+#[test]
+fn embed_waits_for_another_program_to_release_the_collection_and_keeps_every_embedding() {
+    use std::io::BufRead;
+
+    let library = library();
+    let model = tiny_model();
+    // Brought up to date first, so that the first write embed makes is its embeddings.
+    drop(vistazo::db::open(&library.db).expect("open"));
+    // Another program in the middle of a write, until embed says it is waiting.
+    let mut other = library.conn();
+    other.batch_execute("BEGIN IMMEDIATE").expect("lock");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .arg("--db")
+        .arg(&library.db)
+        .arg("--thumbnails")
+        .arg(&library.thumbnails)
+        .arg("--model")
+        .arg(&model)
+        .args(["--device", "cpu", "embed"])
+        .env("LC_ALL", "C")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut seen = Vec::new();
+    let mut lock = Some(other);
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.expect("stderr line");
+        if line.contains("Waiting for another program using the collection")
+            && let Some(mut other) = lock.take()
+        {
+            other.batch_execute("ROLLBACK").expect("release");
+        }
+        seen.push(line);
+    }
+    drop(lock);
+    let output = child.wait_with_output().expect("embed ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{seen:?}");
+    assert_eq!(
+        seen.iter()
+            .filter(|line| line.contains("Waiting for another program"))
+            .count(),
+        1,
+        "said once: {seen:?}"
+    );
+    assert!(stdout.contains("Computed 13 embeddings."), "{stdout}");
+    let stored: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM vz_embeddings)",
+    ))
+    .get_result(&mut library.conn())
+    .expect("count");
+    assert_eq!(stored, 13);
+}

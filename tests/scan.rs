@@ -377,3 +377,73 @@ fn links_that_lead_nowhere_or_to_themselves_are_listed_as_skipped() {
     assert!(text.contains("Added 1 comic."), "{text}");
     assert_eq!(rows(&setup).len(), 1);
 }
+
+#[test]
+fn a_truncated_cover_is_added_reported_and_recorded_until_it_reads_whole() {
+    let setup = setup();
+    let jpeg = cover_jpeg();
+    let png = cover_png();
+    let cut_jpeg = write_zip(
+        &setup.comics.join("cut jpeg.cbz"),
+        &entries(&[
+            ("01.jpg", jpeg[..jpeg.len() * 2 / 3].to_vec()),
+            ("02.jpg", inside_jpeg()),
+        ]),
+    );
+    let cut_png = write_zip(
+        &setup.comics.join("cut png.cbz"),
+        &entries(&[
+            ("01.png", png[..png.len() * 2 / 3].to_vec()),
+            ("02.png", inside_png()),
+        ]),
+    );
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success());
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    // The JPEG decodes (its end grey): added, with a warning naming the file and the page.
+    let warning: Vec<&&str> = lines
+        .iter()
+        .filter(|line| line.starts_with("Truncated image:"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{out}");
+    assert!(warning[0].contains(&*cut_jpeg.to_string_lossy()), "{out}");
+    assert!(warning[0].contains("(01.jpg)"), "{out}");
+    assert!(out.contains("Added 1 comic."), "{out}");
+    assert!(
+        out.contains("1 comic has a truncated cover image; its match will only be suggested."),
+        "{out}"
+    );
+    // A PNG cut short does not decode at all: skipped, and the reason says why.
+    let skipped: Vec<&&str> = lines
+        .iter()
+        .filter(|line| line.starts_with("Skipped:"))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{out}");
+    assert!(skipped[0].contains(&*cut_png.to_string_lossy()), "{out}");
+    assert!(skipped[0].contains("truncated image"), "{out}");
+
+    let id = rows(&setup)[0].id;
+    let mut database = vistazo::db::open(&setup.db).expect("open");
+    assert_eq!(
+        database.truncated_covers().expect("truncated"),
+        [(id, "01.jpg".to_owned())].into_iter().collect()
+    );
+    drop(database);
+
+    // The file made whole and its thumbnail removed: the next scan reads it again, and the
+    // finding goes.
+    write_zip(
+        &cut_jpeg,
+        &entries(&[("01.jpg", jpeg), ("02.jpg", inside_jpeg())]),
+    );
+    std::fs::remove_file(thumbnail(&setup, id)).expect("remove the thumbnail");
+    let again = scan(&setup, &[&setup.comics]);
+    assert!(
+        !stdout(&again).contains("Truncated image"),
+        "{}",
+        stdout(&again)
+    );
+    let mut database = vistazo::db::open(&setup.db).expect("open");
+    assert!(database.truncated_covers().expect("truncated").is_empty());
+}

@@ -13,7 +13,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::embed::{load_engine_from, locate_model};
-use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural, truncated_cover_warning};
 use crate::clip::ModelFiles;
 use crate::db::Database;
 use crate::db::embeddings::Subject;
@@ -119,6 +119,9 @@ pub(super) fn embed_with_model(
             EmbedEvent::Skipped { reason, .. } => {
                 bar.suspend(|| eprintln!("{}", fill(&gettext("Skipped: {}"), &[&reason])));
             }
+            EmbedEvent::TruncatedComic { path, entry, .. } => {
+                bar.suspend(|| eprintln!("{}", truncated_cover_warning(&path, &entry)));
+            }
             EmbedEvent::Reused { .. } => {}
         },
     );
@@ -174,6 +177,28 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
         ),
         n,
     );
+    let n = summary.truncated_covers;
+    if n > 0 {
+        line(
+            ngettext(
+                "{} catalog cover is a truncated image and was left without an embedding; download it again.",
+                "{} catalog covers are truncated images and were left without an embedding; download them again.",
+                plural(n),
+            ),
+            n,
+        );
+    }
+    let n = summary.truncated_comics;
+    if n > 0 {
+        line(
+            ngettext(
+                "{} comic has a truncated cover image; its match will only be suggested.",
+                "{} comics have a truncated cover image; their matches will only be suggested.",
+                plural(n),
+            ),
+            n,
+        );
+    }
     let n = summary.covers_without_file;
     if n > 0 {
         line(
@@ -251,6 +276,10 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
                 eprintln!("{}", fill(&gettext("Skipped {}: {}"), &[&path, &reason]));
             }),
             ClassifyEvent::Matched(found) => {
+                if let Some(entry) = &found.truncated_cover {
+                    let path = std::path::Path::new(&found.path);
+                    bar.suspend(|| eprintln!("{}", truncated_cover_warning(path, entry)));
+                }
                 let line = if args.json {
                     json_line(&found)
                 } else {
@@ -282,6 +311,17 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         ),
         n,
     );
+    let n = summary.truncated_covers;
+    if n > 0 {
+        line(
+            ngettext(
+                "{} comic has a truncated cover image; its match will only be suggested.",
+                "{} comics have a truncated cover image; their matches will only be suggested.",
+                plural(n),
+            ),
+            n,
+        );
+    }
     let mut outcome = summary.outcome;
     let mut not_written = 0;
     if args.write_comicinfo && summary.applied > 0 && outcome == Outcome::Finished {
@@ -380,6 +420,7 @@ fn json_line(found: &ComicMatch) -> String {
         "comic_id": found.comic_id,
         "path": found.path,
         "applied": found.applied,
+        "truncated_cover": found.truncated_cover,
         "best": best,
         "candidates": candidates,
     })
@@ -392,6 +433,10 @@ fn text_line(found: &ComicMatch) -> String {
         Some(best) => {
             let template = if found.applied {
                 gettext("{}: {} #{} ({}) applied")
+            } else if found.truncated_cover.is_some() {
+                gettext(
+                    "{}: {} #{} ({}) suggested; its cover is a truncated image, so it is not applied automatically",
+                )
             } else {
                 gettext("{}: {} #{} ({}) suggested")
             };

@@ -314,6 +314,20 @@ pub(super) fn print_import(summary: &ImportSummary) {
             ]
         )
     );
+    let n = summary.truncated;
+    if n > 0 {
+        println!(
+            "{}",
+            fill(
+                &ngettext(
+                    "{} of the skipped photos is a truncated image: its file ends before the picture does.",
+                    "{} of the skipped photos are truncated images: their files end before the picture does.",
+                    super::plural(n as u64),
+                ),
+                &[&n]
+            )
+        );
+    }
 }
 
 fn score(

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural, truncated_cover_warning};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::Outcome;
 use crate::library::{self, ScanEvent, ScanOptions, ScanSummary, ThumbnailStore};
@@ -64,6 +64,16 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
                 )
             );
         }),
+        ScanEvent::Added {
+            path,
+            truncated_cover: Some(entry),
+            ..
+        }
+        | ScanEvent::Known {
+            path,
+            truncated_cover: Some(entry),
+            ..
+        } => bar.suspend(|| println!("{}", truncated_cover_warning(&path, &entry))),
         ScanEvent::Added { .. } | ScanEvent::Known { .. } => {}
     }
 }
@@ -118,4 +128,15 @@ fn print_summary(summary: &ScanSummary) {
         ),
         n,
     );
+    let n = summary.truncated_covers;
+    if n > 0 {
+        line(
+            ngettext(
+                "{} comic has a truncated cover image; its match will only be suggested.",
+                "{} comics have a truncated cover image; their matches will only be suggested.",
+                plural(n),
+            ),
+            n,
+        );
+    }
 }

@@ -86,6 +86,54 @@ impl Database {
             .map_err(DbError::from)
     }
 
+    /// Records what reading each comic's cover found, in one transaction: `Some(entry)` when
+    /// the page `entry` is a truncated image, `None` when the cover was whole (which clears
+    /// an earlier finding).
+    pub fn record_cover_reads(&mut self, reads: &[(i32, Option<&str>)]) -> Result<(), DbError> {
+        if reads.is_empty() {
+            return Ok(());
+        }
+        self.conn()
+            .immediate_transaction::<_, diesel::result::Error, _>(|conn| {
+                for (comic_id, truncated) in reads {
+                    match truncated {
+                        Some(entry) => diesel::sql_query(
+                            "INSERT INTO vz_truncated_covers (comic_id, entry) VALUES (?, ?) \
+                             ON CONFLICT (comic_id) DO UPDATE SET entry = excluded.entry, \
+                             found_at = excluded.found_at",
+                        )
+                        .bind::<diesel::sql_types::Integer, _>(comic_id)
+                        .bind::<diesel::sql_types::Text, _>(entry)
+                        .execute(conn)?,
+                        None => {
+                            diesel::sql_query("DELETE FROM vz_truncated_covers WHERE comic_id = ?")
+                                .bind::<diesel::sql_types::Integer, _>(comic_id)
+                                .execute(conn)?
+                        }
+                    };
+                }
+                Ok(())
+            })
+            .map_err(DbError::from)
+    }
+
+    /// The comics whose cover is a truncated image, with the page that is, by comic id.
+    pub fn truncated_covers(&mut self) -> Result<HashMap<i32, String>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            comic_id: i32,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            entry: String,
+        }
+        let rows: Vec<Row> = diesel::sql_query("SELECT comic_id, entry FROM vz_truncated_covers")
+            .load(self.conn())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.comic_id, row.entry))
+            .collect())
+    }
+
     /// The page each comic has marked as its cover in Babelcomics4 (`comicbooks_detail` rows
     /// with `tipoPagina = 1`), by comic id.
     pub fn marked_cover_pages(&mut self) -> Result<HashMap<i32, String>, DbError> {

@@ -1,7 +1,9 @@
 //! Importing photos of interiors: find them in folders, skip what is known, measure their
 //! pixels, embed them with CLIP, read their semantics with the text tower, and record it all.
 //! Photos are decoded once, on the engine's helper threads; a photo that cannot be read is
-//! reported and skipped, and a cancelled import keeps every photo already recorded.
+//! reported and skipped, and a cancelled import keeps every photo already recorded. A
+//! truncated photo (its file ends before the picture does, the rest would decode grey) is
+//! skipped too, and counted apart: its score would describe a grey band.
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -13,8 +15,8 @@ use sha2::Digest;
 use super::metrics::PixelMetrics;
 use super::rounds::EMBEDDING_MODEL_KEY;
 use super::semantics::{PromptEmbeddings, all_prompts};
-use crate::clip::ClipError;
 use crate::clip::engine::Engine;
+use crate::clip::{ClipError, ImageFailure};
 use crate::db::embeddings::Subject;
 use crate::db::interiors::{NewPhoto, PhotoRecord};
 use crate::db::{Database, DbError};
@@ -66,6 +68,8 @@ pub struct ImportSummary {
     pub refreshed: usize,
     pub duplicates: usize,
     pub skipped: usize,
+    /// Of the skipped photos, the truncated images.
+    pub truncated: usize,
     pub cancelled: bool,
 }
 
@@ -185,7 +189,7 @@ pub fn import(
     let load = |index: usize| -> Result<(image::RgbImage, PathBuf), ImageLoadError> {
         let path = &todo[index];
         let bytes = imaging::read_file(path, imaging::MAX_FILE_BYTES)?;
-        let picture = imaging::decode_rgb_bytes(&bytes, path, &limits)?;
+        let picture = imaging::decode_bytes(&bytes, path, &limits)?.whole(path)?;
         let hash = format!("{:x}", sha2::Sha256::digest(&bytes));
         let metrics = PixelMetrics::measure(&picture);
         if let Ok(mut map) = inspected.lock() {
@@ -209,6 +213,9 @@ pub fn import(
                 Ok(embedding) => embedding,
                 Err(error) => {
                     summary.skipped += 1;
+                    if matches!(error, ImageFailure::Load(ImageLoadError::Truncated { .. })) {
+                        summary.truncated += 1;
+                    }
                     (events.borrow_mut())(ImportEvent::Skipped {
                         path: path.clone(),
                         reason: error.to_string(),

@@ -40,6 +40,8 @@ pub struct CoverPage {
     /// The entry it came from (for a PDF, `page 1`).
     pub entry: String,
     pub image: DynamicImage,
+    /// The page is a truncated image: the part its file lacks is grey.
+    pub truncated: bool,
 }
 
 /// Opens the comic at `path`, picks its cover and decodes it.
@@ -78,14 +80,15 @@ pub fn read_cover_marked(path: &Path, marked: Option<&str>) -> Result<CoverPage,
         if format::sniff_picture(&bytes).is_none() {
             continue;
         }
-        let image = picture::decode(&bytes).map_err(|detail| LibraryError::BadImage {
+        let decoded = picture::decode_checked(&bytes).map_err(|detail| LibraryError::BadImage {
             path: path.to_owned(),
             entry: entry.clone(),
             detail,
         })?;
         return Ok(CoverPage {
             entry: entry.clone(),
-            image,
+            image: DynamicImage::ImageRgb8(decoded.image),
+            truncated: decoded.truncated,
         });
     }
     Err(LibraryError::NoImages {

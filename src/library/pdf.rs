@@ -73,5 +73,7 @@ pub(super) fn first_page(path: &Path) -> Result<CoverPage, LibraryError> {
     Ok(CoverPage {
         entry: "page 1".to_owned(),
         image: DynamicImage::ImageRgb8(rgb),
+        // Poppler renders what the file holds; a damaged PDF fails instead.
+        truncated: false,
     })
 }

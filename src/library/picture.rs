@@ -11,6 +11,7 @@ use image::codecs::jpeg::JpegEncoder;
 
 use super::format::{self, PictureFormat};
 use super::{MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE};
+use crate::i18n::gettext;
 use crate::imaging;
 
 /// Thumbnails fit in this box, as Babelcomics4 makes them.
@@ -30,6 +31,11 @@ pub struct Thumbnail {
 /// ([`crate::imaging`]). The error is a sentence fragment for
 /// [`LibraryError::BadImage`](super::LibraryError::BadImage).
 pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
+    decode_checked(bytes).map(|decoded| DynamicImage::ImageRgb8(decoded.image))
+}
+
+/// [`decode`], telling whether the picture was cut short (see [`imaging::Decoded`]).
+pub fn decode_checked(bytes: &[u8]) -> Result<imaging::Decoded, String> {
     if format::sniff_picture(bytes) == Some(PictureFormat::Avif) {
         return Err("AVIF pictures cannot be decoded by this build".to_owned());
     }
@@ -38,12 +44,13 @@ pub fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
         max_alloc: MAX_IMAGE_ALLOC,
         ..imaging::DecodeLimits::default()
     };
-    imaging::decode_rgb_bytes(bytes, Path::new("page"), &limits)
-        .map(DynamicImage::ImageRgb8)
-        .map_err(|error| match error {
-            imaging::ImageLoadError::Decode { source, .. } => source.to_string(),
-            other => other.to_string(),
-        })
+    imaging::decode_bytes(bytes, Path::new("page"), &limits).map_err(|error| match error {
+        imaging::ImageLoadError::Decode { source, .. } => source.to_string(),
+        imaging::ImageLoadError::Truncated { .. } => {
+            gettext("truncated image: the file ends before the picture does")
+        }
+        other => other.to_string(),
+    })
 }
 
 /// Shrinks `cover` to fit 280x400 (never enlarging it) and encodes it as JPEG quality 85.

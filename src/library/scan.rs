@@ -8,7 +8,9 @@
 //! names a comic that is not in the database.
 //!
 //! A scan never deletes a row and never changes a comic file. A file that cannot be read is
-//! reported and left out; the scan goes on.
+//! reported and left out; the scan goes on. A comic whose cover page is a truncated image (its
+//! file ends early; the rest decodes grey) is added, reported, and recorded as such, so that
+//! classification only ever suggests its match.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,12 +61,16 @@ pub enum ScanEvent {
         id: i32,
         path: PathBuf,
         thumbnail_written: bool,
+        /// Its cover page, when that is a truncated image.
+        truncated_cover: Option<String>,
     },
     /// A comic file the collection already had.
     Known {
         id: i32,
         path: PathBuf,
         thumbnail_written: bool,
+        /// Its cover page, when it was read now and is a truncated image.
+        truncated_cover: Option<String>,
     },
     /// A file (or folder) that could not be read; it was left out, or, when `known_id` is
     /// set, kept as it was without a thumbnail.
@@ -89,6 +95,8 @@ pub struct ScanSummary {
     pub thumbnails_written: u64,
     pub skipped: u64,
     pub missing: u64,
+    /// Comics read now whose cover page is a truncated image.
+    pub truncated_covers: u64,
     pub outcome: Outcome,
 }
 
@@ -140,6 +148,7 @@ pub fn scan(
         thumbnails_written: 0,
         skipped: 0,
         missing: 0,
+        truncated_covers: 0,
         outcome: Outcome::Finished,
     };
 
@@ -183,6 +192,7 @@ pub fn scan(
                     id,
                     path: path.clone(),
                     thumbnail_written: false,
+                    truncated_cover: None,
                 });
             }
             known_id => work.push(WorkItem {
@@ -231,7 +241,16 @@ struct WorkItem<'a> {
 }
 
 /// A cover read for one item, or `None` when the scan was cancelled before reaching it.
-type Prepared = Option<Result<Thumbnail, LibraryError>>;
+type Prepared = Option<Result<ScannedCover, LibraryError>>;
+
+/// A comic's cover as a scan reads it: the thumbnail to write, and the page it came from.
+#[derive(Debug, Clone)]
+pub struct ScannedCover {
+    pub thumbnail: Thumbnail,
+    pub entry: String,
+    /// The page is a truncated image.
+    pub truncated: bool,
+}
 
 /// Reads the covers of a batch on every core, reporting progress as each finishes.
 fn read_covers(
@@ -265,17 +284,24 @@ fn read_covers(
 
 /// The thumbnail of the comic at `path`, from its cover (`marked`: the page Babelcomics4 has
 /// marked as the cover, if any).
-pub fn thumbnail_of(path: &Path, marked: Option<&str>) -> Result<Thumbnail, LibraryError> {
+pub fn thumbnail_of(path: &Path, marked: Option<&str>) -> Result<ScannedCover, LibraryError> {
     let cover = cover::read_cover_marked(path, marked)?;
-    picture::make_thumbnail(&cover.image).map_err(|error| LibraryError::BadImage {
-        path: path.to_owned(),
-        entry: cover.entry,
-        detail: error.to_string(),
-    })
+    match picture::make_thumbnail(&cover.image) {
+        Ok(thumbnail) => Ok(ScannedCover {
+            thumbnail,
+            entry: cover.entry,
+            truncated: cover.truncated,
+        }),
+        Err(error) => Err(LibraryError::BadImage {
+            path: path.to_owned(),
+            entry: cover.entry,
+            detail: error.to_string(),
+        }),
+    }
 }
 
-/// Commits the new rows of a batch, then writes their thumbnails. Returns false when the batch
-/// was cut short by a cancel.
+/// Commits the new rows of a batch and what their covers were found to be, then writes their
+/// thumbnails. Returns false when the batch was cut short by a cancel.
 fn save_batch(
     db: &mut Database,
     store: &ThumbnailStore,
@@ -291,9 +317,31 @@ fn save_batch(
         .map(|(item, _)| item.key)
         .collect();
     let mut new_ids = db.add_comics(&new_paths)?.into_iter();
+    // Each comic read, by id (and whether it is new), in the order of the batch.
+    let ids: Vec<Option<(i32, bool)>> = batch
+        .iter()
+        .zip(&prepared)
+        .map(|(item, result)| match (result, item.known_id) {
+            (Some(Ok(_)), Some(id)) => Some((id, false)),
+            (Some(Ok(_)), None) => new_ids.next().map(|id| (id, true)),
+            _ => None,
+        })
+        .collect();
+    // Recorded before any thumbnail is written: a comic with a thumbnail is not read again.
+    let reads: Vec<(i32, Option<&str>)> = ids
+        .iter()
+        .zip(&prepared)
+        .filter_map(|(id, result)| match (id, result) {
+            (Some((id, _)), Some(Ok(cover))) => {
+                Some((*id, cover.truncated.then_some(cover.entry.as_str())))
+            }
+            _ => None,
+        })
+        .collect();
+    db.record_cover_reads(&reads)?;
 
     let mut finished = true;
-    for (item, result) in batch.iter().zip(prepared) {
+    for ((item, result), id) in batch.iter().zip(prepared).zip(ids) {
         match result {
             None => finished = false,
             Some(Err(error)) => {
@@ -303,18 +351,16 @@ fn save_batch(
                     known_id: item.known_id,
                 });
             }
-            Some(Ok(thumbnail)) => {
-                let (id, is_new) = match item.known_id {
-                    Some(id) => (id, false),
-                    None => match new_ids.next() {
-                        Some(id) => (id, true),
-                        None => continue,
-                    },
+            Some(Ok(cover)) => {
+                let Some((id, is_new)) = id else {
+                    continue;
                 };
                 let thumbnail_written = store
-                    .write_comic_thumbnail(id, &thumbnail)
+                    .write_comic_thumbnail(id, &cover.thumbnail)
                     .map_err(ScanError::Thumbnails)?;
                 summary.thumbnails_written += u64::from(thumbnail_written);
+                let truncated_cover = cover.truncated.then_some(cover.entry);
+                summary.truncated_covers += u64::from(truncated_cover.is_some());
                 let path = item.path.to_owned();
                 if is_new {
                     summary.added += 1;
@@ -322,6 +368,7 @@ fn save_batch(
                         id,
                         path,
                         thumbnail_written,
+                        truncated_cover,
                     });
                 } else {
                     summary.known += 1;
@@ -329,6 +376,7 @@ fn save_batch(
                         id,
                         path,
                         thumbnail_written,
+                        truncated_cover,
                     });
                 }
             }

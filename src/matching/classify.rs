@@ -6,7 +6,8 @@
 //! Candidates come from the visual nearest issues plus, when the file name gives a series and
 //! a number, the catalog issues it names, so a weak model still finds them; the hash check
 //! then runs on those few only. Comics in the trash are never looked at, and classified ones
-//! only when asked to reclassify.
+//! only when asked to reclassify. A comic whose cover is a truncated image (recorded by the
+//! scan or the embedding job) is never applied automatically: its match is only suggested.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -76,6 +77,9 @@ pub struct ComicMatch {
     pub path: String,
     /// Whether the best candidate was written to the comic.
     pub applied: bool,
+    /// The page (or thumbnail) of its cover that is a truncated image, when it is one: the
+    /// match is then only suggested.
+    pub truncated_cover: Option<String>,
     /// Best first; empty when the catalog has nothing to compare with.
     pub candidates: Vec<Candidate>,
 }
@@ -100,6 +104,8 @@ pub struct ClassifySummary {
     pub applied: u64,
     pub suggested: u64,
     pub skipped: u64,
+    /// Comics looked at whose cover is a truncated image.
+    pub truncated_covers: u64,
 }
 
 /// Catalog issues by normalised issue number, for the candidates a file name names.
@@ -240,6 +246,7 @@ pub fn classify(
     }
     let vectors: HashMap<i64, Vec<f32>> =
         db.embeddings(Subject::Comic, model)?.into_iter().collect();
+    let mut truncated = db.truncated_covers()?;
     let run_id = db.start_classification_run(
         model,
         f64::from(options.threshold),
@@ -253,6 +260,7 @@ pub fn classify(
         applied: 0,
         suggested: 0,
         skipped: 0,
+        truncated_covers: 0,
     };
     let mut hashes = CoverHashes {
         store,
@@ -306,8 +314,11 @@ pub fn classify(
             comic_hash,
         );
         let scores: Vec<f32> = found.iter().map(|c| c.signals.combined).collect();
+        let truncated_cover = truncated.remove(&comic.id_comicbook);
+        summary.truncated_covers += u64::from(truncated_cover.is_some());
         let mut applied = false;
         if options.auto_apply
+            && truncated_cover.is_none()
             && auto_applicable(&scores, options.threshold)
             && let Some(best) = found.first()
         {
@@ -348,6 +359,7 @@ pub fn classify(
             comic_id: comic.id_comicbook,
             path: comic.path,
             applied,
+            truncated_cover,
             candidates: found,
         }));
         on_event(ClassifyEvent::Progress(meter.advance(1)));

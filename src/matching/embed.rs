@@ -5,19 +5,29 @@
 //!
 //! Results are written in batches of [`EmbedOptions::commit_every`], each in one transaction:
 //! a cancel or a crash loses at most one batch, and the next run computes only what is still
-//! missing. A picture that cannot be read is reported and skipped; it never stops the job.
+//! missing. A batch whose write finds the collection locked past the busy wait (another
+//! program saving) is kept and written with the next one; only a lock that outlasts the job's
+//! last write loses what is still pending. A picture that cannot be read is reported and
+//! skipped; it never stops the job.
+//!
+//! A truncated image (its file ends before the picture does, the rest decodes grey) is
+//! reported too: a catalog cover is left without an embedding (download it again), an owned
+//! comic's cover is embedded and recorded as truncated, so that classification only suggests
+//! its match.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
-use crate::clip::Engine;
 use crate::clip::weights::DEFAULT_REPO;
-use crate::db::Database;
+use crate::clip::{Engine, ImageFailure};
 use crate::db::embeddings::Subject;
+use crate::db::{Database, DbError};
 use crate::imaging::{self, DecodeLimits};
 use crate::jobs::{CancelToken, Outcome, Progress};
 use crate::library::ThumbnailStore;
 
-use super::{MatchingError, catalog_cover_file, owned_cover_picture};
+use super::{MatchingError, catalog_cover_file, owned_cover};
 
 /// What to embed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +72,13 @@ pub enum EmbedEvent {
         id: i64,
         reason: String,
     },
+    /// An owned comic whose cover is a truncated image (`entry`: the page or thumbnail read).
+    /// It was embedded all the same; its match will only be suggested.
+    TruncatedComic {
+        id: i64,
+        path: PathBuf,
+        entry: String,
+    },
 }
 
 /// How an embedding job went.
@@ -73,6 +90,11 @@ pub struct EmbedSummary {
     pub failed: u64,
     /// Catalog covers with no file on disk (not downloaded), left without an embedding.
     pub covers_without_file: u64,
+    /// Catalog covers whose file is a truncated image, left without an embedding (not counted
+    /// in `failed`).
+    pub truncated_covers: u64,
+    /// Owned comics embedded now whose cover is a truncated image.
+    pub truncated_comics: u64,
 }
 
 /// One picture to embed.
@@ -138,6 +160,8 @@ pub fn embed_missing(
         computed: 0,
         failed: 0,
         covers_without_file: 0,
+        truncated_covers: 0,
+        truncated_comics: 0,
     };
     let mut targets = Vec::new();
     let (mut reused_covers, mut reused_comics) = (0, 0);
@@ -184,28 +208,69 @@ pub fn embed_missing(
         return Ok(summary);
     }
 
+    // Comics a scan found with a truncated cover, and those found so by this job's reads.
+    let known_truncated = if options.comics {
+        db.truncated_covers()?
+    } else {
+        HashMap::new()
+    };
+    let found_truncated: Mutex<HashMap<usize, String>> = Mutex::new(HashMap::new());
     let limits = DecodeLimits::default();
     let load = |index: usize| match &targets[index] {
-        Target::Cover { file, .. } => Ok((imaging::load_rgb(file, &limits)?, file.clone())),
-        Target::Comic { id, path } => Ok((
-            owned_cover_picture(store, *id, path, &limits)?,
-            path.clone(),
-        )),
+        // A catalog cover can be downloaded again: a truncated one is not embedded.
+        Target::Cover { file, .. } => {
+            Ok((imaging::load(file, &limits)?.whole(file)?, file.clone()))
+        }
+        Target::Comic { id, path } => {
+            let cover = owned_cover(store, *id, path, &limits)?;
+            if let Some(entry) = cover.truncated
+                && let Ok(mut found) = found_truncated.lock()
+            {
+                found.insert(index, entry);
+            }
+            Ok((cover.image, path.clone()))
+        }
     };
     // The job's own flag: the caller's cancel, or a database write that failed.
     let stop = CancelToken::new();
     // Both callbacks below report, one after the other, never at once.
     let on_event = std::cell::RefCell::new(on_event);
-    let mut pending: Vec<(Subject, i64, Vec<f32>)> = Vec::new();
+    let mut pending = Pending::default();
     let mut write_error = None;
     let commit_every = options.commit_every.max(1);
     let report = {
         let mut on_result = |item: crate::clip::ImageEmbedding| {
             let (subject, id) = targets[item.index].key();
             match item.result {
-                Ok(vector) => pending.push((subject, id, vector)),
+                Ok(vector) => {
+                    pending.vectors.push((subject, id, vector));
+                    if let Target::Comic { id, path } = &targets[item.index] {
+                        let found = found_truncated
+                            .lock()
+                            .ok()
+                            .and_then(|mut found| found.remove(&item.index));
+                        if let Some(entry) = &found {
+                            pending.truncated.push((*id, entry.clone()));
+                        }
+                        if let Some(entry) = found.or_else(|| known_truncated.get(id).cloned()) {
+                            summary.truncated_comics += 1;
+                            (on_event.borrow_mut())(EmbedEvent::TruncatedComic {
+                                id: i64::from(*id),
+                                path: path.clone(),
+                                entry,
+                            });
+                        }
+                    }
+                }
                 Err(error) => {
-                    summary.failed += 1;
+                    if matches!(
+                        error,
+                        ImageFailure::Load(imaging::ImageLoadError::Truncated { .. })
+                    ) {
+                        summary.truncated_covers += 1;
+                    } else {
+                        summary.failed += 1;
+                    }
                     (on_event.borrow_mut())(EmbedEvent::Skipped {
                         subject,
                         id,
@@ -213,9 +278,17 @@ pub fn embed_missing(
                     });
                 }
             }
-            if pending.len() >= commit_every && write_error.is_none() {
+            if pending.vectors.len() >= commit_every && write_error.is_none() {
                 match flush(db, model, &mut pending) {
                     Ok(written) => summary.computed += written,
+                    // Another program kept the collection locked past the busy wait: the
+                    // batch stays pending and is written with the next one.
+                    Err(MatchingError::Db(DbError::Locked)) => {
+                        tracing::info!(
+                            "the collection is locked; {} embeddings wait to be written",
+                            pending.vectors.len()
+                        );
+                    }
                     Err(error) => {
                         write_error = Some(error);
                         stop.cancel();
@@ -249,15 +322,28 @@ pub fn embed_missing(
     Ok(summary)
 }
 
-/// Writes the pending embeddings, each kind in one transaction.
-fn flush(
-    db: &mut Database,
-    model: &str,
-    pending: &mut Vec<(Subject, i64, Vec<f32>)>,
-) -> Result<u64, MatchingError> {
-    let written = pending.len() as u64;
+/// Computed results not written yet.
+#[derive(Default)]
+struct Pending {
+    vectors: Vec<(Subject, i64, Vec<f32>)>,
+    /// Comics this job found with a truncated cover, and the page or thumbnail that is.
+    truncated: Vec<(i32, String)>,
+}
+
+/// Writes the pending results: which covers are truncated, then the embeddings, each kind in
+/// one transaction.
+fn flush(db: &mut Database, model: &str, pending: &mut Pending) -> Result<u64, MatchingError> {
+    let reads: Vec<(i32, Option<&str>)> = pending
+        .truncated
+        .iter()
+        .map(|(id, entry)| (*id, Some(entry.as_str())))
+        .collect();
+    db.record_cover_reads(&reads)?;
+    pending.truncated.clear();
+    let written = pending.vectors.len() as u64;
     for subject in [Subject::Cover, Subject::Comic] {
         let batch: Vec<(i64, Vec<f32>)> = pending
+            .vectors
             .iter()
             .filter(|(s, _, _)| *s == subject)
             .map(|(_, id, vector)| (*id, vector.clone()))
@@ -266,6 +352,6 @@ fn flush(
             db.put_embeddings(subject, model, &batch)?;
         }
     }
-    pending.clear();
+    pending.vectors.clear();
     Ok(written)
 }

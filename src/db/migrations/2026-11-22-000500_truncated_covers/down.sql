@@ -1,0 +1,1 @@
+DROP TABLE vz_truncated_covers;
