@@ -444,13 +444,14 @@ impl<K: Clone + Eq + Hash> TextureCache<K> {
 
 struct SlotsInner<K> {
     cache: RefCell<TextureCache<K>>,
-    /// The pictures waiting for each key's texture.
-    waiting: RefCell<HashMap<K, Vec<glib::WeakRef<gtk::Picture>>>>,
+    /// What each picture on screen shows, by the picture's address: a row bound to another key
+    /// simply replaces its entry, so a texture never lands in a row that moved on.
+    shown: RefCell<HashMap<usize, (glib::WeakRef<gtk::Picture>, K)>>,
     loader: RefCell<Option<PictureLoader<K>>>,
 }
 
 /// Pictures for the rows of a list: a row shows a key's picture when it is bound, and lets it
-/// go when unbound, which drops the request unless another row waits for the same picture.
+/// go when unbound, which drops the request unless another row shows the same picture.
 pub struct PictureSlots<K> {
     inner: Rc<SlotsInner<K>>,
 }
@@ -463,12 +464,16 @@ impl<K> Clone for PictureSlots<K> {
     }
 }
 
+fn address(picture: &gtk::Picture) -> usize {
+    picture.as_ptr() as usize
+}
+
 impl<K: Clone + Eq + Hash + Send + std::fmt::Debug + 'static> PictureSlots<K> {
     /// Slots keeping up to `capacity` textures.
     pub fn new(capacity: usize) -> Self {
         let inner = Rc::new(SlotsInner {
             cache: RefCell::new(TextureCache::new(capacity)),
-            waiting: RefCell::default(),
+            shown: RefCell::default(),
             loader: RefCell::new(None),
         });
         let weak = Rc::downgrade(&inner);
@@ -488,17 +493,15 @@ impl<K: Clone + Eq + Hash + Send + std::fmt::Debug + 'static> PictureSlots<K> {
     /// Shows `key`'s picture in `picture`: at once when it is kept, else once `source` is
     /// decoded (the picture is empty meanwhile).
     pub fn show(&self, picture: &gtk::Picture, key: K, source: Source, fit: Fit) {
+        self.inner
+            .shown
+            .borrow_mut()
+            .insert(address(picture), (picture.downgrade(), key.clone()));
         if let Some(kept) = self.inner.cache.borrow_mut().get(&key) {
             picture.set_paintable(kept.ok().as_ref());
             return;
         }
         picture.set_paintable(gdk::Paintable::NONE);
-        self.inner
-            .waiting
-            .borrow_mut()
-            .entry(key.clone())
-            .or_default()
-            .push(picture.downgrade());
         if let Some(loader) = self.loader() {
             // Asked again: it goes first among the pictures on screen.
             loader.load(key, source, fit, Priority::Now);
@@ -507,27 +510,29 @@ impl<K: Clone + Eq + Hash + Send + std::fmt::Debug + 'static> PictureSlots<K> {
 
     /// Shows in `picture` what is kept for `key`, without decoding it: `false` when nothing is.
     pub fn show_kept(&self, picture: &gtk::Picture, key: &K) -> bool {
-        match self.inner.cache.borrow_mut().get(key) {
-            Some(kept) => {
-                picture.set_paintable(kept.ok().as_ref());
-                true
-            }
-            None => false,
-        }
+        let Some(kept) = self.inner.cache.borrow_mut().get(key) else {
+            return false;
+        };
+        self.inner
+            .shown
+            .borrow_mut()
+            .insert(address(picture), (picture.downgrade(), key.clone()));
+        picture.set_paintable(kept.ok().as_ref());
+        true
     }
 
     /// `picture` no longer shows `key`.
     pub fn release(&self, picture: &gtk::Picture, key: &K) {
-        let mut waiting = self.inner.waiting.borrow_mut();
-        let Some(pictures) = waiting.get_mut(key) else {
-            return;
-        };
-        pictures.retain(|weak| weak.upgrade().is_some_and(|p| &p != picture));
-        if pictures.is_empty() {
-            waiting.remove(key);
-            if let Some(loader) = self.loader() {
-                loader.cancel(key);
-            }
+        let mut shown = self.inner.shown.borrow_mut();
+        let here = address(picture);
+        if shown.get(&here).is_some_and(|(_, showing)| showing == key) {
+            shown.remove(&here);
+        }
+        shown.retain(|_, (weak, _)| weak.upgrade().is_some());
+        let still_wanted = shown.values().any(|(_, showing)| showing == key);
+        drop(shown);
+        if !still_wanted && let Some(loader) = self.loader() {
+            loader.cancel(key);
         }
     }
 
@@ -537,7 +542,7 @@ impl<K: Clone + Eq + Hash + Send + std::fmt::Debug + 'static> PictureSlots<K> {
             loader.cancel_all();
         }
         self.inner.cache.borrow_mut().clear();
-        self.inner.waiting.borrow_mut().clear();
+        self.inner.shown.borrow_mut().clear();
     }
 
     /// Lets the pictures that could not be read be tried again.
@@ -556,8 +561,14 @@ fn deliver<K: Clone + Eq + Hash + std::fmt::Debug>(
     }
     let texture = decoded.as_ref().ok().cloned();
     inner.cache.borrow_mut().insert(key.clone(), decoded);
-    let pictures = inner.waiting.borrow_mut().remove(&key).unwrap_or_default();
-    for picture in pictures.iter().filter_map(glib::WeakRef::upgrade) {
+    let pictures: Vec<gtk::Picture> = inner
+        .shown
+        .borrow()
+        .values()
+        .filter(|(_, showing)| *showing == key)
+        .filter_map(|(weak, _)| weak.upgrade())
+        .collect();
+    for picture in pictures {
         picture.set_paintable(texture.as_ref());
     }
 }
