@@ -9,7 +9,7 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Once, OnceLock};
+use std::sync::{Once, PoisonError, RwLock};
 use std::time::Duration;
 
 use libsqlite3_sys as ffi;
@@ -21,15 +21,23 @@ pub const NOTICE_AFTER_MS: u64 = 2_000;
 
 type Notice = Box<dyn Fn() + Send + Sync>;
 
-static NOTICE: OnceLock<Notice> = OnceLock::new();
+static NOTICE: RwLock<Option<Notice>> = RwLock::new(None);
 static NOTICED: AtomicBool = AtomicBool::new(false);
+static EVERY_WAIT: AtomicBool = AtomicBool::new(false);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 /// What to do, once per process, when a connection has waited [`NOTICE_AFTER_MS`] for a lock:
-/// the command line prints a line. Only the first call counts. Without one, a warning is
+/// the command line prints a line. A later call replaces it. Without one, a warning is
 /// logged.
 pub fn on_long_wait(notice: impl Fn() + Send + Sync + 'static) {
-    let _ = NOTICE.set(Box::new(notice));
+    *NOTICE.write().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(notice));
+}
+
+/// Like [`on_long_wait`], but for every wait that lasts [`NOTICE_AFTER_MS`], once each: for a
+/// program that runs long, like the app, where one wait may come hours after another.
+pub fn on_every_long_wait(notice: impl Fn() + Send + Sync + 'static) {
+    EVERY_WAIT.store(true, Ordering::SeqCst);
+    on_long_wait(notice);
 }
 
 /// Installs the handler on every connection opened from now on. Returns whether it is: when
@@ -76,13 +84,28 @@ fn keep_waiting(count: usize) -> Option<Duration> {
     if waited >= u64::from(BUSY_TIMEOUT_MS) {
         return None;
     }
-    if waited >= NOTICE_AFTER_MS && !NOTICED.swap(true, Ordering::SeqCst) {
-        match NOTICE.get() {
-            Some(notice) => notice(),
-            None => tracing::warn!("waiting for another program using the collection"),
+    if waited >= NOTICE_AFTER_MS {
+        let already = NOTICED.swap(true, Ordering::SeqCst);
+        if should_notice(count, already, EVERY_WAIT.load(Ordering::SeqCst)) {
+            match NOTICE
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+            {
+                Some(notice) => notice(),
+                None => tracing::warn!("waiting for another program using the collection"),
+            }
         }
     }
     Some(Duration::from_millis(delay))
+}
+
+/// Whether try `count` of a wait says that it waits: the first time any wait gets that long
+/// (`already`: one did), and with `every_wait` at the try each wait gets that long.
+fn should_notice(count: usize, already: bool, every_wait: bool) -> bool {
+    let waited = schedule(count).1;
+    let reaches_now = count == 0 || schedule(count - 1).1 < NOTICE_AFTER_MS;
+    waited >= NOTICE_AFTER_MS && (!already || (every_wait && reaches_now))
 }
 
 /// SQLite's busy handler: non-zero to try again.
@@ -111,5 +134,23 @@ mod tests {
         let tries = (0..).find(|&count| keep_waiting(count).is_none());
         // 328 ms in the short sleeps, then 100 ms at a time up to 30 seconds.
         assert_eq!(tries, Some(12 + (30_000u64 - 328).div_ceil(100) as usize));
+    }
+
+    #[test]
+    fn a_wait_is_noticed_once_and_each_wait_once_when_asked() {
+        let notices = |already: bool, every_wait: bool| {
+            (0..400)
+                .filter(|&count| should_notice(count, already, every_wait))
+                .count()
+        };
+        // The first long wait of a command is noticed at the one try that reaches 2 s...
+        let reaching = (0..)
+            .find(|&count| schedule(count).1 >= NOTICE_AFTER_MS)
+            .unwrap();
+        assert!(should_notice(reaching, false, false));
+        assert!(!should_notice(reaching - 1, false, false));
+        // ...and a later one only when every wait is to be noticed, once.
+        assert_eq!(notices(true, false), 0);
+        assert_eq!(notices(true, true), 1);
     }
 }

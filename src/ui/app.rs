@@ -69,6 +69,8 @@ pub struct App {
 
 #[derive(Debug)]
 pub enum AppMsg {
+    /// Another program holds the collection; a job waits for it.
+    CollectionBusy,
     /// Open this collection file, asking first when a job runs.
     OpenCollection(PathBuf, OpenMode),
     /// Open it, stopping the jobs that run.
@@ -158,6 +160,10 @@ impl SimpleComponent for App {
 
     fn init(init: Init, root: Self::Root, sender: ComponentSender<Self>) -> ComponentParts<Self> {
         let Init { options, settings } = init;
+        {
+            let sender = sender.input_sender().clone();
+            crate::db::busy::on_every_long_wait(move || sender.emit(AppMsg::CollectionBusy));
+        }
         let collection = OpenCollection::new(options.database.clone());
         let engine = shared_engine(&options, &settings);
         let backend = Backend::builder()
@@ -328,6 +334,13 @@ impl SimpleComponent for App {
 
     fn update(&mut self, message: AppMsg, sender: ComponentSender<Self>) {
         match message {
+            AppMsg::CollectionBusy => {
+                let toast = adw::Toast::builder()
+                    .title(gettext("Waiting for another program using the collection…"))
+                    .timeout(10)
+                    .build();
+                self.toasts.add_toast(toast);
+            }
             AppMsg::OpenCollection(path, mode) => self.ask_to_open(path, mode, &sender),
             AppMsg::OpenConfirmed(path, mode) => self.open(path, mode),
             AppMsg::ChooseCollection(mode) => {
