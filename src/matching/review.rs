@@ -49,6 +49,9 @@ pub struct ReviewItem {
     pub run_id: i64,
     /// Best first.
     pub candidates: Vec<ReviewCandidate>,
+    /// The page of the comic's cover that is a truncated image, when it is: such a comic is
+    /// decided one at a time, never by "apply all".
+    pub truncated_cover: Option<String>,
 }
 
 impl ReviewItem {
@@ -71,6 +74,7 @@ pub fn pending_reviews(
             .or_default()
             .push(cover);
     }
+    let truncated = db.truncated_covers()?;
     let mut items: Vec<ReviewItem> = Vec::new();
     for row in db.pending_candidates()? {
         if items
@@ -84,6 +88,7 @@ pub fn pending_reviews(
                 seen: row.current.clone(),
                 run_id: row.run_id,
                 candidates: Vec::new(),
+                truncated_cover: truncated.get(&row.comic_id).cloned(),
             });
         }
         let Some(issue_covers) = covers.get(&row.id_comicbook_info) else {
@@ -309,6 +314,7 @@ impl ReviewSession {
     fn above(&self, threshold: f32) -> impl Iterator<Item = usize> + '_ {
         (0..self.items.len()).filter(move |&index| {
             self.is_open(index)
+                && self.items[index].truncated_cover.is_none()
                 && self.items[index]
                     .best_score()
                     .is_some_and(|score| score >= threshold)
@@ -391,6 +397,7 @@ mod tests {
             thumbnail: None,
             seen: Some(String::new()),
             run_id: 1,
+            truncated_cover: None,
             candidates: scores
                 .iter()
                 .enumerate()
@@ -449,12 +456,16 @@ mod tests {
     }
 
     #[test]
-    fn apply_all_takes_open_comics_above_the_threshold_as_one_step() {
+    fn apply_all_takes_open_comics_above_the_threshold_as_one_step_but_truncated_covers() {
         let mut session = ReviewSession::new(vec![
             item(1, &[0.9]),
             item(2, &[0.7]),
             item(3, &[0.8]),
             item(4, &[0.95]),
+            ReviewItem {
+                truncated_cover: Some("001.jpg".into()),
+                ..item(5, &[0.99])
+            },
         ]);
         assert_eq!(session.trash(), Some(1));
         assert_eq!(session.count_above(0.75), 2);
@@ -465,6 +476,6 @@ mod tests {
         session.refused(4);
         assert_eq!(session.counts().classified, 1);
         assert_eq!(session.undo(), Some(Undo::Batch { comic_ids: vec![3] }));
-        assert_eq!(session.counts().remaining, 3);
+        assert_eq!(session.counts().remaining, 4);
     }
 }

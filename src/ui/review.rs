@@ -109,6 +109,8 @@ pub struct ReviewWidgets {
     file_name: gtk::Label,
     position: gtk::Label,
     decision: gtk::Label,
+    /// Why this comic is left out of "apply all".
+    truncated: gtk::Label,
     cards: Vec<CandidateCard>,
 }
 
@@ -301,8 +303,15 @@ impl SimpleComponent for ReviewPage {
             .wrap(true)
             .css_classes(["accent"])
             .build();
+        let truncated = gtk::Label::builder()
+            .xalign(0.0)
+            .wrap(true)
+            .visible(false)
+            .css_classes(["warning", "caption"])
+            .build();
         left.append(&file_name);
         left.append(&position);
+        left.append(&truncated);
         left.append(&decision);
         main.append(&left);
 
@@ -391,6 +400,7 @@ impl SimpleComponent for ReviewPage {
             file_name,
             position,
             decision,
+            truncated,
             cards,
         };
         ComponentParts { model, widgets }
@@ -531,6 +541,17 @@ impl ReviewPage {
             &gettext("{} of {}"),
             &[&(self.session.position() + 1), &self.session.len()],
         ));
+        widgets
+            .truncated
+            .set_visible(item.truncated_cover.is_some());
+        if let Some(page) = &item.truncated_cover {
+            widgets.truncated.set_label(&fill(
+                &gettext(
+                    "Its cover ({}) is a truncated picture: part of it is missing, so the match is yours to decide and Apply All leaves it out.",
+                ),
+                &[page],
+            ));
+        }
         let decision = match self.session.current_decision() {
             Some(Decision::Applied(candidate)) => item.candidates.get(candidate).map(|c| {
                 fill(
