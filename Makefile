@@ -17,7 +17,9 @@ APP_ID ?= io.github.vistazo.Vistazo
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
-RELEASE_BIN := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/release/vistazo
+RELEASE_BIN ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/release/vistazo
+# The libtorch libraries the binary loads, installed beside it (its RUNPATH points there).
+VISTAZO_LIBDIR = $(PREFIX)/lib/vistazo
 TORCH_VERSION := 2.13.0
 TORCH_STAMP := $(VENV)/.torch-$(TORCH_VERSION)
 # The reference the interiors quality test compares against: the seed's scikit-learn models.
@@ -27,7 +29,7 @@ SKLEARN_STAMP := $(VENV)/.scikit-learn
 APT_PACKAGES := build-essential pkg-config libgtk-4-dev libadwaita-1-dev libglib2.0-dev-bin \
 	libsqlite3-dev libarchive-dev libpoppler-glib-dev gettext desktop-file-utils appstream locales python3-venv \
 	xvfb xauth xdotool imagemagick dbus-x11 dbus-daemon adwaita-icon-theme fonts-cantarell fonts-dejavu-core \
-	flatpak-builder
+	flatpak-builder patchelf
 
 # tch builds against the libtorch inside the virtualenv's PyTorch, unless LIBTORCH names another
 # one (the Flatpak build does).
@@ -134,6 +136,9 @@ install: install-bin install-data
 install-bin:
 	@test -x "$(RELEASE_BIN)" || { echo "$(RELEASE_BIN) is missing: run make build (or make release) first" >&2; exit 1; }
 	install -Dm755 "$(RELEASE_BIN)" "$(DESTDIR)$(BINDIR)/vistazo"
+	@# The libraries it finds through its build-time RUNPATH go beside it (the checkout can go).
+	build-aux/bundle-libraries.sh "$(RELEASE_BIN)" "$(DESTDIR)$(BINDIR)/vistazo" \
+		"$(DESTDIR)$(VISTAZO_LIBDIR)" "$(PREFIX)"
 
 install-data:
 	install -d "$(DESTDIR)$(DATADIR)/applications" "$(DESTDIR)$(DATADIR)/metainfo"
@@ -155,5 +160,6 @@ install-data:
 
 uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/vistazo" $(foreach file,$(INSTALLED_DATA),"$(DESTDIR)$(file)")
+	rm -rf "$(DESTDIR)$(VISTAZO_LIBDIR)"
 	@if [ -z "$(DESTDIR)" ] && [ -d "$(DATADIR)/glib-2.0/schemas" ]; then \
 		glib-compile-schemas "$(DATADIR)/glib-2.0/schemas"; fi

@@ -28,8 +28,11 @@ fn link_libtorch() {
     let lib_dir = PathBuf::from(lib_dir);
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib_dir.display());
     // The linker drops libtorch_cuda with --as-needed because nothing references it by name,
-    // and then CUDA is silently unavailable at run time.
-    if lib_dir.join("libtorch_cuda.so").exists() {
+    // and then CUDA is silently unavailable at run time. `VISTAZO_CUDA=0` builds a binary for
+    // the processor only, which needs none of the CUDA libraries but libcudart and libcupti.
+    println!("cargo:rerun-if-env-changed=VISTAZO_CUDA");
+    let cuda_wanted = std::env::var("VISTAZO_CUDA").map_or(true, |value| value != "0");
+    if cuda_wanted && lib_dir.join("libtorch_cuda.so").exists() {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
         println!("cargo:rustc-link-arg=-ltorch_cuda");
         println!("cargo:rustc-link-arg=-Wl,--as-needed");

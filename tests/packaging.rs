@@ -390,6 +390,7 @@ fn make(args: &[&str]) -> Command {
         "DESTDIR",
         "PREFIX",
         "CARGO_TARGET_DIR",
+        "RELEASE_BIN",
     ] {
         command.env_remove(variable);
     }
@@ -543,4 +544,63 @@ fn install_bin_installs_the_release_binary_that_make_build_made() {
     check(&mut make(&["install-data", &destdir, "PREFIX=/usr"]));
     check(&mut make(&["uninstall", &destdir, "PREFIX=/usr"]));
     assert_eq!(files_under(root.path()), BTreeSet::new());
+}
+
+#[test]
+fn an_installed_binary_runs_on_the_libraries_installed_beside_it() {
+    let root = tempfile::tempdir().unwrap();
+    let destdir = format!("DESTDIR={}", root.path().display());
+    // The test binary stands in for the release one: it links the same libtorch.
+    let built = format!("RELEASE_BIN={}", env!("CARGO_BIN_EXE_vistazo"));
+    check(&mut make(&["install-bin", &destdir, "PREFIX=/usr", &built]));
+    let installed = root.path().join("usr/bin/vistazo");
+    let libraries = root.path().join("usr/lib/vistazo");
+    assert!(libraries.join("libtorch_cpu.so").is_file());
+    assert!(libraries.join("libc10.so").is_file());
+
+    let rpath = check(
+        Command::new("patchelf")
+            .arg("--print-rpath")
+            .arg(&installed),
+    );
+    assert_eq!(rpath.trim(), "$ORIGIN/../lib/vistazo");
+
+    // Every library comes from the install, none from the checkout's virtualenv.
+    let venv = repo().join(".venv");
+    let loaded = run(Command::new(&installed)
+        .arg("--version")
+        .env("LD_DEBUG", "libs")
+        .env_remove("LD_LIBRARY_PATH"));
+    assert!(loaded.status.success(), "{}", text_of(&loaded));
+    let trace = String::from_utf8_lossy(&loaded.stderr);
+    // The loader names it through the RUNPATH, unresolved.
+    let from_install = format!(
+        "{}/usr/bin/../lib/vistazo/libtorch_cpu.so",
+        root.path().display()
+    );
+    assert!(
+        trace.contains("calling init:") && trace.contains(&from_install),
+        "libtorch was not loaded from {from_install}"
+    );
+    assert!(
+        !trace.contains(&venv.display().to_string()),
+        "a library came from the virtualenv"
+    );
+
+    // And it computes an embedding.
+    let model = repo().join("tests/fixtures/clip/tiny");
+    let embedded = check(
+        Command::new(&installed)
+            .args(["--device", "cpu", "--model"])
+            .arg(&model)
+            .args(["embed-text", "a room", "--json"])
+            .env_remove("LD_LIBRARY_PATH"),
+    );
+    let value: Value = serde_json::from_str(embedded.lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {embedded}"));
+    let values = value["a room"]["embedding"].as_array().map_or(0, Vec::len);
+    assert!(values > 0, "{embedded}");
+
+    check(&mut make(&["uninstall", &destdir, "PREFIX=/usr"]));
+    assert!(!installed.exists() && !libraries.exists());
 }
