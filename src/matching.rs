@@ -45,6 +45,8 @@ pub enum MatchingError {
     NothingToUndo(i64),
     #[error("{}", gettext("there are no classifications to undo"))]
     NoRuns,
+    #[error("{}", fill(&gettext("libtorch could not hand back the cover similarities: {}"), &[.0]))]
+    Similarities(String),
 }
 
 /// The file of a catalog cover: the one a catalog import recorded, else where Babelcomics4

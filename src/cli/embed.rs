@@ -207,7 +207,7 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
     let (dir, batch, rounds) = match target {
         BenchTarget::Embed { dir, batch, rounds } => (dir, batch, rounds),
         BenchTarget::Classify { comics, covers } => {
-            bench_classify(*comics, *covers);
+            bench_classify(*comics, *covers)?;
             return Ok(ExitCode::SUCCESS);
         }
         BenchTarget::Train { labels, rounds } => {
@@ -366,7 +366,7 @@ fn images_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 
 /// `vistazo bench classify`: builds the cover index from `covers` random unit vectors (two
 /// variant covers per issue) and looks up `comics` queries with the real search code.
-fn bench_classify(comics: usize, covers: usize) {
+fn bench_classify(comics: usize, covers: usize) -> anyhow::Result<()> {
     use crate::db::matching::CatalogCoverRow;
     use crate::matching::index::CoverIndex;
     use crate::random::SplitMix64;
@@ -403,7 +403,7 @@ fn bench_classify(comics: usize, covers: usize) {
     let started = Instant::now();
     let slices: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
     let found: usize = index
-        .nearest_issues_many(&slices, 8)
+        .nearest_issues_many(&slices, 8)?
         .iter()
         .map(Vec::len)
         .sum();
@@ -452,6 +452,7 @@ fn bench_classify(comics: usize, covers: usize) {
             )
         );
     }
+    Ok(())
 }
 
 /// The process's peak resident memory, from Linux's `/proc`.

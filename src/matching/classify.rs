@@ -278,7 +278,7 @@ pub fn classify(
     let mut shortlists: HashMap<i32, Vec<IssueHit>> = with_vectors
         .iter()
         .map(|(id, _)| *id)
-        .zip(index.nearest_issues_many(&queries, VISUAL_SHORTLIST))
+        .zip(index.nearest_issues_many(&queries, VISUAL_SHORTLIST)?)
         .collect();
     let mut meter = ProgressMeter::new(comics.len() as u64);
     for comic in comics {

@@ -17,6 +17,7 @@ use half::f16;
 use half::slice::HalfFloatSliceExt;
 use rayon::prelude::*;
 
+use super::MatchingError;
 use crate::db::matching::CatalogCoverRow;
 
 /// Queries per matrix product in [`CoverIndex::nearest_issues_many`].
@@ -126,7 +127,11 @@ impl CoverIndex {
     /// one scan each. The best covers come from a top-k over covers, then are grouped by issue;
     /// a query whose top covers name too few issues (an issue with very many variants) is
     /// scanned in full.
-    pub fn nearest_issues_many(&self, queries: &[&[f32]], count: usize) -> Vec<Vec<IssueHit>> {
+    pub fn nearest_issues_many(
+        &self,
+        queries: &[&[f32]],
+        count: usize,
+    ) -> Result<Vec<Vec<IssueHit>>, MatchingError> {
         self.nearest_issues_in_blocks(queries, count, COVER_BLOCK)
     }
 
@@ -135,10 +140,10 @@ impl CoverIndex {
         queries: &[&[f32]],
         count: usize,
         cover_block: usize,
-    ) -> Vec<Vec<IssueHit>> {
+    ) -> Result<Vec<Vec<IssueHit>>, MatchingError> {
         let mut out: Vec<Vec<IssueHit>> = vec![Vec::new(); queries.len()];
         if self.dims == 0 || self.covers.is_empty() || count == 0 {
-            return out;
+            return Ok(out);
         }
         let _no_grad = tch::no_grad_guard();
         let dims = self.dims as i64;
@@ -169,8 +174,10 @@ impl CoverIndex {
             let top = k.min(len);
             for (b, queries) in blocks.iter().enumerate() {
                 let (values, indices) = queries.matmul(&covers).topk(top as i64, -1, true, true);
-                let values = Vec::<f32>::try_from(values.flatten(0, -1)).unwrap_or_default();
-                let indices = Vec::<i64>::try_from(indices.flatten(0, -1)).unwrap_or_default();
+                let values = Vec::<f32>::try_from(values.flatten(0, -1))
+                    .map_err(|e| MatchingError::Similarities(e.to_string()))?;
+                let indices = Vec::<i64>::try_from(indices.flatten(0, -1))
+                    .map_err(|e| MatchingError::Similarities(e.to_string()))?;
                 for (row, (values, indices)) in
                     values.chunks(top).zip(indices.chunks(top)).enumerate()
                 {
@@ -206,7 +213,7 @@ impl CoverIndex {
             }
             out[query] = hits;
         }
-        out
+        Ok(out)
     }
 
     /// The `count` issues most similar to `query`, each by its best cover, best first.
@@ -322,10 +329,10 @@ mod tests {
         queries.push(base.clone());
         queries.push(vec![1.0]);
         let slices: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
-        let many = index.nearest_issues_many(&slices, 5);
+        let many = index.nearest_issues_many(&slices, 5).unwrap();
         assert_eq!(many.len(), queries.len());
         // Covers searched in blocks smaller than an issue's variants find the same.
-        let blocked = index.nearest_issues_in_blocks(&slices, 5, 7);
+        let blocked = index.nearest_issues_in_blocks(&slices, 5, 7).unwrap();
         for (a, b) in blocked.iter().zip(&many) {
             let issues = |h: &[IssueHit]| h.iter().map(|x| (x.issue, x.cover)).collect::<Vec<_>>();
             assert_eq!(issues(a), issues(b));
