@@ -137,6 +137,78 @@ fn offline_without_weights_says_how_to_get_them() {
 }
 
 #[test]
+fn hf_hub_offline_uses_the_cache_and_never_the_network() {
+    // With the model cached, offline changes nothing.
+    let cached = cache_with_tiny_model();
+    let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["embed-text", "hello", "--json"])
+        .env("LC_ALL", "C")
+        .env("HF_HOME", cached.path())
+        .env_remove("HF_HUB_CACHE")
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Without it, nothing is fetched: a server that would answer is never asked.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["embed-text", "hello"])
+        .env("LC_ALL", "C")
+        .env("HF_HOME", empty.path())
+        .env_remove("HF_HUB_CACHE")
+        .env("HF_HUB_OFFLINE", "1")
+        .env(
+            "HF_ENDPOINT",
+            format!("http://{}", listener.local_addr().expect("address")),
+        )
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("HF_HUB_OFFLINE"), "{stderr}");
+    assert!(stderr.contains("--model DIR"), "{stderr}");
+    assert!(listener.accept().is_err(), "the hub was asked");
+}
+
+#[test]
+fn inside_the_flatpak_the_model_in_the_home_folders_cache_is_used() {
+    let downloaded = cache_with_tiny_model();
+    let home = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(home.path().join(".cache")).expect("cache folder");
+    std::os::unix::fs::symlink(downloaded.path(), home.path().join(".cache/huggingface"))
+        .expect("link");
+    let app_cache = tempfile::tempdir().expect("temp dir");
+    let run = |flatpak: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+        command
+            .args(["embed-text", "hello"])
+            .env("LC_ALL", "C")
+            .env("HOME", home.path())
+            .env("XDG_CACHE_HOME", app_cache.path())
+            .env_remove("HF_HOME")
+            .env_remove("HF_HUB_CACHE")
+            .env("HF_HUB_OFFLINE", "1");
+        if flatpak {
+            command.env("FLATPAK_ID", "io.github.vistazo.Vistazo");
+        } else {
+            command.env_remove("FLATPAK_ID");
+        }
+        command.output().expect("the binary runs")
+    };
+    assert!(run(true).status.success());
+    // Outside it, the cache XDG_CACHE_HOME names is the only one, as for the Python tools.
+    assert_eq!(run(false).status.code(), Some(1));
+}
+
+#[test]
 fn a_model_folder_without_weights_is_a_one_line_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = vistazo(&[

@@ -1,8 +1,10 @@
 //! Where the model's files come from, in this order: the folder the user names (`--model DIR`),
 //! the Hugging Face cache (`HF_HUB_CACHE`, else `HF_HOME/hub`, else
 //! `$XDG_CACHE_HOME/huggingface/hub`, else `~/.cache/huggingface/hub`, looked up without the
-//! network; inside the Flatpak that is the app's own cache folder), else a one-time download of openai/clip-vit-base-patch32 into
-//! that cache, resumable and checked against the checksum the hub publishes.
+//! network; inside the Flatpak that is the app's own cache folder, and the home folder's
+//! `~/.cache/huggingface/hub` is looked in too, read only), else a one-time download of
+//! openai/clip-vit-base-patch32 into that cache, resumable and checked against the checksum the
+//! hub publishes, unless `HF_HUB_OFFLINE` forbids the network.
 //!
 //! It finds and fetches files; it never parses them. Progress goes out as [`DownloadEvent`]s to
 //! whoever asked (a progress bar in the terminal, a message to the app's window).
@@ -51,6 +53,13 @@ pub enum WeightsError {
         repo: &'static str,
         reason: String,
     },
+    #[error(
+        "{}",
+        gettext(
+            "the CLIP model is not on this computer and HF_HUB_OFFLINE forbids downloading it: unset HF_HUB_OFFLINE to download it once, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"
+        )
+    )]
+    Offline,
     #[error("{}", fill(&gettext("the downloaded file {} is damaged (SHA-256 {}, expected {}); it was deleted, run again to download it anew"), &[&.path.display(), .found, .expected]))]
     Checksum {
         path: PathBuf,
@@ -266,6 +275,19 @@ pub fn locate(
     if let Some(files) = find_in_cache(&cache) {
         return Ok(files);
     }
+    // Inside the Flatpak the cache is the app's own; a model other tools downloaded to the
+    // usual place in the home folder is used from there, read only, before fetching it again.
+    let in_flatpak = std::env::var_os("FLATPAK_ID").is_some();
+    if let Some(host) = dirs::home_dir()
+        .map(|home| home.join(".cache/huggingface/hub"))
+        .filter(|host| in_flatpak && *host != cache)
+        && let Some(files) = find_in_cache(&host)
+    {
+        return Ok(files);
+    }
+    if offline(std::env::var("HF_HUB_OFFLINE").ok().as_deref()) {
+        return Err(WeightsError::Offline);
+    }
     if !allow_download {
         return Err(WeightsError::Download {
             file: WEIGHTS,
@@ -274,6 +296,15 @@ pub fn locate(
         });
     }
     download(&cache, std::env::var("HF_ENDPOINT").ok(), on_event)
+}
+
+/// Whether `HF_HUB_OFFLINE` turns the network off, as the Python libraries read it.
+fn offline(value: Option<&str>) -> bool {
+    value.is_some_and(|value| {
+        ["1", "on", "yes", "true"]
+            .iter()
+            .any(|yes| value.trim().eq_ignore_ascii_case(yes))
+    })
 }
 
 /// Checks a downloaded file against the hub's checksum: files stored with Git LFS (the
@@ -432,6 +463,17 @@ mod tests {
             Some(PathBuf::from("/fast/hub"))
         );
         assert_eq!(cache_dir_from(None, None, None, None), None);
+    }
+
+    #[test]
+    fn hf_hub_offline_is_read_as_python_reads_it() {
+        for on in ["1", "ON", "yes", "True"] {
+            assert!(offline(Some(on)), "{on}");
+        }
+        for off in ["0", "", "no", "false"] {
+            assert!(!offline(Some(off)), "{off}");
+        }
+        assert!(!offline(None));
     }
 
     #[test]
