@@ -9,6 +9,7 @@ mod embed;
 mod interiors;
 mod pipeline;
 mod scan;
+mod search;
 mod serve;
 
 use std::io::Write;
@@ -146,6 +147,10 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     #[command(about = gettext("Undo the classifications a run applied"))]
     Undo(classify::UndoArgs),
+    #[command(about = gettext("Find covers by what they show, described in words"))]
+    Search(search::SearchArgs),
+    #[command(about = gettext("Find covers that look like a picture, a comic file or an owned comic"))]
+    Similar(search::SimilarArgs),
     #[command(about = gettext("Print the CLIP embedding of each image file"))]
     EmbedImage {
         #[arg(required = true, value_name = "FILE")]
@@ -299,6 +304,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Embed(args)) => classify::embed(&cli.global, &args),
         Some(Command::Classify(args)) => classify::classify(&cli.global, &args),
         Some(Command::Undo(args)) => classify::undo(&cli.global, &args),
+        Some(Command::Search(args)) => search::search(&cli.global, &args),
+        Some(Command::Similar(args)) => search::similar(&cli.global, &args),
         Some(Command::EmbedImage { files, json }) => embed::embed_image(&cli.global, &files, json),
         Some(Command::EmbedText { texts, json }) => embed::embed_text(&cli.global, &texts, json),
         Some(Command::Serve {

@@ -15,6 +15,7 @@ pub mod hash;
 pub mod index;
 pub mod review;
 pub mod score;
+pub mod search;
 pub mod tagging;
 
 use std::path::{Path, PathBuf};

@@ -63,7 +63,7 @@ pub struct UndoArgs {
     run: Option<i64>,
 }
 
-fn open(global: &GlobalOptions) -> anyhow::Result<(Database, ThumbnailStore)> {
+pub(super) fn open(global: &GlobalOptions) -> anyhow::Result<(Database, ThumbnailStore)> {
     let mut database = global.open_collection()?;
     let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
     Ok((database, ThumbnailStore::new(base)))

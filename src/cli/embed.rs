@@ -37,6 +37,13 @@ pub enum BenchTarget {
         #[arg(long, default_value_t = 200_000, help = gettext("Catalog covers to search"))]
         covers: usize,
     },
+    #[command(about = gettext("Time searches by description or example over synthetic cover embeddings"))]
+    Search {
+        #[arg(long, default_value_t = 200_000, help = gettext("Covers to search"))]
+        covers: usize,
+        #[arg(long, default_value_t = 21, help = gettext("Queries to time; the median is reported"))]
+        queries: usize,
+    },
     #[command(about = gettext("Time a training round of the interiors models on synthetic labelled embeddings"))]
     Train {
         #[arg(long, default_value_t = 5_000, help = gettext("Labelled photos to train on"))]
@@ -208,6 +215,10 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         BenchTarget::Embed { dir, batch, rounds } => (dir, batch, rounds),
         BenchTarget::Classify { comics, covers } => {
             bench_classify(*comics, *covers)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        BenchTarget::Search { covers, queries } => {
+            super::search::bench(*covers, *queries)?;
             return Ok(ExitCode::SUCCESS);
         }
         BenchTarget::Train { labels, rounds } => {

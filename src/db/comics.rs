@@ -47,6 +47,15 @@ impl Database {
             .load(self.conn())?)
     }
 
+    /// The comic files out of the trash, by id.
+    pub fn comics_out_of_the_trash(&mut self) -> Result<Vec<ComicRow>, DbError> {
+        Ok(comicbooks::table
+            .filter(comicbooks::en_papelera.eq(false))
+            .select((comicbooks::id_comicbook, comicbooks::path))
+            .order(comicbooks::id_comicbook)
+            .load(self.conn())?)
+    }
+
     /// Up to `limit` comics with an id above `after`, in id order, trash included: one page of
     /// the collection grid. The next page starts after the last id of this one.
     pub fn comic_tiles(&mut self, after: i32, limit: i64) -> Result<Vec<ComicTileRow>, DbError> {

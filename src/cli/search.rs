@@ -1,0 +1,323 @@
+//! `vistazo search TEXT…` and `vistazo similar IMAGE-OR-COMIC…`: covers of the collection and of
+//! the catalog ranked by how close their CLIP embedding is to a description's or an example's.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use image::RgbImage;
+use serde_json::json;
+
+use super::classify::{embed_with_model, open};
+use super::embed::{load_engine_from, locate_model};
+use super::{GlobalOptions, cancel_on_interrupt};
+use crate::clip::ModelFiles;
+use crate::clip::engine::Engine;
+use crate::db::Database;
+use crate::i18n::{fill, gettext};
+use crate::imaging::{self, DecodeLimits, ImageLoadError};
+use crate::library::{self, ThumbnailStore, format};
+use crate::matching::embed::EmbedOptions;
+use crate::matching::search::{Found, Hit, Scope, SearchIndex, mean_direction};
+
+/// Where to search and how many covers to print.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    #[arg(long, conflicts_with = "collection", help = gettext("Search the catalog's covers only"))]
+    catalog: bool,
+    #[arg(long, help = gettext("Search the covers of the owned comics only"))]
+    collection: bool,
+    #[arg(long, value_name = "N", default_value_t = 20, help = gettext("Print at most N covers"))]
+    limit: usize,
+    #[arg(long, help = gettext("Print a JSON array, best first"))]
+    json: bool,
+}
+
+impl ScopeArgs {
+    fn scope(&self) -> Scope {
+        if self.catalog {
+            Scope::Catalog
+        } else if self.collection {
+            Scope::Collection
+        } else {
+            Scope::Everything
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[arg(value_name = "TEXT", help = gettext("What the cover shows, in words (English works best)"))]
+    words: Vec<String>,
+    #[arg(long, value_name = "S", default_value_t = -1.0, allow_negative_numbers = true, help = gettext("Leave out covers less similar than S (a cosine, -1 to 1)"))]
+    min_score: f32,
+    #[command(flatten)]
+    scope: ScopeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    #[arg(value_name = "IMAGE-OR-COMIC", help = gettext("Picture files or comic files (their cover) to look like"))]
+    examples: Vec<PathBuf>,
+    #[arg(long, value_name = "ID", help = gettext("An owned comic, by id, to look like"))]
+    comic: Vec<i32>,
+    #[command(flatten)]
+    scope: ScopeArgs,
+}
+
+/// `vistazo search TEXT…`.
+pub fn search(global: &GlobalOptions, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let text = args.words.join(" ");
+    if text.trim().is_empty() {
+        anyhow::bail!(gettext(
+            "say what the covers show, for example: vistazo search a giant robot in a city"
+        ));
+    }
+    let (mut database, store) = open(global)?;
+    let files = locate_model(global)?;
+    let index = prepared_index(global, &files, &mut database, &store, args.scope.scope())?;
+    let engine = load_engine_from(&files, global, 1)?;
+    let query = engine
+        .embed_texts(&[text.trim()])?
+        .pop()
+        .map(|text| text.embedding)
+        .ok_or_else(|| anyhow::anyhow!(gettext("the model gave no embedding for the text")))?;
+    let hits = index.search(&query, args.scope.limit, args.min_score)?;
+    print(&hits, args.scope.json)
+}
+
+/// `vistazo similar IMAGE-OR-COMIC… [--comic ID]`.
+pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<ExitCode> {
+    if args.examples.is_empty() && args.comic.is_empty() {
+        anyhow::bail!(gettext(
+            "name a picture or a comic file to look like, or an owned comic with --comic ID"
+        ));
+    }
+    let (mut database, store) = open(global)?;
+    let files = locate_model(global)?;
+    let scope = args.scope.scope();
+    let index = prepared_index(global, &files, &mut database, &store, scope)?;
+    let mut examples: Vec<Vec<f32>> = Vec::new();
+    if !args.comic.is_empty() {
+        // The owned comics' own embeddings, wherever the search looks.
+        let comics = if scope.collection() {
+            None
+        } else {
+            Some(SearchIndex::load(
+                &mut database,
+                &files.model_id(),
+                Scope::Collection,
+            )?)
+        };
+        for &id in &args.comic {
+            let vector = comics
+                .as_ref()
+                .unwrap_or(&index)
+                .comic_vector(id)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(fill(
+                        &gettext(
+                            "no comic with id {} in the collection, or its cover cannot be read"
+                        ),
+                        &[&id]
+                    ))
+                })?;
+            examples.push(vector);
+        }
+    }
+    if !args.examples.is_empty() {
+        let engine = load_engine_from(&files, global, 16)?;
+        for path in &args.examples {
+            examples.push(embed_example(&engine, path)?);
+        }
+    }
+    let query = mean_direction(&examples)
+        .ok_or_else(|| anyhow::anyhow!(gettext("the examples gave no embedding")))?;
+    // The comics given as examples are not results.
+    let hits: Vec<Hit> = index
+        .search(&query, args.scope.limit + args.comic.len(), -1.0)?
+        .into_iter()
+        .filter(|hit| {
+            !matches!(hit.found, Found::Comic { id_comicbook, .. } if args.comic.contains(&id_comicbook))
+        })
+        .take(args.scope.limit)
+        .collect();
+    print(&hits, args.scope.json)
+}
+
+/// The index of `scope` for the model in `files`, after computing the embeddings it lacks.
+fn prepared_index(
+    global: &GlobalOptions,
+    files: &ModelFiles,
+    database: &mut Database,
+    store: &ThumbnailStore,
+    scope: Scope,
+) -> anyhow::Result<SearchIndex> {
+    let options = EmbedOptions {
+        covers: scope.catalog(),
+        comics: scope.collection(),
+        classified_comics: true,
+        ..EmbedOptions::default()
+    };
+    let cancel = cancel_on_interrupt(gettext(
+        "Stopping after the pictures being embedded… Press Ctrl+C again to quit at once.",
+    ));
+    let summary = embed_with_model(global, files, database, store, &options, &cancel)?;
+    if summary.outcome == crate::jobs::Outcome::Cancelled {
+        anyhow::bail!(gettext(
+            "cancelled while computing the missing embeddings; the ones computed are saved"
+        ));
+    }
+    let index = SearchIndex::load(database, &files.model_id(), scope)?;
+    if index.is_empty() {
+        anyhow::bail!(match scope {
+            Scope::Catalog => gettext(
+                "the catalog has no covers to search: add volumes with vistazo catalog add-volume"
+            ),
+            Scope::Collection => gettext(
+                "the collection has no comic covers to search: add comics with vistazo scan FOLDER"
+            ),
+            Scope::Everything => gettext(
+                "there are no covers to search: add comics with vistazo scan FOLDER and volumes with vistazo catalog add-volume"
+            ),
+        });
+    }
+    Ok(index)
+}
+
+/// The embedding of a picture file, or of a comic file's cover page.
+fn embed_example(engine: &Engine, path: &Path) -> anyhow::Result<Vec<f32>> {
+    let picture: RgbImage = if format::detect(path).is_ok() {
+        library::read_cover(path)?.image.into_rgb8()
+    } else {
+        imaging::load_rgb(path, &DecodeLimits::default())?
+    };
+    let mut embedding = None;
+    let picture = std::sync::Mutex::new(Some(picture));
+    let load = |_: usize| -> Result<(RgbImage, PathBuf), ImageLoadError> {
+        let picture = picture
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_default();
+        Ok((picture, path.to_owned()))
+    };
+    engine.embed_with(
+        1,
+        &load,
+        &crate::jobs::CancelToken::new(),
+        &mut |result| embedding = Some(result.result),
+        &mut |_| {},
+    )?;
+    match embedding {
+        Some(Ok(vector)) => Ok(vector),
+        Some(Err(failure)) => Err(failure.into()),
+        None => anyhow::bail!(fill(
+            &gettext("cannot read {} as a picture or a comic"),
+            &[&path.display()]
+        )),
+    }
+}
+
+fn print(hits: &[Hit], as_json: bool) -> anyhow::Result<ExitCode> {
+    if as_json {
+        let items: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|hit| match &hit.found {
+                Found::Comic { id_comicbook, path } => json!({
+                    "kind": "comic",
+                    "score": hit.score,
+                    "id_comicbook": id_comicbook,
+                    "path": path,
+                }),
+                Found::Catalog {
+                    id_cover,
+                    id_comicbook_info,
+                    volume,
+                    number,
+                } => json!({
+                    "kind": "catalog",
+                    "score": hit.score,
+                    "id_cover": id_cover,
+                    "id_comicbook_info": id_comicbook_info,
+                    "volume": volume,
+                    "number": number,
+                }),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if hits.is_empty() {
+        println!("{}", gettext("No cover is that similar."));
+    }
+    for hit in hits {
+        let what = match &hit.found {
+            Found::Comic { path, .. } => path.clone(),
+            Found::Catalog {
+                volume,
+                number,
+                id_cover,
+                ..
+            } => fill(
+                &gettext("{} #{} (catalog cover {})"),
+                &[volume, number, id_cover],
+            ),
+        };
+        println!("{:.3}  {what}", hit.score);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vistazo bench search`: builds an index of `covers` random unit vectors of CLIP ViT-B/32's
+/// size and times `queries` searches of the best 50, as a window's search does each time the
+/// user types.
+pub fn bench(covers: usize, queries: usize) -> anyhow::Result<()> {
+    const DIMS: usize = 512;
+    let mut rng = crate::random::SplitMix64::new(17);
+    let mut unit = || -> Vec<f32> {
+        let vector: Vec<f32> = (0..DIMS).map(|_| rng.normal() as f32).collect();
+        let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt();
+        vector.iter().map(|v| v / norm).collect()
+    };
+    let started = std::time::Instant::now();
+    let index = SearchIndex::from_entries((0..covers).map(|at| {
+        (
+            Found::Comic {
+                id_comicbook: at as i32,
+                path: String::new(),
+            },
+            unit(),
+        )
+    }));
+    let built = started.elapsed();
+    let mut times: Vec<f64> = Vec::with_capacity(queries);
+    for _ in 0..queries.max(1) {
+        let query = unit();
+        let started = std::time::Instant::now();
+        let hits = index.search(&query, 50, -1.0)?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(hits);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{}",
+        fill(
+            &gettext("Index of {} covers built in {} s"),
+            &[&index.len(), &format!("{:.1}", built.as_secs_f64())]
+        )
+    );
+    println!(
+        "{}",
+        fill(
+            &gettext("Search: median {} ms, fastest {} ms, slowest {} ms over {} queries"),
+            &[
+                &format!("{:.1}", times[times.len() / 2]),
+                &format!("{:.1}", times[0]),
+                &format!("{:.1}", times[times.len() - 1]),
+                &times.len()
+            ]
+        )
+    );
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! `vistazo search` and `vistazo similar` on the generated library: the rankings are the ones
+//! the stored embeddings give, the JSON is as documented, and what is missing is computed first.
+
+#[path = "support/comic_library.rs"]
+mod comic_library;
+
+use std::collections::HashMap;
+
+use comic_library::*;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Binary, Text};
+use serde_json::Value;
+
+/// Cosines are compared with the stored vectors in half precision, as the search keeps them.
+const TOLERANCE: f32 = 2e-3;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Comic(i64),
+    Cover(i64),
+}
+
+/// The stored embeddings, by what they picture, for the one model the tests use; comics in the
+/// trash left out.
+fn stored(library: &Library) -> HashMap<Key, Vec<f32>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        subject: String,
+        #[diesel(sql_type = BigInt)]
+        subject_id: i64,
+        #[diesel(sql_type = Binary)]
+        vector: Vec<u8>,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT e.subject, e.subject_id, e.vector FROM vz_embeddings e \
+         WHERE e.subject = 'cover' OR (e.subject = 'comic' AND e.subject_id IN \
+               (SELECT id_comicbook FROM comicbooks WHERE en_papelera = 0))",
+    )
+    .load(&mut library.conn())
+    .expect("embeddings");
+    rows.into_iter()
+        .map(|row| {
+            let vector = row
+                .vector
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            let key = if row.subject == "cover" {
+                Key::Cover(row.subject_id)
+            } else {
+                Key::Comic(row.subject_id)
+            };
+            (key, vector)
+        })
+        .collect()
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b))
+}
+
+fn key_of(hit: &Value) -> Key {
+    match hit["kind"].as_str() {
+        Some("comic") => Key::Comic(hit["id_comicbook"].as_i64().expect("id_comicbook")),
+        Some("catalog") => Key::Cover(hit["id_cover"].as_i64().expect("id_cover")),
+        other => panic!("unknown kind {other:?} in {hit}"),
+    }
+}
+
+fn hits(output: &std::process::Output) -> Vec<Value> {
+    serde_json::from_slice::<Value>(&output.stdout)
+        .expect("JSON")
+        .as_array()
+        .expect("an array")
+        .clone()
+}
+
+/// The hits are exactly the stored covers (but `except`), each scored with its cosine with
+/// `query`, best first.
+fn assert_ranked(hits: &[Value], stored: &HashMap<Key, Vec<f32>>, query: &[f32], except: &[Key]) {
+    let expected: HashMap<&Key, f32> = stored
+        .iter()
+        .filter(|(key, _)| !except.contains(key))
+        .map(|(key, vector)| (key, cosine(query, vector)))
+        .collect();
+    assert_eq!(hits.len(), expected.len(), "{hits:?}");
+    let mut previous = f32::INFINITY;
+    for hit in hits {
+        let key = key_of(hit);
+        let score = hit["score"].as_f64().expect("score") as f32;
+        let wanted = expected
+            .get(&key)
+            .unwrap_or_else(|| panic!("{key:?} is not a cover to find"));
+        assert!(
+            (score - wanted).abs() < TOLERANCE,
+            "{key:?}: {score} vs {wanted}"
+        );
+        assert!((-1.0..=1.0).contains(&score));
+        assert!(
+            wanted <= &(previous + TOLERANCE),
+            "not best first at {key:?}"
+        );
+        previous = *wanted;
+    }
+}
+
+#[test]
+fn search_computes_the_missing_embeddings_then_ranks_by_them() {
+    let library = library();
+    let model = tiny_model();
+    let count = |subject: &str| -> i64 {
+        use vistazo::db::schema::vz_embeddings::dsl;
+        dsl::vz_embeddings
+            .filter(dsl::subject.eq(subject))
+            .count()
+            .get_result(&mut library.conn())
+            .unwrap_or(0)
+    };
+    let output = library.vistazo(
+        &model,
+        &[
+            "search", "a", "red", "comic", "cover", "--json", "--limit", "100",
+        ],
+    );
+    // Every catalog cover and every comic out of the trash, classified ones included.
+    assert_eq!(count("cover"), 8);
+    assert_eq!(count("comic"), 6);
+
+    let text = library.vistazo(&model, &["embed-text", "a red comic cover", "--json"]);
+    let text: Value = serde_json::from_slice(&text.stdout).expect("JSON");
+    let query: Vec<f32> = text["a red comic cover"]["embedding"]
+        .as_array()
+        .expect("embedding")
+        .iter()
+        .map(|v| v.as_f64().expect("number") as f32)
+        .collect();
+    let found = hits(&output);
+    assert_ranked(&found, &stored(&library), &query, &[]);
+
+    // The JSON carries what each kind of cover is.
+    for hit in &found {
+        match key_of(hit) {
+            Key::Comic(_) => assert!(hit["path"].as_str().is_some_and(|p| p.ends_with(".cbz"))),
+            Key::Cover(_) => {
+                assert!(hit["id_comicbook_info"].is_i64(), "{hit}");
+                assert!(
+                    hit["volume"].is_string() && hit["number"].is_string(),
+                    "{hit}"
+                );
+            }
+        }
+    }
+
+    // Scopes, the limit and the cut-off.
+    let catalog = hits(&library.vistazo(
+        &model,
+        &["search", "a red comic cover", "--catalog", "--json"],
+    ));
+    assert!(catalog.iter().all(|hit| hit["kind"] == "catalog") && catalog.len() == 8);
+    let collection = hits(&library.vistazo(
+        &model,
+        &[
+            "search",
+            "a red comic cover",
+            "--collection",
+            "--json",
+            "--limit",
+            "2",
+        ],
+    ));
+    assert!(collection.iter().all(|hit| hit["kind"] == "comic") && collection.len() == 2);
+    let cut = found[3]["score"].as_f64().expect("score");
+    let above = hits(&library.vistazo(
+        &model,
+        &[
+            "search",
+            "a red comic cover",
+            "--json",
+            "--min-score",
+            &format!("{cut}"),
+        ],
+    ));
+    assert!(above.len() >= 4 && above.len() < found.len() + 1);
+    assert!(
+        above
+            .iter()
+            .all(|hit| hit["score"].as_f64().expect("score") >= cut)
+    );
+}
+
+#[test]
+fn similar_ranks_by_the_example_and_leaves_the_example_out() {
+    let library = library();
+    let model = tiny_model();
+    let output = library.vistazo(
+        &model,
+        &["similar", "--comic", "1", "--json", "--limit", "100"],
+    );
+    let stored = stored(&library);
+    let example = stored[&Key::Comic(1)].clone();
+    assert_ranked(&hits(&output), &stored, &example, &[Key::Comic(1)]);
+
+    // A comic file as the example: its own cover comes first.
+    let file = library.comics.join("Saga 001 (2012).cbz");
+    let by_file = hits(&library.vistazo(
+        &model,
+        &[
+            "similar",
+            file.to_str().expect("UTF-8"),
+            "--collection",
+            "--json",
+        ],
+    ));
+    assert_eq!(key_of(&by_file[0]), Key::Comic(i64::from(SAGA_1)));
+    assert!(by_file[0]["score"].as_f64().expect("score") > 0.99);
+}
+
+#[test]
+fn an_empty_query_and_an_empty_catalog_say_what_to_do() {
+    let library = library();
+    let model = tiny_model();
+    let empty = library.vistazo_may_fail(&model, &["search"]);
+    assert_eq!(empty.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&empty.stderr);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("vistazo search a giant robot"), "{error}");
+
+    diesel::sql_query("DELETE FROM comicbooks_info_covers")
+        .execute(&mut library.conn())
+        .expect("empty catalog");
+    let output = library.vistazo_may_fail(&model, &["search", "a robot", "--catalog"]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("the catalog has no covers"), "{error}");
+    assert!(error.contains("catalog add-volume"), "{error}");
+
+    let nothing = library.vistazo_may_fail(&model, &["similar"]);
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("--comic ID"));
+}
+
+#[test]
+fn the_search_benchmark_reports_its_median() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["bench", "search", "--covers", "3000", "--queries", "3"])
+        .env("LC_ALL", "C")
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Index of 3000 covers"), "{text}");
+    assert!(
+        text.contains("Search: median") && text.contains("over 3 queries"),
+        "{text}"
+    );
+}
