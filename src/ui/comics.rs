@@ -14,6 +14,8 @@
 
 mod classifier;
 mod collection;
+mod content_bar;
+mod content_search;
 mod covers;
 mod progress;
 mod tiles;
@@ -28,9 +30,11 @@ use relm4::prelude::*;
 
 use self::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport};
 use self::collection::{Collection, CollectionInput, CollectionOutput, ScanReport};
+use self::content_bar::ContentBar;
+use self::content_search::{ContentSearch, Query, SearchInput, SearchOutput};
 use self::covers::CoverLoader;
 use self::progress::JobProgress;
-use self::tiles::{Counts, CoverGrid, Shelf, Tile};
+use self::tiles::{Counts, CoverGrid, Ranking, Shelf, Tile};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::failure::{JobError, send};
@@ -66,6 +70,9 @@ struct Job {
     ticks: Option<glib::SourceId>,
 }
 
+/// Comics shown at first by a search by content, before the user moves the cut-off.
+const CONTENT_SHOWN: usize = 47;
+
 pub struct ComicsPage {
     collection: WorkerController<Collection>,
     classifier: WorkerController<classifier::Classifier>,
@@ -98,6 +105,18 @@ pub struct ComicsPage {
     found_list: gtk::ListBox,
     /// The page's own input, for the progress bar's ticks.
     input: relm4::Sender<ComicsMsg>,
+    search_worker: WorkerController<ContentSearch>,
+    content_bar: ContentBar,
+    /// The search is by picture content.
+    content: bool,
+    /// Bumped by every query: results of an older one are dropped.
+    content_generation: u64,
+    /// The typed description waits this long for the next key before it is searched.
+    debounce: Option<glib::SourceId>,
+    /// "Find Similar Covers" of this comic (id, name) is what the grid is ranked by.
+    example: Option<(i32, String)>,
+    /// What the grid is ranked by now, said above it.
+    ranked_by: Option<String>,
 }
 
 #[derive(Debug)]
@@ -127,6 +146,23 @@ pub enum ComicsMsg {
     Review,
     Collection(CollectionOutput),
     Classifier(ClassifierOutput),
+    /// The search by picture content turned on or off.
+    ContentMode(bool),
+    /// The typed description stopped changing: search it, if it is still query `generation`.
+    ContentQuery(u64),
+    ContentCutoff(f32),
+    /// Rank the covers by their likeness to this comic's.
+    FindSimilar(i32),
+    AssignIssue {
+        comic_id: i32,
+        id_comicbook_info: i32,
+        title: String,
+    },
+    Unassign {
+        run_id: i64,
+        comic_id: i32,
+    },
+    ContentSearch(SearchOutput),
 }
 
 #[derive(Debug)]
@@ -250,12 +286,23 @@ impl SimpleComponent for ComicsPage {
                         gtk::SearchEntry {
                             set_hexpand: true,
                             set_width_chars: 12,
-                            set_placeholder_text: Some(&gettext("Search by file name or series")),
+                            #[watch]
+                            set_placeholder_text: Some(&if model.content {
+                                gettext("Describe the cover: a giant robot, a red dragon…")
+                            } else {
+                                gettext("Search by file name or series")
+                            }),
                             connect_search_changed[sender] => move |entry| {
                                 sender.input(ComicsMsg::Search(entry.text().to_string()));
                             },
                         },
+                        #[local_ref]
+                        content_toggle -> gtk::ToggleButton {},
                     },
+                    #[local_ref]
+                    content_status -> gtk::Revealer {},
+                    #[local_ref]
+                    content_catalog -> gtk::Revealer {},
 
                     gtk::Stack {
                         set_vexpand: true,
@@ -482,10 +529,16 @@ impl SimpleComponent for ComicsPage {
             .detach_worker((collection_file.clone(), thumbnails.clone()))
             .forward(sender.input_sender(), ComicsMsg::Collection);
         let classifier = classifier::Classifier::builder()
-            .detach_worker((collection_file.clone(), thumbnails, engine))
+            .detach_worker((collection_file.clone(), thumbnails.clone(), engine.clone()))
             .forward(sender.input_sender(), ComicsMsg::Classifier);
+        let search_worker = ContentSearch::builder()
+            .detach_worker((collection_file.clone(), thumbnails, engine))
+            .forward(sender.input_sender(), ComicsMsg::ContentSearch);
         let loader = CoverLoader::new();
-        let grid = CoverGrid::new(&loader);
+        let find_similar = sender.input_sender().clone();
+        let grid = CoverGrid::new(&loader, move |id| {
+            find_similar.emit(ComicsMsg::FindSimilar(id));
+        });
         let shown_changed = sender.input_sender().clone();
         grid.connect_shown_changed(move || shown_changed.emit(ComicsMsg::ShownChanged));
         let threshold = gtk::Adjustment::new(
@@ -525,7 +578,17 @@ impl SimpleComponent for ComicsPage {
             offered: 0,
             found_list: gtk::ListBox::new(),
             input: sender.input_sender().clone(),
+            search_worker,
+            content_bar: ContentBar::new(sender.input_sender()),
+            content: false,
+            content_generation: 0,
+            debounce: None,
+            example: None,
+            ranked_by: None,
         };
+        let content_toggle = &model.content_bar.toggle;
+        let content_status = &model.content_bar.status;
+        let content_catalog = &model.content_bar.catalog;
         let toasts = &model.toasts;
         let found_list = &model.found_list;
         let widgets = view_output!();
@@ -542,6 +605,11 @@ impl SimpleComponent for ComicsPage {
                 self.grid.clear();
                 self.loader.forget_all();
                 self.classifier.emit(ClassifierInput::CollectionSwitched);
+                self.search_worker.emit(SearchInput::CollectionSwitched);
+                self.content_bar.forget();
+                self.example = None;
+                self.content_generation += 1;
+                self.grid.set_ranking(None);
                 self.collection.emit(CollectionInput::Open);
                 self.show_found(&sender);
             }
@@ -576,10 +644,46 @@ impl SimpleComponent for ComicsPage {
                 self.update_shown();
             }
             ComicsMsg::Search(text) => {
-                self.grid.set_search(&text);
                 self.search = text;
+                if self.content {
+                    self.example = None;
+                    self.queue_content_query();
+                } else {
+                    self.grid.set_search(&self.search);
+                }
                 self.update_shown();
             }
+            ComicsMsg::ContentMode(on) => self.set_content_mode(on),
+            ComicsMsg::ContentQuery(generation) => {
+                if generation == self.content_generation {
+                    self.debounce = None;
+                    self.run_content_query();
+                }
+            }
+            ComicsMsg::ContentCutoff(cutoff) => {
+                self.grid.set_cutoff(cutoff);
+                self.content_bar
+                    .set_count(cutoff, self.grid.count_at(cutoff));
+                self.update_shown();
+            }
+            ComicsMsg::FindSimilar(id) => self.find_similar(id),
+            ComicsMsg::AssignIssue {
+                comic_id,
+                id_comicbook_info,
+                title,
+            } => {
+                self.search_worker.emit(SearchInput::Assign {
+                    comic_id,
+                    id_comicbook_info,
+                });
+                self.content_bar
+                    .say(&fill(&gettext("Assigning {}…"), &[&title]));
+            }
+            ComicsMsg::Unassign { run_id, comic_id } => {
+                self.search_worker
+                    .emit(SearchInput::Unassign { run_id, comic_id });
+            }
+            ComicsMsg::ContentSearch(output) => self.content_output(output),
             ComicsMsg::ShownChanged => self.update_shown(),
             ComicsMsg::AddFolder => {
                 if self.job.is_none() && self.chooser.is_none() {
@@ -722,6 +826,173 @@ impl ComicsPage {
         }
     }
 
+    /// Turns the search by picture content on or off; the entry's text is searched the new way.
+    fn set_content_mode(&mut self, on: bool) {
+        if self.content == on {
+            return;
+        }
+        self.content = on;
+        self.content_generation += 1;
+        self.example = None;
+        if self.content_bar.toggle.is_active() != on {
+            self.content_bar.toggle.set_active(on);
+        }
+        if on {
+            self.grid.set_search("");
+            self.run_content_query();
+        } else {
+            if let Some(source) = self.debounce.take() {
+                source.remove();
+            }
+            self.content_bar.hide();
+            self.grid.set_ranking(None);
+            self.grid.set_search(&self.search);
+        }
+        self.update_shown();
+    }
+
+    /// Searches the typed description once typing pauses.
+    fn queue_content_query(&mut self) {
+        self.content_generation += 1;
+        if let Some(source) = self.debounce.take() {
+            source.remove();
+        }
+        let (input, generation) = (self.input.clone(), self.content_generation);
+        self.debounce = Some(glib::timeout_add_local_once(
+            std::time::Duration::from_millis(350),
+            move || input.emit(ComicsMsg::ContentQuery(generation)),
+        ));
+    }
+
+    fn run_content_query(&mut self) {
+        let text = self.search.trim().to_owned();
+        if text.is_empty() && self.example.is_none() {
+            self.grid.set_ranking(None);
+            self.content_bar.hide();
+            self.content_bar.say(&gettext(
+                "Describe what the cover shows; English descriptions work best.",
+            ));
+            return;
+        }
+        let query = match &self.example {
+            Some((id, name)) => {
+                self.content_bar
+                    .say(&fill(&gettext("Looking for covers like “{}”…"), &[name]));
+                Query::Comic(*id)
+            }
+            None => {
+                self.content_bar
+                    .say(&fill(&gettext("Looking for “{}”…"), &[&text]));
+                Query::Text(text)
+            }
+        };
+        self.search_worker.emit(SearchInput::Rank {
+            query,
+            generation: self.content_generation,
+        });
+    }
+
+    /// Ranks the covers by their likeness to comic `id`'s.
+    fn find_similar(&mut self, id: i32) {
+        let Some(name) = self.grid.title_of(id) else {
+            return;
+        };
+        if !self.content {
+            self.content = true;
+            self.content_bar.toggle.set_active(true);
+        }
+        if let Some(source) = self.debounce.take() {
+            source.remove();
+        }
+        self.content_generation += 1;
+        self.example = Some((id, name));
+        self.grid.set_search("");
+        self.run_content_query();
+    }
+
+    fn content_output(&mut self, output: SearchOutput) {
+        match output {
+            SearchOutput::Progress(progress) => {
+                let mut text = progress.step.title();
+                if let Some(progress) = progress.progress {
+                    text = fill(
+                        &gettext("{} {} of {}"),
+                        &[&text, &progress.done, &progress.total],
+                    );
+                }
+                self.content_bar.say(&text);
+            }
+            SearchOutput::Ranked {
+                generation,
+                comics,
+                catalog,
+            } => {
+                if generation != self.content_generation || !self.content {
+                    return;
+                }
+                let mut scores: Vec<f32> = comics.values().copied().collect();
+                scores.sort_by(|a, b| b.total_cmp(a));
+                // At first the best few dozen are shown; the cut-off lets the user see more.
+                let cutoff = scores
+                    .get(CONTENT_SHOWN.min(scores.len().saturating_sub(1)))
+                    .copied()
+                    .unwrap_or(-1.0);
+                let least = scores.last().copied().unwrap_or(-1.0);
+                let most = scores.first().copied().unwrap_or(1.0);
+                self.grid.set_ranking(Some(Ranking {
+                    scores: comics,
+                    cutoff,
+                }));
+                self.content_bar.set_range(least, most, cutoff);
+                self.content_bar
+                    .set_count(cutoff, self.grid.count_at(cutoff));
+                let what = match &self.example {
+                    Some((_, name)) => fill(&gettext("Covers like “{}”"), &[name]),
+                    None => fill(&gettext("Covers that fit “{}”"), &[&self.search.trim()]),
+                };
+                self.content_bar.say(&what);
+                self.ranked_by = Some(what);
+                self.content_bar
+                    .show_catalog(&catalog, self.example.clone());
+                self.update_shown();
+            }
+            SearchOutput::Assigned {
+                run_id,
+                comic_id,
+                applied,
+            } => {
+                if let Some(ranked) = &self.ranked_by {
+                    self.content_bar.say(ranked);
+                }
+                let toast = if applied {
+                    let toast = adw::Toast::builder()
+                        .title(gettext("Classified. Undo puts it back as it was."))
+                        .button_label(gettext("_Undo"))
+                        .timeout(10)
+                        .build();
+                    let input = self.input.clone();
+                    toast.connect_button_clicked(move |_| {
+                        input.emit(ComicsMsg::Unassign { run_id, comic_id });
+                    });
+                    toast
+                } else {
+                    adw::Toast::new(&gettext(
+                        "Nothing was changed: the comic was classified or trashed meanwhile.",
+                    ))
+                };
+                self.toasts.add_toast(toast);
+                self.collection.emit(CollectionInput::Load);
+            }
+            SearchOutput::Unassigned => self.collection.emit(CollectionInput::Load),
+            SearchOutput::Failed { generation, error } => {
+                if generation == 0 || generation == self.content_generation {
+                    self.content_bar.say(&error.to_string());
+                    self.failure_toast(&error);
+                }
+            }
+        }
+    }
+
     fn update_shown(&mut self) {
         self.shown = self.grid.shown();
         self.filtering = self.grid.filtering();
@@ -848,6 +1119,7 @@ impl ComicsPage {
             CollectionOutput::Progress(progress) => self.progress(JobKind::Scan, progress),
             CollectionOutput::Scanned(report) => {
                 self.finish_job();
+                self.search_worker.emit(SearchInput::Stale);
                 self.loader.forget_failures();
                 self.scan_toast(report, sender);
             }
@@ -869,6 +1141,7 @@ impl ComicsPage {
             ClassifierOutput::Progress(progress) => self.progress(JobKind::Classify, progress),
             ClassifierOutput::Finished(report) => {
                 self.finish_job();
+                self.search_worker.emit(SearchInput::Stale);
                 self.classify_toast(report, sender);
                 self.collection.emit(CollectionInput::Load);
             }

@@ -191,7 +191,7 @@ impl Classifier {
 }
 
 /// The open collection's database, and where its covers are.
-fn open<'a>(
+pub(super) fn open<'a>(
     connection: &'a mut Connection<(Database, ThumbnailStore)>,
     thumbnails: Option<&std::path::Path>,
 ) -> Result<(&'a mut Database, ThumbnailStore), JobError> {

@@ -59,7 +59,7 @@ impl Tile {
         }
     }
 
-    fn matches(&self, shelf: Shelf, words: &[String]) -> bool {
+    pub fn matches(&self, shelf: Shelf, words: &[String]) -> bool {
         shelf.holds(self) && words.iter().all(|word| self.search_text.contains(word))
     }
 }
@@ -106,6 +106,34 @@ impl Counts {
 struct Filtering {
     shelf: Shelf,
     words: Vec<String>,
+    /// A search by picture content: how similar each comic's cover is to what was asked,
+    /// and the least similarity shown. It replaces the search by name while it lasts.
+    content: Option<Ranking>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Ranking {
+    pub scores: HashMap<i32, f32>,
+    pub cutoff: f32,
+}
+
+impl Filtering {
+    fn lets_through(&self, tile: &Tile) -> bool {
+        match &self.content {
+            Some(ranking) => {
+                self.shelf.holds(tile)
+                    && ranking
+                        .scores
+                        .get(&tile.id)
+                        .is_some_and(|score| *score >= ranking.cutoff)
+            }
+            None => tile.matches(self.shelf, &self.words),
+        }
+    }
+
+    fn score(&self, tile: &Tile) -> Option<f32> {
+        self.content.as_ref()?.scores.get(&tile.id).copied()
+    }
 }
 
 /// The widgets showing each comic on screen (or about to be), by comic id.
@@ -117,12 +145,18 @@ pub struct CoverGrid {
     bound: Bound,
     filter: gtk::CustomFilter,
     filtered: gtk::FilterListModel,
+    sorter: gtk::CustomSorter,
     filtering: Rc<RefCell<Filtering>>,
     view: gtk::GridView,
 }
 
+/// "Find Similar Covers" of a tile: its menu item, and the key for the tile with the focus.
+pub const FIND_SIMILAR_KEY: &str = "<Control><Shift>f";
+
 impl CoverGrid {
-    pub fn new(loader: &CoverLoader) -> Self {
+    /// The grid; `find_similar` is called with a comic's id when the user asks for covers like
+    /// its (from the tile's menu, or with [`FIND_SIMILAR_KEY`] on the focused tile).
+    pub fn new(loader: &CoverLoader, find_similar: impl Fn(i32) + 'static) -> Self {
         let store = gio::ListStore::new::<glib::BoxedAnyObject>();
         let filtering = Rc::new(RefCell::new(Filtering::default()));
         let filter = gtk::CustomFilter::new(glib::clone!(
@@ -132,28 +166,134 @@ impl CoverGrid {
                 let Some(item) = item.downcast_ref::<glib::BoxedAnyObject>() else {
                     return false;
                 };
-                let filtering = filtering.borrow();
-                item.borrow::<Tile>()
-                    .matches(filtering.shelf, &filtering.words)
+                filtering.borrow().lets_through(&item.borrow::<Tile>())
             }
         ));
         let filtered = gtk::FilterListModel::new(Some(store.clone()), Some(filter.clone()));
         // A shelf switch or a search over tens of thousands of comics is filtered in slices
         // between frames: the window keeps answering and the grid fills as it goes.
         filtered.set_incremental(true);
-        let selection = gtk::NoSelection::new(Some(filtered.clone()));
+        // By similarity during a search by content, else in collection order.
+        let sorter = gtk::CustomSorter::new(glib::clone!(
+            #[strong]
+            filtering,
+            move |a, b| {
+                let filtering = filtering.borrow();
+                let score = |item: &glib::Object| {
+                    item.downcast_ref::<glib::BoxedAnyObject>()
+                        .and_then(|item| filtering.score(&item.borrow::<Tile>()))
+                };
+                match (score(a), score(b)) {
+                    (Some(a), Some(b)) => b.total_cmp(&a).into(),
+                    _ => gtk::Ordering::Equal,
+                }
+            }
+        ));
+        let sorted = gtk::SortListModel::new(Some(filtered.clone()), Some(sorter.clone()));
+        let selection = gtk::NoSelection::new(Some(sorted));
         let bound = Bound::default();
-        let view = gtk::GridView::new(Some(selection), Some(factory(loader, &bound)));
+        let find_similar: Rc<dyn Fn(i32)> = Rc::new(find_similar);
+        let view = gtk::GridView::new(
+            Some(selection),
+            Some(factory(loader, &bound, &filtering, &find_similar)),
+        );
         view.set_min_columns(1);
         follow_the_width(&view);
         view.add_css_class("cover-grid");
+        let keys = gtk::ShortcutController::new();
+        keys.add_shortcut(gtk::Shortcut::new(
+            gtk::ShortcutTrigger::parse_string(FIND_SIMILAR_KEY),
+            Some(gtk::CallbackAction::new(glib::clone!(
+                #[strong]
+                bound,
+                move |_, _| {
+                    let focused = bound.borrow().iter().find_map(|(id, widgets)| {
+                        widgets
+                            .frame
+                            .parent()
+                            .and_then(|tile| tile.parent())
+                            .is_some_and(|cell| cell.has_focus() || cell.is_focus())
+                            .then_some(*id)
+                    });
+                    match focused {
+                        Some(id) => {
+                            find_similar(id);
+                            glib::Propagation::Stop
+                        }
+                        None => glib::Propagation::Proceed,
+                    }
+                }
+            ))),
+        ));
+        view.add_controller(keys);
         Self {
             store,
             bound,
             filter,
             filtered,
+            sorter,
             filtering,
             view,
+        }
+    }
+
+    /// The title of comic `id`'s tile.
+    pub fn title_of(&self, id: i32) -> Option<String> {
+        (0..self.store.n_items())
+            .filter_map(|at| self.tile_at(at))
+            .find(|object| object.borrow::<Tile>().id == id)
+            .map(|object| object.borrow::<Tile>().title.clone())
+    }
+
+    /// Ranks the comics by picture content (`Some`), or back by name and collection order.
+    pub fn set_ranking(&self, ranking: Option<Ranking>) {
+        self.filtering.borrow_mut().content = ranking;
+        self.filter.changed(gtk::FilterChange::Different);
+        self.sorter.changed(gtk::SorterChange::Different);
+        self.show_scores();
+        if let Some(adjustment) = self.view.vadjustment() {
+            adjustment.set_value(0.0);
+        }
+    }
+
+    /// The least similarity a comic needs to be shown during a search by content.
+    pub fn set_cutoff(&self, cutoff: f32) {
+        let change = {
+            let mut filtering = self.filtering.borrow_mut();
+            let Some(ranking) = filtering.content.as_mut() else {
+                return;
+            };
+            let old = std::mem::replace(&mut ranking.cutoff, cutoff);
+            if cutoff > old {
+                gtk::FilterChange::MoreStrict
+            } else {
+                gtk::FilterChange::LessStrict
+            }
+        };
+        self.filter.changed(change);
+    }
+
+    /// How many comics a cut-off would show, on the shelf.
+    pub fn count_at(&self, cutoff: f32) -> usize {
+        let filtering = self.filtering.borrow();
+        let Some(ranking) = &filtering.content else {
+            return 0;
+        };
+        (0..self.store.n_items())
+            .filter_map(|at| self.tile_at(at))
+            .filter(|object| {
+                let tile = object.borrow::<Tile>();
+                filtering.shelf.holds(&tile)
+                    && ranking.scores.get(&tile.id).is_some_and(|s| *s >= cutoff)
+            })
+            .count()
+    }
+
+    /// The similarity on the tiles on screen, or none.
+    fn show_scores(&self) {
+        let filtering = self.filtering.borrow();
+        for (id, widgets) in self.bound.borrow().iter() {
+            widgets.show_score(filtering.content.as_ref().and_then(|r| r.scores.get(id)));
         }
     }
 
@@ -191,8 +331,8 @@ impl CoverGrid {
                 if *shown == tile {
                     continue;
                 }
-                let was_in = shown.matches(filtering.shelf, &filtering.words);
-                let is_in = tile.matches(filtering.shelf, &filtering.words);
+                let was_in = filtering.lets_through(&shown);
+                let is_in = filtering.lets_through(&tile);
                 left |= was_in && !is_in;
                 entered |= is_in && !was_in;
                 *shown = tile;
@@ -345,6 +485,8 @@ struct TileWidgets {
     frame: gtk::Overlay,
     picture: gtk::Picture,
     badge: gtk::Label,
+    /// The similarity during a search by content.
+    score: gtk::Label,
     title: gtk::Label,
 }
 
@@ -373,8 +515,15 @@ impl TileWidgets {
             .css_classes(["cover-frame"])
             .child(&placeholder)
             .build();
+        let score = gtk::Label::builder()
+            .halign(gtk::Align::Start)
+            .valign(gtk::Align::End)
+            .css_classes(["cover-badge", "similarity", "numeric"])
+            .visible(false)
+            .build();
         frame.add_overlay(&picture);
         frame.add_overlay(&badge);
+        frame.add_overlay(&score);
         let title = gtk::Label::builder()
             .wrap(true)
             .wrap_mode(gtk::pango::WrapMode::WordChar)
@@ -397,6 +546,7 @@ impl TileWidgets {
                 frame,
                 picture,
                 badge,
+                score,
                 title,
             },
         )
@@ -408,13 +558,28 @@ impl TileWidgets {
         let title = frame.next_sibling()?.downcast::<gtk::Label>().ok()?;
         let picture = frame.first_child()?.next_sibling()?;
         let badge = picture.next_sibling()?.downcast::<gtk::Label>().ok()?;
+        let score = badge.next_sibling()?.downcast::<gtk::Label>().ok()?;
         let picture = picture.downcast::<gtk::Picture>().ok()?;
         Some(Self {
             frame,
             picture,
             badge,
+            score,
             title,
         })
+    }
+
+    fn show_score(&self, score: Option<&f32>) {
+        match score {
+            Some(score) => {
+                self.score.set_label(&format!("{score:.2}"));
+                self.score.set_tooltip_text(Some(&gettext(
+                    "How similar the cover is to what you asked for (cosine, −1 to 1)",
+                )));
+                self.score.set_visible(true);
+            }
+            None => self.score.set_visible(false),
+        }
     }
 
     fn show(&self, tile: &Tile) {
@@ -439,17 +604,92 @@ impl TileWidgets {
     }
 }
 
+/// The tile's menu, on a right click or a long press: "Find Similar Covers".
+fn add_menu(tile: &gtk::Box, item: &gtk::ListItem, find_similar: &Rc<dyn Fn(i32)>) {
+    let item = item.downgrade();
+    let find_similar = Rc::clone(find_similar);
+    let open = glib::clone!(
+        #[weak]
+        tile,
+        move |x: f64, y: f64| {
+            let Some(id) = item
+                .upgrade()
+                .and_then(|item| item.item())
+                .and_downcast::<glib::BoxedAnyObject>()
+                .map(|object| object.borrow::<Tile>().id)
+            else {
+                return;
+            };
+            let label = gtk::Label::builder()
+                .label(gettext("Find _Similar Covers"))
+                .use_underline(true)
+                .xalign(0.0)
+                .hexpand(true)
+                .build();
+            let accel = gtk::Label::new(
+                gtk::accelerator_parse(FIND_SIMILAR_KEY)
+                    .map(|(key, modifiers)| gtk::accelerator_get_label(key, modifiers))
+                    .as_deref(),
+            );
+            accel.add_css_class("dim-label");
+            let row = gtk::Box::builder().spacing(24).build();
+            row.append(&label);
+            row.append(&accel);
+            let button = gtk::Button::builder()
+                .child(&row)
+                .css_classes(["flat"])
+                .build();
+            let popover = gtk::Popover::builder()
+                .child(&button)
+                .has_arrow(false)
+                .pointing_to(&gtk::gdk::Rectangle::new(x as i32, y as i32, 1, 1))
+                .css_classes(["menu"])
+                .build();
+            popover.set_parent(&tile);
+            let find_similar = Rc::clone(&find_similar);
+            button.connect_clicked(glib::clone!(
+                #[weak]
+                popover,
+                move |_| {
+                    popover.popdown();
+                    find_similar(id);
+                }
+            ));
+            popover.connect_closed(|popover| {
+                let popover = popover.clone();
+                glib::idle_add_local_once(move || popover.unparent());
+            });
+            popover.popup();
+        }
+    );
+    let click = gtk::GestureClick::builder().button(3).build();
+    let on_click = open.clone();
+    click.connect_pressed(move |_, _, x, y| on_click(x, y));
+    tile.add_controller(click);
+    let press = gtk::GestureLongPress::new();
+    press.set_touch_only(true);
+    press.connect_pressed(move |_, x, y| open(x, y));
+    tile.add_controller(press);
+}
+
 fn list_parts(item: &glib::Object) -> Option<(TileWidgets, Option<glib::BoxedAnyObject>)> {
     let item = item.downcast_ref::<gtk::ListItem>()?;
     let widgets = TileWidgets::of(&item.child()?)?;
     Some((widgets, item.item().and_downcast::<glib::BoxedAnyObject>()))
 }
 
-fn factory(loader: &CoverLoader, bound: &Bound) -> gtk::SignalListItemFactory {
+fn factory(
+    loader: &CoverLoader,
+    bound: &Bound,
+    filtering: &Rc<RefCell<Filtering>>,
+    find_similar: &Rc<dyn Fn(i32)>,
+) -> gtk::SignalListItemFactory {
     let factory = gtk::SignalListItemFactory::new();
-    factory.connect_setup(|_, item| {
+    let find_similar = Rc::clone(find_similar);
+    factory.connect_setup(move |_, item| {
         if let Some(item) = item.downcast_ref::<gtk::ListItem>() {
             let (tile, _) = TileWidgets::build();
+            add_menu(&tile, item, &find_similar);
             item.set_child(Some(&tile));
         }
     });
@@ -458,10 +698,13 @@ fn factory(loader: &CoverLoader, bound: &Bound) -> gtk::SignalListItemFactory {
         loader,
         #[strong]
         bound,
+        #[strong]
+        filtering,
         move |_, item| {
             if let Some((widgets, Some(object))) = list_parts(item) {
                 let tile = object.borrow::<Tile>();
                 widgets.show(&tile);
+                widgets.show_score(filtering.borrow().score(&tile).as_ref());
                 loader.show(&widgets.picture, tile.id, &tile.path);
                 bound.borrow_mut().insert(tile.id, widgets);
             }

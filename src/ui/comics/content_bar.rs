@@ -1,0 +1,247 @@
+//! What the Comics page shows during a search by picture content: the toggle that turns it on
+//! beside the search entry, a bar saying what the covers are ranked by with the cut-off the user
+//! moves, and the catalog covers that fit best, each with the way to assign its issue.
+
+use std::cell::RefCell;
+
+use relm4::gtk::{self, prelude::*};
+
+use super::ComicsMsg;
+use super::content_search::CatalogHit;
+use crate::i18n::{fill, gettext, ngettext};
+use crate::ui::pictures::{Fit, PictureSlots, Source};
+
+/// Catalog covers in the strip, in logical pixels.
+const STRIP_COVER: (i32, i32) = (100, 150);
+
+pub struct ContentBar {
+    pub toggle: gtk::ToggleButton,
+    /// The bar under the search row.
+    pub status: gtk::Revealer,
+    what: gtk::Label,
+    scale: gtk::Scale,
+    cutoff: gtk::Label,
+    count: gtk::Label,
+    /// The catalog's best covers.
+    pub catalog: gtk::Revealer,
+    strip: gtk::Box,
+    covers: PictureSlots<i32>,
+    shown: RefCell<Vec<(i32, gtk::Picture)>>,
+    input: relm4::Sender<ComicsMsg>,
+}
+
+impl ContentBar {
+    pub fn new(input: &relm4::Sender<ComicsMsg>) -> Self {
+        let toggle = gtk::ToggleButton::builder()
+            .label(gettext("By _Content"))
+            .use_underline(true)
+            .tooltip_text(gettext(
+                "Search by what the covers show, described in words, instead of by name",
+            ))
+            .build();
+        {
+            let input = input.clone();
+            toggle.connect_toggled(move |button| {
+                input.emit(ComicsMsg::ContentMode(button.is_active()));
+            });
+        }
+        let what = gtk::Label::builder()
+            .xalign(0.0)
+            .hexpand(true)
+            .ellipsize(gtk::pango::EllipsizeMode::End)
+            .css_classes(["heading"])
+            .build();
+        let scale = gtk::Scale::with_range(gtk::Orientation::Horizontal, -1.0, 1.0, 0.01);
+        scale.set_draw_value(false);
+        scale.set_width_request(200);
+        scale.set_tooltip_text(Some(&gettext("Covers less similar than this are left out")));
+        {
+            let input = input.clone();
+            scale.connect_value_changed(move |scale| {
+                input.emit(ComicsMsg::ContentCutoff(scale.value() as f32));
+            });
+        }
+        let cutoff = gtk::Label::builder()
+            .css_classes(["numeric", "dim-label"])
+            .width_chars(5)
+            .build();
+        let count = gtk::Label::builder()
+            .css_classes(["dim-label"])
+            .width_chars(12)
+            .xalign(1.0)
+            .build();
+        let row = gtk::Box::builder()
+            .spacing(12)
+            .margin_start(12)
+            .margin_end(12)
+            .margin_bottom(6)
+            .build();
+        row.append(&what);
+        row.append(&gtk::Label::new(Some(&gettext("Similarity at least"))));
+        row.append(&scale);
+        row.append(&cutoff);
+        row.append(&count);
+        let status = gtk::Revealer::builder().child(&row).build();
+
+        let strip = gtk::Box::builder()
+            .spacing(12)
+            .margin_start(12)
+            .margin_end(12)
+            .margin_bottom(12)
+            .build();
+        let scroller = gtk::ScrolledWindow::builder()
+            .vscrollbar_policy(gtk::PolicyType::Never)
+            .child(&strip)
+            .build();
+        let heading = gtk::Label::builder()
+            .label(gettext("In the Catalog"))
+            .xalign(0.0)
+            .margin_start(12)
+            .css_classes(["heading"])
+            .build();
+        let catalog_box = gtk::Box::new(gtk::Orientation::Vertical, 6);
+        catalog_box.append(&heading);
+        catalog_box.append(&scroller);
+        let catalog = gtk::Revealer::builder().child(&catalog_box).build();
+        Self {
+            toggle,
+            status,
+            what,
+            scale,
+            cutoff,
+            count,
+            catalog,
+            strip,
+            covers: PictureSlots::new(64),
+            shown: RefCell::default(),
+            input: input.clone(),
+        }
+    }
+
+    /// Says what the comics are ranked by, or what the search is doing.
+    pub fn say(&self, text: &str) {
+        self.what.set_label(text);
+        self.status.set_reveal_child(true);
+    }
+
+    /// The cut-off's range, from the least to the most similar comic, and where it is.
+    pub fn set_range(&self, least: f32, most: f32, cutoff: f32) {
+        let (least, most) = (
+            f64::from(least),
+            f64::from(most).max(f64::from(least) + 0.01),
+        );
+        self.scale.set_range(least, most);
+        self.scale.set_value(f64::from(cutoff));
+        self.scale.set_sensitive(true);
+    }
+
+    /// How many comics the cut-off lets through.
+    pub fn set_count(&self, cutoff: f32, comics: usize) {
+        self.cutoff.set_label(&format!("{cutoff:.2}"));
+        self.count.set_label(&fill(
+            &ngettext(
+                "{} comic",
+                "{} comics",
+                u32::try_from(comics).unwrap_or(u32::MAX),
+            ),
+            &[&comics],
+        ));
+    }
+
+    /// Shows the catalog's best covers; with `assign_to` (a comic's id and name), each offers
+    /// to classify that comic as its issue.
+    pub fn show_catalog(&self, hits: &[CatalogHit], assign_to: Option<(i32, String)>) {
+        self.clear_catalog();
+        for hit in hits {
+            let card = gtk::Box::builder()
+                .orientation(gtk::Orientation::Vertical)
+                .spacing(4)
+                .width_request(STRIP_COVER.0 + 20)
+                .build();
+            let picture = gtk::Picture::builder()
+                .content_fit(gtk::ContentFit::Cover)
+                .can_shrink(true)
+                .width_request(STRIP_COVER.0)
+                .height_request(STRIP_COVER.1)
+                .halign(gtk::Align::Center)
+                .css_classes(["card"])
+                .build();
+            let title = fill(
+                &gettext("{} #{}"),
+                &[&hit.volume.trim(), &hit.number.trim()],
+            );
+            picture.set_tooltip_text(Some(&title));
+            if let Some(file) = &hit.file {
+                let scale = u32::try_from(picture.scale_factor().max(1)).unwrap_or(1);
+                self.covers.show(
+                    &picture,
+                    hit.id_cover,
+                    Source::File(file.clone()),
+                    Fit::Fill(
+                        STRIP_COVER.0.unsigned_abs() * scale,
+                        STRIP_COVER.1.unsigned_abs() * scale,
+                    ),
+                );
+            }
+            card.append(&picture);
+            let label = gtk::Label::builder()
+                .label(&title)
+                .ellipsize(gtk::pango::EllipsizeMode::End)
+                .max_width_chars(14)
+                .css_classes(["caption"])
+                .build();
+            card.append(&label);
+            let score = gtk::Label::builder()
+                .label(format!("{:.2}", hit.score))
+                .tooltip_text(gettext(
+                    "How similar the cover is to what you asked for (cosine, −1 to 1)",
+                ))
+                .css_classes(["caption", "numeric", "dim-label"])
+                .build();
+            card.append(&score);
+            if let Some((comic_id, name)) = &assign_to {
+                let button = gtk::Button::builder()
+                    .label(gettext("Assign"))
+                    .tooltip_text(fill(&gettext("Classify “{}” as {}"), &[name, &title]))
+                    .css_classes(["flat"])
+                    .halign(gtk::Align::Center)
+                    .build();
+                let input = self.input.clone();
+                let (comic_id, issue, title) = (*comic_id, hit.id_comicbook_info, title.clone());
+                button.connect_clicked(move |_| {
+                    input.emit(ComicsMsg::AssignIssue {
+                        comic_id,
+                        id_comicbook_info: issue,
+                        title: title.clone(),
+                    });
+                });
+                card.append(&button);
+            }
+            self.strip.append(&card);
+            self.shown.borrow_mut().push((hit.id_cover, picture));
+        }
+        self.catalog.set_reveal_child(!hits.is_empty());
+    }
+
+    fn clear_catalog(&self) {
+        for (id, picture) in self.shown.borrow_mut().drain(..) {
+            self.covers.release(&picture, &id);
+        }
+        while let Some(child) = self.strip.first_child() {
+            self.strip.remove(&child);
+        }
+    }
+
+    /// Back to the search by name.
+    pub fn hide(&self) {
+        self.status.set_reveal_child(false);
+        self.catalog.set_reveal_child(false);
+        self.clear_catalog();
+    }
+
+    /// The app switched to another collection: covers of the old one are forgotten.
+    pub fn forget(&self) {
+        self.hide();
+        self.covers.forget_all();
+    }
+}

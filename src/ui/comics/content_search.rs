@@ -1,0 +1,350 @@
+//! The worker behind the Comics page's search by picture content: it ranks every owned comic's
+//! cover, and the catalog's covers, by how close their CLIP embedding is to a description's or to
+//! an example comic's, with the same search as `vistazo search` and `vistazo similar`.
+//!
+//! The index of stored embeddings is read once and kept until the page says it is stale (a scan
+//! or a classification added embeddings) or the model changes; the covers that have no embedding
+//! yet are read first, as a job, with progress. A description is embedded through the engine as
+//! work someone waits for, so it goes before the batches of a job running on another page.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use relm4::{ComponentSender, Worker};
+
+use super::classifier::open;
+use super::progress::{JobProgress, Step, Throttle};
+use crate::db::Database;
+use crate::db::matching::CatalogCoverRow;
+use crate::i18n::gettext;
+use crate::jobs::{CancelToken, Outcome};
+use crate::library::ThumbnailStore;
+use crate::matching::search::{Found, Scope, SearchIndex};
+use crate::matching::{EmbedEvent, EmbedOptions, catalog_cover_file, embed::embed_missing};
+use crate::ui::background::give_way_to_the_window;
+use crate::ui::collection_file::{Connection, OpenCollection};
+use crate::ui::engine::{EngineEvent, SharedEngine};
+use crate::ui::failure::{JobError, send};
+
+/// Catalog covers shown beside the ranked comics.
+pub const CATALOG_HITS: usize = 12;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    /// A description, in words.
+    Text(String),
+    /// Covers like this owned comic's.
+    Comic(i32),
+}
+
+#[derive(Debug)]
+pub enum SearchInput {
+    /// Rank for `query`; `generation` comes back with the results, to drop stale ones.
+    Rank { query: Query, generation: u64 },
+    /// Embeddings were added or changed: read the index again at the next query.
+    Stale,
+    /// Classify comic `comic_id` as catalog issue `id_comicbook_info`, journaled (undo with
+    /// `vistazo undo` or the toast's Undo).
+    Assign {
+        comic_id: i32,
+        id_comicbook_info: i32,
+    },
+    /// Take back an assignment.
+    Unassign { run_id: i64, comic_id: i32 },
+    /// The app switched to another collection.
+    CollectionSwitched,
+}
+
+/// A catalog cover the search found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogHit {
+    pub id_cover: i32,
+    pub id_comicbook_info: i32,
+    pub volume: String,
+    pub number: String,
+    pub score: f32,
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum SearchOutput {
+    /// Reading the covers that have no embedding yet.
+    Progress(JobProgress),
+    Ranked {
+        generation: u64,
+        comics: HashMap<i32, f32>,
+        catalog: Vec<CatalogHit>,
+    },
+    Assigned {
+        run_id: i64,
+        comic_id: i32,
+        /// `false`: the comic changed meanwhile, nothing was written.
+        applied: bool,
+    },
+    Unassigned,
+    Failed {
+        generation: u64,
+        error: JobError,
+    },
+}
+
+struct Loaded {
+    model_id: String,
+    index: SearchIndex,
+    covers: HashMap<i32, CatalogCoverRow>,
+    store: ThumbnailStore,
+}
+
+pub struct ContentSearch {
+    thumbnails: Option<PathBuf>,
+    lowered: bool,
+    connection: Connection<(Database, ThumbnailStore)>,
+    engine: SharedEngine,
+    loaded: Option<Loaded>,
+}
+
+impl Worker for ContentSearch {
+    type Init = (OpenCollection, Option<PathBuf>, SharedEngine);
+    type Input = SearchInput;
+    type Output = SearchOutput;
+
+    fn init((collection, thumbnails, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
+        Self {
+            thumbnails,
+            lowered: false,
+            connection: Connection::new(collection),
+            engine,
+            loaded: None,
+        }
+    }
+
+    fn update(&mut self, message: SearchInput, sender: ComponentSender<Self>) {
+        if !std::mem::replace(&mut self.lowered, true) {
+            give_way_to_the_window();
+        }
+        match message {
+            SearchInput::Rank { query, generation } => {
+                let reply = match self.rank(&query, &sender) {
+                    Ok((comics, catalog)) => SearchOutput::Ranked {
+                        generation,
+                        comics,
+                        catalog,
+                    },
+                    Err(error) => SearchOutput::Failed { generation, error },
+                };
+                send(&sender, reply);
+            }
+            SearchInput::Stale => self.loaded = None,
+            SearchInput::Assign {
+                comic_id,
+                id_comicbook_info,
+            } => {
+                let reply = match self.assign(comic_id, id_comicbook_info) {
+                    Ok((run_id, applied)) => SearchOutput::Assigned {
+                        run_id,
+                        comic_id,
+                        applied,
+                    },
+                    Err(error) => SearchOutput::Failed {
+                        generation: 0,
+                        error,
+                    },
+                };
+                send(&sender, reply);
+            }
+            SearchInput::Unassign { run_id, comic_id } => {
+                let reply = match self.unassign(run_id, comic_id) {
+                    Ok(()) => SearchOutput::Unassigned,
+                    Err(error) => SearchOutput::Failed {
+                        generation: 0,
+                        error,
+                    },
+                };
+                send(&sender, reply);
+            }
+            SearchInput::CollectionSwitched => {
+                self.loaded = None;
+                self.connection.close_if_switched();
+            }
+        }
+    }
+}
+
+impl ContentSearch {
+    fn rank(
+        &mut self,
+        query: &Query,
+        sender: &ComponentSender<Self>,
+    ) -> Result<(HashMap<i32, f32>, Vec<CatalogHit>), JobError> {
+        let report = |step, progress| {
+            send(
+                sender,
+                SearchOutput::Progress(JobProgress { step, progress }),
+            );
+        };
+        let mut on_event = |event: EngineEvent| match event {
+            EngineEvent::Waiting => report(Step::WaitingForModel, None),
+            EngineEvent::Loading => report(Step::LoadingModel, None),
+            EngineEvent::Downloading(progress) => report(Step::DownloadingModel, Some(progress)),
+        };
+        // The description's embedding, and the model's name, as work someone waits for.
+        let text = match query {
+            Query::Text(text) => Some(text.trim().to_owned()),
+            Query::Comic(_) => None,
+        };
+        let (model_id, embedded) = self.engine.now(&mut on_event, |loaded| {
+            let embedded = match &text {
+                Some(text) => Some(
+                    loaded
+                        .engine
+                        .embed_texts(&[text.as_str()])?
+                        .pop()
+                        .map(|text| text.embedding)
+                        .unwrap_or_default(),
+                ),
+                None => None,
+            };
+            Ok((loaded.model_id.clone(), embedded))
+        })?;
+        if self
+            .loaded
+            .as_ref()
+            .is_none_or(|loaded| loaded.model_id != model_id)
+        {
+            self.loaded = Some(self.load(&model_id, &mut on_event, sender)?);
+        }
+        let Some(loaded) = &self.loaded else {
+            return Ok((HashMap::new(), Vec::new()));
+        };
+        let query = match (query, embedded) {
+            (Query::Text(_), Some(embedding)) => embedding,
+            (Query::Comic(id), _) => loaded.index.comic_vector(*id).ok_or_else(|| {
+                JobError::NotReady(gettext(
+                    "This comic's cover cannot be read, so there is nothing to compare with.",
+                ))
+            })?,
+            (Query::Text(_), None) => return Ok((HashMap::new(), Vec::new())),
+        };
+        let hits = loaded.index.search(&query, loaded.index.len(), -1.0)?;
+        let mut comics = HashMap::new();
+        let mut catalog = Vec::new();
+        for hit in hits {
+            match hit.found {
+                Found::Comic { id_comicbook, .. } => {
+                    comics.insert(id_comicbook, hit.score);
+                }
+                Found::Catalog {
+                    id_cover,
+                    id_comicbook_info,
+                    volume,
+                    number,
+                } if catalog.len() < CATALOG_HITS => {
+                    let file = loaded
+                        .covers
+                        .get(&id_cover)
+                        .and_then(|row| catalog_cover_file(&loaded.store, row));
+                    catalog.push(CatalogHit {
+                        id_cover,
+                        id_comicbook_info,
+                        volume,
+                        number,
+                        score: hit.score,
+                        file,
+                    });
+                }
+                Found::Catalog { .. } => {}
+            }
+        }
+        Ok((comics, catalog))
+    }
+
+    /// Reads the covers that have no embedding yet, then the index.
+    fn load(
+        &mut self,
+        model_id: &str,
+        on_event: &mut dyn FnMut(EngineEvent),
+        sender: &ComponentSender<Self>,
+    ) -> Result<Loaded, JobError> {
+        let Self {
+            connection,
+            thumbnails,
+            engine,
+            ..
+        } = self;
+        engine.job(on_event, |loaded| {
+            let (database, store) = open(connection, thumbnails.as_deref())?;
+            let options = EmbedOptions {
+                covers: true,
+                comics: true,
+                classified_comics: true,
+                ..EmbedOptions::default()
+            };
+            let mut throttle = Throttle::default();
+            let summary = embed_missing(
+                database,
+                &loaded.engine,
+                &loaded.model_id,
+                &store,
+                &options,
+                &CancelToken::new(),
+                &mut |event| {
+                    if let EmbedEvent::Progress(progress) = event
+                        && throttle.due(&progress)
+                    {
+                        send(
+                            sender,
+                            SearchOutput::Progress(JobProgress {
+                                step: Step::Embedding,
+                                progress: Some(progress),
+                            }),
+                        );
+                    }
+                },
+            )?;
+            if summary.outcome == Outcome::Cancelled {
+                tracing::debug!("reading the covers for the search stopped");
+            }
+            Ok(())
+        })?;
+        let (database, store) = open(connection, thumbnails.as_deref())?;
+        let index = SearchIndex::load(database, model_id, Scope::Everything)?;
+        let covers = database
+            .catalog_covers()?
+            .into_iter()
+            .map(|row| (row.id_cover, row))
+            .collect();
+        Ok(Loaded {
+            model_id: model_id.to_owned(),
+            index,
+            covers,
+            store,
+        })
+    }
+
+    fn assign(&mut self, comic_id: i32, id_comicbook_info: i32) -> Result<(i64, bool), JobError> {
+        let model = self
+            .loaded
+            .as_ref()
+            .map(|loaded| loaded.model_id.clone())
+            .unwrap_or_default();
+        let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
+        let Some(comic) = database.owned_comic(comic_id)? else {
+            return Ok((0, false));
+        };
+        let run_id = database.start_classification_run(&model, 1.0, 0.0, false)?;
+        let applied = database.apply_classification(
+            run_id,
+            comic_id,
+            comic.id_comicbook_info.as_deref(),
+            id_comicbook_info,
+        )?;
+        database.finish_classification_run(run_id, 1, u64::from(applied))?;
+        Ok((run_id, applied))
+    }
+
+    fn unassign(&mut self, run_id: i64, comic_id: i32) -> Result<(), JobError> {
+        let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
+        database.undo_classification(run_id, comic_id)?;
+        Ok(())
+    }
+}
