@@ -33,7 +33,7 @@ pub struct ContentBar {
 impl ContentBar {
     pub fn new(input: &relm4::Sender<ComicsMsg>) -> Self {
         let toggle = gtk::ToggleButton::builder()
-            .label(gettext("By _Content"))
+            .label(gettext("_By Content"))
             .use_underline(true)
             .tooltip_text(gettext(
                 "Search by what the covers show, described in words, instead of by name",
