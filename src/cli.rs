@@ -5,6 +5,7 @@
 
 mod catalog;
 mod classify;
+mod duplicates;
 mod embed;
 mod interiors;
 mod pipeline;
@@ -146,6 +147,11 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     #[command(about = gettext("Undo the classifications a run applied"))]
     Undo(classify::UndoArgs),
+    #[command(about = gettext("List the comics owned twice: the same issue, or the same cover picture"))]
+    Duplicates {
+        #[arg(long, help = gettext("Print the groups as one JSON object"))]
+        json: bool,
+    },
     #[command(about = gettext("Print the CLIP embedding of each image file"))]
     EmbedImage {
         #[arg(required = true, value_name = "FILE")]
@@ -299,6 +305,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Embed(args)) => classify::embed(&cli.global, &args),
         Some(Command::Classify(args)) => classify::classify(&cli.global, &args),
         Some(Command::Undo(args)) => classify::undo(&cli.global, &args),
+        Some(Command::Duplicates { json }) => duplicates::run(&cli.global, json),
         Some(Command::EmbedImage { files, json }) => embed::embed_image(&cli.global, &files, json),
         Some(Command::EmbedText { texts, json }) => embed::embed_text(&cli.global, &texts, json),
         Some(Command::Serve {
