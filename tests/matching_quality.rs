@@ -405,6 +405,21 @@ impl Library {
 }
 
 impl Library {
+    /// How many comics have a ComicVine id stored from their tags.
+    fn tag_rows(&self) -> i32 {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Integer)]
+            n: i32,
+        }
+        let row: Row = diesel::sql_query(
+            "SELECT count(*) AS n FROM vz_comic_tags WHERE comicvine_issue IS NOT NULL",
+        )
+        .get_result(&mut self.conn())
+        .expect("tags");
+        row.n
+    }
+
     /// Every comic's file name with its id.
     fn ids(&self) -> Vec<(String, i32)> {
         #[derive(QueryableByName)]
@@ -831,7 +846,17 @@ fn classification_meets_the_quality_bar_and_undo_restores_every_value() {
     );
     assert!(expected >= 4, "the library has duplicate pairs: {groups:?}");
 
+    let tags_before = library.tag_rows();
     library.vistazo(&["undo", "--last"]);
+    assert_eq!(
+        library.tag_rows(),
+        tags_before,
+        "undo keeps what the tags say"
+    );
+    assert!(
+        tags_before >= 7,
+        "the tagged comics' ids are stored: {tags_before}"
+    );
     assert_eq!(
         library.stored(),
         before,
