@@ -5,6 +5,7 @@
 
 mod catalog;
 mod classify;
+mod duplicates;
 mod embed;
 mod interiors;
 mod pipeline;
@@ -151,6 +152,11 @@ pub enum Command {
     Search(search::SearchArgs),
     #[command(about = gettext("Find covers that look like a picture, a comic file or an owned comic"))]
     Similar(search::SimilarArgs),
+    #[command(about = gettext("List the comics owned twice: the same issue, or the same cover picture"))]
+    Duplicates {
+        #[arg(long, help = gettext("Print the groups as one JSON object"))]
+        json: bool,
+    },
     #[command(about = gettext("Print the CLIP embedding of each image file"))]
     EmbedImage {
         #[arg(required = true, value_name = "FILE")]
@@ -306,6 +312,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Undo(args)) => classify::undo(&cli.global, &args),
         Some(Command::Search(args)) => search::search(&cli.global, &args),
         Some(Command::Similar(args)) => search::similar(&cli.global, &args),
+        Some(Command::Duplicates { json }) => duplicates::run(&cli.global, json),
         Some(Command::EmbedImage { files, json }) => embed::embed_image(&cli.global, &files, json),
         Some(Command::EmbedText { texts, json }) => embed::embed_text(&cli.global, &texts, json),
         Some(Command::Serve {

@@ -11,6 +11,7 @@ pub mod collection;
 pub mod comics;
 pub mod discovery;
 pub mod embeddings;
+pub mod file_tags;
 pub mod interiors;
 pub mod matching;
 pub mod migrations;

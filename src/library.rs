@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod comicinfo;
 pub mod cover;
+pub mod file_tags;
 pub mod format;
 pub mod naming;
 mod pdf;
@@ -23,6 +24,7 @@ use crate::i18n::{fill, gettext};
 
 pub use archive::ComicArchive;
 pub use cover::{CoverPage, choose_cover, read_cover, read_cover_marked};
+pub use file_tags::{FileTags, TagsRead};
 pub use format::ComicFormat;
 pub use naming::{ParsedName, parse_file_name};
 pub use picture::{Thumbnail, make_thumbnail};

@@ -2,7 +2,8 @@
 //! embeddings ([`embed`]), scoring candidate issues ([`score`], [`hash`], [`index`]),
 //! storing suggestions and applying the clear ones ([`classify`]), the user's review of the
 //! rest ([`review`]), writing what was applied into the comic files as ComicInfo.xml
-//! ([`tagging`], opt-in), and undoing ([`undo`]).
+//! ([`tagging`], opt-in), and undoing ([`undo`]); and finding the comics owned twice
+//! ([`duplicates`]).
 //!
 //! Jobs here run on the caller's thread, report through callbacks and honour a
 //! [`CancelToken`](crate::jobs::CancelToken) between items; what they finished stays saved.
@@ -10,6 +11,7 @@
 //! [`crate::db::Database::apply_classification`].
 
 pub mod classify;
+pub mod duplicates;
 pub mod embed;
 pub mod hash;
 pub mod index;
@@ -28,7 +30,9 @@ use crate::i18n::{fill, gettext};
 use crate::imaging::{self, DecodeLimits, ImageLoadError};
 use crate::library::{self, ThumbnailStore};
 
-pub use classify::{Candidate, ClassifyEvent, ClassifyOptions, ClassifySummary, ComicMatch};
+pub use classify::{
+    Candidate, ClassifyEvent, ClassifyOptions, ClassifySummary, ComicMatch, TaggedIssue,
+};
 pub use embed::{EmbedEvent, EmbedOptions, EmbedSummary};
 pub use score::{AUTO_APPLY_MARGIN, Signals};
 pub use tagging::{TagEvent, TagOutcome, TagSummary};

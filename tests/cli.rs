@@ -226,3 +226,35 @@ fn a_damaged_database_is_named_once_in_one_line() {
         "the file is left as it was"
     );
 }
+
+#[test]
+fn duplicates_needs_a_collection_and_says_when_there_are_none() {
+    let dir = tempfile::tempdir().expect("dir");
+    let missing = dir.path().join("nothing.db");
+    let output = run(&mut vistazo(&[
+        "--db",
+        &missing.to_string_lossy(),
+        "duplicates",
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!("no collection at {}", missing.display())),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!missing.exists(), "nothing is created");
+
+    let db = dir.path().join("empty.db");
+    drop(vistazo::db::open(&db).expect("a new collection"));
+    let db = db.to_string_lossy();
+    let output = run(&mut vistazo(&["--db", &db, "duplicates"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("No duplicates"),
+        "{}",
+        stdout(&output)
+    );
+    let output = run(&mut vistazo(&["--db", &db, "duplicates", "--json"]));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(json, serde_json::json!({"groups": []}));
+}

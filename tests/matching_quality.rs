@@ -7,9 +7,18 @@
 //! run through the binary with the tiny random-weight model, so the pictures' hashes and the
 //! file names carry the decisions.
 //!
-//! The bar: at least 98% of the applied matches right, at least 85% of the comics that are in
-//! the catalog applied, none of the absent ones applied, the user's and the trash's comics
-//! untouched, and undo giving back the exact stored values.
+//! The collection also has comics tagged by ComicTagger or Metron-Tagger (ComicInfo.xml `Web`
+//! or `Notes`, MetronInfo.xml), under names that say nothing and with covers photographed too
+//! poorly to tell: some of issues in the catalog, some of issues it lacks, and one whose tag
+//! names another issue than its clearly scanned cover shows; a folder per series whose files
+//! have uninformative names, next to a sibling the user classified; and comics owned twice.
+//!
+//! The bar: at least 99% of the applied matches right, at least 90% of the comics that are in
+//! the catalog applied, none of the absent ones applied; every tagged comic whose issue is in
+//! the catalog applied to exactly that issue, none whose issue is absent, the disputed one
+//! left for review with both issues shown; every duplicate pair found by `vistazo duplicates`
+//! and no variant or different issue grouped; the user's and the trash's comics untouched, and
+//! undo giving back the exact stored values.
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
@@ -103,6 +112,20 @@ enum Source {
 enum Shot {
     Rescan,
     Photo,
+    /// A photo too poor for the picture to tell the issue.
+    Poor,
+}
+
+/// What the comic's own tags say: the ComicVine issue id, in the form a tagger writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    None,
+    /// ComicInfo.xml with series, number, volume and the issue page in `Web`.
+    Web(i32),
+    /// ComicInfo.xml with ComicTagger's `[Issue ID N]` in `Notes`.
+    Notes(i32),
+    /// MetronInfo.xml with the Comic Vine id among its `IDS`.
+    Metron(i32),
 }
 
 /// How the collection came to be in the database before classification.
@@ -120,6 +143,9 @@ struct Owned {
     source: Source,
     shot: Shot,
     state: State,
+    tag: Tag,
+    /// The folder under the collection it sits in ("" for the top).
+    folder: &'static str,
 }
 
 const fn owned(name: &'static str, container: Container, source: Source, shot: Shot) -> Owned {
@@ -129,8 +155,27 @@ const fn owned(name: &'static str, container: Container, source: Source, shot: S
         source,
         shot,
         state: State::Unclassified,
+        tag: Tag::None,
+        folder: "",
     }
 }
+
+const fn tagged(name: &'static str, source: Source, shot: Shot, tag: Tag) -> Owned {
+    Owned {
+        tag,
+        ..owned(name, Container::Cbz, source, shot)
+    }
+}
+
+const fn in_folder(name: &'static str, source: Source, shot: Shot) -> Owned {
+    Owned {
+        folder: "box 7",
+        ..owned(name, Container::Cbz, source, shot)
+    }
+}
+
+/// The comic whose tag names issue 400002 while its cover is a clear scan of 400008.
+const DISPUTED: &str = "IMG_2007.cbz";
 
 const fn cat(volume: i32, number: u32) -> Source {
     Source::Catalog {
@@ -153,7 +198,7 @@ const fn absent(volume: i32, number: u32) -> Source {
 }
 
 use Container::{Cb7, Cbr, Cbt, Cbz, Folder};
-use Shot::{Photo, Rescan};
+use Shot::{Photo, Poor, Rescan};
 
 const COLLECTION: &[Owned] = &[
     owned("Batman 497 (1993).cbz", Cbz, cat(100, 497), Rescan),
@@ -178,6 +223,12 @@ const COLLECTION: &[Owned] = &[
     owned("Batman 504 (1993).cbt", Cbt, cat(100, 504), Photo),
     owned("Batman 505 (1993).cbz", Cbz, absent(100, 505), Photo),
     owned("Batman 496 (1993).cbz", Cbz, absent(100, 496), Rescan),
+    owned(
+        "Batman 496 (1993) (Digital).cbz",
+        Cbz,
+        absent(100, 496),
+        Rescan,
+    ),
     owned("Spider-Man 010 (1991).cbz", Cbz, cat(200, 10), Rescan),
     owned(
         "Spider-Man 010 (1991) (Digital).cbz",
@@ -236,7 +287,61 @@ const COLLECTION: &[Owned] = &[
         state: State::Trashed,
         ..owned("X-Men 002 (1991).cbz", Cbz, cat(400, 2), Rescan)
     },
+    tagged("IMG_2001.cbz", cat(100, 500), Poor, Tag::Web(100_500)),
+    tagged("IMG_2002.cbz", cat(200, 13), Poor, Tag::Notes(200_013)),
+    Owned {
+        container: Cbr,
+        ..tagged("IMG_2003.cbr", cat(400, 5), Poor, Tag::Metron(400_005))
+    },
+    tagged("IMG_2004.cbz", cat(300, 11), Poor, Tag::Notes(300_011)),
+    tagged("IMG_2008.cbz", cat(100, 502), Poor, Tag::Metron(100_502)),
+    tagged("IMG_2005.cbz", absent(100, 505), Photo, Tag::Web(100_505)),
+    tagged("IMG_2006.cbz", absent(400, 11), Poor, Tag::Notes(400_011)),
+    tagged(DISPUTED, cat(400, 8), Rescan, Tag::Web(400_002)),
+    Owned {
+        state: State::Classified(300_012),
+        ..in_folder("scan_0301.cbz", cat(300, 12), Rescan)
+    },
+    in_folder("scan_0302.cbz", cat(300, 13), Photo),
+    in_folder("scan_0303.cbz", cat(300, 16), Rescan),
+    in_folder("scan_0304.cbz", cat(300, 14), Photo),
 ];
+
+/// The tags a comic's file carries, as entries of its archive.
+fn tag_entries(tag: Tag, source: Source) -> Vec<(String, Vec<u8>)> {
+    let (volume, number) = match source {
+        Source::Catalog { volume, number, .. } | Source::Absent { volume, number } => {
+            (volume, number)
+        }
+    };
+    let facts = VOLUMES.iter().find(|v| v.id == volume).expect("a volume");
+    let xml = match tag {
+        Tag::None => return Vec::new(),
+        Tag::Web(id) => format!(
+            "<?xml version=\"1.0\"?>\n<ComicInfo><Series>{}</Series><Number>{number}</Number>\
+             <Volume>{}</Volume><Year>{}</Year>\
+             <Web>https://comicvine.gamespot.com/issue/4000-{id}/</Web></ComicInfo>",
+            facts.name, facts.start, facts.year
+        ),
+        Tag::Notes(id) => format!(
+            "<ComicInfo><Notes>Tagged with ComicTagger 1.6.0 using info from Comic Vine on \
+             2024-05-01 10:00:00.  [Issue ID {id}]</Notes></ComicInfo>"
+        ),
+        Tag::Metron(id) => {
+            return vec![(
+                "MetronInfo.xml".to_owned(),
+                format!(
+                    "<?xml version=\"1.0\"?>\n<MetronInfo><IDS><ID source=\"Metron\" \
+                     primary=\"true\">9{id}</ID><ID source=\"Comic Vine\">{id}</ID></IDS>\
+                     <Series><Name>{}</Name></Series><Number>{number}</Number></MetronInfo>",
+                    facts.name
+                )
+                .into_bytes(),
+            )];
+        }
+    };
+    vec![("ComicInfo.xml".to_owned(), xml.into_bytes())]
+}
 
 fn tiny_model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip/tiny")
@@ -295,6 +400,41 @@ impl Library {
         .expect("comics");
         rows.into_iter()
             .map(|r| (file_name(&r.path), r.info, r.trash))
+            .collect()
+    }
+}
+
+impl Library {
+    /// How many comics have a ComicVine id stored from their tags.
+    fn tag_rows(&self) -> i32 {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Integer)]
+            n: i32,
+        }
+        let row: Row = diesel::sql_query(
+            "SELECT count(*) AS n FROM vz_comic_tags WHERE comicvine_issue IS NOT NULL",
+        )
+        .get_result(&mut self.conn())
+        .expect("tags");
+        row.n
+    }
+
+    /// Every comic's file name with its id.
+    fn ids(&self) -> Vec<(String, i32)> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            path: String,
+            #[diesel(sql_type = Integer)]
+            id: i32,
+        }
+        let rows: Vec<Row> =
+            diesel::sql_query("SELECT path, id_comicbook AS id FROM comicbooks ORDER BY id")
+                .load(&mut self.conn())
+                .expect("comics");
+        rows.into_iter()
+            .map(|r| (file_name(&r.path), r.id))
             .collect()
     }
 }
@@ -387,8 +527,13 @@ fn library() -> Library {
                 variant,
             } => covers[&(volume, number, variant)].clone(),
             Source::Absent { volume, number } => {
+                // Two copies of one absent issue are the same picture.
                 let dress = TradeDress::new(volume as u64);
-                synthetic::draw_cover(&dress, 50_000 + at as u64, number)
+                synthetic::draw_cover(
+                    &dress,
+                    50_000 + (volume as u64) * 1000 + number as u64,
+                    number,
+                )
             }
         };
         let (picture, quality) = match comic.shot {
@@ -400,12 +545,16 @@ fn library() -> Library {
                 synthetic::phone_photo(&original, &mut rng),
                 75 + rng.below(13) as u8,
             ),
+            Shot::Poor => (synthetic::poor_photo(&original, &mut rng), 60),
         };
-        synthetic::write_comic(
-            &comics.join(comic.name),
+        let folder = comics.join(comic.folder);
+        std::fs::create_dir_all(&folder).expect("series folder");
+        synthetic::write_tagged_comic(
+            &folder.join(comic.name),
             comic.container,
             synthetic::jpeg(&picture, quality),
             at as u64,
+            &tag_entries(comic.tag, comic.source),
         );
     }
     Library {
@@ -424,6 +573,8 @@ fn truth() -> HashMap<&'static str, Option<i32>> {
         .filter(|c| c.state == State::Unclassified)
         .map(|c| {
             let issue = match c.source {
+                // Its tag and its picture disagree: the user decides.
+                _ if c.name == DISPUTED => None,
                 Source::Catalog { volume, number, .. } => Some(issue_id(volume, number)),
                 Source::Absent { .. } => None,
             };
@@ -516,13 +667,196 @@ fn classification_meets_the_quality_bar_and_undo_restores_every_value() {
     );
     println!("{summary}");
     assert_eq!(absent_applied, 0, "{summary}");
-    assert!(precision >= 0.98, "{summary}");
-    assert!(
-        f64::from(applied) >= 0.85 * f64::from(matchable),
-        "{summary}"
-    );
+    assert!(precision >= 0.99, "{summary}");
+    assert!(recall >= 0.90, "{summary}");
 
+    // Tagged comics: every one in the catalog applied to exactly its issue, none absent.
+    let stored_of = |name: &str| {
+        after
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, is, _)| is.clone())
+            .expect("stored")
+    };
+    let line_of = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("{name} was looked at"))
+    };
+    let (mut tagged_in, mut tagged_right, mut tagged_applied) = (0, 0, 0);
+    let mut tagged_absent = 0;
+    for comic in COLLECTION
+        .iter()
+        .filter(|c| c.tag != Tag::None && c.name != DISPUTED)
+    {
+        let is = stored_of(comic.name);
+        let applied = is != "''";
+        tagged_applied += i32::from(applied);
+        match comic.source {
+            Source::Catalog { volume, number, .. } => {
+                tagged_in += 1;
+                tagged_right += i32::from(is == format!("'{}'", issue_id(volume, number)));
+            }
+            Source::Absent { .. } => {
+                tagged_absent += 1;
+                assert!(
+                    !applied,
+                    "{}: an absent tagged issue applied: {is}",
+                    comic.name
+                );
+                let line = line_of(comic.name);
+                let said = line["not_in_catalog"].as_str().unwrap_or_default();
+                assert!(said.contains("is not in the catalog"), "{line}");
+            }
+        }
+    }
+    let tagged_precision = f64::from(tagged_right) / f64::from(tagged_applied.max(1));
+    let tagged_recall = f64::from(tagged_right) / f64::from(tagged_in);
+    println!(
+        "tagged: {tagged_in} in the catalog, {tagged_right} applied right, {tagged_absent} \
+         absent none applied: precision {tagged_precision:.3}, recall {tagged_recall:.3}"
+    );
+    assert_eq!(tagged_right, tagged_in, "{summary}");
+    assert_eq!(tagged_precision, 1.0);
+    let disputed = line_of(DISPUTED);
+    assert_eq!(
+        stored_of(DISPUTED),
+        "''",
+        "a disputed tag is left for review"
+    );
+    let shown: Vec<i64> = disputed["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .filter_map(|c| c["id_comicbook_info"].as_i64())
+        .collect();
+    assert!(
+        shown.contains(&400_002) && shown.contains(&400_008),
+        "both the tagged issue and the pictured one are shown: {disputed}"
+    );
+    assert_eq!(disputed["tagged"]["disputed"], true, "{disputed}");
+
+    // Same folder: the siblings of a comic the user classified get its volume's issues.
+    let mut folder_right = 0;
+    for name in ["scan_0302.cbz", "scan_0303.cbz", "scan_0304.cbz"] {
+        let line = line_of(name);
+        assert!(
+            line["candidates"]
+                .as_array()
+                .expect("candidates")
+                .iter()
+                .any(|c| c["same_folder"] == true),
+            "{line}"
+        );
+        folder_right += i32::from(line["applied"] == true);
+    }
+    println!("same folder: {folder_right} of 3 applied right");
+
+    // Duplicates, as classified now.
+    let output = library.vistazo(&["duplicates", "--json"]);
+    let found: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    let ids = library.ids();
+    let name_of = |id: i64| {
+        ids.iter()
+            .find(|(_, i)| i64::from(*i) == id)
+            .map(|(n, _)| n.clone())
+            .expect("a comic")
+    };
+    let groups: Vec<Vec<String>> = found["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            let comics: Vec<i64> = g["comics"]
+                .as_array()
+                .expect("comics")
+                .iter()
+                .filter_map(serde_json::Value::as_i64)
+                .collect();
+            let mut sorted = comics.clone();
+            sorted.sort_unstable();
+            assert_eq!(comics, sorted, "each group's comics sorted by id");
+            comics.into_iter().map(name_of).collect()
+        })
+        .collect();
+    let source_of = |name: &str| {
+        COLLECTION
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| (c.source, c.state))
+            .expect("a comic")
+    };
+    let picture = |source: Source| match source {
+        Source::Catalog {
+            volume,
+            number,
+            variant,
+        } => (volume, number, variant, true),
+        Source::Absent { volume, number } => (volume, number, 0, false),
+    };
+    // Pairs that must be found: the same picture, both classified to its issue or both not.
+    let mut expected = 0;
+    let mut pairs_found = 0;
+    for (a, comic_a) in COLLECTION.iter().enumerate() {
+        for comic_b in &COLLECTION[a + 1..] {
+            if comic_a.state == State::Trashed || comic_b.state == State::Trashed {
+                continue;
+            }
+            if picture(comic_a.source) != picture(comic_b.source) {
+                continue;
+            }
+            let (is_a, is_b) = (stored_of(comic_a.name), stored_of(comic_b.name));
+            let both_classified = is_a != "''" && is_a == is_b;
+            let both_absent =
+                is_a == "''" && is_b == "''" && matches!(comic_a.source, Source::Absent { .. });
+            if !(both_classified || both_absent) {
+                continue;
+            }
+            expected += 1;
+            let together = groups.iter().any(|g| {
+                g.iter().any(|n| n == comic_a.name) && g.iter().any(|n| n == comic_b.name)
+            });
+            pairs_found += i32::from(together);
+            assert!(
+                together,
+                "{} and {} grouped: {groups:?}",
+                comic_a.name, comic_b.name
+            );
+        }
+    }
+    // No variant or different issue grouped (the user's own classification aside).
+    for group in &groups {
+        let sources: Vec<(Source, State)> = group.iter().map(|n| source_of(n)).collect();
+        if sources
+            .iter()
+            .any(|(_, state)| matches!(state, State::Classified(_)))
+        {
+            continue;
+        }
+        let first = picture(sources[0].0);
+        assert!(
+            sources.iter().all(|(s, _)| picture(*s) == first),
+            "one picture per group: {group:?}"
+        );
+    }
+    println!(
+        "duplicates: {pairs_found} of {expected} pairs found, {} groups",
+        groups.len()
+    );
+    assert!(expected >= 4, "the library has duplicate pairs: {groups:?}");
+
+    let tags_before = library.tag_rows();
     library.vistazo(&["undo", "--last"]);
+    assert_eq!(
+        library.tag_rows(),
+        tags_before,
+        "undo keeps what the tags say"
+    );
+    assert!(
+        tags_before >= 7,
+        "the tagged comics' ids are stored: {tags_before}"
+    );
     assert_eq!(
         library.stored(),
         before,

@@ -447,3 +447,110 @@ fn a_truncated_cover_is_added_reported_and_recorded_until_it_reads_whole() {
     let mut database = vistazo::db::open(&setup.db).expect("open");
     assert!(database.truncated_covers().expect("truncated").is_empty());
 }
+
+#[test]
+fn the_scan_records_what_each_comic_tags_say_and_ignores_a_broken_tag_file() {
+    let setup = setup();
+    let web = b"<ComicInfo><Series>Saga</Series><Number>7</Number><Volume>2012</Volume>\
+<Year>2012</Year><Web>https://comicvine.gamespot.com/saga-7/4000-385620/</Web></ComicInfo>";
+    let notes = b"<ComicInfo><Notes>Tagged with ComicTagger 1.5 using info from Comic Vine on \
+2023-01-01.  [Issue ID 4242]</Notes></ComicInfo>";
+    let cvdb = b"<ComicInfo><Notes>Scraped metadata [CVDB 777]</Notes></ComicInfo>";
+    let metron = b"<MetronInfo><IDS><ID source=\"Metron\">1</ID><ID source=\"Comic Vine\">\
+9001</ID></IDS><Series><Name>X-Men</Name></Series><Number>3</Number></MetronInfo>";
+    let broken = b"<ComicInfo><Series>Broken</Series><Web>https://comicvine.gamespot.com/x/4000-5/";
+    for (name, file, xml) in [
+        ("web.cbz", "ComicInfo.xml", &web[..]),
+        ("notes.cbz", "ComicInfo.xml", &notes[..]),
+        ("cvdb.cbz", "comicinfo.xml", &cvdb[..]),
+        ("metron.cbz", "MetronInfo.xml", &metron[..]),
+        ("broken.cbz", "ComicInfo.xml", &broken[..]),
+    ] {
+        write_zip(
+            &setup.comics.join(name),
+            &entries(&[("01.jpg", cover_jpeg()), (file, xml.to_vec())]),
+        );
+    }
+    write_zip(
+        &setup.comics.join("plain.cbz"),
+        &entries(&[("01.jpg", cover_jpeg())]),
+    );
+    let output = scan(&setup, &[&setup.comics]);
+    assert!(output.status.success(), "{output:?}");
+    let out = stdout(&output);
+    assert!(out.contains("Added 6 comics."), "{out}");
+    assert!(
+        out.contains("4 comics name their ComicVine issue in their tags."),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.starts_with("Tags of ")
+            && l.contains("broken.cbz: its ComicInfo.xml was ignored")),
+        "{out}"
+    );
+
+    let mut db = vistazo::db::open(&setup.db).expect("open");
+    let ids: std::collections::HashMap<String, i32> = rows(&setup)
+        .into_iter()
+        .map(|r| {
+            (
+                r.path.rsplit('/').next().unwrap_or_default().to_owned(),
+                r.id,
+            )
+        })
+        .collect();
+    let tags = db.comic_tags().expect("tags");
+    let issue = |name: &str| tags.get(&ids[name]).and_then(|t| t.comicvine_issue);
+    assert_eq!(issue("web.cbz"), Some(385_620));
+    assert_eq!(issue("notes.cbz"), Some(4242));
+    assert_eq!(issue("cvdb.cbz"), Some(777));
+    assert_eq!(issue("metron.cbz"), Some(9001));
+    assert_eq!(issue("broken.cbz"), None, "a broken file is not trusted");
+    assert!(!tags.contains_key(&ids["plain.cbz"]));
+    let saga = &tags[&ids["web.cbz"]];
+    assert_eq!(saga.series.as_deref(), Some("Saga"));
+    assert_eq!(saga.number.as_deref(), Some("7"));
+    assert_eq!(saga.year, Some(2012));
+    assert_eq!(saga.volume_name().as_deref(), Some("Saga (2012)"));
+    assert_eq!(
+        db.comics_with_tags_read().expect("read").len(),
+        6,
+        "every comic read is recorded, tagged or not"
+    );
+}
+
+#[test]
+fn comics_scanned_before_tags_were_read_get_them_read_once() {
+    let setup = setup();
+    let xml = b"<ComicInfo><Notes>[Issue ID 31337]</Notes></ComicInfo>".to_vec();
+    write_zip(
+        &setup.comics.join("old.cbz"),
+        &entries(&[("01.jpg", cover_jpeg()), ("ComicInfo.xml", xml)]),
+    );
+    assert!(scan(&setup, &[&setup.comics]).status.success());
+    let mut conn = SqliteConnection::establish(&setup.db.to_string_lossy()).expect("open");
+    diesel::sql_query("DELETE FROM vz_comic_tags")
+        .execute(&mut conn)
+        .expect("as a collection scanned by an older version");
+    let output = scan(&setup, &[&setup.comics]);
+    let out = stdout(&output);
+    assert!(
+        out.contains("1 comic was already in the collection."),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 comic names its ComicVine issue in its tags."),
+        "{out}"
+    );
+    let mut db = vistazo::db::open(&setup.db).expect("open");
+    let tags = db.comic_tags().expect("tags");
+    assert_eq!(
+        tags.values().next().and_then(|t| t.comicvine_issue),
+        Some(31337)
+    );
+    let again = stdout(&scan(&setup, &[&setup.comics]));
+    assert!(
+        !again.contains("names its ComicVine issue"),
+        "read once: {again}"
+    );
+}

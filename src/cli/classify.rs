@@ -405,6 +405,8 @@ fn json_line(found: &ComicMatch) -> String {
                 "year": c.year,
                 "score": c.signals.combined,
                 "signals": c.signals,
+                "tagged": c.tagged,
+                "same_folder": c.same_folder,
             })
         })
         .collect();
@@ -423,15 +425,39 @@ fn json_line(found: &ComicMatch) -> String {
         "truncated_cover": found.truncated_cover,
         "best": best,
         "candidates": candidates,
+        "tagged": found.tagged.as_ref().map(|tag| serde_json::json!({
+            "comicvine_issue": tag.comicvine_issue,
+            "id_comicbook_info": tag.id_comicbook_info,
+            "volume": tag.volume,
+            "disputed": tag.disputed,
+        })),
+        "not_in_catalog": found
+            .tagged
+            .as_ref()
+            .filter(|tag| tag.id_comicbook_info.is_none())
+            .and_then(|tag| tag.problem()),
     })
     .to_string()
 }
 
 fn text_line(found: &ComicMatch) -> String {
+    let line = match_line(found);
+    match found.tagged.as_ref().and_then(|tag| tag.problem()) {
+        Some(problem) => format!(
+            "{line}\n{}",
+            fill(&gettext("{}: {}"), &[&found.path, &problem])
+        ),
+        None => line,
+    }
+}
+
+fn match_line(found: &ComicMatch) -> String {
     match found.candidates.first() {
         None => fill(&gettext("{}: no candidate"), &[&found.path]),
         Some(best) => {
-            let template = if found.applied {
+            let template = if found.applied && best.tagged {
+                gettext("{}: {} #{} ({}) applied, as its tags say")
+            } else if found.applied {
                 gettext("{}: {} #{} ({}) applied")
             } else if found.truncated_cover.is_some() {
                 gettext(

@@ -49,6 +49,24 @@ pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCo
 }
 
 fn render(bar: &ProgressBar, event: ScanEvent) {
+    if let ScanEvent::Added {
+        path,
+        ignored_tags: Some(reason),
+        ..
+    }
+    | ScanEvent::Known {
+        path,
+        ignored_tags: Some(reason),
+        ..
+    } = &event
+    {
+        bar.suspend(|| {
+            println!(
+                "{}",
+                fill(&gettext("Tags of {}: {}"), &[&path.display(), reason])
+            );
+        });
+    }
     match event {
         ScanEvent::Found { to_read, .. } => bar.set_length(to_read),
         ScanEvent::Progress(progress) => bar.set_position(progress.done),
@@ -128,6 +146,28 @@ fn print_summary(summary: &ScanSummary) {
         ),
         n,
     );
+    let n = summary.tagged;
+    if n > 0 {
+        line(
+            ngettext(
+                "{} comic names its ComicVine issue in its tags.",
+                "{} comics name their ComicVine issue in their tags.",
+                plural(n),
+            ),
+            n,
+        );
+    }
+    let n = summary.tags_ignored;
+    if n > 0 {
+        line(
+            ngettext(
+                "{} comic has tags that could not be read; they were ignored.",
+                "{} comics have tags that could not be read; they were ignored.",
+                plural(n),
+            ),
+            n,
+        );
+    }
     let n = summary.truncated_covers;
     if n > 0 {
         line(

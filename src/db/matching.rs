@@ -68,6 +68,12 @@ pub struct StoredCandidate {
     pub year: Option<f64>,
     #[diesel(sql_type = Double)]
     pub combined: f64,
+    /// The comic's own tags name this issue.
+    #[diesel(sql_type = Bool)]
+    pub tagged: bool,
+    /// The comic's folder siblings were classified to this issue's volume.
+    #[diesel(sql_type = Bool)]
+    pub same_folder: bool,
 }
 
 /// What undoing a run did.
@@ -113,6 +119,26 @@ impl Database {
              ORDER BY id_comicbook"
         };
         Ok(diesel::sql_query(sql).load(self.conn())?)
+    }
+
+    /// The path of every classified comic out of the trash, with the catalog volume of its
+    /// issue (comics classified to an issue the catalog lacks are left out).
+    pub fn classified_comic_volumes(&mut self) -> Result<Vec<(String, i32)>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            path: String,
+            #[diesel(sql_type = Integer)]
+            id_volume: i32,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT c.path, i.id_volume FROM comicbooks c \
+             JOIN comicbooks_info i ON i.id_comicbook_info = \
+                  CAST(nullif(trim(coalesce(c.id_comicbook_info, '')), '') AS INTEGER) \
+             WHERE NOT c.en_papelera AND i.id_volume IS NOT NULL ORDER BY c.id_comicbook",
+        )
+        .load(self.conn())?;
+        Ok(rows.into_iter().map(|r| (r.path, r.id_volume)).collect())
     }
 
     /// The non-empty JSON embeddings Babelcomics4 stored for catalog covers or owned comics,
@@ -194,8 +220,8 @@ impl Database {
             for (rank, candidate) in candidates.iter().enumerate() {
                 diesel::sql_query(
                     "INSERT INTO vz_suggestions (comic_id, rank, run_id, id_comicbook_info, \
-                     id_cover, visual, hash, series, number, year, combined) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     id_cover, visual, hash, series, number, year, combined, tagged, \
+                     same_folder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind::<Integer, _>(comic_id)
                 .bind::<BigInt, _>(i64::try_from(rank).unwrap_or(i64::MAX))
@@ -208,6 +234,8 @@ impl Database {
                 .bind::<Nullable<Double>, _>(candidate.number)
                 .bind::<Nullable<Double>, _>(candidate.year)
                 .bind::<Double, _>(candidate.combined)
+                .bind::<Bool, _>(candidate.tagged)
+                .bind::<Bool, _>(candidate.same_folder)
                 .execute(conn)?;
             }
             Ok::<_, diesel::result::Error>(())
@@ -219,7 +247,7 @@ impl Database {
     pub fn suggestion(&mut self, comic_id: i32) -> Result<Vec<StoredCandidate>, DbError> {
         Ok(diesel::sql_query(
             "SELECT run_id, id_comicbook_info, id_cover, visual, hash, series, number, year, \
-             combined FROM vz_suggestions WHERE comic_id = ? ORDER BY rank",
+             combined, tagged, same_folder FROM vz_suggestions WHERE comic_id = ? ORDER BY rank",
         )
         .bind::<Integer, _>(comic_id)
         .load(self.conn())?)
@@ -362,6 +390,20 @@ impl Database {
             Ok::<_, diesel::result::Error>(summary)
         })?;
         Ok(summary)
+    }
+
+    /// The model the latest classification run compared covers with.
+    pub fn latest_classification_model(&mut self) -> Result<Option<String>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            model: String,
+        }
+        let row: Option<Row> =
+            diesel::sql_query("SELECT model FROM vz_classification_runs ORDER BY id DESC LIMIT 1")
+                .get_result(self.conn())
+                .optional()?;
+        Ok(row.map(|r| r.model))
     }
 
     /// The model a classification run compared covers with.

@@ -40,6 +40,10 @@ pub struct PendingCandidate {
     pub year: Option<f64>,
     #[diesel(sql_type = Double)]
     pub combined: f64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub tagged: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub same_folder: bool,
 }
 
 impl Database {
@@ -49,7 +53,7 @@ impl Database {
         Ok(diesel::sql_query(
             "SELECT s.comic_id, c.path, c.id_comicbook_info AS current, s.run_id, \
                     s.id_comicbook_info, s.id_cover, s.visual, s.hash, s.series, s.number, \
-                    s.year, s.combined \
+                    s.year, s.combined, s.tagged, s.same_folder \
              FROM vz_suggestions s JOIN comicbooks c ON c.id_comicbook = s.comic_id \
              WHERE NOT c.en_papelera AND trim(coalesce(c.id_comicbook_info, '')) = '' \
              ORDER BY s.comic_id, s.rank",
@@ -109,6 +113,8 @@ mod tests {
                 number: None,
                 year: None,
                 combined: 0.8,
+                tagged: false,
+                same_folder: false,
             };
             db.replace_suggestion(*id, &[candidate]).expect("suggest");
         }

@@ -24,6 +24,9 @@ pub struct IssueFacts {
     pub url_sitio_web: String,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub id_comicvine: Option<i64>,
+    /// 0 when the issue has no volume.
+    #[diesel(sql_type = Integer)]
+    pub id_volume: i32,
     #[diesel(sql_type = Text)]
     pub volume_name: String,
     /// The year the volume started; 0 when unknown.
@@ -62,7 +65,8 @@ impl Database {
             "SELECT i.id_comicbook_info, coalesce(i.titulo, '') AS titulo, \
                     coalesce(i.numero, '') AS numero, coalesce(i.fecha_tapa, 0) AS fecha_tapa, \
                     coalesce(i.url_sitio_web, '') AS url_sitio_web, \
-                    {comicvine} AS id_comicvine, coalesce(v.nombre, '') AS volume_name, \
+                    {comicvine} AS id_comicvine, coalesce(i.id_volume, 0) AS id_volume, \
+                    coalesce(v.nombre, '') AS volume_name, \
                     coalesce(v.anio_inicio, 0) AS anio_inicio, \
                     nullif(trim(p.nombre), '') AS publisher \
              FROM comicbooks_info i \

@@ -45,6 +45,9 @@ pub struct ComicInfo {
     /// The `Image` index (0-based, in page order) of the first page whose `Type` list holds
     /// `FrontCover`.
     pub front_cover: Option<usize>,
+    /// The ComicVine issue id a tagger recorded: the issue page in `Web` (`…/4000-N/`), else
+    /// the `[Issue ID N]` or `[CVDB N]` of `Notes`.
+    pub comicvine_issue: Option<i64>,
 }
 
 /// Whether an entry name is the archive's ComicInfo.xml (any case, in any folder: Kavita
@@ -56,15 +59,36 @@ pub fn is_comicinfo_name(name: &str) -> bool {
 
 /// Parses the bytes of a ComicInfo.xml.
 pub fn parse(bytes: &[u8]) -> ComicInfo {
+    parse_reporting(bytes).0
+}
+
+/// Parses the bytes of a ComicInfo.xml, failing with the parser's reason on one that is not
+/// well-formed: what such a file says about the issue cannot be trusted.
+pub fn parse_checked(bytes: &[u8]) -> Result<ComicInfo, String> {
+    match parse_reporting(bytes) {
+        (info, None) => Ok(info),
+        (_, Some(reason)) => Err(reason),
+    }
+}
+
+/// What was read, and the fault that stopped reading, if any.
+fn parse_reporting(bytes: &[u8]) -> (ComicInfo, Option<String>) {
     let text = String::from_utf8_lossy(bytes);
     let mut reader = quick_xml::Reader::from_str(&text);
     let mut info = ComicInfo::default();
     // The element whose text is being collected, when it is one Vistazo reads.
     let mut field: Option<Field> = None;
     let mut value = String::new();
+    let mut web = None;
+    let mut notes = None;
+    let mut fault = None;
+    let mut depth = 0usize;
+    let mut root_seen = false;
     loop {
         match reader.read_event() {
             Ok(Event::Start(start)) => {
+                depth += 1;
+                root_seen = true;
                 field = Field::from_tag(start.local_name().as_ref());
                 value.clear();
             }
@@ -80,15 +104,57 @@ pub fn parse(bytes: &[u8]) -> ComicInfo {
                 }
             }
             Ok(Event::End(_)) => {
-                if let Some(done) = field.take() {
-                    done.store(value.trim(), &mut info);
+                depth = depth.saturating_sub(1);
+                match field.take() {
+                    Some(Field::Web) => web = Some(value.trim().to_owned()),
+                    Some(Field::Notes) => notes = Some(value.trim().to_owned()),
+                    Some(done) => done.store(value.trim(), &mut info),
+                    None => {}
                 }
             }
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::Eof) => {
+                if depth > 0 {
+                    fault = Some(gettext("the file ends before its last element is closed"));
+                } else if !root_seen {
+                    fault = Some(gettext("the file has no XML element"));
+                }
+                break;
+            }
+            Err(error) => {
+                fault = Some(error.to_string());
+                break;
+            }
             Ok(_) => {}
         }
     }
-    info
+    info.comicvine_issue = web
+        .as_deref()
+        .and_then(comicvine_issue_in_url)
+        .or_else(|| notes.as_deref().and_then(comicvine_issue_in_notes));
+    (info, fault)
+}
+
+/// The issue id of a ComicVine issue page address (`https://comicvine.gamespot.com/x/4000-N/`).
+pub fn comicvine_issue_in_url(url: &str) -> Option<i64> {
+    let at = url.find("/4000-")?;
+    leading_number(&url[at + "/4000-".len()..])
+}
+
+/// The issue id ComicTagger (`[Issue ID N]`) or other taggers (`[CVDB N]`, `[CVDB:N]`) write
+/// into Notes.
+pub fn comicvine_issue_in_notes(notes: &str) -> Option<i64> {
+    let lower = notes.to_lowercase();
+    ["[issue id", "[cvdb"].iter().find_map(|marker| {
+        let at = lower.find(marker)?;
+        let rest = lower[at + marker.len()..].trim_start_matches([' ', ':', '#']);
+        leading_number(rest)
+    })
+}
+
+/// The positive number `text` starts with.
+fn leading_number(text: &str) -> Option<i64> {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|id: &i64| *id > 0)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +163,8 @@ enum Field {
     Number,
     Volume,
     Year,
+    Web,
+    Notes,
 }
 
 impl Field {
@@ -106,6 +174,8 @@ impl Field {
             "Number" => Some(Self::Number),
             "Volume" => Some(Self::Volume),
             "Year" => Some(Self::Year),
+            "Web" => Some(Self::Web),
+            "Notes" => Some(Self::Notes),
             _ => None,
         }
     }
@@ -120,6 +190,8 @@ impl Field {
             Self::Volume => info.volume = Some(value.to_owned()),
             // The schema's "unknown" is -1.
             Self::Year => info.year = value.parse().ok().filter(|year: &i32| *year > 0),
+            // Kept aside by the parser: the two are read together.
+            Self::Web | Self::Notes => {}
         }
     }
 }

@@ -11,6 +11,11 @@
 //! reported and left out; the scan goes on. A comic whose cover page is a truncated image (its
 //! file ends early; the rest decodes grey) is added, reported, and recorded as such, so that
 //! classification only ever suggests its match.
+//!
+//! Each comic read also has its own tags read ([`super::file_tags`]: the ComicVine issue id
+//! and names its ComicInfo.xml or MetronInfo.xml give) and recorded for matching; a comic the
+//! collection already had, with its thumbnail, has only its tags read, once. A tag file that
+//! cannot be used is reported with the reason and left out; it never fails the scan.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +25,7 @@ use rayon::prelude::*;
 
 use super::LibraryError;
 use super::cover::{self, natural_order};
+use super::file_tags::{self, TagsRead};
 use super::format;
 use super::picture::{self, Thumbnail};
 use super::thumbnails::ThumbnailStore;
@@ -63,6 +69,8 @@ pub enum ScanEvent {
         thumbnail_written: bool,
         /// Its cover page, when that is a truncated image.
         truncated_cover: Option<String>,
+        /// Why its ComicInfo.xml or MetronInfo.xml was left out, when one was.
+        ignored_tags: Option<String>,
     },
     /// A comic file the collection already had.
     Known {
@@ -71,6 +79,9 @@ pub enum ScanEvent {
         thumbnail_written: bool,
         /// Its cover page, when it was read now and is a truncated image.
         truncated_cover: Option<String>,
+        /// Why its ComicInfo.xml or MetronInfo.xml was left out, when its tags were read now
+        /// and one was.
+        ignored_tags: Option<String>,
     },
     /// A file (or folder) that could not be read; it was left out, or, when `known_id` is
     /// set, kept as it was without a thumbnail.
@@ -97,6 +108,10 @@ pub struct ScanSummary {
     pub missing: u64,
     /// Comics read now whose cover page is a truncated image.
     pub truncated_covers: u64,
+    /// Comics read now whose tags name their ComicVine issue.
+    pub tagged: u64,
+    /// Comics read now with a ComicInfo.xml or MetronInfo.xml that was left out.
+    pub tags_ignored: u64,
     pub outcome: Outcome,
 }
 
@@ -149,6 +164,8 @@ pub fn scan(
         skipped: 0,
         missing: 0,
         truncated_covers: 0,
+        tagged: 0,
+        tags_ignored: 0,
         outcome: Outcome::Finished,
     };
 
@@ -174,8 +191,11 @@ pub fn scan(
         .collect();
 
     let marked = db.marked_cover_pages()?;
+    let tags_read = db.comics_with_tags_read()?;
     let store = &options.thumbnails;
     let mut work = Vec::new();
+    // Known comics with their thumbnail whose tags were never read.
+    let mut tags_only: Vec<(i32, &Path)> = Vec::new();
     for path in &found {
         let Some(key) = path.to_str() else {
             summary.skipped += 1;
@@ -186,6 +206,9 @@ pub fn scan(
             continue;
         };
         match known.get(key) {
+            Some(&id) if store.has_comic_thumbnail(id) && !tags_read.contains(&id) => {
+                tags_only.push((id, path));
+            }
             Some(&id) if store.has_comic_thumbnail(id) => {
                 summary.known += 1;
                 on_event(ScanEvent::Known {
@@ -193,6 +216,7 @@ pub fn scan(
                     path: path.clone(),
                     thumbnail_written: false,
                     truncated_cover: None,
+                    ignored_tags: None,
                 });
             }
             known_id => work.push(WorkItem {
@@ -221,6 +245,32 @@ pub fn scan(
             break;
         }
     }
+    for batch in tags_only.chunks(options.batch_size.max(1)) {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let reads: Vec<TagsRead> = batch
+            .par_iter()
+            .map(|(_, path)| file_tags::read(path))
+            .collect();
+        let records: Vec<(i32, &super::FileTags, Option<&str>)> = batch
+            .iter()
+            .zip(&reads)
+            .map(|((id, _), read)| (*id, &read.tags, read.ignored.as_deref()))
+            .collect();
+        db.record_file_tags(&records)?;
+        for ((id, path), read) in batch.iter().zip(reads) {
+            summary.known += 1;
+            count_tags(&mut summary, &read);
+            on_event(ScanEvent::Known {
+                id: *id,
+                path: path.to_path_buf(),
+                thumbnail_written: false,
+                truncated_cover: None,
+                ignored_tags: read.ignored,
+            });
+        }
+    }
     if cancel.is_cancelled() {
         summary.outcome = Outcome::Cancelled;
     }
@@ -243,13 +293,20 @@ struct WorkItem<'a> {
 /// A cover read for one item, or `None` when the scan was cancelled before reaching it.
 type Prepared = Option<Result<ScannedCover, LibraryError>>;
 
-/// A comic's cover as a scan reads it: the thumbnail to write, and the page it came from.
+/// A comic's cover as a scan reads it: the thumbnail to write, and the page it came from,
+/// with what the comic's own tags say.
 #[derive(Debug, Clone)]
 pub struct ScannedCover {
     pub thumbnail: Thumbnail,
     pub entry: String,
     /// The page is a truncated image.
     pub truncated: bool,
+    pub tags: TagsRead,
+}
+
+fn count_tags(summary: &mut ScanSummary, read: &TagsRead) {
+    summary.tagged += u64::from(read.tags.comicvine_issue.is_some());
+    summary.tags_ignored += u64::from(read.ignored.is_some());
 }
 
 /// Reads the covers of a batch on every core, reporting progress as each finishes.
@@ -291,6 +348,7 @@ pub fn thumbnail_of(path: &Path, marked: Option<&str>) -> Result<ScannedCover, L
             thumbnail,
             entry: cover.entry,
             truncated: cover.truncated,
+            tags: file_tags::read(path),
         }),
         Err(error) => Err(LibraryError::BadImage {
             path: path.to_owned(),
@@ -339,6 +397,17 @@ fn save_batch(
         })
         .collect();
     db.record_cover_reads(&reads)?;
+    let tags: Vec<(i32, &super::FileTags, Option<&str>)> = ids
+        .iter()
+        .zip(&prepared)
+        .filter_map(|(id, result)| match (id, result) {
+            (Some((id, _)), Some(Ok(cover))) => {
+                Some((*id, &cover.tags.tags, cover.tags.ignored.as_deref()))
+            }
+            _ => None,
+        })
+        .collect();
+    db.record_file_tags(&tags)?;
 
     let mut finished = true;
     for ((item, result), id) in batch.iter().zip(prepared).zip(ids) {
@@ -361,6 +430,8 @@ fn save_batch(
                 summary.thumbnails_written += u64::from(thumbnail_written);
                 let truncated_cover = cover.truncated.then_some(cover.entry);
                 summary.truncated_covers += u64::from(truncated_cover.is_some());
+                count_tags(summary, &cover.tags);
+                let ignored_tags = cover.tags.ignored;
                 let path = item.path.to_owned();
                 if is_new {
                     summary.added += 1;
@@ -369,6 +440,7 @@ fn save_batch(
                         path,
                         thumbnail_written,
                         truncated_cover,
+                        ignored_tags,
                     });
                 } else {
                     summary.known += 1;
@@ -377,6 +449,7 @@ fn save_batch(
                         path,
                         thumbnail_written,
                         truncated_cover,
+                        ignored_tags,
                     });
                 }
             }

@@ -5,26 +5,34 @@
 //!
 //! Candidates come from the visual nearest issues plus, when the file name gives a series and
 //! a number, the catalog issues it names, so a weak model still finds them; the hash check
-//! then runs on those few only. Comics in the trash are never looked at, and classified ones
-//! only when asked to reclassify. A comic whose cover is a truncated image (recorded by the
-//! scan or the embedding job) is never applied automatically: its match is only suggested.
+//! then runs on those few only. The comic's own tags (read by the scan) add more: their
+//! series, number and year stand for the file name's, and the ComicVine issue they name is a
+//! candidate that applies on its own, unless the cover picture clearly shows another issue
+//! (then both are left for review). A tagged issue the catalog lacks is never applied, nor is
+//! anything else for that comic: it is reported so the user can add the volume. The issues of
+//! the volume a comic's folder siblings were classified to are candidates too, with a small
+//! bonus that ranks but never applies alone.
+//!
+//! Comics in the trash are never looked at, and classified ones only when asked to
+//! reclassify. A comic whose cover is a truncated image (recorded by the scan or the embedding
+//! job) is never applied automatically: its match is only suggested.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use crate::db::Database;
 use crate::db::embeddings::Subject;
 use crate::db::matching::StoredCandidate;
-use crate::i18n::gettext;
+use crate::i18n::{fill, gettext};
 use crate::imaging::{self, DecodeLimits};
 use crate::jobs::{CancelToken, Outcome, Progress, ProgressMeter};
-use crate::library::{ParsedName, ThumbnailStore, parse_file_name};
+use crate::library::{FileTags, ParsedName, ThumbnailStore, parse_file_name};
 
 use super::hash::CoverHash;
 use super::index::{CoverIndex, IssueHit};
 use super::score::{
-    AUTO_APPLY_MARGIN, Signals, auto_applicable, normalize_number, series_similarity,
-    year_agreement,
+    AUTO_APPLY_MARGIN, Signals, TAGGED_SCORE, auto_applicable, folder_bonus, normalize_number,
+    picture_disputes_tag, series_similarity, year_agreement,
 };
 use super::{DEFAULT_THRESHOLD, MatchingError, catalog_cover_file, owned_cover_picture};
 
@@ -34,6 +42,8 @@ const VISUAL_SHORTLIST: usize = 8;
 const NAMED_SHORTLIST: usize = 4;
 /// Series agreement from which the file name is taken to name a volume.
 const NAMED_SERIES: f32 = 0.5;
+/// Issues of the folder siblings' volume added, the visually nearest.
+const FOLDER_SHORTLIST: usize = 4;
 /// Candidates kept per comic.
 pub const CANDIDATES: usize = 5;
 
@@ -63,11 +73,70 @@ impl Default for ClassifyOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub id_comicbook_info: i32,
+    /// 0 for an issue the comic's tags name whose covers have no embedding yet.
     pub id_cover: i32,
+    pub id_volume: i32,
     pub volume: String,
     pub number: String,
     pub year: Option<i32>,
     pub signals: Signals,
+    /// "Tagged": the comic's own tags name this issue.
+    pub tagged: bool,
+    /// "Same folder": the comic's folder siblings were classified to this issue's volume.
+    pub same_folder: bool,
+}
+
+/// The ComicVine issue a comic's own tags name, and what the catalog makes of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedIssue {
+    pub comicvine_issue: i64,
+    /// The catalog issue with that ComicVine id; `None`: not in the catalog, so nothing is
+    /// applied to the comic.
+    pub id_comicbook_info: Option<i32>,
+    /// The volume the tags name ("Saga (2012)"): the one to add when the issue is missing.
+    pub volume: Option<String>,
+    /// The cover picture clearly shows another issue: both are left for review.
+    pub disputed: bool,
+}
+
+impl TaggedIssue {
+    /// What the tags name, looked up in the catalog (ComicVine id to catalog issue).
+    pub fn new(tags: &FileTags, catalog: &HashMap<i64, i32>) -> Option<Self> {
+        let comicvine_issue = tags.comicvine_issue?;
+        Some(Self {
+            comicvine_issue,
+            id_comicbook_info: catalog.get(&comicvine_issue).copied(),
+            volume: tags.volume_name(),
+            disputed: false,
+        })
+    }
+
+    /// Why the tag was not applied, in a sentence, when it was not applicable: "issue N is not
+    /// in the catalog", with the volume to add when known, or the dispute.
+    pub fn problem(&self) -> Option<String> {
+        if self.id_comicbook_info.is_none() {
+            return Some(match &self.volume {
+                Some(volume) => fill(
+                    &gettext(
+                        "issue {} is not in the catalog: add its volume, {}, with vistazo catalog add-volume",
+                    ),
+                    &[&self.comicvine_issue, volume],
+                ),
+                None => fill(
+                    &gettext(
+                        "issue {} is not in the catalog: add its volume with vistazo catalog add-volume",
+                    ),
+                    &[&self.comicvine_issue],
+                ),
+            });
+        }
+        self.disputed.then(|| {
+            fill(
+                &gettext("its tags name issue {} but its cover shows another issue: both are left for review"),
+                &[&self.comicvine_issue],
+            )
+        })
+    }
 }
 
 /// What classification concluded for one comic.
@@ -82,6 +151,8 @@ pub struct ComicMatch {
     pub truncated_cover: Option<String>,
     /// Best first; empty when the catalog has nothing to compare with.
     pub candidates: Vec<Candidate>,
+    /// The issue the comic's own tags name, when they name one.
+    pub tagged: Option<TaggedIssue>,
 }
 
 #[derive(Debug)]
@@ -160,18 +231,99 @@ impl CoverHashes<'_> {
     }
 }
 
-/// Scores the candidates for one comic, best first.
+/// What is known about one comic beyond its cover: the names (its tags' over its file
+/// name's), the catalog issue its tags name, and the volume its folder siblings are.
+struct Known<'a> {
+    name: &'a ParsedName,
+    tagged: Option<i32>,
+    folder_volume: Option<i32>,
+}
+
+/// Where each issue of the index is, by issue id and by volume.
+struct IssuePlaces {
+    by_id: HashMap<i32, usize>,
+    by_volume: HashMap<i32, Vec<usize>>,
+}
+
+impl IssuePlaces {
+    fn new(index: &CoverIndex) -> Self {
+        let mut places = Self {
+            by_id: HashMap::new(),
+            by_volume: HashMap::new(),
+        };
+        for (at, issue) in index.issues.iter().enumerate() {
+            places.by_id.insert(issue.id_comicbook_info, at);
+            places
+                .by_volume
+                .entry(issue.id_volume)
+                .or_default()
+                .push(at);
+        }
+        places
+    }
+
+    /// The issues of `volume` nearest `vector`, and those numbered as `name` says.
+    fn in_folder_volume(
+        &self,
+        index: &CoverIndex,
+        volume: i32,
+        vector: &[f32],
+        name: &ParsedName,
+    ) -> Vec<usize> {
+        let Some(issues) = self.by_volume.get(&volume) else {
+            return Vec::new();
+        };
+        let number = name.number.as_deref().map(normalize_number);
+        let mut ranked: Vec<(f32, usize)> = issues
+            .iter()
+            .map(|&at| {
+                let best = index.issues[at]
+                    .covers
+                    .iter()
+                    .map(|&cover| index.similarity(vector, cover))
+                    .fold(f32::MIN, f32::max);
+                (best, at)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut chosen: Vec<usize> = ranked
+            .iter()
+            .take(FOLDER_SHORTLIST)
+            .map(|(_, at)| *at)
+            .collect();
+        if let Some(number) = number {
+            chosen.extend(
+                issues
+                    .iter()
+                    .filter(|&&at| normalize_number(&index.issues[at].numero) == number),
+            );
+        }
+        chosen
+    }
+}
+
+/// The candidates for one comic, best first, and whether its picture disputes its tag.
+#[allow(clippy::too_many_arguments)]
 fn candidates(
     index: &CoverIndex,
     named: &NamedIssues,
+    places: &IssuePlaces,
     hashes: &mut CoverHashes,
     vector: &[f32],
     visual: &[IssueHit],
-    name: &ParsedName,
+    known: &Known,
     comic_hash: Option<CoverHash>,
-) -> Vec<Candidate> {
+) -> (Vec<Candidate>, bool) {
+    let name = known.name;
     let mut shortlist: Vec<usize> = visual.iter().map(|hit| hit.issue).collect();
-    for issue in named.named(index, name) {
+    let mut extra = named.named(index, name);
+    if let Some(at) = known.tagged.and_then(|id| places.by_id.get(&id)) {
+        extra.push(*at);
+    }
+    if let Some(volume) = known.folder_volume {
+        extra.extend(places.in_folder_volume(index, volume, vector, name));
+    }
+    for issue in extra {
         if !shortlist.contains(&issue) {
             shortlist.push(issue);
         }
@@ -190,6 +342,7 @@ fn candidates(
                 ))
             });
             let year = year_agreement(name.year, issue.fecha_tapa);
+            let same_folder = known.folder_volume == Some(issue.id_volume);
             // Variants: the issue counts as its best cover.
             issue
                 .covers
@@ -198,8 +351,11 @@ fn candidates(
                     let hash = comic_hash
                         .zip(hashes.get(index, cover))
                         .map(|(a, b)| a.similarity(&b));
-                    let signals =
+                    let mut signals =
                         Signals::new(index.similarity(vector, cover), hash, series, number, year);
+                    if same_folder {
+                        signals.combined = (signals.combined + folder_bonus(&signals)).min(1.0);
+                    }
                     (cover, signals)
                 })
                 .max_by(|a, b| {
@@ -210,22 +366,116 @@ fn candidates(
                 .map(|(cover, signals)| Candidate {
                     id_comicbook_info: issue.id_comicbook_info,
                     id_cover: index.covers[cover].id_cover,
+                    id_volume: issue.id_volume,
                     volume: issue.volume.clone(),
                     number: issue.numero.clone(),
                     year: (issue.fecha_tapa > 0).then_some(issue.fecha_tapa),
                     signals,
+                    tagged: known.tagged == Some(issue.id_comicbook_info),
+                    same_folder,
                 })
         })
         .collect();
+    let disputed = found.iter().find(|c| c.tagged).is_some_and(|tagged| {
+        found
+            .iter()
+            .any(|other| !other.tagged && picture_disputes_tag(&tagged.signals, &other.signals))
+    });
+    if !disputed && let Some(tagged) = found.iter_mut().find(|c| c.tagged) {
+        tagged.signals.combined = tagged.signals.combined.max(TAGGED_SCORE);
+    }
     found.sort_by(|a, b| {
-        b.signals
-            .combined
-            .total_cmp(&a.signals.combined)
+        // An undisputed tag decides: its issue comes first whatever the pictures say.
+        (b.tagged && !disputed)
+            .cmp(&(a.tagged && !disputed))
+            .then(b.signals.combined.total_cmp(&a.signals.combined))
             .then(b.signals.visual.total_cmp(&a.signals.visual))
             .then(a.id_comicbook_info.cmp(&b.id_comicbook_info))
     });
+    // A disputed tag stays among the candidates, beside what the picture shows.
+    if let Some(at) = found.iter().position(|c| c.tagged)
+        && at >= CANDIDATES
+    {
+        let tagged = found.remove(at);
+        found.insert(CANDIDATES - 1, tagged);
+    }
     found.truncate(CANDIDATES);
-    found
+    (found, disputed)
+}
+
+/// The names matching compares with the catalog: the comic's tags', where they say, else
+/// its file name's.
+fn known_name(path: &str, tags: Option<&FileTags>) -> ParsedName {
+    let mut name = parse_file_name(path);
+    if let Some(tags) = tags {
+        if tags.series.is_some() {
+            name.series.clone_from(&tags.series);
+        }
+        if tags.number.is_some() {
+            name.number.clone_from(&tags.number);
+        }
+        if let Some(year) = tags.year.and_then(|y| u16::try_from(y).ok()) {
+            name.year = Some(year);
+        }
+    }
+    name
+}
+
+/// The folder a comic file (or folder of pictures) sits in.
+fn folder_of(path: &str) -> PathBuf {
+    Path::new(path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The volume the classified comics of each folder were classified to, when they agree.
+struct FolderVolumes(HashMap<PathBuf, HashSet<i32>>);
+
+impl FolderVolumes {
+    fn new(db: &mut Database) -> Result<Self, MatchingError> {
+        let mut folders: HashMap<PathBuf, HashSet<i32>> = HashMap::new();
+        for (path, volume) in db.classified_comic_volumes()? {
+            folders.entry(folder_of(&path)).or_default().insert(volume);
+        }
+        Ok(Self(folders))
+    }
+
+    fn volume(&self, folder: &Path) -> Option<i32> {
+        let volumes = self.0.get(folder)?;
+        match volumes.iter().collect::<Vec<_>>().as_slice() {
+            [only] => Some(**only),
+            _ => None,
+        }
+    }
+
+    fn classified(&mut self, folder: PathBuf, volume: i32) {
+        self.0.entry(folder).or_default().insert(volume);
+    }
+}
+
+/// A candidate for a tagged issue the index has no embedded cover of: it applies on the tag
+/// alone, with no picture to weigh.
+fn tagged_without_cover(
+    db: &mut Database,
+    id_comicbook_info: i32,
+) -> Result<Option<Candidate>, MatchingError> {
+    let Some(facts) = db.issue_facts(id_comicbook_info)? else {
+        return Ok(None);
+    };
+    let mut signals = Signals::new(0.0, None, None, None, None);
+    signals.combined = TAGGED_SCORE;
+    Ok(Some(Candidate {
+        id_comicbook_info,
+        id_cover: 0,
+        id_volume: facts.id_volume,
+        volume: facts.volume_name,
+        number: facts.numero,
+        year: (facts.fecha_tapa > 0).then_some(facts.fecha_tapa),
+        signals,
+        tagged: true,
+        same_folder: false,
+    }))
 }
 
 /// Classifies the comics [`ClassifyOptions`] selects, with the embeddings stored for `model`.
@@ -240,6 +490,10 @@ pub fn classify(
 ) -> Result<ClassifySummary, MatchingError> {
     let index = CoverIndex::new(db.catalog_covers()?, db.embeddings(Subject::Cover, model)?);
     let named = NamedIssues::new(&index);
+    let places = IssuePlaces::new(&index);
+    let all_tags = db.comic_tags()?;
+    let by_comicvine = db.catalog_issues_by_comicvine()?;
+    let mut folders = FolderVolumes::new(db)?;
     let mut comics = db.comics_to_classify(options.reclassify)?;
     if let Some(max) = options.max {
         comics.truncate(max);
@@ -302,24 +556,53 @@ pub fn classify(
             owned_cover_picture(store, comic.id_comicbook, path, &DecodeLimits::default())
                 .ok()
                 .map(|picture| CoverHash::of(&picture));
-        let name = parse_file_name(&comic.path);
+        let tags = all_tags.get(&comic.id_comicbook);
+        let name = known_name(&comic.path, tags);
+        let mut tagged = tags.and_then(|tags| TaggedIssue::new(tags, &by_comicvine));
+        let folder = folder_of(&comic.path);
+        let known = Known {
+            name: &name,
+            tagged: tagged.as_ref().and_then(|t| t.id_comicbook_info),
+            folder_volume: folders.volume(&folder),
+        };
         let visual = shortlists.remove(&comic.id_comicbook).unwrap_or_default();
-        let found = candidates(
+        let (mut found, disputed) = candidates(
             &index,
             &named,
+            &places,
             &mut hashes,
             vector,
             &visual,
-            &name,
+            &known,
             comic_hash,
         );
+        if let Some(id) = known.tagged
+            && !found.iter().any(|c| c.tagged)
+            && let Some(candidate) = tagged_without_cover(db, id)?
+        {
+            found.insert(0, candidate);
+            found.truncate(CANDIDATES);
+        }
+        if let Some(tag) = &mut tagged {
+            tag.disputed = disputed;
+        }
         let scores: Vec<f32> = found.iter().map(|c| c.signals.combined).collect();
         let truncated_cover = truncated.remove(&comic.id_comicbook);
         summary.truncated_covers += u64::from(truncated_cover.is_some());
+        let decided = match &tagged {
+            // The tags name the issue: it decides alone, unless it is missing or disputed.
+            Some(tag) => {
+                tag.problem().is_none()
+                    && found.first().is_some_and(|best| {
+                        best.tagged && best.signals.combined >= options.threshold
+                    })
+            }
+            None => auto_applicable(&scores, options.threshold),
+        };
         let mut applied = false;
         if options.auto_apply
             && truncated_cover.is_none()
-            && auto_applicable(&scores, options.threshold)
+            && decided
             && let Some(best) = found.first()
         {
             applied = db.apply_classification(
@@ -352,6 +635,9 @@ pub fn classify(
         db.replace_suggestion(comic.id_comicbook, &stored)?;
         if applied {
             summary.applied += 1;
+            if let Some(best) = found.first() {
+                folders.classified(folder, best.id_volume);
+            }
         } else if !found.is_empty() {
             summary.suggested += 1;
         }
@@ -361,6 +647,7 @@ pub fn classify(
             applied,
             truncated_cover,
             candidates: found,
+            tagged,
         }));
         on_event(ClassifyEvent::Progress(meter.advance(1)));
     }
@@ -380,5 +667,7 @@ fn stored(run_id: i64, candidate: &Candidate) -> StoredCandidate {
         number: signals.number.map(f64::from),
         year: signals.year.map(f64::from),
         combined: f64::from(signals.combined),
+        tagged: candidate.tagged,
+        same_folder: candidate.same_folder,
     }
 }

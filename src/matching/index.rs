@@ -30,6 +30,7 @@ const COVER_BLOCK: usize = 32_768;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
     pub id_comicbook_info: i32,
+    pub id_volume: i32,
     pub volume: String,
     pub numero: String,
     pub fecha_tapa: i32,
@@ -80,6 +81,7 @@ impl CoverIndex {
             let issue = *issue_at.entry(row.id_comicbook_info).or_insert_with(|| {
                 index.issues.push(Issue {
                     id_comicbook_info: row.id_comicbook_info,
+                    id_volume: row.id_volume,
                     volume: row.volume_name.clone(),
                     numero: row.numero.clone(),
                     fecha_tapa: row.fecha_tapa,

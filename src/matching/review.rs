@@ -14,6 +14,7 @@ use crate::db::Database;
 use crate::db::matching::CatalogCoverRow;
 use crate::library::ThumbnailStore;
 
+use super::classify::TaggedIssue;
 use super::score::Signals;
 use super::{MatchingError, catalog_cover_file};
 
@@ -32,6 +33,10 @@ pub struct ReviewCandidate {
     pub number: String,
     pub year: Option<i32>,
     pub signals: Signals,
+    /// "Tagged": the comic's own tags (ComicInfo.xml, MetronInfo.xml) name this issue.
+    pub tagged: bool,
+    /// "Same folder": the comic's folder siblings were classified to this issue's volume.
+    pub same_folder: bool,
     /// The cover that matched best first, then the issue's other covers (its variants).
     pub covers: Vec<ReviewCover>,
 }
@@ -52,6 +57,9 @@ pub struct ReviewItem {
     /// The page of the comic's cover that is a truncated image, when it is: such a comic is
     /// decided one at a time, never by "apply all".
     pub truncated_cover: Option<String>,
+    /// The ComicVine issue the comic's own tags name, when they name one; its
+    /// [`TaggedIssue::problem`] says why it was not applied ("issue N is not in the catalog").
+    pub tagged: Option<TaggedIssue>,
 }
 
 impl ReviewItem {
@@ -75,6 +83,8 @@ pub fn pending_reviews(
             .push(cover);
     }
     let truncated = db.truncated_covers()?;
+    let tags = db.comic_tags()?;
+    let by_comicvine = db.catalog_issues_by_comicvine()?;
     let mut items: Vec<ReviewItem> = Vec::new();
     for row in db.pending_candidates()? {
         if items
@@ -89,6 +99,9 @@ pub fn pending_reviews(
                 run_id: row.run_id,
                 candidates: Vec::new(),
                 truncated_cover: truncated.get(&row.comic_id).cloned(),
+                tagged: tags
+                    .get(&row.comic_id)
+                    .and_then(|tags| TaggedIssue::new(tags, &by_comicvine)),
             });
         }
         let Some(issue_covers) = covers.get(&row.id_comicbook_info) else {
@@ -113,6 +126,8 @@ pub fn pending_reviews(
                 year: row.year.map(|v| v as f32),
                 combined: row.combined as f32,
             },
+            tagged: row.tagged,
+            same_folder: row.same_folder,
             covers: ordered
                 .into_iter()
                 .map(|cover| ReviewCover {
@@ -126,6 +141,13 @@ pub fn pending_reviews(
         }
     }
     items.retain(|item| !item.candidates.is_empty());
+    for item in &mut items {
+        // A tagged issue left for review behind another candidate: the picture disputed it.
+        let tagged_first = item.candidates.first().is_some_and(|c| c.tagged);
+        if let Some(tag) = &mut item.tagged {
+            tag.disputed = tag.id_comicbook_info.is_some() && !tagged_first;
+        }
+    }
     Ok(items)
 }
 
@@ -414,9 +436,12 @@ mod tests {
                         year: None,
                         combined: score,
                     },
+                    tagged: false,
+                    same_folder: false,
                     covers: Vec::new(),
                 })
                 .collect(),
+            tagged: None,
         }
     }
 

@@ -7,6 +7,13 @@
 //! (nothing when the hash says the covers differ), while name disagreement takes points away.
 //! The picture half needs the hash as well as the embedding, so a model whose embeddings say
 //! little (every cover "similar") cannot by itself push a wrong issue over the threshold.
+//!
+//! Two signals come from outside the picture and the file name. **Tagged**: the comic's own
+//! tags (ComicInfo.xml, MetronInfo.xml) name the candidate's ComicVine issue; that decides on
+//! its own ([`TAGGED_SCORE`]) unless the picture clearly shows another issue
+//! ([`picture_disputes_tag`]). **Same folder**: the comic's folder siblings were classified to
+//! the candidate's volume; like the file name it adds a bonus scaled by how much the pictures
+//! agree ([`folder_bonus`]), so it ranks but never applies alone.
 
 /// Best combined score minus second best needed before a match is applied without review:
 /// two issues within this distance are a choice for the user, not for Vistazo.
@@ -18,6 +25,15 @@ const HASH_UNRELATED: f32 = 0.5;
 /// Fingerprint similarity from which two covers count as the same picture (re-scanned,
 /// recompressed, slightly cropped or turned, photographed).
 const HASH_SAME: f32 = 0.85;
+/// How much more the fingerprint of another issue must agree than the tagged issue's before
+/// the picture is taken to dispute the tag.
+const HASH_DISPUTE: f32 = 0.1;
+
+/// The combined score of the issue a comic's tags name, when its picture does not dispute it:
+/// above any threshold a user would set, so a tagged comic applies whatever its cover photo.
+pub const TAGGED_SCORE: f32 = 0.95;
+/// Most the folder's siblings can add, reached only when the pictures agree fully.
+const FOLDER_BONUS: f32 = 0.04;
 
 /// Most the file name can add, reached only when the pictures agree fully.
 const SERIES_BONUS: f32 = 0.05;
@@ -93,6 +109,33 @@ impl Signals {
 /// Hash similarity mapped to how sure it is that the covers are one picture, 0..=1.
 fn hash_agreement(hash: f32) -> f32 {
     ((hash - HASH_UNRELATED) / (HASH_SAME - HASH_UNRELATED)).clamp(0.0, 1.0)
+}
+
+/// How sure the pictures are to be one, 0..=1: the hash when there is one, else the embedding.
+fn picture_agreement(signals: &Signals) -> f32 {
+    match signals.hash {
+        Some(hash) => hash_agreement(hash),
+        None => ((signals.visual - 0.5) / 0.5).clamp(0.0, 1.0),
+    }
+}
+
+/// What a candidate in the volume the comic's folder siblings were classified to gains.
+pub fn folder_bonus(signals: &Signals) -> f32 {
+    FOLDER_BONUS * picture_agreement(signals)
+}
+
+/// Whether the cover picture clearly shows `other` rather than the `tagged` issue: the
+/// fingerprints call `other` the same picture, and agree with it clearly more than with the
+/// tagged issue's covers. A poor photo agrees with nothing, so it never disputes a tag; nor
+/// does a cover the tagged issue shares with another edition.
+pub fn picture_disputes_tag(tagged: &Signals, other: &Signals) -> bool {
+    let Some(other_hash) = other.hash else {
+        return false;
+    };
+    other_hash >= HASH_SAME
+        && tagged
+            .hash
+            .is_none_or(|hash| other_hash - hash >= HASH_DISPUTE)
 }
 
 /// Whether the best of `scores` (combined, best first) may be applied without review.
@@ -192,6 +235,28 @@ mod tests {
         let named = Signals::new(0.9, Some(0.9), Some(1.0), Some(1.0), None);
         let plain = Signals::new(0.9, Some(0.9), None, None, None);
         assert!(named.combined > plain.combined);
+    }
+
+    #[test]
+    fn only_a_clearly_different_picture_disputes_a_tag() {
+        let poor_photo = Signals::new(0.6, Some(0.55), None, None, None);
+        let unrelated = Signals::new(0.62, Some(0.6), None, None, None);
+        assert!(!picture_disputes_tag(&poor_photo, &unrelated));
+        let other_issue = Signals::new(0.95, Some(0.93), None, None, None);
+        assert!(picture_disputes_tag(&poor_photo, &other_issue));
+        let same_cover_other_edition = Signals::new(0.95, Some(0.92), None, None, None);
+        assert!(!picture_disputes_tag(
+            &other_issue,
+            &same_cover_other_edition
+        ));
+    }
+
+    #[test]
+    fn the_folder_cannot_lift_a_different_picture() {
+        let different = Signals::new(0.99, Some(0.5), None, None, None);
+        assert_eq!(folder_bonus(&different), 0.0);
+        let same = Signals::new(0.9, Some(0.9), None, None, None);
+        assert!(folder_bonus(&same) > 0.0);
     }
 
     #[test]

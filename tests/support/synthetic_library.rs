@@ -335,3 +335,62 @@ pub fn write_comic(path: &Path, container: Container, cover: Vec<u8>, seed: u64)
         }
     }
 }
+
+/// A poor phone photo: a phone photo, then blurred to a few dozen pixels across and with a
+/// glare over part of it, so that neither the fingerprint nor the embedding can tell the issue.
+pub fn poor_photo(cover: &RgbImage, rng: &mut Rng) -> RgbImage {
+    let photo = phone_photo(cover, rng);
+    let (w, h) = (photo.width(), photo.height());
+    let tiny = image::imageops::resize(&photo, 12, 18, image::imageops::FilterType::Triangle);
+    let mut blurred = image::imageops::resize(&tiny, w, h, image::imageops::FilterType::Triangle);
+    let (cx, cy) = (rng.range(0.3, 0.7), rng.range(0.3, 0.7));
+    for y in 0..h {
+        for x in 0..w {
+            let dx = x as f32 / w as f32 - cx;
+            let dy = y as f32 / h as f32 - cy;
+            let glare = (1.0 - (dx * dx + dy * dy).sqrt() / 0.35).clamp(0.0, 1.0);
+            let pixel = blurred.get_pixel_mut(x, y);
+            pixel.0 = pixel
+                .0
+                .map(|c| (f32::from(c) * (1.0 - glare) + 250.0 * glare) as u8);
+        }
+    }
+    blurred
+}
+
+/// [`write_comic`] with more entries beside the pages (a ComicInfo.xml, a MetronInfo.xml).
+pub fn write_tagged_comic(
+    path: &Path,
+    container: Container,
+    cover: Vec<u8>,
+    seed: u64,
+    extra: &[(String, Vec<u8>)],
+) -> PathBuf {
+    if extra.is_empty() {
+        return write_comic(path, container, cover, seed);
+    }
+    let mut rng = Rng::new(seed);
+    let paper = rng.colour();
+    let inside = png(&RgbImage::from_fn(120, 180, |x, y| {
+        let panel = (x / 60 + y / 60) % 2 == 0;
+        Rgb(paper.map(|c| if panel { c as u8 } else { (c * 0.6) as u8 }))
+    }));
+    let mut entries = vec![
+        ("page_001.jpg".to_owned(), cover),
+        ("page_002.png".to_owned(), inside),
+    ];
+    entries.extend(extra.iter().cloned());
+    match container {
+        Container::Cbz => fixtures::write_zip(path, &entries),
+        Container::Cbr => fixtures::write_rar5_stored(path, &entries),
+        Container::Cb7 => fixtures::write_7z(path, &entries),
+        Container::Cbt => fixtures::write_tar(path, &entries),
+        Container::Folder => {
+            std::fs::create_dir_all(path).expect("comic folder");
+            for (name, bytes) in &entries {
+                std::fs::write(path.join(name), bytes).expect("page");
+            }
+            path.to_owned()
+        }
+    }
+}
