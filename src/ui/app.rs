@@ -435,6 +435,10 @@ impl SimpleComponent for App {
                 self.review.widget().grab_focus();
             }
             AppMsg::Review(ReviewOutput::Leave) => self.show_page("comics"),
+            AppMsg::Review(ReviewOutput::FindSimilar(comic_id)) => {
+                self.show_page("comics");
+                self.comics.emit(ComicsMsg::FindSimilar(comic_id));
+            }
             AppMsg::Review(ReviewOutput::Changed) => self.backend.emit(BackendInput::Refresh),
             AppMsg::Backend(BackendOutput::LabelingSession(photos)) => {
                 self.interiors_page

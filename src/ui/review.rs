@@ -68,12 +68,16 @@ pub enum ReviewMsg {
     ApplyAllConfirmed,
     Threshold(f64),
     Store(ReviewStoreOutput),
+    /// Show the covers like the current comic's, on the Comics page.
+    FindSimilar,
     Cover(CoverKey, Result<gdk::Texture, PictureError>),
 }
 
 #[derive(Debug)]
 pub enum ReviewOutput {
     Leave,
+    /// Rank the collection by likeness to this comic's cover, on the Comics page.
+    FindSimilar(i32),
     /// A decision was saved: the collection's counts changed.
     Changed,
 }
@@ -110,7 +114,7 @@ pub struct ReviewWidgets {
     position: gtk::Label,
     decision: gtk::Label,
     /// Why this comic is left out of "apply all".
-    truncated: gtk::Label,
+    file_notes: gtk::Label,
     cards: Vec<CandidateCard>,
 }
 
@@ -303,7 +307,7 @@ impl SimpleComponent for ReviewPage {
             .wrap(true)
             .css_classes(["accent"])
             .build();
-        let truncated = gtk::Label::builder()
+        let file_notes = gtk::Label::builder()
             .xalign(0.0)
             .wrap(true)
             .visible(false)
@@ -311,7 +315,7 @@ impl SimpleComponent for ReviewPage {
             .build();
         left.append(&file_name);
         left.append(&position);
-        left.append(&truncated);
+        left.append(&file_notes);
         left.append(&decision);
         main.append(&left);
 
@@ -400,7 +404,7 @@ impl SimpleComponent for ReviewPage {
             file_name,
             position,
             decision,
-            truncated,
+            file_notes,
             cards,
         };
         ComponentParts { model, widgets }
@@ -438,6 +442,11 @@ impl SimpleComponent for ReviewPage {
             }
             ReviewMsg::Threshold(value) => self.threshold = value as f32,
             ReviewMsg::Store(output) => self.stored(output, &sender),
+            ReviewMsg::FindSimilar => {
+                if let Some(item) = self.session.current() {
+                    send(&sender, ReviewOutput::FindSimilar(item.comic_id));
+                }
+            }
             ReviewMsg::Cover(key, Ok(texture)) => self.textures.insert(key, Ok(texture)),
             ReviewMsg::Cover(key, Err(error)) => {
                 tracing::warn!("cannot show cover {key:?}: {error}");
@@ -541,17 +550,21 @@ impl ReviewPage {
             &gettext("{} of {}"),
             &[&(self.session.position() + 1), &self.session.len()],
         ));
-        widgets
-            .truncated
-            .set_visible(item.truncated_cover.is_some());
+        // What the file itself says against an automatic match.
+        let mut notes: Vec<String> = Vec::new();
         if let Some(page) = &item.truncated_cover {
-            widgets.truncated.set_label(&fill(
+            notes.push(fill(
                 &gettext(
                     "Its cover ({}) is a truncated picture: part of it is missing, so the match is yours to decide and Apply All leaves it out.",
                 ),
                 &[page],
             ));
         }
+        if let Some(problem) = item.tagged.as_ref().and_then(|tag| tag.problem()) {
+            notes.push(problem);
+        }
+        widgets.file_notes.set_visible(!notes.is_empty());
+        widgets.file_notes.set_label(&notes.join("\n"));
         let decision = match self.session.current_decision() {
             Some(Decision::Applied(candidate)) => item.candidates.get(candidate).map(|c| {
                 fill(
@@ -942,6 +955,12 @@ fn install_keys(
 /// The message a key press means on the review page.
 fn message_for(key: gdk::Key, modifiers: gdk::ModifierType) -> Option<ReviewMsg> {
     if modifiers.contains(gdk::ModifierType::CONTROL_MASK) {
+        // Ctrl+Shift+F: the Comics page's "Find Similar Covers", for the comic shown.
+        if modifiers.contains(gdk::ModifierType::SHIFT_MASK)
+            && (key == gdk::Key::f || key == gdk::Key::F)
+        {
+            return Some(ReviewMsg::FindSimilar);
+        }
         return (key == gdk::Key::z || key == gdk::Key::Z).then_some(ReviewMsg::Undo);
     }
     if modifiers.intersects(gdk::ModifierType::ALT_MASK | gdk::ModifierType::SUPER_MASK) {

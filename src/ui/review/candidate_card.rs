@@ -13,6 +13,10 @@ use crate::ui::pictures::{CoverKey, TextureCache};
 /// Variant covers shown in the strip; more are counted, not shown.
 const STRIP: usize = 5;
 
+/// What a card's tags were made from: the candidate's issue, its signals' bits, and whether
+/// the comic's tags and its folder name it.
+type ShownSignals = (i32, [u32; 6], bool, bool);
+
 /// How a signal came out for a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Agreement {
@@ -132,7 +136,7 @@ pub struct CandidateCard {
     /// Two rows of tags: the pictures' signals, then the file name's.
     tags: [gtk::Box; 2],
     /// The issue and signals the tags show, so covers arriving do not rebuild them.
-    tagged: std::cell::Cell<Option<(i32, [u32; 6])>>,
+    tagged: std::cell::Cell<Option<ShownSignals>>,
 }
 
 impl CandidateCard {
@@ -339,6 +343,8 @@ impl CandidateCard {
                 signals.combined,
             ]
             .map(f32::to_bits),
+            candidate.tagged,
+            candidate.same_folder,
         );
         if self.tagged.replace(Some(key)) == Some(key) {
             return;
@@ -360,6 +366,27 @@ impl CandidateCard {
                 Agreement::Undecided => {}
             }
             self.tags[usize::from(signal.from_name)].append(&tag);
+        }
+        // What the comic's file and folder say, beside its name.
+        let from_file = [
+            (
+                candidate.tagged,
+                gettext("Tagged"),
+                gettext("The comic's own tags (ComicInfo.xml or MetronInfo.xml) name this issue"),
+            ),
+            (
+                candidate.same_folder,
+                gettext("Same Folder"),
+                gettext("Comics in the same folder are classified to this volume"),
+            ),
+        ];
+        for (_, name, tooltip) in from_file.into_iter().filter(|(on, ..)| *on) {
+            let tag = gtk::Label::builder()
+                .label(name)
+                .tooltip_text(tooltip)
+                .css_classes(["signal-tag", "caption", "agreed"])
+                .build();
+            self.tags[1].append(&tag);
         }
     }
 
