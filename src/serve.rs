@@ -525,7 +525,9 @@ async fn score(
         let scorer = Arc::clone(&scorer);
         let name = name.clone();
         tokio::task::spawn_blocking(move || {
-            let picture = imaging::decode_rgb_bytes(&bytes, Path::new(&name), &scorer.limits)
+            // A photo cut short would be scored on its grey part too: it is refused.
+            let picture = imaging::decode_bytes(&bytes, Path::new(&name), &scorer.limits)
+                .and_then(|decoded| decoded.whole(Path::new(&name)))
                 .map_err(|e| e.to_string())?;
             let metrics = PixelMetrics::measure(&picture);
             let pixels = scorer

@@ -295,6 +295,26 @@ fn import_train_and_score_photos_end_to_end() {
     assert!(card["review"].is_array());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot score"));
 
+    // A photo cut short is refused, not scored on its grey part.
+    let mut jpeg = Vec::new();
+    image::open(&one)
+        .unwrap()
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let cut = photos.join("cut.jpg");
+    std::fs::write(&cut, &jpeg[..jpeg.len() * 2 / 3]).unwrap();
+    let output = with_model(&["interiors", "score", cut.to_str().unwrap(), "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cut.jpg") && stderr.contains("truncated image"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+
     // In Spanish the caption and review are in Spanish.
     let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
         .args([

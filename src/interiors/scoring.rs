@@ -65,7 +65,8 @@ pub fn score_files(
     let metrics: Mutex<HashMap<usize, PixelMetrics>> = Mutex::new(HashMap::new());
     let limits = imaging::DecodeLimits::default();
     let load = |index: usize| -> Result<(image::RgbImage, PathBuf), ImageLoadError> {
-        let picture = imaging::load_rgb(&files[index], &limits)?;
+        // A photo cut short would be scored on its grey part too: it is refused, as import does.
+        let picture = imaging::load(&files[index], &limits)?.whole(&files[index])?;
         if let Ok(mut map) = metrics.lock() {
             map.insert(index, PixelMetrics::measure(&picture));
         }

@@ -30,7 +30,7 @@ use relm4::prelude::*;
 
 use self::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport};
 use self::collection::{Collection, CollectionInput, CollectionOutput, ScanReport};
-use self::content_bar::ContentBar;
+use self::content_bar::{Assign, ContentBar};
 use self::content_search::{ContentSearch, Query, SearchInput, SearchOutput};
 use self::covers::CoverLoader;
 use self::progress::JobProgress;
@@ -72,6 +72,8 @@ struct Job {
 
 /// Comics shown at first by a search by content, before the user moves the cut-off.
 const CONTENT_SHOWN: usize = 47;
+/// Comics "Assign to a Comic…" offers, the best ranked unclassified ones.
+const ASSIGN_CHOICES: usize = 8;
 
 pub struct ComicsPage {
     collection: WorkerController<Collection>,
@@ -952,8 +954,11 @@ impl ComicsPage {
                 };
                 self.content_bar.say(&what);
                 self.ranked_by = Some(what);
-                self.content_bar
-                    .show_catalog(&catalog, self.example.clone());
+                let assign = match &self.example {
+                    Some((id, name)) => Assign::To(*id, name.clone()),
+                    None => Assign::Choose(self.grid.best_unclassified(ASSIGN_CHOICES)),
+                };
+                self.content_bar.show_catalog(&catalog, &assign);
                 self.update_shown();
             }
             SearchOutput::Assigned {

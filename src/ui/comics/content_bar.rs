@@ -14,6 +14,14 @@ use crate::ui::pictures::{Fit, PictureSlots, Source};
 /// Catalog covers in the strip, in logical pixels.
 const STRIP_COVER: (i32, i32) = (100, 150);
 
+/// Which comic a catalog cover offers to classify.
+pub enum Assign {
+    /// The comic the covers were found like (its id and name).
+    To(i32, String),
+    /// One of these (id, name), the unclassified comics the search ranks first.
+    Choose(Vec<(i32, String)>),
+}
+
 pub struct ContentBar {
     pub toggle: gtk::ToggleButton,
     /// The bar under the search row.
@@ -148,9 +156,9 @@ impl ContentBar {
         ));
     }
 
-    /// Shows the catalog's best covers; with `assign_to` (a comic's id and name), each offers
-    /// to classify that comic as its issue.
-    pub fn show_catalog(&self, hits: &[CatalogHit], assign_to: Option<(i32, String)>) {
+    /// Shows the catalog's best covers, each offering to classify a comic as its issue: the
+    /// comic of "Find Similar Covers", or one of those the search ranks first.
+    pub fn show_catalog(&self, hits: &[CatalogHit], assign: &Assign) {
         self.clear_catalog();
         for hit in hits {
             let card = gtk::Box::builder()
@@ -199,28 +207,83 @@ impl ContentBar {
                 .css_classes(["caption", "numeric", "dim-label"])
                 .build();
             card.append(&score);
-            if let Some((comic_id, name)) = &assign_to {
-                let button = gtk::Button::builder()
-                    .label(gettext("Assign"))
-                    .tooltip_text(fill(&gettext("Classify “{}” as {}"), &[name, &title]))
-                    .css_classes(["flat"])
-                    .halign(gtk::Align::Center)
-                    .build();
-                let input = self.input.clone();
-                let (comic_id, issue, title) = (*comic_id, hit.id_comicbook_info, title.clone());
-                button.connect_clicked(move |_| {
-                    input.emit(ComicsMsg::AssignIssue {
-                        comic_id,
-                        id_comicbook_info: issue,
-                        title: title.clone(),
+            match assign {
+                Assign::To(comic_id, name) => {
+                    let button = gtk::Button::builder()
+                        .label(gettext("Assign"))
+                        .tooltip_text(fill(&gettext("Classify “{}” as {}"), &[name, &title]))
+                        .css_classes(["flat"])
+                        .halign(gtk::Align::Center)
+                        .build();
+                    let input = self.input.clone();
+                    let (comic_id, issue, title) =
+                        (*comic_id, hit.id_comicbook_info, title.clone());
+                    button.connect_clicked(move |_| {
+                        input.emit(ComicsMsg::AssignIssue {
+                            comic_id,
+                            id_comicbook_info: issue,
+                            title: title.clone(),
+                        });
                     });
-                });
-                card.append(&button);
+                    card.append(&button);
+                }
+                Assign::Choose(comics) if !comics.is_empty() => {
+                    card.append(&self.choose_comic(comics, hit.id_comicbook_info, &title));
+                }
+                Assign::Choose(_) => {}
             }
             self.strip.append(&card);
             self.shown.borrow_mut().push((hit.id_cover, picture));
         }
         self.catalog.set_reveal_child(!hits.is_empty());
+    }
+
+    /// "Assign to a Comic…": a menu of `comics` (id, name) to classify as issue `issue`.
+    fn choose_comic(&self, comics: &[(i32, String)], issue: i32, title: &str) -> gtk::MenuButton {
+        let list = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        let heading = gtk::Label::builder()
+            .label(fill(&gettext("Classify as {}:"), &[&title]))
+            .xalign(0.0)
+            .margin_start(8)
+            .margin_end(8)
+            .margin_bottom(4)
+            .css_classes(["heading"])
+            .build();
+        list.append(&heading);
+        let popover = gtk::Popover::builder().child(&list).build();
+        popover.add_css_class("menu");
+        for (comic_id, name) in comics {
+            let button = gtk::Button::builder()
+                .label(name)
+                .css_classes(["flat"])
+                .build();
+            if let Some(label) = button.child().and_downcast::<gtk::Label>() {
+                label.set_xalign(0.0);
+            }
+            let input = self.input.clone();
+            let (comic_id, title) = (*comic_id, title.to_owned());
+            let popover = popover.downgrade();
+            button.connect_clicked(move |_| {
+                if let Some(popover) = popover.upgrade() {
+                    popover.popdown();
+                }
+                input.emit(ComicsMsg::AssignIssue {
+                    comic_id,
+                    id_comicbook_info: issue,
+                    title: title.clone(),
+                });
+            });
+            list.append(&button);
+        }
+        gtk::MenuButton::builder()
+            .label(gettext("Assign…"))
+            .tooltip_text(gettext(
+                "Assign to a comic: classify one of the unclassified comics that fit best as this issue",
+            ))
+            .popover(&popover)
+            .css_classes(["flat"])
+            .halign(gtk::Align::Center)
+            .build()
     }
 
     fn clear_catalog(&self) {

@@ -237,6 +237,29 @@ impl CoverGrid {
         }
     }
 
+    /// The `count` unclassified comics out of the trash the search by content ranks first,
+    /// as (id, title).
+    pub fn best_unclassified(&self, count: usize) -> Vec<(i32, String)> {
+        let filtering = self.filtering.borrow();
+        let Some(ranking) = &filtering.content else {
+            return Vec::new();
+        };
+        let mut ranked: Vec<(f32, i32, String)> = (0..self.store.n_items())
+            .filter_map(|at| self.tile_at(at))
+            .filter_map(|object| {
+                let tile = object.borrow::<Tile>();
+                let score = ranking.scores.get(&tile.id)?;
+                (!tile.classified && !tile.in_trash).then(|| (*score, tile.id, tile.title.clone()))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked
+            .into_iter()
+            .take(count)
+            .map(|(_, id, title)| (id, title))
+            .collect()
+    }
+
     /// The title of comic `id`'s tile.
     pub fn title_of(&self, id: i32) -> Option<String> {
         (0..self.store.n_items())
