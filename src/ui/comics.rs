@@ -70,6 +70,21 @@ struct Job {
     ticks: Option<glib::SourceId>,
 }
 
+/// What tells a copy from the others: its format and its size.
+fn copy_note(path: &str) -> String {
+    let path = std::path::Path::new(path);
+    let format = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_uppercase())
+        .unwrap_or_else(|| gettext("Folder"));
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_file() => {
+            format!("{format} · {}", glib::format_size(metadata.len()))
+        }
+        _ => format,
+    }
+}
+
 /// Comics shown at first by a search by content, before the user moves the cut-off.
 const CONTENT_SHOWN: usize = 47;
 /// Comics "Assign to a Comic…" offers, the best ranked unclassified ones.
@@ -119,6 +134,8 @@ pub struct ComicsPage {
     example: Option<(i32, String)>,
     /// What the grid is ranked by now, said above it.
     ranked_by: Option<String>,
+    /// How many groups of copies the duplicates shelf has, once known.
+    duplicate_groups: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -165,6 +182,10 @@ pub enum ComicsMsg {
         comic_id: i32,
     },
     ContentSearch(SearchOutput),
+    /// Delete on the duplicates shelf: this copy goes to the trash.
+    TrashCopy(i32),
+    /// Undo of that.
+    Untrash(i32),
 }
 
 #[derive(Debug)]
@@ -279,6 +300,26 @@ impl SimpleComponent for ComicsPage {
                                 connect_toggled[sender] => move |button| {
                                     if button.is_active() {
                                         sender.input(ComicsMsg::ShowShelf(Shelf::Trash));
+                                    }
+                                },
+                            },
+                            gtk::ToggleButton {
+                                set_group: Some(&all_button),
+                                set_tooltip_text: Some(&gettext("The comics owned more than once, side by side: Delete moves the copy you do not want to the trash")),
+                                #[wrap(Some)]
+                                set_child = &gtk::Box {
+                                    set_spacing: 6,
+                                    gtk::Label { set_label: &gettext("Duplicates") },
+                                    gtk::Label {
+                                        add_css_class: "dim-label",
+                                        add_css_class: "numeric",
+                                        #[watch]
+                                        set_label: &model.duplicate_groups.map(|n| n.to_string()).unwrap_or_default(),
+                                    },
+                                },
+                                connect_toggled[sender] => move |button| {
+                                    if button.is_active() {
+                                        sender.input(ComicsMsg::ShowShelf(Shelf::Duplicates));
                                     }
                                 },
                             },
@@ -538,9 +579,12 @@ impl SimpleComponent for ComicsPage {
             .forward(sender.input_sender(), ComicsMsg::ContentSearch);
         let loader = CoverLoader::new();
         let find_similar = sender.input_sender().clone();
-        let grid = CoverGrid::new(&loader, move |id| {
-            find_similar.emit(ComicsMsg::FindSimilar(id));
-        });
+        let trash = sender.input_sender().clone();
+        let grid = CoverGrid::new(
+            &loader,
+            move |id| find_similar.emit(ComicsMsg::FindSimilar(id)),
+            move |id| trash.emit(ComicsMsg::TrashCopy(id)),
+        );
         let shown_changed = sender.input_sender().clone();
         grid.connect_shown_changed(move || shown_changed.emit(ComicsMsg::ShownChanged));
         let threshold = gtk::Adjustment::new(
@@ -587,6 +631,7 @@ impl SimpleComponent for ComicsPage {
             debounce: None,
             example: None,
             ranked_by: None,
+            duplicate_groups: None,
         };
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
@@ -641,6 +686,10 @@ impl SimpleComponent for ComicsPage {
                 }
             }
             ComicsMsg::ShowShelf(shelf) => {
+                if shelf == Shelf::Duplicates {
+                    self.duplicate_groups = None;
+                    self.search_worker.emit(SearchInput::FindDuplicates);
+                }
                 self.shelf = shelf;
                 self.grid.set_shelf(shelf);
                 self.update_shown();
@@ -686,6 +735,14 @@ impl SimpleComponent for ComicsPage {
                     .emit(SearchInput::Unassign { run_id, comic_id });
             }
             ComicsMsg::ContentSearch(output) => self.content_output(output),
+            ComicsMsg::TrashCopy(comic_id) => self.search_worker.emit(SearchInput::Trash {
+                comic_id,
+                in_trash: true,
+            }),
+            ComicsMsg::Untrash(comic_id) => self.search_worker.emit(SearchInput::Trash {
+                comic_id,
+                in_trash: false,
+            }),
             ComicsMsg::ShownChanged => self.update_shown(),
             ComicsMsg::AddFolder => {
                 if self.job.is_none() && self.chooser.is_none() {
@@ -989,6 +1046,36 @@ impl ComicsPage {
                 self.collection.emit(CollectionInput::Load);
             }
             SearchOutput::Unassigned => self.collection.emit(CollectionInput::Load),
+            SearchOutput::Duplicates(groups) => {
+                self.duplicate_groups = Some(groups.len());
+                let groups = groups
+                    .into_iter()
+                    .map(|group| {
+                        group
+                            .into_iter()
+                            .map(|(id, path)| (id, copy_note(&path)))
+                            .collect()
+                    })
+                    .collect();
+                self.grid.set_duplicates(groups);
+                self.update_shown();
+            }
+            SearchOutput::Trashed { comic_id, in_trash } => {
+                if in_trash {
+                    let toast = adw::Toast::builder()
+                        .title(gettext("Moved to the trash"))
+                        .button_label(gettext("_Undo"))
+                        .timeout(10)
+                        .build();
+                    let input = self.input.clone();
+                    toast.connect_button_clicked(move |_| input.emit(ComicsMsg::Untrash(comic_id)));
+                    self.toasts.add_toast(toast);
+                }
+                self.collection.emit(CollectionInput::Load);
+                if self.shelf == Shelf::Duplicates {
+                    self.search_worker.emit(SearchInput::FindDuplicates);
+                }
+            }
             SearchOutput::Failed { generation, error } => {
                 if generation == 0 || generation == self.content_generation {
                     self.content_bar.say(&error.to_string());
@@ -1017,6 +1104,12 @@ impl ComicsPage {
                 "No comic is classified yet. Classify Automatically matches them to the catalog by their covers.",
             ),
             Shelf::Trash => gettext("The trash is empty."),
+            Shelf::Duplicates if self.duplicate_groups.is_none() => {
+                gettext("Looking for comics owned more than once…")
+            }
+            Shelf::Duplicates => gettext(
+                "No comic is owned twice: no two are classified to the same issue or have the same cover.",
+            ),
         }
     }
 

@@ -51,6 +51,10 @@ pub enum SearchInput {
     },
     /// Take back an assignment.
     Unassign { run_id: i64, comic_id: i32 },
+    /// Find the comics owned more than once.
+    FindDuplicates,
+    /// Move a comic to Babelcomics4's trash (`true`) or take it out (`false`).
+    Trash { comic_id: i32, in_trash: bool },
     /// The app switched to another collection.
     CollectionSwitched,
 }
@@ -82,6 +86,12 @@ pub enum SearchOutput {
         applied: bool,
     },
     Unassigned,
+    /// The groups of comics that are the same issue, each a list of (comic id, path).
+    Duplicates(Vec<Vec<(i32, String)>>),
+    Trashed {
+        comic_id: i32,
+        in_trash: bool,
+    },
     Failed {
         generation: u64,
         error: JobError,
@@ -155,6 +165,28 @@ impl Worker for ContentSearch {
             SearchInput::Unassign { run_id, comic_id } => {
                 let reply = match self.unassign(run_id, comic_id) {
                     Ok(()) => SearchOutput::Unassigned,
+                    Err(error) => SearchOutput::Failed {
+                        generation: 0,
+                        error,
+                    },
+                };
+                send(&sender, reply);
+            }
+            SearchInput::FindDuplicates => {
+                let reply = match self.duplicates() {
+                    Ok(groups) => SearchOutput::Duplicates(groups),
+                    Err(error) => SearchOutput::Failed {
+                        generation: 0,
+                        error,
+                    },
+                };
+                send(&sender, reply);
+            }
+            SearchInput::Trash { comic_id, in_trash } => {
+                let reply = match open(&mut self.connection, self.thumbnails.as_deref())
+                    .and_then(|(database, _)| Ok(database.set_in_trash(comic_id, in_trash)?))
+                {
+                    Ok(_) => SearchOutput::Trashed { comic_id, in_trash },
                     Err(error) => SearchOutput::Failed {
                         generation: 0,
                         error,
@@ -319,6 +351,22 @@ impl ContentSearch {
             covers,
             store,
         })
+    }
+
+    /// The duplicates, with the stored embeddings of the model loaded now confirming a same
+    /// cover when there is one (fingerprints alone otherwise: no model is loaded for this).
+    fn duplicates(&mut self) -> Result<Vec<Vec<(i32, String)>>, JobError> {
+        let model = self
+            .engine
+            .try_with(|loaded| Ok(loaded.model_id.clone()))
+            .and_then(Result::ok)
+            .or_else(|| self.loaded.as_ref().map(|loaded| loaded.model_id.clone()));
+        let (database, store) = open(&mut self.connection, self.thumbnails.as_deref())?;
+        let groups = crate::matching::duplicates::find(database, &store, model.as_deref())?;
+        Ok(groups
+            .into_iter()
+            .map(|group| group.comics.into_iter().zip(group.paths).collect())
+            .collect())
     }
 
     fn assign(&mut self, comic_id: i32, id_comicbook_info: i32) -> Result<(i64, bool), JobError> {

@@ -73,12 +73,14 @@ pub enum Shelf {
     Unclassified,
     Classified,
     Trash,
+    /// The comics owned more than once, a group after another.
+    Duplicates,
 }
 
 impl Shelf {
     fn holds(self, tile: &Tile) -> bool {
         match self {
-            Self::All => !tile.in_trash,
+            Self::All | Self::Duplicates => !tile.in_trash,
             Self::Unclassified => !tile.in_trash && !tile.classified,
             Self::Classified => !tile.in_trash && tile.classified,
             Self::Trash => tile.in_trash,
@@ -109,6 +111,9 @@ struct Filtering {
     /// A search by picture content: how similar each comic's cover is to what was asked,
     /// and the least similarity shown. It replaces the search by name while it lasts.
     content: Option<Ranking>,
+    /// The comics of the duplicates shelf: their group, their place in it, and what tells the
+    /// copies apart (format and size).
+    duplicates: HashMap<i32, (usize, usize, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -119,6 +124,9 @@ pub struct Ranking {
 
 impl Filtering {
     fn lets_through(&self, tile: &Tile) -> bool {
+        if self.shelf == Shelf::Duplicates && !self.duplicates.contains_key(&tile.id) {
+            return false;
+        }
         match &self.content {
             Some(ranking) => {
                 self.shelf.holds(tile)
@@ -133,6 +141,28 @@ impl Filtering {
 
     fn score(&self, tile: &Tile) -> Option<f32> {
         self.content.as_ref()?.scores.get(&tile.id).copied()
+    }
+
+    /// What the tile says over its cover: its similarity during a search by content, else on
+    /// the duplicates shelf what tells the copies apart.
+    fn note(&self, id: i32) -> Option<(String, String)> {
+        if let Some(score) = self.content.as_ref().and_then(|r| r.scores.get(&id)) {
+            return Some((
+                format!("{score:.2}"),
+                gettext("How similar the cover is to what you asked for (cosine, −1 to 1)"),
+            ));
+        }
+        if self.shelf != Shelf::Duplicates {
+            return None;
+        }
+        self.duplicates.get(&id).map(|(.., note)| {
+            (
+                note.clone(),
+                gettext(
+                    "The copy's format and size; Delete moves the one you do not want to the trash",
+                ),
+            )
+        })
     }
 }
 
@@ -156,7 +186,13 @@ pub const FIND_SIMILAR_KEY: &str = "<Control><Shift>f";
 impl CoverGrid {
     /// The grid; `find_similar` is called with a comic's id when the user asks for covers like
     /// its (from the tile's menu, or with [`FIND_SIMILAR_KEY`] on the focused tile).
-    pub fn new(loader: &CoverLoader, find_similar: impl Fn(i32) + 'static) -> Self {
+    /// `trash` is called with the focused comic's id when Delete is pressed on the duplicates
+    /// shelf.
+    pub fn new(
+        loader: &CoverLoader,
+        find_similar: impl Fn(i32) + 'static,
+        trash: impl Fn(i32) + 'static,
+    ) -> Self {
         let store = gio::ListStore::new::<glib::BoxedAnyObject>();
         let filtering = Rc::new(RefCell::new(Filtering::default()));
         let filter = gtk::CustomFilter::new(glib::clone!(
@@ -183,8 +219,21 @@ impl CoverGrid {
                     item.downcast_ref::<glib::BoxedAnyObject>()
                         .and_then(|item| filtering.score(&item.borrow::<Tile>()))
                 };
+                let group = |item: &glib::Object| {
+                    item.downcast_ref::<glib::BoxedAnyObject>()
+                        .and_then(|item| {
+                            filtering
+                                .duplicates
+                                .get(&item.borrow::<Tile>().id)
+                                .map(|(group, at, _)| (*group, *at))
+                        })
+                };
                 match (score(a), score(b)) {
                     (Some(a), Some(b)) => b.total_cmp(&a).into(),
+                    _ if filtering.shelf == Shelf::Duplicates => match (group(a), group(b)) {
+                        (Some(a), Some(b)) => a.cmp(&b).into(),
+                        _ => gtk::Ordering::Equal,
+                    },
                     _ => gtk::Ordering::Equal,
                 }
             }
@@ -201,29 +250,44 @@ impl CoverGrid {
         follow_the_width(&view);
         view.add_css_class("cover-grid");
         let keys = gtk::ShortcutController::new();
-        keys.add_shortcut(gtk::Shortcut::new(
-            gtk::ShortcutTrigger::parse_string(FIND_SIMILAR_KEY),
-            Some(gtk::CallbackAction::new(glib::clone!(
-                #[strong]
-                bound,
-                move |_, _| {
-                    let focused = bound.borrow().iter().find_map(|(id, widgets)| {
-                        widgets
-                            .frame
-                            .parent()
-                            .and_then(|tile| tile.parent())
-                            .is_some_and(|cell| cell.has_focus() || cell.is_focus())
-                            .then_some(*id)
-                    });
-                    match focused {
+        let focused_tile = {
+            let bound = Rc::clone(&bound);
+            move || {
+                bound.borrow().iter().find_map(|(id, widgets)| {
+                    widgets
+                        .frame
+                        .parent()
+                        .and_then(|tile| tile.parent())
+                        .is_some_and(|cell| cell.has_focus() || cell.is_focus())
+                        .then_some(*id)
+                })
+            }
+        };
+        {
+            let (filtering, focused_tile) = (Rc::clone(&filtering), focused_tile.clone());
+            keys.add_shortcut(gtk::Shortcut::new(
+                gtk::ShortcutTrigger::parse_string("Delete"),
+                Some(gtk::CallbackAction::new(move |_, _| {
+                    let on_shelf = filtering.borrow().shelf == Shelf::Duplicates;
+                    match focused_tile().filter(|_| on_shelf) {
                         Some(id) => {
-                            find_similar(id);
+                            trash(id);
                             glib::Propagation::Stop
                         }
                         None => glib::Propagation::Proceed,
                     }
+                })),
+            ));
+        }
+        keys.add_shortcut(gtk::Shortcut::new(
+            gtk::ShortcutTrigger::parse_string(FIND_SIMILAR_KEY),
+            Some(gtk::CallbackAction::new(move |_, _| match focused_tile() {
+                Some(id) => {
+                    find_similar(id);
+                    glib::Propagation::Stop
                 }
-            ))),
+                None => glib::Propagation::Proceed,
+            })),
         ));
         view.add_controller(keys);
         Self {
@@ -258,6 +322,21 @@ impl CoverGrid {
             .take(count)
             .map(|(_, id, title)| (id, title))
             .collect()
+    }
+
+    /// The duplicates shelf's groups: each a list of comic ids, and for each comic what tells
+    /// it from its copies.
+    pub fn set_duplicates(&self, groups: Vec<Vec<(i32, String)>>) {
+        let mut duplicates = HashMap::new();
+        for (group, comics) in groups.into_iter().enumerate() {
+            for (at, (id, note)) in comics.into_iter().enumerate() {
+                duplicates.insert(id, (group, at, note));
+            }
+        }
+        self.filtering.borrow_mut().duplicates = duplicates;
+        self.filter.changed(gtk::FilterChange::Different);
+        self.sorter.changed(gtk::SorterChange::Different);
+        self.show_scores();
     }
 
     /// The title of comic `id`'s tile.
@@ -316,7 +395,7 @@ impl CoverGrid {
     fn show_scores(&self) {
         let filtering = self.filtering.borrow();
         for (id, widgets) in self.bound.borrow().iter() {
-            widgets.show_score(filtering.content.as_ref().and_then(|r| r.scores.get(id)));
+            widgets.show_note(filtering.note(*id));
         }
     }
 
@@ -412,6 +491,8 @@ impl CoverGrid {
         };
         if changed {
             self.filter.changed(gtk::FilterChange::Different);
+            self.sorter.changed(gtk::SorterChange::Different);
+            self.show_scores();
             if let Some(adjustment) = self.view.vadjustment() {
                 adjustment.set_value(0.0);
             }
@@ -592,13 +673,11 @@ impl TileWidgets {
         })
     }
 
-    fn show_score(&self, score: Option<&f32>) {
-        match score {
-            Some(score) => {
-                self.score.set_label(&format!("{score:.2}"));
-                self.score.set_tooltip_text(Some(&gettext(
-                    "How similar the cover is to what you asked for (cosine, −1 to 1)",
-                )));
+    fn show_note(&self, note: Option<(String, String)>) {
+        match note {
+            Some((text, tooltip)) => {
+                self.score.set_label(&text);
+                self.score.set_tooltip_text(Some(&tooltip));
                 self.score.set_visible(true);
             }
             None => self.score.set_visible(false),
@@ -727,7 +806,7 @@ fn factory(
             if let Some((widgets, Some(object))) = list_parts(item) {
                 let tile = object.borrow::<Tile>();
                 widgets.show(&tile);
-                widgets.show_score(filtering.borrow().score(&tile).as_ref());
+                widgets.show_note(filtering.borrow().note(tile.id));
                 loader.show(&widgets.picture, tile.id, &tile.path);
                 bound.borrow_mut().insert(tile.id, widgets);
             }
