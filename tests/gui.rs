@@ -683,6 +683,81 @@ fn suggestions_are_reviewed_with_the_keys_saved_at_once_and_undone() {
     assert_eq!(comic_state(&db, SAGA_1), (None, false), "NULL stays NULL");
 }
 
+#[test]
+fn a_copy_is_moved_to_the_trash_from_the_duplicates_shelf_and_back_with_ctrl_z() {
+    use comic_library::{SAGA_9_ABSENT, SCAN_ABSENT};
+    use diesel::prelude::*;
+
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    // A second copy of an unclassified comic, as a re-download would add it.
+    let copy = library.comics.join("Saga 009 (2013) (2).cbz");
+    std::fs::copy(library.comics.join("Saga 009 (2013).cbz"), &copy).unwrap();
+    const COPY: i32 = 8;
+    diesel::sql_query(
+        "INSERT INTO comicbooks (id_comicbook, path, id_comicbook_info) VALUES (?, ?, '')",
+    )
+    .bind::<diesel::sql_types::Integer, _>(COPY)
+    .bind::<diesel::sql_types::Text, _>(copy.to_string_lossy())
+    .execute(&mut library.conn())
+    .unwrap();
+    let model = comic_library::tiny_model();
+    let found = library.vistazo(&model, &["duplicates", "--json"]);
+    let found: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(
+        found["groups"][0]["comics"],
+        serde_json::json!([SAGA_9_ABSENT, COPY]),
+        "{found}"
+    );
+    let db = library.db.clone();
+    let before: Vec<_> = (1..=COPY).map(|id| comic_state(&db, id)).collect();
+
+    let sandbox = Sandbox::new();
+    let mut app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--thumbnails",
+                library.thumbnails.to_str().unwrap(),
+                "gui",
+                "--page",
+                "comics",
+            ],
+        )
+        .spawn()
+        .expect("start the app");
+    let window = window_of(&display, &mut app);
+    std::thread::sleep(Duration::from_millis(1500));
+    // Alt+5 opens the Duplicates shelf; once its copies are shown the first one has the focus,
+    // and Delete moves it to the trash.
+    press(&display, &window, "alt+5");
+    let trashed = wait_for("a copy in the trash", Duration::from_secs(60), || {
+        press(&display, &window, "Delete");
+        std::thread::sleep(Duration::from_millis(700));
+        [SAGA_9_ABSENT, COPY]
+            .into_iter()
+            .find(|id| comic_state(&db, *id).1)
+    });
+    assert_eq!(
+        trashed, SAGA_9_ABSENT,
+        "the first copy of the group had the focus"
+    );
+    assert!(!comic_state(&db, COPY).1, "one copy is kept");
+    press(&display, &window, "ctrl+z");
+    wait_for("the copy out of the trash", Duration::from_secs(30), || {
+        (!comic_state(&db, SAGA_9_ABSENT).1).then_some(())
+    });
+    quit(&display, &window, app);
+    let after: Vec<_> = (1..=COPY).map(|id| comic_state(&db, id)).collect();
+    assert_eq!(
+        after, before,
+        "every comic as it was, {SCAN_ABSENT} included"
+    );
+}
+
 fn count(db: &Path, table: &str) -> i64 {
     use diesel::prelude::*;
     #[derive(QueryableByName)]

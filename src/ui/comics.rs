@@ -136,6 +136,9 @@ pub struct ComicsPage {
     ranked_by: Option<String>,
     /// How many groups of copies the duplicates shelf has, once known.
     duplicate_groups: Option<usize>,
+    /// The copies moved to the trash from the duplicates shelf, the latest last: Ctrl+Z takes
+    /// them out again one by one.
+    trashed_copies: Vec<i32>,
 }
 
 #[derive(Debug)]
@@ -186,6 +189,8 @@ pub enum ComicsMsg {
     TrashCopy(i32),
     /// Undo of that.
     Untrash(i32),
+    /// Ctrl+Z: the latest copy moved to the trash comes back.
+    UndoTrash,
 }
 
 #[derive(Debug)]
@@ -246,6 +251,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "unclassified_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 #[wrap(Some)]
@@ -265,6 +271,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "classified_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 #[wrap(Some)]
@@ -284,6 +291,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "trash_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 #[wrap(Some)]
@@ -303,6 +311,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "duplicates_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 set_tooltip_text: Some(&gettext("The comics owned more than once, side by side: Delete moves the copy you do not want to the trash")),
@@ -632,6 +641,7 @@ impl SimpleComponent for ComicsPage {
             example: None,
             ranked_by: None,
             duplicate_groups: None,
+            trashed_copies: Vec::new(),
         };
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
@@ -639,7 +649,15 @@ impl SimpleComponent for ComicsPage {
         let toasts = &model.toasts;
         let found_list = &model.found_list;
         let widgets = view_output!();
-        add_shortcuts(&root, &widgets.search_entry, &sender);
+        let shelves = [
+            &widgets.all_button,
+            &widgets.unclassified_button,
+            &widgets.classified_button,
+            &widgets.trash_button,
+            &widgets.duplicates_button,
+        ]
+        .map(|button| button.downgrade());
+        add_shortcuts(&root, &widgets.search_entry, shelves, &sender);
         ComponentParts { model, widgets }
     }
 
@@ -739,10 +757,18 @@ impl SimpleComponent for ComicsPage {
                 comic_id,
                 in_trash: true,
             }),
-            ComicsMsg::Untrash(comic_id) => self.search_worker.emit(SearchInput::Trash {
-                comic_id,
-                in_trash: false,
-            }),
+            ComicsMsg::Untrash(comic_id) => {
+                self.trashed_copies.retain(|id| *id != comic_id);
+                self.search_worker.emit(SearchInput::Trash {
+                    comic_id,
+                    in_trash: false,
+                });
+            }
+            ComicsMsg::UndoTrash => {
+                if let Some(comic_id) = self.trashed_copies.pop() {
+                    sender.input(ComicsMsg::Untrash(comic_id));
+                }
+            }
             ComicsMsg::ShownChanged => self.update_shown(),
             ComicsMsg::AddFolder => {
                 if self.job.is_none() && self.chooser.is_none() {
@@ -1059,9 +1085,15 @@ impl ComicsPage {
                     .collect();
                 self.grid.set_duplicates(groups);
                 self.update_shown();
+                if self.shelf == Shelf::Duplicates {
+                    // The copies are side by side: the first one takes the keys (arrows,
+                    // Delete) unless the user is typing a search.
+                    self.grid.focus_first_when_shown();
+                }
             }
             SearchOutput::Trashed { comic_id, in_trash } => {
                 if in_trash {
+                    self.trashed_copies.push(comic_id);
                     let toast = adw::Toast::builder()
                         .title(gettext("Moved to the trash"))
                         .button_label(gettext("_Undo"))
@@ -1398,7 +1430,12 @@ fn choose_folder(
 
 /// The page's keyboard shortcuts, listed in the Keyboard Shortcuts window. They act only while
 /// the page is on screen.
-fn add_shortcuts(root: &gtk::Box, search: &gtk::SearchEntry, sender: &ComponentSender<ComicsPage>) {
+fn add_shortcuts(
+    root: &gtk::Box,
+    search: &gtk::SearchEntry,
+    shelves: [glib::WeakRef<gtk::ToggleButton>; 5],
+    sender: &ComponentSender<ComicsPage>,
+) {
     let controller = gtk::ShortcutController::new();
     controller.set_scope(gtk::ShortcutScope::Global);
     let shortcut = |accelerator: &str, act: Box<dyn Fn() + 'static>| {
@@ -1421,6 +1458,18 @@ fn add_shortcuts(root: &gtk::Box, search: &gtk::SearchEntry, sender: &ComponentS
         Box::new(move || sender.input(message())) as Box<dyn Fn()>
     };
     shortcut("<Control><Shift>c", input(|| ComicsMsg::Classify));
+    shortcut("<Control>z", input(|| ComicsMsg::UndoTrash));
+    // Alt+1 to Alt+5 pick a shelf, in the order they are shown.
+    for (at, shelf) in shelves.into_iter().enumerate() {
+        shortcut(
+            &format!("<Alt>{}", at + 1),
+            Box::new(move || {
+                if let Some(button) = shelf.upgrade() {
+                    button.set_active(true);
+                }
+            }),
+        );
+    }
     shortcut("<Control><Shift>o", input(|| ComicsMsg::AddFolder));
     let search = search.downgrade();
     shortcut(

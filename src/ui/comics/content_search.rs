@@ -7,6 +7,7 @@
 //! yet are read first, as a job, with progress. A description is embedded through the engine as
 //! work someone waits for, so it goes before the batches of a job running on another page.
 
+use crate::matching::duplicates::{self, Fingerprints};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -111,6 +112,8 @@ pub struct ContentSearch {
     connection: Connection<(Database, ThumbnailStore)>,
     engine: SharedEngine,
     loaded: Option<Loaded>,
+    /// The owned covers' fingerprints read for the duplicates shelf so far.
+    fingerprints: Fingerprints,
 }
 
 impl Worker for ContentSearch {
@@ -125,6 +128,7 @@ impl Worker for ContentSearch {
             connection: Connection::new(collection),
             engine,
             loaded: None,
+            fingerprints: Fingerprints::default(),
         }
     }
 
@@ -362,7 +366,8 @@ impl ContentSearch {
             .and_then(Result::ok)
             .or_else(|| self.loaded.as_ref().map(|loaded| loaded.model_id.clone()));
         let (database, store) = open(&mut self.connection, self.thumbnails.as_deref())?;
-        let groups = crate::matching::duplicates::find(database, &store, model.as_deref())?;
+        let groups =
+            duplicates::find_with(database, &store, model.as_deref(), &mut self.fingerprints)?;
         Ok(groups
             .into_iter()
             .map(|group| group.comics.into_iter().zip(group.paths).collect())

@@ -403,6 +403,29 @@ impl CoverGrid {
         &self.view
     }
 
+    /// Moves the keyboard focus to the first tile once the filter has let it through, unless
+    /// a text entry has the focus.
+    pub fn focus_first_when_shown(&self) {
+        let view = self.view.clone();
+        let filtered = self.filtered.clone();
+        let mut tries = 0;
+        glib::timeout_add_local(std::time::Duration::from_millis(50), move || {
+            tries += 1;
+            let typing = view
+                .root()
+                .and_then(|root| root.focus())
+                .is_some_and(|focus| focus.is::<gtk::Text>());
+            if typing || tries > 40 {
+                return glib::ControlFlow::Break;
+            }
+            if filtered.n_items() == 0 || !view.is_mapped() {
+                return glib::ControlFlow::Continue;
+            }
+            view.grab_focus();
+            glib::ControlFlow::Break
+        });
+    }
+
     /// Shows `tiles` instead of what the grid had. When the comics are the same ones in the
     /// same order (a classification changed some), the changed tiles are updated in place and
     /// only the tiles on screen are redrawn: the grid keeps its scroll position, and a thousand
