@@ -70,21 +70,6 @@ struct Job {
     ticks: Option<glib::SourceId>,
 }
 
-/// What tells a copy from the others: its format and its size.
-fn copy_note(path: &str) -> String {
-    let path = std::path::Path::new(path);
-    let format = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_uppercase())
-        .unwrap_or_else(|| gettext("Folder"));
-    match std::fs::metadata(path) {
-        Ok(metadata) if metadata.is_file() => {
-            format!("{format} · {}", glib::format_size(metadata.len()))
-        }
-        _ => format,
-    }
-}
-
 /// Comics shown at first by a search by content, before the user moves the cut-off.
 const CONTENT_SHOWN: usize = 47;
 /// Comics "Assign to a Comic…" offers, the best ranked unclassified ones.
@@ -1074,15 +1059,6 @@ impl ComicsPage {
             SearchOutput::Unassigned => self.collection.emit(CollectionInput::Load),
             SearchOutput::Duplicates(groups) => {
                 self.duplicate_groups = Some(groups.len());
-                let groups = groups
-                    .into_iter()
-                    .map(|group| {
-                        group
-                            .into_iter()
-                            .map(|(id, path)| (id, copy_note(&path)))
-                            .collect()
-                    })
-                    .collect();
                 self.grid.set_duplicates(groups);
                 self.update_shown();
                 if self.shelf == Shelf::Duplicates {

@@ -159,7 +159,7 @@ impl Filtering {
             (
                 note.clone(),
                 gettext(
-                    "The copy's format and size; Delete moves the one you do not want to the trash",
+                    "The copy's format, size and pages; Delete moves the one you do not want to the trash",
                 ),
             )
         })
@@ -642,9 +642,13 @@ impl TileWidgets {
             .css_classes(["cover-frame"])
             .child(&placeholder)
             .build();
+        // A copy's note on the duplicates shelf can be longer than the cover is wide: it wraps.
         let score = gtk::Label::builder()
             .halign(gtk::Align::Start)
             .valign(gtk::Align::End)
+            .wrap(true)
+            .wrap_mode(gtk::pango::WrapMode::Word)
+            .max_width_chars(14)
             .css_classes(["cover-badge", "similarity", "numeric"])
             .visible(false)
             .build();
