@@ -703,7 +703,7 @@ fn embeddings(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let radius = canvas.dot_radius();
     canvas.clipped(plot.area, || {
         for p in points.iter().filter(|p| p.2.is_none()) {
-            canvas.dot(plot.at((p.0, p.1)), radius, (palette.grey, 0.6), None)?;
+            canvas.dot(plot.at((p.0, p.1)), radius, (palette.grey, 1.0), None)?;
         }
         // Human labels filled, automatic ones as rings.
         for &(x, y, label) in &points {

@@ -62,7 +62,7 @@ impl Style {
                 green: Colour(0x33, 0xd1, 0x7a),
                 blue: Colour(0x62, 0xa0, 0xea),
                 purple: Colour(0xc0, 0x61, 0xcb),
-                grey: Colour(0x77, 0x76, 0x7b),
+                grey: Colour(0x9a, 0x99, 0x96),
             },
         }
     }
