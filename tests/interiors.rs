@@ -379,19 +379,34 @@ fn report_writes_every_chart_as_a_png_and_a_summary() {
         .map(str::to_owned)
         .collect();
     assert_eq!(written.len(), 8, "{written:?}");
-    for name in [
-        "room-score.png",
-        "indoor-vs-room.png",
-        "labels.png",
-        "confidence.png",
-        "accuracy-per-round.png",
-        "scores-by-label.png",
-        "embeddings-pca.png",
+    // The report's palette: GNOME's, on white.
+    const TEXT: [u8; 3] = [0x24, 0x1f, 0x31];
+    const RED: [u8; 3] = [0xc0, 0x1c, 0x28];
+    const YELLOW: [u8; 3] = [0xe5, 0xa5, 0x0a];
+    const GREEN: [u8; 3] = [0x26, 0xa2, 0x69];
+    const BLUE: [u8; 3] = [0x1c, 0x71, 0xd8];
+    const GREY: [u8; 3] = [0x9a, 0x99, 0x96];
+    const PURPLE: [u8; 3] = [0x91, 0x41, 0xac];
+    // These photos were never measured: the filter charts only say so.
+    for (name, colours) in [
+        ("room-score.png", vec![TEXT]),
+        ("indoor-vs-room.png", vec![TEXT]),
+        ("labels.png", vec![TEXT, BLUE, GREY]),
+        ("confidence.png", vec![TEXT, PURPLE]),
+        ("accuracy-per-round.png", vec![TEXT, BLUE, GREEN]),
+        ("scores-by-label.png", vec![TEXT, RED, YELLOW, GREEN, GREY]),
+        ("embeddings-pca.png", vec![TEXT, RED, YELLOW, GREEN]),
     ] {
         let path = out.join(name);
         assert!(written.contains(&path.to_string_lossy().into_owned()));
-        let chart = image::open(&path).unwrap();
-        assert_eq!((chart.width(), chart.height()), (800, 600), "{name}");
+        let chart = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(chart.dimensions(), (800, 600), "{name}");
+        let white = chart.pixels().filter(|p| p.0 == [255; 3]).count();
+        assert!(white > 800 * 600 / 2, "{name} is not drawn on white");
+        for colour in colours {
+            let pixels = chart.pixels().filter(|p| p.0 == colour).count();
+            assert!(pixels >= 20, "{name} has {pixels} pixels of {colour:?}");
+        }
     }
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();

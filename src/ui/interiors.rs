@@ -3,6 +3,7 @@
 //! bucket and explanation. Photos the filters set aside stay visible under their own filter.
 //! The labeling view lives here too, in front of the overview while a session runs.
 
+mod charts;
 mod dialogs;
 mod filters;
 mod gallery;
@@ -10,6 +11,7 @@ pub mod labeling;
 pub mod worker;
 
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use relm4::WorkerController;
 use relm4::adw;
@@ -18,6 +20,7 @@ use relm4::gtk::{self, glib};
 use relm4::prelude::*;
 use relm4::typed_view::grid::TypedGridView;
 
+use self::charts::chart_view;
 use self::dialogs::{choose_export_folder, choose_folder};
 use self::filters::{ThresholdControls, shown_choices};
 use self::gallery::{GalleryPhoto, THUMBNAIL_CACHE};
@@ -26,16 +29,14 @@ use self::worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::failure::{JobError, send};
-use super::pictures::{self, PictureSlots};
+use super::pictures::PictureSlots;
 use crate::i18n::{fill, gettext, ngettext};
+use crate::interiors::charts::ChartKind;
 use crate::interiors::filters::Filters;
 use crate::interiors::labeling::{LabelChange, SessionPhoto};
 use crate::interiors::rounds::InteriorsSummary;
 use crate::jobs::{CancelToken, Progress};
 
-/// Charts in the app are drawn at this size, readable on a small screen.
-const CHART_WIDTH: u32 = 560;
-const CHART_HEIGHT: u32 = 380;
 /// Exported charts are drawn larger.
 pub const EXPORT_SIZE: (u32, u32) = (1200, 800);
 
@@ -58,7 +59,7 @@ pub struct InteriorsPage {
     thresholds: ThresholdControls,
     charts_shown: bool,
     /// The charts drawn for the current data; empty when they must be drawn again.
-    charts: Vec<gtk::Picture>,
+    charts: Vec<gtk::DrawingArea>,
     charts_box: gtk::FlowBox,
     charts_requested: bool,
 }
@@ -104,6 +105,8 @@ pub enum InteriorsMsg {
     ApplyThresholds,
     DefaultThresholds,
     ChartsShown(bool),
+    /// The system switched between light and dark.
+    StyleChanged,
     ChooseExportFolder,
     ExportCharts(PathBuf),
     Labeling(LabelingOutput),
@@ -442,6 +445,11 @@ impl SimpleComponent for InteriorsPage {
         let widgets = view_output!();
         pulse_while_unknown(&widgets.progress);
         widgets.switcher.set_stack(Some(&widgets.results_stack));
+        let input = sender.input_sender().clone();
+        adw::StyleManager::default().connect_dark_notify(move |_| {
+            // Once the page is gone there is nothing left to redraw.
+            let _ = input.send(InteriorsMsg::StyleChanged);
+        });
         ComponentParts { model, widgets }
     }
 
@@ -484,8 +492,8 @@ impl SimpleComponent for InteriorsPage {
                 self.gallery.clear();
                 self.gallery_state = GalleryState::Waiting;
                 self.thumbnails.forget_all();
-                for picture in self.charts.drain(..) {
-                    self.charts_box.remove(&picture);
+                for chart in self.charts.drain(..) {
+                    self.charts_box.remove(&chart);
                 }
             }
             InteriorsMsg::Cancel => {
@@ -528,6 +536,11 @@ impl SimpleComponent for InteriorsPage {
             InteriorsMsg::ChartsShown(shown) => {
                 self.charts_shown = shown;
                 self.request_charts();
+            }
+            InteriorsMsg::StyleChanged => {
+                for chart in &self.charts {
+                    chart.queue_draw();
+                }
             }
             InteriorsMsg::ChooseExportFolder => choose_export_folder(&sender),
             InteriorsMsg::ExportCharts(folder) => {
@@ -613,25 +626,16 @@ impl InteriorsPage {
                 self.shown_choices
                     .splice(0, self.shown_choices.n_items(), &labels);
             }
-            InteriorsJobOutput::Charts(charts) => {
+            InteriorsJobOutput::Charts(data) => {
                 self.charts_requested = false;
-                for picture in self.charts.drain(..) {
-                    self.charts_box.remove(&picture);
+                for chart in self.charts.drain(..) {
+                    self.charts_box.remove(&chart);
                 }
-                for chart in charts {
-                    let Some(rgb) = image::RgbImage::from_raw(chart.width, chart.height, chart.rgb)
-                    else {
-                        tracing::warn!("the chart \"{}\" was drawn at a wrong size", chart.title);
-                        continue;
-                    };
-                    let picture = gtk::Picture::for_paintable(&pictures::texture(rgb));
-                    picture.set_can_shrink(false);
-                    picture.set_halign(gtk::Align::Center);
-                    picture.set_alternative_text(Some(&chart.title));
-                    picture.set_tooltip_text(Some(&chart.title));
-                    picture.add_css_class("card");
-                    self.charts_box.append(&picture);
-                    self.charts.push(picture);
+                let data = Rc::new(*data);
+                for kind in ChartKind::ALL {
+                    let chart = chart_view(kind, data.clone());
+                    self.charts_box.append(&chart);
+                    self.charts.push(chart);
                 }
             }
             InteriorsJobOutput::ChartsExported(files) => {
@@ -670,8 +674,8 @@ impl InteriorsPage {
 
     /// The data changed: the charts are drawn again when next shown.
     fn forget_charts(&mut self) {
-        for picture in self.charts.drain(..) {
-            self.charts_box.remove(&picture);
+        for chart in self.charts.drain(..) {
+            self.charts_box.remove(&chart);
         }
         self.request_charts();
     }
@@ -679,10 +683,7 @@ impl InteriorsPage {
     fn request_charts(&mut self) {
         if self.charts_shown && self.charts.is_empty() && !self.charts_requested {
             self.charts_requested = true;
-            self.worker.emit(InteriorsJob::Charts {
-                width: CHART_WIDTH,
-                height: CHART_HEIGHT,
-            });
+            self.worker.emit(InteriorsJob::Charts);
         }
     }
 
