@@ -37,8 +37,8 @@ use crate::interiors::labeling::{LabelChange, SessionPhoto};
 use crate::interiors::rounds::InteriorsSummary;
 use crate::jobs::{CancelToken, Progress};
 
-/// Exported charts are drawn larger.
-pub const EXPORT_SIZE: (u32, u32) = (1200, 800);
+/// Exported charts are the size the command line's report writes, whatever the window's.
+pub const EXPORT_SIZE: (u32, u32) = crate::interiors::charts::DEFAULT_SIZE;
 
 pub struct InteriorsPage {
     worker: WorkerController<InteriorsWorker>,
