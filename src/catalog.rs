@@ -46,27 +46,27 @@ pub enum CatalogError {
         )
     )]
     InvalidKey,
-    #[error("{}", fill(&gettext("ComicVine has no volume with id {}"), &[.id]))]
+    #[error("{}", fill(&gettext("ComicVine has no volume with id {id}"), &[("id", .id)]))]
     VolumeNotFound { id: i32 },
-    #[error("{}", fill(&gettext("ComicVine has nothing at {}"), &[.url]))]
+    #[error("{}", fill(&gettext("ComicVine has nothing at {url}"), &[("url", .url)]))]
     NotFound { url: String },
-    #[error("{}", fill(&gettext("ComicVine is still limiting requests after {} tries ({}); wait a while and run the command again: it continues where it stopped"), &[.attempts, .url]))]
+    #[error("{}", fill(&gettext("ComicVine is still limiting requests after {attempts} tries ({url}); wait a while and run the command again: it continues where it stopped"), &[("attempts", .attempts), ("url", .url)]))]
     RateLimited { url: String, attempts: u32 },
-    #[error("{}", fill(&gettext("the server answered HTTP {} for {}"), &[.status, .url]))]
+    #[error("{}", fill(&gettext("the server answered HTTP {status} for {url}"), &[("status", .status), ("url", .url)]))]
     Http { url: String, status: u16 },
-    #[error("{}", fill(&gettext("cannot reach {}: {}"), &[.url, .detail]))]
+    #[error("{}", fill(&gettext("cannot reach {url}: {detail}"), &[("url", .url), ("detail", .detail)]))]
     Network { url: String, detail: String },
-    #[error("{}", fill(&gettext("ComicVine answered {} with error {}: {}"), &[.url, .status_code, .message]))]
+    #[error("{}", fill(&gettext("ComicVine answered {url} with error {code}: {message}"), &[("url", .url), ("code", .status_code), ("message", .message)]))]
     Api {
         url: String,
         status_code: i64,
         message: String,
     },
-    #[error("{}", fill(&gettext("ComicVine sent an answer Vistazo cannot read for {}: {}"), &[.url, .detail]))]
+    #[error("{}", fill(&gettext("ComicVine sent an answer Vistazo cannot read for {url}: {detail}"), &[("url", .url), ("detail", .detail)]))]
     BadResponse { url: String, detail: String },
-    #[error("{}", fill(&gettext("the cover {} cannot be decoded: {}"), &[.url, .detail]))]
+    #[error("{}", fill(&gettext("the cover {url} cannot be decoded: {detail}"), &[("url", .url), ("detail", .detail)]))]
     BadImage { url: String, detail: String },
-    #[error("{}", fill(&gettext("cannot write the cover {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot write the cover {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     WriteCover {
         path: PathBuf,
         source: std::io::Error,

@@ -84,9 +84,9 @@ impl GlobalOptions {
         match db::open_existing(path) {
             Err(db::DbError::Missing(_)) => Err(anyhow::anyhow!(fill(
                 &gettext(
-                    "no collection at {}; check --db, or start one with scan, catalog add-volume or interiors import"
+                    "no collection at {path}; check --db, or start one with scan, catalog add-volume or interiors import"
                 ),
-                &[&path.display()]
+                &[("path", &path.display())]
             ))),
             opened => Ok(opened?),
         }
@@ -104,16 +104,16 @@ impl GlobalOptions {
             .unwrap_or(std::path::Path::new("."));
         if !folder.is_dir() {
             anyhow::bail!(fill(
-                &gettext("cannot start a collection at {}: the folder {} does not exist"),
-                &[&path.display(), &folder.display()]
+                &gettext("cannot start a collection at {path}: the folder {folder} does not exist"),
+                &[("path", &path.display()), ("folder", &folder.display())]
             ));
         }
         let database = db::create_new(path)?;
         eprintln!(
             "{}",
             fill(
-                &gettext("Started a new collection at {}."),
-                &[&path.display()]
+                &gettext("Started a new collection at {path}."),
+                &[("path", &path.display())]
             )
         );
         Ok(database)
@@ -238,9 +238,9 @@ pub fn main() -> ExitCode {
                 clap::error::ErrorKind::ArgumentConflict,
                 i18n::fill(
                     &gettext(
-                        "a collection file ({}) is opened in the app, not with a command: use --db",
+                        "a collection file ({file}) is opened in the app, not with a command: use --db",
                     ),
-                    &[&file.display()],
+                    &[("file", &file.display())],
                 ),
             )
             .exit();
@@ -251,8 +251,8 @@ pub fn main() -> ExitCode {
             .error(
                 clap::error::ErrorKind::InvalidValue,
                 i18n::fill(
-                    &gettext("there is no command or collection file named {}"),
-                    &[&file.display()],
+                    &gettext("there is no command or collection file named {file}"),
+                    &[("file", &file.display())],
                 ),
             )
             .exit();
@@ -347,7 +347,10 @@ fn launch(global: &GlobalOptions, page: Option<Page>, file: Option<PathBuf>) -> 
 fn print_version() -> anyhow::Result<()> {
     let runtime = RuntimeInfo::detect();
     let cuda = if runtime.cuda_available {
-        i18n::fill(&gettext("available ({} devices)"), &[&runtime.cuda_devices])
+        i18n::fill(
+            &gettext("available ({devices} devices)"),
+            &[("devices", &runtime.cuda_devices)],
+        )
     } else {
         gettext("not available")
     };
@@ -389,9 +392,9 @@ fn plural(n: u64) -> u32 {
 fn truncated_cover_warning(path: &std::path::Path, entry: &str) -> String {
     fill(
         &gettext(
-            "Truncated image: the cover of {} ({}) ends before the picture does, so part of it is grey; its match will only be suggested, never applied automatically.",
+            "Truncated image: the cover of {path} ({entry}) ends before the picture does, so part of it is grey; its match will only be suggested, never applied automatically.",
         ),
-        &[&path.display(), &entry],
+        &[("path", &path.display()), ("entry", &entry)],
     )
 }
 

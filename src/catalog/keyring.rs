@@ -18,13 +18,13 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
-    #[error("{}", fill(&gettext("no system keyring is available ({})"), &[.0]))]
+    #[error("{}", fill(&gettext("no system keyring is available ({reason})"), &[("reason", .0)]))]
     Unavailable(String),
-    #[error("{}", fill(&gettext("the system keyring did not answer within {} seconds"), &[&TIMEOUT.as_secs()]))]
+    #[error("{}", fill(&gettext("the system keyring did not answer within {seconds} seconds"), &[("seconds", &TIMEOUT.as_secs())]))]
     TimedOut,
     #[error("{}", gettext("the system keyring is locked"))]
     Locked,
-    #[error("{}", fill(&gettext("the system keyring failed: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("the system keyring failed: {error}"), &[("error", .0)]))]
     Failed(String),
 }
 

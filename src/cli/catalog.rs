@@ -122,18 +122,33 @@ fn search(client: &ComicVine, query: &str, page: u32, json: bool) -> anyhow::Res
             .as_ref()
             .map_or_else(|| gettext("unknown publisher"), |p| p.name.clone());
         let n = u64::try_from(volume.count_of_issues).unwrap_or(0);
-        let issues = fill(&ngettext("{} issue", "{} issues", plural(n)), &[&n]);
+        let issues = fill(
+            &ngettext("{count} issue", "{count} issues", plural(n)),
+            &[("count", &n)],
+        );
         println!(
             "{}",
             fill(
                 // Translators: id, name, start year, publisher, issue count; keep the tab.
-                &gettext("{}\t{} ({}), {}, {}"),
-                &[&volume.id, &volume.name, &year, &publisher, &issues]
+                &gettext("{id}\t{name} ({year}), {publisher}, {issues}"),
+                &[
+                    ("id", &volume.id),
+                    ("name", &volume.name),
+                    ("year", &year),
+                    ("publisher", &publisher),
+                    ("issues", &issues)
+                ]
             )
         );
     }
     if results.results.is_empty() && !json {
-        println!("{}", fill(&gettext("No volumes match “{}”."), &[&query]));
+        println!(
+            "{}",
+            fill(
+                &gettext("No volumes match “{query}”."),
+                &[("query", &query)]
+            )
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -198,11 +213,11 @@ fn embed_new_covers(
         "{}",
         fill(
             &ngettext(
-                "Read {} new cover for matching.",
-                "Read {} new covers for matching.",
+                "Read {count} new cover for matching.",
+                "Read {count} new covers for matching.",
                 plural(n),
             ),
-            &[&n],
+            &[("count", &n)],
         )
     );
     Ok(match summary.outcome {
@@ -220,12 +235,18 @@ fn embed_new_covers(
 fn render(bar: &ProgressBar, event: CatalogEvent) {
     match event {
         CatalogEvent::Volume { id, name, .. } => bar.suspend(|| {
-            println!("{}", fill(&gettext("Volume {}: {}"), &[&id, &name]));
+            println!(
+                "{}",
+                fill(
+                    &gettext("Volume {id}: {name}"),
+                    &[("id", &id), ("name", &name)]
+                )
+            );
         }),
         CatalogEvent::IssuesListed { listed, total } => {
             bar.set_message(fill(
-                &gettext("Issues listed: {} of {}"),
-                &[&listed, &total],
+                &gettext("Issues listed: {listed} of {total}"),
+                &[("listed", &listed), ("total", &total)],
             ));
         }
         CatalogEvent::Downloading { total } => {
@@ -240,8 +261,8 @@ fn render(bar: &ProgressBar, event: CatalogEvent) {
             println!(
                 "{}",
                 fill(
-                    &gettext("Skipped a cover of issue {}: {}"),
-                    &[&id_comicbook_info, &error]
+                    &gettext("Skipped a cover of issue {issue}: {error}"),
+                    &[("issue", &id_comicbook_info), ("error", &error)]
                 )
             );
         }),
@@ -250,7 +271,7 @@ fn render(bar: &ProgressBar, event: CatalogEvent) {
 
 fn print_summary(summary: &catalog::AddVolumeSummary) {
     // ngettext is called with literals at each line so that xgettext finds both forms.
-    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[("count", &n)]));
     if summary.outcome == Outcome::Cancelled {
         println!(
             "{}",
@@ -259,28 +280,32 @@ fn print_summary(summary: &catalog::AddVolumeSummary) {
     }
     let n = summary.issues_added;
     line(
-        ngettext("Added {} issue.", "Added {} issues.", plural(n)),
+        ngettext("Added {count} issue.", "Added {count} issues.", plural(n)),
         n,
     );
     let n = summary.issues_known;
     line(
         ngettext(
-            "{} issue was already in the catalog.",
-            "{} issues were already in the catalog.",
+            "{count} issue was already in the catalog.",
+            "{count} issues were already in the catalog.",
             plural(n),
         ),
         n,
     );
     let n = summary.covers_downloaded;
     line(
-        ngettext("Downloaded {} cover.", "Downloaded {} covers.", plural(n)),
+        ngettext(
+            "Downloaded {count} cover.",
+            "Downloaded {count} covers.",
+            plural(n),
+        ),
         n,
     );
     let n = summary.covers_present;
     line(
         ngettext(
-            "{} cover was already on disk.",
-            "{} covers were already on disk.",
+            "{count} cover was already on disk.",
+            "{count} covers were already on disk.",
             plural(n),
         ),
         n,
@@ -288,8 +313,8 @@ fn print_summary(summary: &catalog::AddVolumeSummary) {
     let n = summary.covers_failed;
     line(
         ngettext(
-            "Skipped {} cover that could not be saved.",
-            "Skipped {} covers that could not be saved.",
+            "Skipped {count} cover that could not be saved.",
+            "Skipped {count} covers that could not be saved.",
             plural(n),
         ),
         n,

@@ -117,7 +117,12 @@ pub(super) fn embed_with_model(
             EmbedEvent::Planned { total } => bar.set_length(total),
             EmbedEvent::Progress(progress) => bar.set_position(progress.done),
             EmbedEvent::Skipped { reason, .. } => {
-                bar.suspend(|| eprintln!("{}", fill(&gettext("Skipped: {}"), &[&reason])));
+                bar.suspend(|| {
+                    eprintln!(
+                        "{}",
+                        fill(&gettext("Skipped: {reason}"), &[("reason", &reason)])
+                    )
+                });
             }
             EmbedEvent::TruncatedComic { path, entry, .. } => {
                 bar.suspend(|| eprintln!("{}", truncated_cover_warning(&path, &entry)));
@@ -149,12 +154,12 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
             gettext("Cancelled. The embeddings computed so far are saved; run again to go on.")
         );
     }
-    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[("count", &n)]));
     let n = summary.computed;
     line(
         ngettext(
-            "Computed {} embedding.",
-            "Computed {} embeddings.",
+            "Computed {count} embedding.",
+            "Computed {count} embeddings.",
             plural(n),
         ),
         n,
@@ -162,8 +167,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     let n = summary.reused;
     line(
         ngettext(
-            "Reused {} embedding stored by Babelcomics4.",
-            "Reused {} embeddings stored by Babelcomics4.",
+            "Reused {count} embedding stored by Babelcomics4.",
+            "Reused {count} embeddings stored by Babelcomics4.",
             plural(n),
         ),
         n,
@@ -171,8 +176,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     let n = summary.failed;
     line(
         ngettext(
-            "Skipped {} picture that could not be read.",
-            "Skipped {} pictures that could not be read.",
+            "Skipped {count} picture that could not be read.",
+            "Skipped {count} pictures that could not be read.",
             plural(n),
         ),
         n,
@@ -181,8 +186,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     if n > 0 {
         line(
             ngettext(
-                "{} catalog cover is a truncated image and was left without an embedding; download it again.",
-                "{} catalog covers are truncated images and were left without an embedding; download them again.",
+                "{count} catalog cover is a truncated image and was left without an embedding; download it again.",
+                "{count} catalog covers are truncated images and were left without an embedding; download them again.",
                 plural(n),
             ),
             n,
@@ -192,8 +197,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     if n > 0 {
         line(
             ngettext(
-                "{} comic has a truncated cover image; its match will only be suggested.",
-                "{} comics have a truncated cover image; their matches will only be suggested.",
+                "{count} comic has a truncated cover image; its match will only be suggested.",
+                "{count} comics have a truncated cover image; their matches will only be suggested.",
                 plural(n),
             ),
             n,
@@ -203,8 +208,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     if n > 0 {
         line(
             ngettext(
-                "{} catalog cover has no picture on disk.",
-                "{} catalog covers have no picture on disk.",
+                "{count} catalog cover has no picture on disk.",
+                "{count} catalog covers have no picture on disk.",
                 plural(n),
             ),
             n,
@@ -273,7 +278,13 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
                 bar.set_position(progress.done);
             }
             ClassifyEvent::Skipped { path, reason, .. } => bar.suspend(|| {
-                eprintln!("{}", fill(&gettext("Skipped {}: {}"), &[&path, &reason]));
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("Skipped {path}: {reason}"),
+                        &[("path", &path), ("reason", &reason)]
+                    )
+                );
             }),
             ClassifyEvent::Matched(found) => {
                 if let Some(entry) = &found.truncated_cover {
@@ -296,17 +307,21 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     if let Some(error) = write_failed {
         return Err(error.into());
     }
-    let line = |template: String, n: u64| eprintln!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| eprintln!("{}", fill(&template, &[("count", &n)]));
     let n = summary.applied;
     line(
-        ngettext("Classified {} comic.", "Classified {} comics.", plural(n)),
+        ngettext(
+            "Classified {count} comic.",
+            "Classified {count} comics.",
+            plural(n),
+        ),
         n,
     );
     let n = summary.suggested;
     line(
         ngettext(
-            "Left {} suggestion to review.",
-            "Left {} suggestions to review.",
+            "Left {count} suggestion to review.",
+            "Left {count} suggestions to review.",
             plural(n),
         ),
         n,
@@ -315,8 +330,8 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     if n > 0 {
         line(
             ngettext(
-                "{} comic has a truncated cover image; its match will only be suggested.",
-                "{} comics have a truncated cover image; their matches will only be suggested.",
+                "{count} comic has a truncated cover image; its match will only be suggested.",
+                "{count} comics have a truncated cover image; their matches will only be suggested.",
                 plural(n),
             ),
             n,
@@ -336,8 +351,8 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         let n = tagged.written;
         line(
             ngettext(
-                "Wrote the ComicInfo.xml of {} comic.",
-                "Wrote the ComicInfo.xml of {} comics.",
+                "Wrote the ComicInfo.xml of {count} comic.",
+                "Wrote the ComicInfo.xml of {count} comics.",
                 plural(n),
             ),
             n,
@@ -346,8 +361,8 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         if n > 0 {
             line(
                 ngettext(
-                    "{} comic did not get a ComicInfo.xml.",
-                    "{} comics did not get a ComicInfo.xml.",
+                    "{count} comic did not get a ComicInfo.xml.",
+                    "{count} comics did not get a ComicInfo.xml.",
                     plural(n),
                 ),
                 n,
@@ -358,19 +373,19 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         eprintln!(
             "{}",
             fill(
-                &gettext("To undo this run: vistazo undo --run {}"),
-                &[&summary.run_id]
+                &gettext("To undo this run: vistazo undo --run {run}"),
+                &[("run", &summary.run_id)]
             )
         );
     }
     if not_written > 0 {
         anyhow::bail!(fill(
             &ngettext(
-                "the ComicInfo.xml of {} comic could not be written; its classification is applied all the same",
-                "the ComicInfo.xml of {} comics could not be written; their classifications are applied all the same",
+                "the ComicInfo.xml of {count} comic could not be written; its classification is applied all the same",
+                "the ComicInfo.xml of {count} comics could not be written; their classifications are applied all the same",
                 plural(not_written),
             ),
-            &[&not_written]
+            &[("count", &not_written)]
         ));
     }
     Ok(match outcome {
@@ -383,10 +398,13 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
 fn print_file_event(event: TagEvent) {
     let line = match &event.outcome {
         TagOutcome::Written | TagOutcome::Unchanged | TagOutcome::Restored => return,
-        TagOutcome::Skipped(reason) => fill(&gettext("Skipped {}: {}"), &[&event.path, reason]),
+        TagOutcome::Skipped(reason) => fill(
+            &gettext("Skipped {path}: {reason}"),
+            &[("path", &event.path), ("reason", reason)],
+        ),
         TagOutcome::Failed(reason) => fill(
-            &gettext("Could not write the ComicInfo.xml of {}: {}"),
-            &[&event.path, reason],
+            &gettext("Could not write the ComicInfo.xml of {path}: {reason}"),
+            &[("path", &event.path), ("reason", reason)],
         ),
     };
     eprintln!("{line}");
@@ -456,38 +474,45 @@ fn text_line(found: &ComicMatch) -> String {
             .and_then(|e| e.problem(&found.candidates)),
     ];
     for problem in problems.into_iter().flatten() {
-        lines.push(fill(&gettext("{}: {}"), &[&found.path, &problem]));
+        lines.push(fill(
+            &gettext("{path}: {problem}"),
+            &[("path", &found.path), ("problem", &problem)],
+        ));
     }
     lines.join("\n")
 }
 
 fn match_line(found: &ComicMatch) -> String {
     match found.candidates.first() {
-        None => fill(&gettext("{}: no candidate"), &[&found.path]),
+        None => fill(&gettext("{path}: no candidate"), &[("path", &found.path)]),
         Some(best) => {
             let chosen_by = found.editions.as_ref().map(|e| e.chosen_by);
             let template = if found.applied && best.tagged {
-                gettext("{}: {} #{} ({}) applied, as its tags say")
+                gettext("{path}: {volume} #{number} ({score}) applied, as its tags say")
             } else if found.applied && chosen_by == Some(EditionChoice::Folder) {
-                gettext("{}: {} #{} ({}) applied, the edition its folder holds")
+                gettext(
+                    "{path}: {volume} #{number} ({score}) applied, the edition its folder holds",
+                )
             } else if found.applied && chosen_by == Some(EditionChoice::Publisher) {
-                gettext("{}: {} #{} ({}) applied, the edition of the publisher you prefer")
+                gettext(
+                    "{path}: {volume} #{number} ({score}) applied, the edition of the publisher you prefer",
+                )
             } else if found.applied {
-                gettext("{}: {} #{} ({}) applied")
+                gettext("{path}: {volume} #{number} ({score}) applied")
             } else if found.truncated_cover.is_some() {
                 gettext(
-                    "{}: {} #{} ({}) suggested; its cover is a truncated image, so it is not applied automatically",
+                    "{path}: {volume} #{number} ({score}) suggested; its cover is a truncated image, so it is not applied automatically",
                 )
             } else {
-                gettext("{}: {} #{} ({}) suggested")
+                gettext("{path}: {volume} #{number} ({score}) suggested")
             };
             fill(
                 &template,
                 &[
-                    &found.path,
-                    &best.volume,
-                    &best.number,
-                    &format!("{:.2}", best.signals.combined),
+                    ("path", &found.path),
+                    ("volume", &best.volume),
+                    ("number", &best.number),
+                    ("score", &format!("{:.2}", best.signals.combined)),
                 ],
             )
         }
@@ -514,11 +539,11 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
         "{}",
         fill(
             &ngettext(
-                "Run {}: restored the previous value of {} comic.",
-                "Run {}: restored the previous values of {} comics.",
+                "Run {run}: restored the previous value of {count} comic.",
+                "Run {run}: restored the previous values of {count} comics.",
                 plural(n),
             ),
-            &[&run_id, &n]
+            &[("run", &run_id), ("count", &n)]
         )
     );
     let n = summary.changed_since;
@@ -527,11 +552,11 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
             "{}",
             fill(
                 &ngettext(
-                    "{} comic was changed after the run and keeps its current value.",
-                    "{} comics were changed after the run and keep their current value.",
+                    "{count} comic was changed after the run and keeps its current value.",
+                    "{count} comics were changed after the run and keep their current value.",
                     plural(n),
                 ),
-                &[&n]
+                &[("count", &n)]
             )
         );
     }
@@ -540,11 +565,11 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
             "{}",
             fill(
                 &ngettext(
-                    "Put back the previous ComicInfo.xml of {} comic.",
-                    "Put back the previous ComicInfo.xml of {} comics.",
+                    "Put back the previous ComicInfo.xml of {files} comic.",
+                    "Put back the previous ComicInfo.xml of {files} comics.",
                     plural(files),
                 ),
-                &[&files]
+                &[("files", &files)]
             )
         );
     }

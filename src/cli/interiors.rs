@@ -180,16 +180,16 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
         "{}",
         fill(
             &gettext(
-                "Thresholds: brightness {} to {}, contrast {}, sharpness {}, size {} MP, interior {}, room {}"
+                "Thresholds: brightness {min_brightness} to {max_brightness}, contrast {min_contrast}, sharpness {min_sharpness}, size {min_megapixels} MP, interior {min_indoor}, room {min_room}"
             ),
             &[
-                &visual.min_brightness,
-                &visual.max_brightness,
-                &visual.min_contrast,
-                &visual.min_sharpness,
-                &visual.min_megapixels,
-                &semantic.min_indoor,
-                &semantic.min_room,
+                ("min_brightness", &visual.min_brightness),
+                ("max_brightness", &visual.max_brightness),
+                ("min_contrast", &visual.min_contrast),
+                ("min_sharpness", &visual.min_sharpness),
+                ("min_megapixels", &visual.min_megapixels),
+                ("min_indoor", &semantic.min_indoor),
+                ("min_room", &semantic.min_room)
             ]
         )
     );
@@ -197,11 +197,15 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
         "{}",
         fill(
             &ngettext(
-                "{} photo: {} kept, {} set aside (kept in the collection)",
-                "{} photos: {} kept, {} set aside (kept in the collection)",
+                "{photos} photo: {kept} kept, {set_aside} set aside (kept in the collection)",
+                "{photos} photos: {kept} kept, {set_aside} set aside (kept in the collection)",
                 report.photos as u32
             ),
-            &[&report.photos, &report.kept, &report.set_aside()]
+            &[
+                ("photos", &report.photos),
+                ("kept", &report.kept),
+                ("set_aside", &report.set_aside())
+            ]
         )
     );
     let reasons = [
@@ -259,7 +263,10 @@ pub(super) fn import_into(
 ) -> anyhow::Result<ImportSummary> {
     for folder in folders {
         if !folder.is_dir() {
-            anyhow::bail!(fill(&gettext("{} is not a folder"), &[&folder.display()]));
+            anyhow::bail!(fill(
+                &gettext("{folder} is not a folder"),
+                &[("folder", &folder.display())]
+            ));
         }
     }
     let files = embed::locate_model(global)?;
@@ -279,7 +286,10 @@ pub(super) fn import_into(
                 bar.suspend(|| {
                     eprintln!(
                         "{}",
-                        fill(&gettext("skipped {}: {}"), &[&path.display(), &reason])
+                        fill(
+                            &gettext("skipped {path}: {reason}"),
+                            &[("path", &path.display()), ("reason", &reason)]
+                        )
                     )
                 });
             }
@@ -288,8 +298,8 @@ pub(super) fn import_into(
                     eprintln!(
                         "{}",
                         fill(
-                            &gettext("{} is the same picture as photo {}"),
-                            &[&path.display(), &of]
+                            &gettext("{path} is the same picture as photo {photo}"),
+                            &[("path", &path.display()), ("photo", &of)]
                         )
                     )
                 });
@@ -304,13 +314,15 @@ pub(super) fn print_import(summary: &ImportSummary) {
     println!(
         "{}",
         fill(
-            &gettext("Found {} photos: {} added, {} already imported, {} duplicates, {} skipped."),
+            &gettext(
+                "Found {found} photos: {added} added, {known} already imported, {duplicates} duplicates, {skipped} skipped."
+            ),
             &[
-                &summary.found,
-                &(summary.added + summary.refreshed),
-                &summary.known,
-                &summary.duplicates,
-                &summary.skipped
+                ("found", &summary.found),
+                ("added", &(summary.added + summary.refreshed)),
+                ("known", &summary.known),
+                ("duplicates", &summary.duplicates),
+                ("skipped", &summary.skipped)
             ]
         )
     );
@@ -320,11 +332,11 @@ pub(super) fn print_import(summary: &ImportSummary) {
             "{}",
             fill(
                 &ngettext(
-                    "{} of the skipped photos is a truncated image: its file ends before the picture does.",
-                    "{} of the skipped photos are truncated images: their files end before the picture does.",
+                    "{count} of the skipped photos is a truncated image: its file ends before the picture does.",
+                    "{count} of the skipped photos are truncated images: their files end before the picture does.",
                     super::plural(n as u64),
                 ),
-                &[&n]
+                &[("count", &n)]
             )
         );
     }
@@ -370,7 +382,10 @@ fn score(
                 failed += 1;
                 eprintln!(
                     "{}",
-                    fill(&gettext("cannot score {}: {}"), &[&file.display(), &reason])
+                    fill(
+                        &gettext("cannot score {file}: {reason}"),
+                        &[("file", &file.display()), ("reason", &reason)]
+                    )
                 );
             }
             None => {
@@ -378,8 +393,8 @@ fn score(
                 eprintln!(
                     "{}",
                     fill(
-                        &gettext("cannot score {}: {}"),
-                        &[&file.display(), &gettext("not read")]
+                        &gettext("cannot score {file}: {reason}"),
+                        &[("file", &file.display()), ("reason", &gettext("not read"))]
                     )
                 );
             }
@@ -387,8 +402,8 @@ fn score(
     }
     if failed > 0 {
         anyhow::bail!(fill(
-            &gettext("{} of {} photos could not be scored"),
-            &[&failed, &files.len()]
+            &gettext("{failed} of {total} photos could not be scored"),
+            &[("failed", &failed), ("total", &files.len())]
         ));
     }
     Ok(())
@@ -401,15 +416,20 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_path(csv_path)
-        .with_context(|| fill(&gettext("cannot read {}"), &[&csv_path.display()]))?;
+        .with_context(|| {
+            fill(
+                &gettext("cannot read {path}"),
+                &[("path", &csv_path.display())],
+            )
+        })?;
     let (mut labelled, mut skipped) = (0usize, 0usize);
     let mut stderr = std::io::stderr().lock();
     for (index, record) in reader.records().enumerate() {
         let line = index + 1;
         let record = record.with_context(|| {
             fill(
-                &gettext("{}: line {} is not valid CSV"),
-                &[&csv_path.display(), &line],
+                &gettext("{path}: line {line} is not valid CSV"),
+                &[("path", &csv_path.display()), ("line", &line)],
             )
         })?;
         let (Some(path), Some(label)) = (record.get(0), record.get(1)) else {
@@ -417,7 +437,10 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
             writeln!(
                 stderr,
                 "{}",
-                fill(&gettext("line {}: expected path,label"), &[&line])
+                fill(
+                    &gettext("line {line}: expected path,label"),
+                    &[("line", &line)]
+                )
             )?;
             continue;
         };
@@ -431,7 +454,10 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
                 writeln!(
                     stderr,
                     "{}",
-                    fill(&gettext("line {}: {}"), &[&line, &error])
+                    fill(
+                        &gettext("line {line}: {error}"),
+                        &[("line", &line), ("error", &error)]
+                    )
                 )?;
                 continue;
             }
@@ -456,8 +482,8 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
                     stderr,
                     "{}",
                     fill(
-                        &gettext("line {}: {} has not been imported"),
-                        &[&line, &photo.display()]
+                        &gettext("line {line}: {photo} has not been imported"),
+                        &[("line", &line), ("photo", &photo.display())]
                     )
                 )?;
             }
@@ -467,11 +493,11 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
         "{}",
         fill(
             &ngettext(
-                "Labelled {} photo; {} rows skipped.",
-                "Labelled {} photos; {} rows skipped.",
+                "Labelled {labelled} photo; {skipped} rows skipped.",
+                "Labelled {labelled} photos; {skipped} rows skipped.",
                 labelled as u32
             ),
-            &[&labelled, &skipped]
+            &[("labelled", &labelled), ("skipped", &skipped)]
         )
     );
     Ok(())
@@ -504,15 +530,15 @@ pub(super) fn print_training(report: &TrainingReport) {
         "{}",
         fill(
             &gettext(
-                "Training round {}: {} human and {} automatic labels (bad {}, medium {}, good {})."
+                "Training round {round}: {human} human and {auto} automatic labels (bad {bad}, medium {medium}, good {good})."
             ),
             &[
-                &report.round,
-                &report.human_labels,
-                &report.auto_labels,
-                &report.counts.bad,
-                &report.counts.medium,
-                &report.counts.good
+                ("round", &report.round),
+                ("human", &report.human_labels),
+                ("auto", &report.auto_labels),
+                ("bad", &report.counts.bad),
+                ("medium", &report.counts.medium),
+                ("good", &report.counts.good)
             ]
         )
     );
@@ -521,10 +547,10 @@ pub(super) fn print_training(report: &TrainingReport) {
             println!(
                 "{}",
                 fill(
-                    &gettext("Accuracy on human labels, {}-fold cross-validation: {}%"),
+                    &gettext("Accuracy on human labels, {folds}-fold cross-validation: {percent}%"),
                     &[
-                        &evaluation.folds,
-                        &format!("{:.1}", evaluation.accuracy * 100.0)
+                        ("folds", &evaluation.folds),
+                        ("percent", &format!("{:.1}", evaluation.accuracy * 100.0))
                     ]
                 )
             );
@@ -569,15 +595,15 @@ pub(super) fn print_auto_label(report: &AutoLabelReport) {
         "{}",
         fill(
             &gettext(
-                "Auto-label round {}: labelled {} of {} unlabelled photos (bad {}, medium {}, good {})."
+                "Auto-label round {round}: labelled {labeled} of {considered} unlabelled photos (bad {bad}, medium {medium}, good {good})."
             ),
             &[
-                &report.round,
-                &report.labeled,
-                &report.considered,
-                &report.counts.bad,
-                &report.counts.medium,
-                &report.counts.good
+                ("round", &report.round),
+                ("labeled", &report.labeled),
+                ("considered", &report.considered),
+                ("bad", &report.counts.bad),
+                ("medium", &report.counts.medium),
+                ("good", &report.counts.good)
             ]
         )
     );
@@ -633,13 +659,16 @@ pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
         "{}",
         fill(
             &gettext(
-                "Training on {} labelled embeddings: {} s (median of {}), cross-validated accuracy {}"
+                "Training on {labels} labelled embeddings: {seconds} s (median of {rounds}), cross-validated accuracy {accuracy}"
             ),
             &[
-                &labels,
-                &format!("{:.2}", times[times.len() / 2]),
-                &times.len(),
-                &accuracy.map_or_else(|| "-".to_owned(), |a| format!("{:.3}", a)),
+                ("labels", &labels),
+                ("seconds", &format!("{:.2}", times[times.len() / 2])),
+                ("rounds", &times.len()),
+                (
+                    "accuracy",
+                    &accuracy.map_or_else(|| "-".to_owned(), |a| format!("{:.3}", a))
+                )
             ]
         )
     );

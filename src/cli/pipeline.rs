@@ -147,9 +147,9 @@ fn filter(db: &mut Database, stages: &Stages) -> anyhow::Result<()> {
             "{}",
             fill(
                 &gettext(
-                    "Filter: {} of {} photos look like interiors; the others stay imported and visible."
+                    "Filter: {interiors} of {total} photos look like interiors; the others stay imported and visible."
                 ),
-                &[&interiors, &photos.len()]
+                &[("interiors", &interiors), ("total", &photos.len())]
             )
         )
     });
@@ -212,8 +212,8 @@ fn label_in_app(global: &GlobalOptions, db: &mut Database, stages: &Stages) -> a
     if !status.success() {
         stages.bar.finish_and_clear();
         anyhow::bail!(fill(
-            &gettext("the labeling view ended with an error ({})"),
-            &[&status]
+            &gettext("the labeling view ended with an error ({status})"),
+            &[("status", &status)]
         ));
     }
     let after = human_labels(db)?;
@@ -222,8 +222,8 @@ fn label_in_app(global: &GlobalOptions, db: &mut Database, stages: &Stages) -> a
         println!(
             "{}",
             fill(
-                &gettext("Human labels: {} before, {} now."),
-                &[&before, &after]
+                &gettext("Human labels: {before} before, {after} now."),
+                &[("before", &before), ("after", &after)]
             )
         )
     });

@@ -63,7 +63,10 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
         bar.suspend(|| {
             println!(
                 "{}",
-                fill(&gettext("Tags of {}: {}"), &[&path.display(), reason])
+                fill(
+                    &gettext("Tags of {path}: {reason}"),
+                    &[("path", &path.display()), ("reason", reason)]
+                )
             );
         });
     }
@@ -71,14 +74,19 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
         ScanEvent::Found { to_read, .. } => bar.set_length(to_read),
         ScanEvent::Progress(progress) => bar.set_position(progress.done),
         ScanEvent::Skipped { error, .. } => {
-            bar.suspend(|| println!("{}", fill(&gettext("Skipped: {}"), &[&error])));
+            bar.suspend(|| {
+                println!(
+                    "{}",
+                    fill(&gettext("Skipped: {reason}"), &[("reason", &error)])
+                )
+            });
         }
         ScanEvent::Missing { id, path } => bar.suspend(|| {
             println!(
                 "{}",
                 fill(
-                    &gettext("Missing or moved: {} (comic {}); it stays in the collection."),
-                    &[&path.display(), &id]
+                    &gettext("Missing or moved: {path} (comic {id}); it stays in the collection."),
+                    &[("path", &path.display()), ("id", &id)]
                 )
             );
         }),
@@ -98,7 +106,7 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
 
 fn print_summary(summary: &ScanSummary) {
     // ngettext is called with literals at each line so that xgettext finds both forms.
-    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[("count", &n)]));
     if summary.outcome == Outcome::Cancelled {
         println!(
             "{}",
@@ -107,14 +115,14 @@ fn print_summary(summary: &ScanSummary) {
     }
     let n = summary.added;
     line(
-        ngettext("Added {} comic.", "Added {} comics.", plural(n)),
+        ngettext("Added {count} comic.", "Added {count} comics.", plural(n)),
         n,
     );
     let n = summary.known;
     line(
         ngettext(
-            "{} comic was already in the collection.",
-            "{} comics were already in the collection.",
+            "{count} comic was already in the collection.",
+            "{count} comics were already in the collection.",
             plural(n),
         ),
         n,
@@ -122,8 +130,8 @@ fn print_summary(summary: &ScanSummary) {
     let n = summary.thumbnails_written;
     line(
         ngettext(
-            "Wrote {} cover thumbnail.",
-            "Wrote {} cover thumbnails.",
+            "Wrote {count} cover thumbnail.",
+            "Wrote {count} cover thumbnails.",
             plural(n),
         ),
         n,
@@ -131,8 +139,8 @@ fn print_summary(summary: &ScanSummary) {
     let n = summary.skipped;
     line(
         ngettext(
-            "Skipped {} file that could not be read.",
-            "Skipped {} files that could not be read.",
+            "Skipped {count} file that could not be read.",
+            "Skipped {count} files that could not be read.",
             plural(n),
         ),
         n,
@@ -140,8 +148,8 @@ fn print_summary(summary: &ScanSummary) {
     let n = summary.missing;
     line(
         ngettext(
-            "{} comic in the collection is missing from disk.",
-            "{} comics in the collection are missing from disk.",
+            "{count} comic in the collection is missing from disk.",
+            "{count} comics in the collection are missing from disk.",
             plural(n),
         ),
         n,
@@ -150,8 +158,8 @@ fn print_summary(summary: &ScanSummary) {
     if n > 0 {
         line(
             ngettext(
-                "{} comic names its ComicVine issue in its tags.",
-                "{} comics name their ComicVine issue in their tags.",
+                "{count} comic names its ComicVine issue in its tags.",
+                "{count} comics name their ComicVine issue in their tags.",
                 plural(n),
             ),
             n,
@@ -161,8 +169,8 @@ fn print_summary(summary: &ScanSummary) {
     if n > 0 {
         line(
             ngettext(
-                "{} comic has tags that could not be read; they were ignored.",
-                "{} comics have tags that could not be read; they were ignored.",
+                "{count} comic has tags that could not be read; they were ignored.",
+                "{count} comics have tags that could not be read; they were ignored.",
                 plural(n),
             ),
             n,
@@ -172,8 +180,8 @@ fn print_summary(summary: &ScanSummary) {
     if n > 0 {
         line(
             ngettext(
-                "{} comic has a truncated cover image; its match will only be suggested.",
-                "{} comics have a truncated cover image; their matches will only be suggested.",
+                "{count} comic has a truncated cover image; its match will only be suggested.",
+                "{count} comics have a truncated cover image; their matches will only be suggested.",
                 plural(n),
             ),
             n,

@@ -117,9 +117,9 @@ pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<Exi
                 .ok_or_else(|| {
                     anyhow::anyhow!(fill(
                         &gettext(
-                            "no comic with id {} in the collection, or its cover cannot be read"
+                            "no comic with id {id} in the collection, or its cover cannot be read"
                         ),
-                        &[&id]
+                        &[("id", &id)]
                     ))
                 })?;
             examples.push(vector);
@@ -213,8 +213,8 @@ fn embed_example(engine: &Engine, path: &Path) -> anyhow::Result<Vec<f32>> {
         Some(Ok(vector)) => Ok(vector),
         Some(Err(failure)) => Err(failure.into()),
         None => anyhow::bail!(fill(
-            &gettext("cannot read {} as a picture or a comic"),
-            &[&path.display()]
+            &gettext("cannot read {path} as a picture or a comic"),
+            &[("path", &path.display())]
         )),
     }
 }
@@ -260,8 +260,8 @@ fn print(hits: &[Hit], as_json: bool) -> anyhow::Result<ExitCode> {
                 id_cover,
                 ..
             } => fill(
-                &gettext("{} #{} (catalog cover {})"),
-                &[volume, number, id_cover],
+                &gettext("{volume} #{number} (catalog cover {cover})"),
+                &[("volume", volume), ("number", number), ("cover", id_cover)],
             ),
         };
         println!("{:.3}  {what}", hit.score);
@@ -303,19 +303,24 @@ pub fn bench(covers: usize, queries: usize) -> anyhow::Result<()> {
     println!(
         "{}",
         fill(
-            &gettext("Index of {} covers built in {} s"),
-            &[&index.len(), &format!("{:.1}", built.as_secs_f64())]
+            &gettext("Index of {count} covers built in {seconds} s"),
+            &[
+                ("count", &index.len()),
+                ("seconds", &format!("{:.1}", built.as_secs_f64()))
+            ]
         )
     );
     println!(
         "{}",
         fill(
-            &gettext("Search: median {} ms, fastest {} ms, slowest {} ms over {} queries"),
+            &gettext(
+                "Search: median {median} ms, fastest {fastest} ms, slowest {slowest} ms over {count} queries"
+            ),
             &[
-                &format!("{:.1}", times[times.len() / 2]),
-                &format!("{:.1}", times[0]),
-                &format!("{:.1}", times[times.len() - 1]),
-                &times.len()
+                ("median", &format!("{:.1}", times[times.len() / 2])),
+                ("fastest", &format!("{:.1}", times[0])),
+                ("slowest", &format!("{:.1}", times[times.len() - 1])),
+                ("count", &times.len())
             ]
         )
     );

@@ -21,40 +21,40 @@ use crate::i18n::{fill, gettext};
 pub enum ModelError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("{}", fill(&gettext("cannot open the model weights {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot open the model weights {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Open {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("the model weights {} are damaged or not a safetensors file ({}); delete the file and download it again"), &[&.path.display(), .reason]))]
+    #[error("{}", fill(&gettext("the model weights {path} are damaged or not a safetensors file ({reason}); delete the file and download it again"), &[("path", &.path.display()), ("reason", .reason)]))]
     Corrupt { path: PathBuf, reason: String },
-    #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} is missing"), &[&.path.display(), .name]))]
+    #[error("{}", fill(&gettext("the model weights {path} do not match config.json: the tensor {name} is missing"), &[("path", &.path.display()), ("name", .name)]))]
     MissingTensor { path: PathBuf, name: String },
-    #[error("{}", fill(&gettext("the model weights {} do not match config.json: {} tensors are not used by it, such as {}; check that config.json belongs to these weights"), &[&.path.display(), .count, .name]))]
+    #[error("{}", fill(&gettext("the model weights {path} do not match config.json: {count} tensors are not used by it, such as {name}; check that config.json belongs to these weights"), &[("path", &.path.display()), ("count", .count), ("name", .name)]))]
     UnusedTensors {
         path: PathBuf,
         count: usize,
         name: String,
     },
-    #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} has shape {}, expected {}"), &[&.path.display(), .name, &format!("{:?}", .found), &format!("{:?}", .expected)]))]
+    #[error("{}", fill(&gettext("the model weights {path} do not match config.json: the tensor {name} has shape {found}, expected {expected}"), &[("path", &.path.display()), ("name", .name), ("found", &format!("{:?}", .found)), ("expected", &format!("{:?}", .expected))]))]
     ShapeMismatch {
         path: PathBuf,
         name: String,
         expected: Vec<i64>,
         found: Vec<i64>,
     },
-    #[error("{}", fill(&gettext("the model weights {} store the tensor {} as {}; only float32, float16 and bfloat16 weights can be used"), &[&.path.display(), .name, .dtype]))]
+    #[error("{}", fill(&gettext("the model weights {path} store the tensor {name} as {dtype}; only float32, float16 and bfloat16 weights can be used"), &[("path", &.path.display()), ("name", .name), ("dtype", .dtype)]))]
     UnsupportedDtype {
         path: PathBuf,
         name: String,
         dtype: String,
     },
-    #[error("{}", fill(&gettext("libtorch failed while running the model: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("libtorch failed while running the model: {reason}"), &[("reason", .0)]))]
     Torch(#[from] TchError),
-    #[error("{}", fill(&gettext("the model expects {}×{} pixel images, got a tensor of shape {}"), &[.expected, .expected, &format!("{:?}", .found)]))]
+    #[error("{}", fill(&gettext("the model expects {size}×{size} pixel images, got a tensor of shape {shape}"), &[("size", .expected), ("shape", &format!("{:?}", .found))]))]
     PixelShape { expected: i64, found: Vec<i64> },
-    #[error("{}", fill(&gettext("a text has {} tokens, more than the model's {}"), &[.found, .max]))]
+    #[error("{}", fill(&gettext("a text has {found} tokens, more than the model's {max}"), &[("found", .found), ("max", .max)]))]
     TooManyTokens { found: usize, max: i64 },
 }
 

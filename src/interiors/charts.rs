@@ -27,9 +27,9 @@ pub const DEFAULT_SIZE: (u32, u32) = (800, 600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
-    #[error("{}", fill(&gettext("cannot draw the chart: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("cannot draw the chart: {error}"), &[("error", .0)]))]
     Draw(String),
-    #[error("{}", fill(&gettext("cannot write {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot write {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -243,17 +243,23 @@ fn room_score(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
         &[
             entry(
                 Marker::Box(palette.blue),
-                fill(&gettext("At or above the threshold ({})"), &[&passing]),
+                fill(
+                    &gettext("At or above the threshold ({count})"),
+                    &[("count", &passing)],
+                ),
             ),
             entry(
                 Marker::Box(palette.grey),
-                fill(&gettext("Below it ({})"), &[&(scores.len() - passing)]),
+                fill(
+                    &gettext("Below it ({count})"),
+                    &[("count", &(scores.len() - passing))],
+                ),
             ),
             entry(
                 Marker::Line(palette.text),
                 fill(
-                    &gettext("Filter threshold {}"),
-                    &[&format!("{threshold:.2}")],
+                    &gettext("Filter threshold {threshold}"),
+                    &[("threshold", &format!("{threshold:.2}"))],
                 ),
             ),
         ],
@@ -308,11 +314,14 @@ fn indoor_vs_room(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartErro
         &[
             entry(
                 Marker::Box(palette.blue),
-                fill(&gettext("Interiors ({})"), &[&passing]),
+                fill(&gettext("Interiors ({count})"), &[("count", &passing)]),
             ),
             entry(
                 Marker::Box(palette.red),
-                fill(&gettext("Filtered out ({})"), &[&(points.len() - passing)]),
+                fill(
+                    &gettext("Filtered out ({count})"),
+                    &[("count", &(points.len() - passing))],
+                ),
             ),
             entry(Marker::Line(palette.text), gettext("Filter thresholds")),
         ],
@@ -436,17 +445,23 @@ fn confidence(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
             entry(
                 Marker::Box(palette.purple),
                 fill(
-                    &gettext("Sure enough to label automatically ({})"),
-                    &[&accepted],
+                    &gettext("Sure enough to label automatically ({count})"),
+                    &[("count", &accepted)],
                 ),
             ),
             entry(
                 Marker::Box(palette.grey),
-                fill(&gettext("Too unsure ({})"), &[&(values.len() - accepted)]),
+                fill(
+                    &gettext("Too unsure ({count})"),
+                    &[("count", &(values.len() - accepted))],
+                ),
             ),
             entry(
                 Marker::Line(palette.text),
-                fill(&gettext("Threshold {}"), &[&format!("{threshold:.2}")]),
+                fill(
+                    &gettext("Threshold {threshold}"),
+                    &[("threshold", &format!("{threshold:.2}"))],
+                ),
             ),
         ],
     )?;
@@ -591,7 +606,10 @@ fn scores_by_label(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartErr
         .map(|(name, colour, counts)| {
             entry(
                 Marker::Line(*colour),
-                fill(&gettext("{} ({})"), &[name, &counts.iter().sum::<u32>()]),
+                fill(
+                    &gettext("{name} ({count})"),
+                    &[("name", name), ("count", &counts.iter().sum::<u32>())],
+                ),
             )
         })
         .collect();
@@ -652,14 +670,20 @@ fn embeddings(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
         .map(|&q| {
             entry(
                 Marker::Box(quality_colour(&palette, q)),
-                fill(&gettext("{} ({})"), &[&quality_name(q), &count(Some(q))]),
+                fill(
+                    &gettext("{name} ({count})"),
+                    &[("name", &quality_name(q)), ("count", &count(Some(q)))],
+                ),
             )
         })
         .collect();
     if count(None) > 0 {
         entries.push(entry(
             Marker::Box(palette.grey),
-            fill(&gettext("{} ({})"), &[&gettext("Unlabelled"), &count(None)]),
+            fill(
+                &gettext("{name} ({count})"),
+                &[("name", &gettext("Unlabelled")), ("count", &count(None))],
+            ),
         ));
     }
     if points
@@ -686,16 +710,16 @@ fn embeddings(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
         &axis(
             xs,
             fill(
-                &gettext("First principal component ({}% of the variance)"),
-                &[&format!("{:.0}", explained[0] * 100.0)],
+                &gettext("First principal component ({percent}% of the variance)"),
+                &[("percent", &format!("{:.0}", explained[0] * 100.0))],
             ),
             true,
         ),
         &axis(
             ys,
             fill(
-                &gettext("Second principal component ({}%)"),
-                &[&format!("{:.0}", explained[1] * 100.0)],
+                &gettext("Second principal component ({percent}%)"),
+                &[("percent", &format!("{:.0}", explained[1] * 100.0))],
             ),
             true,
         ),

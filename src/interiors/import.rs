@@ -29,7 +29,7 @@ const EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{}", fill(&gettext("cannot read the folder {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot read the folder {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Folder {
         path: PathBuf,
         source: std::io::Error,

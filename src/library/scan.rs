@@ -119,9 +119,9 @@ pub struct ScanSummary {
 /// [`ScanEvent::Skipped`].
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("{}", fill(&gettext("the folder {} does not exist"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("the folder {path} does not exist"), &[("path", &.path.display())]))]
     FolderNotFound { path: PathBuf },
-    #[error("{}", fill(&gettext("{} is neither a folder nor a comic file"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} is neither a folder nor a comic file"), &[("path", &.path.display())]))]
     NotAFolder { path: PathBuf },
     #[error(transparent)]
     Database(#[from] DbError),

@@ -731,7 +731,7 @@ impl SimpleComponent for ComicsPage {
                     id_comicbook_info,
                 });
                 self.content_bar
-                    .say(&fill(&gettext("Assigning {}…"), &[&title]));
+                    .say(&fill(&gettext("Assigning {title}…"), &[("title", &title)]));
             }
             ComicsMsg::Unassign { run_id, comic_id } => {
                 self.search_worker
@@ -946,13 +946,15 @@ impl ComicsPage {
         }
         let query = match &self.example {
             Some((id, name)) => {
-                self.content_bar
-                    .say(&fill(&gettext("Looking for covers like “{}”…"), &[name]));
+                self.content_bar.say(&fill(
+                    &gettext("Looking for covers like “{name}”…"),
+                    &[("name", name)],
+                ));
                 Query::Comic(*id)
             }
             None => {
                 self.content_bar
-                    .say(&fill(&gettext("Looking for “{}”…"), &[&text]));
+                    .say(&fill(&gettext("Looking for “{text}”…"), &[("text", &text)]));
                 Query::Text(text)
             }
         };
@@ -986,8 +988,12 @@ impl ComicsPage {
                 let mut text = progress.step.title();
                 if let Some(progress) = progress.progress {
                     text = fill(
-                        &gettext("{} {} of {}"),
-                        &[&text, &progress.done, &progress.total],
+                        &gettext("{text} {done} of {total}"),
+                        &[
+                            ("text", &text),
+                            ("done", &progress.done),
+                            ("total", &progress.total),
+                        ],
                     );
                 }
                 self.content_bar.say(&text);
@@ -1017,8 +1023,11 @@ impl ComicsPage {
                 self.content_bar
                     .set_count(cutoff, self.grid.count_at(cutoff));
                 let what = match &self.example {
-                    Some((_, name)) => fill(&gettext("Covers like “{}”"), &[name]),
-                    None => fill(&gettext("Covers that fit “{}”"), &[&self.search.trim()]),
+                    Some((_, name)) => fill(&gettext("Covers like “{name}”"), &[("name", name)]),
+                    None => fill(
+                        &gettext("Covers that fit “{search}”"),
+                        &[("search", &self.search.trim())],
+                    ),
                 };
                 self.content_bar.say(&what);
                 self.ranked_by = Some(what);
@@ -1101,8 +1110,8 @@ impl ComicsPage {
     fn nothing_found(&self) -> String {
         if !self.search.trim().is_empty() {
             return fill(
-                &gettext("No comic on this shelf matches “{}”."),
-                &[&self.search.trim()],
+                &gettext("No comic on this shelf matches “{search}”."),
+                &[("search", &self.search.trim())],
             );
         }
         match self.shelf {
@@ -1268,36 +1277,36 @@ impl ComicsPage {
         let mut parts = vec![if report.outcome == Outcome::Cancelled {
             fill(
                 &ngettext(
-                    "Stopped after adding {} comic",
-                    "Stopped after adding {} comics",
+                    "Stopped after adding {added} comic",
+                    "Stopped after adding {added} comics",
                     plural(added),
                 ),
-                &[&added],
+                &[("added", &added)],
             )
         } else {
             fill(
-                &ngettext("Added {} comic", "Added {} comics", plural(added)),
-                &[&added],
+                &ngettext("Added {added} comic", "Added {added} comics", plural(added)),
+                &[("added", &added)],
             )
         }];
         if report.known > 0 {
             parts.push(fill(
                 &ngettext(
-                    "{} already in the collection",
-                    "{} already in the collection",
+                    "{known} already in the collection",
+                    "{known} already in the collection",
                     plural(report.known),
                 ),
-                &[&report.known],
+                &[("known", &report.known)],
             ));
         }
         if report.skipped > 0 {
             parts.push(fill(
                 &ngettext(
-                    "{} file skipped",
-                    "{} files skipped",
+                    "{skipped} file skipped",
+                    "{skipped} files skipped",
                     plural(report.skipped),
                 ),
-                &[&report.skipped],
+                &[("skipped", &report.skipped)],
             ));
         }
         let toast = adw::Toast::new(&parts.join(" · "));
@@ -1315,20 +1324,23 @@ impl ComicsPage {
 
     fn classify_toast(&self, report: ClassifyReport, sender: &ComponentSender<Self>) {
         let template = if report.outcome == Outcome::Cancelled {
-            gettext("Stopped: {} applied, {} to review so far")
+            gettext("Stopped: {applied} applied, {review} to review so far")
         } else {
-            gettext("{} applied, {} to review")
+            gettext("{applied} applied, {review} to review")
         };
-        let mut title = fill(&template, &[&report.applied, &report.to_review]);
+        let mut title = fill(
+            &template,
+            &[("applied", &report.applied), ("review", &report.to_review)],
+        );
         if report.unreadable > 0 {
             title.push_str(" · ");
             title.push_str(&fill(
                 &ngettext(
-                    "{} cover could not be read",
-                    "{} covers could not be read",
+                    "{unreadable} cover could not be read",
+                    "{unreadable} covers could not be read",
                     plural(report.unreadable),
                 ),
-                &[&report.unreadable],
+                &[("unreadable", &report.unreadable)],
             ));
         }
         let toast = adw::Toast::builder().title(title).timeout(0).build();
@@ -1361,11 +1373,11 @@ fn found_details(found: &FoundCollection) -> String {
     match found.comics {
         Some(comics) => fill(
             &ngettext(
-                "{} · {} comic",
-                "{} · {} comics",
+                "{location} · {comics} comic",
+                "{location} · {comics} comics",
                 plural(comics.unsigned_abs()),
             ),
-            &[&location, &comics],
+            &[("location", &location), ("comics", &comics)],
         ),
         None => location,
     }

@@ -578,16 +578,20 @@ impl InteriorsPage {
                 let mut message = if summary.cancelled {
                     fill(
                         &ngettext(
-                            "Import cancelled; {} photo added",
-                            "Import cancelled; {} photos added",
+                            "Import cancelled; {added} photo added",
+                            "Import cancelled; {added} photos added",
                             summary.added as u32,
                         ),
-                        &[&summary.added],
+                        &[("added", &summary.added)],
                     )
                 } else {
                     fill(
-                        &ngettext("{} photo added", "{} photos added", summary.added as u32),
-                        &[&summary.added],
+                        &ngettext(
+                            "{added} photo added",
+                            "{added} photos added",
+                            summary.added as u32,
+                        ),
+                        &[("added", &summary.added)],
                     )
                 };
                 if !skipped.is_empty() {
@@ -597,11 +601,11 @@ impl InteriorsPage {
                     message.push_str(" · ");
                     message.push_str(&fill(
                         &ngettext(
-                            "{} file could not be read",
-                            "{} files could not be read",
+                            "{count} file could not be read",
+                            "{count} files could not be read",
                             skipped.len() as u32,
                         ),
-                        &[&skipped.len()],
+                        &[("count", &skipped.len())],
                     ));
                 }
                 toast(sender, message);
@@ -648,11 +652,11 @@ impl InteriorsPage {
                     sender,
                     fill(
                         &ngettext(
-                            "Saved {} file in {}",
-                            "Saved {} files in {}",
+                            "Saved {count} file in {folder}",
+                            "Saved {count} files in {folder}",
                             files.len() as u32,
                         ),
-                        &[&files.len(), &folder],
+                        &[("count", &files.len()), ("folder", &folder)],
                     ),
                 );
             }
@@ -734,17 +738,21 @@ impl InteriorsPage {
         match activity.progress {
             Some(progress) => {
                 let counts = fill(
-                    &gettext("{} of {} · {}/s"),
+                    &gettext("{done} of {total} · {rate}/s"),
                     &[
-                        &progress.done,
-                        &progress.total,
-                        &format!("{:.1}", progress.rate),
+                        ("done", &progress.done),
+                        ("total", &progress.total),
+                        ("rate", &format!("{:.1}", progress.rate)),
                     ],
                 );
                 match progress.eta {
                     Some(eta) => fill(
-                        &gettext("{} {} · about {} left"),
-                        &[&activity.text, &counts, &duration_text(eta)],
+                        &gettext("{activity} {counts} · about {eta} left"),
+                        &[
+                            ("activity", &activity.text),
+                            ("counts", &counts),
+                            ("eta", &duration_text(eta)),
+                        ],
                     ),
                     None => format!("{} {counts}", activity.text),
                 }
@@ -756,8 +764,8 @@ impl InteriorsPage {
     fn title(&self) -> String {
         let photos = self.summary.map_or(0, |s| s.photos);
         fill(
-            &ngettext("{} Photo", "{} Photos", photos as u32),
-            &[&photos],
+            &ngettext("{count} Photo", "{count} Photos", photos as u32),
+            &[("count", &photos)],
         )
     }
 
@@ -768,18 +776,20 @@ impl InteriorsPage {
         let human = summary.human.bad + summary.human.medium + summary.human.good;
         let auto = summary.auto.bad + summary.auto.medium + summary.auto.good;
         let labels = fill(
-            &gettext("Labelled by you: {} bad, {} medium, {} good · automatically: {}"),
+            &gettext(
+                "Labelled by you: {bad} bad, {medium} medium, {good} good · automatically: {auto}",
+            ),
             &[
-                &summary.human.bad,
-                &summary.human.medium,
-                &summary.human.good,
-                &auto,
+                ("bad", &summary.human.bad),
+                ("medium", &summary.human.medium),
+                ("good", &summary.human.good),
+                ("auto", &auto),
             ],
         );
         let model = match summary.accuracy {
             Some(accuracy) => fill(
-                &gettext("The latest model rates {}% of your labels right"),
-                &[&format!("{:.0}", accuracy * 100.0)],
+                &gettext("The latest model rates {percent}% of your labels right"),
+                &[("percent", &format!("{:.0}", accuracy * 100.0))],
             ),
             None if summary.rounds > 0 => {
                 gettext("Label at least two photos of each kind to measure the model")
@@ -813,12 +823,18 @@ fn duration_text(duration: std::time::Duration) -> String {
     let seconds = duration.as_secs();
     if seconds >= 3600 {
         fill(
-            &gettext("{} h {} min"),
-            &[&(seconds / 3600), &(seconds % 3600 / 60)],
+            &gettext("{hours} h {minutes} min"),
+            &[
+                ("hours", &(seconds / 3600)),
+                ("minutes", &(seconds % 3600 / 60)),
+            ],
         )
     } else if seconds >= 60 {
-        fill(&gettext("{} min"), &[&seconds.div_ceil(60)])
+        fill(
+            &gettext("{minutes} min"),
+            &[("minutes", &seconds.div_ceil(60))],
+        )
     } else {
-        fill(&gettext("{} s"), &[&seconds.max(1)])
+        fill(&gettext("{seconds} s"), &[("seconds", &seconds.max(1))])
     }
 }

@@ -191,12 +191,18 @@ fn runtime_summary(runtime: Option<&RuntimeInfo>) -> String {
     match runtime {
         None => gettext("Checking what this computer offers…"),
         Some(info) if info.cuda_available => fill(
-            &gettext("Detected: CUDA with {} devices · libtorch {}"),
-            &[&info.cuda_devices, &info.libtorch_version],
+            &gettext("Detected: CUDA with {count} devices · libtorch {version}"),
+            &[
+                ("count", &info.cuda_devices),
+                ("version", &info.libtorch_version),
+            ],
         ),
         Some(info) => fill(
-            &gettext("Detected: processor only, {} threads · libtorch {}"),
-            &[&info.cpu_threads, &info.libtorch_version],
+            &gettext("Detected: processor only, {count} threads · libtorch {version}"),
+            &[
+                ("count", &info.cpu_threads),
+                ("version", &info.libtorch_version),
+            ],
         ),
     }
 }
@@ -289,8 +295,8 @@ fn editions_row(database: &str) -> adw::ComboRow {
             };
             row.set_subtitle(&match &editions.learnt {
                 Some(name) => fill(
-                    &gettext("When one cover is in several editions, apply the one of this publisher. Automatic: learnt from your picks in review, {} so far."),
-                    &[name],
+                    &gettext("When one cover is in several editions, apply the one of this publisher. Automatic: learnt from your picks in review, {name} so far."),
+                    &[("name", name)],
                 ),
                 None => gettext("When one cover is in several editions, apply the one of this publisher. Automatic: learnt from your picks in review."),
             });
@@ -501,8 +507,8 @@ fn key_status(keyring: &Result<bool, keyring::KeyringError>) -> String {
     if std::env::var_os(catalog::KEY_VARIABLE).is_some() {
         status.push(' ');
         status.push_str(&fill(
-            &gettext("{} is set and is used instead."),
-            &[&catalog::KEY_VARIABLE],
+            &gettext("{variable} is set and is used instead."),
+            &[("variable", &catalog::KEY_VARIABLE)],
         ));
     }
     status

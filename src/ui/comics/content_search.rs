@@ -428,7 +428,10 @@ fn copy_note(path: &str) -> String {
         .unwrap_or(0);
     if pages > 0 {
         let count = u32::try_from(pages).unwrap_or(u32::MAX);
-        parts.push(fill(&ngettext("{} page", "{} pages", count), &[&pages]));
+        parts.push(fill(
+            &ngettext("{pages} page", "{pages} pages", count),
+            &[("pages", &pages)],
+        ));
     }
     // Lines break between the parts, never inside one ("2 pages").
     parts

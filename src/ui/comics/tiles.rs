@@ -38,9 +38,10 @@ impl Tile {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| row.path.clone());
         let series = match (&row.volume, &row.number) {
-            (Some(volume), Some(number)) if !volume.trim().is_empty() => {
-                Some(fill(&gettext("{} #{}"), &[&volume.trim(), &number.trim()]))
-            }
+            (Some(volume), Some(number)) if !volume.trim().is_empty() => Some(fill(
+                &gettext("{volume} #{number}"),
+                &[("volume", &volume.trim()), ("number", &number.trim())],
+            )),
             _ => None,
         };
         let search_text = match &series {

@@ -192,12 +192,12 @@ pub fn quality_name(quality: Quality) -> String {
 fn notes(photo: &ScoredPhoto) -> (String, String) {
     let label = match photo.label {
         Some((quality, LabelSource::Human)) => fill(
-            &gettext("You labelled it {}"),
-            &[&quality_name(quality).to_lowercase()],
+            &gettext("You labelled it {quality}"),
+            &[("quality", &quality_name(quality).to_lowercase())],
         ),
         Some((quality, LabelSource::Auto)) => fill(
-            &gettext("Labelled {} automatically"),
-            &[&quality_name(quality).to_lowercase()],
+            &gettext("Labelled {quality} automatically"),
+            &[("quality", &quality_name(quality).to_lowercase())],
         ),
         None => String::new(),
     };
