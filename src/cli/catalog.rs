@@ -84,7 +84,7 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
             catalog::store_api_key(&mut database, &key)?;
             println!(
                 "{}",
-                gettext("The ComicVine API key is stored in the database.")
+                gettext("The ComicVine API key is stored in the system keyring.")
             );
             Ok(ExitCode::SUCCESS)
         }
