@@ -261,3 +261,59 @@ fn duplicates_needs_a_collection_and_says_when_there_are_none() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json, serde_json::json!({"groups": []}));
 }
+
+#[test]
+fn arguments_a_command_refuses_after_parsing_are_bad_usage_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    drop(vistazo::db::open(&db).expect("a new collection"));
+    let db = db.to_str().unwrap();
+    let missing = dir.path().join("no such cover.jpg");
+    for (args, says) in [
+        (&["search", " "][..], "vistazo search a giant robot"),
+        (&["similar"], "--comic ID"),
+        (&["similar", missing.to_str().unwrap()], "no such cover.jpg"),
+        (&["catalog", "search", ""], "vistazo catalog search"),
+        (
+            &[
+                "interiors",
+                "filter",
+                "--min-brightness",
+                "0.8",
+                "--max-brightness",
+                "0.2",
+            ],
+            "above the brightest",
+        ),
+    ] {
+        let output = run(vistazo(&["--db", db]).args(args));
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.starts_with("error: "), "{args:?}: {text}");
+        assert!(text.contains(says), "{args:?}: {text}");
+        assert_eq!(text.trim_end().lines().count(), 1, "{args:?}: {text}");
+        assert!(stdout(&output).is_empty(), "{args:?}");
+    }
+    // Values out of range and combinations that contradict themselves are clap's own.
+    for args in [
+        &["search", "--limit", "0", "a robot"][..],
+        &["search", "--min-score", "2", "a robot"],
+        &["catalog", "search", "--page", "0", "saga"],
+        &["classify", "--write-comicinfo"],
+        &["undo", "--last", "--run", "3"],
+        &["interiors", "filter", "--min-contrast", "0.7"],
+        &["bench", "embed", ".", "--batch", "0"],
+    ] {
+        let output = run(vistazo(&["--db", db]).args(args));
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.starts_with("error: "), "{args:?}: {text}");
+    }
+    // The filter's thresholds were left as they were.
+    let output = run(vistazo(&["--db", db]).args(["interiors", "filter", "--json"]));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        json["thresholds"]["visual"]["min_brightness"], 0.12,
+        "{json}"
+    );
+}

@@ -232,7 +232,7 @@ fn import_train_and_score_photos_end_to_end() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("skipped ") && stderr.contains("broken.jpg"),
+        stderr.contains("Skipped ") && stderr.contains("broken.jpg"),
         "{stderr}"
     );
 

@@ -28,6 +28,8 @@ pub enum InteriorsCommand {
     Import {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for photos, with their subfolders"))]
         folders: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print the counts and the photos left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Read labels made elsewhere from a CSV file of path,label rows"))]
     ImportLabels {
@@ -52,7 +54,7 @@ pub enum InteriorsCommand {
         min_brightness: Option<f64>,
         #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Brightest mean brightness a photo may have (0-1)"))]
         max_brightness: Option<f64>,
-        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Lowest contrast a photo may have (0-0.5)"))]
+        #[arg(long, value_name = "F", value_parser = contrast, help = gettext("Lowest contrast a photo may have (0-0.5)"))]
         min_contrast: Option<f64>,
         #[arg(long, value_name = "F", value_parser = super::non_negative, help = gettext("Lowest sharpness (variance of the Laplacian) a photo may have"))]
         min_sharpness: Option<f64>,
@@ -94,6 +96,14 @@ pub enum InteriorsCommand {
     },
 }
 
+/// A contrast threshold: the standard deviation of brightness, which is at most 0.5.
+fn contrast(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(number) if (0.0..=0.5).contains(&number) => Ok(number),
+        _ => Err(gettext("expected a number between 0 and 0.5")),
+    }
+}
+
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
     let mut db = match command {
         InteriorsCommand::Import { .. } | InteriorsCommand::Pipeline { .. } => {
@@ -102,7 +112,7 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
         _ => global.open_collection()?,
     };
     match command {
-        InteriorsCommand::Import { folders } => import(global, &mut db, &folders),
+        InteriorsCommand::Import { folders, json } => import(global, &mut db, &folders, json),
         InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
         InteriorsCommand::ImportLabels { csv } => import_labels(&mut db, &csv),
         InteriorsCommand::Filter {
@@ -138,6 +148,18 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
                     *threshold = value;
                     changed = true;
                 }
+            }
+            if filters.visual.min_brightness > filters.visual.max_brightness {
+                return Err(super::UsageError(fill(
+                    &gettext(
+                        "the darkest brightness allowed ({min}) is above the brightest ({max}): no photo would be kept",
+                    ),
+                    &[
+                        ("min", &filters.visual.min_brightness),
+                        ("max", &filters.visual.max_brightness),
+                    ],
+                ))
+                .into());
             }
             if changed {
                 filters.save(&mut db)?;
@@ -225,14 +247,48 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
     Ok(())
 }
 
-fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> anyhow::Result<()> {
+fn import(
+    global: &GlobalOptions,
+    db: &mut Database,
+    folders: &[PathBuf],
+    json: bool,
+) -> anyhow::Result<()> {
     let cancel = super::cancel_on_interrupt(gettext(
         "Stopping after the current batch; the photos imported so far are kept.",
     ));
     let bar = progress_bar("[{bar:30}] {pos}/{len} {per_sec} {eta}");
-    let summary = import_into(global, db, folders, &cancel, &bar)?;
+    let (mut skipped, mut duplicates) = (Vec::new(), Vec::new());
+    let summary = import_into(
+        global,
+        db,
+        folders,
+        &cancel,
+        &bar,
+        &mut |event| match event {
+            ImportEvent::Skipped { path, reason } => {
+                skipped.push(serde_json::json!({ "path": path, "reason": reason }));
+            }
+            ImportEvent::Duplicate { path, of } => {
+                duplicates.push(serde_json::json!({ "path": path, "of": of }));
+            }
+            ImportEvent::Added { .. } | ImportEvent::Progress(_) => {}
+        },
+    )?;
     bar.finish_and_clear();
-    print_import(&summary);
+    if json {
+        let value = serde_json::json!({
+            "found": summary.found,
+            "added": summary.added + summary.refreshed,
+            "known": summary.known,
+            "duplicates": duplicates,
+            "skipped": skipped,
+            "truncated": summary.truncated,
+            "cancelled": summary.cancelled,
+        });
+        println!("{value}");
+    } else {
+        print_import(&summary);
+    }
     if summary.cancelled {
         anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
     }
@@ -260,6 +316,7 @@ pub(super) fn import_into(
     folders: &[PathBuf],
     cancel: &CancelToken,
     bar: &ProgressBar,
+    observe: &mut dyn FnMut(&ImportEvent),
 ) -> anyhow::Result<ImportSummary> {
     for folder in folders {
         if !folder.is_dir() {
@@ -277,37 +334,45 @@ pub(super) fn import_into(
         &files.model_id(),
         folders,
         cancel,
-        &mut |event| match event {
-            ImportEvent::Progress(progress) => {
-                bar.set_length(progress.total);
-                bar.set_position(progress.done);
-            }
-            ImportEvent::Skipped { path, reason } => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        fill(
-                            &gettext("skipped {path}: {reason}"),
-                            &[("path", &path.display()), ("reason", &reason)]
-                        )
-                    )
-                });
-            }
-            ImportEvent::Duplicate { path, of } => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        fill(
-                            &gettext("{path} is the same picture as photo {photo}"),
-                            &[("path", &path.display()), ("photo", &of)]
-                        )
-                    )
-                });
-            }
-            ImportEvent::Added { .. } => {}
+        &mut |event| {
+            observe(&event);
+            render_import(bar, event)
         },
     )?;
     Ok(summary)
+}
+
+/// Shows an import's progress on `bar`, and each photo left out above it on stderr.
+fn render_import(bar: &ProgressBar, event: ImportEvent) {
+    match event {
+        ImportEvent::Progress(progress) => {
+            bar.set_length(progress.total);
+            bar.set_position(progress.done);
+        }
+        ImportEvent::Skipped { path, reason } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("Skipped {path}: {reason}"),
+                        &[("path", &path.display()), ("reason", &reason)]
+                    )
+                )
+            });
+        }
+        ImportEvent::Duplicate { path, of } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("{path} is the same picture as photo {photo}"),
+                        &[("path", &path.display()), ("photo", &of)]
+                    )
+                )
+            });
+        }
+        ImportEvent::Added { .. } => {}
+    }
 }
 
 pub(super) fn print_import(summary: &ImportSummary) {
