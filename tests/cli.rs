@@ -274,17 +274,6 @@ fn arguments_a_command_refuses_after_parsing_are_bad_usage_too() {
         (&["similar"], "--comic ID"),
         (&["similar", missing.to_str().unwrap()], "no such cover.jpg"),
         (&["catalog", "search", ""], "vistazo catalog search"),
-        (
-            &[
-                "interiors",
-                "filter",
-                "--min-brightness",
-                "0.8",
-                "--max-brightness",
-                "0.2",
-            ],
-            "above the brightest",
-        ),
     ] {
         let output = run(vistazo(&["--db", db]).args(args));
         let text = stderr(&output);

@@ -223,7 +223,7 @@ fn add_volume(
         {
             report.covers_skipped.push(serde_json::json!({
                 "id_comicbook_info": id_comicbook_info,
-                "reason": error.to_string(),
+                "reason": one_line(error),
             }));
         }
         render(&bar, event, report.json)
@@ -333,11 +333,16 @@ fn render(bar: &ProgressBar, event: CatalogEvent, json: bool) {
                 "{}",
                 fill(
                     &gettext("Skipped a cover of issue {issue}: {error}"),
-                    &[("issue", &id_comicbook_info), ("error", &error)]
+                    &[("issue", &id_comicbook_info), ("error", &one_line(&error))]
                 )
             );
         }),
     }
+}
+
+/// An error's text on one line: a decoder's message may end in a line break.
+fn one_line(error: &catalog::CatalogError) -> String {
+    error.to_string().trim_end().replace('\n', " ")
 }
 
 fn print_summary(summary: &catalog::AddVolumeSummary) {

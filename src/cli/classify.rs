@@ -193,7 +193,7 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
             EmbedEvent::TruncatedComic { id, path, entry } => {
                 truncated_comics.push(serde_json::json!({
                     "comic_id": id,
-                    "path": path,
+                    "path": path.to_string_lossy(),
                     "entry": entry,
                 }));
             }

@@ -149,18 +149,6 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
                     changed = true;
                 }
             }
-            if filters.visual.min_brightness > filters.visual.max_brightness {
-                return Err(super::UsageError(fill(
-                    &gettext(
-                        "the darkest brightness allowed ({min}) is above the brightest ({max}): no photo would be kept",
-                    ),
-                    &[
-                        ("min", &filters.visual.min_brightness),
-                        ("max", &filters.visual.max_brightness),
-                    ],
-                ))
-                .into());
-            }
             if changed {
                 filters.save(&mut db)?;
             }
@@ -266,10 +254,11 @@ fn import(
         &bar,
         &mut |event| match event {
             ImportEvent::Skipped { path, reason } => {
-                skipped.push(serde_json::json!({ "path": path, "reason": reason }));
+                skipped
+                    .push(serde_json::json!({ "path": path.to_string_lossy(), "reason": reason }));
             }
             ImportEvent::Duplicate { path, of } => {
-                duplicates.push(serde_json::json!({ "path": path, "of": of }));
+                duplicates.push(serde_json::json!({ "path": path.to_string_lossy(), "of": of }));
             }
             ImportEvent::Added { .. } | ImportEvent::Progress(_) => {}
         },

@@ -31,13 +31,13 @@ impl Findings {
     fn record(&mut self, event: &ScanEvent) {
         match event {
             ScanEvent::Skipped { error, known_id } => self.skipped.push(json!({
-                "path": error.path(),
+                "path": error.path().to_string_lossy(),
                 "reason": error.to_string(),
                 "comic_id": known_id,
             })),
             ScanEvent::Missing { id, path } => self.missing.push(json!({
                 "comic_id": id,
-                "path": path,
+                "path": path.to_string_lossy(),
             })),
             ScanEvent::Added {
                 id,
@@ -56,14 +56,14 @@ impl Findings {
                 if let Some(reason) = ignored_tags {
                     self.tags_ignored.push(json!({
                         "comic_id": id,
-                        "path": path,
+                        "path": path.to_string_lossy(),
                         "reason": reason,
                     }));
                 }
                 if let Some(entry) = truncated_cover {
                     self.truncated_covers.push(json!({
                         "comic_id": id,
-                        "path": path,
+                        "path": path.to_string_lossy(),
                         "entry": entry,
                     }));
                 }
