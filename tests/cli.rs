@@ -306,3 +306,77 @@ fn arguments_a_command_refuses_after_parsing_are_bad_usage_too() {
         "{json}"
     );
 }
+
+/// The words of a shell command line: split on spaces, double quotes kept together.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            _ => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn the_readme_shows_every_command_with_an_example_the_binary_accepts() {
+    use clap::CommandFactory;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("\n## Command line\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Command line section");
+    let items: Vec<String> = section
+        .split("\n- ")
+        .skip(1)
+        .map(|item| item.replace("\n  ", " "))
+        .collect();
+    let cli = vistazo::cli::Cli::command();
+    let mut paths: Vec<Vec<&str>> = Vec::new();
+    for command in cli.get_subcommands() {
+        if command.has_subcommands() {
+            for sub in command.get_subcommands() {
+                paths.push(vec![command.get_name(), sub.get_name()]);
+            }
+        } else {
+            paths.push(vec![command.get_name()]);
+        }
+    }
+    for path in paths {
+        let name = path.join(" ");
+        let item = items
+            .iter()
+            .find(|item| item.starts_with(&format!("`{name}` — ")))
+            .unwrap_or_else(|| panic!("README's Command line section lacks {name}"));
+        let example = item
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter_map(|code| code.split("| ").last())
+            .find(|code| code.starts_with("vistazo "))
+            .unwrap_or_else(|| panic!("no example for {name}: {item}"));
+        let matches = vistazo::cli::Cli::command()
+            .try_get_matches_from(shell_words(example))
+            .unwrap_or_else(|error| panic!("{example}: {error}"));
+        let mut used = Vec::new();
+        let mut at = &matches;
+        while let Some((sub, inner)) = at.subcommand() {
+            used.push(sub);
+            at = inner;
+        }
+        assert_eq!(used, path, "{example}");
+    }
+}
