@@ -104,6 +104,30 @@ fn label_train_and_auto_label_from_the_command_line() {
         "{stderr}"
     );
     assert!(stderr.contains("unknown label “excellent”"), "{stderr}");
+    // Again with --json: the same labels, set again, and the rows left out with their line.
+    let output = vistazo(
+        &db_path,
+        &[
+            "interiors",
+            "import-labels",
+            csv_path.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one object");
+    assert_eq!(report["labelled"], 36, "{report}");
+    let skipped = report["skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), 2, "{report}");
+    assert_eq!(skipped[0]["line"], 38, "{report}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("missing.jpg has not been imported"),
+        "{report}"
+    );
+    assert_eq!(skipped[1]["line"], 39, "{report}");
 
     let output = vistazo(&db_path, &["interiors", "train", "--json"]);
     assert_eq!(

@@ -35,6 +35,8 @@ pub enum InteriorsCommand {
     ImportLabels {
         #[arg(value_name = "CSV")]
         csv: PathBuf,
+        #[arg(long, help = gettext("Print the count and the rows left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Train the quality head and the pairwise ranker on the labelled photos"))]
     Train {
@@ -114,7 +116,7 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
     match command {
         InteriorsCommand::Import { folders, json } => import(global, &mut db, &folders, json),
         InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
-        InteriorsCommand::ImportLabels { csv } => import_labels(&mut db, &csv),
+        InteriorsCommand::ImportLabels { csv, json } => import_labels(&mut db, &csv, json),
         InteriorsCommand::Filter {
             min_brightness,
             max_brightness,
@@ -463,7 +465,7 @@ fn score(
     Ok(())
 }
 
-fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
+fn import_labels(db: &mut Database, csv_path: &Path, json: bool) -> anyhow::Result<()> {
     let base = csv_path.parent().unwrap_or(Path::new("."));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -476,8 +478,22 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
                 &[("path", &csv_path.display())],
             )
         })?;
-    let (mut labelled, mut skipped) = (0usize, 0usize);
+    let mut labelled = 0usize;
+    let mut skipped_rows: Vec<serde_json::Value> = Vec::new();
     let mut stderr = std::io::stderr().lock();
+    // Each row left out is told on stderr, and kept for --json.
+    let mut skip = |line: usize, reason: String| -> std::io::Result<()> {
+        writeln!(
+            stderr,
+            "{}",
+            fill(
+                &gettext("line {line}: {error}"),
+                &[("line", &line), ("error", &reason)]
+            )
+        )?;
+        skipped_rows.push(serde_json::json!({ "line": line, "reason": reason }));
+        Ok(())
+    };
     for (index, record) in reader.records().enumerate() {
         let line = index + 1;
         let record = record.with_context(|| {
@@ -487,15 +503,7 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
             )
         })?;
         let (Some(path), Some(label)) = (record.get(0), record.get(1)) else {
-            skipped += 1;
-            writeln!(
-                stderr,
-                "{}",
-                fill(
-                    &gettext("line {line}: expected path,label"),
-                    &[("line", &line)]
-                )
-            )?;
+            skip(line, gettext("expected path,label"))?;
             continue;
         };
         if line == 1 && path.eq_ignore_ascii_case("path") && label.eq_ignore_ascii_case("label") {
@@ -504,15 +512,7 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
         let quality: Quality = match label.parse() {
             Ok(quality) => quality,
             Err(error) => {
-                skipped += 1;
-                writeln!(
-                    stderr,
-                    "{}",
-                    fill(
-                        &gettext("line {line}: {error}"),
-                        &[("line", &line), ("error", &error)]
-                    )
-                )?;
+                skip(line, error.to_string())?;
                 continue;
             }
         };
@@ -530,18 +530,20 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
                 db.set_human_label(id, quality)?;
                 labelled += 1;
             }
-            None => {
-                skipped += 1;
-                writeln!(
-                    stderr,
-                    "{}",
-                    fill(
-                        &gettext("line {line}: {photo} has not been imported"),
-                        &[("line", &line), ("photo", &photo.display())]
-                    )
-                )?;
-            }
+            None => skip(
+                line,
+                fill(
+                    &gettext("{photo} has not been imported"),
+                    &[("photo", &photo.display())],
+                ),
+            )?,
         }
+    }
+    let skipped = skipped_rows.len();
+    if json {
+        let value = serde_json::json!({ "labelled": labelled, "skipped": skipped_rows });
+        println!("{value}");
+        return Ok(());
     }
     println!(
         "{}",
