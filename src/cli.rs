@@ -1,7 +1,8 @@
 //! The command line: global options, subcommands, exit codes. Glue only: the work happens in
 //! the core modules, and errors become one line on stderr.
 //!
-//! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
+//! Exit status: 0 on success, 2 on bad usage (clap's own, and [`UsageError`] for arguments a
+//! command refuses after parsing), 1 on failure.
 
 mod catalog;
 mod classify;
@@ -131,6 +132,8 @@ pub enum Command {
     Scan {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for comic files, with their subfolders"))]
         folders: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print the counts and the files left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("The ComicVine catalog: search volumes, add a volume with its covers"))]
     Catalog {
@@ -260,12 +263,26 @@ pub fn main() -> ExitCode {
     let collection = cli.global.database_path().ok();
     match run(cli) {
         Ok(code) => code,
+        Err(error) if error.is::<UsageError>() => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::from(BAD_USAGE)
+        }
         Err(error) => {
             eprintln!("vistazo: {}", error_line(&error, collection.as_deref()));
             ExitCode::FAILURE
         }
     }
 }
+
+/// The exit status of bad usage, as clap's own errors have it.
+const BAD_USAGE: u8 = 2;
+
+/// Arguments clap accepted that a command cannot work with (an empty query, a combination that
+/// contradicts itself, an example that names nothing): told on one line, as clap tells its
+/// own usage errors, with exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// The line an error is told in: [`one_line`], except that SQLite refusing to write, which it
 /// says without naming the file, is told with the collection and the reason.
@@ -301,7 +318,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => ui::run(launch(&cli.global, None, cli.collection)),
         Some(Command::Gui { page }) => ui::run(launch(&cli.global, page, None)),
-        Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
+        Some(Command::Scan { folders, json }) => scan::run(&cli.global, &folders, json),
         Some(Command::Catalog { command }) => catalog::run(&cli.global, command),
         Some(Command::Interiors { command }) => {
             interiors::run(&cli.global, command)?;

@@ -172,9 +172,19 @@ fn an_interrupted_import_resumes_and_stores_what_babelcomics_stores() {
         &["catalog", "add-volume", &VOLUME.to_string()],
     ));
     assert_eq!(first.status.code(), Some(1), "{}", text(&first.stdout));
+    // Each cover left out on a line of its own, then the failure on one line.
     let error = text(&first.stderr);
-    assert!(error.contains("cannot reach http://127.0.0.1:"), "{error}");
-    assert_eq!(error.lines().count(), 1, "{error}");
+    let lines: Vec<&str> = error.lines().collect();
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|line| line.starts_with("Skipped a cover of issue ")),
+        "{error}"
+    );
+    assert!(
+        lines[lines.len() - 1].starts_with("vistazo: cannot reach http://127.0.0.1:"),
+        "{error}"
+    );
     let pages: Vec<String> = server
         .requests()
         .iter()
@@ -211,13 +221,11 @@ fn an_interrupted_import_resumes_and_stores_what_babelcomics_stores() {
         out.contains("Skipped 1 cover that could not be saved."),
         "{out}"
     );
-    assert!(
-        out.contains(&format!(
-            "Skipped a cover of issue {}:",
-            FIRST_ISSUE + CORRUPT as i32
-        )),
-        "{out}"
-    );
+    // Which cover was left out, and why, is told on stderr, apart from the results.
+    let skipped = format!("Skipped a cover of issue {}:", FIRST_ISSUE + CORRUPT as i32);
+    assert!(!out.contains(&skipped), "{out}");
+    let err = text(&second.stderr);
+    assert!(err.contains(&skipped), "{err}");
     let second_pictures = server.image_requests();
     for path in &second_pictures {
         let name = path.rsplit('/').next().unwrap_or_default();
@@ -752,4 +760,59 @@ fn comicvine_requests_go_through_the_proxy_the_environment_names_unless_no_proxy
         "no proxy this time"
     );
     assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn add_volume_json_gives_the_counts_and_the_covers_left_out() {
+    let server = MockComicVine::start(12);
+    let place = place();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip/tiny");
+    let model = model.to_str().expect("a UTF-8 path");
+    let added = run(vistazo(
+        &place,
+        &server,
+        &[
+            "--model",
+            model,
+            "--device",
+            "cpu",
+            "catalog",
+            "add-volume",
+            &VOLUME.to_string(),
+            "--json",
+        ],
+    )
+    .env("HF_HOME", place.thumbnails.join("no-cache")));
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&added.stdout).expect("one object");
+    assert_eq!(report["volume"]["id"], VOLUME, "{report}");
+    assert_eq!(report["volume"]["name"], VOLUME_NAME, "{report}");
+    assert_eq!(report["issues_added"], 12, "{report}");
+    assert_eq!(report["issues_known"], 0, "{report}");
+    assert_eq!(report["cancelled"], false, "{report}");
+    let downloaded = report["covers_downloaded"].as_u64().expect("a count");
+    assert!(report["covers_present"].is_u64(), "{report}");
+    let skipped = report["covers_skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), 1, "{report}");
+    assert!(skipped[0]["id_comicbook_info"].is_i64(), "{report}");
+    assert!(skipped[0]["reason"].is_string(), "{report}");
+    assert_eq!(report["covers_read"], downloaded, "{report}");
+    assert!(
+        text(&added.stderr).contains("Skipped a cover of issue"),
+        "{}",
+        text(&added.stderr)
+    );
+
+    // Without a model at hand the covers wait: nothing read now.
+    let elsewhere = self::place();
+    let later = run(vistazo(
+        &elsewhere,
+        &server,
+        &["catalog", "add-volume", &VOLUME.to_string(), "--json"],
+    )
+    .env("HF_HOME", elsewhere.thumbnails.join("no-cache"))
+    .env("HF_HUB_CACHE", elsewhere.thumbnails.join("no-cache")));
+    assert_eq!(later.status.code(), Some(0), "{}", text(&later.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&later.stdout).expect("one object");
+    assert_eq!(report["covers_read"], serde_json::Value::Null, "{report}");
 }

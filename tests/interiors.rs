@@ -104,6 +104,30 @@ fn label_train_and_auto_label_from_the_command_line() {
         "{stderr}"
     );
     assert!(stderr.contains("unknown label “excellent”"), "{stderr}");
+    // Again with --json: the same labels, set again, and the rows left out with their line.
+    let output = vistazo(
+        &db_path,
+        &[
+            "interiors",
+            "import-labels",
+            csv_path.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one object");
+    assert_eq!(report["labelled"], 36, "{report}");
+    let skipped = report["skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), 2, "{report}");
+    assert_eq!(skipped[0]["line"], 38, "{report}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("missing.jpg has not been imported"),
+        "{report}"
+    );
+    assert_eq!(skipped[1]["line"], 39, "{report}");
 
     let output = vistazo(&db_path, &["interiors", "train", "--json"]);
     assert_eq!(
@@ -232,7 +256,7 @@ fn import_train_and_score_photos_end_to_end() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("skipped ") && stderr.contains("broken.jpg"),
+        stderr.contains("Skipped ") && stderr.contains("broken.jpg"),
         "{stderr}"
     );
 
@@ -759,4 +783,57 @@ fn import_skips_truncated_photos_and_counts_them() {
         .collect();
     let real = std::fs::canonicalize(&photos).unwrap();
     assert_eq!(stored, [real.join("whole.jpg").to_str().unwrap()]);
+}
+
+#[test]
+fn import_json_gives_the_counts_and_the_photos_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    let model = tiny_model();
+    let output = vistazo(
+        &db,
+        &[
+            "--model",
+            &model,
+            "--device",
+            "cpu",
+            "interiors",
+            "import",
+            photos.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one object");
+    assert_eq!(report["found"], 8, "{report}");
+    assert_eq!(report["added"], 6, "{report}");
+    assert_eq!(report["known"], 0, "{report}");
+    assert_eq!(report["truncated"], 0, "{report}");
+    assert_eq!(report["cancelled"], false, "{report}");
+    let duplicates = report["duplicates"].as_array().expect("a list");
+    assert_eq!(duplicates.len(), 1, "{report}");
+    // One of the two files of the same picture, whichever was read second.
+    let copy = duplicates[0]["path"].as_str().expect("a path");
+    assert!(
+        copy.ends_with("copy of room 0.jpg") || copy.ends_with("room_0.jpg"),
+        "{report}"
+    );
+    assert!(duplicates[0]["of"].is_i64(), "{report}");
+    let skipped = report["skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), 1, "{report}");
+    assert!(skipped[0]["path"].as_str().unwrap().ends_with("broken.jpg"));
+    assert!(skipped[0]["reason"].is_string(), "{report}");
+    // The line for people is on stderr.
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .any(|l| l.starts_with("Skipped ") && l.contains("broken.jpg"))
+    );
 }

@@ -36,6 +36,8 @@ pub struct EmbedArgs {
     comics: bool,
     #[arg(long, value_name = "N", help = gettext("Compute at most N embeddings"))]
     max: Option<usize>,
+    #[arg(long, help = gettext("Print the counts and the pictures left out as one JSON object"))]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -50,17 +52,18 @@ pub struct ClassifyArgs {
     json: bool,
     #[arg(long, help = gettext("Look at comics that are already classified too"))]
     reclassify: bool,
-    #[arg(long, help = gettext("Write the issue applied into each CBZ file as a ComicInfo.xml"))]
+    #[arg(long, requires = "auto_apply", help = gettext("Write the issue applied into each CBZ file as a ComicInfo.xml"))]
     write_comicinfo: bool,
 }
 
 #[derive(Debug, Args)]
-#[group(multiple = false)]
 pub struct UndoArgs {
-    #[arg(long, help = gettext("Undo the latest run that applied classifications (the default)"))]
+    #[arg(long, conflicts_with = "run", help = gettext("Undo the latest run that applied classifications (the default)"))]
     last: bool,
     #[arg(long, value_name = "ID", help = gettext("Undo the run with this number"))]
     run: Option<i64>,
+    #[arg(long, help = gettext("Print what was restored as one JSON object"))]
+    json: bool,
 }
 
 pub(super) fn open(global: &GlobalOptions) -> anyhow::Result<(Database, ThumbnailStore)> {
@@ -89,9 +92,10 @@ fn run_embedding(
     store: &ThumbnailStore,
     options: &EmbedOptions,
     cancel: &CancelToken,
+    observe: &mut dyn FnMut(&EmbedEvent),
 ) -> anyhow::Result<matching::EmbedSummary> {
     let files = locate_model(global)?;
-    embed_with_model(global, &files, database, store, options, cancel)
+    embed_observed(global, &files, database, store, options, cancel, observe)
 }
 
 /// Embeds what `options` asks for with the model in `files`, with a progress bar on stderr.
@@ -103,6 +107,19 @@ pub(super) fn embed_with_model(
     options: &EmbedOptions,
     cancel: &CancelToken,
 ) -> anyhow::Result<matching::EmbedSummary> {
+    embed_observed(global, files, database, store, options, cancel, &mut |_| {})
+}
+
+/// [`embed_with_model`], showing each event to `observe` before it is rendered.
+fn embed_observed(
+    global: &GlobalOptions,
+    files: &ModelFiles,
+    database: &mut Database,
+    store: &ThumbnailStore,
+    options: &EmbedOptions,
+    cancel: &CancelToken,
+    observe: &mut dyn FnMut(&EmbedEvent),
+) -> anyhow::Result<matching::EmbedSummary> {
     let model = files.model_id();
     let engine = load_engine_from(files, global, BATCH)?;
     let bar = progress_bar();
@@ -113,25 +130,33 @@ pub(super) fn embed_with_model(
         store,
         options,
         cancel,
-        &mut |event| match event {
-            EmbedEvent::Planned { total } => bar.set_length(total),
-            EmbedEvent::Progress(progress) => bar.set_position(progress.done),
-            EmbedEvent::Skipped { reason, .. } => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        fill(&gettext("Skipped: {reason}"), &[("reason", &reason)])
-                    )
-                });
-            }
-            EmbedEvent::TruncatedComic { path, entry, .. } => {
-                bar.suspend(|| eprintln!("{}", truncated_cover_warning(&path, &entry)));
-            }
-            EmbedEvent::Reused { .. } => {}
+        &mut |event| {
+            observe(&event);
+            render_embedding(&bar, event)
         },
     );
     bar.finish_and_clear();
     Ok(summary?)
+}
+
+/// Shows an embedding job's progress on `bar`, and each picture left out above it on stderr.
+fn render_embedding(bar: &ProgressBar, event: EmbedEvent) {
+    match event {
+        EmbedEvent::Planned { total } => bar.set_length(total),
+        EmbedEvent::Progress(progress) => bar.set_position(progress.done),
+        EmbedEvent::Skipped { reason, .. } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(&gettext("Skipped: {reason}"), &[("reason", &reason)])
+                )
+            });
+        }
+        EmbedEvent::TruncatedComic { path, entry, .. } => {
+            bar.suspend(|| eprintln!("{}", truncated_cover_warning(&path, &entry)));
+        }
+        EmbedEvent::Reused { .. } => {}
+    }
 }
 
 /// `vistazo embed [--covers] [--comics] [--max N]`.
@@ -147,7 +172,47 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     let cancel = cancel_on_interrupt(gettext(
         "Stopping after the pictures being embedded… Press Ctrl+C again to quit at once.",
     ));
-    let summary = run_embedding(global, &mut database, &store, &options, &cancel)?;
+    let mut skipped = Vec::new();
+    let mut truncated_comics = Vec::new();
+    let summary = run_embedding(
+        global,
+        &mut database,
+        &store,
+        &options,
+        &cancel,
+        &mut |event| match event {
+            EmbedEvent::Skipped {
+                subject,
+                id,
+                reason,
+            } => skipped.push(serde_json::json!({
+                "subject": subject.as_str(),
+                "id": id,
+                "reason": reason,
+            })),
+            EmbedEvent::TruncatedComic { id, path, entry } => {
+                truncated_comics.push(serde_json::json!({
+                    "comic_id": id,
+                    "path": path.to_string_lossy(),
+                    "entry": entry,
+                }));
+            }
+            _ => {}
+        },
+    )?;
+    if args.json {
+        let value = serde_json::json!({
+            "computed": summary.computed,
+            "reused": summary.reused,
+            "skipped": skipped,
+            "truncated_covers": summary.truncated_covers,
+            "truncated_comics": truncated_comics,
+            "covers_without_file": summary.covers_without_file,
+            "cancelled": summary.outcome == Outcome::Cancelled,
+        });
+        println!("{value}");
+        return Ok(exit_code(summary.outcome));
+    }
     if summary.outcome == Outcome::Cancelled {
         println!(
             "{}",
@@ -246,7 +311,14 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
             max: args.max,
             ..EmbedOptions::default()
         };
-        let summary = run_embedding(global, &mut database, &store, &options, &cancel)?;
+        let summary = run_embedding(
+            global,
+            &mut database,
+            &store,
+            &options,
+            &cancel,
+            &mut |_| {},
+        )?;
         if summary.outcome == Outcome::Cancelled {
             return Ok(ExitCode::from(CANCELLED));
         }
@@ -394,6 +466,13 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     })
 }
 
+fn exit_code(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(CANCELLED),
+    }
+}
+
 /// One line on stderr for a comic file whose ComicInfo.xml was not simply written or restored.
 fn print_file_event(event: TagEvent) {
     let line = match &event.outcome {
@@ -534,6 +613,16 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
             }
             print_file_event(event);
         })?;
+    if args.json {
+        let value = serde_json::json!({
+            "run": run_id,
+            "restored": summary.restored,
+            "changed_since": summary.changed_since,
+            "comicinfo_restored": files,
+        });
+        println!("{value}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let n = summary.restored;
     println!(
         "{}",

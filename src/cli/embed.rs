@@ -25,10 +25,10 @@ pub enum BenchTarget {
     Embed {
         #[arg(value_name = "DIR", help = gettext("Folder with the images to embed"))]
         dir: PathBuf,
-        #[arg(long, default_value_t = 16, help = gettext("Images per forward pass"))]
-        batch: usize,
-        #[arg(long, default_value_t = 3, help = gettext("Times to repeat each measurement; medians are reported"))]
-        rounds: usize,
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024), help = gettext("Images per forward pass"))]
+        batch: u32,
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), help = gettext("Times to repeat each measurement; medians are reported"))]
+        rounds: u32,
     },
     #[command(about = gettext("Time the cover search for many comics on synthetic embeddings"))]
     Classify {
@@ -229,7 +229,7 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let rounds = (*rounds).max(1);
+    let rounds = *rounds as usize;
     let files = images_in(dir)?;
     if files.is_empty() {
         anyhow::bail!(i18n::fill(
@@ -237,7 +237,7 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
             &[("folder", &dir.display())]
         ));
     }
-    let engine = load_engine(global, (*batch).max(1))?;
+    let engine = load_engine(global, *batch as usize)?;
     let batch = engine.batch_size();
     let cancel = CancelToken::new();
     let mut failures = 0usize;

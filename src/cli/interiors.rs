@@ -28,11 +28,15 @@ pub enum InteriorsCommand {
     Import {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for photos, with their subfolders"))]
         folders: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print the counts and the photos left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Read labels made elsewhere from a CSV file of path,label rows"))]
     ImportLabels {
         #[arg(value_name = "CSV")]
         csv: PathBuf,
+        #[arg(long, help = gettext("Print the count and the rows left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Train the quality head and the pairwise ranker on the labelled photos"))]
     Train {
@@ -52,7 +56,7 @@ pub enum InteriorsCommand {
         min_brightness: Option<f64>,
         #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Brightest mean brightness a photo may have (0-1)"))]
         max_brightness: Option<f64>,
-        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Lowest contrast a photo may have (0-0.5)"))]
+        #[arg(long, value_name = "F", value_parser = contrast, help = gettext("Lowest contrast a photo may have (0-0.5)"))]
         min_contrast: Option<f64>,
         #[arg(long, value_name = "F", value_parser = super::non_negative, help = gettext("Lowest sharpness (variance of the Laplacian) a photo may have"))]
         min_sharpness: Option<f64>,
@@ -94,6 +98,14 @@ pub enum InteriorsCommand {
     },
 }
 
+/// A contrast threshold: the standard deviation of brightness, which is at most 0.5.
+fn contrast(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(number) if (0.0..=0.5).contains(&number) => Ok(number),
+        _ => Err(gettext("expected a number between 0 and 0.5")),
+    }
+}
+
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
     let mut db = match command {
         InteriorsCommand::Import { .. } | InteriorsCommand::Pipeline { .. } => {
@@ -102,9 +114,9 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
         _ => global.open_collection()?,
     };
     match command {
-        InteriorsCommand::Import { folders } => import(global, &mut db, &folders),
+        InteriorsCommand::Import { folders, json } => import(global, &mut db, &folders, json),
         InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
-        InteriorsCommand::ImportLabels { csv } => import_labels(&mut db, &csv),
+        InteriorsCommand::ImportLabels { csv, json } => import_labels(&mut db, &csv, json),
         InteriorsCommand::Filter {
             min_brightness,
             max_brightness,
@@ -225,14 +237,49 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
     Ok(())
 }
 
-fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> anyhow::Result<()> {
+fn import(
+    global: &GlobalOptions,
+    db: &mut Database,
+    folders: &[PathBuf],
+    json: bool,
+) -> anyhow::Result<()> {
     let cancel = super::cancel_on_interrupt(gettext(
         "Stopping after the current batch; the photos imported so far are kept.",
     ));
     let bar = progress_bar("[{bar:30}] {pos}/{len} {per_sec} {eta}");
-    let summary = import_into(global, db, folders, &cancel, &bar)?;
+    let (mut skipped, mut duplicates) = (Vec::new(), Vec::new());
+    let summary = import_into(
+        global,
+        db,
+        folders,
+        &cancel,
+        &bar,
+        &mut |event| match event {
+            ImportEvent::Skipped { path, reason } => {
+                skipped
+                    .push(serde_json::json!({ "path": path.to_string_lossy(), "reason": reason }));
+            }
+            ImportEvent::Duplicate { path, of } => {
+                duplicates.push(serde_json::json!({ "path": path.to_string_lossy(), "of": of }));
+            }
+            ImportEvent::Added { .. } | ImportEvent::Progress(_) => {}
+        },
+    )?;
     bar.finish_and_clear();
-    print_import(&summary);
+    if json {
+        let value = serde_json::json!({
+            "found": summary.found,
+            "added": summary.added + summary.refreshed,
+            "known": summary.known,
+            "duplicates": duplicates,
+            "skipped": skipped,
+            "truncated": summary.truncated,
+            "cancelled": summary.cancelled,
+        });
+        println!("{value}");
+    } else {
+        print_import(&summary);
+    }
     if summary.cancelled {
         anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
     }
@@ -260,6 +307,7 @@ pub(super) fn import_into(
     folders: &[PathBuf],
     cancel: &CancelToken,
     bar: &ProgressBar,
+    observe: &mut dyn FnMut(&ImportEvent),
 ) -> anyhow::Result<ImportSummary> {
     for folder in folders {
         if !folder.is_dir() {
@@ -277,37 +325,45 @@ pub(super) fn import_into(
         &files.model_id(),
         folders,
         cancel,
-        &mut |event| match event {
-            ImportEvent::Progress(progress) => {
-                bar.set_length(progress.total);
-                bar.set_position(progress.done);
-            }
-            ImportEvent::Skipped { path, reason } => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        fill(
-                            &gettext("skipped {path}: {reason}"),
-                            &[("path", &path.display()), ("reason", &reason)]
-                        )
-                    )
-                });
-            }
-            ImportEvent::Duplicate { path, of } => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        fill(
-                            &gettext("{path} is the same picture as photo {photo}"),
-                            &[("path", &path.display()), ("photo", &of)]
-                        )
-                    )
-                });
-            }
-            ImportEvent::Added { .. } => {}
+        &mut |event| {
+            observe(&event);
+            render_import(bar, event)
         },
     )?;
     Ok(summary)
+}
+
+/// Shows an import's progress on `bar`, and each photo left out above it on stderr.
+fn render_import(bar: &ProgressBar, event: ImportEvent) {
+    match event {
+        ImportEvent::Progress(progress) => {
+            bar.set_length(progress.total);
+            bar.set_position(progress.done);
+        }
+        ImportEvent::Skipped { path, reason } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("Skipped {path}: {reason}"),
+                        &[("path", &path.display()), ("reason", &reason)]
+                    )
+                )
+            });
+        }
+        ImportEvent::Duplicate { path, of } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("{path} is the same picture as photo {photo}"),
+                        &[("path", &path.display()), ("photo", &of)]
+                    )
+                )
+            });
+        }
+        ImportEvent::Added { .. } => {}
+    }
 }
 
 pub(super) fn print_import(summary: &ImportSummary) {
@@ -409,7 +465,7 @@ fn score(
     Ok(())
 }
 
-fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
+fn import_labels(db: &mut Database, csv_path: &Path, json: bool) -> anyhow::Result<()> {
     let base = csv_path.parent().unwrap_or(Path::new("."));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -422,8 +478,22 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
                 &[("path", &csv_path.display())],
             )
         })?;
-    let (mut labelled, mut skipped) = (0usize, 0usize);
+    let mut labelled = 0usize;
+    let mut skipped_rows: Vec<serde_json::Value> = Vec::new();
     let mut stderr = std::io::stderr().lock();
+    // Each row left out is told on stderr, and kept for --json.
+    let mut skip = |line: usize, reason: String| -> std::io::Result<()> {
+        writeln!(
+            stderr,
+            "{}",
+            fill(
+                &gettext("line {line}: {error}"),
+                &[("line", &line), ("error", &reason)]
+            )
+        )?;
+        skipped_rows.push(serde_json::json!({ "line": line, "reason": reason }));
+        Ok(())
+    };
     for (index, record) in reader.records().enumerate() {
         let line = index + 1;
         let record = record.with_context(|| {
@@ -433,15 +503,7 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
             )
         })?;
         let (Some(path), Some(label)) = (record.get(0), record.get(1)) else {
-            skipped += 1;
-            writeln!(
-                stderr,
-                "{}",
-                fill(
-                    &gettext("line {line}: expected path,label"),
-                    &[("line", &line)]
-                )
-            )?;
+            skip(line, gettext("expected path,label"))?;
             continue;
         };
         if line == 1 && path.eq_ignore_ascii_case("path") && label.eq_ignore_ascii_case("label") {
@@ -450,15 +512,7 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
         let quality: Quality = match label.parse() {
             Ok(quality) => quality,
             Err(error) => {
-                skipped += 1;
-                writeln!(
-                    stderr,
-                    "{}",
-                    fill(
-                        &gettext("line {line}: {error}"),
-                        &[("line", &line), ("error", &error)]
-                    )
-                )?;
+                skip(line, error.to_string())?;
                 continue;
             }
         };
@@ -476,18 +530,20 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
                 db.set_human_label(id, quality)?;
                 labelled += 1;
             }
-            None => {
-                skipped += 1;
-                writeln!(
-                    stderr,
-                    "{}",
-                    fill(
-                        &gettext("line {line}: {photo} has not been imported"),
-                        &[("line", &line), ("photo", &photo.display())]
-                    )
-                )?;
-            }
+            None => skip(
+                line,
+                fill(
+                    &gettext("{photo} has not been imported"),
+                    &[("photo", &photo.display())],
+                ),
+            )?,
         }
+    }
+    let skipped = skipped_rows.len();
+    if json {
+        let value = serde_json::json!({ "labelled": labelled, "skipped": skipped_rows });
+        println!("{value}");
+        return Ok(());
     }
     println!(
         "{}",

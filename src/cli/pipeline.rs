@@ -76,7 +76,14 @@ pub fn run(
 
     if !options.folders.is_empty() {
         stages.start(Step::Import, gettext("Importing photos"));
-        let summary = import_into(global, db, &options.folders, &cancel, &stages.bar)?;
+        let summary = import_into(
+            global,
+            db,
+            &options.folders,
+            &cancel,
+            &stages.bar,
+            &mut |_| {},
+        )?;
         stages.say(|| print_import(&summary));
         if summary.cancelled {
             return cancelled(&stages);
