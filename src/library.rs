@@ -17,6 +17,7 @@ mod pdf;
 pub mod picture;
 pub mod scan;
 pub mod thumbnails;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 

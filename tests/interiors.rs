@@ -1,6 +1,9 @@
 //! Interiors through the command line: labels from a CSV, a training round with honest
 //! metrics, and automatic labels that never overwrite a human one.
 
+#[path = "support/walk_traps.rs"]
+mod walk_traps;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -717,6 +720,68 @@ fn import_survives_link_loops_pipes_devices_huge_files_and_undecodable_names() {
             real.join("room_1.png").to_str().unwrap()
         ]
     );
+}
+
+#[test]
+fn import_walks_link_loops_once_and_reports_a_locked_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    std::fs::remove_dir_all(photos.join("more")).unwrap();
+    walk_traps::link_loops(&photos);
+    std::fs::rename(photos.join("room_1.png"), photos.join("sub/room_1.png")).unwrap();
+    // A link to a photo kept outside the folder is followed, once.
+    std::fs::rename(photos.join("room_2.jpg"), dir.path().join("room_2.jpg")).unwrap();
+    std::os::unix::fs::symlink("../../room_2.jpg", photos.join("sub/linked.jpg")).unwrap();
+    let locked = photos.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::rename(photos.join("room_3.png"), locked.join("room_3.png")).unwrap();
+    let _lock = walk_traps::LockedFolder::new(&locked);
+
+    let model = tiny_model();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+    command
+        .arg("--db")
+        .arg(&db)
+        .args(["--model", &model, "--device", "cpu", "interiors", "import"])
+        .arg(&photos)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE");
+    let output = walk_traps::run_or_hang(&mut command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "Found 5 photos: 5 added, 0 already imported, 0 duplicates, 0 skipped."
+    );
+    let skipped: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("skipped "))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{stderr}");
+    assert!(skipped[0].contains(&*locked.to_string_lossy()), "{stderr}");
+
+    let mut stored: Vec<String> = vistazo::db::open(&db)
+        .unwrap()
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    stored.sort();
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    let expected: Vec<String> = [
+        "photos/room_0.jpg",
+        "photos/room_4.jpg",
+        "photos/room_5.png",
+        "photos/sub/room_1.png",
+        "room_2.jpg",
+    ]
+    .iter()
+    .map(|name| real.join(name).to_string_lossy().into_owned())
+    .collect();
+    assert_eq!(stored, expected);
 }
 
 #[test]

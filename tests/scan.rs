@@ -3,6 +3,8 @@
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
+#[path = "support/walk_traps.rs"]
+mod walk_traps;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,7 +38,12 @@ fn setup() -> Setup {
 }
 
 fn scan(setup: &Setup, folders: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vistazo"))
+    scan_command(setup, folders).output().expect("run vistazo")
+}
+
+fn scan_command(setup: &Setup, folders: &[&Path]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+    command
         .arg("--db")
         .arg(&setup.db)
         .arg("--thumbnails")
@@ -44,9 +51,8 @@ fn scan(setup: &Setup, folders: &[&Path]) -> Output {
         .arg("scan")
         .args(folders)
         .env("LANG", "C")
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run vistazo")
+        .env("LC_ALL", "C");
+    command
 }
 
 fn stdout(output: &Output) -> String {
@@ -390,6 +396,44 @@ fn links_that_lead_nowhere_or_to_themselves_are_listed_as_skipped() {
     }
     assert!(text.contains("Added 1 comic."), "{text}");
     assert_eq!(rows(&setup).len(), 1);
+}
+
+#[test]
+fn link_loops_and_a_locked_folder_are_walked_once_without_stopping_the_scan() {
+    let setup = setup();
+    let comic = entries(&[("01.jpg", cover_jpeg())]);
+    write_zip(&setup.comics.join("good.cbz"), &comic);
+    walk_traps::link_loops(&setup.comics);
+    write_zip(&setup.comics.join("sub/inside.cbz"), &comic);
+    // A link to a comic kept outside the folder is followed, once.
+    let outside = setup.comics.parent().expect("parent").join("outside.cbz");
+    write_zip(&outside, &comic);
+    std::os::unix::fs::symlink(&outside, setup.comics.join("sub/linked.cbz")).expect("link");
+    std::fs::create_dir(setup.comics.join("locked")).expect("locked");
+    write_zip(&setup.comics.join("locked/hidden.cbz"), &comic);
+    let locked = setup.comics.join("locked");
+    let _lock = walk_traps::LockedFolder::new(&locked);
+
+    let output = walk_traps::run_or_hang(&mut scan_command(&setup, &[&setup.comics]));
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let skipped: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("Skipped: "))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{text}");
+    assert!(skipped[0].contains(&*locked.to_string_lossy()), "{text}");
+    assert!(text.contains("Added 3 comics."), "{text}");
+    let paths: Vec<String> = rows(&setup).into_iter().map(|row| row.path).collect();
+    let comics = setup.comics.to_string_lossy();
+    assert_eq!(
+        paths,
+        [
+            format!("{comics}/good.cbz"),
+            format!("{comics}/sub/inside.cbz"),
+            format!("{comics}/sub/linked.cbz"),
+        ]
+    );
 }
 
 #[test]
