@@ -757,7 +757,7 @@ fn import_walks_link_loops_once_and_reports_a_locked_folder() {
     );
     let skipped: Vec<&str> = stderr
         .lines()
-        .filter(|l| l.starts_with("skipped "))
+        .filter(|l| l.starts_with("Skipped "))
         .collect();
     assert_eq!(skipped.len(), 1, "{stderr}");
     assert!(skipped[0].contains(&*locked.to_string_lossy()), "{stderr}");
