@@ -567,6 +567,32 @@ fn photos_are_labelled_with_the_keys_saved_at_once_and_undone() {
 #[path = "support/comic_library.rs"]
 mod comic_library;
 
+/// The app on `library`'s collection and thumbnails, opened at `page`.
+fn library_app(
+    sandbox: &Sandbox,
+    display: &Display,
+    library: &comic_library::Library,
+    page: &str,
+) -> Child {
+    let db = library.db.to_str().unwrap();
+    let thumbnails = library.thumbnails.to_str().unwrap();
+    sandbox
+        .app(
+            display,
+            &[
+                "--db",
+                db,
+                "--thumbnails",
+                thumbnails,
+                "gui",
+                "--page",
+                page,
+            ],
+        )
+        .spawn()
+        .expect("start the app")
+}
+
 /// The stored candidates of a comic: issue id and combined score, best first.
 fn suggestion(db: &Path, comic: i32) -> Vec<(i32, f64)> {
     let mut database = vistazo::db::open(db).unwrap();
@@ -635,21 +661,7 @@ fn suggestions_are_reviewed_with_the_keys_saved_at_once_and_undone() {
     ];
 
     let sandbox = Sandbox::new();
-    let mut app = sandbox
-        .app(
-            &display,
-            &[
-                "--db",
-                db.to_str().unwrap(),
-                "--thumbnails",
-                library.thumbnails.to_str().unwrap(),
-                "gui",
-                "--page",
-                "review",
-            ],
-        )
-        .spawn()
-        .expect("start the app");
+    let mut app = library_app(&sandbox, &display, &library, "review");
     let pid = app.id();
     let window = window_of(&display, &mut app);
     // The review reads its suggestions once the database is open; give it a moment.
@@ -741,21 +753,7 @@ fn a_copy_is_moved_to_the_trash_from_the_duplicates_shelf_and_back_with_ctrl_z()
     let before: Vec<_> = (1..=COPY).map(|id| comic_state(&db, id)).collect();
 
     let sandbox = Sandbox::new();
-    let mut app = sandbox
-        .app(
-            &display,
-            &[
-                "--db",
-                db.to_str().unwrap(),
-                "--thumbnails",
-                library.thumbnails.to_str().unwrap(),
-                "gui",
-                "--page",
-                "comics",
-            ],
-        )
-        .spawn()
-        .expect("start the app");
+    let mut app = library_app(&sandbox, &display, &library, "comics");
     let window = window_of(&display, &mut app);
     std::thread::sleep(Duration::from_millis(1500));
     // Alt+5 opens the Duplicates shelf; once its copies are shown the first one has the focus,
