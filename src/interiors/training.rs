@@ -147,6 +147,7 @@ pub fn train(
     examples: &[Example],
     options: &TrainingOptions,
 ) -> Result<TrainedModel, TrainingError> {
+    let _threads = OneThread::hold();
     let dim = check_examples(examples)?;
     let evaluation = cross_validate(examples, options, dim)?;
     let all: Vec<usize> = (0..examples.len()).collect();
@@ -160,6 +161,25 @@ pub fn train(
         human_labels: count_source(examples, LabelSource::Human),
         auto_labels: count_source(examples, LabelSource::Auto),
     })
+}
+
+/// Keeps libtorch to one thread on this thread while training. The fits are many small
+/// products; spread over a pool they spend their time waking threads, and on a busy processor
+/// the pool runs ten times slower than one thread.
+struct OneThread(i32);
+
+impl OneThread {
+    fn hold() -> Self {
+        let before = tch::get_num_threads();
+        tch::set_num_threads(1);
+        Self(before)
+    }
+}
+
+impl Drop for OneThread {
+    fn drop(&mut self) {
+        tch::set_num_threads(self.0);
+    }
 }
 
 fn count_source(examples: &[Example], source: LabelSource) -> usize {
