@@ -5,6 +5,7 @@
 //! This module owns the learning and the pixel metrics. It never touches GTK, and it reads and
 //! writes the database only through `crate::db`.
 
+pub mod active;
 pub mod charts;
 pub mod explain;
 pub mod filters;

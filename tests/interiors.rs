@@ -745,3 +745,96 @@ fn import_skips_truncated_photos_and_counts_them() {
     let real = std::fs::canonicalize(&photos).unwrap();
     assert_eq!(stored, [real.join("whole.jpg").to_str().unwrap()]);
 }
+
+#[test]
+fn next_lists_only_unlabelled_photos_before_and_after_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("v.db");
+    let photos_dir = dir.path().join("photos");
+    std::fs::create_dir_all(&photos_dir).unwrap();
+    let photos = seed_photos(&db_path, &photos_dir);
+    let next = |count: &str| -> Vec<serde_json::Value> {
+        let output = vistazo(&db_path, &["interiors", "next", "--count", count, "--json"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let labelled_paths = |db: &mut vistazo::db::Database| -> Vec<String> {
+        db.photos()
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.label.is_some())
+            .map(|p| p.path)
+            .collect()
+    };
+
+    // Before any label: a spread of absolute paths, each with a reason, none twice.
+    let first = next("12");
+    assert_eq!(first.len(), 12);
+    let files: std::collections::HashSet<&str> =
+        first.iter().map(|c| c["file"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 12);
+    for choice in &first {
+        assert!(Path::new(choice["file"].as_str().unwrap()).is_absolute());
+        assert!(!choice["reason"].as_str().unwrap().is_empty());
+        assert_eq!(choice.as_object().unwrap().len(), 2, "{choice}");
+    }
+
+    // Label what it asked for (and a few more), train, and ask again: never a labelled photo.
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    let quality_of: std::collections::HashMap<String, Quality> = db
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let quality = photos.iter().find(|(id, _)| *id == p.id).unwrap().1;
+            (p.path, quality)
+        })
+        .collect();
+    for choice in &first {
+        let path = choice["file"].as_str().unwrap();
+        let id = db.photo_id_by_path(path).unwrap().unwrap();
+        db.set_human_label(id, quality_of[path]).unwrap();
+    }
+    for (id, quality) in photos.iter().take(9) {
+        db.set_human_label(*id, *quality).unwrap();
+    }
+    let output = vistazo(&db_path, &["interiors", "train"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let labelled = labelled_paths(&mut db);
+    let after = next("100");
+    assert_eq!(after.len(), photos.len() - labelled.len());
+    for choice in &after {
+        let file = choice["file"].as_str().unwrap();
+        assert!(!labelled.iter().any(|l| l == file), "{file} is labelled");
+        assert!(
+            choice["reason"].as_str().unwrap().contains("hesitates"),
+            "{choice}"
+        );
+    }
+
+    // Automatic labels count as labels too.
+    let output = vistazo(
+        &db_path,
+        &["interiors", "auto-label", "--min-confidence", "0.3"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let labelled = labelled_paths(&mut db);
+    for choice in next("100") {
+        let file = choice["file"].as_str().unwrap();
+        assert!(!labelled.iter().any(|l| l == file), "{file} is labelled");
+    }
+
+    // Bad input is refused with a one-line reason.
+    let output = vistazo(&db_path, &["interiors", "next", "--count", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
+use clap::builder::TypedValueParser;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
@@ -14,6 +15,7 @@ use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::imaging;
 use crate::interiors::Quality;
+use crate::interiors::active;
 use crate::interiors::charts::{self, ChartData};
 use crate::interiors::filters::{self, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
@@ -37,6 +39,13 @@ pub enum InteriorsCommand {
     #[command(about = gettext("Train the quality head and the pairwise ranker on the labelled photos"))]
     Train {
         #[arg(long, help = gettext("Print the metrics as JSON"))]
+        json: bool,
+    },
+    #[command(about = gettext("List the unlabelled photos to label next: those that teach the model most"))]
+    Next {
+        #[arg(long, value_name = "N", default_value_t = active::DEFAULT_COUNT, value_parser = clap::value_parser!(u64).range(1..=100_000).map(|n| n as usize), help = gettext("How many photos to list"))]
+        count: usize,
+        #[arg(long, help = gettext("Print an array of {\"file\", \"reason\"} objects as JSON"))]
         json: bool,
     },
     #[command(about = gettext("Label the unlabelled photos the model is confident about"))]
@@ -145,6 +154,7 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
             filter(&mut db, &filters, json)
         }
         InteriorsCommand::Train { json } => train(&mut db, json),
+        InteriorsCommand::Next { count, json } => next(&mut db, count, json),
         InteriorsCommand::AutoLabel {
             min_confidence,
             json,
@@ -552,6 +562,30 @@ pub(super) fn print_training(report: &TrainingReport) {
             gettext("Not evaluated: each label needs at least two human-labelled photos.")
         ),
     }
+}
+
+fn next(db: &mut Database, count: usize, json: bool) -> anyhow::Result<()> {
+    let choices = active::next_photos(db, count)?;
+    if json {
+        let rows: Vec<serde_json::Value> = choices
+            .iter()
+            .map(|choice| {
+                serde_json::json!({
+                    "file": choice.path.to_string_lossy(),
+                    "reason": choice.reason.describe(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if choices.is_empty() {
+        println!("{}", gettext("Every photo with an embedding is labelled."));
+    }
+    for choice in &choices {
+        println!("{}\t{}", choice.path.display(), choice.reason.describe());
+    }
+    Ok(())
 }
 
 fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Result<()> {
