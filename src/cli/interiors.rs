@@ -562,6 +562,37 @@ pub(super) fn print_training(report: &TrainingReport) {
             gettext("Not evaluated: each label needs at least two human-labelled photos.")
         ),
     }
+    println!(
+        "{}",
+        fill(
+            &gettext("The model reads {}."),
+            &[&report.features.describe()]
+        )
+    );
+    for trial in &report.trials {
+        let Some(evaluation) = &trial.evaluation else {
+            continue;
+        };
+        let folds: Vec<String> = evaluation
+            .fold_accuracy
+            .iter()
+            .map(|a| format!("{:.1}", a * 100.0))
+            .collect();
+        println!(
+            "  {}",
+            fill(
+                &gettext("{}: accuracy {}%, pairs in order {}%, per fold {}"),
+                &[
+                    &trial.features.describe(),
+                    &format!("{:.1}", evaluation.accuracy * 100.0),
+                    &evaluation
+                        .pair_accuracy
+                        .map_or_else(|| "-".to_owned(), |p| format!("{:.1}", p * 100.0)),
+                    &folds.join(" / "),
+                ]
+            )
+        );
+    }
 }
 
 fn next(db: &mut Database, count: usize, json: bool) -> anyhow::Result<()> {
@@ -645,6 +676,7 @@ pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
             let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
             Example {
                 embedding: v.iter().map(|x| (x / norm) as f32).collect(),
+                measurements: None,
                 quality,
                 source: if i % 4 == 0 {
                     LabelSource::Auto

@@ -187,7 +187,9 @@ pub fn next_photos(db: &mut Database, count: usize) -> Result<Vec<Choice>, Round
             Candidate {
                 embedding,
                 group: Group::of(&filters, measured, room),
-                assessment: model.as_ref().map(|model| model.assess(embedding)),
+                assessment: model
+                    .as_ref()
+                    .map(|model| model.assess(embedding, measured)),
             },
         ));
     }

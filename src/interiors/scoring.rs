@@ -40,7 +40,7 @@ pub fn score_card(
     prompts: &PromptEmbeddings,
     filter: &VisualFilter,
 ) -> ScoreCard {
-    let assessment = model.assess(embedding);
+    let assessment = model.assess(embedding, Some(metrics));
     let semantics = prompts.semantics(embedding);
     ScoreCard {
         file: file.to_owned(),

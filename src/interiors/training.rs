@@ -3,6 +3,10 @@
 //! differences of differently labelled photos), with honest cross-validation and a score
 //! calibration that keeps 0-100 meaning the same across retrainings.
 //!
+//! What the models see of a photo is its CLIP embedding and, when cross-validation on the human
+//! labels shows that they help, the pixel measurements taken at import (brightness, contrast,
+//! sharpness, colourfulness), standardised, beside it.
+//!
 //! Honesty rule: automatic labels may train a model but never sit in an evaluation fold; only
 //! human labels measure accuracy. Everything here is deterministic for a given seed.
 
@@ -10,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
+use super::metrics::PixelMetrics;
 use super::{LabelSource, Quality};
 use crate::i18n::{fill, gettext};
 use crate::random::SplitMix64;
@@ -20,6 +25,8 @@ const CLASSES: usize = 3;
 #[derive(Debug, Clone)]
 pub struct Example {
     pub embedding: Vec<f32>,
+    /// What was measured at import; `None` for a photo never measured.
+    pub measurements: Option<PixelMetrics>,
     pub quality: Quality,
     pub source: LabelSource,
 }
@@ -109,6 +116,9 @@ pub struct Evaluation {
     pub confusion: [[u32; CLASSES]; CLASSES],
     /// Share of differently labelled held-out pairs that the ranker orders right.
     pub pair_accuracy: Option<f64>,
+    /// Bucket accuracy of each fold, in fold order.
+    #[serde(default)]
+    pub fold_accuracy: Vec<f64>,
 }
 
 /// A fold of the cross-validation: indices into the examples.
@@ -118,15 +128,111 @@ pub struct Fold {
     pub test: Vec<usize>,
 }
 
+/// What the head and the ranker read of a photo.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Features {
+    /// The CLIP embedding alone.
+    #[default]
+    Embedding,
+    /// The embedding and the standardised pixel measurements.
+    EmbeddingAndMeasurements,
+}
+
+impl Features {
+    pub fn describe(self) -> String {
+        match self {
+            Self::Embedding => gettext("the CLIP embedding"),
+            Self::EmbeddingAndMeasurements => {
+                gettext("the CLIP embedding and the pixel measurements")
+            }
+        }
+    }
+}
+
+/// The pixel measurements the models may read, by name.
+pub const MEASUREMENTS: [&str; 4] = ["brightness", "contrast", "log-sharpness", "colourfulness"];
+
+fn measured_values(metrics: &PixelMetrics) -> [f64; 4] {
+    [
+        metrics.brightness,
+        metrics.contrast,
+        // The variance of the Laplacian spans orders of magnitude.
+        metrics.sharpness.max(0.0).ln_1p(),
+        metrics.colourfulness,
+    ]
+}
+
+/// Centres and scales the pixel measurements as they were on the training photos. Each gives
+/// two features, its standard score and that score squared, so that a linear model can learn
+/// that both too little and too much (of light, of sharpening) are faults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standardiser {
+    pub names: Vec<String>,
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+impl Standardiser {
+    fn fit(measured: &[PixelMetrics]) -> Self {
+        let rows: Vec<[f64; 4]> = measured.iter().map(measured_values).collect();
+        let n = rows.len().max(1) as f64;
+        let mean: Vec<f64> = (0..MEASUREMENTS.len())
+            .map(|k| rows.iter().map(|r| r[k]).sum::<f64>() / n)
+            .collect();
+        let std: Vec<f64> = (0..MEASUREMENTS.len())
+            .map(|k| {
+                let var = rows.iter().map(|r| (r[k] - mean[k]).powi(2)).sum::<f64>() / n;
+                var.sqrt().max(1e-9)
+            })
+            .collect();
+        Self {
+            names: MEASUREMENTS.iter().map(|n| (*n).to_owned()).collect(),
+            mean,
+            std,
+        }
+    }
+
+    /// Features added to the embedding.
+    pub fn width(&self) -> usize {
+        2 * self.mean.len()
+    }
+
+    /// The added features of a photo; an unmeasured one sits at the training photos' mean.
+    fn features(&self, metrics: Option<&PixelMetrics>) -> Vec<f32> {
+        let values = metrics.map(measured_values);
+        let z: Vec<f64> = (0..self.mean.len())
+            .map(|k| values.map_or(0.0, |v| (v[k] - self.mean[k]) / self.std[k]))
+            .collect();
+        z.iter()
+            .map(|z| *z as f32)
+            .chain(z.iter().map(|z| (z * z - 1.0) as f32))
+            .collect()
+    }
+}
+
+/// How one set of features fared in cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureTrial {
+    pub features: Features,
+    pub evaluation: Option<Evaluation>,
+}
+
 /// The result of a training round.
 #[derive(Debug, Clone)]
 pub struct TrainedModel {
     pub head: QualityHead,
     pub ranker: PairwiseRanker,
     pub calibration: Calibration,
+    /// The cross-validation of the features the model uses.
     pub evaluation: Option<Evaluation>,
     pub human_labels: usize,
     pub auto_labels: usize,
+    pub features: Features,
+    /// Present when the model reads the pixel measurements.
+    pub standardiser: Option<Standardiser>,
+    /// Every set of features cross-validated in this round, the chosen one included.
+    pub trials: Vec<FeatureTrial>,
 }
 
 /// What the model says of one photo.
@@ -148,19 +254,70 @@ pub fn train(
     options: &TrainingOptions,
 ) -> Result<TrainedModel, TrainingError> {
     let _threads = OneThread::hold();
-    let dim = check_examples(examples)?;
-    let evaluation = cross_validate(examples, options, dim)?;
+    check_examples(examples)?;
+    let measured: Option<Vec<PixelMetrics>> = examples.iter().map(|e| e.measurements).collect();
+    let mut variants = vec![(Features::Embedding, None)];
+    if let Some(measured) = measured {
+        variants.push((
+            Features::EmbeddingAndMeasurements,
+            Some(Standardiser::fit(&measured)),
+        ));
+    }
+    let mut trials = Vec::new();
+    let mut best: Option<(f64, usize)> = None;
+    for (k, (features, standardiser)) in variants.iter().enumerate() {
+        let inputs = inputs_of(examples, standardiser.as_ref());
+        let evaluation = cross_validate(examples, &inputs, options)?;
+        // Bucket accuracy and pair accuracy count alike; a richer model must do better, not
+        // as well, to be chosen.
+        let merit = evaluation
+            .as_ref()
+            .map_or(0.0, |e| e.accuracy + e.pair_accuracy.unwrap_or(0.0));
+        if best.is_none_or(|(value, _)| merit > value + 1e-9) {
+            best = Some((merit, k));
+        }
+        trials.push(FeatureTrial {
+            features: *features,
+            evaluation,
+        });
+    }
+    let chosen = best.map_or(0, |(_, k)| k);
+    let (features, standardiser) = variants.swap_remove(chosen);
+    let inputs = inputs_of(examples, standardiser.as_ref());
     let all: Vec<usize> = (0..examples.len()).collect();
-    let (head, ranker) = fit_both(examples, &all, options, dim)?;
-    let calibration = calibrate(&ranker, examples);
+    let (head, ranker) = fit_both(examples, &inputs, &all, options)?;
+    let calibration = calibrate(&ranker, examples, &inputs);
     Ok(TrainedModel {
         head,
         ranker,
         calibration,
-        evaluation,
+        evaluation: trials[chosen].evaluation.clone(),
         human_labels: count_source(examples, LabelSource::Human),
         auto_labels: count_source(examples, LabelSource::Auto),
+        features,
+        standardiser,
+        trials,
     })
+}
+
+/// What the models read of each example: its embedding, then the added features.
+fn inputs_of(examples: &[Example], standardiser: Option<&Standardiser>) -> Vec<Vec<f32>> {
+    examples
+        .iter()
+        .map(|e| input(&e.embedding, standardiser, e.measurements.as_ref()))
+        .collect()
+}
+
+fn input(
+    embedding: &[f32],
+    standardiser: Option<&Standardiser>,
+    metrics: Option<&PixelMetrics>,
+) -> Vec<f32> {
+    let mut row = embedding.to_vec();
+    if let Some(standardiser) = standardiser {
+        row.extend(standardiser.features(metrics));
+    }
+    row
 }
 
 /// Keeps libtorch to one thread on this thread while training. The fits are many small
@@ -250,8 +407,8 @@ pub fn stratified_folds(examples: &[Example], wanted: usize, seed: u64) -> Vec<F
 
 fn cross_validate(
     examples: &[Example],
+    inputs: &[Vec<f32>],
     options: &TrainingOptions,
-    dim: usize,
 ) -> Result<Option<Evaluation>, TrainingError> {
     let folds = stratified_folds(examples, options.folds, options.seed);
     if folds.is_empty() {
@@ -259,17 +416,21 @@ fn cross_validate(
     }
     let mut confusion = [[0u32; CLASSES]; CLASSES];
     let (mut pairs_right, mut pairs_total) = (0u64, 0u64);
+    let mut fold_accuracy = Vec::with_capacity(folds.len());
     for fold in &folds {
-        let (head, ranker) = fit_both(examples, &fold.train, options, dim)?;
-        let x = matrix(examples, &fold.test, dim);
+        let (head, ranker) = fit_both(examples, inputs, &fold.train, options)?;
+        let x = matrix(inputs, &fold.test);
         let probabilities = head.probabilities_of(&x);
         let predicted: Vec<i64> = values_of(&probabilities.argmax(-1, false))?;
         let utilities: Vec<f32> = values_of(&ranker.utilities_of(&x))?;
+        let mut right = 0usize;
         for (row, &index) in fold.test.iter().enumerate() {
             let truth = examples[index].quality.index();
-            let guess = predicted.get(row).copied().unwrap_or(0) as usize;
-            confusion[truth][guess.min(CLASSES - 1)] += 1;
+            let guess = (predicted.get(row).copied().unwrap_or(0) as usize).min(CLASSES - 1);
+            confusion[truth][guess] += 1;
+            right += usize::from(truth == guess);
         }
+        fold_accuracy.push(right as f64 / fold.test.len().max(1) as f64);
         for a in 0..fold.test.len() {
             for b in a + 1..fold.test.len() {
                 let (qa, qb) = (
@@ -298,16 +459,17 @@ fn cross_validate(
         per_class,
         confusion,
         pair_accuracy: (pairs_total > 0).then(|| pairs_right as f64 / pairs_total as f64),
+        fold_accuracy,
     }))
 }
 
 fn fit_both(
     examples: &[Example],
+    inputs: &[Vec<f32>],
     rows: &[usize],
     options: &TrainingOptions,
-    dim: usize,
 ) -> Result<(QualityHead, PairwiseRanker), TrainingError> {
-    let x = matrix(examples, rows, dim);
+    let x = matrix(inputs, rows);
     let labels: Vec<i64> = rows
         .iter()
         .map(|&i| examples[i].quality.index() as i64)
@@ -317,11 +479,12 @@ fn fit_both(
     Ok((head, ranker))
 }
 
-/// The embeddings of `rows` as an [n, dim] float tensor.
-fn matrix(examples: &[Example], rows: &[usize], dim: usize) -> Tensor {
+/// The inputs of `rows` as an [n, dim] float tensor.
+fn matrix(inputs: &[Vec<f32>], rows: &[usize]) -> Tensor {
+    let dim = inputs.first().map_or(0, Vec::len);
     let mut flat = Vec::with_capacity(rows.len() * dim);
     for &i in rows {
-        flat.extend_from_slice(&examples[i].embedding);
+        flat.extend_from_slice(&inputs[i]);
     }
     Tensor::from_slice(&flat).view([rows.len() as i64, dim as i64])
 }
@@ -514,10 +677,11 @@ fn draw_pairs(labels: &[i64], max_pairs: usize, seed: u64) -> Vec<(usize, usize)
     pairs
 }
 
-fn calibrate(ranker: &PairwiseRanker, examples: &[Example]) -> Calibration {
+fn calibrate(ranker: &PairwiseRanker, examples: &[Example], inputs: &[Vec<f32>]) -> Calibration {
     let utilities: Vec<(Quality, LabelSource, f64)> = examples
         .iter()
-        .map(|e| (e.quality, e.source, ranker.utility(&e.embedding)))
+        .zip(inputs)
+        .map(|(e, x)| (e.quality, e.source, ranker.utility(x)))
         .collect();
     // Anchor on what the user said; fall back to every label when a class has no human one.
     let mean_of = |quality: Quality| {
@@ -568,12 +732,16 @@ impl PairwiseRanker {
 }
 
 impl TrainedModel {
+    /// The length of the embeddings the model reads.
     pub fn dim(&self) -> usize {
-        self.head.dim
+        self.head.dim - self.standardiser.as_ref().map_or(0, Standardiser::width)
     }
 
-    /// Scores one photo's embedding.
-    pub fn assess(&self, embedding: &[f32]) -> Assessment {
+    /// Scores one photo from its embedding and, when the model reads them, its pixel
+    /// measurements (a photo without them is taken as average).
+    pub fn assess(&self, embedding: &[f32], metrics: Option<&PixelMetrics>) -> Assessment {
+        let input = input(embedding, self.standardiser.as_ref(), metrics);
+        let embedding = input.as_slice();
         let mut logits = [0f64; CLASSES];
         for (c, logit) in logits.iter_mut().enumerate() {
             let row = &self.head.weights[c * self.head.dim..(c + 1) * self.head.dim];
@@ -612,12 +780,14 @@ impl TrainedModel {
         to_le_bytes(&self.ranker.weights)
     }
 
-    /// Rebuilds a saved model.
+    /// Rebuilds a saved model. `standardiser` is `None` for a model that reads the embedding
+    /// alone, as every model saved before the measurements were used does.
     pub fn from_parts(
         head_blob: &[u8],
         ranker_blob: &[u8],
         calibration: Calibration,
         evaluation: Option<Evaluation>,
+        standardiser: Option<Standardiser>,
         human_labels: usize,
         auto_labels: usize,
     ) -> Result<Self, TrainingError> {
@@ -625,7 +795,8 @@ impl TrainedModel {
         let ranker =
             from_le_bytes(ranker_blob).ok_or_else(|| TrainingError::Damaged("ranker".into()))?;
         let dim = head.first().copied().unwrap_or(0.0) as usize;
-        if dim == 0 || head.len() != 1 + CLASSES * dim + CLASSES || ranker.len() != dim {
+        let added = standardiser.as_ref().map_or(0, Standardiser::width);
+        if dim <= added || head.len() != 1 + CLASSES * dim + CLASSES || ranker.len() != dim {
             return Err(TrainingError::Damaged(format!(
                 "sizes {} and {} do not fit dimension {dim}",
                 head.len(),
@@ -641,6 +812,13 @@ impl TrainedModel {
             evaluation,
             human_labels,
             auto_labels,
+            features: if standardiser.is_some() {
+                Features::EmbeddingAndMeasurements
+            } else {
+                Features::Embedding
+            },
+            standardiser,
+            trials: Vec::new(),
         })
     }
 }
@@ -677,6 +855,7 @@ mod tests {
                 let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
                 examples.push(Example {
                     embedding: v.iter().map(|x| (x / norm) as f32).collect(),
+                    measurements: None,
                     quality: *quality,
                     source: if k < per_class {
                         LabelSource::Human
@@ -709,7 +888,7 @@ mod tests {
             let scores: Vec<f64> = examples
                 .iter()
                 .filter(|e| e.quality == q)
-                .map(|e| model.assess(&e.embedding).score)
+                .map(|e| model.assess(&e.embedding, None).score)
                 .collect();
             scores.iter().sum::<f64>() / scores.len() as f64
         };
@@ -725,7 +904,7 @@ mod tests {
             "{bad} {good}"
         );
         let good_photo = &examples.last().unwrap().embedding;
-        let assessment = model.assess(good_photo);
+        let assessment = model.assess(good_photo, None);
         assert_eq!(assessment.bucket, Quality::Good);
         assert!(assessment.margin > 0.0 && assessment.margin <= 1.0);
         assert!((assessment.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
@@ -820,17 +999,20 @@ mod tests {
             &model.ranker_blob(),
             model.calibration,
             model.evaluation.clone(),
+            model.standardiser.clone(),
             model.human_labels,
             model.auto_labels,
         )
         .unwrap();
         for example in &examples {
             assert_eq!(
-                model.assess(&example.embedding),
-                restored.assess(&example.embedding)
+                model.assess(&example.embedding, None),
+                restored.assess(&example.embedding, None)
             );
         }
-        assert!(TrainedModel::from_parts(&[1, 2, 3], &[], model.calibration, None, 0, 0).is_err());
+        assert!(
+            TrainedModel::from_parts(&[1, 2, 3], &[], model.calibration, None, None, 0, 0).is_err()
+        );
     }
 
     #[test]
