@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod collection;
 pub mod comics;
 pub mod discovery;
+pub mod editions;
 pub mod embeddings;
 pub mod file_tags;
 pub mod interiors;

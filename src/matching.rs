@@ -31,7 +31,8 @@ use crate::imaging::{self, DecodeLimits, ImageLoadError};
 use crate::library::{self, ThumbnailStore};
 
 pub use classify::{
-    Candidate, ClassifyEvent, ClassifyOptions, ClassifySummary, ComicMatch, TaggedIssue,
+    Candidate, ClassifyEvent, ClassifyOptions, ClassifySummary, ComicMatch, EditionChoice,
+    Editions, TaggedIssue,
 };
 pub use embed::{EmbedEvent, EmbedOptions, EmbedSummary};
 pub use score::{AUTO_APPLY_MARGIN, Signals};

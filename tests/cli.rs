@@ -141,6 +141,9 @@ fn a_mistyped_db_is_refused_by_commands_that_need_a_collection() {
         &["interiors", "auto-label"],
         &["interiors", "report", "--out", "charts"],
         &["serve", "--addr", "127.0.0.1:0"],
+        &["search", "a robot"],
+        &["similar", "--comic", "1"],
+        &["duplicates"],
     ] {
         let output = run(vistazo(&["--db", typo_arg]).args(args));
         let text = stderr(&output);

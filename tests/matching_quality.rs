@@ -46,6 +46,9 @@ struct Volume {
     first: u32,
     count: u32,
     variants: &'static [u32],
+    /// An edition of another volume: its issue `first + k` has the same cover as issue
+    /// `number + k` of volume `volume` (a translation by another publisher).
+    edition_of: Option<(i32, u32)>,
 }
 
 const VOLUMES: &[Volume] = &[
@@ -58,6 +61,7 @@ const VOLUMES: &[Volume] = &[
         first: 497,
         count: 8,
         variants: &[499, 503],
+        edition_of: None,
     },
     Volume {
         id: 200,
@@ -68,6 +72,7 @@ const VOLUMES: &[Volume] = &[
         first: 10,
         count: 7,
         variants: &[12],
+        edition_of: None,
     },
     Volume {
         id: 300,
@@ -78,6 +83,7 @@ const VOLUMES: &[Volume] = &[
         first: 10,
         count: 7,
         variants: &[14],
+        edition_of: None,
     },
     Volume {
         id: 400,
@@ -88,6 +94,19 @@ const VOLUMES: &[Volume] = &[
         first: 1,
         count: 8,
         variants: &[1, 4],
+        edition_of: None,
+    },
+    // The Spanish edition of Batman 497-500, by another publisher, with the same covers.
+    Volume {
+        id: 500,
+        name: "Batman",
+        start: 1994,
+        publisher: 50,
+        year: 1994,
+        first: 1,
+        count: 4,
+        variants: &[],
+        edition_of: Some((100, 497)),
     },
 ];
 
@@ -176,6 +195,9 @@ const fn in_folder(name: &'static str, source: Source, shot: Shot) -> Owned {
 
 /// The comic whose tag names issue 400002 while its cover is a clear scan of 400008.
 const DISPUTED: &str = "IMG_2007.cbz";
+/// The comic whose cover is both Batman 500 and its Spanish edition's 4, with nothing else to
+/// tell which it is: the choice is the user's.
+const EDITION_TOSS: &str = "scan_0402.cbz";
 
 const fn cat(volume: i32, number: u32) -> Source {
     Source::Catalog {
@@ -305,6 +327,16 @@ const COLLECTION: &[Owned] = &[
     in_folder("scan_0302.cbz", cat(300, 13), Photo),
     in_folder("scan_0303.cbz", cat(300, 16), Rescan),
     in_folder("scan_0304.cbz", cat(300, 14), Photo),
+    Owned {
+        state: State::Classified(500_001),
+        folder: "Batman Zinco",
+        ..owned("scan_0401.cbz", Cbz, cat(500, 1), Rescan)
+    },
+    Owned {
+        folder: "Batman Zinco",
+        ..owned("scan_0403.cbz", Cbz, cat(500, 2), Rescan)
+    },
+    owned(EDITION_TOSS, Cbz, cat(500, 4), Rescan),
 ];
 
 /// The tags a comic's file carries, as entries of its archive.
@@ -457,7 +489,8 @@ fn library() -> Library {
     drop(vistazo::db::open(&db).expect("a new database"));
     let mut conn = SqliteConnection::establish(&db.to_string_lossy()).expect("open");
     conn.batch_execute(
-        "INSERT INTO publishers (id_publisher, nombre) VALUES (10, 'DC Comics'), (31, 'Marvel');",
+        "INSERT INTO publishers (id_publisher, nombre) VALUES (10, 'DC Comics'), (31, 'Marvel'), \
+         (50, 'Ediciones Zinco');",
     )
     .expect("publishers");
     let store = vistazo::library::ThumbnailStore::new(&thumbnails);
@@ -508,7 +541,12 @@ fn library() -> Library {
                 .bind::<Text, _>(&url)
                 .execute(&mut conn)
                 .expect("cover");
-                let picture = synthetic::draw_cover(&dress, next_cover as u64, number);
+                let picture = match volume.edition_of {
+                    Some((original, from)) => {
+                        covers[&(original, from + number - volume.first, 0)].clone()
+                    }
+                    None => synthetic::draw_cover(&dress, next_cover as u64, number),
+                };
                 let file = store.catalog_cover(volume.name, volume.id, &url);
                 std::fs::create_dir_all(file.parent().expect("folder")).expect("folder");
                 std::fs::write(&file, synthetic::jpeg(&picture, 90)).expect("cover file");
@@ -573,8 +611,9 @@ fn truth() -> HashMap<&'static str, Option<i32>> {
         .filter(|c| c.state == State::Unclassified)
         .map(|c| {
             let issue = match c.source {
-                // Its tag and its picture disagree: the user decides.
-                _ if c.name == DISPUTED => None,
+                // Its tag and its picture disagree, or two editions share its cover: the
+                // user decides.
+                _ if c.name == DISPUTED || c.name == EDITION_TOSS => None,
                 Source::Catalog { volume, number, .. } => Some(issue_id(volume, number)),
                 Source::Absent { .. } => None,
             };
@@ -752,6 +791,31 @@ fn classification_meets_the_quality_bar_and_undo_restores_every_value() {
         folder_right += i32::from(line["applied"] == true);
     }
     println!("same folder: {folder_right} of 3 applied right");
+
+    // Editions: the folder's siblings choose between two editions of one cover; with nothing
+    // to choose by, both are shown for review and neither is applied.
+    let chosen = line_of("scan_0403.cbz");
+    assert_eq!(stored_of("scan_0403.cbz"), "'500002'", "{chosen}");
+    assert_eq!(chosen["editions"]["chosen_by"], "folder", "{chosen}");
+    let toss = line_of(EDITION_TOSS);
+    assert_eq!(
+        stored_of(EDITION_TOSS),
+        "''",
+        "a coin toss is never applied: {toss}"
+    );
+    assert_eq!(toss["editions"]["chosen_by"], "review", "{toss}");
+    let shown: Vec<i64> = toss["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .filter(|c| c["edition"] == true)
+        .filter_map(|c| c["id_comicbook_info"].as_i64())
+        .collect();
+    assert!(
+        shown.contains(&100_500) && shown.contains(&500_004),
+        "both editions shown: {toss}"
+    );
+    println!("editions: the folder's chose 500002, the coin toss left for review with {shown:?}");
 
     // Duplicates, as classified now.
     let output = library.vistazo(&["duplicates", "--json"]);

@@ -21,8 +21,8 @@ use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
 use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::{
-    self, ClassifyEvent, ClassifyOptions, ComicMatch, EmbedEvent, EmbedOptions, TagEvent,
-    TagOutcome, UndoTarget,
+    self, ClassifyEvent, ClassifyOptions, ComicMatch, EditionChoice, EmbedEvent, EmbedOptions,
+    TagEvent, TagOutcome, UndoTarget,
 };
 
 /// Images per forward pass for the pipeline's embedding jobs.
@@ -407,6 +407,8 @@ fn json_line(found: &ComicMatch) -> String {
                 "signals": c.signals,
                 "tagged": c.tagged,
                 "same_folder": c.same_folder,
+                "edition": c.edition,
+                "publisher": c.publisher,
             })
         })
         .collect();
@@ -436,27 +438,40 @@ fn json_line(found: &ComicMatch) -> String {
             .as_ref()
             .filter(|tag| tag.id_comicbook_info.is_none())
             .and_then(|tag| tag.problem()),
+        "editions": found.editions.as_ref().map(|e| serde_json::json!({
+            "issues": e.issues,
+            "chosen_by": e.chosen_by,
+        })),
     })
     .to_string()
 }
 
 fn text_line(found: &ComicMatch) -> String {
-    let line = match_line(found);
-    match found.tagged.as_ref().and_then(|tag| tag.problem()) {
-        Some(problem) => format!(
-            "{line}\n{}",
-            fill(&gettext("{}: {}"), &[&found.path, &problem])
-        ),
-        None => line,
+    let mut lines = vec![match_line(found)];
+    let problems = [
+        found.tagged.as_ref().and_then(|tag| tag.problem()),
+        found
+            .editions
+            .as_ref()
+            .and_then(|e| e.problem(&found.candidates)),
+    ];
+    for problem in problems.into_iter().flatten() {
+        lines.push(fill(&gettext("{}: {}"), &[&found.path, &problem]));
     }
+    lines.join("\n")
 }
 
 fn match_line(found: &ComicMatch) -> String {
     match found.candidates.first() {
         None => fill(&gettext("{}: no candidate"), &[&found.path]),
         Some(best) => {
+            let chosen_by = found.editions.as_ref().map(|e| e.chosen_by);
             let template = if found.applied && best.tagged {
                 gettext("{}: {} #{} ({}) applied, as its tags say")
+            } else if found.applied && chosen_by == Some(EditionChoice::Folder) {
+                gettext("{}: {} #{} ({}) applied, the edition its folder holds")
+            } else if found.applied && chosen_by == Some(EditionChoice::Publisher) {
+                gettext("{}: {} #{} ({}) applied, the edition of the publisher you prefer")
             } else if found.applied {
                 gettext("{}: {} #{} ({}) applied")
             } else if found.truncated_cover.is_some() {

@@ -74,6 +74,9 @@ pub struct StoredCandidate {
     /// The comic's folder siblings were classified to this issue's volume.
     #[diesel(sql_type = Bool)]
     pub same_folder: bool,
+    /// Its cover is the same picture as another candidate's in another volume.
+    #[diesel(sql_type = Bool)]
+    pub edition: bool,
 }
 
 /// What undoing a run did.
@@ -221,7 +224,7 @@ impl Database {
                 diesel::sql_query(
                     "INSERT INTO vz_suggestions (comic_id, rank, run_id, id_comicbook_info, \
                      id_cover, visual, hash, series, number, year, combined, tagged, \
-                     same_folder) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     same_folder, edition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind::<Integer, _>(comic_id)
                 .bind::<BigInt, _>(i64::try_from(rank).unwrap_or(i64::MAX))
@@ -236,6 +239,7 @@ impl Database {
                 .bind::<Double, _>(candidate.combined)
                 .bind::<Bool, _>(candidate.tagged)
                 .bind::<Bool, _>(candidate.same_folder)
+                .bind::<Bool, _>(candidate.edition)
                 .execute(conn)?;
             }
             Ok::<_, diesel::result::Error>(())
@@ -247,7 +251,8 @@ impl Database {
     pub fn suggestion(&mut self, comic_id: i32) -> Result<Vec<StoredCandidate>, DbError> {
         Ok(diesel::sql_query(
             "SELECT run_id, id_comicbook_info, id_cover, visual, hash, series, number, year, \
-             combined, tagged, same_folder FROM vz_suggestions WHERE comic_id = ? ORDER BY rank",
+             combined, tagged, same_folder, edition FROM vz_suggestions WHERE comic_id = ? \
+             ORDER BY rank",
         )
         .bind::<Integer, _>(comic_id)
         .load(self.conn())?)

@@ -44,6 +44,11 @@ pub struct PendingCandidate {
     pub tagged: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub same_folder: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub edition: bool,
+    /// The publisher of the issue's volume, when the catalog names one.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub publisher: Option<String>,
 }
 
 impl Database {
@@ -53,8 +58,11 @@ impl Database {
         Ok(diesel::sql_query(
             "SELECT s.comic_id, c.path, c.id_comicbook_info AS current, s.run_id, \
                     s.id_comicbook_info, s.id_cover, s.visual, s.hash, s.series, s.number, \
-                    s.year, s.combined, s.tagged, s.same_folder \
+                    s.year, s.combined, s.tagged, s.same_folder, s.edition, p.nombre AS publisher \
              FROM vz_suggestions s JOIN comicbooks c ON c.id_comicbook = s.comic_id \
+             LEFT JOIN comicbooks_info i ON i.id_comicbook_info = s.id_comicbook_info \
+             LEFT JOIN volumens v ON v.id_volume = i.id_volume \
+             LEFT JOIN publishers p ON p.id_publisher = v.id_publisher \
              WHERE NOT c.en_papelera AND trim(coalesce(c.id_comicbook_info, '')) = '' \
              ORDER BY s.comic_id, s.rank",
         )
@@ -115,6 +123,7 @@ mod tests {
                 combined: 0.8,
                 tagged: false,
                 same_folder: false,
+                edition: false,
             };
             db.replace_suggestion(*id, &[candidate]).expect("suggest");
         }

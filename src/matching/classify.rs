@@ -32,7 +32,7 @@ use super::hash::CoverHash;
 use super::index::{CoverIndex, IssueHit};
 use super::score::{
     AUTO_APPLY_MARGIN, Signals, TAGGED_SCORE, auto_applicable, folder_bonus, normalize_number,
-    picture_disputes_tag, series_similarity, year_agreement,
+    picture_disputes_tag, same_picture, series_similarity, year_agreement,
 };
 use super::{DEFAULT_THRESHOLD, MatchingError, catalog_cover_file, owned_cover_picture};
 
@@ -44,6 +44,9 @@ const NAMED_SHORTLIST: usize = 4;
 const NAMED_SERIES: f32 = 0.5;
 /// Issues of the folder siblings' volume added, the visually nearest.
 const FOLDER_SHORTLIST: usize = 4;
+/// Cosine similarity of two catalog covers' embeddings from which, without fingerprints, they
+/// count as one picture.
+const SAME_PICTURE_VISUAL: f32 = 0.97;
 /// Candidates kept per comic.
 pub const CANDIDATES: usize = 5;
 
@@ -84,6 +87,63 @@ pub struct Candidate {
     pub tagged: bool,
     /// "Same folder": the comic's folder siblings were classified to this issue's volume.
     pub same_folder: bool,
+    /// "Edition": its cover is the same picture as another candidate's in another volume.
+    pub edition: bool,
+    /// The publisher of its volume, when the catalog names one.
+    pub publisher: Option<String>,
+}
+
+/// How the choice among editions of one cover was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditionChoice {
+    /// The comic's folder siblings were classified to that edition's volume.
+    Folder,
+    /// That edition's publisher is the one the user prefers.
+    Publisher,
+    /// Nothing tells them apart: the user chooses in review.
+    Review,
+}
+
+/// The best candidates show one picture in several volumes: the same cover in several
+/// editions, within the margin of each other, so the picture cannot choose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Editions {
+    /// The issues sharing the cover, the chosen one (or the best) first.
+    pub issues: Vec<i32>,
+    pub chosen_by: EditionChoice,
+}
+
+impl Editions {
+    /// Why the comic was left for review, when it was.
+    pub fn problem(&self, candidates: &[Candidate]) -> Option<String> {
+        if self.chosen_by != EditionChoice::Review {
+            return None;
+        }
+        let names: Vec<String> = self
+            .issues
+            .iter()
+            .filter_map(|id| candidates.iter().find(|c| c.id_comicbook_info == *id))
+            .map(Candidate::edition_name)
+            .collect();
+        Some(fill(
+            &gettext("its cover is the same in {} editions ({}): choose yours in review"),
+            &[&names.len(), &names.join(", ")],
+        ))
+    }
+}
+
+impl Candidate {
+    /// "Batman #497 (DC Comics)": the issue and, when known, its publisher.
+    pub fn edition_name(&self) -> String {
+        match &self.publisher {
+            Some(publisher) => fill(
+                &gettext("{} #{} ({})"),
+                &[&self.volume, &self.number, publisher],
+            ),
+            None => fill(&gettext("{} #{}"), &[&self.volume, &self.number]),
+        }
+    }
 }
 
 /// The ComicVine issue a comic's own tags name, and what the catalog makes of it.
@@ -153,6 +213,8 @@ pub struct ComicMatch {
     pub candidates: Vec<Candidate>,
     /// The issue the comic's own tags name, when they name one.
     pub tagged: Option<TaggedIssue>,
+    /// The best candidates are editions of one cover, and how the choice was made.
+    pub editions: Option<Editions>,
 }
 
 #[derive(Debug)]
@@ -373,6 +435,8 @@ fn candidates(
                     signals,
                     tagged: known.tagged == Some(issue.id_comicbook_info),
                     same_folder,
+                    edition: false,
+                    publisher: None,
                 })
         })
         .collect();
@@ -454,6 +518,94 @@ impl FolderVolumes {
     }
 }
 
+/// Which candidates show one picture: `same[i][j]` for two candidates of different volumes
+/// whose catalog covers are one picture, by their fingerprints, else by their embeddings.
+fn shared_pictures(
+    index: &CoverIndex,
+    hashes: &mut CoverHashes,
+    cover_at: &HashMap<i32, usize>,
+    found: &[Candidate],
+) -> Vec<Vec<bool>> {
+    let mut same = vec![vec![false; found.len()]; found.len()];
+    for i in 0..found.len() {
+        for j in i + 1..found.len() {
+            let (a, b) = (&found[i], &found[j]);
+            if a.id_volume == b.id_volume {
+                continue;
+            }
+            let (Some(&x), Some(&y)) = (cover_at.get(&a.id_cover), cover_at.get(&b.id_cover))
+            else {
+                continue;
+            };
+            let one = match (hashes.get(index, x), hashes.get(index, y)) {
+                (Some(p), Some(q)) => same_picture(p.similarity(&q)),
+                _ => index.cover_similarity(x, y) >= SAME_PICTURE_VISUAL,
+            };
+            same[i][j] = one;
+            same[j][i] = one;
+        }
+    }
+    same
+}
+
+/// Marks the candidates that share their picture with another volume's, and settles a tie
+/// between editions of the best candidate's cover: the best's picture in other volumes within
+/// the margin, so the picture cannot choose. The edition of the volume the folder's siblings
+/// were classified to goes first, else the preferred publisher's, else the user chooses in
+/// review. `same` is [`shared_pictures`] of `found` (best first); `publisher_of` gives a
+/// volume's publisher id.
+pub fn settle_editions(
+    found: &mut Vec<Candidate>,
+    same: &[Vec<bool>],
+    preferred: Option<i32>,
+    publisher_of: &dyn Fn(i32) -> Option<i32>,
+) -> Option<Editions> {
+    for (i, candidate) in found.iter_mut().enumerate() {
+        candidate.edition = same.get(i).is_some_and(|row| row.iter().any(|s| *s));
+    }
+    let best = found.first()?;
+    if best.tagged {
+        return None;
+    }
+    let group: Vec<usize> = (0..found.len())
+        .filter(|&j| {
+            j == 0
+                || (same[0][j]
+                    && best.signals.combined - found[j].signals.combined < AUTO_APPLY_MARGIN)
+        })
+        .collect();
+    if group.len() < 2 {
+        return None;
+    }
+    let first_of =
+        |keep: &dyn Fn(&Candidate) -> bool| group.iter().copied().find(|&at| keep(&found[at]));
+    let folder_volumes: HashSet<i32> = group
+        .iter()
+        .filter(|&&at| found[at].same_folder)
+        .map(|&at| found[at].id_volume)
+        .collect();
+    let (chosen, chosen_by) = if folder_volumes.len() == 1 {
+        (first_of(&|c| c.same_folder), EditionChoice::Folder)
+    } else if let Some(preferred) = preferred
+        && let Some(at) = first_of(&|c| publisher_of(c.id_volume) == Some(preferred))
+    {
+        (Some(at), EditionChoice::Publisher)
+    } else {
+        (None, EditionChoice::Review)
+    };
+    let mut issues: Vec<i32> = group
+        .iter()
+        .map(|&at| found[at].id_comicbook_info)
+        .collect();
+    if let Some(at) = chosen {
+        let candidate = found.remove(at);
+        issues.retain(|id| *id != candidate.id_comicbook_info);
+        issues.insert(0, candidate.id_comicbook_info);
+        found.insert(0, candidate);
+    }
+    Some(Editions { issues, chosen_by })
+}
+
 /// A candidate for a tagged issue the index has no embedded cover of: it applies on the tag
 /// alone, with no picture to weigh.
 fn tagged_without_cover(
@@ -475,6 +627,8 @@ fn tagged_without_cover(
         signals,
         tagged: true,
         same_folder: false,
+        edition: false,
+        publisher: None,
     }))
 }
 
@@ -494,6 +648,14 @@ pub fn classify(
     let all_tags = db.comic_tags()?;
     let by_comicvine = db.catalog_issues_by_comicvine()?;
     let mut folders = FolderVolumes::new(db)?;
+    let publishers = db.volume_publishers()?;
+    let preferred = db.preferred_publisher()?.map(|p| p.publisher.id_publisher);
+    let cover_at: HashMap<i32, usize> = index
+        .covers
+        .iter()
+        .enumerate()
+        .map(|(at, cover)| (cover.id_cover, at))
+        .collect();
     let mut comics = db.comics_to_classify(options.reclassify)?;
     if let Some(max) = options.max {
         comics.truncate(max);
@@ -586,7 +748,25 @@ pub fn classify(
         if let Some(tag) = &mut tagged {
             tag.disputed = disputed;
         }
-        let scores: Vec<f32> = found.iter().map(|c| c.signals.combined).collect();
+        for candidate in &mut found {
+            candidate.publisher = publishers.get(&candidate.id_volume).map(|p| p.name.clone());
+        }
+        let same = shared_pictures(&index, &mut hashes, &cover_at, &found);
+        let editions = settle_editions(&mut found, &same, preferred, &|volume| {
+            publishers.get(&volume).map(|p| p.id_publisher)
+        });
+        // The other editions of a settled cover are not rivals of the one chosen.
+        let scores: Vec<f32> = found
+            .iter()
+            .enumerate()
+            .filter(|(at, c)| {
+                *at == 0
+                    || editions
+                        .as_ref()
+                        .is_none_or(|e| !e.issues.contains(&c.id_comicbook_info))
+            })
+            .map(|(_, c)| c.signals.combined)
+            .collect();
         let truncated_cover = truncated.remove(&comic.id_comicbook);
         summary.truncated_covers += u64::from(truncated_cover.is_some());
         let decided = match &tagged {
@@ -596,6 +776,13 @@ pub fn classify(
                     && found.first().is_some_and(|best| {
                         best.tagged && best.signals.combined >= options.threshold
                     })
+            }
+            // A coin toss between editions is never applied.
+            None if editions
+                .as_ref()
+                .is_some_and(|e| e.chosen_by == EditionChoice::Review) =>
+            {
+                false
             }
             None => auto_applicable(&scores, options.threshold),
         };
@@ -648,6 +835,7 @@ pub fn classify(
             truncated_cover,
             candidates: found,
             tagged,
+            editions,
         }));
         on_event(ClassifyEvent::Progress(meter.advance(1)));
     }
@@ -669,5 +857,111 @@ fn stored(run_id: i64, candidate: &Candidate) -> StoredCandidate {
         combined: f64::from(signals.combined),
         tagged: candidate.tagged,
         same_folder: candidate.same_folder,
+        edition: candidate.edition,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(issue: i32, volume: i32, combined: f32) -> Candidate {
+        let mut signals = Signals::new(0.9, Some(0.95), None, None, None);
+        signals.combined = combined;
+        Candidate {
+            id_comicbook_info: issue,
+            id_cover: issue,
+            id_volume: volume,
+            volume: format!("Volume {volume}"),
+            number: "1".into(),
+            year: None,
+            signals,
+            tagged: false,
+            same_folder: false,
+            edition: false,
+            publisher: None,
+        }
+    }
+
+    /// Candidates 0 and 1 share one picture; 2 is another issue.
+    fn found() -> (Vec<Candidate>, Vec<Vec<bool>>) {
+        let found = vec![
+            candidate(1001, 10, 0.83),
+            candidate(2001, 20, 0.82),
+            candidate(1002, 10, 0.40),
+        ];
+        let mut same = vec![vec![false; 3]; 3];
+        same[0][1] = true;
+        same[1][0] = true;
+        (found, same)
+    }
+
+    /// Volume 10 is publisher 1's, volume 20 publisher 2's.
+    fn publisher_of(volume: i32) -> Option<i32> {
+        Some(volume / 10)
+    }
+
+    fn order(found: &[Candidate]) -> Vec<i32> {
+        found.iter().map(|c| c.id_comicbook_info).collect()
+    }
+
+    #[test]
+    fn a_tie_between_editions_is_left_to_the_user_when_nothing_tells_them_apart() {
+        let (mut found, same) = self::found();
+        let editions = settle_editions(&mut found, &same, None, &publisher_of).expect("a tie");
+        assert_eq!(editions.chosen_by, EditionChoice::Review);
+        assert_eq!(editions.issues, [1001, 2001]);
+        assert_eq!(order(&found), [1001, 2001, 1002]);
+        let flags: Vec<bool> = found.iter().map(|c| c.edition).collect();
+        assert_eq!(flags, [true, true, false]);
+        // A preference for a publisher neither edition has does not decide either.
+        let (mut found, same) = self::found();
+        let editions = settle_editions(&mut found, &same, Some(7), &publisher_of).expect("tie");
+        assert_eq!(editions.chosen_by, EditionChoice::Review);
+    }
+
+    #[test]
+    fn the_folder_siblings_edition_wins_the_tie_then_the_preferred_publisher() {
+        let (mut found, same) = self::found();
+        found[1].same_folder = true;
+        let editions = settle_editions(&mut found, &same, Some(1), &publisher_of).expect("tie");
+        assert_eq!(editions.chosen_by, EditionChoice::Folder);
+        assert_eq!(editions.issues, [2001, 1001]);
+        assert_eq!(order(&found), [2001, 1001, 1002]);
+
+        let (mut found, same) = self::found();
+        let editions = settle_editions(&mut found, &same, Some(2), &publisher_of).expect("tie");
+        assert_eq!(editions.chosen_by, EditionChoice::Publisher);
+        assert_eq!(order(&found), [2001, 1001, 1002]);
+    }
+
+    #[test]
+    fn editions_far_apart_or_other_pictures_are_no_tie() {
+        // The file name names one edition clearly: no coin toss, though both are marked.
+        let (mut found, same) = self::found();
+        found[1].signals.combined = 0.70;
+        assert_eq!(
+            settle_editions(&mut found, &same, None, &publisher_of),
+            None
+        );
+        assert!(found[0].edition && found[1].edition);
+
+        // Close scores but different pictures: the margin rule alone decides.
+        let (mut found, _) = self::found();
+        let none = vec![vec![false; 3]; 3];
+        assert_eq!(
+            settle_editions(&mut found, &none, None, &publisher_of),
+            None
+        );
+        assert!(found.iter().all(|c| !c.edition));
+
+        // A tagged best candidate: the tag decides, not the edition.
+        let (mut found, same) = self::found();
+        found[0].tagged = true;
+        assert_eq!(
+            settle_editions(&mut found, &same, Some(2), &publisher_of),
+            None
+        );
+        assert_eq!(order(&found), [1001, 2001, 1002]);
     }
 }

@@ -116,6 +116,15 @@ impl CoverIndex {
         std::mem::size_of_val(self.vectors.as_slice())
     }
 
+    /// Cosine similarity of two covers' embeddings.
+    pub fn cover_similarity(&self, a: usize, b: usize) -> f32 {
+        let a: Vec<f32> = self.vectors[a * self.dims..(a + 1) * self.dims]
+            .iter()
+            .map(|x| x.to_f32())
+            .collect();
+        self.similarity(&a, b)
+    }
+
     /// Cosine similarity of `query` with one cover.
     pub fn similarity(&self, query: &[f32], cover: usize) -> f32 {
         dot(

@@ -37,6 +37,10 @@ pub struct ReviewCandidate {
     pub tagged: bool,
     /// "Same folder": the comic's folder siblings were classified to this volume.
     pub same_folder: bool,
+    /// "Edition": its cover is the same picture as another candidate's in another volume.
+    pub edition: bool,
+    /// The publisher of its volume, when the catalog names one.
+    pub publisher: Option<String>,
     /// The cover that matched best first, then the other covers (its variants).
     pub covers: Vec<ReviewCover>,
 }
@@ -66,6 +70,15 @@ impl ReviewItem {
     /// The best candidate's combined score.
     pub fn best_score(&self) -> Option<f32> {
         self.candidates.first().map(|c| c.signals.combined)
+    }
+
+    /// The candidates that are editions of one cover (the same picture in several volumes),
+    /// when the best one is: the choice among them is the user's.
+    pub fn editions(&self) -> Vec<&ReviewCandidate> {
+        if !self.candidates.first().is_some_and(|c| c.edition) {
+            return Vec::new();
+        }
+        self.candidates.iter().filter(|c| c.edition).collect()
     }
 }
 
@@ -128,6 +141,8 @@ pub fn pending_reviews(
             },
             tagged: row.tagged,
             same_folder: row.same_folder,
+            edition: row.edition,
+            publisher: row.publisher.clone(),
             covers: ordered
                 .into_iter()
                 .map(|cover| ReviewCover {
@@ -303,7 +318,8 @@ impl ReviewSession {
     }
 
     /// Classifies every comic not yet classified nor trashed whose best candidate scores at
-    /// least `threshold`, as one step that one undo takes back.
+    /// least `threshold`, as one step that one undo takes back. Comics whose cover is a
+    /// truncated picture or is shared by several editions are left to be decided one by one.
     pub fn apply_all_above(&mut self, threshold: f32) -> Vec<Classification> {
         let chosen: Vec<usize> = self.above(threshold).collect();
         let changes = chosen
@@ -337,6 +353,8 @@ impl ReviewSession {
         (0..self.items.len()).filter(move |&index| {
             self.is_open(index)
                 && self.items[index].truncated_cover.is_none()
+                // Which edition of a shared cover is the user's to say, one comic at a time.
+                && self.items[index].editions().len() < 2
                 && self.items[index]
                     .best_score()
                     .is_some_and(|score| score >= threshold)
@@ -438,6 +456,8 @@ mod tests {
                     },
                     tagged: false,
                     same_folder: false,
+                    edition: false,
+                    publisher: None,
                     covers: Vec::new(),
                 })
                 .collect(),

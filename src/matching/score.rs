@@ -119,6 +119,11 @@ fn picture_agreement(signals: &Signals) -> f32 {
     }
 }
 
+/// Whether two fingerprints are of one picture (re-scanned, recompressed, slightly cropped).
+pub fn same_picture(hash: f32) -> bool {
+    hash >= HASH_SAME
+}
+
 /// What a candidate in the volume the comic's folder siblings were classified to gains.
 pub fn folder_bonus(signals: &Signals) -> f32 {
     FOLDER_BONUS * picture_agreement(signals)

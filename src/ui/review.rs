@@ -563,6 +563,15 @@ impl ReviewPage {
         if let Some(problem) = item.tagged.as_ref().and_then(|tag| tag.problem()) {
             notes.push(problem);
         }
+        let editions = item.editions();
+        if editions.len() >= 2 {
+            notes.push(fill(
+                &gettext(
+                    "Its cover is the same in {} editions: pick the one you own. Vistazo learns which publisher you prefer from your picks.",
+                ),
+                &[&editions.len()],
+            ));
+        }
         widgets.file_notes.set_visible(!notes.is_empty());
         widgets.file_notes.set_label(&notes.join("\n"));
         let decision = match self.session.current_decision() {

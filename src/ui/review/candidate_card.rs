@@ -15,7 +15,7 @@ const STRIP: usize = 5;
 
 /// What a card's tags were made from: the candidate's issue, its signals' bits, and whether
 /// the comic's tags and its folder name it.
-type ShownSignals = (i32, [u32; 6], bool, bool);
+type ShownSignals = (i32, [u32; 6], bool, bool, bool);
 
 /// How a signal came out for a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -345,6 +345,7 @@ impl CandidateCard {
             .map(f32::to_bits),
             candidate.tagged,
             candidate.same_folder,
+            candidate.edition,
         );
         if self.tagged.replace(Some(key)) == Some(key) {
             return;
@@ -385,6 +386,28 @@ impl CandidateCard {
                 .label(name)
                 .tooltip_text(tooltip)
                 .css_classes(["signal-tag", "caption", "agreed"])
+                .build();
+            self.tags[1].append(&tag);
+        }
+        if candidate.edition {
+            // Neither for nor against: which edition is the user's to say.
+            let tooltip = match &candidate.publisher {
+                Some(publisher) => fill(
+                    &gettext(
+                        "Another candidate has the same cover in another volume; this edition is published by {}",
+                    ),
+                    &[publisher],
+                ),
+                None => gettext("Another candidate has the same cover in another volume"),
+            };
+            let label = candidate.publisher.as_ref().map_or_else(
+                || gettext("Edition"),
+                |p| fill(&gettext("Edition: {}"), &[p]),
+            );
+            let tag = gtk::Label::builder()
+                .label(label)
+                .tooltip_text(tooltip)
+                .css_classes(["signal-tag", "caption"])
                 .build();
             self.tags[1].append(&tag);
         }

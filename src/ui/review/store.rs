@@ -174,6 +174,16 @@ impl ReviewStore {
                 .finish_classification_run(run, count, count)
                 .map_err(JobError::from)?;
             self.classified_in.insert(change.comic_id, run);
+            // Which edition the user takes when several share a cover teaches the preference.
+            if let Err(error) = self
+                .database()?
+                .record_edition_choice(change.comic_id, change.id_comicbook_info)
+            {
+                tracing::warn!(
+                    "cannot record the edition chosen for comic {}: {error}",
+                    change.comic_id
+                );
+            }
             self.tag_file(run, change.comic_id);
             Ok(ReviewStoreOutput::Saved)
         } else {
