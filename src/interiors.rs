@@ -17,5 +17,6 @@ pub mod rounds;
 pub mod scoring;
 pub mod semantics;
 pub mod training;
+pub mod trees;
 
 pub use quality::{LabelSource, Quality};

@@ -657,9 +657,11 @@ fn report(db: &mut Database, out: &Path, size: (u32, u32)) -> anyhow::Result<()>
     Ok(())
 }
 
-/// `vistazo bench train`: a full training round (cross-validation included) on `labels`
-/// synthetic 512-d embeddings whose quality lies along a hidden direction.
+/// `vistazo bench train`: a full training round (cross-validation of every choice of features
+/// included) on `labels` synthetic 512-d embeddings whose quality lies along a hidden
+/// direction, with pixel measurements that follow the quality loosely.
 pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
+    use crate::interiors::metrics::PixelMetrics;
     use crate::interiors::training::{self, Example};
     use crate::interiors::{LabelSource, Quality};
     use crate::random::SplitMix64;
@@ -674,9 +676,22 @@ pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
                 .map(|d| d * (quality.index() as f64 - 1.0) * 0.05 + rng.normal() * 0.04 + 0.02)
                 .collect();
             let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let q = quality.index() as f64;
+            let measurements = PixelMetrics {
+                brightness: 0.3 + 0.1 * q + 0.05 * rng.normal(),
+                contrast: 0.15 + 0.03 * rng.normal(),
+                sharpness: (200.0 + 100.0 * q + 50.0 * rng.normal()).max(0.0),
+                colourfulness: 30.0 + 5.0 * rng.normal(),
+                noise: (3.0 - q + rng.normal()).max(0.0),
+                tilt: (4.0 - 2.0 * q + rng.normal()).abs(),
+                straightness: 0.5 + 0.1 * rng.normal(),
+                colour_variety: (12.0 + 3.0 * rng.normal()).max(1.0),
+                width: 1600,
+                height: 1200,
+            };
             Example {
                 embedding: v.iter().map(|x| (x / norm) as f32).collect(),
-                measurements: None,
+                measurements: Some(measurements),
                 quality,
                 source: if i % 4 == 0 {
                     LabelSource::Auto

@@ -166,6 +166,10 @@ mod tests {
             contrast: 0.2,
             sharpness,
             colourfulness: 30.0,
+            noise: 1.0,
+            tilt: 0.5,
+            straightness: 0.6,
+            colour_variety: 12.0,
             width: 1600,
             height: 1200,
         }

@@ -7,6 +7,7 @@ use super::training::{
     self, Calibration, Evaluation, Example, FeatureTrial, Features, Standardiser, TrainedModel,
     TrainingOptions,
 };
+use super::trees::BoostedTrees;
 use super::{LabelSource, Quality};
 use crate::db::interiors::NewRound;
 use crate::db::{Database, DbError};
@@ -49,6 +50,8 @@ struct RoundMetrics {
     /// Present when the model reads the pixel measurements beside the embedding.
     #[serde(default)]
     standardiser: Option<Standardiser>,
+    #[serde(default)]
+    trees: Option<BoostedTrees>,
     #[serde(default)]
     trials: Vec<FeatureTrial>,
 }
@@ -126,6 +129,7 @@ pub fn train(db: &mut Database, options: &TrainingOptions) -> Result<TrainingRep
         calibration: model.calibration,
         evaluation: model.evaluation.clone(),
         standardiser: model.standardiser.clone(),
+        trees: model.trees.clone(),
         trials: model.trials.clone(),
     };
     let metrics_json = serde_json::to_string(&metrics).unwrap_or_else(|_| "{}".to_owned());
@@ -183,6 +187,7 @@ pub fn latest_model_for(
         metrics.calibration,
         metrics.evaluation,
         metrics.standardiser,
+        metrics.trees,
         round.human_labels as usize,
         round.auto_labels as usize,
     )

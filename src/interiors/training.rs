@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
+use std::borrow::Cow;
+
 use super::metrics::PixelMetrics;
+use super::trees::{BoostedTrees, TreeOptions};
 use super::{LabelSource, Quality};
 use crate::i18n::{fill, gettext};
 use crate::random::SplitMix64;
@@ -137,6 +140,9 @@ pub enum Features {
     Embedding,
     /// The embedding and the standardised pixel measurements.
     EmbeddingAndMeasurements,
+    /// The embedding, the standardised pixel measurements, and the quality that boosted trees
+    /// read from the measurements (see [`super::trees`]).
+    EmbeddingMeasurementsAndTrees,
 }
 
 impl Features {
@@ -146,21 +152,46 @@ impl Features {
             Self::EmbeddingAndMeasurements => {
                 gettext("the CLIP embedding and the pixel measurements")
             }
+            Self::EmbeddingMeasurementsAndTrees => gettext(
+                "the CLIP embedding, the pixel measurements and the quality trees read from them",
+            ),
         }
     }
 }
 
 /// The pixel measurements the models may read, by name.
-pub const MEASUREMENTS: [&str; 4] = ["brightness", "contrast", "log-sharpness", "colourfulness"];
+pub const MEASUREMENTS: [&str; 9] = [
+    "brightness",
+    "contrast",
+    "log-sharpness",
+    "log-noise",
+    "log-detail",
+    "tilt",
+    "straightness",
+    "colourfulness",
+    "colour-variety",
+];
 
-fn measured_values(metrics: &PixelMetrics) -> [f64; 4] {
-    [
-        metrics.brightness,
-        metrics.contrast,
+/// The value of the measurement `name` of a photo; `None` for a name this version does not
+/// know.
+fn measured_value(name: &str, metrics: &PixelMetrics) -> Option<f64> {
+    Some(match name {
+        "brightness" => metrics.brightness,
+        "contrast" => metrics.contrast,
         // The variance of the Laplacian spans orders of magnitude.
-        metrics.sharpness.max(0.0).ln_1p(),
-        metrics.colourfulness,
-    ]
+        "log-sharpness" => metrics.sharpness.max(0.0).ln_1p(),
+        "log-noise" => metrics.noise.max(0.0).ln_1p(),
+        // Sharpness less what the noise adds to it (20 σ² for the Laplacian of white noise):
+        // the detail of the scene itself, which blur takes away.
+        "log-detail" => (metrics.sharpness - 20.0 * metrics.noise * metrics.noise)
+            .max(0.0)
+            .ln_1p(),
+        "tilt" => metrics.tilt,
+        "straightness" => metrics.straightness,
+        "colourfulness" => metrics.colourfulness,
+        "colour-variety" => metrics.colour_variety,
+        _ => return None,
+    })
 }
 
 /// Centres and scales the pixel measurements as they were on the training photos. Each gives
@@ -175,17 +206,21 @@ pub struct Standardiser {
 
 impl Standardiser {
     fn fit(measured: &[PixelMetrics]) -> Self {
-        let rows: Vec<[f64; 4]> = measured.iter().map(measured_values).collect();
-        let n = rows.len().max(1) as f64;
-        let mean: Vec<f64> = (0..MEASUREMENTS.len())
-            .map(|k| rows.iter().map(|r| r[k]).sum::<f64>() / n)
-            .collect();
-        let std: Vec<f64> = (0..MEASUREMENTS.len())
-            .map(|k| {
-                let var = rows.iter().map(|r| (r[k] - mean[k]).powi(2)).sum::<f64>() / n;
-                var.sqrt().max(1e-9)
-            })
-            .collect();
+        let n = measured.len().max(1) as f64;
+        let column = |name: &str| -> Vec<f64> {
+            measured
+                .iter()
+                .map(|m| measured_value(name, m).unwrap_or(0.0))
+                .collect()
+        };
+        let (mut mean, mut std) = (Vec::new(), Vec::new());
+        for name in MEASUREMENTS {
+            let values = column(name);
+            let m = values.iter().sum::<f64>() / n;
+            let var = values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n;
+            mean.push(m);
+            std.push(var.sqrt().max(1e-9));
+        }
         Self {
             names: MEASUREMENTS.iter().map(|n| (*n).to_owned()).collect(),
             mean,
@@ -198,16 +233,25 @@ impl Standardiser {
         2 * self.mean.len()
     }
 
-    /// The added features of a photo; an unmeasured one sits at the training photos' mean.
-    fn features(&self, metrics: Option<&PixelMetrics>) -> Vec<f32> {
-        let values = metrics.map(measured_values);
-        let z: Vec<f64> = (0..self.mean.len())
-            .map(|k| values.map_or(0.0, |v| (v[k] - self.mean[k]) / self.std[k]))
-            .collect();
+    /// The standard scores of a photo's measurements; an unmeasured photo (or a measurement
+    /// this version cannot read) sits at the training photos' mean.
+    fn scores(&self, metrics: Option<&PixelMetrics>) -> Vec<f64> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                metrics
+                    .and_then(|m| measured_value(name, m))
+                    .map_or(0.0, |v| (v - self.mean[k]) / self.std[k])
+            })
+            .collect()
+    }
+
+    /// The added features for standard scores `z`.
+    fn features(z: &[f64]) -> impl Iterator<Item = f32> + '_ {
         z.iter()
             .map(|z| *z as f32)
             .chain(z.iter().map(|z| (z * z - 1.0) as f32))
-            .collect()
     }
 }
 
@@ -231,6 +275,8 @@ pub struct TrainedModel {
     pub features: Features,
     /// Present when the model reads the pixel measurements.
     pub standardiser: Option<Standardiser>,
+    /// Present when the model reads the trees' estimate of quality from the measurements.
+    pub trees: Option<BoostedTrees>,
     /// Every set of features cross-validated in this round, the chosen one included.
     pub trials: Vec<FeatureTrial>,
 }
@@ -248,7 +294,9 @@ pub struct Assessment {
     pub utility: f64,
 }
 
-/// Trains the head and the ranker on every example, after cross-validating on human labels.
+/// Trains the head and the ranker on every example, after cross-validating on human labels
+/// which features to read: the embedding alone, or with the pixel measurements (when every
+/// labelled photo has them), or with those and the trees' estimate too.
 pub fn train(
     examples: &[Example],
     options: &TrainingOptions,
@@ -256,18 +304,17 @@ pub fn train(
     let _threads = OneThread::hold();
     check_examples(examples)?;
     let measured: Option<Vec<PixelMetrics>> = examples.iter().map(|e| e.measurements).collect();
-    let mut variants = vec![(Features::Embedding, None)];
-    if let Some(measured) = measured {
-        variants.push((
-            Features::EmbeddingAndMeasurements,
-            Some(Standardiser::fit(&measured)),
-        ));
+    let standardiser = measured.map(|m| Standardiser::fit(&m));
+    let mut variants = vec![Features::Embedding];
+    if standardiser.is_some() {
+        variants.push(Features::EmbeddingAndMeasurements);
+        variants.push(Features::EmbeddingMeasurementsAndTrees);
     }
     let mut trials = Vec::new();
     let mut best: Option<(f64, usize)> = None;
-    for (k, (features, standardiser)) in variants.iter().enumerate() {
-        let inputs = inputs_of(examples, standardiser.as_ref());
-        let evaluation = cross_validate(examples, &inputs, options)?;
+    for (k, features) in variants.iter().enumerate() {
+        let reading = Reading::new(examples, *features, standardiser.as_ref());
+        let evaluation = cross_validate(examples, &reading, options)?;
         // Bucket accuracy and pair accuracy count alike; a richer model must do better, not
         // as well, to be chosen.
         let merit = evaluation
@@ -282,9 +329,10 @@ pub fn train(
         });
     }
     let chosen = best.map_or(0, |(_, k)| k);
-    let (features, standardiser) = variants.swap_remove(chosen);
-    let inputs = inputs_of(examples, standardiser.as_ref());
+    let features = variants[chosen];
+    let reading = Reading::new(examples, features, standardiser.as_ref());
     let all: Vec<usize> = (0..examples.len()).collect();
+    let (inputs, trees) = reading.inputs_for_training_on(examples, &all);
     let (head, ranker) = fit_both(examples, &inputs, &all, options)?;
     let calibration = calibrate(&ranker, examples, &inputs);
     Ok(TrainedModel {
@@ -295,27 +343,117 @@ pub fn train(
         human_labels: count_source(examples, LabelSource::Human),
         auto_labels: count_source(examples, LabelSource::Auto),
         features,
-        standardiser,
+        standardiser: (features != Features::Embedding)
+            .then_some(standardiser)
+            .flatten(),
+        trees,
         trials,
     })
 }
 
-/// What the models read of each example: its embedding, then the added features.
-fn inputs_of(examples: &[Example], standardiser: Option<&Standardiser>) -> Vec<Vec<f32>> {
-    examples
-        .iter()
-        .map(|e| input(&e.embedding, standardiser, e.measurements.as_ref()))
-        .collect()
+/// Folds the trees' estimates for the training photos come from: each photo's estimate is
+/// made by trees that never saw its label, as it will be for a new photo.
+const TREE_FOLDS: usize = 5;
+
+/// What the models read of the examples under one choice of features.
+struct Reading {
+    /// The embedding, then the standardised measurements when they are read.
+    base: Vec<Vec<f32>>,
+    /// The standard scores of every example's measurements, when trees are grown on them.
+    scores: Option<Vec<Vec<f64>>>,
+    options: TreeOptions,
+    seed: u64,
 }
 
+impl Reading {
+    fn new(examples: &[Example], features: Features, standardiser: Option<&Standardiser>) -> Self {
+        let standardiser = standardiser.filter(|_| features != Features::Embedding);
+        let scores: Vec<Vec<f64>> = examples
+            .iter()
+            .map(|e| standardiser.map_or_else(Vec::new, |s| s.scores(e.measurements.as_ref())))
+            .collect();
+        let base = examples
+            .iter()
+            .zip(&scores)
+            .map(|(e, z)| {
+                let mut row = e.embedding.clone();
+                row.extend(Standardiser::features(z));
+                row
+            })
+            .collect();
+        Self {
+            base,
+            scores: (features == Features::EmbeddingMeasurementsAndTrees).then_some(scores),
+            options: TreeOptions::default(),
+            seed: 0x7ee5,
+        }
+    }
+
+    /// The inputs of every example when the models learn from `rows`, with the trees grown on
+    /// `rows` when trees are read: `rows` get estimates from trees that did not see them, the
+    /// others from trees grown on all of `rows`.
+    fn inputs_for_training_on(
+        &self,
+        examples: &[Example],
+        rows: &[usize],
+    ) -> (Cow<'_, [Vec<f32>]>, Option<BoostedTrees>) {
+        let Some(scores) = &self.scores else {
+            return (Cow::Borrowed(&self.base), None);
+        };
+        let target = |i: usize| examples[i].quality.index() as f64;
+        let fit = |members: &[usize]| {
+            let x: Vec<Vec<f64>> = members.iter().map(|&i| scores[i].clone()).collect();
+            let y: Vec<f64> = members.iter().map(|&i| target(i)).collect();
+            BoostedTrees::fit(&x, &y, &self.options)
+        };
+        let mut estimate: Vec<Option<f64>> = vec![None; examples.len()];
+        let mut shuffled = rows.to_vec();
+        SplitMix64::new(self.seed).shuffle(&mut shuffled);
+        let folds = TREE_FOLDS.min(shuffled.len());
+        for fold in 0..folds {
+            let (mut held, mut kept) = (Vec::new(), Vec::new());
+            for (position, &i) in shuffled.iter().enumerate() {
+                if position % folds == fold {
+                    held.push(i);
+                } else {
+                    kept.push(i);
+                }
+            }
+            let trees = fit(&kept);
+            for i in held {
+                estimate[i] = Some(trees.predict(&scores[i]));
+            }
+        }
+        let trees = fit(rows);
+        let inputs = self
+            .base
+            .iter()
+            .enumerate()
+            .map(|(i, base)| {
+                let value = estimate[i].unwrap_or_else(|| trees.predict(&scores[i]));
+                let mut row = base.clone();
+                row.push((value - 1.0) as f32);
+                row
+            })
+            .collect();
+        (Cow::Owned(inputs), Some(trees))
+    }
+}
+
+/// What a model reads of one photo: its embedding, then what it adds.
 fn input(
     embedding: &[f32],
     standardiser: Option<&Standardiser>,
+    trees: Option<&BoostedTrees>,
     metrics: Option<&PixelMetrics>,
 ) -> Vec<f32> {
     let mut row = embedding.to_vec();
     if let Some(standardiser) = standardiser {
-        row.extend(standardiser.features(metrics));
+        let z = standardiser.scores(metrics);
+        row.extend(Standardiser::features(&z));
+        if let Some(trees) = trees {
+            row.push((trees.predict(&z) - 1.0) as f32);
+        }
     }
     row
 }
@@ -407,7 +545,7 @@ pub fn stratified_folds(examples: &[Example], wanted: usize, seed: u64) -> Vec<F
 
 fn cross_validate(
     examples: &[Example],
-    inputs: &[Vec<f32>],
+    reading: &Reading,
     options: &TrainingOptions,
 ) -> Result<Option<Evaluation>, TrainingError> {
     let folds = stratified_folds(examples, options.folds, options.seed);
@@ -418,8 +556,9 @@ fn cross_validate(
     let (mut pairs_right, mut pairs_total) = (0u64, 0u64);
     let mut fold_accuracy = Vec::with_capacity(folds.len());
     for fold in &folds {
-        let (head, ranker) = fit_both(examples, inputs, &fold.train, options)?;
-        let x = matrix(inputs, &fold.test);
+        let (inputs, _) = reading.inputs_for_training_on(examples, &fold.train);
+        let (head, ranker) = fit_both(examples, &inputs, &fold.train, options)?;
+        let x = matrix(&inputs, &fold.test);
         let probabilities = head.probabilities_of(&x);
         let predicted: Vec<i64> = values_of(&probabilities.argmax(-1, false))?;
         let utilities: Vec<f32> = values_of(&ranker.utilities_of(&x))?;
@@ -734,13 +873,24 @@ impl PairwiseRanker {
 impl TrainedModel {
     /// The length of the embeddings the model reads.
     pub fn dim(&self) -> usize {
-        self.head.dim - self.standardiser.as_ref().map_or(0, Standardiser::width)
+        self.head.dim - self.added_width()
+    }
+
+    /// Inputs read beside the embedding.
+    fn added_width(&self) -> usize {
+        self.standardiser.as_ref().map_or(0, Standardiser::width)
+            + usize::from(self.trees.is_some())
     }
 
     /// Scores one photo from its embedding and, when the model reads them, its pixel
     /// measurements (a photo without them is taken as average).
     pub fn assess(&self, embedding: &[f32], metrics: Option<&PixelMetrics>) -> Assessment {
-        let input = input(embedding, self.standardiser.as_ref(), metrics);
+        let input = input(
+            embedding,
+            self.standardiser.as_ref(),
+            self.trees.as_ref(),
+            metrics,
+        );
         let embedding = input.as_slice();
         let mut logits = [0f64; CLASSES];
         for (c, logit) in logits.iter_mut().enumerate() {
@@ -781,13 +931,16 @@ impl TrainedModel {
     }
 
     /// Rebuilds a saved model. `standardiser` is `None` for a model that reads the embedding
-    /// alone, as every model saved before the measurements were used does.
+    /// alone, as every model saved before the measurements were used does; `trees` is `None`
+    /// unless the model reads their estimate too.
+    #[allow(clippy::too_many_arguments)]
     pub fn from_parts(
         head_blob: &[u8],
         ranker_blob: &[u8],
         calibration: Calibration,
         evaluation: Option<Evaluation>,
         standardiser: Option<Standardiser>,
+        trees: Option<BoostedTrees>,
         human_labels: usize,
         auto_labels: usize,
     ) -> Result<Self, TrainingError> {
@@ -795,7 +948,9 @@ impl TrainedModel {
         let ranker =
             from_le_bytes(ranker_blob).ok_or_else(|| TrainingError::Damaged("ranker".into()))?;
         let dim = head.first().copied().unwrap_or(0.0) as usize;
-        let added = standardiser.as_ref().map_or(0, Standardiser::width);
+        let trees = trees.filter(|_| standardiser.is_some());
+        let added =
+            standardiser.as_ref().map_or(0, Standardiser::width) + usize::from(trees.is_some());
         if dim <= added || head.len() != 1 + CLASSES * dim + CLASSES || ranker.len() != dim {
             return Err(TrainingError::Damaged(format!(
                 "sizes {} and {} do not fit dimension {dim}",
@@ -812,12 +967,13 @@ impl TrainedModel {
             evaluation,
             human_labels,
             auto_labels,
-            features: if standardiser.is_some() {
-                Features::EmbeddingAndMeasurements
-            } else {
-                Features::Embedding
+            features: match (&standardiser, &trees) {
+                (Some(_), Some(_)) => Features::EmbeddingMeasurementsAndTrees,
+                (Some(_), None) => Features::EmbeddingAndMeasurements,
+                _ => Features::Embedding,
             },
             standardiser,
+            trees,
             trials: Vec::new(),
         })
     }
@@ -1000,6 +1156,7 @@ mod tests {
             model.calibration,
             model.evaluation.clone(),
             model.standardiser.clone(),
+            model.trees.clone(),
             model.human_labels,
             model.auto_labels,
         )
@@ -1011,7 +1168,8 @@ mod tests {
             );
         }
         assert!(
-            TrainedModel::from_parts(&[1, 2, 3], &[], model.calibration, None, None, 0, 0).is_err()
+            TrainedModel::from_parts(&[1, 2, 3], &[], model.calibration, None, None, None, 0, 0)
+                .is_err()
         );
     }
 

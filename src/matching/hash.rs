@@ -59,6 +59,23 @@ impl CoverHash {
         Self { values }
     }
 
+    /// The fingerprint as little-endian bytes, to store.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// A stored fingerprint; `None` when the bytes are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != LENGTH * 4 {
+            return None;
+        }
+        let mut values = [0.0f32; LENGTH];
+        for (value, chunk) in values.iter_mut().zip(bytes.chunks_exact(4)) {
+            *value = f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        }
+        Some(Self { values })
+    }
+
     /// How alike the two pictures are, 0..=1: their correlation, negative counted as none.
     /// A flat picture (no detail at all) agrees with nothing.
     pub fn similarity(&self, other: &Self) -> f32 {
