@@ -661,7 +661,7 @@ fn report(db: &mut Database, out: &Path, size: (u32, u32)) -> anyhow::Result<()>
 /// included) on `labels` synthetic 512-d embeddings whose quality lies along a hidden
 /// direction, with pixel measurements that follow the quality loosely.
 pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
-    use crate::interiors::metrics::PixelMetrics;
+    use crate::interiors::metrics::{FaultMeasurements, PixelMetrics};
     use crate::interiors::training::{self, Example};
     use crate::interiors::{LabelSource, Quality};
     use crate::random::SplitMix64;
@@ -682,10 +682,12 @@ pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
                 contrast: 0.15 + 0.03 * rng.normal(),
                 sharpness: (200.0 + 100.0 * q + 50.0 * rng.normal()).max(0.0),
                 colourfulness: 30.0 + 5.0 * rng.normal(),
-                noise: (3.0 - q + rng.normal()).max(0.0),
-                tilt: (4.0 - 2.0 * q + rng.normal()).abs(),
-                straightness: 0.5 + 0.1 * rng.normal(),
-                colour_variety: (12.0 + 3.0 * rng.normal()).max(1.0),
+                faults: Some(FaultMeasurements {
+                    noise: (3.0 - q + rng.normal()).max(0.0),
+                    tilt: (4.0 - 2.0 * q + rng.normal()).abs(),
+                    straightness: 0.5 + 0.1 * rng.normal(),
+                    colour_variety: (12.0 + 3.0 * rng.normal()).max(1.0),
+                }),
                 width: 1600,
                 height: 1200,
             };

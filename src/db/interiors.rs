@@ -9,7 +9,7 @@ use super::schema::{
     vz_photos, vz_training_rounds,
 };
 use super::{Database, DbError};
-use crate::interiors::metrics::PixelMetrics;
+use crate::interiors::metrics::{FaultMeasurements, PixelMetrics};
 use crate::interiors::{LabelSource, Quality};
 
 /// A photo about to be recorded.
@@ -141,7 +141,7 @@ impl Database {
     pub fn set_photo_measurements(
         &mut self,
         id: i64,
-        metrics: &PixelMetrics,
+        metrics: &FaultMeasurements,
         fingerprint: &[u8],
     ) -> Result<(), DbError> {
         diesel::replace_into(vz_photo_measurements::table)
@@ -188,8 +188,8 @@ impl Database {
         Ok(())
     }
 
-    /// The pixel metrics of every measured photo. A photo imported before some measurement
-    /// existed has none until an import measures it again.
+    /// The pixel metrics of every measured photo. A photo imported before the fault
+    /// measurements existed has none of those until an import measures it again.
     pub fn photo_metrics(
         &mut self,
     ) -> Result<std::collections::HashMap<i64, PixelMetrics>, DbError> {
@@ -225,7 +225,15 @@ impl Database {
             .into_iter()
             .filter_map(|(id, width, height, first, second)| {
                 let (brightness, contrast, sharpness, colourfulness) = first;
-                let (noise, tilt, straightness, colour_variety) = second?;
+                let faults =
+                    second.map(
+                        |(noise, tilt, straightness, colour_variety)| FaultMeasurements {
+                            noise,
+                            tilt,
+                            straightness,
+                            colour_variety,
+                        },
+                    );
                 Some((
                     id,
                     PixelMetrics {
@@ -233,10 +241,7 @@ impl Database {
                         contrast: contrast?,
                         sharpness: sharpness?,
                         colourfulness: colourfulness?,
-                        noise,
-                        tilt,
-                        straightness,
-                        colour_variety,
+                        faults,
                         width: u32::try_from(width).unwrap_or(0),
                         height: u32::try_from(height).unwrap_or(0),
                     },

@@ -166,10 +166,7 @@ mod tests {
             contrast: 0.2,
             sharpness,
             colourfulness: 30.0,
-            noise: 1.0,
-            tilt: 0.5,
-            straightness: 0.6,
-            colour_variety: 12.0,
+            faults: None,
             width: 1600,
             height: 1200,
         }

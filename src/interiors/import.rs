@@ -198,7 +198,7 @@ pub fn import(
         let picture = imaging::decode_bytes(&bytes, path, &limits)?.whole(path)?;
         let hash = format!("{:x}", sha2::Sha256::digest(&bytes));
         let metrics = PixelMetrics::measure(&picture);
-        let fingerprint = CoverHash::of(&picture);
+        let fingerprint = CoverHash::of_whole(&picture);
         if let Ok(mut map) = inspected.lock() {
             map.insert(
                 index,
@@ -288,7 +288,9 @@ fn record(
     }
     let id = record.id();
     db.set_photo_metrics(id, &facts.metrics)?;
-    db.set_photo_measurements(id, &facts.metrics, &facts.fingerprint.to_bytes())?;
+    if let Some(faults) = &facts.metrics.faults {
+        db.set_photo_measurements(id, faults, &facts.fingerprint.to_bytes())?;
+    }
     let semantics = prompts.semantics(embedding);
     db.set_photo_semantics(
         id,

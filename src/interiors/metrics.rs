@@ -18,6 +18,17 @@ pub struct PixelMetrics {
     pub sharpness: f64,
     /// Hasler and Süsstrunk's colourfulness: 0 for grey, above ~60 for vivid.
     pub colourfulness: f64,
+    /// What faults leave in the pixels; `None` for a photo measured before these were (the
+    /// next import of its folder measures it again).
+    #[serde(default)]
+    pub faults: Option<FaultMeasurements>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Measurements of the faults that spoil a photo beside exposure and blur.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FaultMeasurements {
     /// Standard deviation of the sensor noise in luma (0-255 scale), estimated after
     /// Immerkær from the median response to a filter that cancels shading and straight edges.
     pub noise: f64,
@@ -29,8 +40,6 @@ pub struct PixelMetrics {
     /// How many distinct colours the photo shows: cells of a 16 × 16 chromaticity grid that
     /// hold at least 0.2 % of the pixels (noise removed first).
     pub colour_variety: f64,
-    pub width: u32,
-    pub height: u32,
 }
 
 impl PixelMetrics {
@@ -92,10 +101,12 @@ impl PixelMetrics {
             contrast: std / 255.0,
             sharpness: laplacian_std.powi(2),
             colourfulness,
-            noise,
-            tilt,
-            straightness,
-            colour_variety,
+            faults: Some(FaultMeasurements {
+                noise,
+                tilt,
+                straightness,
+                colour_variety,
+            }),
             width,
             height,
         }
@@ -375,12 +386,12 @@ mod tests {
     #[test]
     fn the_lean_of_the_lines_is_measured_in_degrees() {
         let level = PixelMetrics::measure(&grid(0.0));
-        assert!(level.tilt < 0.5, "{level:?}");
-        assert!(level.straightness > 0.8, "{level:?}");
+        assert!(level.faults.unwrap().tilt < 0.5, "{level:?}");
+        assert!(level.faults.unwrap().straightness > 0.8, "{level:?}");
         for degrees in [3.0, -6.0, 10.0] {
             let tilted = PixelMetrics::measure(&grid(degrees));
             assert!(
-                (tilted.tilt - f64::abs(degrees)).abs() < 1.0,
+                (tilted.faults.unwrap().tilt - f64::abs(degrees)).abs() < 1.0,
                 "{degrees}: {tilted:?}"
             );
         }
@@ -389,7 +400,7 @@ mod tests {
     #[test]
     fn noise_is_estimated_whatever_the_scene() {
         let clean = grid(0.0);
-        assert!(PixelMetrics::measure(&clean).noise < 0.5);
+        assert!(PixelMetrics::measure(&clean).faults.unwrap().noise < 0.5);
         let mut rng = crate::random::SplitMix64::new(9);
         let mut noisy = clean.clone();
         for pixel in noisy.pixels_mut() {
@@ -398,14 +409,14 @@ mod tests {
                 *c = (f64::from(*c) + n).clamp(0.0, 255.0) as u8;
             }
         }
-        let noise = PixelMetrics::measure(&noisy).noise;
+        let noise = PixelMetrics::measure(&noisy).faults.unwrap().noise;
         assert!((noise - 10.0).abs() < 2.0, "{noise}");
     }
 
     #[test]
     fn strewn_objects_add_colours() {
         let room = grid(0.0);
-        let plain = PixelMetrics::measure(&room).colour_variety;
+        let plain = PixelMetrics::measure(&room).faults.unwrap().colour_variety;
         let mut cluttered = room.clone();
         let mut rng = crate::random::SplitMix64::new(3);
         for k in 0..30u32 {
@@ -421,7 +432,10 @@ mod tests {
                 }
             }
         }
-        let more = PixelMetrics::measure(&cluttered).colour_variety;
+        let more = PixelMetrics::measure(&cluttered)
+            .faults
+            .unwrap()
+            .colour_variety;
         assert!(more >= plain + 5.0, "{plain} {more}");
     }
 

@@ -39,8 +39,13 @@ pub struct CoverHash {
 
 impl CoverHash {
     pub fn of(picture: &RgbImage) -> Self {
-        let cover = trim_background(picture);
-        let tiny = imageops::resize(&cover, COLUMNS, ROWS, FilterType::Triangle);
+        Self::of_whole(&trim_background(picture))
+    }
+
+    /// The fingerprint of the whole picture, nothing trimmed: for photos, whose edges are part
+    /// of the scene.
+    pub fn of_whole(picture: &RgbImage) -> Self {
+        let tiny = imageops::resize(picture, COLUMNS, ROWS, FilterType::Triangle);
         let mut values = [0.0f32; LENGTH];
         let pixels = (COLUMNS * ROWS) as usize;
         for channel in 0..3 {
