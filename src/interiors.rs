@@ -16,6 +16,7 @@ pub mod quality;
 pub mod rounds;
 pub mod scoring;
 pub mod semantics;
+pub mod similar;
 pub mod training;
 pub mod trees;
 

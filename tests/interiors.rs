@@ -1,6 +1,10 @@
 //! Interiors through the command line: labels from a CSV, a training round with honest
 //! metrics, and automatic labels that never overwrite a human one.
 
+#[path = "support/rooms.rs"]
+mod rooms;
+
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -837,4 +841,60 @@ fn next_lists_only_unlabelled_photos_before_and_after_a_model() {
     // Bad input is refused with a one-line reason.
     let output = vistazo(&db_path, &["interiors", "next", "--count", "0"]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// Bursts of one to four photos of a room taken seconds apart (the camera moved by a pixel or
+/// two, the exposure by a few percent), each burst of another room: the near-duplicate groups
+/// are exactly the bursts of two or more.
+#[test]
+fn near_duplicates_group_exactly_the_photos_taken_seconds_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    let mut expected: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+    for scene in 0..24u64 {
+        let burst = rooms::burst(77, scene, 1 + scene % 4);
+        let mut names = BTreeSet::new();
+        for (shot, room) in burst.iter().enumerate() {
+            let name = format!("room_{scene:02}_{shot}.png");
+            room.image.save(photos.join(&name)).unwrap();
+            names.insert(name);
+        }
+        if names.len() > 1 {
+            expected.insert(names);
+        }
+    }
+    let db_path = dir.path().join("v.db");
+    let model = tiny_model();
+    let output = vistazo(
+        &db_path,
+        &[
+            "--model",
+            &model,
+            "--device",
+            "cpu",
+            "interiors",
+            "import",
+            photos.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    let names: HashMap<i64, String> = db
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let name = Path::new(&p.path).file_name().unwrap();
+            (p.id, name.to_string_lossy().into_owned())
+        })
+        .collect();
+    assert_eq!(names.len(), 60);
+    let found: BTreeSet<BTreeSet<String>> = vistazo::interiors::similar::similar_photos(&mut db)
+        .unwrap()
+        .into_iter()
+        .map(|group| group.iter().map(|id| names[id].clone()).collect())
+        .collect();
+    assert_eq!(found, expected);
 }

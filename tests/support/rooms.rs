@@ -271,22 +271,23 @@ pub fn scene_photo(seed: u64, scene: u64, shot: u64, scenes: u64, shots: u64) ->
     spoil(image, severity, &mut rng)
 }
 
-/// Photos of one scene taken a few seconds apart: the same room, faults and severity, the
-/// camera moved by a pixel or two and the exposure by a few percent.
+/// Photos of one room taken a few seconds apart: the same room, faults and severity (a
+/// photographer who takes several keeps the light and the camera: at most half the worst
+/// severity), the camera moved by a pixel or two and the exposure by a few percent.
 pub fn burst(seed: u64, scene: u64, count: u64) -> Vec<Room> {
-    let first = scene_photo(seed, scene, 0, 1, 1);
+    let mut room_rng = Rng::new(seed ^ scene.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let clean = clean_room(&mut room_rng);
     let mut rng = Rng::new(seed ^ scene.wrapping_mul(0xd6e8_feb8_6659_fd93) ^ 0xb0b);
+    let severity = rng.range(0.0, 0.5);
+    let first = spoil(clean, severity, &mut rng);
     (0..count)
         .map(|k| {
-            if k == 0 {
-                return Room {
-                    image: first.image.clone(),
-                    quality: first.quality,
-                    faults: first.faults.clone(),
-                };
-            }
-            let (dx, dy) = (rng.below(5) as i64 - 2, rng.below(5) as i64 - 2);
-            let gain = rng.range(0.96, 1.04);
+            let (dx, dy) = if k == 0 {
+                (0, 0)
+            } else {
+                (rng.below(5) as i64 - 2, rng.below(5) as i64 - 2)
+            };
+            let gain = if k == 0 { 1.0 } else { rng.range(0.96, 1.04) };
             let (w, h) = (i64::from(WIDTH), i64::from(HEIGHT));
             let image = RgbImage::from_fn(WIDTH, HEIGHT, |x, y| {
                 let sx = (i64::from(x) + dx).clamp(0, w - 1) as u32;
