@@ -898,3 +898,49 @@ fn near_duplicates_group_exactly_the_photos_taken_seconds_apart() {
         .collect();
     assert_eq!(found, expected);
 }
+
+/// The labeling view's photos: in import order before any model; once there is one, the
+/// photos `interiors next` lists first, in its order, and never a labelled one before them.
+#[test]
+fn the_labeling_session_follows_next_once_a_model_exists() {
+    use vistazo::interiors::labeling::{LabelingSession, Order};
+    use vistazo::interiors::rounds;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("v.db");
+    let photos_dir = dir.path().join("photos");
+    std::fs::create_dir_all(&photos_dir).unwrap();
+    let photos = seed_photos(&db_path, &photos_dir);
+    let mut db = vistazo::db::open(&db_path).unwrap();
+
+    let (before, order) = rounds::labeling_photos(&mut db).unwrap();
+    assert_eq!(order, Order::Import);
+    let ids: Vec<i64> = before.iter().map(|p| p.id).collect();
+    assert_eq!(ids, photos.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+
+    for (id, quality) in photos.iter().step_by(4) {
+        db.set_human_label(*id, *quality).unwrap();
+    }
+    let output = vistazo(&db_path, &["interiors", "train"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let next = vistazo(&db_path, &["interiors", "next", "--json"]);
+    let next: Vec<serde_json::Value> = serde_json::from_slice(&next.stdout).unwrap();
+    let next: Vec<String> = next
+        .iter()
+        .map(|c| c["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(next.len(), 20);
+
+    let (after, order) = rounds::labeling_photos(&mut db).unwrap();
+    assert_eq!(order, Order::LeastSureFirst);
+    assert_eq!(after.len(), photos.len());
+    let mut session = LabelingSession::new(after);
+    let mut shown = Vec::new();
+    for _ in 0..next.len() {
+        let photo = session.current().unwrap();
+        assert!(photo.label.is_none(), "{photo:?}");
+        shown.push(photo.path.to_string_lossy().into_owned());
+        session.skip();
+    }
+    assert_eq!(shown, next);
+}

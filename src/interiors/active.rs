@@ -151,6 +151,23 @@ pub struct Candidate<'a> {
 /// (or with one trained on other embeddings) they spread over the collection; with one, the
 /// photos it is least sure about come first, kept diverse.
 pub fn next_photos(db: &mut Database, count: usize) -> Result<Vec<Choice>, RoundError> {
+    Ok(plan(db, count)?.0)
+}
+
+/// Every unlabelled photo in the order a labeling session shows it, once a model exists: the
+/// [`next_photos`] of a round first (the labels after which the models train again), then the
+/// others, least sure first. `None` without a model (or with one trained on other embeddings).
+pub fn labeling_order(db: &mut Database) -> Result<Option<Vec<i64>>, RoundError> {
+    if db.latest_training_round()?.is_none() {
+        return Ok(None);
+    }
+    let (head, rest) = plan(db, DEFAULT_COUNT)?;
+    Ok(rest.map(|rest| head.iter().map(|c| c.photo_id).chain(rest).collect()))
+}
+
+/// The `count` photos to label next and, when a model assessed every candidate, the other
+/// unlabelled photos, least sure first.
+fn plan(db: &mut Database, count: usize) -> Result<(Vec<Choice>, Option<Vec<i64>>), RoundError> {
     let model_id = rounds::embedding_model(db)?;
     let model = match rounds::latest_model_for(db, Some(&model_id)) {
         Ok((_, model)) => Some(model),
@@ -195,14 +212,27 @@ pub fn next_photos(db: &mut Database, count: usize) -> Result<Vec<Choice>, Round
     }
     let candidates: Vec<Candidate<'_>> = unlabelled.iter().map(|(_, _, c)| c.clone()).collect();
     let picked = choose(&candidates, &labelled, count);
-    Ok(picked
+    let rest =
+        (!candidates.is_empty() && candidates.iter().all(|c| c.assessment.is_some())).then(|| {
+            let chosen: std::collections::HashSet<usize> = picked.iter().map(|(i, _)| *i).collect();
+            let mut others: Vec<(f64, usize)> = candidates
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !chosen.contains(i))
+                .map(|(i, c)| (c.assessment.as_ref().map_or(0.0, |a| doubt(a).0), i))
+                .collect();
+            others.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            others.into_iter().map(|(_, i)| unlabelled[i].0).collect()
+        });
+    let choices = picked
         .into_iter()
         .map(|(index, reason)| Choice {
             photo_id: unlabelled[index].0,
             path: unlabelled[index].1.clone(),
             reason,
         })
-        .collect())
+        .collect();
+    Ok((choices, rest))
 }
 
 /// Picks up to `count` candidates, in order, with the reason for each: by uncertainty when

@@ -1,6 +1,8 @@
 //! Training and auto-labeling rounds on the database: load the labelled embeddings, learn,
 //! record the round with its metrics, and label what the model is sure of.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::training::{
@@ -280,17 +282,37 @@ pub fn summary(db: &mut Database) -> Result<InteriorsSummary, RoundError> {
     })
 }
 
-/// Every photo, in import order, ready for a labeling session.
+/// Every photo ready for a labeling session, and in which order. Without a model, in import
+/// order; with one, the photos labelled by the user first (to go back to), then the unlabelled
+/// ones in the order of [`super::active::labeling_order`], then those labelled automatically.
 pub fn labeling_photos(
     db: &mut Database,
-) -> Result<Vec<super::labeling::SessionPhoto>, RoundError> {
-    Ok(db
+) -> Result<(Vec<super::labeling::SessionPhoto>, super::labeling::Order), RoundError> {
+    use super::labeling::{Order, SessionPhoto};
+    let photos: Vec<SessionPhoto> = db
         .photos()?
         .into_iter()
-        .map(|photo| super::labeling::SessionPhoto {
+        .map(|photo| SessionPhoto {
             id: photo.id,
             path: std::path::PathBuf::from(photo.path),
             label: photo.label,
         })
-        .collect())
+        .collect();
+    let Some(order) = super::active::labeling_order(db)? else {
+        return Ok((photos, Order::Import));
+    };
+    let rank: HashMap<i64, usize> = order.iter().enumerate().map(|(r, id)| (*id, r)).collect();
+    let (mut human, mut unlabelled, mut auto) = (Vec::new(), Vec::new(), Vec::new());
+    for photo in photos {
+        match photo.label {
+            Some((_, LabelSource::Human)) => human.push(photo),
+            Some((_, LabelSource::Auto)) => auto.push(photo),
+            None => unlabelled.push(photo),
+        }
+    }
+    // Photos the order leaves out (no embedding for this model) go last among the unlabelled.
+    unlabelled.sort_by_key(|p| rank.get(&p.id).copied().unwrap_or(usize::MAX));
+    human.extend(unlabelled);
+    human.extend(auto);
+    Ok((human, Order::LeastSureFirst))
 }
