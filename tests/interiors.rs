@@ -944,3 +944,59 @@ fn the_labeling_session_follows_next_once_a_model_exists() {
     }
     assert_eq!(shown, next);
 }
+
+/// Photos imported before the fault measurements existed keep their place and are measured by
+/// the next import of their folder, which embeds nothing it need not.
+#[test]
+fn an_import_measures_again_the_photos_measured_before_the_newest_measurements() {
+    use diesel::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for i in 0..6u64 {
+        rooms::room(3, i, 6)
+            .image
+            .save(photos.join(format!("room_{i}.png")))
+            .unwrap();
+    }
+    let db_path = dir.path().join("v.db");
+    let model = tiny_model();
+    let import = || {
+        let output = vistazo(
+            &db_path,
+            &[
+                "--model",
+                &model,
+                "--device",
+                "cpu",
+                "interiors",
+                "import",
+                photos.to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{output:?}");
+    };
+    import();
+    let measured = |db: &mut vistazo::db::Database| {
+        db.photo_metrics()
+            .unwrap()
+            .values()
+            .filter(|m| m.faults.is_some())
+            .count()
+    };
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    assert_eq!(measured(&mut db), 6);
+    drop(db);
+    let mut conn = SqliteConnection::establish(&db_path.to_string_lossy()).unwrap();
+    diesel::sql_query("DELETE FROM vz_photo_measurements WHERE photo_id % 2 = 0")
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    // Still scored and shown, without the new measurements.
+    assert_eq!(db.photo_metrics().unwrap().len(), 6);
+    assert_eq!(measured(&mut db), 3);
+    import();
+    assert_eq!(measured(&mut db), 6);
+    assert_eq!(db.photos().unwrap().len(), 6);
+}
