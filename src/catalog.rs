@@ -8,6 +8,7 @@
 pub mod comicvine;
 pub mod import;
 pub mod keyring;
+pub mod proxy;
 
 use std::path::PathBuf;
 
@@ -25,7 +26,9 @@ pub use import::{AddVolumeSummary, CatalogEvent, add_volume};
 /// The environment variable that holds the ComicVine API key; it wins over stored keys.
 pub const KEY_VARIABLE: &str = "VISTAZO_COMICVINE_KEY";
 
-/// The `vz_settings` key under which `vistazo catalog set-key` stores the API key.
+/// The `vz_settings` key under which earlier versions of `vistazo catalog set-key` stored the
+/// API key in the database. It is still read; storing the key now moves it to the keyring and
+/// clears this.
 pub const KEY_SETTING: &str = "comicvine.api-key";
 
 /// Why talking to ComicVine or importing from it failed. URLs in these errors never carry the
@@ -46,27 +49,27 @@ pub enum CatalogError {
         )
     )]
     InvalidKey,
-    #[error("{}", fill(&gettext("ComicVine has no volume with id {}"), &[.id]))]
+    #[error("{}", fill(&gettext("ComicVine has no volume with id {id}"), &[("id", .id)]))]
     VolumeNotFound { id: i32 },
-    #[error("{}", fill(&gettext("ComicVine has nothing at {}"), &[.url]))]
+    #[error("{}", fill(&gettext("ComicVine has nothing at {url}"), &[("url", .url)]))]
     NotFound { url: String },
-    #[error("{}", fill(&gettext("ComicVine is still limiting requests after {} tries ({}); wait a while and run the command again: it continues where it stopped"), &[.attempts, .url]))]
+    #[error("{}", fill(&gettext("ComicVine is still limiting requests after {attempts} tries ({url}); wait a while and run the command again: it continues where it stopped"), &[("attempts", .attempts), ("url", .url)]))]
     RateLimited { url: String, attempts: u32 },
-    #[error("{}", fill(&gettext("the server answered HTTP {} for {}"), &[.status, .url]))]
+    #[error("{}", fill(&gettext("the server answered HTTP {status} for {url}"), &[("status", .status), ("url", .url)]))]
     Http { url: String, status: u16 },
-    #[error("{}", fill(&gettext("cannot reach {}: {}"), &[.url, .detail]))]
+    #[error("{}", fill(&gettext("cannot reach {url}: {detail}"), &[("url", .url), ("detail", .detail)]))]
     Network { url: String, detail: String },
-    #[error("{}", fill(&gettext("ComicVine answered {} with error {}: {}"), &[.url, .status_code, .message]))]
+    #[error("{}", fill(&gettext("ComicVine answered {url} with error {code}: {message}"), &[("url", .url), ("code", .status_code), ("message", .message)]))]
     Api {
         url: String,
         status_code: i64,
         message: String,
     },
-    #[error("{}", fill(&gettext("ComicVine sent an answer Vistazo cannot read for {}: {}"), &[.url, .detail]))]
+    #[error("{}", fill(&gettext("ComicVine sent an answer Vistazo cannot read for {url}: {detail}"), &[("url", .url), ("detail", .detail)]))]
     BadResponse { url: String, detail: String },
-    #[error("{}", fill(&gettext("the cover {} cannot be decoded: {}"), &[.url, .detail]))]
+    #[error("{}", fill(&gettext("the cover {url} cannot be decoded: {detail}"), &[("url", .url), ("detail", .detail)]))]
     BadImage { url: String, detail: String },
-    #[error("{}", fill(&gettext("cannot write the cover {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot write the cover {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     WriteCover {
         path: PathBuf,
         source: std::io::Error,
@@ -81,7 +84,7 @@ pub enum CatalogError {
 /// 1. the `VISTAZO_COMICVINE_KEY` environment variable;
 /// 2. the system keyring, where the app's Preferences store it, when a keyring runs and is
 ///    unlocked (this never asks to unlock it, nor fails when there is none);
-/// 3. the key stored by `vistazo catalog set-key` (`vz_settings`, [`KEY_SETTING`]);
+/// 3. a key an earlier version stored in the database (`vz_settings`, [`KEY_SETTING`]);
 /// 4. Babelcomics4's own setting (`setups.api_key_encrypted`, which is base64).
 pub fn api_key(db: &mut Database) -> Result<ApiKey, CatalogError> {
     if let Some(key) = std::env::var(KEY_VARIABLE).ok().and_then(ApiKey::new) {
@@ -104,10 +107,30 @@ pub fn api_key(db: &mut Database) -> Result<ApiKey, CatalogError> {
     babelcomics.ok_or(CatalogError::NoApiKey)
 }
 
-/// Stores the key for later runs (`vistazo catalog set-key`).
-pub fn store_api_key(db: &mut Database, key: &ApiKey) -> Result<(), CatalogError> {
-    db.set_setting(KEY_SETTING, key.expose())?;
+/// Stores the key for later runs (`vistazo catalog set-key`) in the system keyring, never in
+/// the database, and clears a key an earlier version left in the database. Without a keyring
+/// nothing is stored and the error says so.
+pub fn store_api_key(db: &mut Database, key: &ApiKey) -> Result<(), StoreKeyError> {
+    keyring::store_key_blocking(key)?;
+    if db.setting(KEY_SETTING)?.is_some() {
+        db.set_setting(KEY_SETTING, "")?;
+    }
     Ok(())
+}
+
+/// Why `vistazo catalog set-key` could not store the key.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreKeyError {
+    #[error(
+        "{}",
+        fill(
+            &gettext("{error}: the key was not stored (Vistazo keeps it only in the system keyring); give it to each command with export VISTAZO_COMICVINE_KEY=your-key instead"),
+            &[("error", .0)]
+        )
+    )]
+    Keyring(#[from] keyring::KeyringError),
+    #[error(transparent)]
+    Db(#[from] DbError),
 }
 
 #[cfg(test)]
@@ -128,8 +151,8 @@ mod tests {
             .execute(db.conn())
             .expect("insert setups");
         assert_eq!(api_key(&mut db).expect("key").expose(), "secret-key");
-        let stored = ApiKey::new("stored").expect("not empty");
-        store_api_key(&mut db, &stored).expect("store");
+        // A key an earlier version stored in the database still counts.
+        db.set_setting(KEY_SETTING, "stored").expect("store");
         assert_eq!(api_key(&mut db).expect("key").expose(), "stored");
     }
 }

@@ -1,7 +1,8 @@
 //! The command line: global options, subcommands, exit codes. Glue only: the work happens in
 //! the core modules, and errors become one line on stderr.
 //!
-//! Exit status: 0 on success, 2 on bad usage (clap's own), 1 on failure.
+//! Exit status: 0 on success, 2 on bad usage (clap's own, and [`UsageError`] for arguments a
+//! command refuses after parsing), 1 on failure.
 
 mod catalog;
 mod classify;
@@ -84,9 +85,9 @@ impl GlobalOptions {
         match db::open_existing(path) {
             Err(db::DbError::Missing(_)) => Err(anyhow::anyhow!(fill(
                 &gettext(
-                    "no collection at {}; check --db, or start one with scan, catalog add-volume or interiors import"
+                    "no collection at {path}; check --db, or start one with scan, catalog add-volume or interiors import"
                 ),
-                &[&path.display()]
+                &[("path", &path.display())]
             ))),
             opened => Ok(opened?),
         }
@@ -104,16 +105,16 @@ impl GlobalOptions {
             .unwrap_or(std::path::Path::new("."));
         if !folder.is_dir() {
             anyhow::bail!(fill(
-                &gettext("cannot start a collection at {}: the folder {} does not exist"),
-                &[&path.display(), &folder.display()]
+                &gettext("cannot start a collection at {path}: the folder {folder} does not exist"),
+                &[("path", &path.display()), ("folder", &folder.display())]
             ));
         }
         let database = db::create_new(path)?;
         eprintln!(
             "{}",
             fill(
-                &gettext("Started a new collection at {}."),
-                &[&path.display()]
+                &gettext("Started a new collection at {path}."),
+                &[("path", &path.display())]
             )
         );
         Ok(database)
@@ -131,6 +132,8 @@ pub enum Command {
     Scan {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for comic files, with their subfolders"))]
         folders: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print the counts and the files left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("The ComicVine catalog: search volumes, add a volume with its covers"))]
     Catalog {
@@ -238,9 +241,9 @@ pub fn main() -> ExitCode {
                 clap::error::ErrorKind::ArgumentConflict,
                 i18n::fill(
                     &gettext(
-                        "a collection file ({}) is opened in the app, not with a command: use --db",
+                        "a collection file ({file}) is opened in the app, not with a command: use --db",
                     ),
-                    &[&file.display()],
+                    &[("file", &file.display())],
                 ),
             )
             .exit();
@@ -251,8 +254,8 @@ pub fn main() -> ExitCode {
             .error(
                 clap::error::ErrorKind::InvalidValue,
                 i18n::fill(
-                    &gettext("there is no command or collection file named {}"),
-                    &[&file.display()],
+                    &gettext("there is no command or collection file named {file}"),
+                    &[("file", &file.display())],
                 ),
             )
             .exit();
@@ -260,12 +263,26 @@ pub fn main() -> ExitCode {
     let collection = cli.global.database_path().ok();
     match run(cli) {
         Ok(code) => code,
+        Err(error) if error.is::<UsageError>() => {
+            eprintln!("error: {}", one_line(&error));
+            ExitCode::from(BAD_USAGE)
+        }
         Err(error) => {
             eprintln!("vistazo: {}", error_line(&error, collection.as_deref()));
             ExitCode::FAILURE
         }
     }
 }
+
+/// The exit status of bad usage, as clap's own errors have it.
+const BAD_USAGE: u8 = 2;
+
+/// Arguments clap accepted that a command cannot work with (an empty query, a combination that
+/// contradicts itself, an example that names nothing): told on one line, as clap tells its
+/// own usage errors, with exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// The line an error is told in: [`one_line`], except that SQLite refusing to write, which it
 /// says without naming the file, is told with the collection and the reason.
@@ -301,7 +318,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => ui::run(launch(&cli.global, None, cli.collection)),
         Some(Command::Gui { page }) => ui::run(launch(&cli.global, page, None)),
-        Some(Command::Scan { folders }) => scan::run(&cli.global, &folders),
+        Some(Command::Scan { folders, json }) => scan::run(&cli.global, &folders, json),
         Some(Command::Catalog { command }) => catalog::run(&cli.global, command),
         Some(Command::Interiors { command }) => {
             interiors::run(&cli.global, command)?;
@@ -347,7 +364,10 @@ fn launch(global: &GlobalOptions, page: Option<Page>, file: Option<PathBuf>) -> 
 fn print_version() -> anyhow::Result<()> {
     let runtime = RuntimeInfo::detect();
     let cuda = if runtime.cuda_available {
-        i18n::fill(&gettext("available ({} devices)"), &[&runtime.cuda_devices])
+        i18n::fill(
+            &gettext("available ({devices} devices)"),
+            &[("devices", &runtime.cuda_devices)],
+        )
     } else {
         gettext("not available")
     };
@@ -389,9 +409,9 @@ fn plural(n: u64) -> u32 {
 fn truncated_cover_warning(path: &std::path::Path, entry: &str) -> String {
     fill(
         &gettext(
-            "Truncated image: the cover of {} ({}) ends before the picture does, so part of it is grey; its match will only be suggested, never applied automatically.",
+            "Truncated image: the cover of {path} ({entry}) ends before the picture does, so part of it is grey; its match will only be suggested, never applied automatically.",
         ),
-        &[&path.display(), &entry],
+        &[("path", &path.display()), ("entry", &entry)],
     )
 }
 

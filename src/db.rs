@@ -38,42 +38,42 @@ pub const BUSY_TIMEOUT_MS: u32 = 30_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("{}", fill(&gettext("cannot create the folder {} for the database: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot create the folder {path} for the database: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     CreateFolder {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("cannot open the database {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot open the database {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Open {
         path: PathBuf,
         source: diesel::ConnectionError,
     },
-    #[error("{}", fill(&gettext("{} is not a usable SQLite database: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("{path} is not a usable SQLite database: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     NotADatabase {
         path: PathBuf,
         source: diesel::result::Error,
     },
-    #[error("{}", fill(&gettext("cannot update the database {} to this version of Vistazo: {}"), &[&.path.display(), .message]))]
+    #[error("{}", fill(&gettext("cannot update the database {path} to this version of Vistazo: {message}"), &[("path", &.path.display()), ("message", .message)]))]
     Migrate { path: PathBuf, message: String },
-    #[error("{}", fill(&gettext("{} does not exist"), &[&.0.display()]))]
+    #[error("{}", fill(&gettext("{path} does not exist"), &[("path", &.0.display())]))]
     Missing(PathBuf),
-    #[error("{}", fill(&gettext("{} is not a SQLite database"), &[&.0.display()]))]
+    #[error("{}", fill(&gettext("{path} is not a SQLite database"), &[("path", &.0.display())]))]
     NotSqlite(PathBuf),
-    #[error("{}", fill(&gettext("{} already exists; choose another name for a new collection"), &[&.0.display()]))]
+    #[error("{}", fill(&gettext("{path} already exists; choose another name for a new collection"), &[("path", &.0.display())]))]
     AlreadyExists(PathBuf),
-    #[error("{}", fill(&gettext("cannot read {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot read {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("the collection is busy: another program (Babelcomics4, the Vistazo app or another vistazo command) kept it locked for {} seconds; let it finish or close it, then run again"), &[&(BUSY_TIMEOUT_MS / 1000)]))]
+    #[error("{}", fill(&gettext("the collection is busy: another program (Babelcomics4, the Vistazo app or another vistazo command) kept it locked for {seconds} seconds; let it finish or close it, then run again"), &[("seconds", &(BUSY_TIMEOUT_MS / 1000))]))]
     Locked,
-    #[error("{}", fill(&gettext("cannot write the collection {}: {}"), &[&.path.display(), .reason]))]
+    #[error("{}", fill(&gettext("cannot write the collection {path}: {reason}"), &[("path", &.path.display()), ("reason", .reason)]))]
     ReadOnly { path: PathBuf, reason: ReadOnly },
     /// SQLite refused to write, without saying which file; [`DbError::with_path`] names it.
     #[error("{0}")]
     WriteRefused(#[source] WriteRefused),
-    #[error("{}", fill(&gettext("database query failed: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("database query failed: {error}"), &[("error", .0)]))]
     Query(diesel::result::Error),
 }
 
@@ -104,8 +104,8 @@ impl std::fmt::Display for ReadOnly {
         let text = match self {
             Self::File => gettext("the file is read-only"),
             Self::Folder(folder) => fill(
-                &gettext("the folder {} is read-only, and SQLite writes its journal there"),
-                &[&folder.display()],
+                &gettext("the folder {folder} is read-only, and SQLite writes its journal there"),
+                &[("folder", &folder.display())],
             ),
             Self::FileSystem => gettext("it is on a read-only file system"),
             Self::Unknown => gettext("SQLite was not allowed to write it or its folder"),

@@ -27,19 +27,36 @@ pub fn init() {
     }
 }
 
-/// Replaces `{}` placeholders in a translated string, in order. Translators can move the
-/// placeholders; the values keep their order.
-pub fn fill(template: &str, values: &[&dyn std::fmt::Display]) -> String {
+/// Replaces the named placeholders of a translated string, such as `{count}` or `{path}`, with
+/// their values. Translators can move the placeholders and use one more than once; a name that
+/// `values` does not list is left as it is.
+///
+/// ```ignore
+/// fill(&gettext("{count} of {total} comics"), &[("count", &n), ("total", &t)])
+/// ```
+pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
-    let mut values = values.iter();
     let mut rest = template;
-    while let Some(at) = rest.find("{}") {
-        out.push_str(&rest[..at]);
-        match values.next() {
-            Some(value) => out.push_str(&value.to_string()),
-            None => out.push_str("{}"),
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (close, value))
+        });
+        match value {
+            Some((close, value)) => {
+                out.push_str(&value.to_string());
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
         }
-        rest = &rest[at + 2..];
     }
     out.push_str(rest);
     out
@@ -50,9 +67,47 @@ mod tests {
     use super::fill;
 
     #[test]
-    fn fill_replaces_placeholders_in_order() {
-        assert_eq!(fill("{} of {}", &[&3, &10]), "3 of 10");
-        assert_eq!(fill("no placeholder", &[&1]), "no placeholder");
-        assert_eq!(fill("{} and {}", &[&"one"]), "one and {}");
+    fn fill_replaces_named_placeholders() {
+        assert_eq!(
+            fill("{count} of {total}", &[("count", &3), ("total", &10)]),
+            "3 of 10"
+        );
+        assert_eq!(fill("no placeholder", &[("count", &1)]), "no placeholder");
+    }
+
+    #[test]
+    fn fill_follows_the_order_of_the_translation() {
+        let values: &[(&str, &dyn std::fmt::Display)] = &[("count", &3), ("total", &10)];
+        assert_eq!(fill("{count} of {total}", values), "3 of 10");
+        assert_eq!(fill("de {total}, {count}", values), "de 10, 3");
+    }
+
+    #[test]
+    fn fill_repeats_a_placeholder_used_twice() {
+        assert_eq!(
+            fill("{size}×{size} pixels", &[("size", &224)]),
+            "224×224 pixels"
+        );
+    }
+
+    #[test]
+    fn fill_leaves_unknown_names_and_stray_braces() {
+        assert_eq!(
+            fill("{count} and {other}", &[("count", &"one")]),
+            "one and {other}"
+        );
+        assert_eq!(fill("{} {", &[("count", &1)]), "{} {");
+        assert_eq!(fill("{{count}}", &[("count", &1)]), "{1}");
+    }
+
+    #[test]
+    fn fill_does_not_fill_inside_values() {
+        assert_eq!(
+            fill(
+                "{path}: {error}",
+                &[("path", &"{error}"), ("error", &"gone")]
+            ),
+            "{error}: gone"
+        );
     }
 }

@@ -53,19 +53,19 @@ impl Default for DecodeLimits {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImageLoadError {
-    #[error("{}", fill(&gettext("cannot open the image {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot open the image {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Open {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("cannot read the image {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot read the image {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Decode {
         path: PathBuf,
         #[source]
         source: image::ImageError,
     },
-    #[error("{}", fill(&gettext("the image {} is too large to open safely ({}×{} pixels; the limit is {} pixels and {} pixels a side)"), &[&.path.display(), .width, .height, .max_pixels, .max_side]))]
+    #[error("{}", fill(&gettext("the image {path} is too large to open safely ({width}×{height} pixels; the limit is {max_pixels} pixels and {max_side} pixels a side)"), &[("path", &.path.display()), ("width", .width), ("height", .height), ("max_pixels", .max_pixels), ("max_side", .max_side)]))]
     TooLarge {
         path: PathBuf,
         width: u32,
@@ -74,19 +74,19 @@ pub enum ImageLoadError {
         max_side: u32,
     },
     /// Over the limits, with a header too broken to tell its size.
-    #[error("{}", fill(&gettext("the image {} is too large to open safely (the limit is {} pixels and {} pixels a side)"), &[&.path.display(), .max_pixels, .max_side]))]
+    #[error("{}", fill(&gettext("the image {path} is too large to open safely (the limit is {max_pixels} pixels and {max_side} pixels a side)"), &[("path", &.path.display()), ("max_pixels", .max_pixels), ("max_side", .max_side)]))]
     OverLimits {
         path: PathBuf,
         max_pixels: u64,
         max_side: u32,
     },
-    #[error("{}", fill(&gettext("the image {} has no pixels"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("the image {path} has no pixels"), &[("path", &.path.display())]))]
     Empty { path: PathBuf },
-    #[error("{}", fill(&gettext("truncated image {}: the file ends before the picture does"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("truncated image {path}: the file ends before the picture does"), &[("path", &.path.display())]))]
     Truncated { path: PathBuf },
-    #[error("{}", fill(&gettext("{} is not a regular file (a pipe, a device or a socket), so it was not read"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} is not a regular file (a pipe, a device or a socket), so it was not read"), &[("path", &.path.display())]))]
     NotAFile { path: PathBuf },
-    #[error("{}", fill(&gettext("the image file {} is larger than {} MiB, so it was not read"), &[&.path.display(), &(.limit / (1024 * 1024))]))]
+    #[error("{}", fill(&gettext("the image file {path} is larger than {limit} MiB, so it was not read"), &[("path", &.path.display()), ("limit", &(.limit / (1024 * 1024)))]))]
     FileTooLarge { path: PathBuf, limit: u64 },
 }
 

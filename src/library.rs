@@ -17,6 +17,7 @@ mod pdf;
 pub mod picture;
 pub mod scan;
 pub mod thumbnails;
+pub mod walk;
 
 use std::path::{Path, PathBuf};
 
@@ -45,38 +46,38 @@ pub const MAX_IMAGE_ALLOC: u64 = 512 * 1024 * 1024;
 /// the message alone tells the user which one to look at.
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
-    #[error("{}", fill(&gettext("cannot read {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot read {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("{} is not a comic file Vistazo can read (CBZ, CBR, CB7, CBT, PDF or a folder of images)"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} is not a comic file Vistazo can read (CBZ, CBR, CB7, CBT, PDF or a folder of images)"), &[("path", &.path.display())]))]
     UnknownFormat { path: PathBuf },
-    #[error("{}", fill(&gettext("{} is damaged or incomplete: {}"), &[&.path.display(), .detail]))]
+    #[error("{}", fill(&gettext("{path} is damaged or incomplete: {detail}"), &[("path", &.path.display()), ("detail", .detail)]))]
     Corrupt { path: PathBuf, detail: String },
-    #[error("{}", fill(&gettext("{} uses a kind of archive Vistazo cannot read: {}"), &[&.path.display(), .detail]))]
+    #[error("{}", fill(&gettext("{path} uses a kind of archive Vistazo cannot read: {detail}"), &[("path", &.path.display()), ("detail", .detail)]))]
     Unsupported { path: PathBuf, detail: String },
-    #[error("{}", fill(&gettext("{} is protected by a password"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} is protected by a password"), &[("path", &.path.display())]))]
     Encrypted { path: PathBuf },
-    #[error("{}", fill(&gettext("{} is empty"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} is empty"), &[("path", &.path.display())]))]
     Empty { path: PathBuf },
-    #[error("{}", fill(&gettext("{} has no pictures"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} has no pictures"), &[("path", &.path.display())]))]
     NoImages { path: PathBuf },
-    #[error("{}", fill(&gettext("page {} of {} is larger than {} MiB"), &[.entry, &.path.display(), &(.limit / (1024 * 1024))]))]
+    #[error("{}", fill(&gettext("page {entry} of {path} is larger than {limit} MiB"), &[("entry", .entry), ("path", &.path.display()), ("limit", &(.limit / (1024 * 1024)))]))]
     EntryTooLarge {
         path: PathBuf,
         entry: String,
         limit: u64,
     },
-    #[error("{}", fill(&gettext("page {} of {} cannot be decoded: {}"), &[.entry, &.path.display(), .detail]))]
+    #[error("{}", fill(&gettext("page {entry} of {path} cannot be decoded: {detail}"), &[("entry", .entry), ("path", &.path.display()), ("detail", .detail)]))]
     BadImage {
         path: PathBuf,
         entry: String,
         detail: String,
     },
-    #[error("{}", fill(&gettext("the name of {} is not valid UTF-8, so the collection cannot store it"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("the name of {path} is not valid UTF-8, so the collection cannot store it"), &[("path", &.path.display())]))]
     NameNotUtf8 { path: PathBuf },
-    #[error("{}", fill(&gettext("cannot write the thumbnail {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot write the thumbnail {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     WriteThumbnail {
         path: PathBuf,
         source: std::io::Error,

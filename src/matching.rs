@@ -47,11 +47,11 @@ pub enum MatchingError {
     Db(#[from] DbError),
     #[error(transparent)]
     Clip(#[from] crate::clip::ClipError),
-    #[error("{}", fill(&gettext("there are no classifications to undo for run {}"), &[.0]))]
+    #[error("{}", fill(&gettext("there are no classifications to undo for run {run}"), &[("run", .0)]))]
     NothingToUndo(i64),
     #[error("{}", gettext("there are no classifications to undo"))]
     NoRuns,
-    #[error("{}", fill(&gettext("libtorch could not hand back the cover similarities: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("libtorch could not hand back the cover similarities: {error}"), &[("error", .0)]))]
     Similarities(String),
 }
 

@@ -71,12 +71,12 @@ pub enum ServeError {
     Model(#[from] ClipError),
     #[error(transparent)]
     Database(#[from] DbError),
-    #[error("{}", fill(&gettext("cannot listen on {}: {}"), &[.addr, .source]))]
+    #[error("{}", fill(&gettext("cannot listen on {addr}: {error}"), &[("addr", .addr), ("error", .source)]))]
     Listen {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("the server stopped: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("the server stopped: {error}"), &[("error", .0)]))]
     Server(std::io::Error),
     #[error("{}", gettext("the scoring engine stopped unexpectedly"))]
     EngineStopped,
@@ -461,8 +461,11 @@ fn too_large(scorer: &Scorer) -> Response {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
         fill(
-            &gettext("the upload is too large: the limit is {} MB"),
-            &[&format!("{:.0}", scorer.max_upload as f64 / 1_048_576.0)],
+            &gettext("the upload is too large: the limit is {limit} MB"),
+            &[(
+                "limit",
+                &format!("{:.0}", scorer.max_upload as f64 / 1_048_576.0),
+            )],
         ),
     )
 }
@@ -505,8 +508,8 @@ async fn score(
             return error(
                 StatusCode::REQUEST_TIMEOUT,
                 fill(
-                    &gettext("the upload took longer than {} seconds; send it again"),
-                    &[&UPLOAD_TIMEOUT.as_secs()],
+                    &gettext("the upload took longer than {seconds} seconds; send it again"),
+                    &[("seconds", &UPLOAD_TIMEOUT.as_secs())],
                 ),
             );
         }
@@ -517,7 +520,7 @@ async fn score(
     if bytes.is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
-            fill(&gettext("the upload {} is empty"), &[&name]),
+            fill(&gettext("the upload {name} is empty"), &[("name", &name)]),
         );
     }
 
@@ -544,8 +547,8 @@ async fn score(
             return error(
                 StatusCode::BAD_REQUEST,
                 fill(
-                    &gettext("the upload is not a photo Vistazo can read: {}"),
-                    &[&reason],
+                    &gettext("the upload is not a photo Vistazo can read: {reason}"),
+                    &[("reason", &reason)],
                 ),
             );
         }

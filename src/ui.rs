@@ -180,8 +180,9 @@ pub fn run(launch: Launch) -> anyhow::Result<std::process::ExitCode> {
 /// `path` from the folder this process started in, for the running app, which may have
 /// started elsewhere.
 fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
-    std::path::absolute(path)
-        .with_context(|| crate::i18n::fill(&gettext("cannot find {}"), &[&path.display()]))
+    std::path::absolute(path).with_context(|| {
+        crate::i18n::fill(&gettext("cannot find {path}"), &[("path", &path.display())])
+    })
 }
 
 /// The collection open when the app last ran, when it still exists.
@@ -328,8 +329,8 @@ pub fn settings() -> anyhow::Result<gio::Settings> {
         })
         .ok_or_else(|| {
             anyhow::anyhow!(crate::i18n::fill(
-                &gettext("the settings schema {} is not installed"),
-                &[&config::SCHEMA_ID]
+                &gettext("the settings schema {schema} is not installed"),
+                &[("schema", &config::SCHEMA_ID)]
             ))
         })?;
     Ok(gio::Settings::new_full(

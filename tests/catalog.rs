@@ -172,9 +172,19 @@ fn an_interrupted_import_resumes_and_stores_what_babelcomics_stores() {
         &["catalog", "add-volume", &VOLUME.to_string()],
     ));
     assert_eq!(first.status.code(), Some(1), "{}", text(&first.stdout));
+    // Each cover left out on a line of its own, then the failure on one line.
     let error = text(&first.stderr);
-    assert!(error.contains("cannot reach http://127.0.0.1:"), "{error}");
-    assert_eq!(error.lines().count(), 1, "{error}");
+    let lines: Vec<&str> = error.lines().collect();
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|line| line.starts_with("Skipped a cover of issue ")),
+        "{error}"
+    );
+    assert!(
+        lines[lines.len() - 1].starts_with("vistazo: cannot reach http://127.0.0.1:"),
+        "{error}"
+    );
     let pages: Vec<String> = server
         .requests()
         .iter()
@@ -211,13 +221,11 @@ fn an_interrupted_import_resumes_and_stores_what_babelcomics_stores() {
         out.contains("Skipped 1 cover that could not be saved."),
         "{out}"
     );
-    assert!(
-        out.contains(&format!(
-            "Skipped a cover of issue {}:",
-            FIRST_ISSUE + CORRUPT as i32
-        )),
-        "{out}"
-    );
+    // Which cover was left out, and why, is told on stderr, apart from the results.
+    let skipped = format!("Skipped a cover of issue {}:", FIRST_ISSUE + CORRUPT as i32);
+    assert!(!out.contains(&skipped), "{out}");
+    let err = text(&second.stderr);
+    assert!(err.contains(&skipped), "{err}");
     let second_pictures = server.image_requests();
     for path in &second_pictures {
         let name = path.rsplit('/').next().unwrap_or_default();
@@ -515,7 +523,7 @@ fn a_wrong_key_and_an_unknown_volume_say_what_to_do() {
 }
 
 #[test]
-fn without_a_key_the_error_says_how_to_set_one_and_set_key_stores_it() {
+fn without_a_key_the_error_says_how_to_set_one_and_set_key_keeps_it_only_in_the_keyring() {
     let server = MockComicVine::start(2);
     let place = place();
     let output = run(vistazo(&place, &server, &["catalog", "search", "saga"])
@@ -526,9 +534,11 @@ fn without_a_key_the_error_says_how_to_set_one_and_set_key_stores_it() {
     assert_eq!(error.lines().count(), 1);
     assert!(server.requests().is_empty());
 
+    // No keyring: nothing is stored, and the error says what to do instead.
     let mut command = vistazo(&place, &server, &["catalog", "set-key"]);
     command
         .env_remove("VISTAZO_COMICVINE_KEY")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -539,13 +549,56 @@ fn without_a_key_the_error_says_how_to_set_one_and_set_key_stores_it() {
         writeln!(stdin, "{KEY}").expect("write key");
     }
     let output = child.wait_with_output().expect("wait");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(!text(&output.stdout).contains(KEY));
-
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let error = text(&output.stderr);
+    assert!(error.contains("the key was not stored"), "{error}");
+    assert!(error.contains("export VISTAZO_COMICVINE_KEY="), "{error}");
+    assert!(!text(&output.stdout).contains(KEY) && !error.contains(KEY));
     let output = run(vistazo(&place, &server, &["catalog", "search", "saga"])
-        .env_remove("VISTAZO_COMICVINE_KEY"));
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(text(&output.stdout).lines().count(), 2);
+        .env_remove("VISTAZO_COMICVINE_KEY")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus"));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+
+    // With a keyring (a private GNOME Keyring on a private session bus), set-key stores the
+    // key there and the next command finds it; the database holds no key.
+    let home = tempfile::tempdir().expect("home");
+    let runtime = home.path().join("run");
+    std::fs::create_dir_all(&runtime).expect("runtime dir");
+    std::fs::set_permissions(
+        &runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .expect("private");
+    let script = "printf test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && \
+         echo \"$KEY\" | \"$VISTAZO\" --db \"$DB\" catalog set-key && \
+         \"$VISTAZO\" --db \"$DB\" catalog search saga";
+    let output = run(Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .env("KEY", KEY)
+        .env("VISTAZO", env!("CARGO_BIN_EXE_vistazo"))
+        .env("DB", &place.db)
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE")
+        .env_remove("VISTAZO_COMICVINE_KEY")
+        .env("VISTAZO_COMICVINE_URL", server.base_url())
+        .env("VISTAZO_COMICVINE_INTERVAL_MS", INTERVAL_MS.to_string()));
+    let said = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{said}{}",
+        text(&output.stderr)
+    );
+    assert!(said.contains("stored in the system keyring"), "{said}");
+    assert_eq!(said.lines().count(), 3, "{said}");
+    let database = std::fs::read(&place.db).expect("the database");
+    assert!(
+        !database.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+        "the key is not in the database"
+    );
 }
 
 #[test]
@@ -646,4 +699,120 @@ fn added_covers_are_read_for_matching_at_once_when_the_model_is_at_hand() {
         .get_result(db.conn())
         .expect("count");
     assert_eq!(embedded, 0);
+}
+
+/// A proxy that turns every request away, remembering the first line of each.
+fn refusing_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("address"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(&stream);
+            if reader.read_line(&mut line).is_ok() {
+                log.lock().expect("log").push(line.trim().to_owned());
+            }
+            let _ = (&stream).write_all(
+                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    (address, seen)
+}
+
+#[test]
+fn comicvine_requests_go_through_the_proxy_the_environment_names_unless_no_proxy_says_not() {
+    let server = MockComicVine::start(2);
+    let place = place();
+    let (proxy, seen) = refusing_proxy();
+    let host = server
+        .base_url()
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("host")
+        .to_owned();
+
+    let output = run(vistazo(&place, &server, &["catalog", "search", "saga"])
+        .env("HTTP_PROXY", &proxy)
+        .env_remove("http_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy"));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let lines = seen.lock().expect("log").clone();
+    assert!(
+        lines.iter().any(|line| line.contains(&host)),
+        "the proxy was asked for {host}: {lines:?}"
+    );
+    assert!(server.requests().is_empty(), "nothing reached ComicVine");
+
+    let output = run(vistazo(&place, &server, &["catalog", "search", "saga"])
+        .env("HTTP_PROXY", &proxy)
+        .env("NO_PROXY", "localhost,127.0.0.1")
+        .env_remove("no_proxy"));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        seen.lock().expect("log").len(),
+        lines.len(),
+        "no proxy this time"
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn add_volume_json_gives_the_counts_and_the_covers_left_out() {
+    let server = MockComicVine::start(12);
+    let place = place();
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip/tiny");
+    let model = model.to_str().expect("a UTF-8 path");
+    let added = run(vistazo(
+        &place,
+        &server,
+        &[
+            "--model",
+            model,
+            "--device",
+            "cpu",
+            "catalog",
+            "add-volume",
+            &VOLUME.to_string(),
+            "--json",
+        ],
+    )
+    .env("HF_HOME", place.thumbnails.join("no-cache")));
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&added.stdout).expect("one object");
+    assert_eq!(report["volume"]["id"], VOLUME, "{report}");
+    assert_eq!(report["volume"]["name"], VOLUME_NAME, "{report}");
+    assert_eq!(report["issues_added"], 12, "{report}");
+    assert_eq!(report["issues_known"], 0, "{report}");
+    assert_eq!(report["cancelled"], false, "{report}");
+    let downloaded = report["covers_downloaded"].as_u64().expect("a count");
+    assert!(report["covers_present"].is_u64(), "{report}");
+    let skipped = report["covers_skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), 1, "{report}");
+    assert!(skipped[0]["id_comicbook_info"].is_i64(), "{report}");
+    assert!(skipped[0]["reason"].is_string(), "{report}");
+    assert_eq!(report["covers_read"], downloaded, "{report}");
+    assert!(
+        text(&added.stderr).contains("Skipped a cover of issue"),
+        "{}",
+        text(&added.stderr)
+    );
+
+    // Without a model at hand the covers wait: nothing read now.
+    let elsewhere = self::place();
+    let later = run(vistazo(
+        &elsewhere,
+        &server,
+        &["catalog", "add-volume", &VOLUME.to_string(), "--json"],
+    )
+    .env("HF_HOME", elsewhere.thumbnails.join("no-cache"))
+    .env("HF_HUB_CACHE", elsewhere.thumbnails.join("no-cache")));
+    assert_eq!(later.status.code(), Some(0), "{}", text(&later.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&later.stdout).expect("one object");
+    assert_eq!(report["covers_read"], serde_json::Value::Null, "{report}");
 }

@@ -261,3 +261,122 @@ fn duplicates_needs_a_collection_and_says_when_there_are_none() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(json, serde_json::json!({"groups": []}));
 }
+
+#[test]
+fn arguments_a_command_refuses_after_parsing_are_bad_usage_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    drop(vistazo::db::open(&db).expect("a new collection"));
+    let db = db.to_str().unwrap();
+    let missing = dir.path().join("no such cover.jpg");
+    for (args, says) in [
+        (&["search", " "][..], "vistazo search a giant robot"),
+        (&["similar"], "--comic ID"),
+        (&["similar", missing.to_str().unwrap()], "no such cover.jpg"),
+        (&["catalog", "search", ""], "vistazo catalog search"),
+    ] {
+        let output = run(vistazo(&["--db", db]).args(args));
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.starts_with("error: "), "{args:?}: {text}");
+        assert!(text.contains(says), "{args:?}: {text}");
+        assert_eq!(text.trim_end().lines().count(), 1, "{args:?}: {text}");
+        assert!(stdout(&output).is_empty(), "{args:?}");
+    }
+    // Values out of range and combinations that contradict themselves are clap's own.
+    for args in [
+        &["search", "--limit", "0", "a robot"][..],
+        &["search", "--min-score", "2", "a robot"],
+        &["catalog", "search", "--page", "0", "saga"],
+        &["classify", "--write-comicinfo"],
+        &["undo", "--last", "--run", "3"],
+        &["interiors", "filter", "--min-contrast", "0.7"],
+        &["bench", "embed", ".", "--batch", "0"],
+    ] {
+        let output = run(vistazo(&["--db", db]).args(args));
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.starts_with("error: "), "{args:?}: {text}");
+    }
+    // The filter's thresholds were left as they were.
+    let output = run(vistazo(&["--db", db]).args(["interiors", "filter", "--json"]));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        json["thresholds"]["visual"]["min_brightness"], 0.12,
+        "{json}"
+    );
+}
+
+/// The words of a shell command line: split on spaces, double quotes kept together.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            _ => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn the_readme_shows_every_command_with_an_example_the_binary_accepts() {
+    use clap::CommandFactory;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("\n## Command line\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Command line section");
+    let items: Vec<String> = section
+        .split("\n- ")
+        .skip(1)
+        .map(|item| item.replace("\n  ", " "))
+        .collect();
+    let cli = vistazo::cli::Cli::command();
+    let mut paths: Vec<Vec<&str>> = Vec::new();
+    for command in cli.get_subcommands() {
+        if command.has_subcommands() {
+            for sub in command.get_subcommands() {
+                paths.push(vec![command.get_name(), sub.get_name()]);
+            }
+        } else {
+            paths.push(vec![command.get_name()]);
+        }
+    }
+    for path in paths {
+        let name = path.join(" ");
+        let item = items
+            .iter()
+            .find(|item| item.starts_with(&format!("`{name}` — ")))
+            .unwrap_or_else(|| panic!("README's Command line section lacks {name}"));
+        let example = item
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter_map(|code| code.split("| ").last())
+            .find(|code| code.starts_with("vistazo "))
+            .unwrap_or_else(|| panic!("no example for {name}: {item}"));
+        let matches = vistazo::cli::Cli::command()
+            .try_get_matches_from(shell_words(example))
+            .unwrap_or_else(|error| panic!("{example}: {error}"));
+        let mut used = Vec::new();
+        let mut at = &matches;
+        while let Some((sub, inner)) = at.subcommand() {
+            used.push(sub);
+            at = inner;
+        }
+        assert_eq!(used, path, "{example}");
+    }
+}

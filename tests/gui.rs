@@ -90,9 +90,24 @@ impl Sandbox {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("bus");
+        // A session bus of the test's own that starts no service on demand: the app meets no
+        // keyring (whose first use would put a password prompt over the window), no portal.
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \
+                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                 <busconfig><type>session</type><listen>unix:path={}</listen>\
+                 <policy context=\"default\"><allow send_destination=\"*\" eavesdrop=\"true\"/>\
+                 <allow eavesdrop=\"true\"/><allow own=\"*\"/></policy></busconfig>\n",
+                socket.display()
+            ),
+        )
+        .unwrap();
         let bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--nopidfile"])
-            .arg(format!("--address=unix:path={}", socket.display()))
+            .args(["--nofork", "--nopidfile"])
+            .arg(format!("--config-file={}", config.display()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -194,13 +209,25 @@ fn window_of(display: &Display, app: &mut Child) -> String {
 fn quit(display: &Display, window: &str, mut app: Child) -> String {
     xdotool(display, &["windowfocus", "--sync", window]);
     xdotool(display, &["key", "--clearmodifiers", "ctrl+q"]);
-    let status = wait_for("the app to quit", Duration::from_secs(20), || {
-        app.try_wait().ok().flatten()
-    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = app.try_wait().ok().flatten() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = app.kill();
+            let _ = app.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     let mut stderr = String::new();
     if let Some(mut pipe) = app.stderr.take() {
         let _ = pipe.read_to_string(&mut stderr);
     }
+    let Some(status) = status else {
+        panic!("timed out waiting for the app to quit; it said: {stderr}");
+    };
     assert!(status.success(), "the app exited with {status}: {stderr}");
     stderr
 }
@@ -782,6 +809,81 @@ fn suggestions_are_reviewed_with_the_keys_saved_at_once_and_undone() {
     // The review's classifications are journaled like the command line's: undo finds them.
     library.vistazo(&model, &["undo", "--last"]);
     assert_eq!(comic_state(&db, SAGA_1), (None, false), "NULL stays NULL");
+}
+
+#[test]
+fn a_copy_is_moved_to_the_trash_from_the_duplicates_shelf_and_back_with_ctrl_z() {
+    use comic_library::{SAGA_9_ABSENT, SCAN_ABSENT};
+    use diesel::prelude::*;
+
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    // A second copy of an unclassified comic, as a re-download would add it.
+    let copy = library.comics.join("Saga 009 (2013) (2).cbz");
+    std::fs::copy(library.comics.join("Saga 009 (2013).cbz"), &copy).unwrap();
+    const COPY: i32 = 8;
+    diesel::sql_query(
+        "INSERT INTO comicbooks (id_comicbook, path, id_comicbook_info) VALUES (?, ?, '')",
+    )
+    .bind::<diesel::sql_types::Integer, _>(COPY)
+    .bind::<diesel::sql_types::Text, _>(copy.to_string_lossy())
+    .execute(&mut library.conn())
+    .unwrap();
+    let model = comic_library::tiny_model();
+    let found = library.vistazo(&model, &["duplicates", "--json"]);
+    let found: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(
+        found["groups"][0]["comics"],
+        serde_json::json!([SAGA_9_ABSENT, COPY]),
+        "{found}"
+    );
+    let db = library.db.clone();
+    let before: Vec<_> = (1..=COPY).map(|id| comic_state(&db, id)).collect();
+
+    let sandbox = Sandbox::new();
+    let mut app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--thumbnails",
+                library.thumbnails.to_str().unwrap(),
+                "gui",
+                "--page",
+                "comics",
+            ],
+        )
+        .spawn()
+        .expect("start the app");
+    let window = window_of(&display, &mut app);
+    std::thread::sleep(Duration::from_millis(1500));
+    // Alt+5 opens the Duplicates shelf; once its copies are shown the first one has the focus,
+    // and Delete moves it to the trash.
+    press(&display, &window, "alt+5");
+    let trashed = wait_for("a copy in the trash", Duration::from_secs(60), || {
+        press(&display, &window, "Delete");
+        std::thread::sleep(Duration::from_millis(700));
+        [SAGA_9_ABSENT, COPY]
+            .into_iter()
+            .find(|id| comic_state(&db, *id).1)
+    });
+    assert_eq!(
+        trashed, SAGA_9_ABSENT,
+        "the first copy of the group had the focus"
+    );
+    assert!(!comic_state(&db, COPY).1, "one copy is kept");
+    press(&display, &window, "ctrl+z");
+    wait_for("the copy out of the trash", Duration::from_secs(30), || {
+        (!comic_state(&db, SAGA_9_ABSENT).1).then_some(())
+    });
+    quit(&display, &window, app);
+    let after: Vec<_> = (1..=COPY).map(|id| comic_state(&db, id)).collect();
+    assert_eq!(
+        after, before,
+        "every comic as it was, {SCAN_ABSENT} included"
+    );
 }
 
 fn count(db: &Path, table: &str) -> i64 {

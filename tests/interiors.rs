@@ -3,6 +3,8 @@
 
 #[path = "support/rooms.rs"]
 mod rooms;
+#[path = "support/walk_traps.rs"]
+mod walk_traps;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -108,6 +110,30 @@ fn label_train_and_auto_label_from_the_command_line() {
         "{stderr}"
     );
     assert!(stderr.contains("unknown label “excellent”"), "{stderr}");
+    // Again with --json: the same labels, set again, and the rows left out with their line.
+    let output = vistazo(
+        &db_path,
+        &[
+            "interiors",
+            "import-labels",
+            csv_path.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one object");
+    assert_eq!(report["labelled"], 36, "{report}");
+    let skipped = report["skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), 2, "{report}");
+    assert_eq!(skipped[0]["line"], 38, "{report}");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("missing.jpg has not been imported"),
+        "{report}"
+    );
+    assert_eq!(skipped[1]["line"], 39, "{report}");
 
     let output = vistazo(&db_path, &["interiors", "train", "--json"]);
     assert_eq!(
@@ -236,7 +262,7 @@ fn import_train_and_score_photos_end_to_end() {
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("skipped ") && stderr.contains("broken.jpg"),
+        stderr.contains("Skipped ") && stderr.contains("broken.jpg"),
         "{stderr}"
     );
 
@@ -383,19 +409,34 @@ fn report_writes_every_chart_as_a_png_and_a_summary() {
         .map(str::to_owned)
         .collect();
     assert_eq!(written.len(), 8, "{written:?}");
-    for name in [
-        "room-score.png",
-        "indoor-vs-room.png",
-        "labels.png",
-        "confidence.png",
-        "accuracy-per-round.png",
-        "scores-by-label.png",
-        "embeddings-pca.png",
+    // The report's palette: GNOME's, on white.
+    const TEXT: [u8; 3] = [0x24, 0x1f, 0x31];
+    const RED: [u8; 3] = [0xc0, 0x1c, 0x28];
+    const YELLOW: [u8; 3] = [0xe5, 0xa5, 0x0a];
+    const GREEN: [u8; 3] = [0x26, 0xa2, 0x69];
+    const BLUE: [u8; 3] = [0x1c, 0x71, 0xd8];
+    const GREY: [u8; 3] = [0x9a, 0x99, 0x96];
+    const PURPLE: [u8; 3] = [0x91, 0x41, 0xac];
+    // These photos were never measured: the filter charts only say so.
+    for (name, colours) in [
+        ("room-score.png", vec![TEXT]),
+        ("indoor-vs-room.png", vec![TEXT]),
+        ("labels.png", vec![TEXT, BLUE, GREY]),
+        ("confidence.png", vec![TEXT, PURPLE]),
+        ("accuracy-per-round.png", vec![TEXT, BLUE, GREEN]),
+        ("scores-by-label.png", vec![TEXT, RED, YELLOW, GREEN, GREY]),
+        ("embeddings-pca.png", vec![TEXT, RED, YELLOW, GREEN]),
     ] {
         let path = out.join(name);
         assert!(written.contains(&path.to_string_lossy().into_owned()));
-        let chart = image::open(&path).unwrap();
-        assert_eq!((chart.width(), chart.height()), (800, 600), "{name}");
+        let chart = image::open(&path).unwrap().to_rgb8();
+        assert_eq!(chart.dimensions(), (800, 600), "{name}");
+        let white = chart.pixels().filter(|p| p.0 == [255; 3]).count();
+        assert!(white > 800 * 600 / 2, "{name} is not drawn on white");
+        for colour in colours {
+            let pixels = chart.pixels().filter(|p| p.0 == colour).count();
+            assert!(pixels >= 20, "{name} has {pixels} pixels of {colour:?}");
+        }
     }
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
@@ -685,6 +726,68 @@ fn import_survives_link_loops_pipes_devices_huge_files_and_undecodable_names() {
 }
 
 #[test]
+fn import_walks_link_loops_once_and_reports_a_locked_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    std::fs::remove_dir_all(photos.join("more")).unwrap();
+    walk_traps::link_loops(&photos);
+    std::fs::rename(photos.join("room_1.png"), photos.join("sub/room_1.png")).unwrap();
+    // A link to a photo kept outside the folder is followed, once.
+    std::fs::rename(photos.join("room_2.jpg"), dir.path().join("room_2.jpg")).unwrap();
+    std::os::unix::fs::symlink("../../room_2.jpg", photos.join("sub/linked.jpg")).unwrap();
+    let locked = photos.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::rename(photos.join("room_3.png"), locked.join("room_3.png")).unwrap();
+    let _lock = walk_traps::LockedFolder::new(&locked);
+
+    let model = tiny_model();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+    command
+        .arg("--db")
+        .arg(&db)
+        .args(["--model", &model, "--device", "cpu", "interiors", "import"])
+        .arg(&photos)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LANGUAGE");
+    let output = walk_traps::run_or_hang(&mut command);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "Found 5 photos: 5 added, 0 already imported, 0 duplicates, 0 skipped."
+    );
+    let skipped: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("Skipped "))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{stderr}");
+    assert!(skipped[0].contains(&*locked.to_string_lossy()), "{stderr}");
+
+    let mut stored: Vec<String> = vistazo::db::open(&db)
+        .unwrap()
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| p.path)
+        .collect();
+    stored.sort();
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    let expected: Vec<String> = [
+        "photos/room_0.jpg",
+        "photos/room_4.jpg",
+        "photos/room_5.png",
+        "photos/sub/room_1.png",
+        "room_2.jpg",
+    ]
+    .iter()
+    .map(|name| real.join(name).to_string_lossy().into_owned())
+    .collect();
+    assert_eq!(stored, expected);
+}
+
+#[test]
 fn import_skips_truncated_photos_and_counts_them() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("v.db");
@@ -751,96 +854,56 @@ fn import_skips_truncated_photos_and_counts_them() {
 }
 
 #[test]
-fn next_lists_only_unlabelled_photos_before_and_after_a_model() {
+fn import_json_gives_the_counts_and_the_photos_left_out() {
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("v.db");
-    let photos_dir = dir.path().join("photos");
-    std::fs::create_dir_all(&photos_dir).unwrap();
-    let photos = seed_photos(&db_path, &photos_dir);
-    let next = |count: &str| -> Vec<serde_json::Value> {
-        let output = vistazo(&db_path, &["interiors", "next", "--count", count, "--json"]);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    };
-    let labelled_paths = |db: &mut vistazo::db::Database| -> Vec<String> {
-        db.photos()
-            .unwrap()
-            .into_iter()
-            .filter(|p| p.label.is_some())
-            .map(|p| p.path)
-            .collect()
-    };
-
-    // Before any label: a spread of absolute paths, each with a reason, none twice.
-    let first = next("12");
-    assert_eq!(first.len(), 12);
-    let files: std::collections::HashSet<&str> =
-        first.iter().map(|c| c["file"].as_str().unwrap()).collect();
-    assert_eq!(files.len(), 12);
-    for choice in &first {
-        assert!(Path::new(choice["file"].as_str().unwrap()).is_absolute());
-        assert!(!choice["reason"].as_str().unwrap().is_empty());
-        assert_eq!(choice.as_object().unwrap().len(), 2, "{choice}");
-    }
-
-    // Label what it asked for (and a few more), train, and ask again: never a labelled photo.
-    let mut db = vistazo::db::open(&db_path).unwrap();
-    let quality_of: std::collections::HashMap<String, Quality> = db
-        .photos()
-        .unwrap()
-        .into_iter()
-        .map(|p| {
-            let quality = photos.iter().find(|(id, _)| *id == p.id).unwrap().1;
-            (p.path, quality)
-        })
-        .collect();
-    for choice in &first {
-        let path = choice["file"].as_str().unwrap();
-        let id = db.photo_id_by_path(path).unwrap().unwrap();
-        db.set_human_label(id, quality_of[path]).unwrap();
-    }
-    for (id, quality) in photos.iter().take(9) {
-        db.set_human_label(*id, *quality).unwrap();
-    }
-    let output = vistazo(&db_path, &["interiors", "train"]);
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    let model = tiny_model();
+    let output = vistazo(
+        &db,
+        &[
+            "--model",
+            &model,
+            "--device",
+            "cpu",
+            "interiors",
+            "import",
+            photos.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert_eq!(
         output.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let labelled = labelled_paths(&mut db);
-    let after = next("100");
-    assert_eq!(after.len(), photos.len() - labelled.len());
-    for choice in &after {
-        let file = choice["file"].as_str().unwrap();
-        assert!(!labelled.iter().any(|l| l == file), "{file} is labelled");
-        assert!(
-            choice["reason"].as_str().unwrap().contains("hesitates"),
-            "{choice}"
-        );
-    }
-
-    // Automatic labels count as labels too.
-    let output = vistazo(
-        &db_path,
-        &["interiors", "auto-label", "--min-confidence", "0.3"],
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one object");
+    assert_eq!(report["found"], 8, "{report}");
+    assert_eq!(report["added"], 6, "{report}");
+    assert_eq!(report["known"], 0, "{report}");
+    assert_eq!(report["truncated"], 0, "{report}");
+    assert_eq!(report["cancelled"], false, "{report}");
+    let duplicates = report["duplicates"].as_array().expect("a list");
+    assert_eq!(duplicates.len(), 1, "{report}");
+    // One of the two files of the same picture, whichever was read second.
+    let copy = duplicates[0]["path"].as_str().expect("a path");
+    assert!(
+        copy.ends_with("copy of room 0.jpg") || copy.ends_with("room_0.jpg"),
+        "{report}"
     );
-    assert_eq!(output.status.code(), Some(0));
-    let labelled = labelled_paths(&mut db);
-    for choice in next("100") {
-        let file = choice["file"].as_str().unwrap();
-        assert!(!labelled.iter().any(|l| l == file), "{file} is labelled");
-    }
-
-    // Bad input is refused with a one-line reason.
-    let output = vistazo(&db_path, &["interiors", "next", "--count", "0"]);
-    assert_eq!(output.status.code(), Some(2));
+    assert!(duplicates[0]["of"].is_i64(), "{report}");
+    let skipped = report["skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), 1, "{report}");
+    assert!(skipped[0]["path"].as_str().unwrap().ends_with("broken.jpg"));
+    assert!(skipped[0]["reason"].is_string(), "{report}");
+    // The line for people is on stderr.
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .any(|l| l.starts_with("Skipped ") && l.contains("broken.jpg"))
+    );
 }
 
 /// Bursts of one to four photos of a room taken seconds apart (the camera moved by a pixel or

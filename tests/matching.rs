@@ -527,3 +527,35 @@ fn embed_waits_for_another_program_to_release_the_collection_and_keeps_every_emb
     .expect("count");
     assert_eq!(stored, 13);
 }
+
+#[test]
+fn embed_and_undo_give_their_counts_as_json() {
+    let library = library();
+    let model = tiny_model();
+    let first = library.vistazo(&model, &["embed", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).expect("one object");
+    // 8 catalog covers and the 5 comics classification will look at.
+    assert_eq!(report["computed"], 13, "{report}");
+    assert_eq!(report["reused"], 0, "{report}");
+    assert_eq!(report["skipped"], serde_json::json!([]), "{report}");
+    assert_eq!(
+        report["truncated_comics"],
+        serde_json::json!([]),
+        "{report}"
+    );
+    for key in ["truncated_covers", "covers_without_file"] {
+        assert!(report[key].is_u64(), "{key} in {report}");
+    }
+    assert_eq!(report["cancelled"], false, "{report}");
+    let again = library.vistazo(&model, &["embed", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("one object");
+    assert_eq!(report["computed"], 0, "{report}");
+
+    library.vistazo(&model, &["classify", "--auto-apply", "--json"]);
+    let undone = library.vistazo(&model, &["undo", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&undone.stdout).expect("one object");
+    assert_eq!(report["run"], 1, "{report}");
+    assert_eq!(report["restored"], 3, "{report}");
+    assert_eq!(report["changed_since"], 0, "{report}");
+    assert_eq!(report["comicinfo_restored"], 0, "{report}");
+}

@@ -3,6 +3,8 @@
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
+#[path = "support/walk_traps.rs"]
+mod walk_traps;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -36,7 +38,12 @@ fn setup() -> Setup {
 }
 
 fn scan(setup: &Setup, folders: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vistazo"))
+    scan_command(setup, folders).output().expect("run vistazo")
+}
+
+fn scan_command(setup: &Setup, folders: &[&Path]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+    command
         .arg("--db")
         .arg(&setup.db)
         .arg("--thumbnails")
@@ -44,13 +51,16 @@ fn scan(setup: &Setup, folders: &[&Path]) -> Output {
         .arg("scan")
         .args(folders)
         .env("LANG", "C")
-        .env("LC_ALL", "C")
-        .output()
-        .expect("run vistazo")
+        .env("LC_ALL", "C");
+    command
 }
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[derive(Debug, Queryable)]
@@ -209,10 +219,13 @@ fn unreadable_files_are_reported_one_line_each_and_the_scan_goes_on() {
     let output = scan(&setup, &[&setup.comics]);
     assert!(output.status.success(), "{output:?}");
     let text = stdout(&output);
+    let errors = stderr(&output);
     for (path, reason) in &bad {
         let name = path.file_name().and_then(|n| n.to_str()).expect("name");
-        let lines: Vec<&str> = text.lines().filter(|l| l.contains(name)).collect();
-        assert_eq!(lines.len(), 1, "{name}: {text}");
+        // What was left out is told on stderr; stdout holds the results alone.
+        assert!(!text.contains(name), "{name}: {text}");
+        let lines: Vec<&str> = errors.lines().filter(|l| l.contains(name)).collect();
+        assert_eq!(lines.len(), 1, "{name}: {errors}");
         assert!(lines[0].starts_with("Skipped: "), "{}", lines[0]);
         assert!(lines[0].contains(reason), "{name}: {}", lines[0]);
     }
@@ -298,13 +311,19 @@ fn files_gone_from_disk_are_reported_and_kept() {
     let output = scan(&setup, &[&setup.comics]);
     assert!(output.status.success(), "{output:?}");
     let text = stdout(&output);
+    let errors = stderr(&output);
     let leaving_name = leaving.to_str().expect("utf-8");
     assert!(
-        text.lines()
+        errors
+            .lines()
             .any(|l| l.starts_with("Missing or moved: ") && l.contains(leaving_name)),
-        "{text}"
+        "{errors}"
     );
-    assert!(!text.contains(staying.to_str().expect("utf-8")), "{text}");
+    assert!(!text.contains(leaving_name), "{text}");
+    assert!(
+        !errors.contains(staying.to_str().expect("utf-8")),
+        "{errors}"
+    );
     assert!(
         text.contains("1 comic in the collection is missing from disk."),
         "{text}"
@@ -369,13 +388,53 @@ fn links_that_lead_nowhere_or_to_themselves_are_listed_as_skipped() {
     let output = scan(&setup, &[&setup.comics]);
     assert!(output.status.success(), "{output:?}");
     let text = stdout(&output);
+    let errors = stderr(&output);
     for name in ["itself.cbz", "dangling.cbz"] {
-        let lines: Vec<&str> = text.lines().filter(|l| l.contains(name)).collect();
-        assert_eq!(lines.len(), 1, "{name}: {text}");
+        let lines: Vec<&str> = errors.lines().filter(|l| l.contains(name)).collect();
+        assert_eq!(lines.len(), 1, "{name}: {errors}");
         assert!(lines[0].starts_with("Skipped: "), "{}", lines[0]);
     }
     assert!(text.contains("Added 1 comic."), "{text}");
     assert_eq!(rows(&setup).len(), 1);
+}
+
+#[test]
+fn link_loops_and_a_locked_folder_are_walked_once_without_stopping_the_scan() {
+    let setup = setup();
+    let comic = entries(&[("01.jpg", cover_jpeg())]);
+    write_zip(&setup.comics.join("good.cbz"), &comic);
+    walk_traps::link_loops(&setup.comics);
+    write_zip(&setup.comics.join("sub/inside.cbz"), &comic);
+    // A link to a comic kept outside the folder is followed, once.
+    let outside = setup.comics.parent().expect("parent").join("outside.cbz");
+    write_zip(&outside, &comic);
+    std::os::unix::fs::symlink(&outside, setup.comics.join("sub/linked.cbz")).expect("link");
+    std::fs::create_dir(setup.comics.join("locked")).expect("locked");
+    write_zip(&setup.comics.join("locked/hidden.cbz"), &comic);
+    let locked = setup.comics.join("locked");
+    let _lock = walk_traps::LockedFolder::new(&locked);
+
+    let output = walk_traps::run_or_hang(&mut scan_command(&setup, &[&setup.comics]));
+    assert!(output.status.success(), "{output:?}");
+    let text = stdout(&output);
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    let skipped: Vec<&str> = said
+        .lines()
+        .filter(|l| l.starts_with("Skipped: "))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{said}");
+    assert!(skipped[0].contains(&*locked.to_string_lossy()), "{said}");
+    assert!(text.contains("Added 3 comics."), "{text}");
+    let paths: Vec<String> = rows(&setup).into_iter().map(|row| row.path).collect();
+    let comics = setup.comics.to_string_lossy();
+    assert_eq!(
+        paths,
+        [
+            format!("{comics}/good.cbz"),
+            format!("{comics}/sub/inside.cbz"),
+            format!("{comics}/sub/linked.cbz"),
+        ]
+    );
 }
 
 #[test]
@@ -400,15 +459,19 @@ fn a_truncated_cover_is_added_reported_and_recorded_until_it_reads_whole() {
     let output = scan(&setup, &[&setup.comics]);
     assert!(output.status.success());
     let out = stdout(&output);
-    let lines: Vec<&str> = out.lines().collect();
+    let errors = stderr(&output);
+    let lines: Vec<&str> = errors.lines().collect();
     // The JPEG decodes (its end grey): added, with a warning naming the file and the page.
     let warning: Vec<&&str> = lines
         .iter()
         .filter(|line| line.starts_with("Truncated image:"))
         .collect();
-    assert_eq!(warning.len(), 1, "{out}");
-    assert!(warning[0].contains(&*cut_jpeg.to_string_lossy()), "{out}");
-    assert!(warning[0].contains("(01.jpg)"), "{out}");
+    assert_eq!(warning.len(), 1, "{errors}");
+    assert!(
+        warning[0].contains(&*cut_jpeg.to_string_lossy()),
+        "{errors}"
+    );
+    assert!(warning[0].contains("(01.jpg)"), "{errors}");
     assert!(out.contains("Added 1 comic."), "{out}");
     assert!(
         out.contains("1 comic has a truncated cover image; its match will only be suggested."),
@@ -419,9 +482,9 @@ fn a_truncated_cover_is_added_reported_and_recorded_until_it_reads_whole() {
         .iter()
         .filter(|line| line.starts_with("Skipped:"))
         .collect();
-    assert_eq!(skipped.len(), 1, "{out}");
-    assert!(skipped[0].contains(&*cut_png.to_string_lossy()), "{out}");
-    assert!(skipped[0].contains("truncated image"), "{out}");
+    assert_eq!(skipped.len(), 1, "{errors}");
+    assert!(skipped[0].contains(&*cut_png.to_string_lossy()), "{errors}");
+    assert!(skipped[0].contains("truncated image"), "{errors}");
 
     let id = rows(&setup)[0].id;
     let mut database = vistazo::db::open(&setup.db).expect("open");
@@ -440,9 +503,9 @@ fn a_truncated_cover_is_added_reported_and_recorded_until_it_reads_whole() {
     std::fs::remove_file(thumbnail(&setup, id)).expect("remove the thumbnail");
     let again = scan(&setup, &[&setup.comics]);
     assert!(
-        !stdout(&again).contains("Truncated image"),
+        !stderr(&again).contains("Truncated image"),
         "{}",
-        stdout(&again)
+        stderr(&again)
     );
     let mut database = vistazo::db::open(&setup.db).expect("open");
     assert!(database.truncated_covers().expect("truncated").is_empty());
@@ -483,10 +546,11 @@ fn the_scan_records_what_each_comic_tags_say_and_ignores_a_broken_tag_file() {
         out.contains("4 comics name their ComicVine issue in their tags."),
         "{out}"
     );
+    let errors = stderr(&output);
     assert!(
-        out.lines().any(|l| l.starts_with("Tags of ")
+        errors.lines().any(|l| l.starts_with("Tags of ")
             && l.contains("broken.cbz: its ComicInfo.xml was ignored")),
-        "{out}"
+        "{errors}"
     );
 
     let mut db = vistazo::db::open(&setup.db).expect("open");
@@ -552,5 +616,52 @@ fn comics_scanned_before_tags_were_read_get_them_read_once() {
     assert!(
         !again.contains("names its ComicVine issue"),
         "read once: {again}"
+    );
+}
+
+#[test]
+fn json_gives_the_counts_and_the_files_left_out_as_one_object() {
+    let setup = setup();
+    write_zip(
+        &setup.comics.join("good.cbz"),
+        &entries(&[("01.jpg", cover_jpeg())]),
+    );
+    let bad = unreadable_collection(&setup.comics);
+    let json = Path::new("--json");
+
+    let output = scan(&setup, &[&setup.comics, json]);
+    assert!(output.status.success(), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one object");
+    assert_eq!(report["added"], 1, "{report}");
+    assert_eq!(report["known"], 0, "{report}");
+    assert_eq!(report["thumbnails_written"], 1, "{report}");
+    assert_eq!(report["missing"], serde_json::json!([]), "{report}");
+    assert_eq!(report["cancelled"], false, "{report}");
+    let skipped = report["skipped"].as_array().expect("a list");
+    assert_eq!(skipped.len(), bad.len(), "{report}");
+    for (path, reason) in &bad {
+        let entry = skipped
+            .iter()
+            .find(|entry| entry["path"] == path.to_str().expect("utf-8"))
+            .unwrap_or_else(|| panic!("{} missing from {report}", path.display()));
+        assert!(
+            entry["reason"].as_str().expect("reason").contains(reason),
+            "{entry}"
+        );
+    }
+    // The lines for people still go to stderr.
+    assert_eq!(
+        stderr(&output)
+            .lines()
+            .filter(|l| l.starts_with("Skipped: "))
+            .count(),
+        bad.len()
+    );
+
+    let again = scan(&setup, &[&setup.comics, json]);
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("one object");
+    assert_eq!(
+        (report["added"].as_u64(), report["known"].as_u64()),
+        (Some(0), Some(1))
     );
 }

@@ -222,10 +222,12 @@ fn similar_ranks_by_the_example_and_leaves_the_example_out() {
 fn an_empty_query_and_an_empty_catalog_say_what_to_do() {
     let library = library();
     let model = tiny_model();
-    let empty = library.vistazo_may_fail(&model, &["search"]);
-    assert_eq!(empty.status.code(), Some(1));
+    // An empty query is bad usage, told on one line as clap tells its own.
+    let empty = library.vistazo_may_fail(&model, &["search", " "]);
+    assert_eq!(empty.status.code(), Some(2));
     let error = String::from_utf8_lossy(&empty.stderr);
     assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.starts_with("error: "), "{error}");
     assert!(error.contains("vistazo search a giant robot"), "{error}");
 
     diesel::sql_query("DELETE FROM comicbooks_info_covers")
@@ -239,8 +241,21 @@ fn an_empty_query_and_an_empty_catalog_say_what_to_do() {
     assert!(error.contains("catalog add-volume"), "{error}");
 
     let nothing = library.vistazo_may_fail(&model, &["similar"]);
-    assert_eq!(nothing.status.code(), Some(1));
+    assert_eq!(nothing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("--comic ID"));
+
+    // An example that names no file is bad usage too; one that is not a picture is a failure.
+    let missing = library.comics.join("no such cover.jpg");
+    let output = library.vistazo_may_fail(&model, &["similar", missing.to_str().expect("UTF-8")]);
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("no such cover.jpg"), "{error}");
+    let not_a_picture = library.comics.join("notes.txt");
+    std::fs::write(&not_a_picture, "not a picture").expect("write");
+    let output =
+        library.vistazo_may_fail(&model, &["similar", not_a_picture.to_str().expect("UTF-8")]);
+    assert_eq!(output.status.code(), Some(1));
 }
 
 #[test]

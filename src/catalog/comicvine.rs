@@ -295,11 +295,19 @@ impl ComicVine {
             url: base_url.clone(),
             detail: error.to_string(),
         })?;
-        let agent = ureq::AgentBuilder::new()
+        let mut agent = ureq::AgentBuilder::new()
             .timeout_connect(options.timeout)
             .timeout_read(options.timeout)
-            .user_agent(&user_agent())
-            .build();
+            .user_agent(&user_agent());
+        // The proxy the environment names for ComicVine's address, if any (NO_PROXY honoured).
+        if let Some(address) = super::proxy::proxy_for(&base, &|name| std::env::var(name).ok()) {
+            let proxy = ureq::Proxy::new(&address).map_err(|error| CatalogError::Network {
+                url: address.clone(),
+                detail: error.to_string(),
+            })?;
+            agent = agent.proxy(proxy);
+        }
+        let agent = agent.build();
         Ok(Self {
             agent,
             base,

@@ -18,13 +18,13 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
-    #[error("{}", fill(&gettext("no system keyring is available ({})"), &[.0]))]
+    #[error("{}", fill(&gettext("no system keyring is available ({reason})"), &[("reason", .0)]))]
     Unavailable(String),
-    #[error("{}", fill(&gettext("the system keyring did not answer within {} seconds"), &[&TIMEOUT.as_secs()]))]
+    #[error("{}", fill(&gettext("the system keyring did not answer within {seconds} seconds"), &[("seconds", &TIMEOUT.as_secs())]))]
     TimedOut,
     #[error("{}", gettext("the system keyring is locked"))]
     Locked,
-    #[error("{}", fill(&gettext("the system keyring failed: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("the system keyring failed: {error}"), &[("error", .0)]))]
     Failed(String),
 }
 
@@ -107,15 +107,28 @@ pub async fn forget_key() -> Result<(), KeyringError> {
     .await
 }
 
+/// [`store_key`] for code without a runtime (the command line): a locked keyring asks the
+/// user to unlock it.
+pub fn store_key_blocking(key: &ApiKey) -> Result<(), KeyringError> {
+    block_on(|| store_key(key))
+}
+
 /// [`stored_key`] for code without a runtime (the command line, worker threads), never
 /// asking to unlock.
 pub fn stored_key_blocking() -> Result<Option<ApiKey>, KeyringError> {
+    block_on(|| stored_key(false))
+}
+
+/// Runs `work` on a runtime of its own, on another thread when this one already runs one.
+fn block_on<T: Send, F: Future<Output = Result<T, KeyringError>>>(
+    work: impl Fn() -> F + Sync,
+) -> Result<T, KeyringError> {
     let run = || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| KeyringError::Unavailable(e.to_string()))?
-            .block_on(stored_key(false))
+            .block_on(work())
     };
     if tokio::runtime::Handle::try_current().is_ok() {
         // A runtime cannot be started inside another one.

@@ -14,7 +14,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::classify::embed_with_model;
-use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural};
+use super::{CANCELLED, GlobalOptions, UsageError, cancel_on_interrupt, plural};
 use crate::catalog::{self, ApiKey, CatalogEvent, ComicVine, ComicVineOptions};
 use crate::clip::weights;
 use crate::db;
@@ -29,7 +29,7 @@ pub enum CatalogCommand {
     Search {
         #[arg(required = true, value_name = "NAME", help = gettext("Words of the volume name"))]
         name: Vec<String>,
-        #[arg(long, default_value_t = 1, value_name = "N", help = gettext("Page of results, from 1"))]
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help = gettext("Page of results, from 1"))]
         page: u32,
         #[arg(long, help = gettext("Print one JSON object per volume"))]
         json: bool,
@@ -40,12 +40,22 @@ pub enum CatalogCommand {
         id: i32,
         #[arg(long, help = gettext("Leave the new covers to be read for matching by the next embed or classify"))]
         no_embed: bool,
+        #[arg(long, help = gettext("Print the counts and the covers left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Store the ComicVine API key, read from standard input, in the database"))]
     SetKey,
 }
 
 pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<ExitCode> {
+    if let CatalogCommand::Search { name, .. } = &command
+        && name.join(" ").trim().is_empty()
+    {
+        return Err(UsageError(gettext(
+            "say which volume to look for, for example: vistazo catalog search saga",
+        ))
+        .into());
+    }
     let mut database = match command {
         CatalogCommand::Search { .. } => global.open_collection()?,
         CatalogCommand::AddVolume { .. } | CatalogCommand::SetKey => {
@@ -54,24 +64,33 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
     };
     match command {
         CatalogCommand::Search { name, page, json } => {
+            let query = name.join(" ");
             let client = ComicVine::new(catalog::api_key(&mut database)?, options())?;
-            search(&client, &name.join(" "), page, json)
+            search(&client, query.trim(), page, json)
         }
-        CatalogCommand::AddVolume { id, no_embed } => {
+        CatalogCommand::AddVolume { id, no_embed, json } => {
             let key = catalog::api_key(&mut database)?;
             let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
             let store = ThumbnailStore::new(base);
             let cancel = cancel_on_interrupt(gettext(
                 "Stopping after the cover being saved… Press Ctrl+C again to quit at once.",
             ));
-            let summary = add_volume(&mut database, key, &store, id, &cancel)?;
-            if summary.outcome == Outcome::Cancelled {
-                return Ok(ExitCode::from(CANCELLED));
+            let mut report = AddVolumeReport {
+                json,
+                ..AddVolumeReport::default()
+            };
+            let summary = add_volume(&mut database, key, &store, id, &cancel, &mut report)?;
+            let code = if summary.outcome == Outcome::Cancelled {
+                ExitCode::from(CANCELLED)
+            } else if no_embed || cancel.is_cancelled() {
+                ExitCode::SUCCESS
+            } else {
+                embed_new_covers(global, &mut database, &store, &cancel, &mut report)?
+            };
+            if json {
+                println!("{}", report.to_json(&summary));
             }
-            if no_embed || cancel.is_cancelled() {
-                return Ok(ExitCode::SUCCESS);
-            }
-            embed_new_covers(global, &mut database, &store, &cancel)
+            Ok(code)
         }
         CatalogCommand::SetKey => {
             let mut line = String::new();
@@ -84,7 +103,7 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
             catalog::store_api_key(&mut database, &key)?;
             println!(
                 "{}",
-                gettext("The ComicVine API key is stored in the database.")
+                gettext("The ComicVine API key is stored in the system keyring.")
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -122,20 +141,60 @@ fn search(client: &ComicVine, query: &str, page: u32, json: bool) -> anyhow::Res
             .as_ref()
             .map_or_else(|| gettext("unknown publisher"), |p| p.name.clone());
         let n = u64::try_from(volume.count_of_issues).unwrap_or(0);
-        let issues = fill(&ngettext("{} issue", "{} issues", plural(n)), &[&n]);
+        let issues = fill(
+            &ngettext("{count} issue", "{count} issues", plural(n)),
+            &[("count", &n)],
+        );
         println!(
             "{}",
             fill(
                 // Translators: id, name, start year, publisher, issue count; keep the tab.
-                &gettext("{}\t{} ({}), {}, {}"),
-                &[&volume.id, &volume.name, &year, &publisher, &issues]
+                &gettext("{id}\t{name} ({year}), {publisher}, {issues}"),
+                &[
+                    ("id", &volume.id),
+                    ("name", &volume.name),
+                    ("year", &year),
+                    ("publisher", &publisher),
+                    ("issues", &issues)
+                ]
             )
         );
     }
     if results.results.is_empty() && !json {
-        println!("{}", fill(&gettext("No volumes match “{}”."), &[&query]));
+        println!(
+            "{}",
+            fill(
+                &gettext("No volumes match “{query}”."),
+                &[("query", &query)]
+            )
+        );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `add-volume --json` prints besides the summary's counts; in that mode the text
+/// results are held back so that stdout is the one object.
+#[derive(Default)]
+struct AddVolumeReport {
+    json: bool,
+    covers_skipped: Vec<serde_json::Value>,
+    /// New covers read for matching; `None` when left for later.
+    covers_read: Option<u64>,
+}
+
+impl AddVolumeReport {
+    fn to_json(&self, summary: &catalog::AddVolumeSummary) -> serde_json::Value {
+        serde_json::json!({
+            "volume": { "id": summary.id_volume, "name": summary.name },
+            "issues_added": summary.issues_added,
+            "issues_known": summary.issues_known,
+            "covers_downloaded": summary.covers_downloaded,
+            "covers_present": summary.covers_present,
+            "covers_skipped": self.covers_skipped,
+            "covers_read": self.covers_read,
+            "cancelled": summary.outcome == Outcome::Cancelled,
+        })
+    }
 }
 
 fn add_volume(
@@ -144,6 +203,7 @@ fn add_volume(
     store: &ThumbnailStore,
     id: i32,
     cancel: &CancelToken,
+    report: &mut AddVolumeReport,
 ) -> anyhow::Result<catalog::AddVolumeSummary> {
     let client = ComicVine::new(key, options())?.with_cancel(cancel.clone());
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -156,11 +216,23 @@ fn add_volume(
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     let summary = catalog::add_volume(database, &client, store, id, cancel, &mut |event| {
-        render(&bar, event)
+        if let CatalogEvent::CoverSkipped {
+            id_comicbook_info,
+            error,
+        } = &event
+        {
+            report.covers_skipped.push(serde_json::json!({
+                "id_comicbook_info": id_comicbook_info,
+                "reason": one_line(error),
+            }));
+        }
+        render(&bar, event, report.json)
     });
     bar.finish_and_clear();
     let summary = summary?;
-    print_summary(&summary);
+    if !report.json {
+        print_summary(&summary);
+    }
     Ok(summary)
 }
 
@@ -172,12 +244,16 @@ fn embed_new_covers(
     database: &mut db::Database,
     store: &ThumbnailStore,
     cancel: &CancelToken,
+    report: &mut AddVolumeReport,
 ) -> anyhow::Result<ExitCode> {
     let files = match weights::locate(global.model.as_deref(), false, &mut |_| {}) {
         Ok(files) => files,
         Err(error) if global.model.is_some() => return Err(error.into()),
         Err(error) => {
             tracing::debug!("no model to read the new covers with now: {error}");
+            if report.json {
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "{}",
                 gettext(
@@ -193,16 +269,23 @@ fn embed_new_covers(
         ..EmbedOptions::default()
     };
     let summary = embed_with_model(global, &files, database, store, &options, cancel)?;
+    report.covers_read = Some(summary.computed);
+    if report.json {
+        return Ok(match summary.outcome {
+            Outcome::Finished => ExitCode::SUCCESS,
+            Outcome::Cancelled => ExitCode::from(CANCELLED),
+        });
+    }
     let n = summary.computed;
     println!(
         "{}",
         fill(
             &ngettext(
-                "Read {} new cover for matching.",
-                "Read {} new covers for matching.",
+                "Read {count} new cover for matching.",
+                "Read {count} new covers for matching.",
                 plural(n),
             ),
-            &[&n],
+            &[("count", &n)],
         )
     );
     Ok(match summary.outcome {
@@ -217,15 +300,24 @@ fn embed_new_covers(
     })
 }
 
-fn render(bar: &ProgressBar, event: CatalogEvent) {
+/// Shows the import's progress on `bar`, the volume on stdout (unless `json`), and each cover
+/// left out on stderr.
+fn render(bar: &ProgressBar, event: CatalogEvent, json: bool) {
     match event {
+        CatalogEvent::Volume { .. } if json => {}
         CatalogEvent::Volume { id, name, .. } => bar.suspend(|| {
-            println!("{}", fill(&gettext("Volume {}: {}"), &[&id, &name]));
+            println!(
+                "{}",
+                fill(
+                    &gettext("Volume {id}: {name}"),
+                    &[("id", &id), ("name", &name)]
+                )
+            );
         }),
         CatalogEvent::IssuesListed { listed, total } => {
             bar.set_message(fill(
-                &gettext("Issues listed: {} of {}"),
-                &[&listed, &total],
+                &gettext("Issues listed: {listed} of {total}"),
+                &[("listed", &listed), ("total", &total)],
             ));
         }
         CatalogEvent::Downloading { total } => {
@@ -237,20 +329,25 @@ fn render(bar: &ProgressBar, event: CatalogEvent) {
             id_comicbook_info,
             error,
         } => bar.suspend(|| {
-            println!(
+            eprintln!(
                 "{}",
                 fill(
-                    &gettext("Skipped a cover of issue {}: {}"),
-                    &[&id_comicbook_info, &error]
+                    &gettext("Skipped a cover of issue {issue}: {error}"),
+                    &[("issue", &id_comicbook_info), ("error", &one_line(&error))]
                 )
             );
         }),
     }
 }
 
+/// An error's text on one line: a decoder's message may end in a line break.
+fn one_line(error: &catalog::CatalogError) -> String {
+    error.to_string().trim_end().replace('\n', " ")
+}
+
 fn print_summary(summary: &catalog::AddVolumeSummary) {
     // ngettext is called with literals at each line so that xgettext finds both forms.
-    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[("count", &n)]));
     if summary.outcome == Outcome::Cancelled {
         println!(
             "{}",
@@ -259,28 +356,32 @@ fn print_summary(summary: &catalog::AddVolumeSummary) {
     }
     let n = summary.issues_added;
     line(
-        ngettext("Added {} issue.", "Added {} issues.", plural(n)),
+        ngettext("Added {count} issue.", "Added {count} issues.", plural(n)),
         n,
     );
     let n = summary.issues_known;
     line(
         ngettext(
-            "{} issue was already in the catalog.",
-            "{} issues were already in the catalog.",
+            "{count} issue was already in the catalog.",
+            "{count} issues were already in the catalog.",
             plural(n),
         ),
         n,
     );
     let n = summary.covers_downloaded;
     line(
-        ngettext("Downloaded {} cover.", "Downloaded {} covers.", plural(n)),
+        ngettext(
+            "Downloaded {count} cover.",
+            "Downloaded {count} covers.",
+            plural(n),
+        ),
         n,
     );
     let n = summary.covers_present;
     line(
         ngettext(
-            "{} cover was already on disk.",
-            "{} covers were already on disk.",
+            "{count} cover was already on disk.",
+            "{count} covers were already on disk.",
             plural(n),
         ),
         n,
@@ -288,8 +389,8 @@ fn print_summary(summary: &catalog::AddVolumeSummary) {
     let n = summary.covers_failed;
     line(
         ngettext(
-            "Skipped {} cover that could not be saved.",
-            "Skipped {} covers that could not be saved.",
+            "Skipped {count} cover that could not be saved.",
+            "Skipped {count} covers that could not be saved.",
             plural(n),
         ),
         n,

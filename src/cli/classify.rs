@@ -36,6 +36,8 @@ pub struct EmbedArgs {
     comics: bool,
     #[arg(long, value_name = "N", help = gettext("Compute at most N embeddings"))]
     max: Option<usize>,
+    #[arg(long, help = gettext("Print the counts and the pictures left out as one JSON object"))]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -50,17 +52,18 @@ pub struct ClassifyArgs {
     json: bool,
     #[arg(long, help = gettext("Look at comics that are already classified too"))]
     reclassify: bool,
-    #[arg(long, help = gettext("Write the issue applied into each CBZ file as a ComicInfo.xml"))]
+    #[arg(long, requires = "auto_apply", help = gettext("Write the issue applied into each CBZ file as a ComicInfo.xml"))]
     write_comicinfo: bool,
 }
 
 #[derive(Debug, Args)]
-#[group(multiple = false)]
 pub struct UndoArgs {
-    #[arg(long, help = gettext("Undo the latest run that applied classifications (the default)"))]
+    #[arg(long, conflicts_with = "run", help = gettext("Undo the latest run that applied classifications (the default)"))]
     last: bool,
     #[arg(long, value_name = "ID", help = gettext("Undo the run with this number"))]
     run: Option<i64>,
+    #[arg(long, help = gettext("Print what was restored as one JSON object"))]
+    json: bool,
 }
 
 pub(super) fn open(global: &GlobalOptions) -> anyhow::Result<(Database, ThumbnailStore)> {
@@ -89,9 +92,10 @@ fn run_embedding(
     store: &ThumbnailStore,
     options: &EmbedOptions,
     cancel: &CancelToken,
+    observe: &mut dyn FnMut(&EmbedEvent),
 ) -> anyhow::Result<matching::EmbedSummary> {
     let files = locate_model(global)?;
-    embed_with_model(global, &files, database, store, options, cancel)
+    embed_observed(global, &files, database, store, options, cancel, observe)
 }
 
 /// Embeds what `options` asks for with the model in `files`, with a progress bar on stderr.
@@ -103,6 +107,19 @@ pub(super) fn embed_with_model(
     options: &EmbedOptions,
     cancel: &CancelToken,
 ) -> anyhow::Result<matching::EmbedSummary> {
+    embed_observed(global, files, database, store, options, cancel, &mut |_| {})
+}
+
+/// [`embed_with_model`], showing each event to `observe` before it is rendered.
+fn embed_observed(
+    global: &GlobalOptions,
+    files: &ModelFiles,
+    database: &mut Database,
+    store: &ThumbnailStore,
+    options: &EmbedOptions,
+    cancel: &CancelToken,
+    observe: &mut dyn FnMut(&EmbedEvent),
+) -> anyhow::Result<matching::EmbedSummary> {
     let model = files.model_id();
     let engine = load_engine_from(files, global, BATCH)?;
     let bar = progress_bar();
@@ -113,20 +130,33 @@ pub(super) fn embed_with_model(
         store,
         options,
         cancel,
-        &mut |event| match event {
-            EmbedEvent::Planned { total } => bar.set_length(total),
-            EmbedEvent::Progress(progress) => bar.set_position(progress.done),
-            EmbedEvent::Skipped { reason, .. } => {
-                bar.suspend(|| eprintln!("{}", fill(&gettext("Skipped: {}"), &[&reason])));
-            }
-            EmbedEvent::TruncatedComic { path, entry, .. } => {
-                bar.suspend(|| eprintln!("{}", truncated_cover_warning(&path, &entry)));
-            }
-            EmbedEvent::Reused { .. } => {}
+        &mut |event| {
+            observe(&event);
+            render_embedding(&bar, event)
         },
     );
     bar.finish_and_clear();
     Ok(summary?)
+}
+
+/// Shows an embedding job's progress on `bar`, and each picture left out above it on stderr.
+fn render_embedding(bar: &ProgressBar, event: EmbedEvent) {
+    match event {
+        EmbedEvent::Planned { total } => bar.set_length(total),
+        EmbedEvent::Progress(progress) => bar.set_position(progress.done),
+        EmbedEvent::Skipped { reason, .. } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(&gettext("Skipped: {reason}"), &[("reason", &reason)])
+                )
+            });
+        }
+        EmbedEvent::TruncatedComic { path, entry, .. } => {
+            bar.suspend(|| eprintln!("{}", truncated_cover_warning(&path, &entry)));
+        }
+        EmbedEvent::Reused { .. } => {}
+    }
 }
 
 /// `vistazo embed [--covers] [--comics] [--max N]`.
@@ -142,19 +172,59 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     let cancel = cancel_on_interrupt(gettext(
         "Stopping after the pictures being embedded… Press Ctrl+C again to quit at once.",
     ));
-    let summary = run_embedding(global, &mut database, &store, &options, &cancel)?;
+    let mut skipped = Vec::new();
+    let mut truncated_comics = Vec::new();
+    let summary = run_embedding(
+        global,
+        &mut database,
+        &store,
+        &options,
+        &cancel,
+        &mut |event| match event {
+            EmbedEvent::Skipped {
+                subject,
+                id,
+                reason,
+            } => skipped.push(serde_json::json!({
+                "subject": subject.as_str(),
+                "id": id,
+                "reason": reason,
+            })),
+            EmbedEvent::TruncatedComic { id, path, entry } => {
+                truncated_comics.push(serde_json::json!({
+                    "comic_id": id,
+                    "path": path.to_string_lossy(),
+                    "entry": entry,
+                }));
+            }
+            _ => {}
+        },
+    )?;
+    if args.json {
+        let value = serde_json::json!({
+            "computed": summary.computed,
+            "reused": summary.reused,
+            "skipped": skipped,
+            "truncated_covers": summary.truncated_covers,
+            "truncated_comics": truncated_comics,
+            "covers_without_file": summary.covers_without_file,
+            "cancelled": summary.outcome == Outcome::Cancelled,
+        });
+        println!("{value}");
+        return Ok(exit_code(summary.outcome));
+    }
     if summary.outcome == Outcome::Cancelled {
         println!(
             "{}",
             gettext("Cancelled. The embeddings computed so far are saved; run again to go on.")
         );
     }
-    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[("count", &n)]));
     let n = summary.computed;
     line(
         ngettext(
-            "Computed {} embedding.",
-            "Computed {} embeddings.",
+            "Computed {count} embedding.",
+            "Computed {count} embeddings.",
             plural(n),
         ),
         n,
@@ -162,8 +232,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     let n = summary.reused;
     line(
         ngettext(
-            "Reused {} embedding stored by Babelcomics4.",
-            "Reused {} embeddings stored by Babelcomics4.",
+            "Reused {count} embedding stored by Babelcomics4.",
+            "Reused {count} embeddings stored by Babelcomics4.",
             plural(n),
         ),
         n,
@@ -171,8 +241,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     let n = summary.failed;
     line(
         ngettext(
-            "Skipped {} picture that could not be read.",
-            "Skipped {} pictures that could not be read.",
+            "Skipped {count} picture that could not be read.",
+            "Skipped {count} pictures that could not be read.",
             plural(n),
         ),
         n,
@@ -181,8 +251,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     if n > 0 {
         line(
             ngettext(
-                "{} catalog cover is a truncated image and was left without an embedding; download it again.",
-                "{} catalog covers are truncated images and were left without an embedding; download them again.",
+                "{count} catalog cover is a truncated image and was left without an embedding; download it again.",
+                "{count} catalog covers are truncated images and were left without an embedding; download them again.",
                 plural(n),
             ),
             n,
@@ -192,8 +262,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     if n > 0 {
         line(
             ngettext(
-                "{} comic has a truncated cover image; its match will only be suggested.",
-                "{} comics have a truncated cover image; their matches will only be suggested.",
+                "{count} comic has a truncated cover image; its match will only be suggested.",
+                "{count} comics have a truncated cover image; their matches will only be suggested.",
                 plural(n),
             ),
             n,
@@ -203,8 +273,8 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
     if n > 0 {
         line(
             ngettext(
-                "{} catalog cover has no picture on disk.",
-                "{} catalog covers have no picture on disk.",
+                "{count} catalog cover has no picture on disk.",
+                "{count} catalog covers have no picture on disk.",
                 plural(n),
             ),
             n,
@@ -241,7 +311,14 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
             max: args.max,
             ..EmbedOptions::default()
         };
-        let summary = run_embedding(global, &mut database, &store, &options, &cancel)?;
+        let summary = run_embedding(
+            global,
+            &mut database,
+            &store,
+            &options,
+            &cancel,
+            &mut |_| {},
+        )?;
         if summary.outcome == Outcome::Cancelled {
             return Ok(ExitCode::from(CANCELLED));
         }
@@ -273,7 +350,13 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
                 bar.set_position(progress.done);
             }
             ClassifyEvent::Skipped { path, reason, .. } => bar.suspend(|| {
-                eprintln!("{}", fill(&gettext("Skipped {}: {}"), &[&path, &reason]));
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("Skipped {path}: {reason}"),
+                        &[("path", &path), ("reason", &reason)]
+                    )
+                );
             }),
             ClassifyEvent::Matched(found) => {
                 if let Some(entry) = &found.truncated_cover {
@@ -296,17 +379,21 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     if let Some(error) = write_failed {
         return Err(error.into());
     }
-    let line = |template: String, n: u64| eprintln!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| eprintln!("{}", fill(&template, &[("count", &n)]));
     let n = summary.applied;
     line(
-        ngettext("Classified {} comic.", "Classified {} comics.", plural(n)),
+        ngettext(
+            "Classified {count} comic.",
+            "Classified {count} comics.",
+            plural(n),
+        ),
         n,
     );
     let n = summary.suggested;
     line(
         ngettext(
-            "Left {} suggestion to review.",
-            "Left {} suggestions to review.",
+            "Left {count} suggestion to review.",
+            "Left {count} suggestions to review.",
             plural(n),
         ),
         n,
@@ -315,8 +402,8 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     if n > 0 {
         line(
             ngettext(
-                "{} comic has a truncated cover image; its match will only be suggested.",
-                "{} comics have a truncated cover image; their matches will only be suggested.",
+                "{count} comic has a truncated cover image; its match will only be suggested.",
+                "{count} comics have a truncated cover image; their matches will only be suggested.",
                 plural(n),
             ),
             n,
@@ -336,8 +423,8 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         let n = tagged.written;
         line(
             ngettext(
-                "Wrote the ComicInfo.xml of {} comic.",
-                "Wrote the ComicInfo.xml of {} comics.",
+                "Wrote the ComicInfo.xml of {count} comic.",
+                "Wrote the ComicInfo.xml of {count} comics.",
                 plural(n),
             ),
             n,
@@ -346,8 +433,8 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         if n > 0 {
             line(
                 ngettext(
-                    "{} comic did not get a ComicInfo.xml.",
-                    "{} comics did not get a ComicInfo.xml.",
+                    "{count} comic did not get a ComicInfo.xml.",
+                    "{count} comics did not get a ComicInfo.xml.",
                     plural(n),
                 ),
                 n,
@@ -358,19 +445,19 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         eprintln!(
             "{}",
             fill(
-                &gettext("To undo this run: vistazo undo --run {}"),
-                &[&summary.run_id]
+                &gettext("To undo this run: vistazo undo --run {run}"),
+                &[("run", &summary.run_id)]
             )
         );
     }
     if not_written > 0 {
         anyhow::bail!(fill(
             &ngettext(
-                "the ComicInfo.xml of {} comic could not be written; its classification is applied all the same",
-                "the ComicInfo.xml of {} comics could not be written; their classifications are applied all the same",
+                "the ComicInfo.xml of {count} comic could not be written; its classification is applied all the same",
+                "the ComicInfo.xml of {count} comics could not be written; their classifications are applied all the same",
                 plural(not_written),
             ),
-            &[&not_written]
+            &[("count", &not_written)]
         ));
     }
     Ok(match outcome {
@@ -379,14 +466,24 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     })
 }
 
+fn exit_code(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Cancelled => ExitCode::from(CANCELLED),
+    }
+}
+
 /// One line on stderr for a comic file whose ComicInfo.xml was not simply written or restored.
 fn print_file_event(event: TagEvent) {
     let line = match &event.outcome {
         TagOutcome::Written | TagOutcome::Unchanged | TagOutcome::Restored => return,
-        TagOutcome::Skipped(reason) => fill(&gettext("Skipped {}: {}"), &[&event.path, reason]),
+        TagOutcome::Skipped(reason) => fill(
+            &gettext("Skipped {path}: {reason}"),
+            &[("path", &event.path), ("reason", reason)],
+        ),
         TagOutcome::Failed(reason) => fill(
-            &gettext("Could not write the ComicInfo.xml of {}: {}"),
-            &[&event.path, reason],
+            &gettext("Could not write the ComicInfo.xml of {path}: {reason}"),
+            &[("path", &event.path), ("reason", reason)],
         ),
     };
     eprintln!("{line}");
@@ -456,38 +553,45 @@ fn text_line(found: &ComicMatch) -> String {
             .and_then(|e| e.problem(&found.candidates)),
     ];
     for problem in problems.into_iter().flatten() {
-        lines.push(fill(&gettext("{}: {}"), &[&found.path, &problem]));
+        lines.push(fill(
+            &gettext("{path}: {problem}"),
+            &[("path", &found.path), ("problem", &problem)],
+        ));
     }
     lines.join("\n")
 }
 
 fn match_line(found: &ComicMatch) -> String {
     match found.candidates.first() {
-        None => fill(&gettext("{}: no candidate"), &[&found.path]),
+        None => fill(&gettext("{path}: no candidate"), &[("path", &found.path)]),
         Some(best) => {
             let chosen_by = found.editions.as_ref().map(|e| e.chosen_by);
             let template = if found.applied && best.tagged {
-                gettext("{}: {} #{} ({}) applied, as its tags say")
+                gettext("{path}: {volume} #{number} ({score}) applied, as its tags say")
             } else if found.applied && chosen_by == Some(EditionChoice::Folder) {
-                gettext("{}: {} #{} ({}) applied, the edition its folder holds")
+                gettext(
+                    "{path}: {volume} #{number} ({score}) applied, the edition its folder holds",
+                )
             } else if found.applied && chosen_by == Some(EditionChoice::Publisher) {
-                gettext("{}: {} #{} ({}) applied, the edition of the publisher you prefer")
+                gettext(
+                    "{path}: {volume} #{number} ({score}) applied, the edition of the publisher you prefer",
+                )
             } else if found.applied {
-                gettext("{}: {} #{} ({}) applied")
+                gettext("{path}: {volume} #{number} ({score}) applied")
             } else if found.truncated_cover.is_some() {
                 gettext(
-                    "{}: {} #{} ({}) suggested; its cover is a truncated image, so it is not applied automatically",
+                    "{path}: {volume} #{number} ({score}) suggested; its cover is a truncated image, so it is not applied automatically",
                 )
             } else {
-                gettext("{}: {} #{} ({}) suggested")
+                gettext("{path}: {volume} #{number} ({score}) suggested")
             };
             fill(
                 &template,
                 &[
-                    &found.path,
-                    &best.volume,
-                    &best.number,
-                    &format!("{:.2}", best.signals.combined),
+                    ("path", &found.path),
+                    ("volume", &best.volume),
+                    ("number", &best.number),
+                    ("score", &format!("{:.2}", best.signals.combined)),
                 ],
             )
         }
@@ -509,16 +613,26 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
             }
             print_file_event(event);
         })?;
+    if args.json {
+        let value = serde_json::json!({
+            "run": run_id,
+            "restored": summary.restored,
+            "changed_since": summary.changed_since,
+            "comicinfo_restored": files,
+        });
+        println!("{value}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let n = summary.restored;
     println!(
         "{}",
         fill(
             &ngettext(
-                "Run {}: restored the previous value of {} comic.",
-                "Run {}: restored the previous values of {} comics.",
+                "Run {run}: restored the previous value of {count} comic.",
+                "Run {run}: restored the previous values of {count} comics.",
                 plural(n),
             ),
-            &[&run_id, &n]
+            &[("run", &run_id), ("count", &n)]
         )
     );
     let n = summary.changed_since;
@@ -527,11 +641,11 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
             "{}",
             fill(
                 &ngettext(
-                    "{} comic was changed after the run and keeps its current value.",
-                    "{} comics were changed after the run and keep their current value.",
+                    "{count} comic was changed after the run and keeps its current value.",
+                    "{count} comics were changed after the run and keep their current value.",
                     plural(n),
                 ),
-                &[&n]
+                &[("count", &n)]
             )
         );
     }
@@ -540,11 +654,11 @@ pub fn undo(global: &GlobalOptions, args: &UndoArgs) -> anyhow::Result<ExitCode>
             "{}",
             fill(
                 &ngettext(
-                    "Put back the previous ComicInfo.xml of {} comic.",
-                    "Put back the previous ComicInfo.xml of {} comics.",
+                    "Put back the previous ComicInfo.xml of {files} comic.",
+                    "Put back the previous ComicInfo.xml of {files} comics.",
                     plural(files),
                 ),
-                &[&files]
+                &[("files", &files)]
             )
         );
     }

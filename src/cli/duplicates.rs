@@ -36,14 +36,23 @@ pub fn run(global: &GlobalOptions, json: bool) -> anyhow::Result<ExitCode> {
     for group in &groups {
         let heading = match group.issue {
             Some(issue) => fill(
-                &gettext("Issue {} ({}):"),
-                &[&issue, &group.reason.describe()],
+                &gettext("Issue {issue} ({reason}):"),
+                &[("issue", &issue), ("reason", &group.reason.describe())],
             ),
-            None => fill(&gettext("Same cover ({}):"), &[&group.reason.describe()]),
+            None => fill(
+                &gettext("Same cover ({reason}):"),
+                &[("reason", &group.reason.describe())],
+            ),
         };
         println!("{heading}");
         for (id, path) in group.comics.iter().zip(&group.paths) {
-            println!("  {}", fill(&gettext("comic {}: {}"), &[id, path]));
+            println!(
+                "  {}",
+                fill(
+                    &gettext("comic {id}: {path}"),
+                    &[("id", id), ("path", path)]
+                )
+            );
         }
     }
     let n = groups.len() as u64;
@@ -51,11 +60,11 @@ pub fn run(global: &GlobalOptions, json: bool) -> anyhow::Result<ExitCode> {
         "{}",
         fill(
             &ngettext(
-                "{} group of duplicates.",
-                "{} groups of duplicates.",
+                "{count} group of duplicates.",
+                "{count} groups of duplicates.",
                 super::plural(n),
             ),
-            &[&n]
+            &[("count", &n)]
         )
     );
     Ok(ExitCode::SUCCESS)

@@ -25,10 +25,10 @@ pub enum BenchTarget {
     Embed {
         #[arg(value_name = "DIR", help = gettext("Folder with the images to embed"))]
         dir: PathBuf,
-        #[arg(long, default_value_t = 16, help = gettext("Images per forward pass"))]
-        batch: usize,
-        #[arg(long, default_value_t = 3, help = gettext("Times to repeat each measurement; medians are reported"))]
-        rounds: usize,
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024), help = gettext("Images per forward pass"))]
+        batch: u32,
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), help = gettext("Times to repeat each measurement; medians are reported"))]
+        rounds: u32,
     },
     #[command(about = gettext("Time the cover search for many comics on synthetic embeddings"))]
     Classify {
@@ -87,7 +87,10 @@ pub fn locate_model(global: &GlobalOptions) -> anyhow::Result<ModelFiles> {
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
             );
-            progress.set_message(i18n::fill(&gettext("Downloading {}"), &[&file]));
+            progress.set_message(i18n::fill(
+                &gettext("Downloading {file}"),
+                &[("file", &file)],
+            ));
             bar = Some(progress);
         }
         DownloadEvent::Advanced { done, .. } => {
@@ -97,7 +100,7 @@ pub fn locate_model(global: &GlobalOptions) -> anyhow::Result<ModelFiles> {
         }
         DownloadEvent::Verifying { file } => {
             if let Some(bar) = &bar {
-                bar.set_message(i18n::fill(&gettext("Checking {}"), &[&file]));
+                bar.set_message(i18n::fill(&gettext("Checking {file}"), &[("file", &file)]));
             }
         }
         DownloadEvent::Finished { .. } => {
@@ -203,8 +206,8 @@ fn summary(embedding: &[f32]) -> String {
         .map(|v| format!("{v:.4}"))
         .collect();
     i18n::fill(
-        &gettext("[{}, …] ({} values)"),
-        &[&head.join(", "), &embedding.len()],
+        &gettext("[{values}, …] ({count} values)"),
+        &[("values", &head.join(", ")), ("count", &embedding.len())],
     )
 }
 
@@ -226,15 +229,15 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let rounds = (*rounds).max(1);
+    let rounds = *rounds as usize;
     let files = images_in(dir)?;
     if files.is_empty() {
         anyhow::bail!(i18n::fill(
-            &gettext("there are no images in {}"),
-            &[&dir.display()]
+            &gettext("there are no images in {folder}"),
+            &[("folder", &dir.display())]
         ));
     }
-    let engine = load_engine(global, (*batch).max(1))?;
+    let engine = load_engine(global, *batch as usize)?;
     let batch = engine.batch_size();
     let cancel = CancelToken::new();
     let mut failures = 0usize;
@@ -290,13 +293,15 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         out,
         "{}",
         i18n::fill(
-            &gettext("{} images, batch {}, device {}, {} model threads, medians of {} rounds"),
+            &gettext(
+                "{count} images, batch {batch}, device {device}, {threads} model threads, medians of {rounds} rounds"
+            ),
             &[
-                &files.len(),
-                &batch,
-                &device,
-                &tch::get_num_threads(),
-                &rounds,
+                ("count", &files.len()),
+                ("batch", &batch),
+                ("device", &device),
+                ("threads", &tch::get_num_threads()),
+                ("rounds", &rounds)
             ],
         )
     )?;
@@ -304,24 +309,24 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         out,
         "{}",
         i18n::fill(
-            &gettext("End to end: {} images/s"),
-            &[&format!("{end_to_end:.1}")]
+            &gettext("End to end: {rate} images/s"),
+            &[("rate", &format!("{end_to_end:.1}"))]
         )
     )?;
     writeln!(
         out,
         "{}",
         i18n::fill(
-            &gettext("Model only: {} images/s"),
-            &[&format!("{model_only:.1}")]
+            &gettext("Model only: {rate} images/s"),
+            &[("rate", &format!("{model_only:.1}"))]
         )
     )?;
     writeln!(
         out,
         "{}",
         i18n::fill(
-            &gettext("End to end reaches {} of the model-only rate"),
-            &[&format!("{:.2}", end_to_end / model_only)]
+            &gettext("End to end reaches {ratio} of the model-only rate"),
+            &[("ratio", &format!("{:.2}", end_to_end / model_only))]
         )
     )?;
     writeln!(
@@ -329,12 +334,18 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         "{}",
         i18n::fill(
             &gettext(
-                "Per image: decode {} ms, preprocess {} ms (on decoding threads), model {} ms"
+                "Per image: decode {decode} ms, preprocess {preprocess} ms (on decoding threads), model {model} ms"
             ),
             &[
-                &format!("{:.2}", per_image(report.timings.decode)),
-                &format!("{:.2}", per_image(report.timings.preprocess)),
-                &format!("{:.2}", per_image(report.timings.model)),
+                (
+                    "decode",
+                    &format!("{:.2}", per_image(report.timings.decode))
+                ),
+                (
+                    "preprocess",
+                    &format!("{:.2}", per_image(report.timings.preprocess))
+                ),
+                ("model", &format!("{:.2}", per_image(report.timings.model)))
             ],
         )
     )?;
@@ -342,7 +353,7 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         writeln!(
             out,
             "{}",
-            i18n::fill(&gettext("Peak memory: {} MiB"), &[&peak])
+            i18n::fill(&gettext("Peak memory: {peak} MiB"), &[("peak", &peak)])
         )?;
     }
     Ok(if failures > 0 {
@@ -360,8 +371,12 @@ fn median(values: &mut [f64]) -> f64 {
 /// Image files directly inside `dir`, sorted by name.
 fn images_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     const EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff"];
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| i18n::fill(&gettext("cannot read the folder {}"), &[&dir.display()]))?;
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        i18n::fill(
+            &gettext("cannot read the folder {folder}"),
+            &[("folder", &dir.display())],
+        )
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -423,43 +438,52 @@ fn bench_classify(comics: usize, covers: usize) -> anyhow::Result<()> {
         "{}",
         i18n::fill(
             &gettext(
-                "{} comics against {} covers: index built in {} s, searched in {} s ({} ms a comic), {} candidates"
+                "{comics} comics against {covers} covers: index built in {built} s, searched in {searched} s ({per_comic} ms a comic), {candidates} candidates"
             ),
             &[
-                &comics,
-                &covers,
-                &format!("{:.2}", built.as_secs_f64()),
-                &format!("{:.2}", searched.as_secs_f64()),
-                &format!(
-                    "{:.1}",
-                    searched.as_secs_f64() * 1000.0 / comics.max(1) as f64
+                ("comics", &comics),
+                ("covers", &covers),
+                ("built", &format!("{:.2}", built.as_secs_f64())),
+                ("searched", &format!("{:.2}", searched.as_secs_f64())),
+                (
+                    "per_comic",
+                    &format!(
+                        "{:.1}",
+                        searched.as_secs_f64() * 1000.0 / comics.max(1) as f64
+                    )
                 ),
-                &found,
+                ("candidates", &found)
             ]
         )
     );
     println!(
         "{}",
         i18n::fill(
-            &gettext("Index: {} MiB of cover vectors ({} bytes a cover)"),
+            &gettext("Index: {size} MiB of cover vectors ({per_cover} bytes a cover)"),
             &[
-                &format!("{:.1}", index.memory_bytes() as f64 / (1024.0 * 1024.0)),
-                &(index.memory_bytes() / index.len().max(1)),
+                (
+                    "size",
+                    &format!("{:.1}", index.memory_bytes() as f64 / (1024.0 * 1024.0))
+                ),
+                ("per_cover", &(index.memory_bytes() / index.len().max(1)))
             ]
         )
     );
     if let Some(peak) = peak_building {
         println!(
             "{}",
-            i18n::fill(&gettext("Peak memory while building: {} MiB"), &[&peak])
+            i18n::fill(
+                &gettext("Peak memory while building: {peak} MiB"),
+                &[("peak", &peak)]
+            )
         );
     }
     if let (Some(before), Some(peak)) = (before_search, peak_memory_mib()) {
         println!(
             "{}",
             i18n::fill(
-                &gettext("Memory the search added at its peak: {} MiB"),
-                &[&peak.saturating_sub(before)]
+                &gettext("Memory the search added at its peak: {peak} MiB"),
+                &[("peak", &peak.saturating_sub(before))]
             )
         );
     }

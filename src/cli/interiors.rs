@@ -30,11 +30,15 @@ pub enum InteriorsCommand {
     Import {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for photos, with their subfolders"))]
         folders: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print the counts and the photos left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Read labels made elsewhere from a CSV file of path,label rows"))]
     ImportLabels {
         #[arg(value_name = "CSV")]
         csv: PathBuf,
+        #[arg(long, help = gettext("Print the count and the rows left out as one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Train the quality head and the pairwise ranker on the labelled photos"))]
     Train {
@@ -61,7 +65,7 @@ pub enum InteriorsCommand {
         min_brightness: Option<f64>,
         #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Brightest mean brightness a photo may have (0-1)"))]
         max_brightness: Option<f64>,
-        #[arg(long, value_name = "F", value_parser = super::fraction, help = gettext("Lowest contrast a photo may have (0-0.5)"))]
+        #[arg(long, value_name = "F", value_parser = contrast, help = gettext("Lowest contrast a photo may have (0-0.5)"))]
         min_contrast: Option<f64>,
         #[arg(long, value_name = "F", value_parser = super::non_negative, help = gettext("Lowest sharpness (variance of the Laplacian) a photo may have"))]
         min_sharpness: Option<f64>,
@@ -103,6 +107,14 @@ pub enum InteriorsCommand {
     },
 }
 
+/// A contrast threshold: the standard deviation of brightness, which is at most 0.5.
+fn contrast(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(number) if (0.0..=0.5).contains(&number) => Ok(number),
+        _ => Err(gettext("expected a number between 0 and 0.5")),
+    }
+}
+
 pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<()> {
     let mut db = match command {
         InteriorsCommand::Import { .. } | InteriorsCommand::Pipeline { .. } => {
@@ -111,9 +123,9 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
         _ => global.open_collection()?,
     };
     match command {
-        InteriorsCommand::Import { folders } => import(global, &mut db, &folders),
+        InteriorsCommand::Import { folders, json } => import(global, &mut db, &folders, json),
         InteriorsCommand::Score { files, json } => score(global, &mut db, &files, json),
-        InteriorsCommand::ImportLabels { csv } => import_labels(&mut db, &csv),
+        InteriorsCommand::ImportLabels { csv, json } => import_labels(&mut db, &csv, json),
         InteriorsCommand::Filter {
             min_brightness,
             max_brightness,
@@ -190,16 +202,16 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
         "{}",
         fill(
             &gettext(
-                "Thresholds: brightness {} to {}, contrast {}, sharpness {}, size {} MP, interior {}, room {}"
+                "Thresholds: brightness {min_brightness} to {max_brightness}, contrast {min_contrast}, sharpness {min_sharpness}, size {min_megapixels} MP, interior {min_indoor}, room {min_room}"
             ),
             &[
-                &visual.min_brightness,
-                &visual.max_brightness,
-                &visual.min_contrast,
-                &visual.min_sharpness,
-                &visual.min_megapixels,
-                &semantic.min_indoor,
-                &semantic.min_room,
+                ("min_brightness", &visual.min_brightness),
+                ("max_brightness", &visual.max_brightness),
+                ("min_contrast", &visual.min_contrast),
+                ("min_sharpness", &visual.min_sharpness),
+                ("min_megapixels", &visual.min_megapixels),
+                ("min_indoor", &semantic.min_indoor),
+                ("min_room", &semantic.min_room)
             ]
         )
     );
@@ -207,11 +219,15 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
         "{}",
         fill(
             &ngettext(
-                "{} photo: {} kept, {} set aside (kept in the collection)",
-                "{} photos: {} kept, {} set aside (kept in the collection)",
+                "{photos} photo: {kept} kept, {set_aside} set aside (kept in the collection)",
+                "{photos} photos: {kept} kept, {set_aside} set aside (kept in the collection)",
                 report.photos as u32
             ),
-            &[&report.photos, &report.kept, &report.set_aside()]
+            &[
+                ("photos", &report.photos),
+                ("kept", &report.kept),
+                ("set_aside", &report.set_aside())
+            ]
         )
     );
     let reasons = [
@@ -231,14 +247,49 @@ fn filter(db: &mut Database, filters: &Filters, json: bool) -> anyhow::Result<()
     Ok(())
 }
 
-fn import(global: &GlobalOptions, db: &mut Database, folders: &[PathBuf]) -> anyhow::Result<()> {
+fn import(
+    global: &GlobalOptions,
+    db: &mut Database,
+    folders: &[PathBuf],
+    json: bool,
+) -> anyhow::Result<()> {
     let cancel = super::cancel_on_interrupt(gettext(
         "Stopping after the current batch; the photos imported so far are kept.",
     ));
     let bar = progress_bar("[{bar:30}] {pos}/{len} {per_sec} {eta}");
-    let summary = import_into(global, db, folders, &cancel, &bar)?;
+    let (mut skipped, mut duplicates) = (Vec::new(), Vec::new());
+    let summary = import_into(
+        global,
+        db,
+        folders,
+        &cancel,
+        &bar,
+        &mut |event| match event {
+            ImportEvent::Skipped { path, reason } => {
+                skipped
+                    .push(serde_json::json!({ "path": path.to_string_lossy(), "reason": reason }));
+            }
+            ImportEvent::Duplicate { path, of } => {
+                duplicates.push(serde_json::json!({ "path": path.to_string_lossy(), "of": of }));
+            }
+            ImportEvent::Added { .. } | ImportEvent::Progress(_) => {}
+        },
+    )?;
     bar.finish_and_clear();
-    print_import(&summary);
+    if json {
+        let value = serde_json::json!({
+            "found": summary.found,
+            "added": summary.added + summary.refreshed,
+            "known": summary.known,
+            "duplicates": duplicates,
+            "skipped": skipped,
+            "truncated": summary.truncated,
+            "cancelled": summary.cancelled,
+        });
+        println!("{value}");
+    } else {
+        print_import(&summary);
+    }
     if summary.cancelled {
         anyhow::bail!(gettext("the import was cancelled; run it again to go on"));
     }
@@ -266,10 +317,14 @@ pub(super) fn import_into(
     folders: &[PathBuf],
     cancel: &CancelToken,
     bar: &ProgressBar,
+    observe: &mut dyn FnMut(&ImportEvent),
 ) -> anyhow::Result<ImportSummary> {
     for folder in folders {
         if !folder.is_dir() {
-            anyhow::bail!(fill(&gettext("{} is not a folder"), &[&folder.display()]));
+            anyhow::bail!(fill(
+                &gettext("{folder} is not a folder"),
+                &[("folder", &folder.display())]
+            ));
         }
     }
     let files = embed::locate_model(global)?;
@@ -280,47 +335,60 @@ pub(super) fn import_into(
         &files.model_id(),
         folders,
         cancel,
-        &mut |event| match event {
-            ImportEvent::Progress(progress) => {
-                bar.set_length(progress.total);
-                bar.set_position(progress.done);
-            }
-            ImportEvent::Skipped { path, reason } => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        fill(&gettext("skipped {}: {}"), &[&path.display(), &reason])
-                    )
-                });
-            }
-            ImportEvent::Duplicate { path, of } => {
-                bar.suspend(|| {
-                    eprintln!(
-                        "{}",
-                        fill(
-                            &gettext("{} is the same picture as photo {}"),
-                            &[&path.display(), &of]
-                        )
-                    )
-                });
-            }
-            ImportEvent::Added { .. } => {}
+        &mut |event| {
+            observe(&event);
+            render_import(bar, event)
         },
     )?;
     Ok(summary)
+}
+
+/// Shows an import's progress on `bar`, and each photo left out above it on stderr.
+fn render_import(bar: &ProgressBar, event: ImportEvent) {
+    match event {
+        ImportEvent::Progress(progress) => {
+            bar.set_length(progress.total);
+            bar.set_position(progress.done);
+        }
+        ImportEvent::Skipped { path, reason } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("Skipped {path}: {reason}"),
+                        &[("path", &path.display()), ("reason", &reason)]
+                    )
+                )
+            });
+        }
+        ImportEvent::Duplicate { path, of } => {
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext("{path} is the same picture as photo {photo}"),
+                        &[("path", &path.display()), ("photo", &of)]
+                    )
+                )
+            });
+        }
+        ImportEvent::Added { .. } => {}
+    }
 }
 
 pub(super) fn print_import(summary: &ImportSummary) {
     println!(
         "{}",
         fill(
-            &gettext("Found {} photos: {} added, {} already imported, {} duplicates, {} skipped."),
+            &gettext(
+                "Found {found} photos: {added} added, {known} already imported, {duplicates} duplicates, {skipped} skipped."
+            ),
             &[
-                &summary.found,
-                &(summary.added + summary.refreshed),
-                &summary.known,
-                &summary.duplicates,
-                &summary.skipped
+                ("found", &summary.found),
+                ("added", &(summary.added + summary.refreshed)),
+                ("known", &summary.known),
+                ("duplicates", &summary.duplicates),
+                ("skipped", &summary.skipped)
             ]
         )
     );
@@ -330,11 +398,11 @@ pub(super) fn print_import(summary: &ImportSummary) {
             "{}",
             fill(
                 &ngettext(
-                    "{} of the skipped photos is a truncated image: its file ends before the picture does.",
-                    "{} of the skipped photos are truncated images: their files end before the picture does.",
+                    "{count} of the skipped photos is a truncated image: its file ends before the picture does.",
+                    "{count} of the skipped photos are truncated images: their files end before the picture does.",
                     super::plural(n as u64),
                 ),
-                &[&n]
+                &[("count", &n)]
             )
         );
     }
@@ -380,7 +448,10 @@ fn score(
                 failed += 1;
                 eprintln!(
                     "{}",
-                    fill(&gettext("cannot score {}: {}"), &[&file.display(), &reason])
+                    fill(
+                        &gettext("cannot score {file}: {reason}"),
+                        &[("file", &file.display()), ("reason", &reason)]
+                    )
                 );
             }
             None => {
@@ -388,8 +459,8 @@ fn score(
                 eprintln!(
                     "{}",
                     fill(
-                        &gettext("cannot score {}: {}"),
-                        &[&file.display(), &gettext("not read")]
+                        &gettext("cannot score {file}: {reason}"),
+                        &[("file", &file.display()), ("reason", &gettext("not read"))]
                     )
                 );
             }
@@ -397,38 +468,52 @@ fn score(
     }
     if failed > 0 {
         anyhow::bail!(fill(
-            &gettext("{} of {} photos could not be scored"),
-            &[&failed, &files.len()]
+            &gettext("{failed} of {total} photos could not be scored"),
+            &[("failed", &failed), ("total", &files.len())]
         ));
     }
     Ok(())
 }
 
-fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
+fn import_labels(db: &mut Database, csv_path: &Path, json: bool) -> anyhow::Result<()> {
     let base = csv_path.parent().unwrap_or(Path::new("."));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_path(csv_path)
-        .with_context(|| fill(&gettext("cannot read {}"), &[&csv_path.display()]))?;
-    let (mut labelled, mut skipped) = (0usize, 0usize);
+        .with_context(|| {
+            fill(
+                &gettext("cannot read {path}"),
+                &[("path", &csv_path.display())],
+            )
+        })?;
+    let mut labelled = 0usize;
+    let mut skipped_rows: Vec<serde_json::Value> = Vec::new();
     let mut stderr = std::io::stderr().lock();
+    // Each row left out is told on stderr, and kept for --json.
+    let mut skip = |line: usize, reason: String| -> std::io::Result<()> {
+        writeln!(
+            stderr,
+            "{}",
+            fill(
+                &gettext("line {line}: {error}"),
+                &[("line", &line), ("error", &reason)]
+            )
+        )?;
+        skipped_rows.push(serde_json::json!({ "line": line, "reason": reason }));
+        Ok(())
+    };
     for (index, record) in reader.records().enumerate() {
         let line = index + 1;
         let record = record.with_context(|| {
             fill(
-                &gettext("{}: line {} is not valid CSV"),
-                &[&csv_path.display(), &line],
+                &gettext("{path}: line {line} is not valid CSV"),
+                &[("path", &csv_path.display()), ("line", &line)],
             )
         })?;
         let (Some(path), Some(label)) = (record.get(0), record.get(1)) else {
-            skipped += 1;
-            writeln!(
-                stderr,
-                "{}",
-                fill(&gettext("line {}: expected path,label"), &[&line])
-            )?;
+            skip(line, gettext("expected path,label"))?;
             continue;
         };
         if line == 1 && path.eq_ignore_ascii_case("path") && label.eq_ignore_ascii_case("label") {
@@ -437,12 +522,7 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
         let quality: Quality = match label.parse() {
             Ok(quality) => quality,
             Err(error) => {
-                skipped += 1;
-                writeln!(
-                    stderr,
-                    "{}",
-                    fill(&gettext("line {}: {}"), &[&line, &error])
-                )?;
+                skip(line, error.to_string())?;
                 continue;
             }
         };
@@ -460,28 +540,30 @@ fn import_labels(db: &mut Database, csv_path: &Path) -> anyhow::Result<()> {
                 db.set_human_label(id, quality)?;
                 labelled += 1;
             }
-            None => {
-                skipped += 1;
-                writeln!(
-                    stderr,
-                    "{}",
-                    fill(
-                        &gettext("line {}: {} has not been imported"),
-                        &[&line, &photo.display()]
-                    )
-                )?;
-            }
+            None => skip(
+                line,
+                fill(
+                    &gettext("{photo} has not been imported"),
+                    &[("photo", &photo.display())],
+                ),
+            )?,
         }
+    }
+    let skipped = skipped_rows.len();
+    if json {
+        let value = serde_json::json!({ "labelled": labelled, "skipped": skipped_rows });
+        println!("{value}");
+        return Ok(());
     }
     println!(
         "{}",
         fill(
             &ngettext(
-                "Labelled {} photo; {} rows skipped.",
-                "Labelled {} photos; {} rows skipped.",
+                "Labelled {labelled} photo; {skipped} rows skipped.",
+                "Labelled {labelled} photos; {skipped} rows skipped.",
                 labelled as u32
             ),
-            &[&labelled, &skipped]
+            &[("labelled", &labelled), ("skipped", &skipped)]
         )
     );
     Ok(())
@@ -514,15 +596,15 @@ pub(super) fn print_training(report: &TrainingReport) {
         "{}",
         fill(
             &gettext(
-                "Training round {}: {} human and {} automatic labels (bad {}, medium {}, good {})."
+                "Training round {round}: {human} human and {auto} automatic labels (bad {bad}, medium {medium}, good {good})."
             ),
             &[
-                &report.round,
-                &report.human_labels,
-                &report.auto_labels,
-                &report.counts.bad,
-                &report.counts.medium,
-                &report.counts.good
+                ("round", &report.round),
+                ("human", &report.human_labels),
+                ("auto", &report.auto_labels),
+                ("bad", &report.counts.bad),
+                ("medium", &report.counts.medium),
+                ("good", &report.counts.good)
             ]
         )
     );
@@ -531,10 +613,10 @@ pub(super) fn print_training(report: &TrainingReport) {
             println!(
                 "{}",
                 fill(
-                    &gettext("Accuracy on human labels, {}-fold cross-validation: {}%"),
+                    &gettext("Accuracy on human labels, {folds}-fold cross-validation: {percent}%"),
                     &[
-                        &evaluation.folds,
-                        &format!("{:.1}", evaluation.accuracy * 100.0)
+                        ("folds", &evaluation.folds),
+                        ("percent", &format!("{:.1}", evaluation.accuracy * 100.0))
                     ]
                 )
             );
@@ -565,8 +647,8 @@ pub(super) fn print_training(report: &TrainingReport) {
     println!(
         "{}",
         fill(
-            &gettext("The model reads {}."),
-            &[&report.features.describe()]
+            &gettext("The model reads {features}."),
+            &[("features", &report.features.describe())]
         )
     );
     for trial in &report.trials {
@@ -581,14 +663,19 @@ pub(super) fn print_training(report: &TrainingReport) {
         println!(
             "  {}",
             fill(
-                &gettext("{}: accuracy {}%, pairs in order {}%, per fold {}"),
+                &gettext(
+                    "{features}: accuracy {accuracy}%, pairs in order {pairs}%, per fold {folds}"
+                ),
                 &[
-                    &trial.features.describe(),
-                    &format!("{:.1}", evaluation.accuracy * 100.0),
-                    &evaluation
-                        .pair_accuracy
-                        .map_or_else(|| "-".to_owned(), |p| format!("{:.1}", p * 100.0)),
-                    &folds.join(" / "),
+                    ("features", &trial.features.describe()),
+                    ("accuracy", &format!("{:.1}", evaluation.accuracy * 100.0)),
+                    (
+                        "pairs",
+                        &evaluation
+                            .pair_accuracy
+                            .map_or_else(|| "-".to_owned(), |p| format!("{:.1}", p * 100.0)),
+                    ),
+                    ("folds", &folds.join(" / ")),
                 ]
             )
         );
@@ -634,15 +721,15 @@ pub(super) fn print_auto_label(report: &AutoLabelReport) {
         "{}",
         fill(
             &gettext(
-                "Auto-label round {}: labelled {} of {} unlabelled photos (bad {}, medium {}, good {})."
+                "Auto-label round {round}: labelled {labeled} of {considered} unlabelled photos (bad {bad}, medium {medium}, good {good})."
             ),
             &[
-                &report.round,
-                &report.labeled,
-                &report.considered,
-                &report.counts.bad,
-                &report.counts.medium,
-                &report.counts.good
+                ("round", &report.round),
+                ("labeled", &report.labeled),
+                ("considered", &report.considered),
+                ("bad", &report.counts.bad),
+                ("medium", &report.counts.medium),
+                ("good", &report.counts.good)
             ]
         )
     );
@@ -716,13 +803,16 @@ pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
         "{}",
         fill(
             &gettext(
-                "Training on {} labelled embeddings: {} s (median of {}), cross-validated accuracy {}"
+                "Training on {labels} labelled embeddings: {seconds} s (median of {rounds}), cross-validated accuracy {accuracy}"
             ),
             &[
-                &labels,
-                &format!("{:.2}", times[times.len() / 2]),
-                &times.len(),
-                &accuracy.map_or_else(|| "-".to_owned(), |a| format!("{:.3}", a)),
+                ("labels", &labels),
+                ("seconds", &format!("{:.2}", times[times.len() / 2])),
+                ("rounds", &times.len()),
+                (
+                    "accuracy",
+                    &accuracy.map_or_else(|| "-".to_owned(), |a| format!("{:.3}", a))
+                )
             ]
         )
     );

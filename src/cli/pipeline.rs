@@ -76,7 +76,14 @@ pub fn run(
 
     if !options.folders.is_empty() {
         stages.start(Step::Import, gettext("Importing photos"));
-        let summary = import_into(global, db, &options.folders, &cancel, &stages.bar)?;
+        let summary = import_into(
+            global,
+            db,
+            &options.folders,
+            &cancel,
+            &stages.bar,
+            &mut |_| {},
+        )?;
         stages.say(|| print_import(&summary));
         if summary.cancelled {
             return cancelled(&stages);
@@ -147,9 +154,9 @@ fn filter(db: &mut Database, stages: &Stages) -> anyhow::Result<()> {
             "{}",
             fill(
                 &gettext(
-                    "Filter: {} of {} photos look like interiors; the others stay imported and visible."
+                    "Filter: {interiors} of {total} photos look like interiors; the others stay imported and visible."
                 ),
-                &[&interiors, &photos.len()]
+                &[("interiors", &interiors), ("total", &photos.len())]
             )
         )
     });
@@ -212,8 +219,8 @@ fn label_in_app(global: &GlobalOptions, db: &mut Database, stages: &Stages) -> a
     if !status.success() {
         stages.bar.finish_and_clear();
         anyhow::bail!(fill(
-            &gettext("the labeling view ended with an error ({})"),
-            &[&status]
+            &gettext("the labeling view ended with an error ({status})"),
+            &[("status", &status)]
         ));
     }
     let after = human_labels(db)?;
@@ -222,8 +229,8 @@ fn label_in_app(global: &GlobalOptions, db: &mut Database, stages: &Stages) -> a
         println!(
             "{}",
             fill(
-                &gettext("Human labels: {} before, {} now."),
-                &[&before, &after]
+                &gettext("Human labels: {before} before, {after} now."),
+                &[("before", &before), ("after", &after)]
             )
         )
     });

@@ -1,6 +1,7 @@
-//! `vistazo scan DIR...`: renders [`library::scan`] in a terminal. A progress bar on stderr
-//! when it is a terminal, one line per file that could not be read or has gone missing, and a
-//! summary on stdout. Ctrl+C stops after the files being read; a second Ctrl+C quits at once.
+//! `vistazo scan DIR... [--json]`: renders [`library::scan`] in a terminal. A progress bar on
+//! stderr when it is a terminal, one line on stderr per file that could not be read, has gone
+//! missing or needs a look, and a summary on stdout (with `--json`, one object with the counts
+//! and those files). Ctrl+C stops after the files being read; a second Ctrl+C quits at once.
 //!
 //! Exit status: 0 when the scan ran (even if some files were skipped), 1 when it could not run
 //! or was cancelled (the comics saved before stay).
@@ -10,13 +11,83 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
 
 use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural, truncated_cover_warning};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::Outcome;
 use crate::library::{self, ScanEvent, ScanOptions, ScanSummary, ThumbnailStore};
 
-pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCode> {
+/// The files a scan names one by one, kept for `--json`.
+#[derive(Default)]
+struct Findings {
+    skipped: Vec<serde_json::Value>,
+    missing: Vec<serde_json::Value>,
+    tags_ignored: Vec<serde_json::Value>,
+    truncated_covers: Vec<serde_json::Value>,
+}
+
+impl Findings {
+    fn record(&mut self, event: &ScanEvent) {
+        match event {
+            ScanEvent::Skipped { error, known_id } => self.skipped.push(json!({
+                "path": error.path().to_string_lossy(),
+                "reason": error.to_string(),
+                "comic_id": known_id,
+            })),
+            ScanEvent::Missing { id, path } => self.missing.push(json!({
+                "comic_id": id,
+                "path": path.to_string_lossy(),
+            })),
+            ScanEvent::Added {
+                id,
+                path,
+                truncated_cover,
+                ignored_tags,
+                ..
+            }
+            | ScanEvent::Known {
+                id,
+                path,
+                truncated_cover,
+                ignored_tags,
+                ..
+            } => {
+                if let Some(reason) = ignored_tags {
+                    self.tags_ignored.push(json!({
+                        "comic_id": id,
+                        "path": path.to_string_lossy(),
+                        "reason": reason,
+                    }));
+                }
+                if let Some(entry) = truncated_cover {
+                    self.truncated_covers.push(json!({
+                        "comic_id": id,
+                        "path": path.to_string_lossy(),
+                        "entry": entry,
+                    }));
+                }
+            }
+            ScanEvent::Found { .. } | ScanEvent::Progress(_) => {}
+        }
+    }
+
+    fn to_json(&self, summary: &ScanSummary) -> serde_json::Value {
+        json!({
+            "added": summary.added,
+            "known": summary.known,
+            "thumbnails_written": summary.thumbnails_written,
+            "skipped": self.skipped,
+            "missing": self.missing,
+            "tagged": summary.tagged,
+            "tags_ignored": self.tags_ignored,
+            "truncated_covers": self.truncated_covers,
+            "cancelled": summary.outcome == Outcome::Cancelled,
+        })
+    }
+}
+
+pub fn run(global: &GlobalOptions, folders: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
     // Checked before the database is opened, so that a mistyped folder creates nothing.
     library::scan::resolve_roots(folders)?;
     let mut database = global.open_or_start_collection()?;
@@ -36,12 +107,20 @@ pub fn run(global: &GlobalOptions, folders: &[PathBuf]) -> anyhow::Result<ExitCo
     );
     bar.enable_steady_tick(Duration::from_millis(200));
 
+    let mut findings = Findings::default();
     let summary = library::scan(&mut database, folders, &options, &cancel, &mut |event| {
+        if json {
+            findings.record(&event);
+        }
         render(&bar, event)
     });
     bar.finish_and_clear();
     let summary = summary?;
-    print_summary(&summary);
+    if json {
+        println!("{}", findings.to_json(&summary));
+    } else {
+        print_summary(&summary);
+    }
     Ok(match summary.outcome {
         Outcome::Finished => ExitCode::SUCCESS,
         Outcome::Cancelled => ExitCode::from(CANCELLED),
@@ -61,9 +140,12 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
     } = &event
     {
         bar.suspend(|| {
-            println!(
+            eprintln!(
                 "{}",
-                fill(&gettext("Tags of {}: {}"), &[&path.display(), reason])
+                fill(
+                    &gettext("Tags of {path}: {reason}"),
+                    &[("path", &path.display()), ("reason", reason)]
+                )
             );
         });
     }
@@ -71,14 +153,19 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
         ScanEvent::Found { to_read, .. } => bar.set_length(to_read),
         ScanEvent::Progress(progress) => bar.set_position(progress.done),
         ScanEvent::Skipped { error, .. } => {
-            bar.suspend(|| println!("{}", fill(&gettext("Skipped: {}"), &[&error])));
+            bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(&gettext("Skipped: {reason}"), &[("reason", &error)])
+                )
+            });
         }
         ScanEvent::Missing { id, path } => bar.suspend(|| {
-            println!(
+            eprintln!(
                 "{}",
                 fill(
-                    &gettext("Missing or moved: {} (comic {}); it stays in the collection."),
-                    &[&path.display(), &id]
+                    &gettext("Missing or moved: {path} (comic {id}); it stays in the collection."),
+                    &[("path", &path.display()), ("id", &id)]
                 )
             );
         }),
@@ -91,14 +178,14 @@ fn render(bar: &ProgressBar, event: ScanEvent) {
             path,
             truncated_cover: Some(entry),
             ..
-        } => bar.suspend(|| println!("{}", truncated_cover_warning(&path, &entry))),
+        } => bar.suspend(|| eprintln!("{}", truncated_cover_warning(&path, &entry))),
         ScanEvent::Added { .. } | ScanEvent::Known { .. } => {}
     }
 }
 
 fn print_summary(summary: &ScanSummary) {
     // ngettext is called with literals at each line so that xgettext finds both forms.
-    let line = |template: String, n: u64| println!("{}", fill(&template, &[&n]));
+    let line = |template: String, n: u64| println!("{}", fill(&template, &[("count", &n)]));
     if summary.outcome == Outcome::Cancelled {
         println!(
             "{}",
@@ -107,14 +194,14 @@ fn print_summary(summary: &ScanSummary) {
     }
     let n = summary.added;
     line(
-        ngettext("Added {} comic.", "Added {} comics.", plural(n)),
+        ngettext("Added {count} comic.", "Added {count} comics.", plural(n)),
         n,
     );
     let n = summary.known;
     line(
         ngettext(
-            "{} comic was already in the collection.",
-            "{} comics were already in the collection.",
+            "{count} comic was already in the collection.",
+            "{count} comics were already in the collection.",
             plural(n),
         ),
         n,
@@ -122,8 +209,8 @@ fn print_summary(summary: &ScanSummary) {
     let n = summary.thumbnails_written;
     line(
         ngettext(
-            "Wrote {} cover thumbnail.",
-            "Wrote {} cover thumbnails.",
+            "Wrote {count} cover thumbnail.",
+            "Wrote {count} cover thumbnails.",
             plural(n),
         ),
         n,
@@ -131,8 +218,8 @@ fn print_summary(summary: &ScanSummary) {
     let n = summary.skipped;
     line(
         ngettext(
-            "Skipped {} file that could not be read.",
-            "Skipped {} files that could not be read.",
+            "Skipped {count} file that could not be read.",
+            "Skipped {count} files that could not be read.",
             plural(n),
         ),
         n,
@@ -140,8 +227,8 @@ fn print_summary(summary: &ScanSummary) {
     let n = summary.missing;
     line(
         ngettext(
-            "{} comic in the collection is missing from disk.",
-            "{} comics in the collection are missing from disk.",
+            "{count} comic in the collection is missing from disk.",
+            "{count} comics in the collection are missing from disk.",
             plural(n),
         ),
         n,
@@ -150,8 +237,8 @@ fn print_summary(summary: &ScanSummary) {
     if n > 0 {
         line(
             ngettext(
-                "{} comic names its ComicVine issue in its tags.",
-                "{} comics name their ComicVine issue in their tags.",
+                "{count} comic names its ComicVine issue in its tags.",
+                "{count} comics name their ComicVine issue in their tags.",
                 plural(n),
             ),
             n,
@@ -161,8 +248,8 @@ fn print_summary(summary: &ScanSummary) {
     if n > 0 {
         line(
             ngettext(
-                "{} comic has tags that could not be read; they were ignored.",
-                "{} comics have tags that could not be read; they were ignored.",
+                "{count} comic has tags that could not be read; they were ignored.",
+                "{count} comics have tags that could not be read; they were ignored.",
                 plural(n),
             ),
             n,
@@ -172,8 +259,8 @@ fn print_summary(summary: &ScanSummary) {
     if n > 0 {
         line(
             ngettext(
-                "{} comic has a truncated cover image; its match will only be suggested.",
-                "{} comics have a truncated cover image; their matches will only be suggested.",
+                "{count} comic has a truncated cover image; its match will only be suggested.",
+                "{count} comics have a truncated cover image; their matches will only be suggested.",
                 plural(n),
             ),
             n,

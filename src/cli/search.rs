@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::classify::{embed_with_model, open};
 use super::embed::{load_engine_from, locate_model};
-use super::{GlobalOptions, cancel_on_interrupt};
+use super::{GlobalOptions, UsageError, cancel_on_interrupt};
 use crate::clip::ModelFiles;
 use crate::clip::engine::Engine;
 use crate::db::Database;
@@ -27,13 +27,17 @@ pub struct ScopeArgs {
     catalog: bool,
     #[arg(long, help = gettext("Search the covers of the owned comics only"))]
     collection: bool,
-    #[arg(long, value_name = "N", default_value_t = 20, help = gettext("Print at most N covers"))]
-    limit: usize,
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), help = gettext("Print at most N covers"))]
+    limit: u32,
     #[arg(long, help = gettext("Print a JSON array, best first"))]
     json: bool,
 }
 
 impl ScopeArgs {
+    fn limit(&self) -> usize {
+        self.limit as usize
+    }
+
     fn scope(&self) -> Scope {
         if self.catalog {
             Scope::Catalog
@@ -49,7 +53,7 @@ impl ScopeArgs {
 pub struct SearchArgs {
     #[arg(value_name = "TEXT", help = gettext("What the cover shows, in words (English works best)"))]
     words: Vec<String>,
-    #[arg(long, value_name = "S", default_value_t = -1.0, allow_negative_numbers = true, help = gettext("Leave out covers less similar than S (a cosine, -1 to 1)"))]
+    #[arg(long, value_name = "S", default_value_t = -1.0, allow_negative_numbers = true, value_parser = cosine, help = gettext("Leave out covers less similar than S (a cosine, -1 to 1)"))]
     min_score: f32,
     #[command(flatten)]
     scope: ScopeArgs,
@@ -69,9 +73,10 @@ pub struct SimilarArgs {
 pub fn search(global: &GlobalOptions, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let text = args.words.join(" ");
     if text.trim().is_empty() {
-        anyhow::bail!(gettext(
-            "say what the covers show, for example: vistazo search a giant robot in a city"
-        ));
+        return Err(UsageError(gettext(
+            "say what the covers show, for example: vistazo search a giant robot in a city",
+        ))
+        .into());
     }
     let (mut database, store) = open(global)?;
     let files = locate_model(global)?;
@@ -82,16 +87,26 @@ pub fn search(global: &GlobalOptions, args: &SearchArgs) -> anyhow::Result<ExitC
         .pop()
         .map(|text| text.embedding)
         .ok_or_else(|| anyhow::anyhow!(gettext("the model gave no embedding for the text")))?;
-    let hits = index.search(&query, args.scope.limit, args.min_score)?;
+    let hits = index.search(&query, args.scope.limit(), args.min_score)?;
     print(&hits, args.scope.json)
 }
 
 /// `vistazo similar IMAGE-OR-COMIC… [--comic ID]`.
 pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<ExitCode> {
     if args.examples.is_empty() && args.comic.is_empty() {
-        anyhow::bail!(gettext(
-            "name a picture or a comic file to look like, or an owned comic with --comic ID"
-        ));
+        return Err(UsageError(gettext(
+            "name a picture or a comic file to look like, or an owned comic with --comic ID",
+        ))
+        .into());
+    }
+    if let Some(path) = args.examples.iter().find(|path| !path.exists()) {
+        return Err(UsageError(fill(
+            &gettext(
+                "there is no file {path}: name a picture or a comic file, or an owned comic with --comic ID",
+            ),
+            &[("path", &path.display())],
+        ))
+        .into());
     }
     let (mut database, store) = open(global)?;
     let files = locate_model(global)?;
@@ -117,9 +132,9 @@ pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<Exi
                 .ok_or_else(|| {
                     anyhow::anyhow!(fill(
                         &gettext(
-                            "no comic with id {} in the collection, or its cover cannot be read"
+                            "no comic with id {id} in the collection, or its cover cannot be read"
                         ),
-                        &[&id]
+                        &[("id", &id)]
                     ))
                 })?;
             examples.push(vector);
@@ -135,14 +150,22 @@ pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<Exi
         .ok_or_else(|| anyhow::anyhow!(gettext("the examples gave no embedding")))?;
     // The comics given as examples are not results.
     let hits: Vec<Hit> = index
-        .search(&query, args.scope.limit + args.comic.len(), -1.0)?
+        .search(&query, args.scope.limit() + args.comic.len(), -1.0)?
         .into_iter()
         .filter(|hit| {
             !matches!(hit.found, Found::Comic { id_comicbook, .. } if args.comic.contains(&id_comicbook))
         })
-        .take(args.scope.limit)
+        .take(args.scope.limit())
         .collect();
     print(&hits, args.scope.json)
+}
+
+/// A cosine similarity: a number from -1 to 1.
+fn cosine(value: &str) -> Result<f32, String> {
+    match value.trim().parse::<f32>() {
+        Ok(number) if (-1.0..=1.0).contains(&number) => Ok(number),
+        _ => Err(gettext("expected a number between -1 and 1")),
+    }
 }
 
 /// The index of `scope` for the model in `files`, after computing the embeddings it lacks.
@@ -213,8 +236,8 @@ fn embed_example(engine: &Engine, path: &Path) -> anyhow::Result<Vec<f32>> {
         Some(Ok(vector)) => Ok(vector),
         Some(Err(failure)) => Err(failure.into()),
         None => anyhow::bail!(fill(
-            &gettext("cannot read {} as a picture or a comic"),
-            &[&path.display()]
+            &gettext("cannot read {path} as a picture or a comic"),
+            &[("path", &path.display())]
         )),
     }
 }
@@ -260,8 +283,8 @@ fn print(hits: &[Hit], as_json: bool) -> anyhow::Result<ExitCode> {
                 id_cover,
                 ..
             } => fill(
-                &gettext("{} #{} (catalog cover {})"),
-                &[volume, number, id_cover],
+                &gettext("{volume} #{number} (catalog cover {cover})"),
+                &[("volume", volume), ("number", number), ("cover", id_cover)],
             ),
         };
         println!("{:.3}  {what}", hit.score);
@@ -303,19 +326,24 @@ pub fn bench(covers: usize, queries: usize) -> anyhow::Result<()> {
     println!(
         "{}",
         fill(
-            &gettext("Index of {} covers built in {} s"),
-            &[&index.len(), &format!("{:.1}", built.as_secs_f64())]
+            &gettext("Index of {count} covers built in {seconds} s"),
+            &[
+                ("count", &index.len()),
+                ("seconds", &format!("{:.1}", built.as_secs_f64()))
+            ]
         )
     );
     println!(
         "{}",
         fill(
-            &gettext("Search: median {} ms, fastest {} ms, slowest {} ms over {} queries"),
+            &gettext(
+                "Search: median {median} ms, fastest {fastest} ms, slowest {slowest} ms over {count} queries"
+            ),
             &[
-                &format!("{:.1}", times[times.len() / 2]),
-                &format!("{:.1}", times[0]),
-                &format!("{:.1}", times[times.len() - 1]),
-                &times.len()
+                ("median", &format!("{:.1}", times[times.len() / 2])),
+                ("fastest", &format!("{:.1}", times[0])),
+                ("slowest", &format!("{:.1}", times[times.len() - 1])),
+                ("count", &times.len())
             ]
         )
     );

@@ -28,9 +28,9 @@ pub fn run(global: &GlobalOptions, addr: SocketAddr, max_upload_mb: u32) -> anyh
                 "{}",
                 fill(
                     &gettext(
-                        "warning: {} is reachable from other computers; anyone who can reach it can send photos"
+                        "warning: {ip} is reachable from other computers; anyone who can reach it can send photos"
                     ),
-                    &[&bound.ip()]
+                    &[("ip", &bound.ip())]
                 )
             );
         }
@@ -39,8 +39,8 @@ pub fn run(global: &GlobalOptions, addr: SocketAddr, max_upload_mb: u32) -> anyh
             out,
             "{}",
             fill(
-                &gettext("Listening on http://{} (GET /health, POST /score); Ctrl+C stops."),
-                &[&bound]
+                &gettext("Listening on http://{bound} (GET /health, POST /score); Ctrl+C stops."),
+                &[("bound", &bound)]
             )
         );
         let _ = out.flush();

@@ -12,21 +12,21 @@ use crate::i18n::{fill, gettext};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{}", fill(&gettext("cannot read the model configuration {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot read the model configuration {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("the model configuration {} is not a CLIP config.json: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("the model configuration {path} is not a CLIP config.json: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Parse {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
     },
-    #[error("{}", fill(&gettext("the model configuration {} describes a {} model, not CLIP; pass --model a folder holding a CLIP model"), &[&.path.display(), .model_type]))]
+    #[error("{}", fill(&gettext("the model configuration {path} describes a {model_type} model, not CLIP; pass --model a folder holding a CLIP model"), &[("path", &.path.display()), ("model_type", .model_type)]))]
     NotClip { path: PathBuf, model_type: String },
-    #[error("{}", fill(&gettext("the model configuration {} is not usable: {}"), &[&.path.display(), .reason]))]
+    #[error("{}", fill(&gettext("the model configuration {path} is not usable: {reason}"), &[("path", &.path.display()), ("reason", .reason)]))]
     Invalid { path: PathBuf, reason: String },
 }
 

@@ -17,9 +17,9 @@ pub enum DevicePreference {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DeviceError {
-    #[error("{}", fill(&gettext("CUDA was requested but libtorch {} finds no CUDA device: use --device cpu"), &[.0]))]
+    #[error("{}", fill(&gettext("CUDA was requested but libtorch {version} finds no CUDA device: use --device cpu"), &[("version", .0)]))]
     CudaUnavailable(&'static str),
-    #[error("{}", fill(&gettext("unknown device “{}”: use auto, cpu or cuda"), &[.0]))]
+    #[error("{}", fill(&gettext("unknown device “{device}”: use auto, cpu or cuda"), &[("device", .0)]))]
     Unknown(String),
 }
 

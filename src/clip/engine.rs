@@ -58,7 +58,7 @@ impl Default for EngineOptions {
 pub enum ImageFailure {
     #[error(transparent)]
     Load(#[from] ImageLoadError),
-    #[error("{}", fill(&gettext("cannot prepare the image {} for the model: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot prepare the image {path} for the model: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Preprocess {
         path: PathBuf,
         #[source]

@@ -8,10 +8,11 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use safetensors::tensor::TensorInfo;
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use tch::{Device, Kind, TchError, Tensor};
 
 use super::config::{Activation, ClipConfig, ConfigError};
@@ -21,40 +22,40 @@ use crate::i18n::{fill, gettext};
 pub enum ModelError {
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("{}", fill(&gettext("cannot open the model weights {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot open the model weights {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Open {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("the model weights {} are damaged or not a safetensors file ({}); delete the file and download it again"), &[&.path.display(), .reason]))]
+    #[error("{}", fill(&gettext("the model weights {path} are damaged or not a safetensors file ({reason}); delete the file and download it again"), &[("path", &.path.display()), ("reason", .reason)]))]
     Corrupt { path: PathBuf, reason: String },
-    #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} is missing"), &[&.path.display(), .name]))]
+    #[error("{}", fill(&gettext("the model weights {path} do not match config.json: the tensor {name} is missing"), &[("path", &.path.display()), ("name", .name)]))]
     MissingTensor { path: PathBuf, name: String },
-    #[error("{}", fill(&gettext("the model weights {} do not match config.json: {} tensors are not used by it, such as {}; check that config.json belongs to these weights"), &[&.path.display(), .count, .name]))]
+    #[error("{}", fill(&gettext("the model weights {path} do not match config.json: {count} tensors are not used by it, such as {name}; check that config.json belongs to these weights"), &[("path", &.path.display()), ("count", .count), ("name", .name)]))]
     UnusedTensors {
         path: PathBuf,
         count: usize,
         name: String,
     },
-    #[error("{}", fill(&gettext("the model weights {} do not match config.json: the tensor {} has shape {}, expected {}"), &[&.path.display(), .name, &format!("{:?}", .found), &format!("{:?}", .expected)]))]
+    #[error("{}", fill(&gettext("the model weights {path} do not match config.json: the tensor {name} has shape {found}, expected {expected}"), &[("path", &.path.display()), ("name", .name), ("found", &format!("{:?}", .found)), ("expected", &format!("{:?}", .expected))]))]
     ShapeMismatch {
         path: PathBuf,
         name: String,
         expected: Vec<i64>,
         found: Vec<i64>,
     },
-    #[error("{}", fill(&gettext("the model weights {} store the tensor {} as {}; only float32, float16 and bfloat16 weights can be used"), &[&.path.display(), .name, .dtype]))]
+    #[error("{}", fill(&gettext("the model weights {path} store the tensor {name} as {dtype}; only float32, float16 and bfloat16 weights can be used"), &[("path", &.path.display()), ("name", .name), ("dtype", .dtype)]))]
     UnsupportedDtype {
         path: PathBuf,
         name: String,
         dtype: String,
     },
-    #[error("{}", fill(&gettext("libtorch failed while running the model: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("libtorch failed while running the model: {reason}"), &[("reason", .0)]))]
     Torch(#[from] TchError),
-    #[error("{}", fill(&gettext("the model expects {}×{} pixel images, got a tensor of shape {}"), &[.expected, .expected, &format!("{:?}", .found)]))]
+    #[error("{}", fill(&gettext("the model expects {size}×{size} pixel images, got a tensor of shape {shape}"), &[("size", .expected), ("shape", &format!("{:?}", .found))]))]
     PixelShape { expected: i64, found: Vec<i64> },
-    #[error("{}", fill(&gettext("a text has {} tokens, more than the model's {}"), &[.found, .max]))]
+    #[error("{}", fill(&gettext("a text has {found} tokens, more than the model's {max}"), &[("found", .found), ("max", .max)]))]
     TooManyTokens { found: usize, max: i64 },
 }
 
@@ -209,89 +210,127 @@ fn normalise(features: &Tensor) -> Result<Tensor, ModelError> {
     Ok(features.f_div(&norm)?)
 }
 
-/// Where one tensor lies in a safetensors file, from the file's JSON header.
-#[derive(Debug, Deserialize)]
-struct TensorEntry {
-    dtype: String,
-    shape: Vec<i64>,
-    data_offsets: [u64; 2],
+/// A whole file mapped read-only into memory. Tensors are copied out of it one at a time, so
+/// the kernel pages the file in (and can drop those pages again) as loading goes: loading needs
+/// the model's size in memory, not the file and the model side by side.
+struct MappedFile {
+    start: std::ptr::NonNull<libc::c_void>,
+    len: usize,
 }
 
-/// The tensors of one `model.safetensors`, fetched by name with their expected shape. Each
-/// tensor is read straight from the file when asked for, so loading needs the model's size in
-/// memory plus one tensor, not the file and the model side by side.
+impl MappedFile {
+    /// Maps `len` bytes of `file`; `len` must be the file's length and not zero.
+    fn new(file: &File, len: usize) -> std::io::Result<Self> {
+        // SAFETY: a fresh private read-only mapping of an open file; the kernel picks the
+        // address and nothing else refers to it. The weights file is only ever replaced by
+        // renaming a finished download over it, never rewritten in place, so the bytes do not
+        // change under the mapping.
+        let start = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if start == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let start = std::ptr::NonNull::new(start).ok_or_else(std::io::Error::last_os_error)?;
+        Ok(Self { start, len })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `start` points at `len` readable bytes mapped in `new`, unmapped only in
+        // `drop`, so they live as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.start.as_ptr().cast::<u8>(), self.len) }
+    }
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`; no slice from `bytes` outlives
+        // `self`.
+        unsafe { libc::munmap(self.start.as_ptr(), self.len) };
+    }
+}
+
+/// Why the safetensors crate refused a file, as a clause of [`ModelError::Corrupt`].
+fn corrupt_reason(error: SafeTensorError, file_len: u64) -> String {
+    match error {
+        SafeTensorError::HeaderTooSmall => format!("the file is only {file_len} bytes long"),
+        SafeTensorError::HeaderTooLarge | SafeTensorError::InvalidHeaderLength => {
+            format!("the header claims more bytes than the file's {file_len}")
+        }
+        SafeTensorError::InvalidHeader
+        | SafeTensorError::InvalidHeaderStart
+        | SafeTensorError::InvalidHeaderDeserialization => {
+            "its header is not a JSON table of tensors".to_owned()
+        }
+        SafeTensorError::JsonError(error) => {
+            format!("its header is not a JSON table of tensors: {error}")
+        }
+        SafeTensorError::MetadataIncompleteBuffer => format!(
+            "the file is {file_len} bytes long but its header describes another size, as if the download stopped early"
+        ),
+        SafeTensorError::InvalidOffset(name) => {
+            format!("the entry of {name} points outside its place in the file")
+        }
+        SafeTensorError::TensorInvalidInfo | SafeTensorError::ValidationOverflow => {
+            "a tensor's byte count does not match its shape and type".to_owned()
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// The tensors of one `model.safetensors`, fetched by name with their expected shape. The
+/// safetensors crate checks the header against the whole file when it is opened; each tensor
+/// is then copied out of the mapped file when asked for.
 struct WeightFile<'a> {
     path: &'a Path,
-    file: File,
-    entries: HashMap<String, TensorEntry>,
+    map: MappedFile,
+    /// Where each tensor lies, relative to `data_start`.
+    entries: HashMap<String, TensorInfo>,
     /// The names asked for so far.
     used: std::cell::RefCell<std::collections::HashSet<String>>,
-    data_start: u64,
+    data_start: usize,
     device: Device,
     kind: Kind,
 }
 
 impl<'a> WeightFile<'a> {
-    /// Reads and checks the header: a JSON table of tensors after an 8-byte length, with the
-    /// data after it ending exactly at the end of the file.
     fn open(path: &'a Path, device: Device, kind: Kind) -> Result<Self, ModelError> {
-        let corrupt = |reason: String| ModelError::Corrupt {
-            path: path.to_owned(),
-            reason,
-        };
-        let file = File::open(path).map_err(|source| ModelError::Open {
+        let open_error = |source| ModelError::Open {
             path: path.to_owned(),
             source,
-        })?;
-        let file_len = file
-            .metadata()
-            .map_err(|source| ModelError::Open {
-                path: path.to_owned(),
-                source,
-            })?
-            .len();
-        let mut length = [0u8; 8];
-        file.read_exact_at(&mut length, 0)
-            .map_err(|_| corrupt(format!("the file is only {file_len} bytes long")))?;
-        let header_len = u64::from_le_bytes(length);
-        // Real headers are a few hundred kilobytes; anything past the file or absurdly large
-        // is not a safetensors header.
-        if header_len > file_len.saturating_sub(8) || header_len > 100 * 1024 * 1024 {
-            return Err(corrupt(format!(
-                "the header claims {header_len} bytes in a file of {file_len}"
-            )));
+        };
+        let file = File::open(path).map_err(open_error)?;
+        let file_len = file.metadata().map_err(open_error)?.len();
+        let corrupt = |error| ModelError::Corrupt {
+            path: path.to_owned(),
+            reason: corrupt_reason(error, file_len),
+        };
+        // An empty file cannot be mapped; the crate words a short one the same way.
+        if file_len < 8 {
+            return Err(corrupt(SafeTensorError::HeaderTooSmall));
         }
-        let mut header = vec![0u8; header_len as usize];
-        file.read_exact_at(&mut header, 8)
-            .map_err(|error| corrupt(error.to_string()))?;
-        let mut table: HashMap<String, serde_json::Value> = serde_json::from_slice(&header)
-            .map_err(|error| corrupt(format!("its header is not a JSON table: {error}")))?;
-        table.remove("__metadata__");
-        let mut entries = HashMap::with_capacity(table.len());
-        let mut data_len = 0;
-        for (name, value) in table {
-            let entry: TensorEntry = serde_json::from_value(value)
-                .map_err(|error| corrupt(format!("the entry of {name} is invalid: {error}")))?;
-            let [begin, end] = entry.data_offsets;
-            if begin > end {
-                return Err(corrupt(format!("the entry of {name} has negative length")));
-            }
-            data_len = data_len.max(end);
-            entries.insert(name, entry);
-        }
-        let data_start = 8 + header_len;
-        if data_start + data_len != file_len {
-            return Err(corrupt(format!(
-                "the file is {file_len} bytes long but its header describes {} bytes, as if the download stopped early",
-                data_start + data_len
-            )));
-        }
+        let len = usize::try_from(file_len)
+            .map_err(|_| corrupt(SafeTensorError::MetadataIncompleteBuffer))?;
+        let map = MappedFile::new(&file, len).map_err(open_error)?;
+        let (header_len, metadata) = SafeTensors::read_metadata(map.bytes()).map_err(corrupt)?;
+        let entries = metadata
+            .tensors()
+            .into_iter()
+            .map(|(name, info)| (name, info.clone()))
+            .collect();
         Ok(Self {
             path,
-            file,
+            map,
             entries,
             used: Default::default(),
-            data_start,
+            data_start: 8 + header_len,
             device,
             kind,
         })
@@ -306,44 +345,36 @@ impl<'a> WeightFile<'a> {
                 name: name.to_owned(),
             })?;
         self.used.borrow_mut().insert(name.to_owned());
-        if entry.shape != expected {
+        let found: Vec<i64> = entry
+            .shape
+            .iter()
+            .map(|&size| i64::try_from(size).unwrap_or(i64::MAX))
+            .collect();
+        if found != expected {
             return Err(ModelError::ShapeMismatch {
                 path: self.path.to_owned(),
                 name: name.to_owned(),
                 expected: expected.to_vec(),
-                found: entry.shape.clone(),
+                found,
             });
         }
-        let stored = match entry.dtype.as_str() {
-            "F32" => Kind::Float,
-            "F16" => Kind::Half,
-            "BF16" => Kind::BFloat16,
+        let stored = match entry.dtype {
+            Dtype::F32 => Kind::Float,
+            Dtype::F16 => Kind::Half,
+            Dtype::BF16 => Kind::BFloat16,
             other => {
                 return Err(ModelError::UnsupportedDtype {
                     path: self.path.to_owned(),
                     name: name.to_owned(),
-                    dtype: other.to_owned(),
+                    dtype: format!("{other:?}"),
                 });
             }
         };
-        let [begin, end] = entry.data_offsets;
-        let elements: i64 = expected.iter().product();
-        let bytes = usize::try_from(end - begin).unwrap_or(usize::MAX);
-        if elements.max(0) as usize * stored.elt_size_in_bytes() != bytes {
-            return Err(ModelError::Corrupt {
-                path: self.path.to_owned(),
-                reason: format!("the tensor {name} holds {bytes} bytes, not {elements} values"),
-            });
-        }
-        let mut data = vec![0u8; bytes];
-        self.file
-            .read_exact_at(&mut data, self.data_start + begin)
-            .map_err(|source| ModelError::Open {
-                path: self.path.to_owned(),
-                source,
-            })?;
-        let tensor = Tensor::f_from_data_size(&data, expected, stored)?;
-        drop(data);
+        // The crate checked that every tensor's bytes match its shape and type and lie inside
+        // the file.
+        let (begin, end) = entry.data_offsets;
+        let data = &self.map.bytes()[self.data_start + begin..self.data_start + end];
+        let tensor = Tensor::f_from_data_size(data, expected, stored)?;
         Ok(tensor.f_to_kind(self.kind)?.f_to_device(self.device)?)
     }
 

@@ -24,7 +24,7 @@ const WINDOWED_ABOVE: u32 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PreprocessError {
-    #[error("{}", fill(&gettext("cannot resize a {}×{} image to {}×{}: {}"), &[.width, .height, .target_width, .target_height, .reason]))]
+    #[error("{}", fill(&gettext("cannot resize a {width}×{height} image to {target_width}×{target_height}: {reason}"), &[("width", .width), ("height", .height), ("target_width", .target_width), ("target_height", .target_height), ("reason", .reason)]))]
     Resize {
         width: u32,
         height: u32,

@@ -16,17 +16,17 @@ pub const END_OF_TEXT: &str = "<|endoftext|>";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenizerError {
-    #[error("{}", fill(&gettext("cannot read the tokenizer file {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot read the tokenizer file {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{}", fill(&gettext("the tokenizer file {} is not usable: {}"), &[&.path.display(), .reason]))]
+    #[error("{}", fill(&gettext("the tokenizer file {path} is not usable: {reason}"), &[("path", &.path.display()), ("reason", .reason)]))]
     Invalid { path: PathBuf, reason: String },
-    #[error("{}", fill(&gettext("the tokenizer in {} has no {} token"), &[&.path.display(), .token]))]
+    #[error("{}", fill(&gettext("the tokenizer in {path} has no {token} token"), &[("path", &.path.display()), ("token", .token)]))]
     MissingSpecialToken { path: PathBuf, token: &'static str },
-    #[error("{}", fill(&gettext("cannot tokenise “{}”: {}"), &[.text, .reason]))]
+    #[error("{}", fill(&gettext("cannot tokenise “{text}”: {reason}"), &[("text", .text), ("reason", .reason)]))]
     Encode { text: String, reason: String },
 }
 

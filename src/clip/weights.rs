@@ -31,14 +31,14 @@ const TOKENIZER: &str = "tokenizer.json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
-    #[error("{}", fill(&gettext("the model folder {} does not exist"), &[&.0.display()]))]
+    #[error("{}", fill(&gettext("the model folder {path} does not exist"), &[("path", &.0.display())]))]
     NoFolder(PathBuf),
-    #[error("{}", fill(&gettext("the model folder {} has no {}: a CLIP model folder needs config.json, model.safetensors and tokenizer.json (or vocab.json and merges.txt)"), &[&.folder.display(), .missing]))]
+    #[error("{}", fill(&gettext("the model folder {folder} has no {missing}: a CLIP model folder needs config.json, model.safetensors and tokenizer.json (or vocab.json and merges.txt)"), &[("folder", &.folder.display()), ("missing", .missing)]))]
     Incomplete {
         folder: PathBuf,
         missing: &'static str,
     },
-    #[error("{}", fill(&gettext("the model folder {} has pytorch_model.bin but no model.safetensors: Vistazo reads safetensors weights only; save the model with safetensors or download model.safetensors"), &[&.0.display()]))]
+    #[error("{}", fill(&gettext("the model folder {path} has pytorch_model.bin but no model.safetensors: Vistazo reads safetensors weights only; save the model with safetensors or download model.safetensors"), &[("path", &.0.display())]))]
     PytorchOnly(PathBuf),
     #[error(
         "{}",
@@ -47,7 +47,7 @@ pub enum WeightsError {
         )
     )]
     NoCache,
-    #[error("{}", fill(&gettext("the CLIP model is not on this computer and downloading {} from {} failed ({}); connect to the internet and run again, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"), &[.file, .repo, .reason]))]
+    #[error("{}", fill(&gettext("the CLIP model is not on this computer and downloading {file} from {repo} failed ({reason}); connect to the internet and run again, or pass --model DIR with a folder holding config.json, model.safetensors and tokenizer.json"), &[("file", .file), ("repo", .repo), ("reason", .reason)]))]
     Download {
         file: &'static str,
         repo: &'static str,
@@ -60,13 +60,13 @@ pub enum WeightsError {
         )
     )]
     Offline,
-    #[error("{}", fill(&gettext("the downloaded file {} is damaged (SHA-256 {}, expected {}); it was deleted, run again to download it anew"), &[&.path.display(), .found, .expected]))]
+    #[error("{}", fill(&gettext("the downloaded file {path} is damaged (SHA-256 {found}, expected {expected}); it was deleted, run again to download it anew"), &[("path", &.path.display()), ("found", .found), ("expected", .expected)]))]
     Checksum {
         path: PathBuf,
         expected: String,
         found: String,
     },
-    #[error("{}", fill(&gettext("cannot read {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot read {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Io {
         path: PathBuf,
         #[source]

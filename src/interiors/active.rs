@@ -92,8 +92,8 @@ impl Reason {
     pub fn describe(&self) -> String {
         match self {
             Self::Spread { group } => fill(
-                &gettext("Unlike the photos labelled so far ({})"),
-                &[&group.describe()],
+                &gettext("Unlike the photos labelled so far ({group})"),
+                &[("group", &group.describe())],
             ),
             Self::Uncertain {
                 first,
@@ -102,11 +102,11 @@ impl Reason {
                 disagreement,
             } => {
                 let mut text = fill(
-                    &gettext("The model hesitates between {} and {} (margin {})"),
+                    &gettext("The model hesitates between {first} and {second} (margin {margin})"),
                     &[
-                        &quality_name(*first),
-                        &quality_name(*second),
-                        &format!("{margin:.2}"),
+                        ("first", &quality_name(*first)),
+                        ("second", &quality_name(*second)),
+                        ("margin", &format!("{margin:.2}")),
                     ],
                 );
                 if *disagreement >= DISAGREES {

@@ -3,55 +3,33 @@
 //! photos lie in embedding space.
 //!
 //! [`ChartData::gather`] (in `data`) reads everything a chart needs from the database once (it
-//! projects the embeddings with libtorch: call it off the GTK main thread); [`render_rgb`] and [`render_png`]
-//! draw one chart at any size, so the same pictures serve the app (an RGB
-//! buffer for a texture) and `vistazo interiors report` (PNG files). Text is drawn with a font
-//! found on the system, so no font service is involved and drawing works without a display.
+//! projects the embeddings with libtorch: call it off the GTK main thread). [`draw`] draws one
+//! chart on any cairo context at any size, so the same pictures serve the window (at its real
+//! size and scale, in its light or dark style) and `vistazo interiors report` ([`render_png`]).
+//! Text goes through Pango and the system's fonts; nothing here needs a display.
 
-mod backend;
+mod canvas;
 mod data;
 
+pub use canvas::{Colour, Look, Palette, Style};
 pub use data::{ChartData, PhotoAssessment, PhotoPoint, RoundPoint, Summary};
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
-
-use plotters::coord::Shift;
-use plotters::coord::combinators::BindKeyPoints;
-use plotters::prelude::*;
-use plotters::style::FontStyle;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::rounds::{LabelCounts, RoundError};
 use super::{LabelSource, Quality};
 use crate::db::DbError;
 use crate::i18n::{fill, gettext};
-use backend::{ChartBackend, Fonts};
+use canvas::{Align, Axis, Canvas, Entry, Font, Marker, Ticks};
 
 /// The size the report writes, readable on screen and in documents.
 pub const DEFAULT_SIZE: (u32, u32) = (800, 600);
 
-/// The family name text styles carry; the backend draws every text with its own fonts.
-const FAMILY: &str = "sans-serif";
-
-const RED: RGBColor = RGBColor(0xc0, 0x1c, 0x28);
-const YELLOW: RGBColor = RGBColor(0xe5, 0xa5, 0x0a);
-const GREEN: RGBColor = RGBColor(0x26, 0xa2, 0x69);
-const BLUE: RGBColor = RGBColor(0x1c, 0x71, 0xd8);
-const PURPLE: RGBColor = RGBColor(0x91, 0x41, 0xac);
-const GREY: RGBColor = RGBColor(0x9a, 0x99, 0x96);
-const DARK: RGBColor = RGBColor(0x24, 0x1f, 0x31);
-
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
-    #[error(
-        "{}",
-        gettext("no font was found to draw the charts: install the DejaVu or Cantarell fonts")
-    )]
-    NoFont,
-    #[error("{}", fill(&gettext("cannot draw the chart: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("cannot draw the chart: {error}"), &[("error", .0)]))]
     Draw(String),
-    #[error("{}", fill(&gettext("cannot write {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot write {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -60,12 +38,6 @@ pub enum ChartError {
     Database(#[from] DbError),
     #[error(transparent)]
     Rounds(#[from] RoundError),
-}
-
-impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
-    fn from(error: DrawingAreaErrorKind<E>) -> Self {
-        Self::Draw(error.to_string())
-    }
 }
 
 /// The charts there are, in the order the report writes them.
@@ -117,51 +89,48 @@ impl ChartKind {
     }
 }
 
-/// Draws one chart into an RGB buffer of `width × height` pixels, three bytes per pixel,
-/// row by row.
-pub fn render_rgb(
+/// Draws one chart on `cr`, filling `width × height` of its user space.
+pub fn draw(
     kind: ChartKind,
     data: &ChartData,
-    width: u32,
-    height: u32,
-) -> Result<Vec<u8>, ChartError> {
-    let fonts = Fonts::get().ok_or(ChartError::NoFont)?;
-    let (width, height) = (width.max(200), height.max(150));
-    let mut buffer = vec![0u8; width as usize * height as usize * 3];
-    {
-        let root = ChartBackend::new(&mut buffer, (width, height), fonts).into_drawing_area();
-        root.fill(&WHITE)?;
-        let sizes = Sizes::for_height(height);
-        match kind {
-            ChartKind::RoomScore => room_score(&root, data, &sizes)?,
-            ChartKind::IndoorVsRoom => indoor_vs_room(&root, data, &sizes)?,
-            ChartKind::Labels => labels(&root, data, &sizes)?,
-            ChartKind::Confidence => confidence(&root, data, &sizes)?,
-            ChartKind::Accuracy => accuracy(&root, data, &sizes)?,
-            ChartKind::ScoresByLabel => scores_by_label(&root, data, &sizes)?,
-            ChartKind::Embeddings => embeddings(&root, data, &sizes)?,
-        }
-        root.present()?;
+    cr: &cairo::Context,
+    size: (f64, f64),
+    look: &Look,
+) -> Result<(), ChartError> {
+    let canvas = Canvas::new(cr, size, look);
+    if look.background {
+        canvas.paint(canvas.palette.background)?;
     }
-    Ok(buffer)
+    match kind {
+        ChartKind::RoomScore => room_score(&canvas, data),
+        ChartKind::IndoorVsRoom => indoor_vs_room(&canvas, data),
+        ChartKind::Labels => labels(&canvas, data),
+        ChartKind::Confidence => confidence(&canvas, data),
+        ChartKind::Accuracy => accuracy(&canvas, data),
+        ChartKind::ScoresByLabel => scores_by_label(&canvas, data),
+        ChartKind::Embeddings => embeddings(&canvas, data),
+    }
 }
 
-/// Draws one chart as a PNG file's bytes.
+/// Draws one chart as a PNG file's bytes, light, on white.
 pub fn render_png(
     kind: ChartKind,
     data: &ChartData,
     width: u32,
     height: u32,
 ) -> Result<Vec<u8>, ChartError> {
-    let (width, height) = (width.max(200), height.max(150));
-    let rgb = render_rgb(kind, data, width, height)?;
-    let picture = image::RgbImage::from_raw(width, height, rgb)
-        .ok_or_else(|| ChartError::Draw("buffer size".to_owned()))?;
-    let mut bytes = Cursor::new(Vec::new());
-    picture
-        .write_to(&mut bytes, image::ImageFormat::Png)
+    let (width, height) = (width.clamp(200, 16_000), height.clamp(150, 16_000));
+    let surface = cairo::ImageSurface::create(cairo::Format::Rgb24, width as i32, height as i32)?;
+    {
+        let cr = cairo::Context::new(&surface)?;
+        let size = (f64::from(width), f64::from(height));
+        draw(kind, data, &cr, size, &Look::for_export(height))?;
+    }
+    let mut bytes = Vec::new();
+    surface
+        .write_to_png(&mut bytes)
         .map_err(|e| ChartError::Draw(e.to_string()))?;
-    Ok(bytes.into_inner())
+    Ok(bytes)
 }
 
 /// Writes every chart as a PNG file in `dir` (created when missing), and `summary.json`
@@ -196,49 +165,6 @@ pub fn write_report(
     Ok(written)
 }
 
-/// Text sizes in pixels for a chart of a given height.
-struct Sizes {
-    title: u32,
-    label: u32,
-    tick: u32,
-    margin: u32,
-}
-
-impl Sizes {
-    fn for_height(height: u32) -> Self {
-        let scale = f64::from(height) / 600.0;
-        let px = |v: f64| (v * scale).round().max(8.0) as u32;
-        Self {
-            title: px(26.0),
-            label: px(19.0),
-            tick: px(16.0),
-            margin: px(18.0),
-        }
-    }
-
-    fn title_font(&self) -> TextStyle<'static> {
-        font(self.title, FontStyle::Bold)
-    }
-
-    fn label_font(&self) -> TextStyle<'static> {
-        font(self.label, FontStyle::Normal)
-    }
-
-    fn tick_font(&self) -> TextStyle<'static> {
-        font(self.tick, FontStyle::Normal)
-    }
-}
-
-fn font(size: u32, style: FontStyle) -> TextStyle<'static> {
-    TextStyle::from(FontDesc::new(
-        FontFamily::Name(FAMILY),
-        f64::from(size),
-        style,
-    ))
-    .color(&DARK)
-}
-type Area<'a> = DrawingArea<ChartBackend<'a>, Shift>;
-
 fn quality_name(quality: Quality) -> String {
     match quality {
         Quality::Bad => gettext("Bad"),
@@ -247,31 +173,12 @@ fn quality_name(quality: Quality) -> String {
     }
 }
 
-fn quality_colour(quality: Quality) -> RGBColor {
+fn quality_colour(palette: &Palette, quality: Quality) -> Colour {
     match quality {
-        Quality::Bad => RED,
-        Quality::Medium => YELLOW,
-        Quality::Good => GREEN,
+        Quality::Bad => palette.red,
+        Quality::Medium => palette.yellow,
+        Quality::Good => palette.green,
     }
-}
-
-/// A chart frame with a title and nothing in it but a line saying why.
-fn empty(root: &Area<'_>, title: &str, why: &str, sizes: &Sizes) -> Result<(), ChartError> {
-    let (w, h) = root.dim_in_pixel();
-    root.draw_text(
-        title,
-        &sizes.title_font().pos(Pos::new(HPos::Center, VPos::Top)),
-        (w as i32 / 2, sizes.margin as i32),
-    )?;
-    root.draw_text(
-        why,
-        &sizes
-            .label_font()
-            .color(&GREY)
-            .pos(Pos::new(HPos::Center, VPos::Center)),
-        (w as i32 / 2, h as i32 / 2),
-    )?;
-    Ok(())
 }
 
 fn no_photos() -> String {
@@ -295,30 +202,6 @@ fn histogram(values: impl Iterator<Item = f64>, range: (f64, f64), bins: usize) 
     counts
 }
 
-/// Room for the y axis' numbers and its description.
-fn y_label_area(sizes: &Sizes, widest: &str) -> u32 {
-    sizes.label * 2 + widest.chars().count() as u32 * sizes.tick * 2 / 3 + sizes.tick / 2
-}
-
-/// A number with two decimals, never "-0.00".
-fn two_decimals(value: f64) -> String {
-    let value = if value.abs() < 0.005 { 0.0 } else { value };
-    format!("{value:.2}")
-}
-
-/// How a legend entry is marked.
-#[derive(Debug, Clone, Copy)]
-enum Marker {
-    Box(RGBColor),
-    Line(RGBColor),
-    Ring(RGBColor),
-}
-
-struct Entry {
-    marker: Marker,
-    text: String,
-}
-
 fn entry(marker: Marker, text: impl Into<String>) -> Entry {
     Entry {
         marker,
@@ -326,150 +209,94 @@ fn entry(marker: Marker, text: impl Into<String>) -> Entry {
     }
 }
 
-/// Draws the legend in rows along the bottom of `root`, out of the data's way, and returns
-/// the area above it for the chart.
-fn with_legend<'a>(
-    root: &Area<'a>,
-    entries: &[Entry],
-    sizes: &Sizes,
-) -> Result<Area<'a>, ChartError> {
-    let (width, height) = root.dim_in_pixel();
-    let style = sizes.tick_font();
-    let marker = sizes.tick as i32;
-    let gap = marker / 2;
-    let spacing = marker * 2;
-    let usable = width as i32 - 2 * sizes.margin as i32;
-    let mut rows: Vec<Vec<(usize, i32)>> = vec![Vec::new()];
-    let mut row_width = 0;
-    for (i, item) in entries.iter().enumerate() {
-        let (text_width, _) = root.estimate_text_size(&item.text, &style)?;
-        let item_width = marker + gap + text_width as i32;
-        let needed = if row_width == 0 {
-            item_width
-        } else {
-            row_width + spacing + item_width
-        };
-        if needed > usable && row_width > 0 {
-            rows.push(Vec::new());
-            row_width = item_width;
-        } else {
-            row_width = needed;
-        }
-        if let Some(row) = rows.last_mut() {
-            row.push((i, item_width));
-        }
+/// A vertical axis counting photos up to `top`, with a line across at each number.
+fn photo_count_axis(top: f64) -> Axis {
+    Axis {
+        range: (0.0, top),
+        ticks: Ticks::Round { whole: true },
+        description: gettext("Photos"),
+        grid: true,
     }
-    let row_height = sizes.tick as i32 * 3 / 2;
-    let strip = row_height * rows.len() as i32 + sizes.margin as i32 / 2;
-    let (chart, legend) = root.split_vertically(height as i32 - strip);
-    for (r, row) in rows.iter().enumerate() {
-        let total: i32 =
-            row.iter().map(|(_, w)| w).sum::<i32>() + spacing * (row.len() as i32 - 1).max(0);
-        let mut x = (width as i32 - total) / 2;
-        let y = row_height * r as i32 + row_height / 2;
-        for &(i, item_width) in row {
-            let half = marker / 2;
-            let (cx, cy) = (x + half, y);
-            match entries[i].marker {
-                Marker::Box(colour) => legend.draw(&Rectangle::new(
-                    [(cx - half, cy - half), (cx + half, cy + half)],
-                    colour.filled(),
-                ))?,
-                Marker::Line(colour) => legend.draw(&Rectangle::new(
-                    [(cx - half, cy - 1), (cx + half, cy + 2)],
-                    colour.filled(),
-                ))?,
-                Marker::Ring(colour) => legend.draw(&Circle::new(
-                    (cx, cy),
-                    half.max(2) as u32,
-                    colour.stroke_width(2),
-                ))?,
-            }
-            legend.draw_text(
-                &entries[i].text,
-                &style.pos(Pos::new(HPos::Left, VPos::Center)),
-                (x + marker + gap, y),
-            )?;
-            x += item_width + spacing;
-        }
-    }
-    Ok(chart)
 }
 
-fn room_score(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartError> {
+fn axis(range: (f64, f64), description: String, grid: bool) -> Axis {
+    Axis {
+        range,
+        ticks: Ticks::Round { whole: false },
+        description,
+        grid,
+    }
+}
+
+fn room_score(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let title = ChartKind::RoomScore.title();
     let scores: Vec<f64> = data.photos.iter().filter_map(|p| p.room_score).collect();
     if scores.is_empty() {
-        return empty(root, &title, &no_photos(), sizes);
+        return canvas.empty(&title, &no_photos());
     }
+    let palette = canvas.palette;
     let threshold = data.filter.min_room;
     let passing = scores.iter().filter(|s| **s >= threshold).count();
-    let area = with_legend(
-        root,
+    let area = canvas.title(canvas.whole(), &title);
+    let area = canvas.legend(
+        area,
         &[
             entry(
-                Marker::Box(BLUE),
-                fill(&gettext("At or above the threshold ({})"), &[&passing]),
-            ),
-            entry(
-                Marker::Box(GREY),
-                fill(&gettext("Below it ({})"), &[&(scores.len() - passing)]),
-            ),
-            entry(
-                Marker::Line(DARK),
+                Marker::Box(palette.blue),
                 fill(
-                    &gettext("Filter threshold {}"),
-                    &[&format!("{threshold:.2}")],
+                    &gettext("At or above the threshold ({count})"),
+                    &[("count", &passing)],
+                ),
+            ),
+            entry(
+                Marker::Box(palette.grey),
+                fill(
+                    &gettext("Below it ({count})"),
+                    &[("count", &(scores.len() - passing))],
+                ),
+            ),
+            entry(
+                Marker::Line(palette.text),
+                fill(
+                    &gettext("Filter threshold {threshold}"),
+                    &[("threshold", &format!("{threshold:.2}"))],
                 ),
             ),
         ],
-        sizes,
     )?;
     let bins = 20;
     let counts = histogram(scores.iter().copied(), (0.0, 1.0), bins);
     let top = f64::from(counts.iter().copied().max().unwrap_or(1)).max(1.0) * 1.1;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&title, sizes.title_font())
-        .margin(sizes.margin)
-        .x_label_area_size(sizes.label * 3)
-        .y_label_area_size(y_label_area(sizes, &format!("{top:.0}")))
-        .build_cartesian_2d(0f64..1f64, 0f64..top)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_desc(gettext("Room score (0 to 1)"))
-        .y_desc(gettext("Photos"))
-        .y_labels(count_ticks(top))
-        .light_line_style(TRANSPARENT)
-        .axis_desc_style(sizes.label_font())
-        .label_style(sizes.tick_font())
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_label_formatter(&|v| format!("{v:.1}"))
-        .draw()?;
+    let plot = canvas.axes(
+        area,
+        &axis((0.0, 1.0), gettext("Room score (0 to 1)"), false),
+        &photo_count_axis(top),
+    )?;
     let width = 1.0 / bins as f64;
-    chart.draw_series(counts.iter().enumerate().map(|(i, &count)| {
-        let x0 = i as f64 * width;
-        let colour = if x0 + width / 2.0 >= threshold {
-            BLUE
-        } else {
-            GREY
-        };
-        Rectangle::new(
-            [
-                (x0 + width * 0.05, 0.0),
-                (x0 + width * 0.95, f64::from(count)),
-            ],
-            colour.filled(),
+    canvas.clipped(plot.area, || {
+        for (i, &count) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+            let x0 = i as f64 * width;
+            let colour = if x0 + width / 2.0 >= threshold {
+                palette.blue
+            } else {
+                palette.grey
+            };
+            canvas.bar(
+                plot.at((x0 + width * 0.05, 0.0)),
+                plot.at((x0 + width * 0.95, f64::from(count))),
+                colour,
+            )?;
+        }
+        canvas.rule(
+            plot.at((threshold, 0.0)),
+            plot.at((threshold, top)),
+            canvas.stroke(),
+            (palette.text, 1.0),
         )
-    }))?;
-    chart.draw_series(LineSeries::new(
-        [(threshold, 0.0), (threshold, top)],
-        DARK.stroke_width(2),
-    ))?;
-    Ok(())
+    })
 }
 
-fn indoor_vs_room(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartError> {
+fn indoor_vs_room(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let title = ChartKind::IndoorVsRoom.title();
     let points: Vec<(f64, f64, bool)> = data
         .photos
@@ -477,87 +304,81 @@ fn indoor_vs_room(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<()
         .filter_map(|p| Some((p.indoor_score?, p.room_score?, data.passes(p))))
         .collect();
     if points.is_empty() {
-        return empty(root, &title, &no_photos(), sizes);
+        return canvas.empty(&title, &no_photos());
     }
+    let palette = canvas.palette;
     let passing = points.iter().filter(|p| p.2).count();
-    let area = with_legend(
-        root,
+    let area = canvas.title(canvas.whole(), &title);
+    let area = canvas.legend(
+        area,
         &[
             entry(
-                Marker::Box(BLUE),
-                fill(&gettext("Interiors ({})"), &[&passing]),
+                Marker::Box(palette.blue),
+                fill(&gettext("Interiors ({count})"), &[("count", &passing)]),
             ),
             entry(
-                Marker::Box(RED),
-                fill(&gettext("Filtered out ({})"), &[&(points.len() - passing)]),
+                Marker::Box(palette.red),
+                fill(
+                    &gettext("Filtered out ({count})"),
+                    &[("count", &(points.len() - passing))],
+                ),
             ),
-            entry(Marker::Line(DARK), gettext("Filter thresholds")),
+            entry(Marker::Line(palette.text), gettext("Filter thresholds")),
         ],
-        sizes,
     )?;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&title, sizes.title_font())
-        .margin(sizes.margin)
-        .x_label_area_size(sizes.label * 3)
-        .y_label_area_size(y_label_area(sizes, "0.0"))
-        .build_cartesian_2d(0f64..1.02f64, 0f64..1.02f64)?;
-    chart
-        .configure_mesh()
-        .x_desc(gettext("Indoor score (0 to 1)"))
-        .y_desc(gettext("Room score (0 to 1)"))
-        .axis_desc_style(sizes.label_font())
-        .label_style(sizes.tick_font())
-        .x_label_formatter(&|v| format!("{v:.1}"))
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
-    let radius = (sizes.tick / 4).max(3);
-    for (inside, colour) in [(false, RED), (true, BLUE)] {
-        chart.draw_series(
-            points
-                .iter()
-                .filter(|p| p.2 == inside)
-                .map(|&(x, y, _)| Circle::new((x, y), radius, colour.mix(0.6).filled())),
-        )?;
-    }
-    let style = DARK.mix(0.7).stroke_width(1);
-    chart.draw_series(LineSeries::new(
-        [
-            (data.filter.min_indoor, 0.0),
-            (data.filter.min_indoor, 1.02),
-        ],
-        style,
-    ))?;
-    chart.draw_series(LineSeries::new(
-        [(0.0, data.filter.min_room), (1.02, data.filter.min_room)],
-        style,
-    ))?;
-    Ok(())
+    let end = 1.02;
+    let plot = canvas.axes(
+        area,
+        &axis((0.0, end), gettext("Indoor score (0 to 1)"), true),
+        &axis((0.0, end), gettext("Room score (0 to 1)"), true),
+    )?;
+    let radius = canvas.dot_radius();
+    canvas.clipped(plot.area, || {
+        for (inside, colour) in [(false, palette.red), (true, palette.blue)] {
+            for &(x, y, _) in points.iter().filter(|p| p.2 == inside) {
+                canvas.dot(plot.at((x, y)), radius, (colour, 0.6), None)?;
+            }
+        }
+        let line = (palette.text, 0.7);
+        let (indoor, room) = (data.filter.min_indoor, data.filter.min_room);
+        canvas.rule(plot.at((indoor, 0.0)), plot.at((indoor, end)), 1.0, line)?;
+        canvas.rule(plot.at((0.0, room)), plot.at((end, room)), 1.0, line)
+    })
 }
 
-fn labels(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartError> {
+fn labels(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let title = ChartKind::Labels.title();
     if data.photos.is_empty() {
-        return empty(root, &title, &no_photos(), sizes);
+        return canvas.empty(&title, &no_photos());
     }
+    let palette = canvas.palette;
     let summary = data.summary();
     let get = |counts: &LabelCounts, quality: Quality| match quality {
         Quality::Bad => counts.bad,
         Quality::Medium => counts.medium,
         Quality::Good => counts.good,
     };
-    let mut series: Vec<(String, RGBColor, LabelCounts)> = vec![
-        (gettext("Human labels"), BLUE, summary.human_labels),
-        (gettext("Automatic labels"), PURPLE, summary.auto_labels),
+    let mut series: Vec<(String, Colour, LabelCounts)> = vec![
+        (gettext("Human labels"), palette.blue, summary.human_labels),
+        (
+            gettext("Automatic labels"),
+            palette.purple,
+            summary.auto_labels,
+        ),
     ];
     if let Some(buckets) = summary.model_buckets {
-        series.push((gettext("Model bucket of every photo"), GREY, buckets));
+        series.push((
+            gettext("Model bucket of every photo"),
+            palette.grey,
+            buckets,
+        ));
     }
     let entries: Vec<Entry> = series
         .iter()
         .map(|(name, colour, _)| entry(Marker::Box(*colour), name.as_str()))
         .collect();
-    let area = with_legend(root, &entries, sizes)?;
+    let area = canvas.title(canvas.whole(), &title);
+    let area = canvas.legend(area, &entries)?;
     let top = series
         .iter()
         .flat_map(|(_, _, c)| Quality::ALL.map(|q| get(c, q)))
@@ -565,61 +386,45 @@ fn labels(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartE
         .unwrap_or(0)
         .max(1) as f64
         * 1.12;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&title, sizes.title_font())
-        .margin(sizes.margin)
-        .x_label_area_size(sizes.label * 3)
-        .y_label_area_size(y_label_area(sizes, &format!("{top:.0}")))
-        .build_cartesian_2d(
-            // Hundredths of a quality slot: bad is 0..100, medium 100..200, good 200..300.
-            (0i32..300i32).with_key_points(vec![50, 150, 250]),
-            0f64..top,
-        )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_desc(gettext("Quality"))
-        .y_desc(gettext("Photos"))
-        .y_labels(count_ticks(top))
-        .light_line_style(TRANSPARENT)
-        .axis_desc_style(sizes.label_font())
-        .label_style(sizes.label_font())
-        .x_label_formatter(&|v| {
-            Quality::from_index(usize::try_from(*v / 100).unwrap_or(0))
-                .map(quality_name)
-                .unwrap_or_default()
-        })
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
-    let slot = 80 / series.len() as i32;
-    let style = sizes.tick_font().pos(Pos::new(HPos::Center, VPos::Bottom));
+    // Each quality has a slot one unit wide: bad is 0..1, medium 1..2, good 2..3.
+    let qualities = Axis {
+        range: (0.0, 3.0),
+        ticks: Ticks::At(
+            Quality::ALL
+                .iter()
+                .map(|&q| (q.index() as f64 + 0.5, quality_name(q)))
+                .collect(),
+        ),
+        description: gettext("Quality"),
+        grid: false,
+    };
+    let plot = canvas.axes(area, &qualities, &photo_count_axis(top))?;
+    let slot = 0.8 / series.len() as f64;
     for (k, (_, colour, counts)) in series.iter().enumerate() {
-        let left = |quality: Quality| quality.index() as i32 * 100 + 10 + slot * k as i32;
-        chart.draw_series(Quality::ALL.iter().map(|&quality| {
-            Rectangle::new(
-                [
-                    (left(quality) + 1, 0.0),
-                    (left(quality) + slot - 1, get(counts, quality) as f64),
-                ],
-                colour.filled(),
-            )
-        }))?;
-        chart.draw_series(Quality::ALL.iter().map(|&quality| {
+        for quality in Quality::ALL {
+            let left = quality.index() as f64 + 0.1 + slot * k as f64;
             let n = get(counts, quality);
-            Text::new(
-                n.to_string(),
-                (left(quality) + slot / 2, n as f64 + top * 0.01),
-                style.clone(),
-            )
-        }))?;
+            canvas.bar(
+                plot.at((left + 0.01, 0.0)),
+                plot.at((left + slot - 0.01, n as f64)),
+                *colour,
+            )?;
+            canvas.text(
+                &n.to_string(),
+                Font::Tick,
+                palette.text,
+                (plot.x(left + slot / 2.0), plot.y(n as f64) - 2.0),
+                (Align::Center, Align::End),
+            )?;
+        }
     }
     Ok(())
 }
 
-fn confidence(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartError> {
+fn confidence(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let title = ChartKind::Confidence.title();
     if data.photos.iter().all(|p| p.assessment.is_none()) {
-        return empty(root, &title, &no_model(), sizes);
+        return canvas.empty(&title, &no_model());
     }
     let values: Vec<f64> = data
         .photos
@@ -628,35 +433,37 @@ fn confidence(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
         .filter_map(|p| Some(p.assessment?.confidence))
         .collect();
     if values.is_empty() {
-        return empty(
-            root,
-            &title,
-            &gettext("Every photo has a human label."),
-            sizes,
-        );
+        return canvas.empty(&title, &gettext("Every photo has a human label."));
     }
+    let palette = canvas.palette;
     let threshold = data.min_confidence;
     let accepted = values.iter().filter(|v| **v >= threshold).count();
-    let area = with_legend(
-        root,
+    let area = canvas.title(canvas.whole(), &title);
+    let area = canvas.legend(
+        area,
         &[
             entry(
-                Marker::Box(PURPLE),
+                Marker::Box(palette.purple),
                 fill(
-                    &gettext("Sure enough to label automatically ({})"),
-                    &[&accepted],
+                    &gettext("Sure enough to label automatically ({count})"),
+                    &[("count", &accepted)],
                 ),
             ),
             entry(
-                Marker::Box(GREY),
-                fill(&gettext("Too unsure ({})"), &[&(values.len() - accepted)]),
+                Marker::Box(palette.grey),
+                fill(
+                    &gettext("Too unsure ({count})"),
+                    &[("count", &(values.len() - accepted))],
+                ),
             ),
             entry(
-                Marker::Line(DARK),
-                fill(&gettext("Threshold {}"), &[&format!("{threshold:.2}")]),
+                Marker::Line(palette.text),
+                fill(
+                    &gettext("Threshold {threshold}"),
+                    &[("threshold", &format!("{threshold:.2}"))],
+                ),
             ),
         ],
-        sizes,
     )?;
     let bins = 20;
     // Each bar stacks the photos below the threshold and those at or above it.
@@ -681,48 +488,38 @@ fn confidence(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
     )
     .max(1.0)
         * 1.1;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&title, sizes.title_font())
-        .margin(sizes.margin)
-        .x_label_area_size(sizes.label * 3)
-        .y_label_area_size(y_label_area(sizes, &format!("{top:.0}")))
-        .build_cartesian_2d(0f64..1f64, 0f64..top)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_desc(gettext("Confidence: top probability minus the second"))
-        .y_desc(gettext("Photos"))
-        .y_labels(count_ticks(top))
-        .light_line_style(TRANSPARENT)
-        .axis_desc_style(sizes.label_font())
-        .label_style(sizes.tick_font())
-        .x_label_formatter(&|v| format!("{v:.1}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
+    let plot = canvas.axes(
+        area,
+        &axis(
+            (0.0, 1.0),
+            gettext("Confidence: top probability minus the second"),
+            false,
+        ),
+        &photo_count_axis(top),
+    )?;
     let width = 1.0 / bins as f64;
-    for (colour, base, counts) in [
-        (GREY, vec![0u32; bins], &below),
-        (PURPLE, below.clone(), &over),
-    ] {
-        chart.draw_series((0..bins).filter(|&i| counts[i] > 0).map(|i| {
+    canvas.clipped(plot.area, || {
+        for i in 0..bins {
             let x0 = i as f64 * width;
-            Rectangle::new(
-                [
-                    (x0 + width * 0.05, f64::from(base[i])),
-                    (x0 + width * 0.95, f64::from(base[i] + counts[i])),
-                ],
-                colour.filled(),
-            )
-        }))?;
-    }
-    chart.draw_series(LineSeries::new(
-        [(threshold, 0.0), (threshold, top)],
-        DARK.stroke_width(2),
-    ))?;
-    Ok(())
+            let (left, right) = (x0 + width * 0.05, x0 + width * 0.95);
+            let (low, high) = (f64::from(below[i]), f64::from(below[i] + over[i]));
+            if below[i] > 0 {
+                canvas.bar(plot.at((left, 0.0)), plot.at((right, low)), palette.grey)?;
+            }
+            if over[i] > 0 {
+                canvas.bar(plot.at((left, low)), plot.at((right, high)), palette.purple)?;
+            }
+        }
+        canvas.rule(
+            plot.at((threshold, 0.0)),
+            plot.at((threshold, top)),
+            canvas.stroke(),
+            (palette.text, 1.0),
+        )
+    })
 }
 
-fn accuracy(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartError> {
+fn accuracy(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let title = ChartKind::Accuracy.title();
     if !data.rounds.iter().any(|r| r.accuracy.is_some()) {
         let why = if data.rounds.is_empty() {
@@ -730,23 +527,24 @@ fn accuracy(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Char
         } else {
             gettext("Not evaluated yet: each label needs at least two human-labelled photos.")
         };
-        return empty(root, &title, &why, sizes);
+        return canvas.empty(&title, &why);
     }
+    let palette = canvas.palette;
     let lines = [
         (
-            BLUE,
+            palette.blue,
             gettext("Labels right (cross-validated)"),
             data.rounds
                 .iter()
-                .filter_map(|r| Some((r.number as i32, r.accuracy? * 100.0)))
+                .filter_map(|r| Some((r.number as f64, r.accuracy? * 100.0)))
                 .collect::<Vec<_>>(),
         ),
         (
-            GREEN,
+            palette.green,
             gettext("Pairs in the right order"),
             data.rounds
                 .iter()
-                .filter_map(|r| Some((r.number as i32, r.pair_accuracy? * 100.0)))
+                .filter_map(|r| Some((r.number as f64, r.pair_accuracy? * 100.0)))
                 .collect(),
         ),
     ];
@@ -755,45 +553,37 @@ fn accuracy(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Char
         .filter(|(_, _, points)| !points.is_empty())
         .map(|(colour, name, _)| entry(Marker::Line(*colour), name.as_str()))
         .collect();
-    let area = with_legend(root, &entries, sizes)?;
-    let last = data.rounds.len() as i32;
-    let step = data.rounds.len().div_ceil(10).max(1);
-    let key_points: Vec<i32> = (1..=last)
-        .filter(|n| (*n as usize - 1).is_multiple_of(step))
-        .collect();
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&title, sizes.title_font())
-        .margin(sizes.margin)
-        .x_label_area_size(sizes.label * 3)
-        .y_label_area_size(y_label_area(sizes, "100"))
-        .build_cartesian_2d((0i32..last + 1).with_key_points(key_points), 0f64..105f64)?;
-    chart
-        .configure_mesh()
-        .x_desc(gettext("Training round"))
-        .y_desc(gettext("Accuracy on human labels (%)"))
-        .axis_desc_style(sizes.label_font())
-        .label_style(sizes.tick_font())
-        .x_label_formatter(&|v| v.to_string())
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
-    let radius = (sizes.tick / 3).max(3);
+    let area = canvas.title(canvas.whole(), &title);
+    let area = canvas.legend(area, &entries)?;
+    let last = data.rounds.len() as f64;
+    let rounds = Axis {
+        range: (0.5, last + 0.5),
+        ticks: Ticks::Round { whole: true },
+        description: gettext("Training round"),
+        grid: true,
+    };
+    let plot = canvas.axes(
+        area,
+        &rounds,
+        &axis((0.0, 105.0), gettext("Accuracy on human labels (%)"), true),
+    )?;
+    let radius = canvas.dot_radius() + 0.5;
     for (colour, _, points) in &lines {
-        chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(3)))?;
-        chart.draw_series(
-            points
-                .iter()
-                .map(|&p| Circle::new(p, radius, colour.filled())),
-        )?;
+        let points: Vec<(f64, f64)> = points.iter().map(|&p| plot.at(p)).collect();
+        canvas.polyline(&points, canvas.stroke(), *colour)?;
+        for &point in &points {
+            canvas.dot(point, radius, (*colour, 1.0), None)?;
+        }
     }
     Ok(())
 }
 
-fn scores_by_label(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartError> {
+fn scores_by_label(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let title = ChartKind::ScoresByLabel.title();
     if data.photos.iter().all(|p| p.assessment.is_none()) {
-        return empty(root, &title, &no_model(), sizes);
+        return canvas.empty(&title, &no_model());
     }
+    let palette = canvas.palette;
     let bins = 20;
     let group = |quality: Option<Quality>| -> Vec<u32> {
         histogram(
@@ -805,22 +595,26 @@ fn scores_by_label(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(
             bins,
         )
     };
-    let mut series: Vec<(String, RGBColor, Vec<u32>)> = Quality::ALL
+    let mut series: Vec<(String, Colour, Vec<u32>)> = Quality::ALL
         .iter()
-        .map(|&q| (quality_name(q), quality_colour(q), group(Some(q))))
+        .map(|&q| (quality_name(q), quality_colour(&palette, q), group(Some(q))))
         .collect();
-    series.push((gettext("Unlabelled"), GREY, group(None)));
+    series.push((gettext("Unlabelled"), palette.grey, group(None)));
     series.retain(|(_, _, counts)| counts.iter().any(|c| *c > 0));
     let entries: Vec<Entry> = series
         .iter()
         .map(|(name, colour, counts)| {
             entry(
                 Marker::Line(*colour),
-                fill(&gettext("{} ({})"), &[name, &counts.iter().sum::<u32>()]),
+                fill(
+                    &gettext("{name} ({count})"),
+                    &[("name", name), ("count", &counts.iter().sum::<u32>())],
+                ),
             )
         })
         .collect();
-    let area = with_legend(root, &entries, sizes)?;
+    let area = canvas.title(canvas.whole(), &title);
+    let area = canvas.legend(area, &entries)?;
     let top = series
         .iter()
         .flat_map(|(_, _, c)| c.iter().copied())
@@ -828,43 +622,28 @@ fn scores_by_label(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(
         .unwrap_or(1)
         .max(1) as f64
         * 1.1;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&title, sizes.title_font())
-        .margin(sizes.margin)
-        .x_label_area_size(sizes.label * 3)
-        .y_label_area_size(y_label_area(sizes, &format!("{top:.0}")))
-        .build_cartesian_2d(0f64..100f64, 0f64..top)?;
-    chart
-        .configure_mesh()
-        .x_desc(gettext("Score (0 to 100)"))
-        .y_desc(gettext("Photos"))
-        .y_labels(count_ticks(top))
-        .light_line_style(TRANSPARENT)
-        .axis_desc_style(sizes.label_font())
-        .label_style(sizes.tick_font())
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+    let plot = canvas.axes(
+        area,
+        &axis((0.0, 100.0), gettext("Score (0 to 100)"), true),
+        &photo_count_axis(top),
+    )?;
     let width = 100.0 / bins as f64;
-    let radius = (sizes.tick / 4).max(3);
+    let radius = canvas.dot_radius();
     for (_, colour, counts) in &series {
         let points: Vec<(f64, f64)> = counts
             .iter()
             .enumerate()
-            .map(|(i, &c)| ((i as f64 + 0.5) * width, f64::from(c)))
+            .map(|(i, &c)| plot.at(((i as f64 + 0.5) * width, f64::from(c))))
             .collect();
-        chart.draw_series(LineSeries::new(points.clone(), colour.stroke_width(3)))?;
-        chart.draw_series(
-            points
-                .iter()
-                .map(|&p| Circle::new(p, radius, colour.filled())),
-        )?;
+        canvas.polyline(&points, canvas.stroke(), *colour)?;
+        for &point in &points {
+            canvas.dot(point, radius, (*colour, 1.0), None)?;
+        }
     }
     Ok(())
 }
 
-fn embeddings(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), ChartError> {
+fn embeddings(canvas: &Canvas<'_>, data: &ChartData) -> Result<(), ChartError> {
     let title = ChartKind::Embeddings.title();
     type Point = (f64, f64, Option<(Quality, LabelSource)>);
     let points: Vec<Point> = data
@@ -873,13 +652,12 @@ fn embeddings(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
         .filter_map(|p| p.plane.map(|(x, y)| (x, y, p.label)))
         .collect();
     let Some(explained) = data.explained_variance.filter(|_| !points.is_empty()) else {
-        return empty(
-            root,
+        return canvas.empty(
             &title,
             &gettext("At least three photos with embeddings are needed."),
-            sizes,
         );
     };
+    let palette = canvas.palette;
     let count = |quality: Option<Quality>| {
         points
             .iter()
@@ -891,78 +669,77 @@ fn embeddings(root: &Area<'_>, data: &ChartData, sizes: &Sizes) -> Result<(), Ch
         .filter(|q| count(Some(**q)) > 0)
         .map(|&q| {
             entry(
-                Marker::Box(quality_colour(q)),
-                fill(&gettext("{} ({})"), &[&quality_name(q), &count(Some(q))]),
+                Marker::Box(quality_colour(&palette, q)),
+                fill(
+                    &gettext("{name} ({count})"),
+                    &[("name", &quality_name(q)), ("count", &count(Some(q)))],
+                ),
             )
         })
         .collect();
     if count(None) > 0 {
         entries.push(entry(
-            Marker::Box(GREY),
-            fill(&gettext("{} ({})"), &[&gettext("Unlabelled"), &count(None)]),
+            Marker::Box(palette.grey),
+            fill(
+                &gettext("{name} ({count})"),
+                &[("name", &gettext("Unlabelled")), ("count", &count(None))],
+            ),
         ));
     }
     if points
         .iter()
         .any(|p| matches!(p.2, Some((_, LabelSource::Auto))))
     {
-        entries.push(entry(Marker::Ring(DARK), gettext("Automatic label")));
+        entries.push(entry(
+            Marker::Ring(palette.text),
+            gettext("Automatic label"),
+        ));
     }
-    let area = with_legend(root, &entries, sizes)?;
+    let area = canvas.title(canvas.whole(), &title);
+    let area = canvas.legend(area, &entries)?;
     let bounds = |values: Vec<f64>| {
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let pad = ((max - min) * 0.06).max(1e-6);
-        (min - pad)..(max + pad)
+        (min - pad, max + pad)
     };
     let xs = bounds(points.iter().map(|p| p.0).collect());
     let ys = bounds(points.iter().map(|p| p.1).collect());
-    let mut chart = ChartBuilder::on(&area)
-        .caption(&title, sizes.title_font())
-        .margin(sizes.margin)
-        .x_label_area_size(sizes.label * 3)
-        .y_label_area_size(y_label_area(sizes, "-0.00"))
-        .build_cartesian_2d(xs, ys)?;
-    chart
-        .configure_mesh()
-        .x_desc(fill(
-            &gettext("First principal component ({}% of the variance)"),
-            &[&format!("{:.0}", explained[0] * 100.0)],
-        ))
-        .y_desc(fill(
-            &gettext("Second principal component ({}%)"),
-            &[&format!("{:.0}", explained[1] * 100.0)],
-        ))
-        .axis_desc_style(sizes.label_font())
-        .label_style(sizes.tick_font())
-        .x_label_formatter(&|v| two_decimals(*v))
-        .y_label_formatter(&|v| two_decimals(*v))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
-    let radius = (sizes.tick / 4).max(3);
-    chart.draw_series(
-        points
-            .iter()
-            .filter(|p| p.2.is_none())
-            .map(|p| Circle::new((p.0, p.1), radius, GREY.mix(0.6).filled())),
+    let plot = canvas.axes(
+        area,
+        &axis(
+            xs,
+            fill(
+                &gettext("First principal component ({percent}% of the variance)"),
+                &[("percent", &format!("{:.0}", explained[0] * 100.0))],
+            ),
+            true,
+        ),
+        &axis(
+            ys,
+            fill(
+                &gettext("Second principal component ({percent}%)"),
+                &[("percent", &format!("{:.0}", explained[1] * 100.0))],
+            ),
+            true,
+        ),
     )?;
-    // Human labels filled, automatic ones as rings.
-    chart.draw_series(points.iter().filter_map(|&(x, y, label)| {
-        let (quality, source) = label?;
-        let colour = quality_colour(quality);
-        let style = if source == LabelSource::Human {
-            colour.filled()
-        } else {
-            colour.stroke_width(2)
-        };
-        Some(Circle::new((x, y), radius + 1, style))
-    }))?;
-    Ok(())
-}
-
-/// How many ticks a count axis up to `top` gets: whole numbers only, at most eleven.
-fn count_ticks(top: f64) -> usize {
-    (top.floor() as usize + 1).clamp(2, 11)
+    let radius = canvas.dot_radius();
+    canvas.clipped(plot.area, || {
+        for p in points.iter().filter(|p| p.2.is_none()) {
+            canvas.dot(plot.at((p.0, p.1)), radius, (palette.grey, 1.0), None)?;
+        }
+        // Human labels filled, automatic ones as rings.
+        for &(x, y, label) in &points {
+            let Some((quality, source)) = label else {
+                continue;
+            };
+            let ring = (source == LabelSource::Auto).then(|| canvas.stroke());
+            let colour = quality_colour(&palette, quality);
+            canvas.dot(plot.at((x, y)), radius + 1.0, (colour, 1.0), ring)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -1041,15 +818,16 @@ mod tests {
         };
         for data in [sample(), empty] {
             for kind in ChartKind::ALL {
-                let rgb = render_rgb(kind, &data, 400, 300).unwrap();
-                assert_eq!(rgb.len(), 400 * 300 * 3);
+                let png = render_png(kind, &data, 400, 300).unwrap();
+                let picture = image::load_from_memory(&png).unwrap().to_rgb8();
+                assert_eq!(picture.dimensions(), (400, 300));
                 // Something besides the white background was drawn.
-                assert!(rgb.iter().any(|v| *v < 128), "{kind:?} is blank");
+                assert!(
+                    picture.pixels().any(|p| p.0.iter().all(|v| *v < 128)),
+                    "{kind:?} is blank"
+                );
             }
         }
-        let png = render_png(ChartKind::Labels, &sample(), 800, 600).unwrap();
-        let decoded = image::load_from_memory(&png).unwrap();
-        assert_eq!((decoded.width(), decoded.height()), (800, 600));
     }
 
     #[test]

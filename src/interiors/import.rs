@@ -5,8 +5,7 @@
 //! truncated photo (its file ends before the picture does, the rest would decode grey) is
 //! skipped too, and counted apart: its score would describe a grey band.
 
-use std::collections::{HashMap, HashSet};
-use std::os::unix::fs::MetadataExt;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -20,21 +19,16 @@ use crate::clip::{ClipError, ImageFailure};
 use crate::db::embeddings::Subject;
 use crate::db::interiors::{NewPhoto, PhotoRecord};
 use crate::db::{Database, DbError};
-use crate::i18n::{fill, gettext};
 use crate::imaging::{self, ImageLoadError};
 use crate::jobs::{CancelToken, Outcome, Progress};
 use crate::library::LibraryError;
+use crate::library::walk::{FolderWalk, Visit};
 use crate::matching::hash::CoverHash;
 
 const EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{}", fill(&gettext("cannot read the folder {}: {}"), &[&.path.display(), .source]))]
-    Folder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
@@ -75,55 +69,41 @@ pub struct ImportSummary {
 }
 
 /// Photo files under `folders`, recursively, sorted; a photo file given among the folders is
-/// taken as it is. Links to folders are followed, each folder walked once, so a link that
-/// loops back is harmless. Only regular files are photos: a pipe or a device is left out
-/// whatever its name.
-pub fn find_photos(folders: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+/// taken as it is. Links are followed, each folder and file met once (see
+/// [`FolderWalk`]), so a link that loops back is harmless. Only regular files are photos: a
+/// pipe or a device is left out whatever its name. A folder that cannot be read is passed to
+/// `on_unreadable` and left out.
+pub fn find_photos(
+    folders: &[PathBuf],
+    on_unreadable: &mut dyn FnMut(LibraryError),
+) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut stack = Vec::new();
+    let mut roots = Vec::new();
     for path in folders {
         if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
             if is_photo(path) {
                 found.push(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()));
             }
         } else {
-            stack.push(path.clone());
+            roots.push(path.clone());
         }
     }
-    // Each folder by device and inode: a link back up the tree leads to one already seen.
-    let mut walked = HashSet::new();
-    while let Some(folder) = stack.pop() {
-        let folder_error = |source| ImportError::Folder {
-            path: folder.clone(),
-            source,
-        };
-        let metadata = std::fs::metadata(&folder).map_err(folder_error)?;
-        if !walked.insert((metadata.dev(), metadata.ino())) {
-            continue;
-        }
-        let entries = std::fs::read_dir(&folder).map_err(folder_error)?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if hidden {
-                continue;
-            }
+    for visit in FolderWalk::new(&roots) {
+        match visit {
             // Broken links and files gone since the listing have nothing to import.
-            let Ok(metadata) = std::fs::metadata(&path) else {
-                continue;
-            };
-            if metadata.is_dir() {
-                stack.push(path);
-            } else if metadata.is_file() && is_photo(&path) {
-                found.push(std::fs::canonicalize(&path).unwrap_or(path));
-            }
+            Visit::Folder(folder) => found.extend(
+                folder
+                    .files
+                    .into_iter()
+                    .filter(|path| is_photo(path))
+                    .map(|path| std::fs::canonicalize(&path).unwrap_or(path)),
+            ),
+            Visit::Unreadable { path, error } => on_unreadable(LibraryError::io(&path, error)),
         }
     }
     found.sort();
     found.dedup();
-    Ok(found)
+    found
 }
 
 fn is_photo(path: &Path) -> bool {
@@ -157,7 +137,12 @@ pub fn import(
     on_event: &mut dyn FnMut(ImportEvent),
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
-    let found = find_photos(folders)?;
+    let found = find_photos(folders, &mut |error| {
+        on_event(ImportEvent::Skipped {
+            path: error.path().to_owned(),
+            reason: error.to_string(),
+        })
+    });
     summary.found = found.len();
     let mut todo = Vec::new();
     // Photos measured before some measurement existed are read again.

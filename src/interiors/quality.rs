@@ -40,7 +40,7 @@ impl fmt::Display for Quality {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", crate::i18n::fill(&crate::i18n::gettext("unknown label “{}”: use bad, medium or good (or 1, 2, 3)"), &[.0]))]
+#[error("{}", crate::i18n::fill(&crate::i18n::gettext("unknown label “{label}”: use bad, medium or good (or 1, 2, 3)"), &[("label", .0)]))]
 pub struct UnknownQuality(pub String);
 
 impl FromStr for Quality {

@@ -37,9 +37,9 @@ pub enum RoundError {
         gettext("no model has been trained yet: run “vistazo interiors train” first")
     )]
     NoModel,
-    #[error("{}", fill(&gettext("the latest model was trained on embeddings of {} but {} is loaded: import the photos again and retrain"), &[.trained_on, .loaded]))]
+    #[error("{}", fill(&gettext("the latest model was trained on embeddings of {trained_on} but {loaded} is loaded: import the photos again and retrain"), &[("trained_on", .trained_on), ("loaded", .loaded)]))]
     OtherEmbeddings { trained_on: String, loaded: String },
-    #[error("{}", fill(&gettext("the saved training round {} cannot be read: {}"), &[.round, .reason]))]
+    #[error("{}", fill(&gettext("the saved training round {round} cannot be read: {reason}"), &[("round", .round), ("reason", .reason)]))]
     DamagedRound { round: i64, reason: String },
 }
 

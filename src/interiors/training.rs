@@ -71,15 +71,15 @@ pub enum TrainingError {
         gettext("training needs photos of at least two different qualities: label some more")
     )]
     OneQualityOnly,
-    #[error("{}", fill(&gettext("labelled photo {} has an embedding of {} values where {} were expected"), &[.index, .found, .expected]))]
+    #[error("{}", fill(&gettext("labelled photo {index} has an embedding of {found} values where {expected} were expected"), &[("index", .index), ("found", .found), ("expected", .expected)]))]
     DimensionMismatch {
         index: usize,
         expected: usize,
         found: usize,
     },
-    #[error("{}", fill(&gettext("the saved model is damaged: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("the saved model is damaged: {reason}"), &[("reason", .0)]))]
     Damaged(String),
-    #[error("{}", fill(&gettext("training failed in libtorch: {}"), &[.0]))]
+    #[error("{}", fill(&gettext("training failed in libtorch: {reason}"), &[("reason", .0)]))]
     Torch(String),
 }
 
@@ -765,8 +765,8 @@ fn to_array(t: &Tensor) -> Result<[f32; CLASSES], TrainingError> {
     let values: Vec<f32> = values_of(&t.detach())?;
     <[f32; CLASSES]>::try_from(values.as_slice()).map_err(|_| {
         TrainingError::Torch(fill(
-            &gettext("{} values where {} were expected"),
-            &[&values.len(), &CLASSES],
+            &gettext("{count} values where {classes} were expected"),
+            &[("count", &values.len()), ("classes", &CLASSES)],
         ))
     })
 }

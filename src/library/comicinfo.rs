@@ -360,13 +360,13 @@ const EMPTY_DOCUMENT: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Comic
 pub enum ComicInfoError {
     #[error("{}", not_zip_reason(.path, *.format))]
     NotZip { path: PathBuf, format: ComicFormat },
-    #[error("{}", fill(&gettext("{} is read-only"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} is read-only"), &[("path", &.path.display())]))]
     ReadOnly { path: PathBuf },
-    #[error("{}", fill(&gettext("the ComicInfo.xml in {} cannot be read, so it is left as it is: {}"), &[&.path.display(), .detail]))]
+    #[error("{}", fill(&gettext("the ComicInfo.xml in {path} cannot be read, so it is left as it is: {detail}"), &[("path", &.path.display()), ("detail", .detail)]))]
     Malformed { path: PathBuf, detail: String },
-    #[error("{}", fill(&gettext("the ComicInfo.xml in {} has changed since Vistazo wrote it"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("the ComicInfo.xml in {path} has changed since Vistazo wrote it"), &[("path", &.path.display())]))]
     ChangedSince { path: PathBuf },
-    #[error("{}", fill(&gettext("cannot write {}: {}"), &[&.path.display(), .source]))]
+    #[error("{}", fill(&gettext("cannot write {path}: {error}"), &[("path", &.path.display()), ("error", .source)]))]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -378,13 +378,13 @@ pub enum ComicInfoError {
 fn not_zip_reason(path: &Path, format: ComicFormat) -> String {
     if format == ComicFormat::Folder {
         fill(
-            &gettext("{} is a folder of pictures; only CBZ files get a ComicInfo.xml"),
-            &[&path.display()],
+            &gettext("{path} is a folder of pictures; only CBZ files get a ComicInfo.xml"),
+            &[("path", &path.display())],
         )
     } else {
         fill(
-            &gettext("{} is a {} file; only CBZ files get a ComicInfo.xml"),
-            &[&path.display(), &format.name()],
+            &gettext("{path} is a {name} file; only CBZ files get a ComicInfo.xml"),
+            &[("path", &path.display()), ("name", &format.name())],
         )
     }
 }

@@ -96,8 +96,8 @@ pub fn read_among(archive: &ComicArchive, entries: &[String]) -> TagsRead {
                 };
             }
             Err(reason) => reasons.push(fill(
-                &gettext("its ComicInfo.xml was ignored: {}"),
-                &[&reason],
+                &gettext("its ComicInfo.xml was ignored: {reason}"),
+                &[("reason", &reason)],
             )),
         }
     }
@@ -116,8 +116,8 @@ pub fn read_among(archive: &ComicArchive, entries: &[String]) -> TagsRead {
                 tags.year = tags.year.or(metron.year);
             }
             Err(reason) => reasons.push(fill(
-                &gettext("its MetronInfo.xml was ignored: {}"),
-                &[&reason],
+                &gettext("its MetronInfo.xml was ignored: {reason}"),
+                &[("reason", &reason)],
             )),
         }
     }

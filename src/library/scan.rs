@@ -24,11 +24,12 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use super::LibraryError;
-use super::cover::{self, natural_order};
+use super::cover;
 use super::file_tags::{self, TagsRead};
 use super::format;
 use super::picture::{self, Thumbnail};
 use super::thumbnails::ThumbnailStore;
+use super::walk::{FolderWalk, Visit};
 use crate::db::{Database, DbError};
 use crate::i18n::{fill, gettext};
 use crate::jobs::{CancelToken, Outcome, Progress, ProgressMeter};
@@ -119,9 +120,9 @@ pub struct ScanSummary {
 /// [`ScanEvent::Skipped`].
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
-    #[error("{}", fill(&gettext("the folder {} does not exist"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("the folder {path} does not exist"), &[("path", &.path.display())]))]
     FolderNotFound { path: PathBuf },
-    #[error("{}", fill(&gettext("{} is neither a folder nor a comic file"), &[&.path.display()]))]
+    #[error("{}", fill(&gettext("{path} is neither a folder nor a comic file"), &[("path", &.path.display())]))]
     NotAFolder { path: PathBuf },
     #[error(transparent)]
     Database(#[from] DbError),
@@ -482,52 +483,35 @@ fn walk(
         found.push(root.to_owned());
         return;
     }
-    let mut folders = vec![root.to_owned()];
-    while let Some(folder) = folders.pop() {
+    for visit in FolderWalk::new(&[root.to_owned()]) {
         if cancel.is_cancelled() {
             return;
         }
-        let entries = match std::fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(error) => {
-                on_error(LibraryError::io(&folder, error));
+        let folder = match visit {
+            Visit::Folder(folder) => folder,
+            Visit::Unreadable { path, error } => {
+                on_error(LibraryError::io(&path, error));
                 continue;
             }
         };
-        let mut files = Vec::new();
-        let mut subfolders = Vec::new();
-        let mut pictures = 0usize;
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if cover::is_junk(&name) {
-                continue;
-            }
-            let path = entry.path();
-            // Symbolic links to folders are not followed: they can loop.
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                subfolders.push(path);
-            } else if format::has_comic_extension(&path) {
-                // A link that leads nowhere, or back to itself, is named with the reason.
-                match std::fs::metadata(&path) {
-                    Ok(metadata) if metadata.is_file() => files.push(path),
-                    Ok(_) => {}
-                    Err(error) => on_error(LibraryError::io(&path, error)),
-                }
-            } else if format::has_image_extension(&name) {
-                pictures += 1;
+        // A link named like a comic that leads nowhere, or back to itself, is named with the
+        // reason; other broken entries were never comics.
+        for (path, error) in folder.broken {
+            if format::has_comic_extension(&path) {
+                on_error(LibraryError::io(&path, error));
             }
         }
-        if files.is_empty() && subfolders.is_empty() && pictures > 0 {
-            found.push(folder.clone());
+        let (comics, others): (Vec<PathBuf>, Vec<PathBuf>) = folder
+            .files
+            .into_iter()
+            .partition(|path| format::has_comic_extension(path));
+        let pictures = others
+            .iter()
+            .filter(|path| format::has_image_extension(&path.to_string_lossy()))
+            .count();
+        if comics.is_empty() && folder.subfolders == 0 && pictures > 0 {
+            found.push(folder.path);
         }
-        files.sort_by(|a, b| natural_order(&a.to_string_lossy(), &b.to_string_lossy()));
-        found.extend(files);
-        // Depth first, in natural order: the stack takes the last pushed first.
-        subfolders.sort_by(|a, b| natural_order(&b.to_string_lossy(), &a.to_string_lossy()));
-        folders.extend(subfolders);
+        found.extend(comics);
     }
 }

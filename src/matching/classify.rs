@@ -127,8 +127,10 @@ impl Editions {
             .map(Candidate::edition_name)
             .collect();
         Some(fill(
-            &gettext("its cover is the same in {} editions ({}): choose yours in review"),
-            &[&names.len(), &names.join(", ")],
+            &gettext(
+                "its cover is the same in {count} editions ({editions}): choose yours in review",
+            ),
+            &[("count", &names.len()), ("editions", &names.join(", "))],
         ))
     }
 }
@@ -138,10 +140,17 @@ impl Candidate {
     pub fn edition_name(&self) -> String {
         match &self.publisher {
             Some(publisher) => fill(
-                &gettext("{} #{} ({})"),
-                &[&self.volume, &self.number, publisher],
+                &gettext("{volume} #{number} ({publisher})"),
+                &[
+                    ("volume", &self.volume),
+                    ("number", &self.number),
+                    ("publisher", publisher),
+                ],
             ),
-            None => fill(&gettext("{} #{}"), &[&self.volume, &self.number]),
+            None => fill(
+                &gettext("{volume} #{number}"),
+                &[("volume", &self.volume), ("number", &self.number)],
+            ),
         }
     }
 }
@@ -178,22 +187,22 @@ impl TaggedIssue {
             return Some(match &self.volume {
                 Some(volume) => fill(
                     &gettext(
-                        "issue {} is not in the catalog: add its volume, {}, with vistazo catalog add-volume",
+                        "issue {issue} is not in the catalog: add its volume, {volume}, with vistazo catalog add-volume",
                     ),
-                    &[&self.comicvine_issue, volume],
+                    &[("issue", &self.comicvine_issue), ("volume", volume)],
                 ),
                 None => fill(
                     &gettext(
-                        "issue {} is not in the catalog: add its volume with vistazo catalog add-volume",
+                        "issue {issue} is not in the catalog: add its volume with vistazo catalog add-volume",
                     ),
-                    &[&self.comicvine_issue],
+                    &[("issue", &self.comicvine_issue)],
                 ),
             });
         }
         self.disputed.then(|| {
             fill(
-                &gettext("its tags name issue {} but its cover shows another issue: both are left for review"),
-                &[&self.comicvine_issue],
+                &gettext("its tags name issue {issue} but its cover shows another issue: both are left for review"),
+                &[("issue", &self.comicvine_issue)],
             )
         })
     }

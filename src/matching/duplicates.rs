@@ -67,6 +67,21 @@ pub struct Group {
     pub reason: Reason,
 }
 
+/// The fingerprints of owned covers already read, by comic and path: a window that looks for
+/// duplicates again after each change reads each cover once. The catalog's are not kept.
+#[derive(Debug, Default)]
+pub struct Fingerprints(HashMap<(i32, String), Option<CoverHash>>);
+
+impl Fingerprints {
+    fn get(&mut self, store: &ThumbnailStore, id: i32, path: &str) -> Option<CoverHash> {
+        *self.0.entry((id, path.to_owned())).or_insert_with(|| {
+            owned_cover_picture(store, id, Path::new(path), &DecodeLimits::default())
+                .ok()
+                .map(|picture| CoverHash::of(&picture))
+        })
+    }
+}
+
 /// Every group of duplicates in the collection, by the first comic of each. `model`: the
 /// model whose stored embeddings confirm a same-cover match (fingerprints alone without).
 pub fn find(
@@ -74,13 +89,19 @@ pub fn find(
     store: &ThumbnailStore,
     model: Option<&str>,
 ) -> Result<Vec<Group>, MatchingError> {
+    find_with(db, store, model, &mut Fingerprints::default())
+}
+
+/// [`find`], reusing and adding to the owned covers' `fingerprints`.
+pub fn find_with(
+    db: &mut Database,
+    store: &ThumbnailStore,
+    model: Option<&str>,
+    fingerprints: &mut Fingerprints,
+) -> Result<Vec<Group>, MatchingError> {
     let comics = db.comics_to_classify(true)?;
     let limits = DecodeLimits::default();
-    let hash_of = |id: i32, path: &str| {
-        owned_cover_picture(store, id, Path::new(path), &limits)
-            .ok()
-            .map(|picture| CoverHash::of(&picture))
-    };
+    let mut hash_of = |id: i32, path: &str| fingerprints.get(store, id, path);
     let mut groups = Vec::new();
 
     // Classified: by issue, then by the catalog cover the picture agrees with.

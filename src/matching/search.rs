@@ -179,8 +179,8 @@ impl SearchIndex {
         }
         if query.len() != self.dims {
             return Err(MatchingError::Similarities(fill(
-                &gettext("the query has {} values and the stored embeddings {}"),
-                &[&query.len(), &self.dims],
+                &gettext("the query has {count} values and the stored embeddings {dims}"),
+                &[("count", &query.len()), ("dims", &self.dims)],
             )));
         }
         let norm = query.iter().map(|v| v * v).sum::<f32>().sqrt();

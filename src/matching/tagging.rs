@@ -106,8 +106,8 @@ pub fn write_comic_info(
             comic_id,
             path: String::new(),
             outcome: TagOutcome::Failed(fill(
-                &gettext("comic {} is not in the collection"),
-                &[&comic_id],
+                &gettext("comic {comic} is not in the collection"),
+                &[("comic", &comic_id)],
             )),
         });
     };
@@ -127,8 +127,8 @@ pub fn write_comic_info(
     };
     let Some(facts) = db.issue_facts(issue)? else {
         return Ok(event(TagOutcome::Failed(fill(
-            &gettext("issue {} is not in the catalog"),
-            &[&issue],
+            &gettext("issue {issue} is not in the catalog"),
+            &[("issue", &issue)],
         ))));
     };
     let path = Path::new(&comic.path);

@@ -523,9 +523,9 @@ impl App {
             .heading(gettext("Stop the Running Job?"))
             .body(crate::i18n::fill(
                 &gettext(
-                    "Opening {} stops the job running in this collection first. What it has done so far is kept, and it goes on from there the next time.",
+                    "Opening {name} stops the job running in this collection first. What it has done so far is kept, and it goes on from there the next time.",
                 ),
-                &[&file_name(&path)],
+                &[("name", &file_name(&path))],
             ))
             .build();
         dialog.add_response("cancel", &gettext("_Cancel"));
@@ -588,8 +588,10 @@ impl App {
     /// The window's title names the open collection; the header shows its folder.
     fn show_collection(&self, path: &Path) {
         let name = file_name(path);
-        self.window
-            .set_title(Some(&crate::i18n::fill(&gettext("{} — Vistazo"), &[&name])));
+        self.window.set_title(Some(&crate::i18n::fill(
+            &gettext("{name} — Vistazo"),
+            &[("name", &name)],
+        )));
         let folder = path.parent().map(super::display_path).unwrap_or_default();
         let full = super::display_path(path);
         self.title.set_title(&name);
@@ -636,8 +638,11 @@ impl App {
             .take(RECENT_SHOWN);
         for path in shown {
             let label = crate::i18n::fill(
-                &gettext("{} in {}"),
-                &[&file_name(&path), &super::collection_folder_name(&path)],
+                &gettext("{name} in {folder}"),
+                &[
+                    ("name", &file_name(&path)),
+                    ("folder", &super::collection_folder_name(&path)),
+                ],
             )
             // A menu label's underscores mark its access key.
             .replace('_', "__");
@@ -668,10 +673,13 @@ impl App {
             .title(gettext("Cannot Open the Collection"))
             .heading(gettext("Cannot Open the Collection"))
             .body(crate::i18n::fill(
-                &gettext("{}\n\nThe collection {} is still open."),
+                &gettext("{error}\n\nThe collection {name} is still open."),
                 &[
-                    &reason,
-                    &self.opened.as_deref().map(file_name).unwrap_or_default(),
+                    ("error", &reason),
+                    (
+                        "name",
+                        &self.opened.as_deref().map(file_name).unwrap_or_default(),
+                    ),
                 ],
             ))
             .build();

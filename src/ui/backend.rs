@@ -184,17 +184,17 @@ impl Backend {
             rounds::train(database, &TrainingOptions::default()).map_err(JobError::from)?;
         let message = match report.evaluation {
             Some(evaluation) => fill(
-                &gettext("Training round {} done: {}% of your labels rated right"),
+                &gettext("Training round {round} done: {percent}% of your labels rated right"),
                 &[
-                    &report.round,
-                    &format!("{:.0}", evaluation.accuracy * 100.0),
+                    ("round", &report.round),
+                    ("percent", &format!("{:.0}", evaluation.accuracy * 100.0)),
                 ],
             ),
             None => fill(
                 &gettext(
-                    "Training round {} done; label at least two photos of each kind to measure it",
+                    "Training round {round} done; label at least two photos of each kind to measure it",
                 ),
-                &[&report.round],
+                &[("round", &report.round)],
             ),
         };
         self.done(message)
@@ -205,8 +205,11 @@ impl Backend {
         let report =
             rounds::auto_label(database, rounds::DEFAULT_MIN_CONFIDENCE).map_err(JobError::from)?;
         let message = fill(
-            &gettext("Labelled {} of {} unlabelled photos automatically"),
-            &[&report.labeled, &report.considered],
+            &gettext("Labelled {labeled} of {considered} unlabelled photos automatically"),
+            &[
+                ("labeled", &report.labeled),
+                ("considered", &report.considered),
+            ],
         );
         self.done(message)
     }

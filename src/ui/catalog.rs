@@ -281,7 +281,7 @@ impl CatalogDialog {
             }
             CatalogStoreOutput::Importing(name) => {
                 self.progress_label
-                    .set_label(&fill(&gettext("Adding {}…"), &[&name]));
+                    .set_label(&fill(&gettext("Adding {name}…"), &[("name", &name)]));
             }
             CatalogStoreOutput::Progress {
                 done,
@@ -295,9 +295,15 @@ impl CatalogDialog {
                 };
                 self.progress.set_fraction(fraction.min(1.0));
                 let text = if listing {
-                    fill(&gettext("{} of {} issues listed"), &[&done, &total])
+                    fill(
+                        &gettext("{done} of {total} issues listed"),
+                        &[("done", &done), ("total", &total)],
+                    )
                 } else {
-                    fill(&gettext("{} of {} covers"), &[&done, &total])
+                    fill(
+                        &gettext("{done} of {total} covers"),
+                        &[("done", &done), ("total", &total)],
+                    )
                 };
                 self.progress.set_text(Some(&text));
             }
@@ -305,16 +311,16 @@ impl CatalogDialog {
                 self.finish_adding();
                 let message = match summary.outcome {
                     Outcome::Cancelled => fill(
-                        &gettext("Adding {} stopped; what was saved stays"),
-                        &[&summary.name],
+                        &gettext("Adding {name} stopped; what was saved stays"),
+                        &[("name", &summary.name)],
                     ),
                     Outcome::Finished => fill(
                         &ngettext(
-                            "{} added with {} new issue",
-                            "{} added with {} new issues",
+                            "{name} added with {count} new issue",
+                            "{name} added with {count} new issues",
                             u32::try_from(summary.issues_added).unwrap_or(u32::MAX),
                         ),
-                        &[&summary.name, &summary.issues_added],
+                        &[("name", &summary.name), ("count", &summary.issues_added)],
                     ),
                 };
                 self.toasts.add_toast(adw::Toast::new(&message));
@@ -366,7 +372,10 @@ impl CatalogDialog {
                 details.push(publisher.name.clone());
             }
             let count = u32::try_from(volume.count_of_issues).unwrap_or(0);
-            details.push(fill(&ngettext("{} issue", "{} issues", count), &[&count]));
+            details.push(fill(
+                &ngettext("{count} issue", "{count} issues", count),
+                &[("count", &count)],
+            ));
             let row = adw::ActionRow::builder()
                 .title(glib::markup_escape_text(&volume.name).as_str())
                 .subtitle(glib::markup_escape_text(&details.join(" · ")).as_str())
@@ -404,16 +413,19 @@ impl CatalogDialog {
     /// How many volumes the catalog has, and how many new covers are still being read.
     fn describe_volumes(&self) {
         let count = u32::try_from(self.volume_count).unwrap_or(u32::MAX);
-        let mut description = fill(&ngettext("{} volume", "{} volumes", count), &[&count]);
+        let mut description = fill(
+            &ngettext("{count} volume", "{count} volumes", count),
+            &[("count", &count)],
+        );
         if self.covers_waiting > 0 {
             description.push_str(" · ");
             description.push_str(&fill(
                 &ngettext(
-                    "{} new cover is being read for matching",
-                    "{} new covers are being read for matching",
+                    "{count} new cover is being read for matching",
+                    "{count} new covers are being read for matching",
                     u32::try_from(self.covers_waiting).unwrap_or(u32::MAX),
                 ),
-                &[&self.covers_waiting],
+                &[("count", &self.covers_waiting)],
             ));
         }
         self.volumes_group.set_description(Some(&description));
@@ -447,20 +459,20 @@ impl CatalogDialog {
             let mut subtitle = if volume.cantidad_numeros > 0 {
                 fill(
                     &ngettext(
-                        "{} of {} issue in the catalog",
-                        "{} of {} issues in the catalog",
+                        "{count} of {total} issue in the catalog",
+                        "{count} of {total} issues in the catalog",
                         u32::try_from(volume.cantidad_numeros).unwrap_or(u32::MAX),
                     ),
-                    &[&issues, &volume.cantidad_numeros],
+                    &[("count", &issues), ("total", &volume.cantidad_numeros)],
                 )
             } else {
                 fill(
                     &ngettext(
-                        "{} issue in the catalog",
-                        "{} issues in the catalog",
+                        "{count} issue in the catalog",
+                        "{count} issues in the catalog",
                         plural,
                     ),
-                    &[&issues],
+                    &[("count", &issues)],
                 )
             };
             if volume.anio_inicio > 0 {

@@ -70,21 +70,6 @@ struct Job {
     ticks: Option<glib::SourceId>,
 }
 
-/// What tells a copy from the others: its format and its size.
-fn copy_note(path: &str) -> String {
-    let path = std::path::Path::new(path);
-    let format = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_uppercase())
-        .unwrap_or_else(|| gettext("Folder"));
-    match std::fs::metadata(path) {
-        Ok(metadata) if metadata.is_file() => {
-            format!("{format} · {}", glib::format_size(metadata.len()))
-        }
-        _ => format,
-    }
-}
-
 /// Comics shown at first by a search by content, before the user moves the cut-off.
 const CONTENT_SHOWN: usize = 47;
 /// Comics "Assign to a Comic…" offers, the best ranked unclassified ones.
@@ -136,6 +121,9 @@ pub struct ComicsPage {
     ranked_by: Option<String>,
     /// How many groups of copies the duplicates shelf has, once known.
     duplicate_groups: Option<usize>,
+    /// The copies moved to the trash from the duplicates shelf, the latest last: Ctrl+Z takes
+    /// them out again one by one.
+    trashed_copies: Vec<i32>,
 }
 
 #[derive(Debug)]
@@ -186,6 +174,8 @@ pub enum ComicsMsg {
     TrashCopy(i32),
     /// Undo of that.
     Untrash(i32),
+    /// Ctrl+Z: the latest copy moved to the trash comes back.
+    UndoTrash,
 }
 
 #[derive(Debug)]
@@ -246,6 +236,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "unclassified_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 #[wrap(Some)]
@@ -265,6 +256,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "classified_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 #[wrap(Some)]
@@ -284,6 +276,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "trash_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 #[wrap(Some)]
@@ -303,6 +296,7 @@ impl SimpleComponent for ComicsPage {
                                     }
                                 },
                             },
+                            #[name = "duplicates_button"]
                             gtk::ToggleButton {
                                 set_group: Some(&all_button),
                                 set_tooltip_text: Some(&gettext("The comics owned more than once, side by side: Delete moves the copy you do not want to the trash")),
@@ -632,6 +626,7 @@ impl SimpleComponent for ComicsPage {
             example: None,
             ranked_by: None,
             duplicate_groups: None,
+            trashed_copies: Vec::new(),
         };
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
@@ -639,7 +634,15 @@ impl SimpleComponent for ComicsPage {
         let toasts = &model.toasts;
         let found_list = &model.found_list;
         let widgets = view_output!();
-        add_shortcuts(&root, &widgets.search_entry, &sender);
+        let shelves = [
+            &widgets.all_button,
+            &widgets.unclassified_button,
+            &widgets.classified_button,
+            &widgets.trash_button,
+            &widgets.duplicates_button,
+        ]
+        .map(|button| button.downgrade());
+        add_shortcuts(&root, &widgets.search_entry, shelves, &sender);
         ComponentParts { model, widgets }
     }
 
@@ -728,7 +731,7 @@ impl SimpleComponent for ComicsPage {
                     id_comicbook_info,
                 });
                 self.content_bar
-                    .say(&fill(&gettext("Assigning {}…"), &[&title]));
+                    .say(&fill(&gettext("Assigning {title}…"), &[("title", &title)]));
             }
             ComicsMsg::Unassign { run_id, comic_id } => {
                 self.search_worker
@@ -739,10 +742,18 @@ impl SimpleComponent for ComicsPage {
                 comic_id,
                 in_trash: true,
             }),
-            ComicsMsg::Untrash(comic_id) => self.search_worker.emit(SearchInput::Trash {
-                comic_id,
-                in_trash: false,
-            }),
+            ComicsMsg::Untrash(comic_id) => {
+                self.trashed_copies.retain(|id| *id != comic_id);
+                self.search_worker.emit(SearchInput::Trash {
+                    comic_id,
+                    in_trash: false,
+                });
+            }
+            ComicsMsg::UndoTrash => {
+                if let Some(comic_id) = self.trashed_copies.pop() {
+                    sender.input(ComicsMsg::Untrash(comic_id));
+                }
+            }
             ComicsMsg::ShownChanged => self.update_shown(),
             ComicsMsg::AddFolder => {
                 if self.job.is_none() && self.chooser.is_none() {
@@ -935,13 +946,15 @@ impl ComicsPage {
         }
         let query = match &self.example {
             Some((id, name)) => {
-                self.content_bar
-                    .say(&fill(&gettext("Looking for covers like “{}”…"), &[name]));
+                self.content_bar.say(&fill(
+                    &gettext("Looking for covers like “{name}”…"),
+                    &[("name", name)],
+                ));
                 Query::Comic(*id)
             }
             None => {
                 self.content_bar
-                    .say(&fill(&gettext("Looking for “{}”…"), &[&text]));
+                    .say(&fill(&gettext("Looking for “{text}”…"), &[("text", &text)]));
                 Query::Text(text)
             }
         };
@@ -975,8 +988,12 @@ impl ComicsPage {
                 let mut text = progress.step.title();
                 if let Some(progress) = progress.progress {
                     text = fill(
-                        &gettext("{} {} of {}"),
-                        &[&text, &progress.done, &progress.total],
+                        &gettext("{text} {done} of {total}"),
+                        &[
+                            ("text", &text),
+                            ("done", &progress.done),
+                            ("total", &progress.total),
+                        ],
                     );
                 }
                 self.content_bar.say(&text);
@@ -1006,8 +1023,11 @@ impl ComicsPage {
                 self.content_bar
                     .set_count(cutoff, self.grid.count_at(cutoff));
                 let what = match &self.example {
-                    Some((_, name)) => fill(&gettext("Covers like “{}”"), &[name]),
-                    None => fill(&gettext("Covers that fit “{}”"), &[&self.search.trim()]),
+                    Some((_, name)) => fill(&gettext("Covers like “{name}”"), &[("name", name)]),
+                    None => fill(
+                        &gettext("Covers that fit “{search}”"),
+                        &[("search", &self.search.trim())],
+                    ),
                 };
                 self.content_bar.say(&what);
                 self.ranked_by = Some(what);
@@ -1048,20 +1068,17 @@ impl ComicsPage {
             SearchOutput::Unassigned => self.collection.emit(CollectionInput::Load),
             SearchOutput::Duplicates(groups) => {
                 self.duplicate_groups = Some(groups.len());
-                let groups = groups
-                    .into_iter()
-                    .map(|group| {
-                        group
-                            .into_iter()
-                            .map(|(id, path)| (id, copy_note(&path)))
-                            .collect()
-                    })
-                    .collect();
                 self.grid.set_duplicates(groups);
                 self.update_shown();
+                if self.shelf == Shelf::Duplicates {
+                    // The copies are side by side: the first one takes the keys (arrows,
+                    // Delete) unless the user is typing a search.
+                    self.grid.focus_first_when_shown();
+                }
             }
             SearchOutput::Trashed { comic_id, in_trash } => {
                 if in_trash {
+                    self.trashed_copies.push(comic_id);
                     let toast = adw::Toast::builder()
                         .title(gettext("Moved to the trash"))
                         .button_label(gettext("_Undo"))
@@ -1093,8 +1110,8 @@ impl ComicsPage {
     fn nothing_found(&self) -> String {
         if !self.search.trim().is_empty() {
             return fill(
-                &gettext("No comic on this shelf matches “{}”."),
-                &[&self.search.trim()],
+                &gettext("No comic on this shelf matches “{search}”."),
+                &[("search", &self.search.trim())],
             );
         }
         match self.shelf {
@@ -1260,36 +1277,36 @@ impl ComicsPage {
         let mut parts = vec![if report.outcome == Outcome::Cancelled {
             fill(
                 &ngettext(
-                    "Stopped after adding {} comic",
-                    "Stopped after adding {} comics",
+                    "Stopped after adding {added} comic",
+                    "Stopped after adding {added} comics",
                     plural(added),
                 ),
-                &[&added],
+                &[("added", &added)],
             )
         } else {
             fill(
-                &ngettext("Added {} comic", "Added {} comics", plural(added)),
-                &[&added],
+                &ngettext("Added {added} comic", "Added {added} comics", plural(added)),
+                &[("added", &added)],
             )
         }];
         if report.known > 0 {
             parts.push(fill(
                 &ngettext(
-                    "{} already in the collection",
-                    "{} already in the collection",
+                    "{known} already in the collection",
+                    "{known} already in the collection",
                     plural(report.known),
                 ),
-                &[&report.known],
+                &[("known", &report.known)],
             ));
         }
         if report.skipped > 0 {
             parts.push(fill(
                 &ngettext(
-                    "{} file skipped",
-                    "{} files skipped",
+                    "{skipped} file skipped",
+                    "{skipped} files skipped",
                     plural(report.skipped),
                 ),
-                &[&report.skipped],
+                &[("skipped", &report.skipped)],
             ));
         }
         let toast = adw::Toast::new(&parts.join(" · "));
@@ -1307,20 +1324,23 @@ impl ComicsPage {
 
     fn classify_toast(&self, report: ClassifyReport, sender: &ComponentSender<Self>) {
         let template = if report.outcome == Outcome::Cancelled {
-            gettext("Stopped: {} applied, {} to review so far")
+            gettext("Stopped: {applied} applied, {review} to review so far")
         } else {
-            gettext("{} applied, {} to review")
+            gettext("{applied} applied, {review} to review")
         };
-        let mut title = fill(&template, &[&report.applied, &report.to_review]);
+        let mut title = fill(
+            &template,
+            &[("applied", &report.applied), ("review", &report.to_review)],
+        );
         if report.unreadable > 0 {
             title.push_str(" · ");
             title.push_str(&fill(
                 &ngettext(
-                    "{} cover could not be read",
-                    "{} covers could not be read",
+                    "{unreadable} cover could not be read",
+                    "{unreadable} covers could not be read",
                     plural(report.unreadable),
                 ),
-                &[&report.unreadable],
+                &[("unreadable", &report.unreadable)],
             ));
         }
         let toast = adw::Toast::builder().title(title).timeout(0).build();
@@ -1353,11 +1373,11 @@ fn found_details(found: &FoundCollection) -> String {
     match found.comics {
         Some(comics) => fill(
             &ngettext(
-                "{} · {} comic",
-                "{} · {} comics",
+                "{location} · {comics} comic",
+                "{location} · {comics} comics",
                 plural(comics.unsigned_abs()),
             ),
-            &[&location, &comics],
+            &[("location", &location), ("comics", &comics)],
         ),
         None => location,
     }
@@ -1398,7 +1418,12 @@ fn choose_folder(
 
 /// The page's keyboard shortcuts, listed in the Keyboard Shortcuts window. They act only while
 /// the page is on screen.
-fn add_shortcuts(root: &gtk::Box, search: &gtk::SearchEntry, sender: &ComponentSender<ComicsPage>) {
+fn add_shortcuts(
+    root: &gtk::Box,
+    search: &gtk::SearchEntry,
+    shelves: [glib::WeakRef<gtk::ToggleButton>; 5],
+    sender: &ComponentSender<ComicsPage>,
+) {
     let controller = gtk::ShortcutController::new();
     controller.set_scope(gtk::ShortcutScope::Global);
     let shortcut = |accelerator: &str, act: Box<dyn Fn() + 'static>| {
@@ -1421,6 +1446,18 @@ fn add_shortcuts(root: &gtk::Box, search: &gtk::SearchEntry, sender: &ComponentS
         Box::new(move || sender.input(message())) as Box<dyn Fn()>
     };
     shortcut("<Control><Shift>c", input(|| ComicsMsg::Classify));
+    shortcut("<Control>z", input(|| ComicsMsg::UndoTrash));
+    // Alt+1 to Alt+5 pick a shelf, in the order they are shown.
+    for (at, shelf) in shelves.into_iter().enumerate() {
+        shortcut(
+            &format!("<Alt>{}", at + 1),
+            Box::new(move || {
+                if let Some(button) = shelf.upgrade() {
+                    button.set_active(true);
+                }
+            }),
+        );
+    }
     shortcut("<Control><Shift>o", input(|| ComicsMsg::AddFolder));
     let search = search.downgrade();
     shortcut(

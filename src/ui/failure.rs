@@ -128,7 +128,6 @@ impl From<ImportError> for JobError {
         match error {
             ImportError::Database(error) => error.into(),
             ImportError::Model(error) => error.into(),
-            other => Self::files(other),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! bucket and explanation. Photos the filters set aside stay visible under their own filter.
 //! The labeling view lives here too, in front of the overview while a session runs.
 
+mod charts;
 mod dialogs;
 mod filters;
 mod gallery;
@@ -10,6 +11,7 @@ pub mod labeling;
 pub mod worker;
 
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use relm4::WorkerController;
 use relm4::adw;
@@ -18,6 +20,7 @@ use relm4::gtk::{self, glib};
 use relm4::prelude::*;
 use relm4::typed_view::grid::TypedGridView;
 
+use self::charts::chart_view;
 use self::dialogs::{choose_export_folder, choose_folder};
 use self::filters::{ThresholdControls, shown_choices};
 use self::gallery::{GalleryPhoto, THUMBNAIL_CACHE};
@@ -26,18 +29,16 @@ use self::worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::failure::{JobError, send};
-use super::pictures::{self, PictureSlots};
+use super::pictures::PictureSlots;
 use crate::i18n::{fill, gettext, ngettext};
+use crate::interiors::charts::ChartKind;
 use crate::interiors::filters::Filters;
 use crate::interiors::labeling::{LabelChange, Order, SessionPhoto};
 use crate::interiors::rounds::InteriorsSummary;
 use crate::jobs::{CancelToken, Progress};
 
-/// Charts in the app are drawn at this size, readable on a small screen.
-const CHART_WIDTH: u32 = 560;
-const CHART_HEIGHT: u32 = 380;
-/// Exported charts are drawn larger.
-pub const EXPORT_SIZE: (u32, u32) = (1200, 800);
+/// Exported charts are the size the command line's report writes, whatever the window's.
+pub const EXPORT_SIZE: (u32, u32) = crate::interiors::charts::DEFAULT_SIZE;
 
 pub struct InteriorsPage {
     worker: WorkerController<InteriorsWorker>,
@@ -58,7 +59,7 @@ pub struct InteriorsPage {
     thresholds: ThresholdControls,
     charts_shown: bool,
     /// The charts drawn for the current data; empty when they must be drawn again.
-    charts: Vec<gtk::Picture>,
+    charts: Vec<gtk::DrawingArea>,
     charts_box: gtk::FlowBox,
     charts_requested: bool,
 }
@@ -106,6 +107,8 @@ pub enum InteriorsMsg {
     ApplyThresholds,
     DefaultThresholds,
     ChartsShown(bool),
+    /// The system switched between light and dark.
+    StyleChanged,
     ChooseExportFolder,
     ExportCharts(PathBuf),
     Labeling(LabelingOutput),
@@ -444,6 +447,11 @@ impl SimpleComponent for InteriorsPage {
         let widgets = view_output!();
         pulse_while_unknown(&widgets.progress);
         widgets.switcher.set_stack(Some(&widgets.results_stack));
+        let input = sender.input_sender().clone();
+        adw::StyleManager::default().connect_dark_notify(move |_| {
+            // Once the page is gone there is nothing left to redraw.
+            let _ = input.send(InteriorsMsg::StyleChanged);
+        });
         ComponentParts { model, widgets }
     }
 
@@ -486,8 +494,8 @@ impl SimpleComponent for InteriorsPage {
                 self.gallery.clear();
                 self.gallery_state = GalleryState::Waiting;
                 self.thumbnails.forget_all();
-                for picture in self.charts.drain(..) {
-                    self.charts_box.remove(&picture);
+                for chart in self.charts.drain(..) {
+                    self.charts_box.remove(&chart);
                 }
             }
             InteriorsMsg::Cancel => {
@@ -534,6 +542,11 @@ impl SimpleComponent for InteriorsPage {
                 self.charts_shown = shown;
                 self.request_charts();
             }
+            InteriorsMsg::StyleChanged => {
+                for chart in &self.charts {
+                    chart.queue_draw();
+                }
+            }
             InteriorsMsg::ChooseExportFolder => choose_export_folder(&sender),
             InteriorsMsg::ExportCharts(folder) => {
                 self.worker.emit(InteriorsJob::ExportCharts(folder))
@@ -570,16 +583,20 @@ impl InteriorsPage {
                 let mut message = if summary.cancelled {
                     fill(
                         &ngettext(
-                            "Import cancelled; {} photo added",
-                            "Import cancelled; {} photos added",
+                            "Import cancelled; {added} photo added",
+                            "Import cancelled; {added} photos added",
                             summary.added as u32,
                         ),
-                        &[&summary.added],
+                        &[("added", &summary.added)],
                     )
                 } else {
                     fill(
-                        &ngettext("{} photo added", "{} photos added", summary.added as u32),
-                        &[&summary.added],
+                        &ngettext(
+                            "{added} photo added",
+                            "{added} photos added",
+                            summary.added as u32,
+                        ),
+                        &[("added", &summary.added)],
                     )
                 };
                 if !skipped.is_empty() {
@@ -589,11 +606,11 @@ impl InteriorsPage {
                     message.push_str(" · ");
                     message.push_str(&fill(
                         &ngettext(
-                            "{} file could not be read",
-                            "{} files could not be read",
+                            "{count} file could not be read",
+                            "{count} files could not be read",
                             skipped.len() as u32,
                         ),
-                        &[&skipped.len()],
+                        &[("count", &skipped.len())],
                     ));
                 }
                 toast(sender, message);
@@ -618,25 +635,16 @@ impl InteriorsPage {
                 self.shown_choices
                     .splice(0, self.shown_choices.n_items(), &labels);
             }
-            InteriorsJobOutput::Charts(charts) => {
+            InteriorsJobOutput::Charts(data) => {
                 self.charts_requested = false;
-                for picture in self.charts.drain(..) {
-                    self.charts_box.remove(&picture);
+                for chart in self.charts.drain(..) {
+                    self.charts_box.remove(&chart);
                 }
-                for chart in charts {
-                    let Some(rgb) = image::RgbImage::from_raw(chart.width, chart.height, chart.rgb)
-                    else {
-                        tracing::warn!("the chart \"{}\" was drawn at a wrong size", chart.title);
-                        continue;
-                    };
-                    let picture = gtk::Picture::for_paintable(&pictures::texture(rgb));
-                    picture.set_can_shrink(false);
-                    picture.set_halign(gtk::Align::Center);
-                    picture.set_alternative_text(Some(&chart.title));
-                    picture.set_tooltip_text(Some(&chart.title));
-                    picture.add_css_class("card");
-                    self.charts_box.append(&picture);
-                    self.charts.push(picture);
+                let data = Rc::new(*data);
+                for kind in ChartKind::ALL {
+                    let chart = chart_view(kind, data.clone());
+                    self.charts_box.append(&chart);
+                    self.charts.push(chart);
                 }
             }
             InteriorsJobOutput::ChartsExported(files) => {
@@ -649,11 +657,11 @@ impl InteriorsPage {
                     sender,
                     fill(
                         &ngettext(
-                            "Saved {} file in {}",
-                            "Saved {} files in {}",
+                            "Saved {count} file in {folder}",
+                            "Saved {count} files in {folder}",
                             files.len() as u32,
                         ),
-                        &[&files.len(), &folder],
+                        &[("count", &files.len()), ("folder", &folder)],
                     ),
                 );
             }
@@ -675,8 +683,8 @@ impl InteriorsPage {
 
     /// The data changed: the charts are drawn again when next shown.
     fn forget_charts(&mut self) {
-        for picture in self.charts.drain(..) {
-            self.charts_box.remove(&picture);
+        for chart in self.charts.drain(..) {
+            self.charts_box.remove(&chart);
         }
         self.request_charts();
     }
@@ -684,10 +692,7 @@ impl InteriorsPage {
     fn request_charts(&mut self) {
         if self.charts_shown && self.charts.is_empty() && !self.charts_requested {
             self.charts_requested = true;
-            self.worker.emit(InteriorsJob::Charts {
-                width: CHART_WIDTH,
-                height: CHART_HEIGHT,
-            });
+            self.worker.emit(InteriorsJob::Charts);
         }
     }
 
@@ -738,17 +743,21 @@ impl InteriorsPage {
         match activity.progress {
             Some(progress) => {
                 let counts = fill(
-                    &gettext("{} of {} · {}/s"),
+                    &gettext("{done} of {total} · {rate}/s"),
                     &[
-                        &progress.done,
-                        &progress.total,
-                        &format!("{:.1}", progress.rate),
+                        ("done", &progress.done),
+                        ("total", &progress.total),
+                        ("rate", &format!("{:.1}", progress.rate)),
                     ],
                 );
                 match progress.eta {
                     Some(eta) => fill(
-                        &gettext("{} {} · about {} left"),
-                        &[&activity.text, &counts, &duration_text(eta)],
+                        &gettext("{activity} {counts} · about {eta} left"),
+                        &[
+                            ("activity", &activity.text),
+                            ("counts", &counts),
+                            ("eta", &duration_text(eta)),
+                        ],
                     ),
                     None => format!("{} {counts}", activity.text),
                 }
@@ -760,8 +769,8 @@ impl InteriorsPage {
     fn title(&self) -> String {
         let photos = self.summary.map_or(0, |s| s.photos);
         fill(
-            &ngettext("{} Photo", "{} Photos", photos as u32),
-            &[&photos],
+            &ngettext("{count} Photo", "{count} Photos", photos as u32),
+            &[("count", &photos)],
         )
     }
 
@@ -772,18 +781,20 @@ impl InteriorsPage {
         let human = summary.human.bad + summary.human.medium + summary.human.good;
         let auto = summary.auto.bad + summary.auto.medium + summary.auto.good;
         let labels = fill(
-            &gettext("Labelled by you: {} bad, {} medium, {} good · automatically: {}"),
+            &gettext(
+                "Labelled by you: {bad} bad, {medium} medium, {good} good · automatically: {auto}",
+            ),
             &[
-                &summary.human.bad,
-                &summary.human.medium,
-                &summary.human.good,
-                &auto,
+                ("bad", &summary.human.bad),
+                ("medium", &summary.human.medium),
+                ("good", &summary.human.good),
+                ("auto", &auto),
             ],
         );
         let model = match summary.accuracy {
             Some(accuracy) => fill(
-                &gettext("The latest model rates {}% of your labels right"),
-                &[&format!("{:.0}", accuracy * 100.0)],
+                &gettext("The latest model rates {percent}% of your labels right"),
+                &[("percent", &format!("{:.0}", accuracy * 100.0))],
             ),
             None if summary.rounds > 0 => {
                 gettext("Label at least two photos of each kind to measure the model")
@@ -817,12 +828,18 @@ fn duration_text(duration: std::time::Duration) -> String {
     let seconds = duration.as_secs();
     if seconds >= 3600 {
         fill(
-            &gettext("{} h {} min"),
-            &[&(seconds / 3600), &(seconds % 3600 / 60)],
+            &gettext("{hours} h {minutes} min"),
+            &[
+                ("hours", &(seconds / 3600)),
+                ("minutes", &(seconds % 3600 / 60)),
+            ],
         )
     } else if seconds >= 60 {
-        fill(&gettext("{} min"), &[&seconds.div_ceil(60)])
+        fill(
+            &gettext("{minutes} min"),
+            &[("minutes", &seconds.div_ceil(60))],
+        )
     } else {
-        fill(&gettext("{} s"), &[&seconds.max(1)])
+        fill(&gettext("{seconds} s"), &[("seconds", &seconds.max(1))])
     }
 }

@@ -1,6 +1,7 @@
 //! The Preferences window: where the model runs and which model it is, the default threshold
-//! for suggestions, the thumbnails folder, writing ComicInfo.xml, the ComicVine API key, and
-//! where the database lives. Every row but the key is bound to GSettings, so a change is saved
+//! for suggestions, the thumbnails folder, writing ComicInfo.xml, the edition preferred when a
+//! cover is in several volumes (stored in the collection), the ComicVine API key, and where
+//! the database lives. Every row but the key is bound to GSettings, so a change is saved
 //! the moment it is made; the key goes to the system keyring (or, without one, is kept only
 //! until the app closes), talked to off the main thread.
 
@@ -8,9 +9,12 @@ use relm4::adw;
 use relm4::adw::prelude::*;
 use relm4::gtk::{self, gio, glib};
 
+use std::path::{Path, PathBuf};
+
 use super::session_key;
 use crate::catalog::{self, ApiKey, keyring};
 use crate::clip::{DevicePreference, RuntimeInfo};
+use crate::db::{self, DbError, editions::Publisher};
 use crate::i18n::{fill, gettext};
 
 const DEVICES: [DevicePreference; 3] = [
@@ -38,7 +42,9 @@ pub fn present(parent: &impl IsA<gtk::Window>, context: &PreferencesContext<'_>)
         .icon_name("preferences-system-symbolic")
         .build();
     page.add(&model_group(&window, context));
-    page.add(&comics_group(&window, context.settings));
+    let comics = comics_group(&window, context.settings);
+    comics.add(&editions_row(context.database));
+    page.add(&comics);
     page.add(&comicvine_group(&window));
     page.add(&database_group(context.database));
     window.add(&page);
@@ -185,12 +191,18 @@ fn runtime_summary(runtime: Option<&RuntimeInfo>) -> String {
     match runtime {
         None => gettext("Checking what this computer offers…"),
         Some(info) if info.cuda_available => fill(
-            &gettext("Detected: CUDA with {} devices · libtorch {}"),
-            &[&info.cuda_devices, &info.libtorch_version],
+            &gettext("Detected: CUDA with {count} devices · libtorch {version}"),
+            &[
+                ("count", &info.cuda_devices),
+                ("version", &info.libtorch_version),
+            ],
         ),
         Some(info) => fill(
-            &gettext("Detected: processor only, {} threads · libtorch {}"),
-            &[&info.cpu_threads, &info.libtorch_version],
+            &gettext("Detected: processor only, {count} threads · libtorch {version}"),
+            &[
+                ("count", &info.cpu_threads),
+                ("version", &info.libtorch_version),
+            ],
         ),
     }
 }
@@ -229,6 +241,99 @@ fn comics_group(
     comicinfo.set_activatable_widget(Some(&switch));
     group.add(&comicinfo);
     group
+}
+
+/// The publishers of the collection's catalog and the preference, as stored in the collection.
+struct Editions {
+    publishers: Vec<Publisher>,
+    chosen: Option<i32>,
+    learnt: Option<String>,
+}
+
+fn read_editions(database: &Path) -> Result<Editions, DbError> {
+    let mut db = db::open_existing(database)?;
+    let publishers = db.catalog_publishers()?;
+    let chosen = db.chosen_preferred_publisher()?.map(|p| p.id_publisher);
+    let learnt = match db.preferred_publisher()? {
+        Some(preferred) if preferred.learnt => Some(preferred.publisher.name),
+        _ => None,
+    };
+    Ok(Editions {
+        publishers,
+        chosen,
+        learnt,
+    })
+}
+
+/// Which edition to apply when one cover is in several volumes of the catalog: the one of a
+/// publisher the user names, or (the first choice) the one learnt from their picks in review.
+/// It is stored in the collection itself, read and written off the main thread.
+fn editions_row(database: &str) -> adw::ComboRow {
+    let row = adw::ComboRow::builder()
+        .title(gettext("Preferred Edition"))
+        .subtitle(gettext(
+            "When one cover is in several editions, apply the one of this publisher",
+        ))
+        .sensitive(false)
+        .build();
+    let path = PathBuf::from(database);
+    glib::spawn_future_local(glib::clone!(
+        #[weak]
+        row,
+        async move {
+            let read = {
+                let path = path.clone();
+                gio::spawn_blocking(move || read_editions(&path)).await
+            };
+            let editions = match read {
+                Ok(Ok(editions)) => editions,
+                Ok(Err(error)) => {
+                    row.set_subtitle(&glib::markup_escape_text(&error.to_string()));
+                    return;
+                }
+                Err(_) => return,
+            };
+            row.set_subtitle(&match &editions.learnt {
+                Some(name) => fill(
+                    &gettext("When one cover is in several editions, apply the one of this publisher. Automatic: learnt from your picks in review, {name} so far."),
+                    &[("name", name)],
+                ),
+                None => gettext("When one cover is in several editions, apply the one of this publisher. Automatic: learnt from your picks in review."),
+            });
+            let mut labels = vec![gettext("Automatic")];
+            labels.extend(editions.publishers.iter().map(|p| p.name.clone()));
+            let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+            row.set_model(Some(&gtk::StringList::new(&refs)));
+            let selected = editions
+                .chosen
+                .and_then(|id| {
+                    editions
+                        .publishers
+                        .iter()
+                        .position(|p| p.id_publisher == id)
+                })
+                .map_or(0, |at| at + 1);
+            row.set_selected(u32::try_from(selected).unwrap_or(0));
+            row.set_sensitive(!editions.publishers.is_empty());
+            let ids: Vec<i32> = editions.publishers.iter().map(|p| p.id_publisher).collect();
+            row.connect_selected_notify(move |row| {
+                let chosen = (row.selected() as usize)
+                    .checked_sub(1)
+                    .and_then(|at| ids.get(at).copied());
+                let path = path.clone();
+                glib::spawn_future_local(async move {
+                    let saved = gio::spawn_blocking(move || {
+                        db::open_existing(&path)?.set_preferred_publisher(chosen)
+                    })
+                    .await;
+                    if let Ok(Err(error)) = saved {
+                        tracing::warn!("cannot save the preferred edition: {error}");
+                    }
+                });
+            });
+        }
+    ));
+    row
 }
 
 fn thumbnails_row(window: &adw::PreferencesWindow, settings: &gio::Settings) -> adw::ActionRow {
@@ -402,8 +507,8 @@ fn key_status(keyring: &Result<bool, keyring::KeyringError>) -> String {
     if std::env::var_os(catalog::KEY_VARIABLE).is_some() {
         status.push(' ');
         status.push_str(&fill(
-            &gettext("{} is set and is used instead."),
-            &[&catalog::KEY_VARIABLE],
+            &gettext("{variable} is set and is used instead."),
+            &[("variable", &catalog::KEY_VARIABLE)],
         ));
     }
     status
@@ -428,7 +533,7 @@ fn database_group(database: &str) -> adw::PreferencesGroup {
     let group = adw::PreferencesGroup::builder()
         .title(gettext("Database"))
         .description(gettext(
-            "To work on a Babelcomics4 collection, start Vistazo with --db pointing to its data/babelcomics.db.",
+            "To work on another Babelcomics4 collection, choose Open Collection in the main menu.",
         ))
         .build();
     let row = adw::ActionRow::builder()

@@ -494,11 +494,11 @@ impl SimpleComponent for ReviewPage {
         widgets.apply_all.set_sensitive(above > 0);
         widgets.apply_all.set_tooltip_text(Some(&fill(
             &ngettext(
-                "{} comic has a best candidate at or above the threshold",
-                "{} comics have a best candidate at or above the threshold",
+                "{above} comic has a best candidate at or above the threshold",
+                "{above} comics have a best candidate at or above the threshold",
                 plural(above),
             ),
-            &[&above],
+            &[("above", &above)],
         )));
 
         let shown_now = self.session.position();
@@ -547,17 +547,20 @@ impl ReviewPage {
             .file_name
             .set_tooltip_text(Some(&item.path.to_string_lossy()));
         widgets.position.set_label(&fill(
-            &gettext("{} of {}"),
-            &[&(self.session.position() + 1), &self.session.len()],
+            &gettext("{position} of {total}"),
+            &[
+                ("position", &(self.session.position() + 1)),
+                ("total", &self.session.len()),
+            ],
         ));
         // What the file itself says against an automatic match.
         let mut notes: Vec<String> = Vec::new();
         if let Some(page) = &item.truncated_cover {
             notes.push(fill(
                 &gettext(
-                    "Its cover ({}) is a truncated picture: part of it is missing, so the match is yours to decide and Apply All leaves it out.",
+                    "Its cover ({name}) is a truncated picture: part of it is missing, so the match is yours to decide and Apply All leaves it out.",
                 ),
-                &[page],
+                &[("name", page)],
             ));
         }
         if let Some(problem) = item.tagged.as_ref().and_then(|tag| tag.problem()) {
@@ -567,9 +570,9 @@ impl ReviewPage {
         if editions.len() >= 2 {
             notes.push(fill(
                 &gettext(
-                    "Its cover is the same in {} editions: pick the one you own. Vistazo learns which publisher you prefer from your picks.",
+                    "Its cover is the same in {count} editions: pick the one you own. Vistazo learns which publisher you prefer from your picks.",
                 ),
-                &[&editions.len()],
+                &[("count", &editions.len())],
             ));
         }
         widgets.file_notes.set_visible(!notes.is_empty());
@@ -577,8 +580,8 @@ impl ReviewPage {
         let decision = match self.session.current_decision() {
             Some(Decision::Applied(candidate)) => item.candidates.get(candidate).map(|c| {
                 fill(
-                    &gettext("Classified as {}. Ctrl+Z undoes."),
-                    &[&candidate_title(c)],
+                    &gettext("Classified as {title}. Ctrl+Z undoes."),
+                    &[("title", &candidate_title(c))],
                 )
             }),
             Some(Decision::Trashed) => Some(gettext("In the trash. Ctrl+Z undoes.")),
@@ -661,11 +664,13 @@ impl ReviewPage {
             return;
         }
         let body = fill(
-            &gettext("{} is {} similar, below your threshold of {}. Apply it anyway?"),
+            &gettext(
+                "{title} is {score} similar, below your threshold of {threshold}. Apply it anyway?",
+            ),
             &[
-                &candidate_title(chosen),
-                &percent(score),
-                &percent(self.threshold),
+                ("title", &candidate_title(chosen)),
+                ("score", &percent(score)),
+                ("threshold", &percent(self.threshold)),
             ],
         );
         let dialog = adw::MessageDialog::builder()
@@ -707,7 +712,10 @@ impl ReviewPage {
             threshold: self.threshold,
         });
         if let Some(title) = title {
-            self.toast(&fill(&gettext("Classified as {}"), &[&title]), true);
+            self.toast(
+                &fill(&gettext("Classified as {title}"), &[("title", &title)]),
+                true,
+            );
         }
     }
 
@@ -718,7 +726,10 @@ impl ReviewPage {
         };
         self.store.emit(ReviewStoreInput::Trash(comic_id));
         if let Some(name) = name {
-            self.toast(&fill(&gettext("{} moved to the trash"), &[&name]), true);
+            self.toast(
+                &fill(&gettext("{name} moved to the trash"), &[("name", &name)]),
+                true,
+            );
         }
     }
 
@@ -732,11 +743,11 @@ impl ReviewPage {
             Undo::Trash { .. } => gettext("Taken out of the trash"),
             Undo::Batch { comic_ids } => fill(
                 &ngettext(
-                    "{} classification undone",
-                    "{} classifications undone",
+                    "{count} classification undone",
+                    "{count} classifications undone",
                     plural(comic_ids.len()),
                 ),
-                &[&comic_ids.len()],
+                &[("count", &comic_ids.len())],
             ),
         };
         self.store.emit(ReviewStoreInput::Undo(undo));
@@ -753,16 +764,20 @@ impl ReviewPage {
             return;
         }
         let heading = fill(
-            &ngettext("Apply {} Match?", "Apply {} Matches?", plural(count)),
-            &[&count],
+            &ngettext(
+                "Apply {count} Match?",
+                "Apply {count} Matches?",
+                plural(count),
+            ),
+            &[("count", &count)],
         );
         let body = fill(
             &ngettext(
-                "{} comic is classified as its best candidate, which scores at least {}. Ctrl+Z undoes this.",
-                "{} comics are classified as their best candidate, which scores at least {}. Ctrl+Z undoes them all.",
+                "{count} comic is classified as its best candidate, which scores at least {threshold}. Ctrl+Z undoes this.",
+                "{count} comics are classified as their best candidate, which scores at least {threshold}. Ctrl+Z undoes them all.",
                 plural(count),
             ),
-            &[&count, &percent(self.threshold)],
+            &[("count", &count), ("threshold", &percent(self.threshold))],
         );
         let dialog = adw::MessageDialog::builder()
             .heading(&heading)
@@ -807,8 +822,12 @@ impl ReviewPage {
                 send(sender, ReviewOutput::Changed);
                 self.toast(
                     &fill(
-                        &ngettext("{} comic classified", "{} comics classified", plural(count)),
-                        &[&count],
+                        &ngettext(
+                            "{count} comic classified",
+                            "{count} comics classified",
+                            plural(count),
+                        ),
+                        &[("count", &count)],
                     ),
                     true,
                 );
@@ -821,11 +840,11 @@ impl ReviewPage {
                 self.toast(
                     &fill(
                         &ngettext(
-                            "{} comic changed since it was suggested and was left as it is",
-                            "{} comics changed since they were suggested and were left as they are",
+                            "{count} comic changed since it was suggested and was left as it is",
+                            "{count} comics changed since they were suggested and were left as they are",
                             plural(comics.len()),
                         ),
-                        &[&comics.len()],
+                        &[("count", &comics.len())],
                     ),
                     false,
                 );

@@ -148,11 +148,11 @@ impl ContentBar {
         self.cutoff.set_label(&format!("{cutoff:.2}"));
         self.count.set_label(&fill(
             &ngettext(
-                "{} comic",
-                "{} comics",
+                "{comics} comic",
+                "{comics} comics",
                 u32::try_from(comics).unwrap_or(u32::MAX),
             ),
-            &[&comics],
+            &[("comics", &comics)],
         ));
     }
 
@@ -175,8 +175,11 @@ impl ContentBar {
                 .css_classes(["card"])
                 .build();
             let title = fill(
-                &gettext("{} #{}"),
-                &[&hit.volume.trim(), &hit.number.trim()],
+                &gettext("{volume} #{number}"),
+                &[
+                    ("volume", &hit.volume.trim()),
+                    ("number", &hit.number.trim()),
+                ],
             );
             picture.set_tooltip_text(Some(&title));
             if let Some(file) = &hit.file {
@@ -211,7 +214,10 @@ impl ContentBar {
                 Assign::To(comic_id, name) => {
                     let button = gtk::Button::builder()
                         .label(gettext("Assign"))
-                        .tooltip_text(fill(&gettext("Classify “{}” as {}"), &[name, &title]))
+                        .tooltip_text(fill(
+                            &gettext("Classify “{name}” as {title}"),
+                            &[("name", name), ("title", &title)],
+                        ))
                         .css_classes(["flat"])
                         .halign(gtk::Align::Center)
                         .build();
@@ -242,7 +248,7 @@ impl ContentBar {
     fn choose_comic(&self, comics: &[(i32, String)], issue: i32, title: &str) -> gtk::MenuButton {
         let list = gtk::Box::new(gtk::Orientation::Vertical, 0);
         let heading = gtk::Label::builder()
-            .label(fill(&gettext("Classify as {}:"), &[&title]))
+            .label(fill(&gettext("Classify as {title}:"), &[("title", &title)]))
             .xalign(0.0)
             .margin_start(8)
             .margin_end(8)

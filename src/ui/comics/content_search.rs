@@ -8,7 +8,7 @@
 //! work someone waits for, so it goes before the batches of a job running on another page.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use relm4::{ComponentSender, Worker};
 
@@ -16,9 +16,10 @@ use super::classifier::open;
 use super::progress::{JobProgress, Step, Throttle};
 use crate::db::Database;
 use crate::db::matching::CatalogCoverRow;
-use crate::i18n::gettext;
+use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
-use crate::library::ThumbnailStore;
+use crate::library::{ComicArchive, ThumbnailStore, cover};
+use crate::matching::duplicates::{self, Fingerprints};
 use crate::matching::search::{Found, Scope, SearchIndex};
 use crate::matching::{EmbedEvent, EmbedOptions, catalog_cover_file, embed::embed_missing};
 use crate::ui::background::give_way_to_the_window;
@@ -86,7 +87,8 @@ pub enum SearchOutput {
         applied: bool,
     },
     Unassigned,
-    /// The groups of comics that are the same issue, each a list of (comic id, path).
+    /// The groups of comics that are the same issue, each a list of (comic id, what tells the
+    /// copy from the others).
     Duplicates(Vec<Vec<(i32, String)>>),
     Trashed {
         comic_id: i32,
@@ -111,6 +113,8 @@ pub struct ContentSearch {
     connection: Connection<(Database, ThumbnailStore)>,
     engine: SharedEngine,
     loaded: Option<Loaded>,
+    /// The owned covers' fingerprints read for the duplicates shelf so far.
+    fingerprints: Fingerprints,
 }
 
 impl Worker for ContentSearch {
@@ -125,6 +129,7 @@ impl Worker for ContentSearch {
             connection: Connection::new(collection),
             engine,
             loaded: None,
+            fingerprints: Fingerprints::default(),
         }
     }
 
@@ -362,10 +367,17 @@ impl ContentSearch {
             .and_then(Result::ok)
             .or_else(|| self.loaded.as_ref().map(|loaded| loaded.model_id.clone()));
         let (database, store) = open(&mut self.connection, self.thumbnails.as_deref())?;
-        let groups = crate::matching::duplicates::find(database, &store, model.as_deref())?;
+        let groups =
+            duplicates::find_with(database, &store, model.as_deref(), &mut self.fingerprints)?;
         Ok(groups
             .into_iter()
-            .map(|group| group.comics.into_iter().zip(group.paths).collect())
+            .map(|group| {
+                group
+                    .comics
+                    .into_iter()
+                    .zip(group.paths.iter().map(|path| copy_note(path)))
+                    .collect()
+            })
             .collect())
     }
 
@@ -395,4 +407,36 @@ impl ContentSearch {
         database.undo_classification(run_id, comic_id)?;
         Ok(())
     }
+}
+
+/// What tells a copy from the others on the duplicates shelf: "CBZ · 75.1 kB · 24 pages".
+fn copy_note(path: &str) -> String {
+    let path = Path::new(path);
+    let format = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_uppercase())
+        .unwrap_or_else(|| gettext("Folder"));
+    let mut parts = vec![format];
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.is_file()
+    {
+        parts.push(glib::format_size(metadata.len()).to_string());
+    }
+    let pages = ComicArchive::open(path)
+        .and_then(|archive| archive.entries())
+        .map(|entries| cover::pages(&entries).len())
+        .unwrap_or(0);
+    if pages > 0 {
+        let count = u32::try_from(pages).unwrap_or(u32::MAX);
+        parts.push(fill(
+            &ngettext("{pages} page", "{pages} pages", count),
+            &[("pages", &pages)],
+        ));
+    }
+    // Lines break between the parts, never inside one ("2 pages").
+    parts
+        .iter()
+        .map(|part| part.replace(' ', "\u{a0}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }

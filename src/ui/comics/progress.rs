@@ -64,23 +64,34 @@ impl JobProgress {
                 mebibytes(progress.done),
                 mebibytes(progress.total),
                 fill(
-                    &gettext("{} MB/s"),
-                    &[&format!("{:.1}", progress.rate / 1e6)],
+                    &gettext("{rate} MB/s"),
+                    &[("rate", &format!("{:.1}", progress.rate / 1e6))],
                 ),
             )
         } else {
             (
                 progress.done.to_string(),
                 progress.total.to_string(),
-                fill(&gettext("{}/s"), &[&format!("{:.1}", progress.rate)]),
+                fill(
+                    &gettext("{rate}/s"),
+                    &[("rate", &format!("{:.1}", progress.rate))],
+                ),
             )
         };
         match progress.eta {
             Some(eta) if progress.done < progress.total => fill(
-                &gettext("{} of {} · {} · {} left"),
-                &[&done, &total, &rate, &duration_text(eta)],
+                &gettext("{done} of {total} · {rate} · {eta} left"),
+                &[
+                    ("done", &done),
+                    ("total", &total),
+                    ("rate", &rate),
+                    ("eta", &duration_text(eta)),
+                ],
             ),
-            _ => fill(&gettext("{} of {} · {}"), &[&done, &total, &rate]),
+            _ => fill(
+                &gettext("{done} of {total} · {rate}"),
+                &[("done", &done), ("total", &total), ("rate", &rate)],
+            ),
         }
     }
 
@@ -110,13 +121,19 @@ fn mebibytes(bytes: u64) -> String {
 pub fn duration_text(duration: Duration) -> String {
     let seconds = duration.as_secs();
     if seconds < 60 {
-        fill(&gettext("{} s"), &[&seconds.max(1)])
+        fill(&gettext("{seconds} s"), &[("seconds", &seconds.max(1))])
     } else if seconds < 3600 {
-        fill(&gettext("{} min"), &[&seconds.div_ceil(60)])
+        fill(
+            &gettext("{minutes} min"),
+            &[("minutes", &seconds.div_ceil(60))],
+        )
     } else {
         fill(
-            &gettext("{} h {} min"),
-            &[&(seconds / 3600), &((seconds % 3600) / 60)],
+            &gettext("{hours} h {minutes} min"),
+            &[
+                ("hours", &(seconds / 3600)),
+                ("minutes", &((seconds % 3600) / 60)),
+            ],
         )
     }
 }

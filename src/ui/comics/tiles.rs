@@ -38,9 +38,10 @@ impl Tile {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| row.path.clone());
         let series = match (&row.volume, &row.number) {
-            (Some(volume), Some(number)) if !volume.trim().is_empty() => {
-                Some(fill(&gettext("{} #{}"), &[&volume.trim(), &number.trim()]))
-            }
+            (Some(volume), Some(number)) if !volume.trim().is_empty() => Some(fill(
+                &gettext("{volume} #{number}"),
+                &[("volume", &volume.trim()), ("number", &number.trim())],
+            )),
             _ => None,
         };
         let search_text = match &series {
@@ -159,7 +160,7 @@ impl Filtering {
             (
                 note.clone(),
                 gettext(
-                    "The copy's format and size; Delete moves the one you do not want to the trash",
+                    "The copy's format, size and pages; Delete moves the one you do not want to the trash",
                 ),
             )
         })
@@ -403,6 +404,29 @@ impl CoverGrid {
         &self.view
     }
 
+    /// Moves the keyboard focus to the first tile once the filter has let it through, unless
+    /// a text entry has the focus.
+    pub fn focus_first_when_shown(&self) {
+        let view = self.view.clone();
+        let filtered = self.filtered.clone();
+        let mut tries = 0;
+        glib::timeout_add_local(std::time::Duration::from_millis(50), move || {
+            tries += 1;
+            let typing = view
+                .root()
+                .and_then(|root| root.focus())
+                .is_some_and(|focus| focus.is::<gtk::Text>());
+            if typing || tries > 40 {
+                return glib::ControlFlow::Break;
+            }
+            if filtered.n_items() == 0 || !view.is_mapped() {
+                return glib::ControlFlow::Continue;
+            }
+            view.grab_focus();
+            glib::ControlFlow::Break
+        });
+    }
+
     /// Shows `tiles` instead of what the grid had. When the comics are the same ones in the
     /// same order (a classification changed some), the changed tiles are updated in place and
     /// only the tiles on screen are redrawn: the grid keeps its scroll position, and a thousand
@@ -619,9 +643,13 @@ impl TileWidgets {
             .css_classes(["cover-frame"])
             .child(&placeholder)
             .build();
+        // A copy's note on the duplicates shelf can be longer than the cover is wide: it wraps.
         let score = gtk::Label::builder()
             .halign(gtk::Align::Start)
             .valign(gtk::Align::End)
+            .wrap(true)
+            .wrap_mode(gtk::pango::WrapMode::Word)
+            .max_width_chars(14)
             .css_classes(["cover-badge", "similarity", "numeric"])
             .visible(false)
             .build();

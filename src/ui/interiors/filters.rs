@@ -18,9 +18,18 @@ pub fn shown_choices(report: Option<&FilterReport>) -> Vec<String> {
             gettext("Filtered Out"),
         ],
         Some(report) => vec![
-            fill(&gettext("All Photos ({})"), &[&report.photos]),
-            fill(&gettext("Kept by the Filters ({})"), &[&report.kept]),
-            fill(&gettext("Filtered Out ({})"), &[&report.set_aside()]),
+            fill(
+                &gettext("All Photos ({photos})"),
+                &[("photos", &report.photos)],
+            ),
+            fill(
+                &gettext("Kept by the Filters ({kept})"),
+                &[("kept", &report.kept)],
+            ),
+            fill(
+                &gettext("Filtered Out ({set_aside})"),
+                &[("set_aside", &report.set_aside())],
+            ),
         ],
     }
 }

@@ -208,15 +208,15 @@ fn similar_note(photo: &ScoredPhoto) -> String {
     match photo.similar {
         Some(place) if place.rank == 1 => fill(
             &ngettext(
-                "Best of {} similar photo",
-                "Best of {} similar photos",
+                "Best of {count} similar photo",
+                "Best of {count} similar photos",
                 place.of as u32,
             ),
-            &[&place.of],
+            &[("count", &place.of)],
         ),
         Some(place) => fill(
-            &gettext("Similar photo {} of {}"),
-            &[&place.rank, &place.of],
+            &gettext("Similar photo {rank} of {count}"),
+            &[("rank", &place.rank), ("count", &place.of)],
         ),
         None => String::new(),
     }
@@ -226,12 +226,12 @@ fn similar_note(photo: &ScoredPhoto) -> String {
 fn notes(photo: &ScoredPhoto) -> (String, String) {
     let label = match photo.label {
         Some((quality, LabelSource::Human)) => fill(
-            &gettext("You labelled it {}"),
-            &[&quality_name(quality).to_lowercase()],
+            &gettext("You labelled it {quality}"),
+            &[("quality", &quality_name(quality).to_lowercase())],
         ),
         Some((quality, LabelSource::Auto)) => fill(
-            &gettext("Labelled {} automatically"),
-            &[&quality_name(quality).to_lowercase()],
+            &gettext("Labelled {quality} automatically"),
+            &[("quality", &quality_name(quality).to_lowercase())],
         ),
         None => String::new(),
     };

@@ -323,16 +323,24 @@ impl LabelingView {
         }
         let shown = (self.session.position() + 1).min(self.session.len());
         fill(
-            &gettext("{} of {} · {} left"),
-            &[&shown, &self.session.len(), &self.session.remaining()],
+            &gettext("{position} of {total} · {remaining} left"),
+            &[
+                ("position", &shown),
+                ("total", &self.session.len()),
+                ("remaining", &self.session.remaining()),
+            ],
         )
     }
 
     fn counts_text(&self) -> String {
         let counts = self.session.counts();
         fill(
-            &gettext("Bad {} · Medium {} · Good {}"),
-            &[&counts.bad, &counts.medium, &counts.good],
+            &gettext("Bad {bad} · Medium {medium} · Good {good}"),
+            &[
+                ("bad", &counts.bad),
+                ("medium", &counts.medium),
+                ("good", &counts.good),
+            ],
         )
     }
 
@@ -374,7 +382,10 @@ impl LabelingView {
         if self.session.is_finished() {
             gettext("Press Esc to go back and train the model, or ← to review your labels.")
         } else if let Some(reason) = self.current_failure() {
-            fill(&gettext("{} Press Space to skip it."), &[reason])
+            fill(
+                &gettext("{reason} Press Space to skip it."),
+                &[("reason", reason)],
+            )
         } else {
             String::new()
         }

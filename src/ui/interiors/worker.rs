@@ -12,7 +12,7 @@ use relm4::{ComponentSender, Worker};
 
 use crate::db::{self, Database};
 use crate::i18n::gettext;
-use crate::interiors::charts::{self, ChartData, ChartKind};
+use crate::interiors::charts::{self, ChartData};
 use crate::interiors::filters::{self, FilterReport, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
 use crate::interiors::scoring::{self, ScoredPhoto};
@@ -31,22 +31,12 @@ pub enum InteriorsJob {
     Score,
     /// Save new filter thresholds, then score again.
     SetFilters(Filters),
-    /// Draw every chart at this size.
-    Charts { width: u32, height: u32 },
+    /// Gather what the charts show; the page draws them.
+    Charts,
     /// Write every chart as PNG, with a summary, into a folder.
     ExportCharts(PathBuf),
     /// The app switched to another collection: let go of the old one now.
     CollectionSwitched,
-}
-
-/// A chart drawn for the app.
-#[derive(Debug)]
-pub struct RenderedChart {
-    pub title: String,
-    pub width: u32,
-    pub height: u32,
-    /// Packed RGB, 3 bytes a pixel.
-    pub rgb: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -64,7 +54,7 @@ pub enum InteriorsJobOutput {
     Scored(Vec<ScoredPhoto>),
     /// There is no trained model yet: nothing to score.
     NotTrained,
-    Charts(Vec<RenderedChart>),
+    Charts(Box<ChartData>),
     /// The files written.
     ChartsExported(Vec<PathBuf>),
     /// The filter thresholds in force, and what they set aside. Sent before each scoring.
@@ -107,7 +97,10 @@ impl Worker for InteriorsWorker {
                 .database()
                 .and_then(|db| filters.save(db).map_err(JobError::from))
                 .and_then(|()| self.score(&sender)),
-            InteriorsJob::Charts { width, height } => self.charts(width, height),
+            InteriorsJob::Charts => self
+                .database()
+                .and_then(|db| ChartData::gather(db).map_err(JobError::from))
+                .map(|data| InteriorsJobOutput::Charts(Box::new(data))),
             InteriorsJob::ExportCharts(folder) => self.database().and_then(|db| {
                 let data = ChartData::gather(db).map_err(JobError::from)?;
                 charts::write_report(&data, &folder, super::EXPORT_SIZE)
@@ -192,25 +185,6 @@ impl InteriorsWorker {
         )
         .map_err(JobError::from)?;
         Ok(InteriorsJobOutput::Scored(scored))
-    }
-}
-
-impl InteriorsWorker {
-    fn charts(&mut self, width: u32, height: u32) -> Result<InteriorsJobOutput, JobError> {
-        let data = ChartData::gather(self.database()?).map_err(JobError::from)?;
-        let charts = ChartKind::ALL
-            .into_iter()
-            .map(|kind| {
-                charts::render_rgb(kind, &data, width, height).map(|rgb| RenderedChart {
-                    title: kind.title(),
-                    width,
-                    height,
-                    rgb,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(JobError::from)?;
-        Ok(InteriorsJobOutput::Charts(charts))
     }
 }
 

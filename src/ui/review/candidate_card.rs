@@ -53,8 +53,8 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
         name: gettext("Visual"),
         outcome: agreement(signals.visual, 0.8, 0.5),
         tooltip: fill(
-            &gettext("Visual similarity: {}%"),
-            &[&percent(signals.visual)],
+            &gettext("Visual similarity: {percent}%"),
+            &[("percent", &percent(signals.visual))],
         ),
         from_name: false,
     }];
@@ -63,8 +63,8 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
             name: gettext("Hash"),
             outcome: agreement(hash, 0.85, 0.6),
             tooltip: fill(
-                &gettext("The pictures' fingerprints (perceptual hash) agree on {}%"),
-                &[&percent(hash)],
+                &gettext("The pictures' fingerprints (perceptual hash) agree on {percent}%"),
+                &[("percent", &percent(hash))],
             ),
             from_name: false,
         });
@@ -113,13 +113,19 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
 /// A candidate's title: its series and issue number.
 pub fn candidate_title(candidate: &ReviewCandidate) -> String {
     // Translators: a comic issue, series name then issue number: "Saga #12".
-    fill(&gettext("{} #{}"), &[&candidate.volume, &candidate.number])
+    fill(
+        &gettext("{volume} #{number}"),
+        &[("volume", &candidate.volume), ("number", &candidate.number)],
+    )
 }
 
 /// A score as a percentage.
 pub fn percent(score: f32) -> String {
     // Translators: a percentage; Spanish writes a space before the sign.
-    fill(&gettext("{}%"), &[&format!("{:.0}", score * 100.0)])
+    fill(
+        &gettext("{percent}%"),
+        &[("percent", &format!("{:.0}", score * 100.0))],
+    )
 }
 
 pub struct CandidateCard {
@@ -313,15 +319,17 @@ impl CandidateCard {
                 .set_paintable(cover.and_then(|c| textures.peek(&CoverKey::Catalog(c.id_cover))));
         }
         if variants > STRIP {
-            self.more
-                .set_label(&fill(&gettext("+{}"), &[&(variants - STRIP)]));
+            self.more.set_label(&fill(
+                &gettext("+{count}"),
+                &[("count", &(variants - STRIP))],
+            ));
             self.more.set_visible(true);
         } else {
             self.more.set_visible(false);
         }
         self.strip.set_tooltip_text(Some(&fill(
-            &gettext("{} covers of this issue: click one to see it large"),
-            &[&variants],
+            &gettext("{count} covers of this issue: click one to see it large"),
+            &[("count", &variants)],
         )));
 
         self.title.set_label(&candidate_title(candidate));
@@ -394,15 +402,15 @@ impl CandidateCard {
             let tooltip = match &candidate.publisher {
                 Some(publisher) => fill(
                     &gettext(
-                        "Another candidate has the same cover in another volume; this edition is published by {}",
+                        "Another candidate has the same cover in another volume; this edition is published by {publisher}",
                     ),
-                    &[publisher],
+                    &[("publisher", publisher)],
                 ),
                 None => gettext("Another candidate has the same cover in another volume"),
             };
             let label = candidate.publisher.as_ref().map_or_else(
                 || gettext("Edition"),
-                |p| fill(&gettext("Edition: {}"), &[p]),
+                |p| fill(&gettext("Edition: {publisher}"), &[("publisher", p)]),
             );
             let tag = gtk::Label::builder()
                 .label(label)

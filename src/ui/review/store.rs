@@ -282,8 +282,8 @@ impl ReviewStore {
             Undo::Classification { comic_id } => {
                 let Some(run) = self.classified_in.remove(&comic_id) else {
                     return Err(JobError::NotReady(fill(
-                        &gettext("there is no classification of comic {} to undo"),
-                        &[&comic_id],
+                        &gettext("there is no classification of comic {comic} to undo"),
+                        &[("comic", &comic_id)],
                     )));
                 };
                 let database = self.database()?;
