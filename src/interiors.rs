@@ -5,6 +5,7 @@
 //! This module owns the learning and the pixel metrics. It never touches GTK, and it reads and
 //! writes the database only through `crate::db`.
 
+pub mod active;
 pub mod charts;
 pub mod explain;
 pub mod filters;
@@ -15,6 +16,8 @@ pub mod quality;
 pub mod rounds;
 pub mod scoring;
 pub mod semantics;
+pub mod similar;
 pub mod training;
+pub mod trees;
 
 pub use quality::{LabelSource, Quality};

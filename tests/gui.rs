@@ -564,6 +564,107 @@ fn photos_are_labelled_with_the_keys_saved_at_once_and_undone() {
     assert_eq!(labels(&db, &ids), [Some("good"), Some("good"), None, None]);
 }
 
+/// Every 20 labels the models train again in the background, without the Train button, and the
+/// labeling view then follows the new order: after the photo on screen, the photo
+/// `interiors next` puts first.
+#[test]
+fn labeling_trains_again_every_twenty_labels_and_follows_the_new_order() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("vistazo.db");
+    let folder = sandbox.path("rooms");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..30u64 {
+        rooms::room(31, i, 30)
+            .image
+            .save(folder.join(format!("room_{i:02}.png")))
+            .unwrap();
+    }
+    let cli = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "--model",
+                tiny_model().to_str().unwrap(),
+            ])
+            .args(args)
+            .env("LANG", "C.UTF-8")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        output
+    };
+    cli(&["interiors", "import", folder.to_str().unwrap()]);
+    let ids: Vec<i64> = {
+        let mut database = vistazo::db::open(&db).unwrap();
+        database.photos().unwrap().iter().map(|p| p.id).collect()
+    };
+
+    let mut app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--model",
+                tiny_model().to_str().unwrap(),
+                "gui",
+                "--page",
+                "label",
+            ],
+        )
+        .spawn()
+        .expect("start the app");
+    let window = window_of(&display, &mut app);
+    std::thread::sleep(Duration::from_millis(1500));
+    // No model yet: the photos come in import order.
+    for k in 0..20 {
+        press(&display, &window, ["1", "2", "3"][k % 3]);
+    }
+    wait_for("twenty labels", Duration::from_secs(20), || {
+        labels(&db, &ids[..20])
+            .iter()
+            .all(Option::is_some)
+            .then_some(())
+    });
+    wait_for("a training round", Duration::from_secs(90), || {
+        (count(&db, "vz_training_rounds") >= 1).then_some(())
+    });
+    // The new order reaches the view a moment after the round is saved.
+    std::thread::sleep(Duration::from_millis(3000));
+    let next = cli(&["interiors", "next", "--count", "2", "--json"]);
+    let next: Vec<serde_json::Value> = serde_json::from_slice(&next.stdout).unwrap();
+    let on_screen = ids[20];
+    let expected = next
+        .iter()
+        .map(|c| c["file"].as_str().unwrap().to_owned())
+        .find(|file| {
+            let mut database = vistazo::db::open(&db).unwrap();
+            database.photo_id_by_path(file).unwrap() != Some(on_screen)
+        })
+        .unwrap();
+    let expected = {
+        let mut database = vistazo::db::open(&db).unwrap();
+        database.photo_id_by_path(&expected).unwrap().unwrap()
+    };
+    // Without the new order the next photo would be the next one imported.
+    assert_ne!(expected, ids[21]);
+    press(&display, &window, "space");
+    press(&display, &window, "2");
+    wait_for(
+        "the label on the photo the model is least sure about",
+        Duration::from_secs(10),
+        || (labels(&db, &[expected]) == [Some("medium")]).then_some(()),
+    );
+    quit(&display, &window, app);
+    assert_eq!(labels(&db, &[on_screen]), [None]);
+}
+
+#[path = "support/rooms.rs"]
+mod rooms;
+
 #[path = "support/comic_library.rs"]
 mod comic_library;
 

@@ -1,9 +1,12 @@
 //! Interiors through the command line: labels from a CSV, a training round with honest
 //! metrics, and automatic labels that never overwrite a human one.
 
+#[path = "support/rooms.rs"]
+mod rooms;
 #[path = "support/walk_traps.rs"]
 mod walk_traps;
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -901,4 +904,162 @@ fn import_json_gives_the_counts_and_the_photos_left_out() {
             .lines()
             .any(|l| l.starts_with("Skipped ") && l.contains("broken.jpg"))
     );
+}
+
+/// Bursts of one to four photos of a room taken seconds apart (the camera moved by a pixel or
+/// two, the exposure by a few percent), each burst of another room: the near-duplicate groups
+/// are exactly the bursts of two or more.
+#[test]
+fn near_duplicates_group_exactly_the_photos_taken_seconds_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    let mut expected: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+    for scene in 0..24u64 {
+        let burst = rooms::burst(77, scene, 1 + scene % 4);
+        let mut names = BTreeSet::new();
+        for (shot, room) in burst.iter().enumerate() {
+            let name = format!("room_{scene:02}_{shot}.png");
+            room.image.save(photos.join(&name)).unwrap();
+            names.insert(name);
+        }
+        if names.len() > 1 {
+            expected.insert(names);
+        }
+    }
+    let db_path = dir.path().join("v.db");
+    let model = tiny_model();
+    let output = vistazo(
+        &db_path,
+        &[
+            "--model",
+            &model,
+            "--device",
+            "cpu",
+            "interiors",
+            "import",
+            photos.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    let names: HashMap<i64, String> = db
+        .photos()
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let name = Path::new(&p.path).file_name().unwrap();
+            (p.id, name.to_string_lossy().into_owned())
+        })
+        .collect();
+    assert_eq!(names.len(), 60);
+    let found: BTreeSet<BTreeSet<String>> = vistazo::interiors::similar::similar_photos(&mut db)
+        .unwrap()
+        .into_iter()
+        .map(|group| group.iter().map(|id| names[id].clone()).collect())
+        .collect();
+    assert_eq!(found, expected);
+}
+
+/// The labeling view's photos: in import order before any model; once there is one, the
+/// photos `interiors next` lists first, in its order, and never a labelled one before them.
+#[test]
+fn the_labeling_session_follows_next_once_a_model_exists() {
+    use vistazo::interiors::labeling::{LabelingSession, Order};
+    use vistazo::interiors::rounds;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("v.db");
+    let photos_dir = dir.path().join("photos");
+    std::fs::create_dir_all(&photos_dir).unwrap();
+    let photos = seed_photos(&db_path, &photos_dir);
+    let mut db = vistazo::db::open(&db_path).unwrap();
+
+    let (before, order) = rounds::labeling_photos(&mut db).unwrap();
+    assert_eq!(order, Order::Import);
+    let ids: Vec<i64> = before.iter().map(|p| p.id).collect();
+    assert_eq!(ids, photos.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+
+    for (id, quality) in photos.iter().step_by(4) {
+        db.set_human_label(*id, *quality).unwrap();
+    }
+    let output = vistazo(&db_path, &["interiors", "train"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let next = vistazo(&db_path, &["interiors", "next", "--json"]);
+    let next: Vec<serde_json::Value> = serde_json::from_slice(&next.stdout).unwrap();
+    let next: Vec<String> = next
+        .iter()
+        .map(|c| c["file"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(next.len(), 20);
+
+    let (after, order) = rounds::labeling_photos(&mut db).unwrap();
+    assert_eq!(order, Order::LeastSureFirst);
+    assert_eq!(after.len(), photos.len());
+    let mut session = LabelingSession::new(after);
+    let mut shown = Vec::new();
+    for _ in 0..next.len() {
+        let photo = session.current().unwrap();
+        assert!(photo.label.is_none(), "{photo:?}");
+        shown.push(photo.path.to_string_lossy().into_owned());
+        session.skip();
+    }
+    assert_eq!(shown, next);
+}
+
+/// Photos imported before the fault measurements existed keep their place and are measured by
+/// the next import of their folder, which embeds nothing it need not.
+#[test]
+fn an_import_measures_again_the_photos_measured_before_the_newest_measurements() {
+    use diesel::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    for i in 0..6u64 {
+        rooms::room(3, i, 6)
+            .image
+            .save(photos.join(format!("room_{i}.png")))
+            .unwrap();
+    }
+    let db_path = dir.path().join("v.db");
+    let model = tiny_model();
+    let import = || {
+        let output = vistazo(
+            &db_path,
+            &[
+                "--model",
+                &model,
+                "--device",
+                "cpu",
+                "interiors",
+                "import",
+                photos.to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{output:?}");
+    };
+    import();
+    let measured = |db: &mut vistazo::db::Database| {
+        db.photo_metrics()
+            .unwrap()
+            .values()
+            .filter(|m| m.faults.is_some())
+            .count()
+    };
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    assert_eq!(measured(&mut db), 6);
+    drop(db);
+    let mut conn = SqliteConnection::establish(&db_path.to_string_lossy()).unwrap();
+    diesel::sql_query("DELETE FROM vz_photo_measurements WHERE photo_id % 2 = 0")
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    let mut db = vistazo::db::open(&db_path).unwrap();
+    // Still scored and shown, without the new measurements.
+    assert_eq!(db.photo_metrics().unwrap().len(), 6);
+    assert_eq!(measured(&mut db), 3);
+    import();
+    assert_eq!(measured(&mut db), 6);
+    assert_eq!(db.photos().unwrap().len(), 6);
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Subcommand;
+use clap::builder::TypedValueParser;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
@@ -14,6 +15,7 @@ use crate::db::Database;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::imaging;
 use crate::interiors::Quality;
+use crate::interiors::active;
 use crate::interiors::charts::{self, ChartData};
 use crate::interiors::filters::{self, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
@@ -41,6 +43,13 @@ pub enum InteriorsCommand {
     #[command(about = gettext("Train the quality head and the pairwise ranker on the labelled photos"))]
     Train {
         #[arg(long, help = gettext("Print the metrics as JSON"))]
+        json: bool,
+    },
+    #[command(about = gettext("List the unlabelled photos to label next: those that teach the model most"))]
+    Next {
+        #[arg(long, value_name = "N", default_value_t = active::DEFAULT_COUNT, value_parser = clap::value_parser!(u64).range(1..=100_000).map(|n| n as usize), help = gettext("How many photos to list"))]
+        count: usize,
+        #[arg(long, help = gettext("Print an array of {\"file\", \"reason\"} objects as JSON"))]
         json: bool,
     },
     #[command(about = gettext("Label the unlabelled photos the model is confident about"))]
@@ -157,6 +166,7 @@ pub fn run(global: &GlobalOptions, command: InteriorsCommand) -> anyhow::Result<
             filter(&mut db, &filters, json)
         }
         InteriorsCommand::Train { json } => train(&mut db, json),
+        InteriorsCommand::Next { count, json } => next(&mut db, count, json),
         InteriorsCommand::AutoLabel {
             min_confidence,
             json,
@@ -634,6 +644,66 @@ pub(super) fn print_training(report: &TrainingReport) {
             gettext("Not evaluated: each label needs at least two human-labelled photos.")
         ),
     }
+    println!(
+        "{}",
+        fill(
+            &gettext("The model reads {features}."),
+            &[("features", &report.features.describe())]
+        )
+    );
+    for trial in &report.trials {
+        let Some(evaluation) = &trial.evaluation else {
+            continue;
+        };
+        let folds: Vec<String> = evaluation
+            .fold_accuracy
+            .iter()
+            .map(|a| format!("{:.1}", a * 100.0))
+            .collect();
+        println!(
+            "  {}",
+            fill(
+                &gettext(
+                    "{features}: accuracy {accuracy}%, pairs in order {pairs}%, per fold {folds}"
+                ),
+                &[
+                    ("features", &trial.features.describe()),
+                    ("accuracy", &format!("{:.1}", evaluation.accuracy * 100.0)),
+                    (
+                        "pairs",
+                        &evaluation
+                            .pair_accuracy
+                            .map_or_else(|| "-".to_owned(), |p| format!("{:.1}", p * 100.0)),
+                    ),
+                    ("folds", &folds.join(" / ")),
+                ]
+            )
+        );
+    }
+}
+
+fn next(db: &mut Database, count: usize, json: bool) -> anyhow::Result<()> {
+    let choices = active::next_photos(db, count)?;
+    if json {
+        let rows: Vec<serde_json::Value> = choices
+            .iter()
+            .map(|choice| {
+                serde_json::json!({
+                    "file": choice.path.to_string_lossy(),
+                    "reason": choice.reason.describe(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    if choices.is_empty() {
+        println!("{}", gettext("Every photo with an embedding is labelled."));
+    }
+    for choice in &choices {
+        println!("{}\t{}", choice.path.display(), choice.reason.describe());
+    }
+    Ok(())
 }
 
 fn auto_label(db: &mut Database, min_confidence: f64, json: bool) -> anyhow::Result<()> {
@@ -674,9 +744,11 @@ fn report(db: &mut Database, out: &Path, size: (u32, u32)) -> anyhow::Result<()>
     Ok(())
 }
 
-/// `vistazo bench train`: a full training round (cross-validation included) on `labels`
-/// synthetic 512-d embeddings whose quality lies along a hidden direction.
+/// `vistazo bench train`: a full training round (cross-validation of every choice of features
+/// included) on `labels` synthetic 512-d embeddings whose quality lies along a hidden
+/// direction, with pixel measurements that follow the quality loosely.
 pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
+    use crate::interiors::metrics::{FaultMeasurements, PixelMetrics};
     use crate::interiors::training::{self, Example};
     use crate::interiors::{LabelSource, Quality};
     use crate::random::SplitMix64;
@@ -691,8 +763,24 @@ pub fn bench_train(labels: usize, rounds: usize) -> anyhow::Result<()> {
                 .map(|d| d * (quality.index() as f64 - 1.0) * 0.05 + rng.normal() * 0.04 + 0.02)
                 .collect();
             let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let q = quality.index() as f64;
+            let measurements = PixelMetrics {
+                brightness: 0.3 + 0.1 * q + 0.05 * rng.normal(),
+                contrast: 0.15 + 0.03 * rng.normal(),
+                sharpness: (200.0 + 100.0 * q + 50.0 * rng.normal()).max(0.0),
+                colourfulness: 30.0 + 5.0 * rng.normal(),
+                faults: Some(FaultMeasurements {
+                    noise: (3.0 - q + rng.normal()).max(0.0),
+                    tilt: (4.0 - 2.0 * q + rng.normal()).abs(),
+                    straightness: 0.5 + 0.1 * rng.normal(),
+                    colour_variety: (12.0 + 3.0 * rng.normal()).max(1.0),
+                }),
+                width: 1600,
+                height: 1200,
+            };
             Example {
                 embedding: v.iter().map(|x| (x / norm) as f32).collect(),
+                measurements: Some(measurements),
                 quality,
                 source: if i % 4 == 0 {
                     LabelSource::Auto

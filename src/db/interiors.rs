@@ -5,11 +5,11 @@ use diesel::prelude::*;
 
 use super::embeddings::{Subject, blob_to_vector};
 use super::schema::{
-    vz_auto_label_rounds, vz_embeddings, vz_label_history, vz_photo_labels, vz_photos,
-    vz_training_rounds,
+    vz_auto_label_rounds, vz_embeddings, vz_label_history, vz_photo_labels, vz_photo_measurements,
+    vz_photos, vz_training_rounds,
 };
 use super::{Database, DbError};
-use crate::interiors::metrics::PixelMetrics;
+use crate::interiors::metrics::{FaultMeasurements, PixelMetrics};
 use crate::interiors::{LabelSource, Quality};
 
 /// A photo about to be recorded.
@@ -136,6 +136,41 @@ impl Database {
         Ok(())
     }
 
+    /// Stores the measurements kept beside the photo's row, with its perceptual fingerprint
+    /// (see `matching::hash`).
+    pub fn set_photo_measurements(
+        &mut self,
+        id: i64,
+        metrics: &FaultMeasurements,
+        fingerprint: &[u8],
+    ) -> Result<(), DbError> {
+        diesel::replace_into(vz_photo_measurements::table)
+            .values((
+                vz_photo_measurements::photo_id.eq(id),
+                vz_photo_measurements::noise.eq(metrics.noise),
+                vz_photo_measurements::tilt.eq(metrics.tilt),
+                vz_photo_measurements::straightness.eq(metrics.straightness),
+                vz_photo_measurements::colour_variety.eq(metrics.colour_variety),
+                vz_photo_measurements::fingerprint.eq(fingerprint),
+            ))
+            .execute(self.conn())?;
+        Ok(())
+    }
+
+    /// The stored fingerprint of every photo that has one.
+    pub fn photo_fingerprints(
+        &mut self,
+    ) -> Result<std::collections::HashMap<i64, Vec<u8>>, DbError> {
+        Ok(vz_photo_measurements::table
+            .select((
+                vz_photo_measurements::photo_id,
+                vz_photo_measurements::fingerprint,
+            ))
+            .load::<(i64, Vec<u8>)>(self.conn())?
+            .into_iter()
+            .collect())
+    }
+
     pub fn set_photo_semantics(
         &mut self,
         id: i64,
@@ -153,7 +188,8 @@ impl Database {
         Ok(())
     }
 
-    /// The pixel metrics of every measured photo.
+    /// The pixel metrics of every measured photo. A photo imported before the fault
+    /// measurements existed has none of those until an import measures it again.
     pub fn photo_metrics(
         &mut self,
     ) -> Result<std::collections::HashMap<i64, PixelMetrics>, DbError> {
@@ -161,39 +197,71 @@ impl Database {
             i64,
             i32,
             i32,
-            Option<f64>,
-            Option<f64>,
-            Option<f64>,
-            Option<f64>,
+            (Option<f64>, Option<f64>, Option<f64>, Option<f64>),
+            Option<(f64, f64, f64, f64)>,
         );
         let rows: Vec<Row> = vz_photos::table
+            .left_join(vz_photo_measurements::table)
             .select((
                 vz_photos::id,
                 vz_photos::width,
                 vz_photos::height,
-                vz_photos::brightness,
-                vz_photos::contrast,
-                vz_photos::sharpness,
-                vz_photos::colourfulness,
+                (
+                    vz_photos::brightness,
+                    vz_photos::contrast,
+                    vz_photos::sharpness,
+                    vz_photos::colourfulness,
+                ),
+                (
+                    vz_photo_measurements::noise,
+                    vz_photo_measurements::tilt,
+                    vz_photo_measurements::straightness,
+                    vz_photo_measurements::colour_variety,
+                )
+                    .nullable(),
             ))
             .load(self.conn())?;
         Ok(rows
             .into_iter()
-            .filter_map(
-                |(id, width, height, brightness, contrast, sharpness, colourfulness)| {
-                    Some((
-                        id,
-                        PixelMetrics {
-                            brightness: brightness?,
-                            contrast: contrast?,
-                            sharpness: sharpness?,
-                            colourfulness: colourfulness?,
-                            width: u32::try_from(width).unwrap_or(0),
-                            height: u32::try_from(height).unwrap_or(0),
+            .filter_map(|(id, width, height, first, second)| {
+                let (brightness, contrast, sharpness, colourfulness) = first;
+                let faults =
+                    second.map(
+                        |(noise, tilt, straightness, colour_variety)| FaultMeasurements {
+                            noise,
+                            tilt,
+                            straightness,
+                            colour_variety,
                         },
-                    ))
-                },
+                    );
+                Some((
+                    id,
+                    PixelMetrics {
+                        brightness: brightness?,
+                        contrast: contrast?,
+                        sharpness: sharpness?,
+                        colourfulness: colourfulness?,
+                        faults,
+                        width: u32::try_from(width).unwrap_or(0),
+                        height: u32::try_from(height).unwrap_or(0),
+                    },
+                ))
+            })
+            .collect())
+    }
+
+    /// Photos whose measurements are missing or older than the newest ones.
+    pub fn photos_to_measure(&mut self) -> Result<std::collections::HashSet<i64>, DbError> {
+        Ok(vz_photos::table
+            .left_join(vz_photo_measurements::table)
+            .filter(
+                vz_photos::brightness
+                    .is_null()
+                    .or(vz_photo_measurements::photo_id.nullable().is_null()),
             )
+            .select(vz_photos::id)
+            .load::<i64>(self.conn())?
+            .into_iter()
             .collect())
     }
 

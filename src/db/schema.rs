@@ -106,6 +106,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    vz_photo_measurements (photo_id) {
+        photo_id -> BigInt,
+        noise -> Double,
+        tilt -> Double,
+        straightness -> Double,
+        colour_variety -> Double,
+        fingerprint -> Binary,
+    }
+}
+
+diesel::table! {
     vz_photo_labels (photo_id) {
         photo_id -> BigInt,
         label -> Text,
@@ -156,6 +167,7 @@ diesel::table! {
 }
 
 diesel::joinable!(vz_photo_labels -> vz_photos (photo_id));
+diesel::joinable!(vz_photo_measurements -> vz_photos (photo_id));
 diesel::joinable!(comicbooks_info -> volumens (id_volume));
 diesel::joinable!(comicbooks_info_covers -> comicbooks_info (id_comicbook_info));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -169,6 +181,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     vz_embeddings,
     vz_photos,
     vz_photo_labels,
+    vz_photo_measurements,
     vz_label_history,
     vz_training_rounds,
     vz_auto_label_rounds,

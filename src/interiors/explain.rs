@@ -166,6 +166,7 @@ mod tests {
             contrast: 0.2,
             sharpness,
             colourfulness: 30.0,
+            faults: None,
             width: 1600,
             height: 1200,
         }

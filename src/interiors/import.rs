@@ -23,6 +23,7 @@ use crate::imaging::{self, ImageLoadError};
 use crate::jobs::{CancelToken, Outcome, Progress};
 use crate::library::LibraryError;
 use crate::library::walk::{FolderWalk, Visit};
+use crate::matching::hash::CoverHash;
 
 const EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
 
@@ -123,6 +124,7 @@ pub fn prompt_embeddings(engine: &Engine) -> Result<PromptEmbeddings, ClipError>
 struct Inspected {
     hash: String,
     metrics: PixelMetrics,
+    fingerprint: CoverHash,
 }
 
 /// Imports the photos under `folders`.
@@ -143,6 +145,8 @@ pub fn import(
     });
     summary.found = found.len();
     let mut todo = Vec::new();
+    // Photos measured before some measurement existed are read again.
+    let to_measure = db.photos_to_measure()?;
     for path in found {
         // The collection stores names as text; a lossy one would name a file that is not there.
         let Some(text) = path.to_str() else {
@@ -155,7 +159,9 @@ pub fn import(
         };
         let known = db.photo_id_by_path(text)?;
         let embedded = match known {
-            Some(id) => db.embedding(Subject::Photo, id, model_id)?.is_some(),
+            Some(id) => {
+                db.embedding(Subject::Photo, id, model_id)?.is_some() && !to_measure.contains(&id)
+            }
             None => false,
         };
         if embedded {
@@ -177,8 +183,16 @@ pub fn import(
         let picture = imaging::decode_bytes(&bytes, path, &limits)?.whole(path)?;
         let hash = format!("{:x}", sha2::Sha256::digest(&bytes));
         let metrics = PixelMetrics::measure(&picture);
+        let fingerprint = CoverHash::of_whole(&picture);
         if let Ok(mut map) = inspected.lock() {
-            map.insert(index, Inspected { hash, metrics });
+            map.insert(
+                index,
+                Inspected {
+                    hash,
+                    metrics,
+                    fingerprint,
+                },
+            );
         }
         Ok((picture, path.clone()))
     };
@@ -259,6 +273,9 @@ fn record(
     }
     let id = record.id();
     db.set_photo_metrics(id, &facts.metrics)?;
+    if let Some(faults) = &facts.metrics.faults {
+        db.set_photo_measurements(id, faults, &facts.fingerprint.to_bytes())?;
+    }
     let semantics = prompts.semantics(embedding);
     db.set_photo_semantics(
         id,

@@ -14,6 +14,15 @@ pub struct SessionPhoto {
     pub label: Option<(Quality, LabelSource)>,
 }
 
+/// In which order a session shows the photos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// As they were imported: there is no model yet.
+    Import,
+    /// The photos the latest model is least sure about first.
+    LeastSureFirst,
+}
+
 /// A label to save, or a previous label to put back.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LabelChange {
@@ -107,6 +116,26 @@ impl LabelingSession {
         self.position = self.position.saturating_sub(1);
     }
 
+    /// Puts the photos not reached yet in the order of `order` (photo ids; those it leaves out
+    /// keep their order after it). The current photo, those before it and those the user
+    /// labelled (who may come back to them with undo) stay where they are.
+    pub fn reorder_ahead(&mut self, order: &[i64]) {
+        let fixed = self
+            .steps
+            .iter()
+            .map(|s| s.index + 1)
+            .max()
+            .unwrap_or(0)
+            .max(self.position + 1)
+            .min(self.photos.len());
+        let rank: std::collections::HashMap<i64, usize> =
+            order.iter().enumerate().map(|(r, id)| (*id, r)).collect();
+        let mut ahead = self.photos.split_off(fixed);
+        // A stable sort: photos the order leaves out keep their order, after the others.
+        ahead.sort_by_key(|p| rank.get(&p.id).copied().unwrap_or(usize::MAX));
+        self.photos.extend(ahead);
+    }
+
     /// Goes back to the last labelled photo and puts its previous label back.
     pub fn undo(&mut self) -> Option<LabelChange> {
         let step = self.steps.pop()?;
@@ -171,6 +200,22 @@ mod tests {
                 })
                 .collect(),
         )
+    }
+
+    #[test]
+    fn a_fresh_order_moves_only_the_photos_not_reached_yet() {
+        // Photos 10 to 15; the user labels 10 and 11, steps back to 11, and is shown 11.
+        let mut s = session(&[None; 6]);
+        s.label(Quality::Bad);
+        s.label(Quality::Good);
+        s.back();
+        assert_eq!(s.current().map(|p| p.id), Some(11));
+        s.reorder_ahead(&[15, 13, 10]);
+        let ids: Vec<i64> = s.photos.iter().map(|p| p.id).collect();
+        assert_eq!(ids, vec![10, 11, 15, 13, 12, 14]);
+        assert_eq!(s.current().map(|p| p.id), Some(11));
+        // Undo still finds the photo it labelled.
+        assert_eq!(s.undo().map(|c| c.photo_id), Some(11));
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! Training and auto-labeling rounds on the database: load the labelled embeddings, learn,
 //! record the round with its metrics, and label what the model is sure of.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
-use super::training::{self, Calibration, Evaluation, Example, TrainedModel, TrainingOptions};
+use super::training::{
+    self, Calibration, Evaluation, Example, FeatureTrial, Features, Standardiser, TrainedModel,
+    TrainingOptions,
+};
+use super::trees::BoostedTrees;
 use super::{LabelSource, Quality};
 use crate::db::interiors::NewRound;
 use crate::db::{Database, DbError};
@@ -37,11 +43,19 @@ pub enum RoundError {
     DamagedRound { round: i64, reason: String },
 }
 
-/// What a round stores besides the weights, as JSON.
+/// What a round stores besides the weights, as JSON. Fields are only ever added, with
+/// defaults, so that every saved round keeps loading.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RoundMetrics {
     calibration: Calibration,
     evaluation: Option<Evaluation>,
+    /// Present when the model reads the pixel measurements beside the embedding.
+    #[serde(default)]
+    standardiser: Option<Standardiser>,
+    #[serde(default)]
+    trees: Option<BoostedTrees>,
+    #[serde(default)]
+    trials: Vec<FeatureTrial>,
 }
 
 /// The outcome of a training round, as printed by `interiors train --json`.
@@ -52,7 +66,11 @@ pub struct TrainingReport {
     pub human_labels: usize,
     pub auto_labels: usize,
     pub counts: LabelCounts,
+    /// The cross-validation of the features the model uses.
     pub evaluation: Option<Evaluation>,
+    /// What the model reads of a photo, chosen by cross-validation among `trials`.
+    pub features: Features,
+    pub trials: Vec<FeatureTrial>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +112,7 @@ pub fn embedding_model(db: &mut Database) -> Result<String, RoundError> {
 pub fn train(db: &mut Database, options: &TrainingOptions) -> Result<TrainingReport, RoundError> {
     let model_id = embedding_model(db)?;
     let labelled = db.labelled_embeddings(&model_id)?;
+    let metrics = db.photo_metrics()?;
     let mut counts = LabelCounts::default();
     let examples: Vec<Example> = labelled
         .into_iter()
@@ -101,6 +120,7 @@ pub fn train(db: &mut Database, options: &TrainingOptions) -> Result<TrainingRep
             counts.add(l.quality);
             Example {
                 embedding: l.embedding,
+                measurements: metrics.get(&l.photo_id).copied(),
                 quality: l.quality,
                 source: l.source,
             }
@@ -110,6 +130,9 @@ pub fn train(db: &mut Database, options: &TrainingOptions) -> Result<TrainingRep
     let metrics = RoundMetrics {
         calibration: model.calibration,
         evaluation: model.evaluation.clone(),
+        standardiser: model.standardiser.clone(),
+        trees: model.trees.clone(),
+        trials: model.trials.clone(),
     };
     let metrics_json = serde_json::to_string(&metrics).unwrap_or_else(|_| "{}".to_owned());
     let round = db.save_training_round(&NewRound {
@@ -129,6 +152,8 @@ pub fn train(db: &mut Database, options: &TrainingOptions) -> Result<TrainingRep
         auto_labels: model.auto_labels,
         counts,
         evaluation: model.evaluation,
+        features: model.features,
+        trials: model.trials,
     })
 }
 
@@ -158,15 +183,18 @@ pub fn latest_model_for(
     };
     let metrics: RoundMetrics =
         serde_json::from_str(&round.metrics).map_err(|e| damaged(e.to_string()))?;
-    let model = TrainedModel::from_parts(
+    let mut model = TrainedModel::from_parts(
         &round.head,
         &round.ranker,
         metrics.calibration,
         metrics.evaluation,
+        metrics.standardiser,
+        metrics.trees,
         round.human_labels as usize,
         round.auto_labels as usize,
     )
     .map_err(|e| damaged(e.to_string()))?;
+    model.trials = metrics.trials;
     Ok((round.id, model))
 }
 
@@ -176,11 +204,12 @@ pub fn auto_label(db: &mut Database, min_confidence: f64) -> Result<AutoLabelRep
     let model_id = embedding_model(db)?;
     let (training_round, model) = latest_model(db)?;
     let candidates = db.unlabelled_embeddings(&model_id)?;
+    let metrics = db.photo_metrics()?;
     let decided: Vec<(i64, Quality, f64)> = candidates
         .iter()
         .filter(|(_, embedding)| embedding.len() == model.dim())
         .map(|(id, embedding)| {
-            let assessment = model.assess(embedding);
+            let assessment = model.assess(embedding, metrics.get(id));
             (*id, assessment.bucket, assessment.margin)
         })
         .filter(|(_, _, margin)| *margin >= min_confidence)
@@ -253,17 +282,37 @@ pub fn summary(db: &mut Database) -> Result<InteriorsSummary, RoundError> {
     })
 }
 
-/// Every photo, in import order, ready for a labeling session.
+/// Every photo ready for a labeling session, and in which order. Without a model, in import
+/// order; with one, the photos labelled by the user first (to go back to), then the unlabelled
+/// ones in the order of [`super::active::labeling_order`], then those labelled automatically.
 pub fn labeling_photos(
     db: &mut Database,
-) -> Result<Vec<super::labeling::SessionPhoto>, RoundError> {
-    Ok(db
+) -> Result<(Vec<super::labeling::SessionPhoto>, super::labeling::Order), RoundError> {
+    use super::labeling::{Order, SessionPhoto};
+    let photos: Vec<SessionPhoto> = db
         .photos()?
         .into_iter()
-        .map(|photo| super::labeling::SessionPhoto {
+        .map(|photo| SessionPhoto {
             id: photo.id,
             path: std::path::PathBuf::from(photo.path),
             label: photo.label,
         })
-        .collect())
+        .collect();
+    let Some(order) = super::active::labeling_order(db)? else {
+        return Ok((photos, Order::Import));
+    };
+    let rank: HashMap<i64, usize> = order.iter().enumerate().map(|(r, id)| (*id, r)).collect();
+    let (mut human, mut unlabelled, mut auto) = (Vec::new(), Vec::new(), Vec::new());
+    for photo in photos {
+        match photo.label {
+            Some((_, LabelSource::Human)) => human.push(photo),
+            Some((_, LabelSource::Auto)) => auto.push(photo),
+            None => unlabelled.push(photo),
+        }
+    }
+    // Photos the order leaves out (no embedding for this model) go last among the unlabelled.
+    unlabelled.sort_by_key(|p| rank.get(&p.id).copied().unwrap_or(usize::MAX));
+    human.extend(unlabelled);
+    human.extend(auto);
+    Ok((human, Order::LeastSureFirst))
 }

@@ -3,6 +3,10 @@
 //! differences of differently labelled photos), with honest cross-validation and a score
 //! calibration that keeps 0-100 meaning the same across retrainings.
 //!
+//! What the models see of a photo is its CLIP embedding and, when cross-validation on the human
+//! labels shows that they help, the pixel measurements taken at import (brightness, contrast,
+//! sharpness, colourfulness), standardised, beside it.
+//!
 //! Honesty rule: automatic labels may train a model but never sit in an evaluation fold; only
 //! human labels measure accuracy. Everything here is deterministic for a given seed.
 
@@ -10,6 +14,10 @@ use serde::{Deserialize, Serialize};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
+use std::borrow::Cow;
+
+use super::metrics::PixelMetrics;
+use super::trees::{BoostedTrees, TreeOptions};
 use super::{LabelSource, Quality};
 use crate::i18n::{fill, gettext};
 use crate::random::SplitMix64;
@@ -20,6 +28,8 @@ const CLASSES: usize = 3;
 #[derive(Debug, Clone)]
 pub struct Example {
     pub embedding: Vec<f32>,
+    /// What was measured at import; `None` for a photo never measured.
+    pub measurements: Option<PixelMetrics>,
     pub quality: Quality,
     pub source: LabelSource,
 }
@@ -44,7 +54,7 @@ impl Default for TrainingOptions {
             max_pairs: 5_000,
             folds: 5,
             seed: 0x5eed,
-            iterations: 400,
+            iterations: 200,
         }
     }
 }
@@ -109,6 +119,9 @@ pub struct Evaluation {
     pub confusion: [[u32; CLASSES]; CLASSES],
     /// Share of differently labelled held-out pairs that the ranker orders right.
     pub pair_accuracy: Option<f64>,
+    /// Bucket accuracy of each fold, in fold order.
+    #[serde(default)]
+    pub fold_accuracy: Vec<f64>,
 }
 
 /// A fold of the cross-validation: indices into the examples.
@@ -118,15 +131,155 @@ pub struct Fold {
     pub test: Vec<usize>,
 }
 
+/// What the head and the ranker read of a photo.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Features {
+    /// The CLIP embedding alone.
+    #[default]
+    Embedding,
+    /// The embedding and the standardised pixel measurements.
+    EmbeddingAndMeasurements,
+    /// The embedding, the standardised pixel measurements, and the quality that boosted trees
+    /// read from the measurements (see [`super::trees`]).
+    EmbeddingMeasurementsAndTrees,
+}
+
+impl Features {
+    pub fn describe(self) -> String {
+        match self {
+            Self::Embedding => gettext("the CLIP embedding"),
+            Self::EmbeddingAndMeasurements => {
+                gettext("the CLIP embedding and the pixel measurements")
+            }
+            Self::EmbeddingMeasurementsAndTrees => gettext(
+                "the CLIP embedding, the pixel measurements and the quality trees read from them",
+            ),
+        }
+    }
+}
+
+/// The pixel measurements the models may read, by name.
+pub const MEASUREMENTS: [&str; 9] = [
+    "brightness",
+    "contrast",
+    "log-sharpness",
+    "log-noise",
+    "log-detail",
+    "tilt",
+    "straightness",
+    "colourfulness",
+    "colour-variety",
+];
+
+/// The value of the measurement `name` of a photo; `None` for one the photo lacks, or a name
+/// this version does not know.
+fn measured_value(name: &str, metrics: &PixelMetrics) -> Option<f64> {
+    let faults = metrics.faults.as_ref();
+    match name {
+        "brightness" => Some(metrics.brightness),
+        "contrast" => Some(metrics.contrast),
+        // The variance of the Laplacian spans orders of magnitude.
+        "log-sharpness" => Some(metrics.sharpness.max(0.0).ln_1p()),
+        "log-noise" => faults.map(|f| f.noise.max(0.0).ln_1p()),
+        // Sharpness less what the noise adds to it (20 σ² for the Laplacian of white noise):
+        // the detail of the scene itself, which blur takes away.
+        "log-detail" => faults.map(|f| {
+            (metrics.sharpness - 20.0 * f.noise * f.noise)
+                .max(0.0)
+                .ln_1p()
+        }),
+        "tilt" => faults.map(|f| f.tilt),
+        "straightness" => faults.map(|f| f.straightness),
+        "colourfulness" => Some(metrics.colourfulness),
+        "colour-variety" => faults.map(|f| f.colour_variety),
+        _ => None,
+    }
+}
+
+/// Centres and scales the pixel measurements as they were on the training photos. Each gives
+/// two features, its standard score and that score squared, so that a linear model can learn
+/// that both too little and too much (of light, of sharpening) are faults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standardiser {
+    pub names: Vec<String>,
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+impl Standardiser {
+    /// Fits on the photos that have each measurement.
+    fn fit(measured: &[PixelMetrics]) -> Self {
+        let (mut mean, mut std) = (Vec::new(), Vec::new());
+        for name in MEASUREMENTS {
+            let values: Vec<f64> = measured
+                .iter()
+                .filter_map(|m| measured_value(name, m))
+                .collect();
+            let n = values.len().max(1) as f64;
+            let m = values.iter().sum::<f64>() / n;
+            let var = values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n;
+            mean.push(m);
+            std.push(var.sqrt().max(1e-9));
+        }
+        Self {
+            names: MEASUREMENTS.iter().map(|n| (*n).to_owned()).collect(),
+            mean,
+            std,
+        }
+    }
+
+    /// Features added to the embedding.
+    pub fn width(&self) -> usize {
+        2 * self.mean.len()
+    }
+
+    /// The standard scores of a photo's measurements; an unmeasured photo (or a measurement
+    /// this version cannot read) sits at the training photos' mean.
+    fn scores(&self, metrics: Option<&PixelMetrics>) -> Vec<f64> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                metrics
+                    .and_then(|m| measured_value(name, m))
+                    .map_or(0.0, |v| (v - self.mean[k]) / self.std[k])
+            })
+            .collect()
+    }
+
+    /// The added features for standard scores `z`.
+    fn features(z: &[f64]) -> impl Iterator<Item = f32> + '_ {
+        z.iter()
+            .map(|z| *z as f32)
+            .chain(z.iter().map(|z| (z * z - 1.0) as f32))
+    }
+}
+
+/// How one set of features fared in cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureTrial {
+    pub features: Features,
+    pub evaluation: Option<Evaluation>,
+}
+
 /// The result of a training round.
 #[derive(Debug, Clone)]
 pub struct TrainedModel {
     pub head: QualityHead,
     pub ranker: PairwiseRanker,
     pub calibration: Calibration,
+    /// The cross-validation of the features the model uses.
     pub evaluation: Option<Evaluation>,
     pub human_labels: usize,
     pub auto_labels: usize,
+    pub features: Features,
+    /// Present when the model reads the pixel measurements.
+    pub standardiser: Option<Standardiser>,
+    /// Present when the model reads the trees' estimate of quality from the measurements.
+    pub trees: Option<BoostedTrees>,
+    /// Every set of features cross-validated in this round, the chosen one included.
+    pub trials: Vec<FeatureTrial>,
 }
 
 /// What the model says of one photo.
@@ -142,24 +295,187 @@ pub struct Assessment {
     pub utility: f64,
 }
 
-/// Trains the head and the ranker on every example, after cross-validating on human labels.
+/// Trains the head and the ranker on every example, after cross-validating on human labels
+/// which features to read: the embedding alone, or with the pixel measurements (when every
+/// labelled photo has them), or with those and the trees' estimate too.
 pub fn train(
     examples: &[Example],
     options: &TrainingOptions,
 ) -> Result<TrainedModel, TrainingError> {
-    let dim = check_examples(examples)?;
-    let evaluation = cross_validate(examples, options, dim)?;
+    let _threads = OneThread::hold();
+    check_examples(examples)?;
+    let measured: Option<Vec<PixelMetrics>> = examples.iter().map(|e| e.measurements).collect();
+    let standardiser = measured.map(|m| Standardiser::fit(&m));
+    let mut variants = vec![Features::Embedding];
+    if standardiser.is_some() {
+        variants.push(Features::EmbeddingAndMeasurements);
+        variants.push(Features::EmbeddingMeasurementsAndTrees);
+    }
+    let mut trials = Vec::new();
+    let mut best: Option<(f64, usize)> = None;
+    for (k, features) in variants.iter().enumerate() {
+        let reading = Reading::new(examples, *features, standardiser.as_ref());
+        let evaluation = cross_validate(examples, &reading, options)?;
+        // Bucket accuracy and pair accuracy count alike; a richer model must do better, not
+        // as well, to be chosen.
+        let merit = evaluation
+            .as_ref()
+            .map_or(0.0, |e| e.accuracy + e.pair_accuracy.unwrap_or(0.0));
+        if best.is_none_or(|(value, _)| merit > value + 1e-9) {
+            best = Some((merit, k));
+        }
+        trials.push(FeatureTrial {
+            features: *features,
+            evaluation,
+        });
+    }
+    let chosen = best.map_or(0, |(_, k)| k);
+    let features = variants[chosen];
+    let reading = Reading::new(examples, features, standardiser.as_ref());
     let all: Vec<usize> = (0..examples.len()).collect();
-    let (head, ranker) = fit_both(examples, &all, options, dim)?;
-    let calibration = calibrate(&ranker, examples);
+    let (inputs, trees) = reading.inputs_for_training_on(examples, &all);
+    let (head, ranker) = fit_both(examples, &inputs, &all, options)?;
+    let calibration = calibrate(&ranker, examples, &inputs);
     Ok(TrainedModel {
         head,
         ranker,
         calibration,
-        evaluation,
+        evaluation: trials[chosen].evaluation.clone(),
         human_labels: count_source(examples, LabelSource::Human),
         auto_labels: count_source(examples, LabelSource::Auto),
+        features,
+        standardiser: (features != Features::Embedding)
+            .then_some(standardiser)
+            .flatten(),
+        trees,
+        trials,
     })
+}
+
+/// Folds the trees' estimates for the training photos come from: each photo's estimate is
+/// made by trees that never saw its label, as it will be for a new photo.
+const TREE_FOLDS: usize = 5;
+
+/// What the models read of the examples under one choice of features.
+struct Reading {
+    /// The embedding, then the standardised measurements when they are read.
+    base: Vec<Vec<f32>>,
+    /// The standard scores of every example's measurements, when trees are grown on them.
+    scores: Option<Vec<Vec<f64>>>,
+    options: TreeOptions,
+    seed: u64,
+}
+
+impl Reading {
+    fn new(examples: &[Example], features: Features, standardiser: Option<&Standardiser>) -> Self {
+        let standardiser = standardiser.filter(|_| features != Features::Embedding);
+        let scores: Vec<Vec<f64>> = examples
+            .iter()
+            .map(|e| standardiser.map_or_else(Vec::new, |s| s.scores(e.measurements.as_ref())))
+            .collect();
+        let base = examples
+            .iter()
+            .zip(&scores)
+            .map(|(e, z)| {
+                let mut row = e.embedding.clone();
+                row.extend(Standardiser::features(z));
+                row
+            })
+            .collect();
+        Self {
+            base,
+            scores: (features == Features::EmbeddingMeasurementsAndTrees).then_some(scores),
+            options: TreeOptions::default(),
+            seed: 0x7ee5,
+        }
+    }
+
+    /// The inputs of every example when the models learn from `rows`, with the trees grown on
+    /// `rows` when trees are read: `rows` get estimates from trees that did not see them, the
+    /// others from trees grown on all of `rows`.
+    fn inputs_for_training_on(
+        &self,
+        examples: &[Example],
+        rows: &[usize],
+    ) -> (Cow<'_, [Vec<f32>]>, Option<BoostedTrees>) {
+        let Some(scores) = &self.scores else {
+            return (Cow::Borrowed(&self.base), None);
+        };
+        let target = |i: usize| examples[i].quality.index() as f64;
+        let fit = |members: &[usize]| {
+            let x: Vec<Vec<f64>> = members.iter().map(|&i| scores[i].clone()).collect();
+            let y: Vec<f64> = members.iter().map(|&i| target(i)).collect();
+            BoostedTrees::fit(&x, &y, &self.options)
+        };
+        let mut estimate: Vec<Option<f64>> = vec![None; examples.len()];
+        let mut shuffled = rows.to_vec();
+        SplitMix64::new(self.seed).shuffle(&mut shuffled);
+        let folds = TREE_FOLDS.min(shuffled.len());
+        for fold in 0..folds {
+            let (mut held, mut kept) = (Vec::new(), Vec::new());
+            for (position, &i) in shuffled.iter().enumerate() {
+                if position % folds == fold {
+                    held.push(i);
+                } else {
+                    kept.push(i);
+                }
+            }
+            let trees = fit(&kept);
+            for i in held {
+                estimate[i] = Some(trees.predict(&scores[i]));
+            }
+        }
+        let trees = fit(rows);
+        let inputs = self
+            .base
+            .iter()
+            .enumerate()
+            .map(|(i, base)| {
+                let value = estimate[i].unwrap_or_else(|| trees.predict(&scores[i]));
+                let mut row = base.clone();
+                row.push((value - 1.0) as f32);
+                row
+            })
+            .collect();
+        (Cow::Owned(inputs), Some(trees))
+    }
+}
+
+/// What a model reads of one photo: its embedding, then what it adds.
+fn input(
+    embedding: &[f32],
+    standardiser: Option<&Standardiser>,
+    trees: Option<&BoostedTrees>,
+    metrics: Option<&PixelMetrics>,
+) -> Vec<f32> {
+    let mut row = embedding.to_vec();
+    if let Some(standardiser) = standardiser {
+        let z = standardiser.scores(metrics);
+        row.extend(Standardiser::features(&z));
+        if let Some(trees) = trees {
+            row.push((trees.predict(&z) - 1.0) as f32);
+        }
+    }
+    row
+}
+
+/// Keeps libtorch to one thread on this thread while training. The fits are many small
+/// products; spread over a pool they spend their time waking threads, and on a busy processor
+/// the pool runs ten times slower than one thread.
+struct OneThread(i32);
+
+impl OneThread {
+    fn hold() -> Self {
+        let before = tch::get_num_threads();
+        tch::set_num_threads(1);
+        Self(before)
+    }
+}
+
+impl Drop for OneThread {
+    fn drop(&mut self) {
+        tch::set_num_threads(self.0);
+    }
 }
 
 fn count_source(examples: &[Example], source: LabelSource) -> usize {
@@ -230,8 +546,8 @@ pub fn stratified_folds(examples: &[Example], wanted: usize, seed: u64) -> Vec<F
 
 fn cross_validate(
     examples: &[Example],
+    reading: &Reading,
     options: &TrainingOptions,
-    dim: usize,
 ) -> Result<Option<Evaluation>, TrainingError> {
     let folds = stratified_folds(examples, options.folds, options.seed);
     if folds.is_empty() {
@@ -239,17 +555,22 @@ fn cross_validate(
     }
     let mut confusion = [[0u32; CLASSES]; CLASSES];
     let (mut pairs_right, mut pairs_total) = (0u64, 0u64);
+    let mut fold_accuracy = Vec::with_capacity(folds.len());
     for fold in &folds {
-        let (head, ranker) = fit_both(examples, &fold.train, options, dim)?;
-        let x = matrix(examples, &fold.test, dim);
+        let (inputs, _) = reading.inputs_for_training_on(examples, &fold.train);
+        let (head, ranker) = fit_both(examples, &inputs, &fold.train, options)?;
+        let x = matrix(&inputs, &fold.test);
         let probabilities = head.probabilities_of(&x);
         let predicted: Vec<i64> = values_of(&probabilities.argmax(-1, false))?;
         let utilities: Vec<f32> = values_of(&ranker.utilities_of(&x))?;
+        let mut right = 0usize;
         for (row, &index) in fold.test.iter().enumerate() {
             let truth = examples[index].quality.index();
-            let guess = predicted.get(row).copied().unwrap_or(0) as usize;
-            confusion[truth][guess.min(CLASSES - 1)] += 1;
+            let guess = (predicted.get(row).copied().unwrap_or(0) as usize).min(CLASSES - 1);
+            confusion[truth][guess] += 1;
+            right += usize::from(truth == guess);
         }
+        fold_accuracy.push(right as f64 / fold.test.len().max(1) as f64);
         for a in 0..fold.test.len() {
             for b in a + 1..fold.test.len() {
                 let (qa, qb) = (
@@ -278,79 +599,123 @@ fn cross_validate(
         per_class,
         confusion,
         pair_accuracy: (pairs_total > 0).then(|| pairs_right as f64 / pairs_total as f64),
+        fold_accuracy,
     }))
 }
 
+/// Fits the head and the ranker on `rows` together. The head's weights and biases minimise
+/// the class-balanced cross-entropy plus `|W|² / (2 C n)`, as scikit-learn's
+/// `LogisticRegression(class_weight="balanced")` does up to a constant factor. The ranker's
+/// `w` makes `σ(w·(xᵢ − xⱼ))` predict that photo i is better than photo j, on at most
+/// `max_pairs` pairs of differently labelled photos drawn with the seed, plus
+/// `|w|² / (2 C pairs)`. Both read the inputs through one product a step (the pairs' utilities
+/// are gathered from the photos'), which halves the time of a round; Adam scales each weight's
+/// step by its own gradient, so fitting them together changes neither.
 fn fit_both(
     examples: &[Example],
+    inputs: &[Vec<f32>],
     rows: &[usize],
     options: &TrainingOptions,
-    dim: usize,
 ) -> Result<(QualityHead, PairwiseRanker), TrainingError> {
-    let x = matrix(examples, rows, dim);
+    let x = matrix(inputs, rows);
     let labels: Vec<i64> = rows
         .iter()
         .map(|&i| examples[i].quality.index() as i64)
         .collect();
-    let head = QualityHead::fit(&x, &labels, options)?;
-    let ranker = PairwiseRanker::fit(&x, &labels, options)?;
+    let (n, dim) = (x.size()[0], x.size()[1]);
+
+    let y = Tensor::from_slice(&labels);
+    let mut counts = [0f64; CLASSES];
+    for &label in &labels {
+        counts[label as usize] += 1.0;
+    }
+    let present = counts.iter().filter(|c| **c > 0.0).count() as f64;
+    let class_weight: Vec<f32> = counts
+        .iter()
+        .map(|&c| {
+            if c > 0.0 {
+                (n as f64 / (present * c)) as f32
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let sample_weight = Tensor::from_slice(&class_weight).index_select(0, &y);
+    let head_l2 = 1.0 / (2.0 * options.c * n as f64);
+
+    let pairs = draw_pairs(&labels, options.max_pairs, options.seed);
+    let mut rng = SplitMix64::new(options.seed ^ 0xa5a5);
+    let (mut first, mut second, mut target) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, j) in pairs {
+        // Each pair in a random orientation, so both outcomes are seen.
+        let (a, b) = if rng.next_u64() & 1 == 0 {
+            (i, j)
+        } else {
+            (j, i)
+        };
+        first.push(a as i64);
+        second.push(b as i64);
+        target.push(if labels[a] > labels[b] { 1f32 } else { 0f32 });
+    }
+    let ranked = !target.is_empty();
+    let ranker_l2 = 1.0 / (2.0 * options.c * target.len().max(1) as f64);
+    let (first, second, target) = (
+        Tensor::from_slice(&first),
+        Tensor::from_slice(&second),
+        Tensor::from_slice(&target),
+    );
+
+    let store = nn::VarStore::new(Device::Cpu);
+    let root = store.root();
+    // The head's three rows of weights, then the ranker's.
+    let weights = root.zeros("weights", &[CLASSES as i64 + 1, dim]);
+    let bias = root.zeros("bias", &[CLASSES as i64]);
+    minimise(&store, options.iterations, || {
+        let out = x.matmul(&weights.tr());
+        let head_weights = weights.narrow(0, 0, CLASSES as i64);
+        let logits = out.narrow(1, 0, CLASSES as i64) + &bias;
+        let nll = -logits
+            .log_softmax(-1, Kind::Float)
+            .gather(1, &y.unsqueeze(1), false)
+            .squeeze_dim(1);
+        let head = (nll * &sample_weight).mean(Kind::Float)
+            + head_weights.square().sum(Kind::Float) * head_l2;
+        if !ranked {
+            return head;
+        }
+        let utility = out.select(1, CLASSES as i64);
+        let pair_logits = utility.index_select(0, &first) - utility.index_select(0, &second);
+        let ranker = pair_logits.binary_cross_entropy_with_logits::<Tensor>(
+            &target,
+            None,
+            None,
+            tch::Reduction::Mean,
+        ) + weights.select(0, CLASSES as i64).square().sum(Kind::Float) * ranker_l2;
+        head + ranker
+    })?;
+    let fitted = weights.detach();
+    let head = QualityHead {
+        dim: dim as usize,
+        weights: values_of(&fitted.narrow(0, 0, CLASSES as i64).flatten(0, -1))?,
+        bias: to_array(&bias)?,
+    };
+    let ranker = PairwiseRanker {
+        weights: values_of(&fitted.select(0, CLASSES as i64).contiguous())?,
+    };
     Ok((head, ranker))
 }
 
-/// The embeddings of `rows` as an [n, dim] float tensor.
-fn matrix(examples: &[Example], rows: &[usize], dim: usize) -> Tensor {
+/// The inputs of `rows` as an [n, dim] float tensor.
+fn matrix(inputs: &[Vec<f32>], rows: &[usize]) -> Tensor {
+    let dim = inputs.first().map_or(0, Vec::len);
     let mut flat = Vec::with_capacity(rows.len() * dim);
     for &i in rows {
-        flat.extend_from_slice(&examples[i].embedding);
+        flat.extend_from_slice(&inputs[i]);
     }
     Tensor::from_slice(&flat).view([rows.len() as i64, dim as i64])
 }
 
 impl QualityHead {
-    /// Fits weights and biases minimising the class-balanced cross-entropy plus
-    /// `|W|² / (2 C n)`, as scikit-learn's `LogisticRegression(class_weight="balanced")` does
-    /// up to a constant factor.
-    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Result<Self, TrainingError> {
-        let (n, dim) = (x.size()[0], x.size()[1]);
-        let y = Tensor::from_slice(labels);
-        let mut counts = [0f64; CLASSES];
-        for &label in labels {
-            counts[label as usize] += 1.0;
-        }
-        let present = counts.iter().filter(|c| **c > 0.0).count() as f64;
-        let class_weight: Vec<f32> = counts
-            .iter()
-            .map(|&c| {
-                if c > 0.0 {
-                    (n as f64 / (present * c)) as f32
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let sample_weight = Tensor::from_slice(&class_weight).index_select(0, &y);
-        let l2 = 1.0 / (2.0 * options.c * n as f64);
-
-        let store = nn::VarStore::new(Device::Cpu);
-        let root = store.root();
-        let w = root.zeros("weights", &[CLASSES as i64, dim]);
-        let b = root.zeros("bias", &[CLASSES as i64]);
-        let loss = |w: &Tensor, b: &Tensor| {
-            let logits = x.matmul(&w.tr()) + b;
-            let nll = -logits
-                .log_softmax(-1, Kind::Float)
-                .gather(1, &y.unsqueeze(1), false)
-                .squeeze_dim(1);
-            (nll * &sample_weight).mean(Kind::Float) + w.square().sum(Kind::Float) * l2
-        };
-        minimise(&store, options.iterations, || loss(&w, &b))?;
-        Ok(Self {
-            dim: dim as usize,
-            weights: values_of(&w.detach().flatten(0, -1))?,
-            bias: to_array(&b)?,
-        })
-    }
-
     fn tensors(&self) -> (Tensor, Tensor) {
         (
             Tensor::from_slice(&self.weights).view([CLASSES as i64, self.dim as i64]),
@@ -369,51 +734,6 @@ impl QualityHead {
 }
 
 impl PairwiseRanker {
-    /// Fits `w` so that `σ(w·(xᵢ − xⱼ))` predicts that photo i is better than photo j, on at
-    /// most `max_pairs` pairs of differently labelled photos drawn with the seed.
-    fn fit(x: &Tensor, labels: &[i64], options: &TrainingOptions) -> Result<Self, TrainingError> {
-        let dim = x.size()[1];
-        let pairs = draw_pairs(labels, options.max_pairs, options.seed);
-        if pairs.is_empty() {
-            return Ok(Self {
-                weights: vec![0.0; dim as usize],
-            });
-        }
-        let mut rng = SplitMix64::new(options.seed ^ 0xa5a5);
-        let (mut first, mut second, mut target) = (Vec::new(), Vec::new(), Vec::new());
-        for (i, j) in pairs {
-            // Each pair in a random orientation, so both outcomes are seen.
-            let (a, b) = if rng.next_u64() & 1 == 0 {
-                (i, j)
-            } else {
-                (j, i)
-            };
-            first.push(a as i64);
-            second.push(b as i64);
-            target.push(if labels[a] > labels[b] { 1f32 } else { 0f32 });
-        }
-        let diff = x.index_select(0, &Tensor::from_slice(&first))
-            - x.index_select(0, &Tensor::from_slice(&second));
-        let target = Tensor::from_slice(&target);
-        let n = target.size()[0];
-        let l2 = 1.0 / (2.0 * options.c * n as f64);
-
-        let store = nn::VarStore::new(Device::Cpu);
-        let w = store.root().zeros("weights", &[dim]);
-        minimise(&store, options.iterations, || {
-            let logits = diff.matmul(&w);
-            logits.binary_cross_entropy_with_logits::<Tensor>(
-                &target,
-                None,
-                None,
-                tch::Reduction::Mean,
-            ) + w.square().sum(Kind::Float) * l2
-        })?;
-        Ok(Self {
-            weights: values_of(&w.detach())?,
-        })
-    }
-
     fn utilities_of(&self, x: &Tensor) -> Tensor {
         x.matmul(&Tensor::from_slice(&self.weights))
     }
@@ -494,10 +814,11 @@ fn draw_pairs(labels: &[i64], max_pairs: usize, seed: u64) -> Vec<(usize, usize)
     pairs
 }
 
-fn calibrate(ranker: &PairwiseRanker, examples: &[Example]) -> Calibration {
+fn calibrate(ranker: &PairwiseRanker, examples: &[Example], inputs: &[Vec<f32>]) -> Calibration {
     let utilities: Vec<(Quality, LabelSource, f64)> = examples
         .iter()
-        .map(|e| (e.quality, e.source, ranker.utility(&e.embedding)))
+        .zip(inputs)
+        .map(|(e, x)| (e.quality, e.source, ranker.utility(x)))
         .collect();
     // Anchor on what the user said; fall back to every label when a class has no human one.
     let mean_of = |quality: Quality| {
@@ -548,12 +869,27 @@ impl PairwiseRanker {
 }
 
 impl TrainedModel {
+    /// The length of the embeddings the model reads.
     pub fn dim(&self) -> usize {
-        self.head.dim
+        self.head.dim - self.added_width()
     }
 
-    /// Scores one photo's embedding.
-    pub fn assess(&self, embedding: &[f32]) -> Assessment {
+    /// Inputs read beside the embedding.
+    fn added_width(&self) -> usize {
+        self.standardiser.as_ref().map_or(0, Standardiser::width)
+            + usize::from(self.trees.is_some())
+    }
+
+    /// Scores one photo from its embedding and, when the model reads them, its pixel
+    /// measurements (a photo without them is taken as average).
+    pub fn assess(&self, embedding: &[f32], metrics: Option<&PixelMetrics>) -> Assessment {
+        let input = input(
+            embedding,
+            self.standardiser.as_ref(),
+            self.trees.as_ref(),
+            metrics,
+        );
+        let embedding = input.as_slice();
         let mut logits = [0f64; CLASSES];
         for (c, logit) in logits.iter_mut().enumerate() {
             let row = &self.head.weights[c * self.head.dim..(c + 1) * self.head.dim];
@@ -592,12 +928,17 @@ impl TrainedModel {
         to_le_bytes(&self.ranker.weights)
     }
 
-    /// Rebuilds a saved model.
+    /// Rebuilds a saved model. `standardiser` is `None` for a model that reads the embedding
+    /// alone, as every model saved before the measurements were used does; `trees` is `None`
+    /// unless the model reads their estimate too.
+    #[allow(clippy::too_many_arguments)]
     pub fn from_parts(
         head_blob: &[u8],
         ranker_blob: &[u8],
         calibration: Calibration,
         evaluation: Option<Evaluation>,
+        standardiser: Option<Standardiser>,
+        trees: Option<BoostedTrees>,
         human_labels: usize,
         auto_labels: usize,
     ) -> Result<Self, TrainingError> {
@@ -605,7 +946,10 @@ impl TrainedModel {
         let ranker =
             from_le_bytes(ranker_blob).ok_or_else(|| TrainingError::Damaged("ranker".into()))?;
         let dim = head.first().copied().unwrap_or(0.0) as usize;
-        if dim == 0 || head.len() != 1 + CLASSES * dim + CLASSES || ranker.len() != dim {
+        let trees = trees.filter(|_| standardiser.is_some());
+        let added =
+            standardiser.as_ref().map_or(0, Standardiser::width) + usize::from(trees.is_some());
+        if dim <= added || head.len() != 1 + CLASSES * dim + CLASSES || ranker.len() != dim {
             return Err(TrainingError::Damaged(format!(
                 "sizes {} and {} do not fit dimension {dim}",
                 head.len(),
@@ -621,6 +965,14 @@ impl TrainedModel {
             evaluation,
             human_labels,
             auto_labels,
+            features: match (&standardiser, &trees) {
+                (Some(_), Some(_)) => Features::EmbeddingMeasurementsAndTrees,
+                (Some(_), None) => Features::EmbeddingAndMeasurements,
+                _ => Features::Embedding,
+            },
+            standardiser,
+            trees,
+            trials: Vec::new(),
         })
     }
 }
@@ -657,6 +1009,7 @@ mod tests {
                 let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
                 examples.push(Example {
                     embedding: v.iter().map(|x| (x / norm) as f32).collect(),
+                    measurements: None,
                     quality: *quality,
                     source: if k < per_class {
                         LabelSource::Human
@@ -689,7 +1042,7 @@ mod tests {
             let scores: Vec<f64> = examples
                 .iter()
                 .filter(|e| e.quality == q)
-                .map(|e| model.assess(&e.embedding).score)
+                .map(|e| model.assess(&e.embedding, None).score)
                 .collect();
             scores.iter().sum::<f64>() / scores.len() as f64
         };
@@ -705,7 +1058,7 @@ mod tests {
             "{bad} {good}"
         );
         let good_photo = &examples.last().unwrap().embedding;
-        let assessment = model.assess(good_photo);
+        let assessment = model.assess(good_photo, None);
         assert_eq!(assessment.bucket, Quality::Good);
         assert!(assessment.margin > 0.0 && assessment.margin <= 1.0);
         assert!((assessment.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
@@ -800,17 +1153,22 @@ mod tests {
             &model.ranker_blob(),
             model.calibration,
             model.evaluation.clone(),
+            model.standardiser.clone(),
+            model.trees.clone(),
             model.human_labels,
             model.auto_labels,
         )
         .unwrap();
         for example in &examples {
             assert_eq!(
-                model.assess(&example.embedding),
-                restored.assess(&example.embedding)
+                model.assess(&example.embedding, None),
+                restored.assess(&example.embedding, None)
             );
         }
-        assert!(TrainedModel::from_parts(&[1, 2, 3], &[], model.calibration, None, 0, 0).is_err());
+        assert!(
+            TrainedModel::from_parts(&[1, 2, 3], &[], model.calibration, None, None, None, 0, 0)
+                .is_err()
+        );
     }
 
     #[test]

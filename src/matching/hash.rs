@@ -39,8 +39,13 @@ pub struct CoverHash {
 
 impl CoverHash {
     pub fn of(picture: &RgbImage) -> Self {
-        let cover = trim_background(picture);
-        let tiny = imageops::resize(&cover, COLUMNS, ROWS, FilterType::Triangle);
+        Self::of_whole(&trim_background(picture))
+    }
+
+    /// The fingerprint of the whole picture, nothing trimmed: for photos, whose edges are part
+    /// of the scene.
+    pub fn of_whole(picture: &RgbImage) -> Self {
+        let tiny = imageops::resize(picture, COLUMNS, ROWS, FilterType::Triangle);
         let mut values = [0.0f32; LENGTH];
         let pixels = (COLUMNS * ROWS) as usize;
         for channel in 0..3 {
@@ -57,6 +62,23 @@ impl CoverHash {
             values = [0.0; LENGTH];
         }
         Self { values }
+    }
+
+    /// The fingerprint as little-endian bytes, to store.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.values.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// A stored fingerprint; `None` when the bytes are not one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != LENGTH * 4 {
+            return None;
+        }
+        let mut values = [0.0f32; LENGTH];
+        for (value, chunk) in values.iter_mut().zip(bytes.chunks_exact(4)) {
+            *value = f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        }
+        Some(Self { values })
     }
 
     /// How alike the two pictures are, 0..=1: their correlation, negative counted as none.

@@ -440,9 +440,21 @@ impl SimpleComponent for App {
                 self.comics.emit(ComicsMsg::FindSimilar(comic_id));
             }
             AppMsg::Review(ReviewOutput::Changed) => self.backend.emit(BackendInput::Refresh),
-            AppMsg::Backend(BackendOutput::LabelingSession(photos)) => {
+            AppMsg::Backend(BackendOutput::LabelingSession(photos, order)) => {
                 self.interiors_page
-                    .emit(InteriorsMsg::LabelingSession(photos));
+                    .emit(InteriorsMsg::LabelingSession(photos, order));
+            }
+            AppMsg::Backend(BackendOutput::Retrained {
+                comics,
+                interiors,
+                order,
+            }) => {
+                self.summary = Some(comics);
+                self.set_interiors(interiors);
+                if let Some(order) = order {
+                    self.interiors_page.emit(InteriorsMsg::LabelingOrder(order));
+                }
+                self.interiors_page.emit(InteriorsMsg::Rescore);
             }
             AppMsg::Backend(BackendOutput::Opened {
                 path,

@@ -4,6 +4,8 @@
 
 use crate::ui::failure::{JobError, send};
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use relm4::{ComponentSender, Worker};
 
@@ -11,9 +13,10 @@ use crate::clip::RuntimeInfo;
 use crate::db::discovery::{self, FoundCollection};
 use crate::db::{self, CollectionSummary, Database};
 use crate::i18n::{fill, gettext};
-use crate::interiors::labeling::{LabelChange, SessionPhoto};
+use crate::interiors::labeling::{LabelChange, Order, SessionPhoto};
 use crate::interiors::rounds::{self, InteriorsSummary};
 use crate::interiors::training::TrainingOptions;
+use crate::interiors::{LabelSource, active};
 
 /// How a collection file is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +66,14 @@ pub enum BackendOutput {
     /// The Babelcomics4 databases found on this computer.
     Found(Vec<FoundCollection>),
     Summary(CollectionSummary, InteriorsSummary),
-    LabelingSession(Vec<SessionPhoto>),
+    LabelingSession(Vec<SessionPhoto>, Order),
+    /// The models were trained again in the background after more labels: the new counts,
+    /// and the unlabelled photos in the order to label them now.
+    Retrained {
+        comics: CollectionSummary,
+        interiors: InteriorsSummary,
+        order: Option<Vec<i64>>,
+    },
     Runtime(RuntimeInfo),
     /// A job finished: what to tell the user, and the new counts.
     Done {
@@ -74,8 +84,16 @@ pub enum BackendOutput {
     Failed(JobError),
 }
 
+/// Human labels after which the models are trained again in the background while the user
+/// labels, so that the order of the photos stays fresh.
+pub const RETRAIN_EVERY: usize = 20;
+
 pub struct Backend {
     database: Option<Database>,
+    /// The file of the open collection, for the background training's own connection.
+    path: Option<PathBuf>,
+    /// Set while a background training runs; another waits for the next label.
+    retraining: Arc<AtomicBool>,
 }
 
 impl Worker for Backend {
@@ -85,7 +103,11 @@ impl Worker for Backend {
 
     fn init((): Self::Init, _sender: ComponentSender<Self>) -> Self {
         // Nothing heavy here: init runs before the worker's thread takes over.
-        Self { database: None }
+        Self {
+            database: None,
+            path: None,
+            retraining: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     fn update(&mut self, message: BackendInput, sender: ComponentSender<Self>) {
@@ -103,8 +125,8 @@ impl Worker for Backend {
             BackendInput::LoadLabelingSession => self
                 .database()
                 .and_then(|db| rounds::labeling_photos(db).map_err(JobError::from))
-                .map(BackendOutput::LabelingSession),
-            BackendInput::SaveLabel(change) => self.save_label(change),
+                .map(|(photos, order)| BackendOutput::LabelingSession(photos, order)),
+            BackendInput::SaveLabel(change) => self.save_label(change, &sender),
             BackendInput::Train => self.train(),
             BackendInput::AutoLabel => self.auto_label(),
         };
@@ -129,6 +151,7 @@ impl Backend {
             Ok((database, summary, interiors)) => {
                 // The old connection closes here, once the new one works.
                 self.database = Some(database);
+                self.path = Some(path.clone());
                 BackendOutput::Opened {
                     path,
                     summary,
@@ -200,18 +223,81 @@ impl Backend {
         })
     }
 
-    /// Saves at once; the reply carries the new counts.
-    fn save_label(&mut self, change: LabelChange) -> Result<BackendOutput, JobError> {
+    /// Saves at once; the reply carries the new counts. Every [`RETRAIN_EVERY`] human labels
+    /// past the latest training round, the models are trained again on another thread.
+    fn save_label(
+        &mut self,
+        change: LabelChange,
+        sender: &ComponentSender<Self>,
+    ) -> Result<BackendOutput, JobError> {
         let database = self.database()?;
         let saved = match change.label {
-            Some((quality, crate::interiors::LabelSource::Human)) => {
+            Some((quality, LabelSource::Human)) => {
                 database.set_human_label(change.photo_id, quality)
             }
             previous => database.restore_label(change.photo_id, previous),
         };
         saved.map_err(JobError::from)?;
+        if matches!(change.label, Some((_, LabelSource::Human)))
+            && self.labels_since_training()? >= RETRAIN_EVERY
+        {
+            self.retrain_in_background(sender);
+        }
         let (comics, interiors) = self.summaries()?;
         Ok(BackendOutput::Summary(comics, interiors))
+    }
+
+    /// Human labels beyond those the latest training round learnt from.
+    fn labels_since_training(&mut self) -> Result<usize, JobError> {
+        let database = self.database()?;
+        let (human, _) = rounds::label_counts(database).map_err(JobError::from)?;
+        let trained = database
+            .latest_training_round()
+            .map_err(JobError::from)?
+            .map_or(0, |round| round.human_labels.max(0) as usize);
+        Ok((human.bad + human.medium + human.good).saturating_sub(trained))
+    }
+
+    /// Trains on its own connection, so that labels keep being saved at once meanwhile, then
+    /// sends the new order of the photos. A failure (labels of one kind only, say) is logged:
+    /// the user did not ask for this round, the next labels try again.
+    fn retrain_in_background(&self, sender: &ComponentSender<Self>) {
+        let Some(path) = self.path.clone() else {
+            return;
+        };
+        if self.retraining.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let retraining = Arc::clone(&self.retraining);
+        let output = sender.output_sender().clone();
+        let spawned = std::thread::Builder::new()
+            .name("retraining".to_owned())
+            .spawn(move || {
+                let result = (|| -> Result<BackendOutput, JobError> {
+                    let mut database = db::open(&path).map_err(JobError::from)?;
+                    rounds::train(&mut database, &TrainingOptions::default())
+                        .map_err(JobError::from)?;
+                    let order = active::labeling_order(&mut database).map_err(JobError::from)?;
+                    Ok(BackendOutput::Retrained {
+                        comics: database.collection_summary().map_err(JobError::from)?,
+                        interiors: rounds::summary(&mut database).map_err(JobError::from)?,
+                        order,
+                    })
+                })();
+                retraining.store(false, Ordering::SeqCst);
+                match result {
+                    Ok(retrained) => {
+                        if output.send(retrained).is_err() {
+                            tracing::debug!("the window closed during a background training");
+                        }
+                    }
+                    Err(error) => tracing::info!("background training skipped: {error}"),
+                }
+            });
+        if let Err(error) = spawned {
+            self.retraining.store(false, Ordering::SeqCst);
+            tracing::warn!("cannot start a background training: {error}");
+        }
     }
 }
 

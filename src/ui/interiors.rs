@@ -33,7 +33,7 @@ use super::pictures::PictureSlots;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::charts::ChartKind;
 use crate::interiors::filters::Filters;
-use crate::interiors::labeling::{LabelChange, SessionPhoto};
+use crate::interiors::labeling::{LabelChange, Order, SessionPhoto};
 use crate::interiors::rounds::InteriorsSummary;
 use crate::jobs::{CancelToken, Progress};
 
@@ -98,7 +98,9 @@ pub enum InteriorsMsg {
     /// The app switched to another collection: forget what was shown of the old one.
     CollectionSwitched,
     StartLabeling,
-    LabelingSession(Vec<SessionPhoto>),
+    LabelingSession(Vec<SessionPhoto>, Order),
+    /// The models were trained again: the unlabelled photos in their new order.
+    LabelingOrder(Vec<i64>),
     Train,
     AutoLabel,
     Show(GalleryFilter),
@@ -504,11 +506,14 @@ impl SimpleComponent for InteriorsPage {
             InteriorsMsg::StartLabeling => {
                 send(&sender, InteriorsOutput::StartLabeling);
             }
-            InteriorsMsg::LabelingSession(photos) => {
+            InteriorsMsg::LabelingOrder(order) => {
+                self.labeling.emit(LabelingMsg::Reorder(order));
+            }
+            InteriorsMsg::LabelingSession(photos, order) => {
                 if photos.is_empty() {
                     toast(&sender, gettext("There are no photos to label yet"));
                 } else {
-                    self.labeling.emit(LabelingMsg::Start(photos));
+                    self.labeling.emit(LabelingMsg::Start(photos, order));
                     self.labeling_open = true;
                     self.labeling.widget().grab_focus();
                 }

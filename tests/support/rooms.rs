@@ -253,8 +253,62 @@ fn clutter(image: &mut RgbImage, strength: f64, rng: &mut Rng) {
 /// set, so every quality is represented.
 pub fn room(seed: u64, index: u64, count: u64) -> Room {
     let mut rng = Rng::new(seed ^ index.wrapping_mul(0x2545_f491_4f6c_dd1d));
-    let mut image = clean_room(&mut rng);
+    let image = clean_room(&mut rng);
     let severity = ((index as f64 + rng.unit()) / count as f64).clamp(0.0, 1.0);
+    spoil(image, severity, &mut rng)
+}
+
+/// The `shot`-th photo of scene `scene` in a set of `scenes` scenes with `shots` photos each:
+/// every photo of a scene shows the same room (walls, window, furniture), spoiled by its own
+/// faults at its own severity. Severities run evenly over the whole set and over each scene,
+/// so a model tested on scenes it never saw meets every quality.
+pub fn scene_photo(seed: u64, scene: u64, shot: u64, scenes: u64, shots: u64) -> Room {
+    let mut room_rng = Rng::new(seed ^ scene.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let image = clean_room(&mut room_rng);
+    let index = shot * scenes + scene;
+    let mut rng = Rng::new(seed ^ (index + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
+    let severity = ((index as f64 + rng.unit()) / (scenes * shots) as f64).clamp(0.0, 1.0);
+    spoil(image, severity, &mut rng)
+}
+
+/// Photos of one room taken a few seconds apart: the same room, faults and severity (a
+/// photographer who takes several keeps the light and the camera: at most half the worst
+/// severity), the camera moved by a pixel or two and the exposure by a few percent.
+pub fn burst(seed: u64, scene: u64, count: u64) -> Vec<Room> {
+    let mut room_rng = Rng::new(seed ^ scene.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let clean = clean_room(&mut room_rng);
+    let mut rng = Rng::new(seed ^ scene.wrapping_mul(0xd6e8_feb8_6659_fd93) ^ 0xb0b);
+    let severity = rng.range(0.0, 0.5);
+    let first = spoil(clean, severity, &mut rng);
+    (0..count)
+        .map(|k| {
+            let (dx, dy) = if k == 0 {
+                (0, 0)
+            } else {
+                (rng.below(5) as i64 - 2, rng.below(5) as i64 - 2)
+            };
+            let gain = if k == 0 { 1.0 } else { rng.range(0.96, 1.04) };
+            let (w, h) = (i64::from(WIDTH), i64::from(HEIGHT));
+            let image = RgbImage::from_fn(WIDTH, HEIGHT, |x, y| {
+                let sx = (i64::from(x) + dx).clamp(0, w - 1) as u32;
+                let sy = (i64::from(y) + dy).clamp(0, h - 1) as u32;
+                Rgb(first
+                    .image
+                    .get_pixel(sx, sy)
+                    .0
+                    .map(|c| (f64::from(c) * gain).clamp(0.0, 255.0) as u8))
+            });
+            Room {
+                image,
+                quality: first.quality,
+                faults: first.faults.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Spoils a clean room with one to three faults at `severity`.
+fn spoil(mut image: RgbImage, severity: f64, rng: &mut Rng) -> Room {
     let mut faults: Vec<Fault> = Vec::new();
     let wanted = 1 + rng.below(3) as usize;
     while faults.len() < wanted {
@@ -271,9 +325,9 @@ pub fn room(seed: u64, index: u64, count: u64) -> Room {
                     image = imageops::blur(&image, (4.0 * severity) as f32);
                 }
             }
-            Fault::Noise => add_noise(&mut image, severity, &mut rng),
-            Fault::Tilt => image = tilt(&image, severity, &mut rng),
-            Fault::Clutter => clutter(&mut image, severity, &mut rng),
+            Fault::Noise => add_noise(&mut image, severity, rng),
+            Fault::Tilt => image = tilt(&image, severity, rng),
+            Fault::Clutter => clutter(&mut image, severity, rng),
         }
     }
     Room {

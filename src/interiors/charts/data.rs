@@ -85,13 +85,14 @@ impl ChartData {
             // No model yet, or one for other embeddings: charts of the model stay empty.
             Err(_) => None,
         };
+        let metrics = db.photo_metrics()?;
         let mut photos: Vec<PhotoPoint> = rows
             .into_iter()
             .map(|row| {
                 let assessment = model.as_ref().and_then(|model| {
                     let embedding = embeddings.get(&row.id)?;
                     (embedding.len() == model.dim()).then(|| {
-                        let a = model.assess(embedding);
+                        let a = model.assess(embedding, metrics.get(&row.id));
                         PhotoAssessment {
                             score: a.score.clamp(0.0, 100.0),
                             bucket: a.bucket,

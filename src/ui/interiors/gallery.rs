@@ -9,7 +9,7 @@ use relm4::gtk::{self, gdk, prelude::*};
 use relm4::prelude::*;
 use relm4::typed_view::grid::RelmGridItem;
 
-use crate::i18n::{fill, gettext};
+use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::scoring::ScoredPhoto;
 use crate::interiors::{LabelSource, Quality};
 use crate::ui::pictures::{Fit, PictureSlots, Source};
@@ -33,6 +33,7 @@ pub struct CardWidgets {
     caption: gtk::Label,
     review: gtk::Label,
     label_note: gtk::Label,
+    similar_note: gtk::Label,
     filter_note: gtk::Label,
     /// The photo the card shows now, to let its thumbnail go when the card is unbound.
     showing: Rc<Cell<i64>>,
@@ -109,6 +110,15 @@ impl RelmGridItem for GalleryPhoto {
                     set_wrap: true,
                     add_css_class: "caption-heading",
                 },
+                #[name = "similar_note"]
+                gtk::Label {
+                    set_margin_start: 10,
+                    set_margin_end: 10,
+                    set_xalign: 0.0,
+                    set_wrap: true,
+                    add_css_class: "caption-heading",
+                    add_css_class: "accent",
+                },
                 #[name = "filter_note"]
                 gtk::Label {
                     set_vexpand: true,
@@ -130,6 +140,7 @@ impl RelmGridItem for GalleryPhoto {
             caption,
             review,
             label_note,
+            similar_note,
             filter_note,
             showing: Rc::new(Cell::new(-1)),
         };
@@ -159,6 +170,9 @@ impl RelmGridItem for GalleryPhoto {
         let (label_note, filter_note) = notes(photo);
         widgets.label_note.set_label(&label_note);
         widgets.label_note.set_visible(!label_note.is_empty());
+        let similar_note = similar_note(photo);
+        widgets.similar_note.set_label(&similar_note);
+        widgets.similar_note.set_visible(!similar_note.is_empty());
         widgets.filter_note.set_label(&filter_note);
         widgets.filter_note.set_visible(!filter_note.is_empty());
         widgets
@@ -185,6 +199,26 @@ pub fn quality_name(quality: Quality) -> String {
         Quality::Good => gettext("Good"),
         Quality::Medium => gettext("Medium"),
         Quality::Bad => gettext("Bad"),
+    }
+}
+
+/// Where the photo sits among photos of the same scene taken seconds apart: the best one says
+/// how many there are, the others follow it.
+fn similar_note(photo: &ScoredPhoto) -> String {
+    match photo.similar {
+        Some(place) if place.rank == 1 => fill(
+            &ngettext(
+                "Best of {count} similar photo",
+                "Best of {count} similar photos",
+                place.of as u32,
+            ),
+            &[("count", &place.of)],
+        ),
+        Some(place) => fill(
+            &gettext("Similar photo {rank} of {count}"),
+            &[("rank", &place.rank), ("count", &place.of)],
+        ),
+        None => String::new(),
     }
 }
 

@@ -14,7 +14,7 @@ use relm4::prelude::*;
 
 use crate::i18n::{fill, gettext};
 use crate::interiors::Quality;
-use crate::interiors::labeling::{LabelChange, LabelingSession, SessionPhoto};
+use crate::interiors::labeling::{LabelChange, LabelingSession, Order, SessionPhoto};
 use crate::ui::pictures::{Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 
 /// How many photos ahead are decoded.
@@ -26,6 +26,7 @@ const MAX_SIDE: u32 = 1600;
 
 pub struct LabelingView {
     session: LabelingSession,
+    order: Order,
     loader: PictureLoader<i64>,
     /// The photos around the one shown, by id; `None`: the photo cannot be shown.
     textures: TextureCache<i64>,
@@ -37,7 +38,9 @@ pub struct LabelingView {
 
 #[derive(Debug)]
 pub enum LabelingMsg {
-    Start(Vec<SessionPhoto>),
+    Start(Vec<SessionPhoto>, Order),
+    /// The models were trained again: the photos not reached yet take this order (ids).
+    Reorder(Vec<i64>),
     Label(Quality),
     Skip,
     Back,
@@ -99,6 +102,14 @@ impl SimpleComponent for LabelingView {
                     #[watch]
                     set_label: &model.counts_text(),
                 },
+            },
+
+            gtk::Label {
+                add_css_class: "dim-label",
+                add_css_class: "caption-heading",
+                set_label: &gettext("Photos the model is least sure about first"),
+                #[watch]
+                set_visible: model.order == Order::LeastSureFirst,
             },
 
             gtk::Overlay {
@@ -179,6 +190,7 @@ impl SimpleComponent for LabelingView {
         };
         let model = LabelingView {
             session: LabelingSession::new(Vec::new()),
+            order: Order::Import,
             loader,
             textures: TextureCache::new(usize::MAX),
             pressed_at: Rc::new(Cell::new(None)),
@@ -209,10 +221,15 @@ impl SimpleComponent for LabelingView {
 
     fn update(&mut self, message: LabelingMsg, sender: ComponentSender<Self>) {
         match message {
-            LabelingMsg::Start(photos) => {
+            LabelingMsg::Start(photos, order) => {
                 self.session = LabelingSession::new(photos);
+                self.order = order;
                 self.textures.clear();
                 self.loader.cancel_all();
+            }
+            LabelingMsg::Reorder(order) => {
+                self.session.reorder_ahead(&order);
+                self.order = Order::LeastSureFirst;
             }
             LabelingMsg::Label(quality) => {
                 if let Some(change) = self.session.label(quality) {
