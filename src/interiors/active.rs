@@ -102,7 +102,9 @@ impl Reason {
                 disagreement,
             } => {
                 let mut text = fill(
-                    &gettext("The model hesitates between {first} and {second} (margin {margin})"),
+                    &gettext(
+                        "Among the photos the model is least sure of: {first} rather than {second}, by a margin of {margin}",
+                    ),
                     &[
                         ("first", &quality_name(*first)),
                         ("second", &quality_name(*second)),
