@@ -534,6 +534,13 @@ fn without_a_key_the_error_says_how_to_set_one_and_set_key_keeps_it_only_in_the_
     assert_eq!(error.lines().count(), 1);
     assert!(server.requests().is_empty());
 
+    // Nothing on standard input is bad usage.
+    let output = run(vistazo(&place, &server, &["catalog", "set-key"])
+        .env_remove("VISTAZO_COMICVINE_KEY")
+        .stdin(std::process::Stdio::null()));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("no key on standard input"));
+
     // No keyring: nothing is stored, and the error says what to do instead.
     let mut command = vistazo(&place, &server, &["catalog", "set-key"]);
     command

@@ -96,8 +96,8 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             let key = ApiKey::new(line).ok_or_else(|| {
-                anyhow::anyhow!(gettext(
-                    "no key on standard input: run echo your-key | vistazo catalog set-key"
+                super::UsageError(gettext(
+                    "no key on standard input: run echo your-key | vistazo catalog set-key",
                 ))
             })?;
             catalog::store_api_key(&mut database, &key)?;
