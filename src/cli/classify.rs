@@ -570,11 +570,11 @@ fn match_line(found: &ComicMatch) -> String {
                 gettext("{path}: {volume} #{number} ({score}) applied, as its tags say")
             } else if found.applied && chosen_by == Some(EditionChoice::Folder) {
                 gettext(
-                    "{path}: {volume} #{number} ({score}) applied, the edition its folder holds",
+                    "{path}: {volume} #{number} ({score}) applied, the edition its folder holds ({publisher})",
                 )
             } else if found.applied && chosen_by == Some(EditionChoice::Publisher) {
                 gettext(
-                    "{path}: {volume} #{number} ({score}) applied, the edition of the publisher you prefer",
+                    "{path}: {volume} #{number} ({score}) applied, the edition of the publisher you prefer ({publisher})",
                 )
             } else if found.applied {
                 gettext("{path}: {volume} #{number} ({score}) applied")
@@ -592,6 +592,13 @@ fn match_line(found: &ComicMatch) -> String {
                     ("volume", &best.volume),
                     ("number", &best.number),
                     ("score", &format!("{:.2}", best.signals.combined)),
+                    (
+                        "publisher",
+                        &best
+                            .publisher
+                            .clone()
+                            .unwrap_or_else(|| gettext("publisher unknown")),
+                    ),
                 ],
             )
         }
