@@ -50,6 +50,30 @@ fn python() -> PathBuf {
     }
 }
 
+/// What the seed's scikit-learn method (tests/fixtures/interiors/seed_method.py) makes of
+/// `input`, run in `dir`.
+fn run_seed_method(dir: &Path, input: &serde_json::Value) -> serde_json::Value {
+    let input_path = dir.join("seed-input.json");
+    let output_path = dir.join("seed-output.json");
+    std::fs::write(&input_path, input.to_string()).unwrap();
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interiors/seed_method.py");
+    let run = Command::new(python())
+        .arg(&script)
+        .arg(&input_path)
+        .arg(&output_path)
+        .output()
+        .expect("run Python (make installs the virtualenv with scikit-learn)");
+    assert!(
+        run.status.success(),
+        "the seed's method failed (make installs scikit-learn in .venv): {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+    seed
+}
+
 /// Ranks with ties sharing their mean rank.
 fn ranks(values: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
@@ -148,24 +172,7 @@ fn vistazo_scores_held_out_photos_at_least_as_well_as_the_seed_method() {
         })).collect::<Vec<_>>(),
         "test": test.iter().map(|(path, _, _)| &embeddings[path.to_str().unwrap()]).collect::<Vec<_>>(),
     });
-    let input_path = dir.path().join("embeddings.json");
-    let output_path = dir.path().join("seed.json");
-    std::fs::write(&input_path, input.to_string()).unwrap();
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interiors/seed_method.py");
-    let run = Command::new(python())
-        .arg(&script)
-        .arg(&input_path)
-        .arg(&output_path)
-        .output()
-        .expect("run Python (make installs the virtualenv with scikit-learn)");
-    assert!(
-        run.status.success(),
-        "the seed's method failed (make installs scikit-learn in .venv): {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let seed: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+    let seed = run_seed_method(dir.path(), &input);
 
     let truth: Vec<f64> = test.iter().map(|(_, quality, _)| *quality).collect();
     let ours: Vec<&serde_json::Value> = test
@@ -257,24 +264,7 @@ fn seed_method(
         })).collect::<Vec<_>>(),
         "test": test,
     });
-    let input_path = dir.join("seed-input.json");
-    let output_path = dir.join("seed-output.json");
-    std::fs::write(&input_path, input.to_string()).unwrap();
-    let script =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/interiors/seed_method.py");
-    let run = Command::new(python())
-        .arg(&script)
-        .arg(&input_path)
-        .arg(&output_path)
-        .output()
-        .expect("run Python (make installs the virtualenv with scikit-learn)");
-    assert!(
-        run.status.success(),
-        "the seed's method failed (make installs scikit-learn in .venv): {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let seed: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&output_path).unwrap()).unwrap();
+    let seed = run_seed_method(dir, &input);
     let buckets = seed["bucket"]
         .as_array()
         .unwrap()

@@ -72,20 +72,10 @@ impl PixelMetrics {
         let (mean, std) = luma_moments.mean_std();
 
         let mut laplacian = Moments::default();
-        if w >= 3 && h >= 3 {
-            let (w, h) = (w as usize, h as usize);
-            for y in 1..h - 1 {
-                let (above, row, below) = (
-                    &luma[(y - 1) * w..y * w],
-                    &luma[y * w..(y + 1) * w],
-                    &luma[(y + 1) * w..(y + 2) * w],
-                );
-                for x in 1..w - 1 {
-                    let around = above[x] + below[x] + row[x - 1] + row[x + 1];
-                    laplacian.add(around - 4.0 * row[x]);
-                }
-            }
-        }
+        each_inner_pixel(&luma, w as usize, h as usize, |above, row, below, x| {
+            let around = above[x] + below[x] + row[x - 1] + row[x + 1];
+            laplacian.add(around - 4.0 * row[x]);
+        });
         let (_, laplacian_std) = laplacian.mean_std();
         let noise = noise_of(&luma, w as usize, h as usize);
         let (tilt, straightness) = lines_of(&luma, w as usize, h as usize);
@@ -117,6 +107,29 @@ impl PixelMetrics {
     }
 }
 
+/// Calls `visit(above, row, below, x)` for every pixel of `luma` (`w`×`h`, row by row) that has
+/// all eight neighbours: the rows above, at and below it, and its column.
+fn each_inner_pixel(
+    luma: &[f64],
+    w: usize,
+    h: usize,
+    mut visit: impl FnMut(&[f64], &[f64], &[f64], usize),
+) {
+    if w < 3 || h < 3 {
+        return;
+    }
+    for y in 1..h - 1 {
+        let (above, row, below) = (
+            &luma[(y - 1) * w..y * w],
+            &luma[y * w..(y + 1) * w],
+            &luma[(y + 1) * w..(y + 2) * w],
+        );
+        for x in 1..w - 1 {
+            visit(above, row, below, x);
+        }
+    }
+}
+
 /// Immerkær's noise estimate: the filter [1 −2 1; −2 4 −2; 1 −2 1] cancels flat areas, slopes
 /// and straight edges, so what it responds to on most pixels is noise. The median of its
 /// absolute response (scaled for a Gaussian, and by the filter's norm of 6) ignores the few
@@ -126,18 +139,11 @@ fn noise_of(luma: &[f64], w: usize, h: usize) -> f64 {
         return 0.0;
     }
     let mut responses = Vec::with_capacity((w - 2) * (h - 2));
-    for y in 1..h - 1 {
-        let (above, row, below) = (
-            &luma[(y - 1) * w..y * w],
-            &luma[y * w..(y + 1) * w],
-            &luma[(y + 1) * w..(y + 2) * w],
-        );
-        for x in 1..w - 1 {
-            let corners = above[x - 1] + above[x + 1] + below[x - 1] + below[x + 1];
-            let sides = above[x] + below[x] + row[x - 1] + row[x + 1];
-            responses.push((corners - 2.0 * sides + 4.0 * row[x]).abs());
-        }
-    }
+    each_inner_pixel(luma, w, h, |above, row, below, x| {
+        let corners = above[x - 1] + above[x + 1] + below[x - 1] + below[x + 1];
+        let sides = above[x] + below[x] + row[x - 1] + row[x + 1];
+        responses.push((corners - 2.0 * sides + 4.0 * row[x]).abs());
+    });
     let middle = responses.len() / 2;
     let (_, median, _) = responses.select_nth_unstable_by(middle, f64::total_cmp);
     *median / (0.6745 * 6.0)

@@ -118,11 +118,11 @@ impl CoverIndex {
 
     /// Cosine similarity of two covers' embeddings.
     pub fn cover_similarity(&self, a: usize, b: usize) -> f32 {
-        let a: Vec<f32> = self.vectors[a * self.dims..(a + 1) * self.dims]
-            .iter()
-            .map(|x| x.to_f32())
-            .collect();
-        self.similarity(&a, b)
+        let (a, b) = (
+            &self.vectors[a * self.dims..(a + 1) * self.dims],
+            &self.vectors[b * self.dims..(b + 1) * self.dims],
+        );
+        a.iter().zip(b).map(|(x, y)| x.to_f32() * y.to_f32()).sum()
     }
 
     /// Cosine similarity of `query` with one cover.
