@@ -14,6 +14,7 @@ pub mod editions;
 pub mod embeddings;
 pub mod file_tags;
 pub mod interiors;
+pub mod layout;
 pub mod matching;
 pub mod migrations;
 pub mod review;
@@ -55,6 +56,8 @@ pub enum DbError {
     },
     #[error("{}", fill(&gettext("cannot update the database {path} to this version of Vistazo: {message}"), &[("path", &.path.display()), ("message", .message)]))]
     Migrate { path: PathBuf, message: String },
+    #[error("{}", fill(&gettext("cannot work on {path} in place: its Babelcomics4 tables lack {columns}, which Vistazo reads and writes and never adds to them; nothing was changed. Use it with the Babelcomics4 that made it, or create a new collection and scan your comics into it"), &[("path", &.path.display()), ("columns", &.missing.join(", "))]))]
+    UnsupportedLayout { path: PathBuf, missing: Vec<String> },
     #[error("{}", fill(&gettext("{path} does not exist"), &[("path", &.0.display())]))]
     Missing(PathBuf),
     #[error("{}", fill(&gettext("{path} is not a SQLite database"), &[("path", &.0.display())]))]
@@ -192,6 +195,7 @@ fn is_locked(message: &str) -> bool {
 pub struct Database {
     conn: SqliteConnection,
     location: Location,
+    layout: layout::CatalogLayout,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +220,10 @@ pub fn default_path() -> Option<PathBuf> {
 
 /// Opens (creating when missing) the database at `path` and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Database, DbError> {
+    // A database reached through a symbolic link is the file it names: its thumbnails folder
+    // and relative paths are taken from the real database's folder, as Babelcomics4 takes them.
+    let real = std::fs::canonicalize(path).ok().filter(|real| real != path);
+    let path = real.as_deref().unwrap_or(path);
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|source| DbError::CreateFolder {
             path: parent.to_owned(),
@@ -310,6 +318,14 @@ impl Database {
             conn.batch_execute("PRAGMA journal_mode = WAL;")
                 .map_err(not_a_database)?;
         }
+        // Before anything is written: a layout Vistazo cannot serve is left as it is.
+        let missing = layout::missing_columns(&mut conn).map_err(not_a_database)?;
+        if !missing.is_empty() {
+            return Err(DbError::UnsupportedLayout {
+                path: path.clone(),
+                missing,
+            });
+        }
         migrations::run_pending(&mut conn).map_err(|error| {
             let message = error.to_string();
             if is_locked(&message) {
@@ -317,13 +333,26 @@ impl Database {
             } else if is_read_only(&message) {
                 DbError::ReadOnly {
                     reason: read_only_reason(&path),
-                    path,
+                    path: path.clone(),
                 }
             } else {
-                DbError::Migrate { path, message }
+                DbError::Migrate {
+                    path: path.clone(),
+                    message,
+                }
             }
         })?;
-        Ok(Self { conn, location })
+        let layout = layout::CatalogLayout::read(&mut conn).map_err(not_a_database)?;
+        Ok(Self {
+            conn,
+            location,
+            layout,
+        })
+    }
+
+    /// How this database's catalog tables keep ComicVine ids.
+    pub fn catalog_layout(&self) -> layout::CatalogLayout {
+        self.layout
     }
 
     pub fn location(&self) -> &Location {

@@ -28,6 +28,7 @@ use crate::db::DbError;
 use crate::db::matching::CatalogCoverRow;
 use crate::i18n::{fill, gettext};
 use crate::imaging::{self, DecodeLimits, ImageLoadError};
+use crate::library::thumbnails::CoverName;
 use crate::library::{self, ThumbnailStore};
 
 pub use classify::{
@@ -65,7 +66,12 @@ pub fn catalog_cover_file(store: &ThumbnailStore, cover: &CatalogCoverRow) -> Op
             return Some(recorded);
         }
     }
-    store.find_catalog_cover(&cover.volume_name, cover.id_volume, &cover.url_imagen)
+    let name = CoverName {
+        url: &cover.url_imagen,
+        numero: &cover.numero,
+        variant: u32::try_from(cover.variant).unwrap_or(0),
+    };
+    store.find_catalog_cover(&cover.volume_name, cover.id_volume, &name)
 }
 
 /// The cover of an owned comic: its thumbnail when there is one, else the cover page read

@@ -14,6 +14,7 @@ use vistazo::catalog::{self, ApiKey, CatalogError, CatalogEvent, ComicVine, Comi
 use vistazo::db::schema::{comicbooks_info, comicbooks_info_covers, volumens, vz_embeddings};
 use vistazo::jobs::{CancelToken, Outcome};
 use vistazo::library::ThumbnailStore;
+use vistazo::library::thumbnails::CoverName;
 
 /// The pace the command line is given in these tests, in milliseconds.
 const INTERVAL_MS: u64 = 3;
@@ -341,9 +342,17 @@ fn check_rows(db: &mut vistazo::db::Database, port: u16) {
                 comicbooks_info::url_api_detalle,
                 comicbooks_info::url_sitio_web,
                 comicbooks_info::orden_clasificacion,
-                comicbooks_info::id_comicvine,
             ))
-            .first(db.conn())
+            .first::<(
+                String,
+                i32,
+                String,
+                i32,
+                Option<String>,
+                Option<String>,
+                f64,
+            )>(db.conn())
+            .map(|r| (r.0, r.1, r.2, r.3, r.4, r.5, r.6, comicvine_of(db, id)))
             .expect("issue row")
     };
     let id = FIRST_ISSUE + 13;
@@ -386,10 +395,30 @@ fn check_rows(db: &mut vistazo::db::Database, port: u16) {
     }
 }
 
+/// `comicbooks_info.id_comicvine` of issue `id`, the keyed layout's copy of its key.
+fn comicvine_of(db: &mut vistazo::db::Database, id: i32) -> Option<i32> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        id_comicvine: Option<i32>,
+    }
+    diesel::sql_query("SELECT id_comicvine FROM comicbooks_info WHERE id_comicbook_info = ?")
+        .bind::<diesel::sql_types::Integer, _>(id)
+        .get_result::<Row>(db.conn())
+        .expect("issue row")
+        .id_comicvine
+}
+
 fn check_files(folder: &Path, port: u16) {
     let store = ThumbnailStore::new(folder.parent().and_then(Path::parent).expect("base"));
     for n in 1..=230u32 {
-        let main = store.find_catalog_cover(VOLUME_NAME, VOLUME, &main_cover(n, port));
+        let url = main_cover(n, port);
+        let name = CoverName {
+            url: &url,
+            numero: "",
+            variant: 0,
+        };
+        let main = store.find_catalog_cover(VOLUME_NAME, VOLUME, &name);
         if n == CORRUPT {
             assert_eq!(main, None);
             continue;
@@ -399,8 +428,9 @@ fn check_files(folder: &Path, port: u16) {
     }
     let n = WITH_VARIANTS[0];
     let id = FIRST_ISSUE + n as i32;
+    // Variants are named as Babelcomics4 names them: `{stem}_variant_{k}`, k its place.
     let variant = folder.join(format!("{id}-saga_variant_1.jpg"));
-    let wide = folder.join(format!("{id}-wide.jpg"));
+    let wide = folder.join(format!("{id}-wide_variant_2.jpg"));
     assert_eq!(size(&folder.join(format!("{id}-saga.jpg"))), (267, 400));
     assert_eq!(size(&variant), (267, 400));
     assert_eq!(size(&wide), (600, 400));

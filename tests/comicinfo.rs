@@ -40,7 +40,7 @@ fn tags() -> IssueTags {
         publisher: Some("Image".into()),
         title: Some("Chapter Seven".into()),
         web: Some("https://comicvine.example/saga-7/4000-300/".into()),
-        comicvine_id: 300,
+        comicvine_id: Some(300),
     }
 }
 

@@ -21,7 +21,7 @@ use crate::db::catalog::{NewIssue, NewVolume};
 use crate::i18n::gettext;
 use crate::jobs::{CancelToken, Outcome, Progress, ProgressMeter};
 use crate::library::picture::{self, THUMBNAIL_JPEG_QUALITY, THUMBNAIL_MAX_HEIGHT};
-use crate::library::thumbnails::{ThumbnailStore, url_file_name};
+use crate::library::thumbnails::{CoverName, ThumbnailStore, babelcomics_cover_name};
 
 /// Catalog covers are kept this tall, as Babelcomics4 resizes them when it downloads them.
 pub const COVER_HEIGHT: u32 = THUMBNAIL_MAX_HEIGHT;
@@ -47,7 +47,11 @@ pub enum CatalogEvent {
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddVolumeSummary {
+    /// The volume's ComicVine id.
     pub id_volume: i32,
+    /// Its row in the database: Babelcomics4's own id in the current layout, the ComicVine id
+    /// in the keyed one. Its covers folder is named after it.
+    pub volume_row: i32,
     pub name: String,
     pub issues_added: u64,
     pub issues_known: u64,
@@ -81,6 +85,7 @@ pub fn add_volume(
         on_event,
         summary: AddVolumeSummary {
             id_volume,
+            volume_row: id_volume,
             name: String::new(),
             issues_added: 0,
             issues_known: 0,
@@ -117,8 +122,10 @@ impl Import<'_> {
         if let Some(publisher) = &volume.publisher {
             self.db.add_publisher(publisher.id, &publisher.name)?;
         }
-        // The folder follows the name already in the database, where Babelcomics4 looks.
-        self.summary.name = self.db.add_volume(&new_volume(&volume))?;
+        // The folder follows the row already in the database, where Babelcomics4 looks.
+        let row = self.db.add_volume(&new_volume(&volume))?;
+        self.summary.name = row.nombre;
+        self.summary.volume_row = row.id_volume;
         (self.on_event)(CatalogEvent::Volume {
             id,
             name: self.summary.name.clone(),
@@ -139,7 +146,8 @@ impl Import<'_> {
     /// Reads every page of the volume's issues and adds the new ones, a page per transaction.
     fn list_issues(&mut self) -> Result<(), CatalogError> {
         let id = self.summary.id_volume;
-        let known = self.db.catalog_issue_ids(id)?;
+        let row = self.summary.volume_row;
+        let known = self.db.catalog_issue_ids(row)?;
         let mut offset = 0u32;
         loop {
             self.check_cancel()?;
@@ -148,7 +156,7 @@ impl Import<'_> {
             let mut batch = Vec::new();
             let mut stopped = None;
             for issue in page.results {
-                if known.contains(&issue.id) {
+                if known.contains(&i64::from(issue.id)) {
                     self.summary.issues_known += 1;
                     continue;
                 }
@@ -161,7 +169,7 @@ impl Import<'_> {
                 }
             }
             // What was gathered is saved even when the page was cut short.
-            let (issues, covers) = self.db.add_catalog_issues(id, &batch)?;
+            let (issues, covers) = self.db.add_catalog_issues(row, &batch)?;
             self.summary.issues_added += issues as u64;
             self.summary.covers_added += covers as u64;
             if let Some(error) = stopped {
@@ -194,11 +202,11 @@ impl Import<'_> {
 
     /// Fetches every cover of the volume that has no file on disk yet.
     fn download_covers(&mut self) -> Result<(), CatalogError> {
-        let id = self.summary.id_volume;
+        let row = self.summary.volume_row;
         let name = self.summary.name.clone();
-        let folder = self.store.catalog_folder(&name, id);
-        let covers = self.db.volume_covers(id)?;
-        let mut files = self.db.cover_files(id)?;
+        let folder = self.store.catalog_folder(&name, row);
+        let covers = self.db.volume_covers(row)?;
+        let mut files = self.db.cover_files(row)?;
         let pending: Vec<_> = covers
             .into_iter()
             .filter(|cover| {
@@ -221,7 +229,13 @@ impl Import<'_> {
                 .filter(|(id_cover, _)| **id_cover != cover.id_cover)
                 .map(|(_, file)| file.as_str())
                 .collect();
-            let file_name = match free_file_name(url_file_name(&cover.url_imagen), &claimed) {
+            // Named as Babelcomics4 names what it downloads, so that it finds the file.
+            let wanted = babelcomics_cover_name(&CoverName {
+                url: &cover.url_imagen,
+                numero: &cover.numero,
+                variant: u32::try_from(cover.variant).unwrap_or(0),
+            });
+            let file_name = match free_file_name(&wanted, &claimed) {
                 Some(file_name) => file_name,
                 None => {
                     self.skip(
@@ -276,7 +290,7 @@ impl Import<'_> {
 
 fn new_volume(volume: &Volume) -> NewVolume {
     NewVolume {
-        id_volume: volume.id,
+        comicvine_id: volume.id,
         nombre: volume.name.trim().to_owned(),
         deck: volume.deck.clone(),
         descripcion: volume.description.clone(),
@@ -301,7 +315,7 @@ fn new_issue(issue: &Issue) -> NewIssue {
         .unwrap_or("0")
         .to_owned();
     NewIssue {
-        id_comicbook_info: issue.id,
+        comicvine_id: issue.id,
         titulo: issue.name.as_deref().unwrap_or("").trim().to_owned(),
         orden_clasificacion: sort_order(&numero),
         numero,
@@ -321,11 +335,12 @@ fn sort_order(numero: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The file name a cover gets in its volume's folder: the URL's own name, or, when another
-/// cover already holds that name, `{stem}_variant_{n}.{ext}` with the lowest free `n` (the
-/// names [`ThumbnailStore::find_catalog_cover`] looks for). `None` when the URL names no file.
+/// The file name a cover gets in its volume's folder: the name Babelcomics4 gives it, or,
+/// when another cover already holds that name, `{stem}_variant_{n}.{ext}` with the lowest free
+/// `n` (the names [`ThumbnailStore::find_catalog_cover`] looks for). `None` when the name is
+/// not one file's (empty, `.`, `..`, or a path, which an issue number with a slash makes).
 fn free_file_name(url_name: &str, claimed: &HashSet<&str>) -> Option<String> {
-    if url_name.is_empty() || url_name == "." || url_name == ".." {
+    if url_name.is_empty() || url_name == "." || url_name == ".." || url_name.contains('/') {
         return None;
     }
     if !claimed.contains(url_name) {

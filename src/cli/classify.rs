@@ -344,11 +344,23 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         &model,
         &options,
         &cancel,
-        &mut |event| match event {
+        &mut |event| {
+            match event {
             ClassifyEvent::Progress(progress) => {
                 bar.set_length(progress.total);
                 bar.set_position(progress.done);
             }
+            ClassifyEvent::UnreadableCover { id_cover, reason } => bar.suspend(|| {
+                eprintln!(
+                    "{}",
+                    fill(
+                        &gettext(
+                            "Could not read catalog cover {cover} ({reason}): its issue is only suggested"
+                        ),
+                        &[("cover", &id_cover), ("reason", &reason)]
+                    )
+                );
+            }),
             ClassifyEvent::Skipped { path, reason, .. } => bar.suspend(|| {
                 eprintln!(
                     "{}",
@@ -372,6 +384,7 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
                     write_failed.get_or_insert(error);
                 }
             }
+        }
         },
     );
     bar.finish_and_clear();
@@ -404,6 +417,17 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
             ngettext(
                 "{count} comic has a truncated cover image; its match will only be suggested.",
                 "{count} comics have a truncated cover image; their matches will only be suggested.",
+                plural(n),
+            ),
+            n,
+        );
+    }
+    let n = summary.unreadable_catalog_covers;
+    if n > 0 {
+        line(
+            ngettext(
+                "{count} catalog cover could not be read; the issues it shows are only suggested. Run vistazo catalog add-volume again to download it.",
+                "{count} catalog covers could not be read; the issues they show are only suggested. Run vistazo catalog add-volume again to download them.",
                 plural(n),
             ),
             n,
@@ -506,6 +530,7 @@ fn json_line(found: &ComicMatch) -> String {
                 "same_folder": c.same_folder,
                 "edition": c.edition,
                 "publisher": c.publisher,
+                "unreadable_cover": c.unreadable_cover,
             })
         })
         .collect();
@@ -529,7 +554,9 @@ fn json_line(found: &ComicMatch) -> String {
             "id_comicbook_info": tag.id_comicbook_info,
             "volume": tag.volume,
             "disputed": tag.disputed,
+            "conflict": tag.conflict.map(|(other, _)| other),
         })),
+        "held": found.held,
         "not_in_catalog": found
             .tagged
             .as_ref()

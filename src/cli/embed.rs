@@ -413,6 +413,7 @@ fn bench_classify(comics: usize, covers: usize) -> anyhow::Result<()> {
             numero: ((i / 2) % 100).to_string(),
             fecha_tapa: 1990,
             url_imagen: String::new(),
+            variant: (i % 2) as i32,
             file_name: None,
         })
         .collect();

@@ -182,7 +182,7 @@ mod tests {
 
     fn volume(db: &mut Database, id_volume: i32, id_publisher: i32, issue: i32) {
         db.add_volume(&NewVolume {
-            id_volume,
+            comicvine_id: id_volume,
             nombre: format!("Volume {id_volume}"),
             deck: String::new(),
             descripcion: String::new(),
@@ -196,7 +196,7 @@ mod tests {
         db.add_catalog_issues(
             id_volume,
             &[NewIssue {
-                id_comicbook_info: issue,
+                comicvine_id: issue,
                 titulo: String::new(),
                 numero: "1".into(),
                 fecha_tapa: 1990,
@@ -223,6 +223,7 @@ mod tests {
             tagged: false,
             same_folder: false,
             edition,
+            unreadable_cover: false,
         }
     }
 

@@ -17,6 +17,8 @@ struct TagsRow {
     comic_id: i32,
     #[diesel(sql_type = Nullable<BigInt>)]
     comicvine_issue: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    comicvine_conflict: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
     series: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -41,16 +43,18 @@ impl Database {
             .immediate_transaction::<_, diesel::result::Error, _>(|conn| {
                 for (comic_id, tags, ignored) in reads {
                     diesel::sql_query(
-                        "INSERT INTO vz_comic_tags (comic_id, comicvine_issue, series, number, \
-                         volume, year, ignored) VALUES (?, ?, ?, ?, ?, ?, ?) \
+                        "INSERT INTO vz_comic_tags (comic_id, comicvine_issue, comicvine_conflict, \
+                         series, number, volume, year, ignored) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
                          ON CONFLICT (comic_id) DO UPDATE SET \
-                         comicvine_issue = excluded.comicvine_issue, series = excluded.series, \
+                         comicvine_issue = excluded.comicvine_issue, \
+                         comicvine_conflict = excluded.comicvine_conflict, series = excluded.series, \
                          number = excluded.number, volume = excluded.volume, \
                          year = excluded.year, ignored = excluded.ignored, \
                          read_at = excluded.read_at",
                     )
                     .bind::<Integer, _>(comic_id)
                     .bind::<Nullable<BigInt>, _>(tags.comicvine_issue)
+                    .bind::<Nullable<BigInt>, _>(tags.comicvine_conflict)
                     .bind::<Nullable<Text>, _>(tags.series.as_deref())
                     .bind::<Nullable<Text>, _>(tags.number.as_deref())
                     .bind::<Nullable<Text>, _>(tags.volume.as_deref())
@@ -78,7 +82,8 @@ impl Database {
     /// The tags of every comic that has some, by comic id.
     pub fn comic_tags(&mut self) -> Result<HashMap<i32, FileTags>, DbError> {
         let rows: Vec<TagsRow> = diesel::sql_query(
-            "SELECT comic_id, comicvine_issue, series, number, volume, year FROM vz_comic_tags \
+            "SELECT comic_id, comicvine_issue, comicvine_conflict, series, number, volume, year \
+             FROM vz_comic_tags \
              WHERE coalesce(comicvine_issue, series, number, volume, year) IS NOT NULL",
         )
         .load(self.conn())?;
@@ -87,6 +92,7 @@ impl Database {
             .map(|r| {
                 let tags = FileTags {
                     comicvine_issue: r.comicvine_issue,
+                    comicvine_conflict: r.comicvine_conflict,
                     series: r.series,
                     number: r.number,
                     volume: r.volume,
@@ -100,7 +106,8 @@ impl Database {
     /// The tags of one comic, when it has some.
     pub fn comic_tags_of(&mut self, comic_id: i32) -> Result<Option<FileTags>, DbError> {
         let row: Option<TagsRow> = diesel::sql_query(
-            "SELECT comic_id, comicvine_issue, series, number, volume, year FROM vz_comic_tags \
+            "SELECT comic_id, comicvine_issue, comicvine_conflict, series, number, volume, year \
+             FROM vz_comic_tags \
              WHERE comic_id = ? AND coalesce(comicvine_issue, series, number, volume, year) \
              IS NOT NULL",
         )
@@ -109,6 +116,7 @@ impl Database {
         .optional()?;
         Ok(row.map(|r| FileTags {
             comicvine_issue: r.comicvine_issue,
+            comicvine_conflict: r.comicvine_conflict,
             series: r.series,
             number: r.number,
             volume: r.volume,
@@ -116,8 +124,8 @@ impl Database {
         }))
     }
 
-    /// Catalog issues by ComicVine issue id: `comicbooks_info.id_comicvine`, else (for rows
-    /// that lack it) the issue id itself, which Babelcomics4 takes from ComicVine.
+    /// Catalog issues by ComicVine issue id, through the column that holds ComicVine ids in
+    /// this database's layout ([`super::layout`]): never Babelcomics4's own ids.
     pub fn catalog_issues_by_comicvine(&mut self) -> Result<HashMap<i64, i32>, DbError> {
         #[derive(QueryableByName)]
         struct Row {
@@ -126,20 +134,22 @@ impl Database {
             #[diesel(sql_type = Integer)]
             id_comicbook_info: i32,
         }
-        // Databases made before ComicVine ids were kept lack the column.
-        let comicvine = if self.has_column("comicbooks_info", "id_comicvine")? {
-            "id_comicvine"
-        } else {
-            "NULL"
-        };
+        let layout = self.catalog_layout();
+        let comicvine = layout.issue_comicvine("i");
+        // In the keyed layout an id given explicitly wins over one only inferred from a key.
+        let explicit =
+            if layout.issue_id_comicvine && layout.generation == super::layout::Generation::Keyed {
+                "i.id_comicvine IS NULL"
+            } else {
+                "0"
+            };
         let sql = format!(
-            "SELECT coalesce({comicvine}, id_comicbook_info) AS comicvine, id_comicbook_info \
-             FROM comicbooks_info ORDER BY {comicvine} IS NULL, id_comicbook_info"
+            "SELECT {comicvine} AS comicvine, i.id_comicbook_info FROM comicbooks_info i \
+             WHERE {comicvine} IS NOT NULL ORDER BY {explicit}, i.id_comicbook_info"
         );
         let rows: Vec<Row> = diesel::sql_query(sql).load(self.conn())?;
         let mut issues = HashMap::new();
         for row in rows {
-            // An id given explicitly wins over one only inferred from a row's key.
             issues.entry(row.comicvine).or_insert(row.id_comicbook_info);
         }
         Ok(issues)

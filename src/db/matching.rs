@@ -30,6 +30,10 @@ pub struct CatalogCoverRow {
     pub fecha_tapa: i32,
     #[diesel(sql_type = Text)]
     pub url_imagen: String,
+    /// Its place among its issue's covers, by id: 0 the main cover, k the k-th variant, which
+    /// Babelcomics4 names its file after.
+    #[diesel(sql_type = Integer)]
+    pub variant: i32,
     /// The file recorded for this cover by a catalog import, relative to its volume's folder.
     #[diesel(sql_type = Nullable<Text>)]
     pub file_name: Option<String>,
@@ -77,6 +81,9 @@ pub struct StoredCandidate {
     /// Its cover is the same picture as another candidate's in another volume.
     #[diesel(sql_type = Bool)]
     pub edition: bool,
+    /// Its cover picture could not be read when it was scored.
+    #[diesel(sql_type = Bool)]
+    pub unreadable_cover: bool,
 }
 
 /// What undoing a run did.
@@ -100,7 +107,9 @@ impl Database {
         Ok(diesel::sql_query(
             "SELECT c.id_cover, c.id_comicbook_info, i.id_volume, \
                     coalesce(v.nombre, '') AS volume_name, coalesce(i.numero, '') AS numero, \
-                    coalesce(i.fecha_tapa, 0) AS fecha_tapa, c.url_imagen, f.file_name \
+                    coalesce(i.fecha_tapa, 0) AS fecha_tapa, c.url_imagen, f.file_name, \
+                    row_number() OVER (PARTITION BY c.id_comicbook_info ORDER BY c.id_cover) - 1 \
+                        AS variant \
              FROM comicbooks_info_covers c \
              JOIN comicbooks_info i ON i.id_comicbook_info = c.id_comicbook_info \
              LEFT JOIN volumens v ON v.id_volume = i.id_volume \
@@ -224,7 +233,8 @@ impl Database {
                 diesel::sql_query(
                     "INSERT INTO vz_suggestions (comic_id, rank, run_id, id_comicbook_info, \
                      id_cover, visual, hash, series, number, year, combined, tagged, \
-                     same_folder, edition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     same_folder, edition, unreadable_cover) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind::<Integer, _>(comic_id)
                 .bind::<BigInt, _>(i64::try_from(rank).unwrap_or(i64::MAX))
@@ -240,6 +250,7 @@ impl Database {
                 .bind::<Bool, _>(candidate.tagged)
                 .bind::<Bool, _>(candidate.same_folder)
                 .bind::<Bool, _>(candidate.edition)
+                .bind::<Bool, _>(candidate.unreadable_cover)
                 .execute(conn)?;
             }
             Ok::<_, diesel::result::Error>(())
@@ -251,7 +262,8 @@ impl Database {
     pub fn suggestion(&mut self, comic_id: i32) -> Result<Vec<StoredCandidate>, DbError> {
         Ok(diesel::sql_query(
             "SELECT run_id, id_comicbook_info, id_cover, visual, hash, series, number, year, \
-             combined, tagged, same_folder, edition FROM vz_suggestions WHERE comic_id = ? \
+             combined, tagged, same_folder, edition, unreadable_cover FROM vz_suggestions \
+             WHERE comic_id = ? \
              ORDER BY rank",
         )
         .bind::<Integer, _>(comic_id)

@@ -46,6 +46,9 @@ pub struct PendingCandidate {
     pub same_folder: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub edition: bool,
+    /// Its cover picture could not be read when it was scored.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub unreadable_cover: bool,
     /// The publisher of the issue's volume, when the catalog names one.
     #[diesel(sql_type = Nullable<Text>)]
     pub publisher: Option<String>,
@@ -58,7 +61,8 @@ impl Database {
         Ok(diesel::sql_query(
             "SELECT s.comic_id, c.path, c.id_comicbook_info AS current, s.run_id, \
                     s.id_comicbook_info, s.id_cover, s.visual, s.hash, s.series, s.number, \
-                    s.year, s.combined, s.tagged, s.same_folder, s.edition, p.nombre AS publisher \
+                    s.year, s.combined, s.tagged, s.same_folder, s.edition, s.unreadable_cover, \
+                    p.nombre AS publisher \
              FROM vz_suggestions s JOIN comicbooks c ON c.id_comicbook = s.comic_id \
              LEFT JOIN comicbooks_info i ON i.id_comicbook_info = s.id_comicbook_info \
              LEFT JOIN volumens v ON v.id_volume = i.id_volume \
@@ -74,7 +78,9 @@ impl Database {
         Ok(diesel::sql_query(
             "SELECT c.id_cover, c.id_comicbook_info, i.id_volume, \
                     coalesce(v.nombre, '') AS volume_name, coalesce(i.numero, '') AS numero, \
-                    coalesce(i.fecha_tapa, 0) AS fecha_tapa, c.url_imagen, f.file_name \
+                    coalesce(i.fecha_tapa, 0) AS fecha_tapa, c.url_imagen, f.file_name, \
+                    row_number() OVER (PARTITION BY c.id_comicbook_info ORDER BY c.id_cover) - 1 \
+                        AS variant \
              FROM comicbooks_info_covers c \
              JOIN comicbooks_info i ON i.id_comicbook_info = c.id_comicbook_info \
              LEFT JOIN volumens v ON v.id_volume = i.id_volume \
@@ -124,6 +130,7 @@ mod tests {
                 tagged: false,
                 same_folder: false,
                 edition: false,
+                unreadable_cover: false,
             };
             db.replace_suggestion(*id, &[candidate]).expect("suggest");
         }

@@ -1,6 +1,7 @@
 //! Diesel's view of the tables Vistazo reads and writes. The Babelcomics4 tables are declared
 //! with only the columns every version of that application has: the optional `embedding`
-//! columns are read with plain SQL after checking they exist.
+//! columns are read with plain SQL after checking they exist, and the ComicVine ids, whose
+//! columns differ between generations, through [`super::layout`].
 
 diesel::table! {
     comicbooks (id_comicbook) {
@@ -41,7 +42,6 @@ diesel::table! {
         url_sitio_web -> Nullable<Text>,
         orden_clasificacion -> Double,
         fue_actualizado_api -> Bool,
-        id_comicvine -> Nullable<Integer>,
     }
 }
 

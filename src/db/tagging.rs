@@ -22,6 +22,7 @@ pub struct IssueFacts {
     pub fecha_tapa: i32,
     #[diesel(sql_type = Text)]
     pub url_sitio_web: String,
+    /// The issue's ComicVine id; `None` when the catalog does not know it.
     #[diesel(sql_type = Nullable<BigInt>)]
     pub id_comicvine: Option<i64>,
     /// 0 when the issue has no volume.
@@ -55,12 +56,7 @@ pub struct ComicInfoEntry {
 impl Database {
     /// What the catalog knows about issue `id_comicbook_info`, with its volume and publisher.
     pub fn issue_facts(&mut self, id_comicbook_info: i32) -> Result<Option<IssueFacts>, DbError> {
-        // Databases made before ComicVine ids were kept lack the column.
-        let comicvine = if self.has_column("comicbooks_info", "id_comicvine")? {
-            "i.id_comicvine"
-        } else {
-            "NULL"
-        };
+        let comicvine = self.catalog_layout().issue_comicvine("i");
         let sql = format!(
             "SELECT i.id_comicbook_info, coalesce(i.titulo, '') AS titulo, \
                     coalesce(i.numero, '') AS numero, coalesce(i.fecha_tapa, 0) AS fecha_tapa, \

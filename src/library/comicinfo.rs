@@ -48,6 +48,9 @@ pub struct ComicInfo {
     /// The ComicVine issue id a tagger recorded: the issue page in `Web` (`…/4000-N/`), else
     /// the `[Issue ID N]` or `[CVDB N]` of `Notes`.
     pub comicvine_issue: Option<i64>,
+    /// Another ComicVine issue id the same file names: `Notes` naming another issue than
+    /// `Web`. Tags that contradict each other decide nothing.
+    pub comicvine_conflict: Option<i64>,
 }
 
 /// Whether an entry name is the archive's ComicInfo.xml (any case, in any folder: Kavita
@@ -127,10 +130,10 @@ fn parse_reporting(bytes: &[u8]) -> (ComicInfo, Option<String>) {
             Ok(_) => {}
         }
     }
-    info.comicvine_issue = web
-        .as_deref()
-        .and_then(comicvine_issue_in_url)
-        .or_else(|| notes.as_deref().and_then(comicvine_issue_in_notes));
+    let in_web = web.as_deref().and_then(comicvine_issue_in_url);
+    let in_notes = notes.as_deref().and_then(comicvine_issue_in_notes);
+    info.comicvine_issue = in_web.or(in_notes);
+    info.comicvine_conflict = in_notes.filter(|id| in_web.is_some_and(|web| web != *id));
     (info, fault)
 }
 
@@ -245,17 +248,17 @@ pub struct IssueTags {
     pub title: Option<String>,
     /// The issue's page on ComicVine.
     pub web: Option<String>,
-    /// The ComicVine issue id, named in Notes.
-    pub comicvine_id: i64,
+    /// The ComicVine issue id, named in Notes; `None` when the catalog does not know it.
+    pub comicvine_id: Option<i64>,
 }
 
 impl IssueTags {
     /// The Notes line, in the form other taggers write and read back ("[Issue ID N]").
     pub fn notes(&self) -> String {
-        format!(
-            "Tagged with Vistazo using info from Comic Vine. [Issue ID {}]",
-            self.comicvine_id
-        )
+        match self.comicvine_id {
+            Some(id) => format!("Tagged with Vistazo using info from Comic Vine. [Issue ID {id}]"),
+            None => "Tagged with Vistazo using info from Comic Vine.".to_owned(),
+        }
     }
 
     /// What to do with each field Vistazo owns, given the Year the file has now.
@@ -848,7 +851,7 @@ mod tests {
             publisher: Some("DC Comics".into()),
             title: Some("Knightfall".into()),
             web: Some("https://comicvine.example/issue/4000-123/".into()),
-            comicvine_id: 123,
+            comicvine_id: Some(123),
         }
     }
 

@@ -24,6 +24,9 @@ pub const METRONINFO_NAME: &str = "MetronInfo.xml";
 pub struct FileTags {
     /// The ComicVine issue id.
     pub comicvine_issue: Option<i64>,
+    /// A second, different ComicVine issue id the file's tags name (ComicInfo's Notes against
+    /// its Web, MetronInfo against ComicInfo): the tags contradict each other.
+    pub comicvine_conflict: Option<i64>,
     pub series: Option<String>,
     pub number: Option<String>,
     /// ComicInfo's `Volume`: usually the year the series started.
@@ -89,6 +92,7 @@ pub fn read_among(archive: &ComicArchive, entries: &[String]) -> TagsRead {
             Ok(info) => {
                 read.tags = FileTags {
                     comicvine_issue: info.comicvine_issue,
+                    comicvine_conflict: info.comicvine_conflict,
                     series: info.series,
                     number: info.number,
                     volume: info.volume,
@@ -110,6 +114,11 @@ pub fn read_among(archive: &ComicArchive, entries: &[String]) -> TagsRead {
             Ok(metron) => {
                 // ComicInfo.xml speaks first; MetronInfo fills what it leaves out.
                 let tags = &mut read.tags;
+                if let (Some(ours), Some(metron)) = (tags.comicvine_issue, metron.comicvine_issue)
+                    && ours != metron
+                {
+                    tags.comicvine_conflict = tags.comicvine_conflict.or(Some(metron));
+                }
                 tags.comicvine_issue = tags.comicvine_issue.or(metron.comicvine_issue);
                 tags.series = tags.series.take().or(metron.series);
                 tags.number = tags.number.take().or(metron.number);

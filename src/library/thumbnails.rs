@@ -120,25 +120,32 @@ impl ThumbnailStore {
             .join(url_file_name(url_imagen))
     }
 
-    /// The catalog cover file that exists on disk: the exact name first, then a variant
-    /// renamed on download (`{stem}_variant_{n}.{ext}`, lowest `n` first).
+    /// The catalog cover file that exists on disk, looked for as Babelcomics4 names covers when
+    /// it downloads them ([`babelcomics_cover_name`]): the URL's own name first, then the name
+    /// of the `variant`-th image of issue `numero` (`{stem}_variant_{k}.{ext}`, or
+    /// `issue_{numero}.jpg` / `issue_{numero}_variant_{k}.jpg` for an address without a picture
+    /// extension), then any variant renamed from the URL's name, lowest number first.
     pub fn find_catalog_cover(
         &self,
         volume_name: &str,
         id_volume: i32,
-        url_imagen: &str,
+        cover: &CoverName<'_>,
     ) -> Option<PathBuf> {
-        let exact = self.catalog_cover(volume_name, id_volume, url_imagen);
-        if exact.is_file() {
+        let folder = self.catalog_folder(volume_name, id_volume);
+        let file_name = url_file_name(cover.url);
+        let exact = folder.join(file_name);
+        if !file_name.is_empty() && exact.is_file() {
             return Some(exact);
         }
-        let file_name = url_file_name(url_imagen);
+        let downloaded = folder.join(babelcomics_cover_name(cover));
+        if downloaded.is_file() {
+            return Some(downloaded);
+        }
         let (stem, extension) = match file_name.rsplit_once('.') {
             Some((stem, extension)) => (stem, Some(extension)),
             None => (file_name, None),
         };
         let prefix = format!("{stem}_variant_");
-        let folder = self.catalog_folder(volume_name, id_volume);
         let mut variants: Vec<(u64, PathBuf)> = std::fs::read_dir(&folder)
             .ok()?
             .filter_map(Result::ok)
@@ -165,14 +172,69 @@ impl ThumbnailStore {
     }
 }
 
-/// A volume name as Babelcomics4 puts it in a folder name: only letters, digits and
-/// whitespace (any script, so 'Año' stays), trimmed.
+/// A volume name as Babelcomics4 puts it in a folder name: only the characters for which
+/// Python's `str.isalnum()` or `str.isspace()` is true, trimmed (Python's `strip()`).
+///
+/// Python's `isalnum()` is true for letters (general categories Lu, Ll, Lt, Lm, Lo) and numbers
+/// (Nd, Nl, No), and false for combining marks (Mn, Mc), which Rust's `char::is_alphanumeric`
+/// keeps: 'नागराज' is the folder 'नगरज', while 'Año' stays 'Año'.
 pub fn clean_volume_name(name: &str) -> String {
     name.chars()
-        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .filter(|c| python_isalnum(*c) || python_isspace(*c))
         .collect::<String>()
-        .trim()
+        .trim_matches(python_isspace)
         .to_owned()
+}
+
+/// Python's `str.isalnum()` for one character: a letter or a number by general category.
+fn python_isalnum(c: char) -> bool {
+    use unicode_general_category::{GeneralCategory as G, get_general_category};
+    matches!(
+        get_general_category(c),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+            | G::DecimalNumber
+            | G::LetterNumber
+            | G::OtherNumber
+    )
+}
+
+/// Python's `str.isspace()` for one character: Unicode's white space plus the four ASCII
+/// separators (U+001C to U+001F) Python counts as space by their bidirectional class.
+fn python_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A catalog cover as Babelcomics4 names its file: its address, the issue's number and its
+/// place among the issue's images (0 the main cover, k the k-th variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CoverName<'a> {
+    pub url: &'a str,
+    pub numero: &'a str,
+    pub variant: u32,
+}
+
+/// The file name Babelcomics4 gives a cover it downloads: the address's last segment, or
+/// `issue_{numero}.jpg` when that segment does not end in `.jpg`, `.jpeg` or `.png` (compared
+/// as written, query and all); the k-th variant is `{stem}_variant_{k}.{ext}`, or
+/// `issue_{numero}_variant_{k}.jpg`.
+pub fn babelcomics_cover_name(cover: &CoverName<'_>) -> String {
+    let segment = cover.url.rsplit('/').next().unwrap_or(cover.url);
+    let picture = [".jpg", ".jpeg", ".png"]
+        .iter()
+        .any(|extension| segment.ends_with(extension));
+    match (picture, cover.variant) {
+        (true, 0) => segment.to_owned(),
+        (true, k) => match segment.rsplit_once('.') {
+            Some((stem, extension)) => format!("{stem}_variant_{k}.{extension}"),
+            None => segment.to_owned(),
+        },
+        (false, 0) => format!("issue_{}.jpg", cover.numero),
+        (false, k) => format!("issue_{}_variant_{k}.jpg", cover.numero),
+    }
 }
 
 /// The last path segment of an image URL, without query or fragment.
@@ -195,13 +257,89 @@ mod tests {
     }
 
     #[test]
-    fn volume_names_keep_letters_digits_and_spaces() {
+    fn volume_names_are_cleaned_as_python_isalnum_and_isspace_clean_them() {
+        // What Python's `"".join(c for c in name if c.isalnum() or c.isspace()).strip()` gives.
+        let table = [
+            // Latin and Spanish: letters, digits and spaces stay, punctuation goes.
+            (" Spider-Man: Año Uno (2019) ", "SpiderMan Año Uno 2019"),
+            ("X-Men '97", "XMen 97"),
+            ("¡Ñandú! ¿Qué?", "Ñandú Qué"),
+            ("Ça ira, l'été", "Ça ira lété"),
+            ("!!!", ""),
+            // Devanagari: vowel signs (Mc) and the virama (Mn) are combining marks.
+            ("नागराज", "नगरज"),
+            ("डोगा 1", "डग 1"),
+            // Thai: the vowel and tone marks above and below (Mn) go, spacing vowels (Lo) stay.
+            ("ผีเสื้อ", "ผเสอ"),
+            // Hebrew: the points (Mn) go, the letters stay.
+            ("בְּרֵאשִׁית", "בראשית"),
+            // CJK: ideographs are letters; the ideographic space is a space, trimmed at the ends.
+            ("\u{3000}鉄腕アトム 第1巻\u{3000}", "鉄腕アトム 第1巻"),
+            ("ドラゴンボール・超", "ドラゴンボール超"),
+            // Digits of other scripts, superscripts, fractions and Roman numerals are numbers.
+            ("٣ ١٢ ४२ ๓", "٣ ١٢ ४२ ๓"),
+            ("Vol² ½ Ⅻ", "Vol² ½ Ⅻ"),
+            // Accents written as combining marks go; precomposed letters stay.
+            ("Pok\u{e9}mon Poke\u{301}mon", "Pokémon Pokemon"),
+            // Python counts the ASCII separators as space; a tab stays inside.
+            ("\u{1c}A\tB\u{1f}", "A\tB"),
+            // Symbols and emoji are neither.
+            ("Ⓐ ♥ 🦇 Batman™", "Batman"),
+        ];
+        for (name, folder) in table {
+            assert_eq!(clean_volume_name(name), folder, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn covers_are_named_as_babelcomics_downloads_them() {
+        let name = |url, numero, variant| {
+            babelcomics_cover_name(&CoverName {
+                url,
+                numero,
+                variant,
+            })
+        };
+        let url = "https://cv/uploads/scale_medium/6/67663/8012-saga.jpg";
+        assert_eq!(name(url, "1", 0), "8012-saga.jpg");
+        assert_eq!(name(url, "1", 2), "8012-saga_variant_2.jpg");
+        // No picture extension, as written (upper case, a query): named after the issue.
+        assert_eq!(name("https://cv/a/api/image/123/", "7", 0), "issue_7.jpg");
         assert_eq!(
-            clean_volume_name(" Spider-Man: Año Uno (2019) "),
-            "SpiderMan Año Uno 2019"
+            name("https://cv/a/x.JPG", "1.5", 1),
+            "issue_1.5_variant_1.jpg"
         );
-        assert_eq!(clean_volume_name("X-Men '97"), "XMen 97");
-        assert_eq!(clean_volume_name("!!!"), "");
+        assert_eq!(name("https://cv/a/x.jpg?v=2", "0", 0), "issue_0.jpg");
+        assert_eq!(name("https://cv/a/x.png", "Annual 1", 3), "x_variant_3.png");
+    }
+
+    #[test]
+    fn every_name_babelcomics_saves_a_cover_under_is_found() {
+        let base = tempfile::tempdir().expect("temp dir");
+        let store = ThumbnailStore::new(base.path());
+        let folder = base.path().join("comicbook_info/नगरज_9");
+        std::fs::create_dir_all(&folder).expect("create folder");
+        let covers = [
+            ("https://cv/u/main.jpg", 0, "main.jpg"),
+            ("https://cv/u/second.jpg", 1, "second_variant_1.jpg"),
+            ("https://cv/u/api/image/77", 0, "issue_12.jpg"),
+            ("https://cv/u/api/image/78", 2, "issue_12_variant_2.jpg"),
+        ];
+        for (_, _, file) in covers {
+            std::fs::write(folder.join(file), b"jpg").expect("write");
+        }
+        for (url, variant, file) in covers {
+            let cover = CoverName {
+                url,
+                numero: "12",
+                variant,
+            };
+            assert_eq!(
+                store.find_catalog_cover("नागराज", 9, &cover),
+                Some(folder.join(file)),
+                "{url}"
+            );
+        }
     }
 
     #[test]
@@ -224,7 +362,12 @@ mod tests {
         let folder = base.path().join("comicbook_info/Saga_123");
         std::fs::create_dir_all(&folder).expect("create folder");
         let url = "https://x/uploads/original/cover.jpg";
-        assert_eq!(store.find_catalog_cover("Saga", 123, url), None);
+        let cover = CoverName {
+            url,
+            numero: "1",
+            variant: 0,
+        };
+        assert_eq!(store.find_catalog_cover("Saga", 123, &cover), None);
         for name in [
             "cover_variant_10.jpg",
             "cover_variant_2.jpg",
@@ -233,12 +376,12 @@ mod tests {
             std::fs::write(folder.join(name), b"jpg").expect("write");
         }
         assert_eq!(
-            store.find_catalog_cover("Saga", 123, url),
+            store.find_catalog_cover("Saga", 123, &cover),
             Some(folder.join("cover_variant_2.jpg"))
         );
         std::fs::write(folder.join("cover.jpg"), b"jpg").expect("write");
         assert_eq!(
-            store.find_catalog_cover("Saga", 123, url),
+            store.find_catalog_cover("Saga", 123, &cover),
             Some(folder.join("cover.jpg"))
         );
     }

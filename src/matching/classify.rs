@@ -31,7 +31,7 @@ use crate::library::{FileTags, ParsedName, ThumbnailStore, parse_file_name};
 use super::hash::CoverHash;
 use super::index::{CoverIndex, IssueHit};
 use super::score::{
-    AUTO_APPLY_MARGIN, Signals, TAGGED_SCORE, auto_applicable, folder_bonus, normalize_number,
+    AUTO_APPLY_MARGIN, Case, Hold, Signals, TAGGED_SCORE, decide, folder_bonus, normalize_number,
     picture_disputes_tag, same_picture, series_similarity, year_agreement,
 };
 use super::{DEFAULT_THRESHOLD, MatchingError, catalog_cover_file, owned_cover_picture};
@@ -91,6 +91,9 @@ pub struct Candidate {
     pub edition: bool,
     /// The publisher of its volume, when the catalog names one.
     pub publisher: Option<String>,
+    /// Its cover picture could not be read (no file, unreadable, truncated): its embedding
+    /// may be suggested on, never applied alone.
+    pub unreadable_cover: bool,
 }
 
 /// How the choice among editions of one cover was made.
@@ -166,6 +169,9 @@ pub struct TaggedIssue {
     pub volume: Option<String>,
     /// The cover picture clearly shows another issue: both are left for review.
     pub disputed: bool,
+    /// Another ComicVine issue the file's other tags name, and its catalog issue when the
+    /// catalog has it: tags that contradict each other decide nothing.
+    pub conflict: Option<(i64, Option<i32>)>,
 }
 
 impl TaggedIssue {
@@ -177,12 +183,38 @@ impl TaggedIssue {
             id_comicbook_info: catalog.get(&comicvine_issue).copied(),
             volume: tags.volume_name(),
             disputed: false,
+            conflict: tags
+                .comicvine_conflict
+                .filter(|other| *other != comicvine_issue)
+                .map(|other| (other, catalog.get(&other).copied())),
         })
+    }
+
+    /// The catalog issue the tags name when they can decide: named by every tag, in the
+    /// catalog.
+    pub fn deciding_issue(&self) -> Option<i32> {
+        self.id_comicbook_info.filter(|_| self.conflict.is_none())
+    }
+
+    /// The catalog issues the tags name, agreeing or not: candidates either way.
+    pub fn named_issues(&self) -> Vec<i32> {
+        self.id_comicbook_info
+            .into_iter()
+            .chain(self.conflict.and_then(|(_, issue)| issue))
+            .collect()
     }
 
     /// Why the tag was not applied, in a sentence, when it was not applicable: "issue N is not
     /// in the catalog", with the volume to add when known, or the dispute.
     pub fn problem(&self) -> Option<String> {
+        if let Some((other, _)) = self.conflict {
+            return Some(fill(
+                &gettext(
+                    "its tags name two different issues, {issue} and {other}: both are left for review",
+                ),
+                &[("issue", &self.comicvine_issue), ("other", &other)],
+            ));
+        }
         if self.id_comicbook_info.is_none() {
             return Some(match &self.volume {
                 Some(volume) => fill(
@@ -224,11 +256,20 @@ pub struct ComicMatch {
     pub tagged: Option<TaggedIssue>,
     /// The best candidates are editions of one cover, and how the choice was made.
     pub editions: Option<Editions>,
+    /// Why the best candidate was not applied, by the rule ([`decide`]); `None` when it was
+    /// applied or could have been (a run that only suggests).
+    pub held: Option<Hold>,
 }
 
 #[derive(Debug)]
 pub enum ClassifyEvent {
     Progress(Progress),
+    /// A catalog cover whose picture could not be read, and where it was looked for: its
+    /// issue is only suggested on its embedding.
+    UnreadableCover {
+        id_cover: i32,
+        reason: String,
+    },
     Matched(ComicMatch),
     /// A comic with no embedding for the model; embedding it first brings it in.
     Skipped {
@@ -248,6 +289,9 @@ pub struct ClassifySummary {
     pub skipped: u64,
     /// Comics looked at whose cover is a truncated image.
     pub truncated_covers: u64,
+    /// Catalog covers among the candidates whose picture could not be read, each reported
+    /// once with [`ClassifyEvent::UnreadableCover`].
+    pub unreadable_catalog_covers: u64,
 }
 
 /// Catalog issues by normalised issue number, for the candidates a file name names.
@@ -286,19 +330,43 @@ impl NamedIssues {
     }
 }
 
-/// The hashes of catalog covers, computed once per run when first needed.
+/// The hashes of catalog covers, computed once per run when first needed, and why the
+/// pictures that could not be read were not.
 struct CoverHashes<'a> {
     store: &'a ThumbnailStore,
     known: HashMap<usize, Option<CoverHash>>,
+    /// Covers found unreadable and not reported yet: (id_cover, where and why).
+    unreadable: Vec<(i32, String)>,
 }
 
 impl CoverHashes<'_> {
     fn get(&mut self, index: &CoverIndex, cover: usize) -> Option<CoverHash> {
-        *self.known.entry(cover).or_insert_with(|| {
-            let file = catalog_cover_file(self.store, &index.covers[cover])?;
-            let picture = imaging::load_rgb(&file, &DecodeLimits::default()).ok()?;
-            Some(CoverHash::of(&picture))
-        })
+        if let Some(known) = self.known.get(&cover) {
+            return *known;
+        }
+        let row = &index.covers[cover];
+        let hash = match catalog_cover_file(self.store, row) {
+            None => {
+                let folder = self.store.catalog_folder(&row.volume_name, row.id_volume);
+                self.unreadable.push((
+                    row.id_cover,
+                    fill(
+                        &gettext("no file for {url} in {folder}"),
+                        &[("url", &row.url_imagen), ("folder", &folder.display())],
+                    ),
+                ));
+                None
+            }
+            Some(file) => match imaging::load_rgb(&file, &DecodeLimits::default()) {
+                Ok(picture) => Some(CoverHash::of(&picture)),
+                Err(error) => {
+                    self.unreadable.push((row.id_cover, error.to_string()));
+                    None
+                }
+            },
+        };
+        self.known.insert(cover, hash);
+        hash
     }
 }
 
@@ -306,7 +374,10 @@ impl CoverHashes<'_> {
 /// name's), the catalog issue its tags name, and the volume its folder siblings are.
 struct Known<'a> {
     name: &'a ParsedName,
+    /// The catalog issue the tags name when they decide.
     tagged: Option<i32>,
+    /// Every catalog issue the tags name, agreeing or not.
+    tag_named: Vec<i32>,
     folder_volume: Option<i32>,
 }
 
@@ -388,9 +459,7 @@ fn candidates(
     let name = known.name;
     let mut shortlist: Vec<usize> = visual.iter().map(|hit| hit.issue).collect();
     let mut extra = named.named(index, name);
-    if let Some(at) = known.tagged.and_then(|id| places.by_id.get(&id)) {
-        extra.push(*at);
-    }
+    extra.extend(known.tag_named.iter().filter_map(|id| places.by_id.get(id)));
     if let Some(volume) = known.folder_volume {
         extra.extend(places.in_folder_volume(index, volume, vector, name));
     }
@@ -419,22 +488,26 @@ fn candidates(
                 .covers
                 .iter()
                 .map(|&cover| {
-                    let hash = comic_hash
-                        .zip(hashes.get(index, cover))
-                        .map(|(a, b)| a.similarity(&b));
+                    let cover_hash = hashes.get(index, cover);
+                    let hash = comic_hash.zip(cover_hash).map(|(a, b)| a.similarity(&b));
                     let mut signals =
                         Signals::new(index.similarity(vector, cover), hash, series, number, year);
+                    let unreadable = cover_hash.is_none();
+                    if unreadable && comic_hash.is_some() {
+                        signals = signals.without_picture();
+                    }
                     if same_folder {
                         signals.combined = (signals.combined + folder_bonus(&signals)).min(1.0);
                     }
-                    (cover, signals)
+                    (cover, signals, unreadable)
                 })
                 .max_by(|a, b| {
                     a.1.combined
                         .total_cmp(&b.1.combined)
                         .then(a.1.visual.total_cmp(&b.1.visual))
+                        .then(b.2.cmp(&a.2))
                 })
-                .map(|(cover, signals)| Candidate {
+                .map(|(cover, signals, unreadable_cover)| Candidate {
                     id_comicbook_info: issue.id_comicbook_info,
                     id_cover: index.covers[cover].id_cover,
                     id_volume: issue.id_volume,
@@ -446,6 +519,7 @@ fn candidates(
                     same_folder,
                     edition: false,
                     publisher: None,
+                    unreadable_cover,
                 })
         })
         .collect();
@@ -638,6 +712,7 @@ fn tagged_without_cover(
         same_folder: false,
         edition: false,
         publisher: None,
+        unreadable_cover: false,
     }))
 }
 
@@ -686,10 +761,12 @@ pub fn classify(
         suggested: 0,
         skipped: 0,
         truncated_covers: 0,
+        unreadable_catalog_covers: 0,
     };
     let mut hashes = CoverHashes {
         store,
         known: HashMap::new(),
+        unreadable: Vec::new(),
     };
     // The visual shortlists of every comic at once: one matrix product per block of comics.
     let with_vectors: Vec<(i32, &[f32])> = comics
@@ -733,7 +810,11 @@ pub fn classify(
         let folder = folder_of(&comic.path);
         let known = Known {
             name: &name,
-            tagged: tagged.as_ref().and_then(|t| t.id_comicbook_info),
+            tagged: tagged.as_ref().and_then(TaggedIssue::deciding_issue),
+            tag_named: tagged
+                .as_ref()
+                .map(TaggedIssue::named_issues)
+                .unwrap_or_default(),
             folder_volume: folders.volume(&folder),
         };
         let visual = shortlists.remove(&comic.id_comicbook).unwrap_or_default();
@@ -778,26 +859,28 @@ pub fn classify(
             .collect();
         let truncated_cover = truncated.remove(&comic.id_comicbook);
         summary.truncated_covers += u64::from(truncated_cover.is_some());
-        let decided = match &tagged {
-            // The tags name the issue: it decides alone, unless it is missing or disputed.
-            Some(tag) => {
-                tag.problem().is_none()
-                    && found.first().is_some_and(|best| {
-                        best.tagged && best.signals.combined >= options.threshold
-                    })
-            }
+        for (id_cover, reason) in hashes.unreadable.drain(..) {
+            summary.unreadable_catalog_covers += 1;
+            on_event(ClassifyEvent::UnreadableCover { id_cover, reason });
+        }
+        let case = Case {
+            scores: &scores,
+            // The tags name the issue: it decides alone, unless it is missing, disputed or
+            // contradicted by the file's other tags.
+            tag: tagged.as_ref().map(|tag| {
+                tag.problem().is_none() && found.first().is_some_and(|best| best.tagged)
+            }),
             // A coin toss between editions is never applied.
-            None if editions
+            edition_tie: editions
                 .as_ref()
-                .is_some_and(|e| e.chosen_by == EditionChoice::Review) =>
-            {
-                false
-            }
-            None => auto_applicable(&scores, options.threshold),
+                .is_some_and(|e| e.chosen_by == EditionChoice::Review),
+            truncated_cover: truncated_cover.is_some(),
+            unreadable_cover: found.first().is_some_and(|best| best.unreadable_cover),
         };
+        let held = decide(&case, options.threshold).err();
+        let decided = held.is_none();
         let mut applied = false;
         if options.auto_apply
-            && truncated_cover.is_none()
             && decided
             && let Some(best) = found.first()
         {
@@ -845,6 +928,7 @@ pub fn classify(
             candidates: found,
             tagged,
             editions,
+            held,
         }));
         on_event(ClassifyEvent::Progress(meter.advance(1)));
     }
@@ -867,6 +951,7 @@ fn stored(run_id: i64, candidate: &Candidate) -> StoredCandidate {
         tagged: candidate.tagged,
         same_folder: candidate.same_folder,
         edition: candidate.edition,
+        unreadable_cover: candidate.unreadable_cover,
     }
 }
 
@@ -889,6 +974,7 @@ mod tests {
             same_folder: false,
             edition: false,
             publisher: None,
+            unreadable_cover: false,
         }
     }
 

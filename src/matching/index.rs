@@ -282,6 +282,7 @@ mod tests {
             numero: issue.to_string(),
             fecha_tapa: 2012,
             url_imagen: format!("{id_cover}.jpg"),
+            variant: 0,
             file_name: None,
         }
     }

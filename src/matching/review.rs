@@ -12,10 +12,11 @@ use std::path::PathBuf;
 
 use crate::db::Database;
 use crate::db::matching::CatalogCoverRow;
+use crate::i18n::{fill, ngettext};
 use crate::library::ThumbnailStore;
 
 use super::classify::TaggedIssue;
-use super::score::Signals;
+use super::score::{Case, Hold, Signals, decide};
 use super::{MatchingError, catalog_cover_file};
 
 /// One cover of a candidate issue, with its file when it is on disk.
@@ -41,6 +42,9 @@ pub struct ReviewCandidate {
     pub edition: bool,
     /// The publisher of its volume, when the catalog names one.
     pub publisher: Option<String>,
+    /// Its cover picture could not be read when it was scored: it was suggested on its
+    /// embedding alone, and "apply all" leaves it to the user.
+    pub unreadable_cover: bool,
     /// The cover that matched best first, then the issue's other covers (its variants).
     pub covers: Vec<ReviewCover>,
 }
@@ -80,6 +84,59 @@ impl ReviewItem {
         }
         self.candidates.iter().filter(|c| c.edition).collect()
     }
+}
+
+/// What "apply all" leaves for the user, one clause per reason, most frequent first:
+/// "3 left for you: two issues fit equally well; 1 left for you: …". `None` when nothing is.
+pub fn held_sentence(holds: &[Hold]) -> Option<String> {
+    let mut counts: Vec<(Hold, usize)> = Vec::new();
+    for hold in holds {
+        match counts.iter_mut().find(|(h, _)| h == hold) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((*hold, 1)),
+        }
+    }
+    counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    let clauses: Vec<String> = counts
+        .into_iter()
+        .map(|(hold, n)| {
+            let plural = u32::try_from(n).unwrap_or(u32::MAX);
+            let template = match hold {
+                Hold::NearTie => ngettext(
+                    "{count} left for you: two issues fit equally well",
+                    "{count} left for you: two issues fit equally well",
+                    plural,
+                ),
+                Hold::EditionTie => ngettext(
+                    "{count} left for you: its cover is the same in several editions",
+                    "{count} left for you: their covers are the same in several editions",
+                    plural,
+                ),
+                Hold::TruncatedCover => ngettext(
+                    "{count} left for you: its cover image is cut short",
+                    "{count} left for you: their cover images are cut short",
+                    plural,
+                ),
+                Hold::UnreadableCover => ngettext(
+                    "{count} left for you: the catalog cover it matched could not be read",
+                    "{count} left for you: the catalog covers they matched could not be read",
+                    plural,
+                ),
+                Hold::TagProblem => ngettext(
+                    "{count} left for you: its tags name an issue that cannot be applied",
+                    "{count} left for you: their tags name issues that cannot be applied",
+                    plural,
+                ),
+                Hold::BelowThreshold => ngettext(
+                    "{count} left for you: below the threshold",
+                    "{count} left for you: below the threshold",
+                    plural,
+                ),
+            };
+            fill(&template, &[("count", &n)])
+        })
+        .collect();
+    (!clauses.is_empty()).then(|| clauses.join("; "))
 }
 
 /// The comics with a stored suggestion that are still unclassified and out of the trash, in
@@ -143,6 +200,7 @@ pub fn pending_reviews(
             same_folder: row.same_folder,
             edition: row.edition,
             publisher: row.publisher.clone(),
+            unreadable_cover: row.unreadable_cover,
             covers: ordered
                 .into_iter()
                 .map(|cover| ReviewCover {
@@ -318,8 +376,10 @@ impl ReviewSession {
     }
 
     /// Classifies every comic not yet classified nor trashed whose best candidate scores at
-    /// least `threshold`, as one step that one undo takes back. Comics whose cover is a
-    /// truncated picture or is shared by several editions are left to be decided one by one.
+    /// least `threshold` and that the rule classification applies by ([`decide`]) would
+    /// apply, as one step that one undo takes back. Near-ties, truncated or unreadable covers,
+    /// editions nothing chooses between and tags that do not hold up are left to be decided
+    /// one by one ([`ReviewSession::held_above`] says how many and why).
     pub fn apply_all_above(&mut self, threshold: f32) -> Vec<Classification> {
         let chosen: Vec<usize> = self.above(threshold).collect();
         let changes = chosen
@@ -350,15 +410,52 @@ impl ReviewSession {
     }
 
     fn above(&self, threshold: f32) -> impl Iterator<Item = usize> + '_ {
-        (0..self.items.len()).filter(move |&index| {
-            self.is_open(index)
-                && self.items[index].truncated_cover.is_none()
-                // Which edition of a shared cover is the user's to say, one comic at a time.
-                && self.items[index].editions().len() < 2
-                && self.items[index]
-                    .best_score()
-                    .is_some_and(|score| score >= threshold)
-        })
+        (0..self.items.len())
+            .filter(move |&index| self.is_open(index) && self.decide(index, threshold).is_ok())
+    }
+
+    /// Why each open comic whose best candidate reaches `threshold` is left out of "apply
+    /// all", in comic order: the rule classification applies by ([`decide`]).
+    pub fn held_above(&self, threshold: f32) -> Vec<Hold> {
+        (0..self.items.len())
+            .filter(|&index| {
+                self.is_open(index)
+                    && self.items[index]
+                        .best_score()
+                        .is_some_and(|score| score >= threshold)
+            })
+            .filter_map(|index| self.decide(index, threshold).err())
+            .collect()
+    }
+
+    /// Whether comic `index`'s best candidate may be applied without looking at it, by the
+    /// one rule classification applies by.
+    fn decide(&self, index: usize, threshold: f32) -> Result<(), Hold> {
+        let item = &self.items[index];
+        let best = item.candidates.first().ok_or(Hold::BelowThreshold)?;
+        // Which edition of a shared cover is the user's to say, one comic at a time; the
+        // other editions of that cover are not rivals of the best.
+        let editions = item.editions();
+        let scores: Vec<f32> = item
+            .candidates
+            .iter()
+            .enumerate()
+            .filter(|(at, c)| *at == 0 || !(editions.len() >= 2 && c.edition))
+            .map(|(_, c)| c.signals.combined)
+            .collect();
+        decide(
+            &Case {
+                scores: &scores,
+                tag: item
+                    .tagged
+                    .as_ref()
+                    .map(|tag| tag.problem().is_none() && best.tagged),
+                edition_tie: editions.len() >= 2,
+                truncated_cover: item.truncated_cover.is_some(),
+                unreadable_cover: best.unreadable_cover,
+            },
+            threshold,
+        )
     }
 
     /// Open: no decision yet, or only skipped.
@@ -458,6 +555,7 @@ mod tests {
                     same_folder: false,
                     edition: false,
                     publisher: None,
+                    unreadable_cover: false,
                     covers: Vec::new(),
                 })
                 .collect(),
@@ -511,9 +609,23 @@ mod tests {
                 truncated_cover: Some("001.jpg".into()),
                 ..item(5, &[0.99])
             },
+            // Two issues within the margin: a coin toss, as classification leaves it.
+            item(6, &[0.9, 0.88]),
+            item(7, &[0.92, 0.91, 0.5]),
         ]);
         assert_eq!(session.trash(), Some(1));
         assert_eq!(session.count_above(0.75), 2);
+        assert_eq!(
+            session.held_above(0.75),
+            [Hold::TruncatedCover, Hold::NearTie, Hold::NearTie]
+        );
+        assert_eq!(
+            held_sentence(&session.held_above(0.75)).as_deref(),
+            Some(
+                "2 left for you: two issues fit equally well; \
+                 1 left for you: its cover image is cut short"
+            )
+        );
         let changes = session.apply_all_above(0.75);
         let ids: Vec<i32> = changes.iter().map(|c| c.comic_id).collect();
         assert_eq!(ids, [3, 4]);
@@ -521,6 +633,6 @@ mod tests {
         session.refused(4);
         assert_eq!(session.counts().classified, 1);
         assert_eq!(session.undo(), Some(Undo::Batch { comic_ids: vec![3] }));
-        assert_eq!(session.counts().remaining, 4);
+        assert_eq!(session.counts().remaining, 6);
     }
 }

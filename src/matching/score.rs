@@ -106,6 +106,97 @@ impl Signals {
     }
 }
 
+impl Signals {
+    /// These signals for a candidate whose cover picture could not be read (no file,
+    /// unreadable, truncated) while the comic's could: the pictures count as not agreeing, so
+    /// a missing fingerprint never scores above a compared one. The embedding may be one
+    /// Babelcomics4 stored long ago; without its picture it is not evidence enough.
+    pub fn without_picture(self) -> Self {
+        let unrelated = Self::new(
+            self.visual,
+            Some(HASH_UNRELATED),
+            self.series,
+            self.number,
+            self.year,
+        );
+        Self {
+            hash: None,
+            combined: self.combined.min(unrelated.combined),
+            ..self
+        }
+    }
+}
+
+/// Why a comic's best candidate is left for the user instead of applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hold {
+    /// The best score is below the threshold.
+    BelowThreshold,
+    /// The second candidate is within [`AUTO_APPLY_MARGIN`]: two issues fit equally well.
+    NearTie,
+    /// The best cover is the same picture in several editions and nothing chooses one.
+    EditionTie,
+    /// The comic's own cover is a truncated image.
+    TruncatedCover,
+    /// The best candidate's cover picture could not be read.
+    UnreadableCover,
+    /// The comic's tags name an issue that cannot be applied: not in the catalog, disputed by
+    /// the cover, or contradicted by its other tags.
+    TagProblem,
+}
+
+/// What decides whether a comic's best candidate is applied without review.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Case<'a> {
+    /// The combined scores of the best candidate and its rivals, best first (other editions of
+    /// a settled cover are not rivals).
+    pub scores: &'a [f32],
+    /// `None`: the tags name no ComicVine issue. `Some(true)`: they name one issue, in the
+    /// catalog, undisputed, and it is the best candidate. `Some(false)`: anything else.
+    pub tag: Option<bool>,
+    /// The best cover is the same picture in several editions and nothing chose one.
+    pub edition_tie: bool,
+    pub truncated_cover: bool,
+    /// The best candidate's cover picture could not be read.
+    pub unreadable_cover: bool,
+}
+
+/// The one rule for applying a comic's best candidate without review, used by classification
+/// and by every bulk action: `Ok` to apply, else why it is left for the user.
+///
+/// A comic whose own cover is truncated is never applied. Tags that stand decide alone (the
+/// tagged issue scores [`TAGGED_SCORE`]), whatever the picture; tags that do not stand keep
+/// everything for review. Otherwise the best must reach the threshold with its own readable
+/// picture, clear of the second by [`AUTO_APPLY_MARGIN`], and not be one of several editions
+/// nothing chooses between.
+pub fn decide(case: &Case<'_>, threshold: f32) -> Result<(), Hold> {
+    if case.truncated_cover {
+        return Err(Hold::TruncatedCover);
+    }
+    let best = case.scores.first().copied().unwrap_or(f32::MIN);
+    match case.tag {
+        Some(true) if best >= threshold => return Ok(()),
+        Some(true) => return Err(Hold::BelowThreshold),
+        Some(false) => return Err(Hold::TagProblem),
+        None => {}
+    }
+    if best < threshold {
+        return Err(Hold::BelowThreshold);
+    }
+    if case.unreadable_cover {
+        return Err(Hold::UnreadableCover);
+    }
+    if case.edition_tie {
+        return Err(Hold::EditionTie);
+    }
+    if auto_applicable(case.scores, threshold) {
+        Ok(())
+    } else {
+        Err(Hold::NearTie)
+    }
+}
+
 /// Hash similarity mapped to how sure it is that the covers are one picture, 0..=1.
 fn hash_agreement(hash: f32) -> f32 {
     ((hash - HASH_UNRELATED) / (HASH_SAME - HASH_UNRELATED)).clamp(0.0, 1.0)
@@ -270,6 +361,65 @@ mod tests {
         assert!(auto_applicable(&[0.9, 0.8], 0.75));
         assert!(!auto_applicable(&[0.7], 0.75));
         assert!(!auto_applicable(&[], 0.75));
+    }
+
+    #[test]
+    fn a_cover_without_its_picture_never_outscores_one_compared() {
+        // Babelcomics4's stored vector of a cover whose file is gone: a high cosine, no hash.
+        let unread = Signals::new(0.98, None, None, None, None).without_picture();
+        let compared = Signals::new(0.9, Some(0.7), None, None, None);
+        assert!(
+            unread.combined < compared.combined,
+            "{unread:?} {compared:?}"
+        );
+        assert_eq!(unread.hash, None, "shown as not compared");
+        for hash in [0.0, 0.3, 0.5, 0.8, 1.0] {
+            let compared = Signals::new(0.98, Some(hash), Some(1.0), Some(1.0), None);
+            let unread = Signals::new(0.98, None, Some(1.0), Some(1.0), None).without_picture();
+            assert!(unread.combined <= compared.combined, "hash {hash}");
+        }
+    }
+
+    #[test]
+    fn one_rule_decides_what_applies_alone() {
+        let case = |scores: &'static [f32]| Case {
+            scores,
+            tag: None,
+            edition_tie: false,
+            truncated_cover: false,
+            unreadable_cover: false,
+        };
+        assert_eq!(decide(&case(&[0.9, 0.7]), 0.75), Ok(()));
+        assert_eq!(decide(&case(&[0.9, 0.88]), 0.75), Err(Hold::NearTie));
+        assert_eq!(decide(&case(&[0.7]), 0.75), Err(Hold::BelowThreshold));
+        assert_eq!(decide(&case(&[]), 0.75), Err(Hold::BelowThreshold));
+        let unread = Case {
+            unreadable_cover: true,
+            ..case(&[0.9])
+        };
+        assert_eq!(decide(&unread, 0.3), Err(Hold::UnreadableCover));
+        let tie = Case {
+            edition_tie: true,
+            ..case(&[0.9, 0.89])
+        };
+        assert_eq!(decide(&tie, 0.75), Err(Hold::EditionTie));
+        // A tag that stands applies whatever the pictures say; one that does not, never.
+        let tagged = Case {
+            tag: Some(true),
+            unreadable_cover: true,
+            ..case(&[0.95, 0.94])
+        };
+        assert_eq!(decide(&tagged, 0.75), Ok(()));
+        let contradicted = Case {
+            tag: Some(false),
+            ..case(&[0.99, 0.2])
+        };
+        assert_eq!(decide(&contradicted, 0.75), Err(Hold::TagProblem));
+        let truncated = Case {
+            truncated_cover: true,
+            ..tagged
+        };
+        assert_eq!(decide(&truncated, 0.75), Err(Hold::TruncatedCover));
     }
 
     #[test]

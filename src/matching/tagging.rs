@@ -87,9 +87,7 @@ pub fn issue_tags(facts: &IssueFacts) -> IssueTags {
         publisher: facts.publisher.as_deref().and_then(known),
         title: known(&facts.titulo),
         web: known(&facts.url_sitio_web),
-        comicvine_id: facts
-            .id_comicvine
-            .unwrap_or(i64::from(facts.id_comicbook_info)),
+        comicvine_id: facts.id_comicvine,
     }
 }
 

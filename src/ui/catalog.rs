@@ -438,7 +438,7 @@ impl CatalogDialog {
         for (id_cover, picture) in self.pictures.drain(..) {
             self.covers.release(&picture, &id_cover);
         }
-        self.in_catalog = volumes.iter().map(|v| v.volume.id_volume).collect();
+        self.in_catalog = volumes.iter().map(|v| v.volume.id_comicvine).collect();
         self.volume_count = volumes.len();
         self.describe_volumes();
         if volumes.is_empty() {

@@ -30,7 +30,9 @@ use self::candidate_card::{CandidateCard, candidate_title, percent};
 use self::store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
 use super::pictures::{CoverKey, Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 use crate::i18n::{fill, gettext, ngettext};
-use crate::matching::review::{Decision, ReviewCounts, ReviewItem, ReviewSession, Undo};
+use crate::matching::review::{
+    Decision, ReviewCounts, ReviewItem, ReviewSession, Undo, held_sentence,
+};
 
 /// Candidates shown, and keys 1 to this.
 const CANDIDATES: usize = 5;
@@ -756,11 +758,16 @@ impl ReviewPage {
 
     fn ask_to_apply_all(&mut self, sender: &ComponentSender<Self>) {
         let count = self.session.count_above(self.threshold);
+        let held = held_sentence(&self.session.held_above(self.threshold));
         if count == 0 {
-            self.toast(
-                &gettext("No comic's best candidate reaches the threshold"),
-                false,
-            );
+            let message = match &held {
+                Some(held) => fill(
+                    &gettext("No comic can be applied without you: {held}"),
+                    &[("held", held)],
+                ),
+                None => gettext("No comic's best candidate reaches the threshold"),
+            };
+            self.toast(&message, false);
             return;
         }
         let heading = fill(
@@ -779,6 +786,13 @@ impl ReviewPage {
             ),
             &[("count", &count), ("threshold", &percent(self.threshold))],
         );
+        let body = match held {
+            Some(held) => format!(
+                "{body}\n\n{}",
+                fill(&gettext("{held}."), &[("held", &held)])
+            ),
+            None => body,
+        };
         let dialog = adw::MessageDialog::builder()
             .heading(&heading)
             .body(body)
