@@ -137,15 +137,16 @@ impl Database {
         let layout = self.catalog_layout();
         let comicvine = layout.issue_comicvine("i");
         // In the keyed layout an id given explicitly wins over one only inferred from a key.
-        let explicit =
-            if layout.issue_id_comicvine && layout.generation == super::layout::Generation::Keyed {
-                "i.id_comicvine IS NULL"
-            } else {
-                "0"
-            };
+        let explicit_first = if layout.issue_id_comicvine
+            && layout.generation == super::layout::Generation::Keyed
+        {
+            "i.id_comicvine IS NULL, "
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT {comicvine} AS comicvine, i.id_comicbook_info FROM comicbooks_info i \
-             WHERE {comicvine} IS NOT NULL ORDER BY {explicit}, i.id_comicbook_info"
+             WHERE {comicvine} IS NOT NULL ORDER BY {explicit_first}i.id_comicbook_info"
         );
         let rows: Vec<Row> = diesel::sql_query(sql).load(self.conn())?;
         let mut issues = HashMap::new();

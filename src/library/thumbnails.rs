@@ -121,10 +121,11 @@ impl ThumbnailStore {
     }
 
     /// The catalog cover file that exists on disk, looked for as Babelcomics4 names covers when
-    /// it downloads them ([`babelcomics_cover_name`]): the URL's own name first, then the name
-    /// of the `variant`-th image of issue `numero` (`{stem}_variant_{k}.{ext}`, or
+    /// it downloads them ([`babelcomics_cover_name`]): the name it gives the `variant`-th image
+    /// of issue `numero` first (the URL's own name, `{stem}_variant_{k}.{ext}`, or
     /// `issue_{numero}.jpg` / `issue_{numero}_variant_{k}.jpg` for an address without a picture
-    /// extension), then any variant renamed from the URL's name, lowest number first.
+    /// extension), then the URL's own name, then any variant renamed from it, lowest number
+    /// first.
     pub fn find_catalog_cover(
         &self,
         volume_name: &str,
@@ -132,14 +133,16 @@ impl ThumbnailStore {
         cover: &CoverName<'_>,
     ) -> Option<PathBuf> {
         let folder = self.catalog_folder(volume_name, id_volume);
+        // A variant's address often names the main cover's file: Babelcomics4's own name for
+        // it comes first.
+        let downloaded = folder.join(babelcomics_cover_name(cover));
+        if downloaded.is_file() {
+            return Some(downloaded);
+        }
         let file_name = url_file_name(cover.url);
         let exact = folder.join(file_name);
         if !file_name.is_empty() && exact.is_file() {
             return Some(exact);
-        }
-        let downloaded = folder.join(babelcomics_cover_name(cover));
-        if downloaded.is_file() {
-            return Some(downloaded);
         }
         let (stem, extension) = match file_name.rsplit_once('.') {
             Some((stem, extension)) => (stem, Some(extension)),
