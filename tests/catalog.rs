@@ -853,3 +853,137 @@ fn add_volume_json_gives_the_counts_and_the_covers_left_out() {
     let report: serde_json::Value = serde_json::from_slice(&later.stdout).expect("one object");
     assert_eq!(report["covers_read"], serde_json::Value::Null, "{report}");
 }
+
+#[test]
+fn a_current_babelcomics4_database_gets_the_volume_as_babelcomics4_adds_it() {
+    let server = MockComicVine::start(12);
+    let place = place_with(
+        "CREATE TABLE publishers (id_publisher INTEGER NOT NULL PRIMARY KEY, \
+             nombre VARCHAR NOT NULL DEFAULT '', deck VARCHAR DEFAULT '', \
+             descripcion VARCHAR DEFAULT '', url_logo VARCHAR DEFAULT '', \
+             sitio_web VARCHAR DEFAULT '', id_comicvine INTEGER);
+         CREATE TABLE volumens (id_volume INTEGER NOT NULL PRIMARY KEY, \
+             nombre VARCHAR NOT NULL DEFAULT '', deck VARCHAR NOT NULL DEFAULT '', \
+             descripcion VARCHAR NOT NULL DEFAULT '', url VARCHAR NOT NULL DEFAULT '', \
+             image_url VARCHAR NOT NULL DEFAULT '', id_publisher INTEGER NOT NULL DEFAULT 0, \
+             anio_inicio INTEGER NOT NULL DEFAULT 0, cantidad_numeros INTEGER NOT NULL DEFAULT 0, \
+             id_comicvine INTEGER);
+         CREATE TABLE comicbooks_info (id_comicbook_info INTEGER NOT NULL PRIMARY KEY, \
+             titulo VARCHAR NOT NULL DEFAULT '', id_volume INTEGER NOT NULL, \
+             numero VARCHAR NOT NULL DEFAULT '0', fecha_tapa INTEGER NOT NULL DEFAULT 0, \
+             resumen VARCHAR DEFAULT '', notas VARCHAR DEFAULT '', \
+             calificacion FLOAT NOT NULL DEFAULT 0.0, url_api_detalle VARCHAR DEFAULT '', \
+             url_sitio_web VARCHAR DEFAULT '', orden_clasificacion FLOAT NOT NULL DEFAULT 0, \
+             fue_actualizado_api BOOLEAN NOT NULL DEFAULT 0, \
+             comicvine_id INTEGER NOT NULL DEFAULT 0);
+         CREATE TABLE comicbooks_info_covers (id_cover INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, \
+             id_comicbook_info INTEGER NOT NULL, url_imagen VARCHAR NOT NULL, embedding VARCHAR);
+         INSERT INTO volumens (id_volume, nombre, id_comicvine) VALUES (1, 'Other', 18);
+         INSERT INTO comicbooks_info (id_comicbook_info, id_volume, numero, comicvine_id) \
+             VALUES (1, 1, '1', 77);",
+    );
+    let added = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "add-volume", &VOLUME.to_string(), "--json"],
+    ));
+    assert_eq!(added.status.code(), Some(0), "{}", text(&added.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&added.stdout).expect("one object");
+    assert_eq!(report["issues_added"], 12, "{report}");
+
+    #[derive(QueryableByName, Debug)]
+    struct Issue {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        id_comicbook_info: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        numero: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        comicvine_id: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        url_imagen: String,
+    }
+    let mut db = vistazo::db::open(&place.db).expect("open");
+    // The volume gets Babelcomics4's next id, found again by its ComicVine id.
+    let volume: (i32, String, Option<i32>) = volumens::table
+        .filter(volumens::id_comicvine.eq(VOLUME))
+        .select((
+            volumens::id_volume,
+            volumens::nombre,
+            volumens::id_comicvine,
+        ))
+        .first(db.conn())
+        .expect("volume row");
+    assert_eq!(volume, (2, VOLUME_NAME.to_owned(), Some(VOLUME)));
+    let issues: Vec<Issue> = diesel::sql_query(
+        "SELECT i.id_comicbook_info, i.numero, i.comicvine_id, c.url_imagen \
+         FROM comicbooks_info i JOIN comicbooks_info_covers c \
+             ON c.id_comicbook_info = i.id_comicbook_info \
+         WHERE i.id_volume = 2 ORDER BY i.id_comicbook_info, c.id_cover",
+    )
+    .load(db.conn())
+    .expect("issues");
+    assert_eq!(issues.len(), 12, "{issues:?}");
+    let port = server.port;
+    let store = ThumbnailStore::new(&place.thumbnails);
+    for issue in &issues {
+        // SQLite numbers the issues after the one already there; ComicVine's id goes beside.
+        assert!(issue.id_comicbook_info >= 2, "{issue:?}");
+        assert!(issue.id_comicbook_info < 14, "{issue:?}");
+        let n = u32::try_from(issue.comicvine_id - FIRST_ISSUE).expect("a ComicVine id");
+        assert_eq!(issue.url_imagen, main_cover(n, port), "{issue:?}");
+        let cover = CoverName {
+            url: &issue.url_imagen,
+            numero: &issue.numero,
+            variant: 0,
+        };
+        let found = store.find_catalog_cover(VOLUME_NAME, 2, &cover);
+        if n == CORRUPT {
+            assert_eq!(found, None);
+            continue;
+        }
+        // In the folder named after Babelcomics4's own volume id, as it names it.
+        let folder = place
+            .thumbnails
+            .join("comicbook_info")
+            .join("Saga Año Uno_2");
+        assert_eq!(
+            found,
+            Some(folder.join(format!("{}-saga.jpg", issue.comicvine_id)))
+        );
+    }
+    let by_comicvine = db.catalog_issues_by_comicvine().expect("lookup");
+    assert_eq!(by_comicvine.get(&77), Some(&1));
+    assert_eq!(by_comicvine.get(&1), None, "own ids are not ComicVine's");
+    let first = issues.first().expect("an issue");
+    assert_eq!(
+        by_comicvine.get(&i64::from(first.comicvine_id)),
+        Some(&first.id_comicbook_info)
+    );
+    drop(db);
+
+    // Again: nothing is added twice.
+    let again = run(&mut vistazo(
+        &place,
+        &server,
+        &["catalog", "add-volume", &VOLUME.to_string(), "--json"],
+    ));
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("one object");
+    assert_eq!(report["issues_added"], 0, "{report}");
+    assert_eq!(report["issues_known"], 12, "{report}");
+}
+
+/// A place whose database is a Babelcomics4 one made by `schema` before Vistazo opens it.
+fn place_with(schema: &str) -> Place {
+    use diesel::connection::SimpleConnection;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("data")).expect("data folder");
+    let db = dir.path().join("data").join("babelcomics.db");
+    let mut conn = SqliteConnection::establish(&db.to_string_lossy()).expect("create");
+    conn.batch_execute(schema).expect("Babelcomics4's tables");
+    drop(conn);
+    Place {
+        db,
+        thumbnails: dir.path().join("thumbs"),
+        _dir: dir,
+    }
+}

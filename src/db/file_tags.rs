@@ -137,13 +137,12 @@ impl Database {
         let layout = self.catalog_layout();
         let comicvine = layout.issue_comicvine("i");
         // In the keyed layout an id given explicitly wins over one only inferred from a key.
-        let explicit_first = if layout.issue_id_comicvine
-            && layout.generation == super::layout::Generation::Keyed
-        {
-            "i.id_comicvine IS NULL, "
-        } else {
-            ""
-        };
+        let explicit_first =
+            if layout.issue_id_comicvine && layout.generation == super::layout::Generation::Keyed {
+                "i.id_comicvine IS NULL, "
+            } else {
+                ""
+            };
         let sql = format!(
             "SELECT {comicvine} AS comicvine, i.id_comicbook_info FROM comicbooks_info i \
              WHERE {comicvine} IS NOT NULL ORDER BY {explicit_first}i.id_comicbook_info"
