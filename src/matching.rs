@@ -1,7 +1,8 @@
 //! Matching owned comics to catalog issues by their covers: computing the missing cover
 //! embeddings ([`embed`]), scoring candidate issues ([`score`], [`hash`], [`index`]),
 //! storing suggestions and applying the clear ones ([`classify`]), the user's review of the
-//! rest ([`review`]), writing what was applied into the comic files as ComicInfo.xml
+//! rest ([`review`]), the one way a person's decision is applied and taken back
+//! ([`actions`]), writing what was applied into the comic files as ComicInfo.xml
 //! ([`tagging`], opt-in), and undoing ([`undo`]); and finding the comics owned twice
 //! ([`duplicates`]).
 //!
@@ -10,6 +11,7 @@
 //! This module never imports GTK, and changes Babelcomics4's data only through the journaled
 //! [`crate::db::Database::apply_classification`].
 
+pub mod actions;
 pub mod classify;
 pub mod duplicates;
 pub mod embed;
@@ -52,6 +54,8 @@ pub enum MatchingError {
     NothingToUndo(i64),
     #[error("{}", gettext("there are no classifications to undo"))]
     NoRuns,
+    #[error("{}", fill(&gettext("there is no classification of comic {comic} to undo"), &[("comic", .0)]))]
+    NothingToUndoFor(i32),
     #[error("{}", fill(&gettext("libtorch could not hand back the cover similarities: {error}"), &[("error", .0)]))]
     Similarities(String),
 }

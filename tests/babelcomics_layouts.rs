@@ -719,6 +719,14 @@ fn works_in_place(generation: Generation) {
 
     let mut db = vistazo::db::open(&library.link).expect("open through the link");
     assert_eq!(db.catalog_layout().generation, generation);
+    // What a ComicInfo.xml written for an issue says: its ComicVine id and its publisher,
+    // found through the ComicVine id the volume row keeps.
+    let saga_2 = library.issue_rows[&(0, 2)];
+    let facts = db.issue_facts(saga_2).expect("facts").expect("an issue");
+    assert_eq!(facts.id_comicvine, Some(i64::from(comicvine_issue(0, 2))));
+    assert_eq!(facts.publisher.as_deref(), Some("Image"));
+    let publishers = db.volume_publishers().expect("publishers");
+    assert_eq!(publishers[&facts.id_volume].name, "Image");
     let base = thumbnails::resolve_base(None, &mut db).expect("thumbnails folder");
     assert_eq!(
         std::fs::canonicalize(&base).expect("exists"),

@@ -824,6 +824,71 @@ fn suggestions_are_reviewed_with_the_keys_saved_at_once_and_undone() {
 }
 
 #[test]
+fn apply_all_leaves_a_near_tie_for_the_user() {
+    use comic_library::{SAGA_1, SAGA_2_VARIANT};
+    use vistazo::db::matching::StoredCandidate;
+
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let db = library.db.clone();
+    {
+        // One clear match, and one whose two best candidates are within the margin.
+        let mut database = vistazo::db::open(&db).unwrap();
+        let run = database
+            .start_classification_run("m", 0.75, 0.05, false)
+            .unwrap();
+        let candidate = |issue: i32, cover: i32, combined: f64| StoredCandidate {
+            run_id: run,
+            id_comicbook_info: issue,
+            id_cover: cover,
+            visual: combined,
+            hash: Some(0.95),
+            series: None,
+            number: None,
+            year: None,
+            combined,
+            tagged: false,
+            same_folder: false,
+            edition: false,
+            unreadable_cover: false,
+        };
+        database
+            .replace_suggestion(SAGA_1, &[candidate(1001, 1, 0.95)])
+            .unwrap();
+        database
+            .replace_suggestion(
+                SAGA_2_VARIANT,
+                &[candidate(1002, 2, 0.9), candidate(1003, 4, 0.88)],
+            )
+            .unwrap();
+        database.finish_classification_run(run, 2, 0).unwrap();
+    }
+    let before = comic_state(&db, SAGA_2_VARIANT);
+
+    let sandbox = Sandbox::new();
+    let mut app = library_app(&sandbox, &display, &library, "review");
+    let pid = app.id();
+    let window = window_of(&display, &mut app);
+    std::thread::sleep(Duration::from_millis(1500));
+    // Ctrl+Enter asks to apply the one clear match; the near-tie is left out.
+    press(&display, &window, "ctrl+Return");
+    let dialog = wait_for_window(&display, pid, "Apply 1 Match\\?");
+    press(&display, &dialog, "Return");
+    wait_for("the clear match applied", Duration::from_secs(10), || {
+        (comic_state(&db, SAGA_1).0 == Some("1001".to_owned())).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    press(&display, &window, "Escape");
+    quit(&display, &window, app);
+    assert_eq!(
+        comic_state(&db, SAGA_2_VARIANT),
+        before,
+        "a near-tie is the user's to decide"
+    );
+}
+
+#[test]
 fn a_copy_is_moved_to_the_trash_from_the_duplicates_shelf_and_back_with_ctrl_z() {
     use comic_library::{SAGA_9_ABSENT, SCAN_ABSENT};
     use diesel::prelude::*;

@@ -56,10 +56,11 @@ impl Database {
             #[diesel(sql_type = Text)]
             name: String,
         }
-        let rows: Vec<Row> = diesel::sql_query(
+        let publishes = self.catalog_layout().publishes("p", "v");
+        let rows: Vec<Row> = diesel::sql_query(format!(
             "SELECT v.id_volume, p.id_publisher, coalesce(p.nombre, '') AS name \
-             FROM volumens v JOIN publishers p ON p.id_publisher = v.id_publisher",
-        )
+             FROM volumens v JOIN publishers p ON {publishes}"
+        ))
         .load(self.conn())?;
         Ok(rows
             .into_iter()
@@ -77,11 +78,12 @@ impl Database {
 
     /// The publishers of the catalog's volumes, by name.
     pub fn catalog_publishers(&mut self) -> Result<Vec<Publisher>, DbError> {
-        let rows: Vec<PublisherRow> = diesel::sql_query(
+        let publishes = self.catalog_layout().publishes("p", "v");
+        let rows: Vec<PublisherRow> = diesel::sql_query(format!(
             "SELECT DISTINCT p.id_publisher, coalesce(p.nombre, '') AS name \
-             FROM publishers p JOIN volumens v ON v.id_publisher = p.id_publisher \
-             ORDER BY name, p.id_publisher",
-        )
+             FROM publishers p JOIN volumens v ON {publishes} \
+             ORDER BY name, p.id_publisher"
+        ))
         .load(self.conn())?;
         Ok(rows.into_iter().map(Publisher::from).collect())
     }
@@ -94,13 +96,18 @@ impl Database {
         comic_id: i32,
         id_comicbook_info: i32,
     ) -> Result<bool, DbError> {
-        let recorded = diesel::sql_query(
+        // The publisher's row, as `volume_publishers` names it in either layout.
+        let publishes = self.catalog_layout().publishes("p", "v");
+        let recorded = diesel::sql_query(format!(
             "INSERT OR REPLACE INTO vz_edition_choices (comic_id, id_comicbook_info, id_publisher) \
-             SELECT s.comic_id, s.id_comicbook_info, v.id_publisher FROM vz_suggestions s \
+             SELECT s.comic_id, s.id_comicbook_info, \
+                    coalesce((SELECT p.id_publisher FROM publishers p WHERE {publishes} \
+                              ORDER BY p.id_publisher LIMIT 1), v.id_publisher) \
+             FROM vz_suggestions s \
              LEFT JOIN comicbooks_info i ON i.id_comicbook_info = s.id_comicbook_info \
              LEFT JOIN volumens v ON v.id_volume = i.id_volume \
-             WHERE s.comic_id = ? AND s.id_comicbook_info = ? AND s.edition LIMIT 1",
-        )
+             WHERE s.comic_id = ? AND s.id_comicbook_info = ? AND s.edition LIMIT 1"
+        ))
         .bind::<Integer, _>(comic_id)
         .bind::<Integer, _>(id_comicbook_info)
         .execute(self.conn())?;

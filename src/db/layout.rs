@@ -87,6 +87,20 @@ impl CatalogLayout {
         }
     }
 
+    /// The SQL condition that publisher row `publisher` publishes volume row `volume`:
+    /// `volumens.id_publisher` holds the publisher's ComicVine id in every generation, which
+    /// is the publisher's key only in the keyed one.
+    pub fn publishes(&self, publisher: &str, volume: &str) -> String {
+        if self.own_publisher_ids() {
+            format!(
+                "({publisher}.id_comicvine = {volume}.id_publisher OR \
+                 ({publisher}.id_comicvine IS NULL AND {publisher}.id_publisher = {volume}.id_publisher))"
+            )
+        } else {
+            format!("{publisher}.id_publisher = {volume}.id_publisher")
+        }
+    }
+
     /// The generation's name, as the README and `vistazo` messages call it.
     pub fn name(&self) -> &'static str {
         match self.generation {

@@ -58,18 +58,19 @@ impl Database {
     /// The candidates of every comic that has a suggestion and is still unclassified and out
     /// of the trash, by comic and then best first.
     pub fn pending_candidates(&mut self) -> Result<Vec<PendingCandidate>, DbError> {
-        Ok(diesel::sql_query(
+        let publishes = self.catalog_layout().publishes("p", "v");
+        Ok(diesel::sql_query(format!(
             "SELECT s.comic_id, c.path, c.id_comicbook_info AS current, s.run_id, \
                     s.id_comicbook_info, s.id_cover, s.visual, s.hash, s.series, s.number, \
                     s.year, s.combined, s.tagged, s.same_folder, s.edition, s.unreadable_cover, \
-                    p.nombre AS publisher \
+                    (SELECT p.nombre FROM publishers p WHERE {publishes} \
+                     ORDER BY p.id_publisher LIMIT 1) AS publisher \
              FROM vz_suggestions s JOIN comicbooks c ON c.id_comicbook = s.comic_id \
              LEFT JOIN comicbooks_info i ON i.id_comicbook_info = s.id_comicbook_info \
              LEFT JOIN volumens v ON v.id_volume = i.id_volume \
-             LEFT JOIN publishers p ON p.id_publisher = v.id_publisher \
              WHERE NOT c.en_papelera AND trim(coalesce(c.id_comicbook_info, '')) = '' \
-             ORDER BY s.comic_id, s.rank",
-        )
+             ORDER BY s.comic_id, s.rank"
+        ))
         .load(self.conn())?)
     }
 

@@ -56,7 +56,9 @@ pub struct ComicInfoEntry {
 impl Database {
     /// What the catalog knows about issue `id_comicbook_info`, with its volume and publisher.
     pub fn issue_facts(&mut self, id_comicbook_info: i32) -> Result<Option<IssueFacts>, DbError> {
-        let comicvine = self.catalog_layout().issue_comicvine("i");
+        let layout = self.catalog_layout();
+        let comicvine = layout.issue_comicvine("i");
+        let publishes = layout.publishes("p", "v");
         let sql = format!(
             "SELECT i.id_comicbook_info, coalesce(i.titulo, '') AS titulo, \
                     coalesce(i.numero, '') AS numero, coalesce(i.fecha_tapa, 0) AS fecha_tapa, \
@@ -64,10 +66,10 @@ impl Database {
                     {comicvine} AS id_comicvine, coalesce(i.id_volume, 0) AS id_volume, \
                     coalesce(v.nombre, '') AS volume_name, \
                     coalesce(v.anio_inicio, 0) AS anio_inicio, \
-                    nullif(trim(p.nombre), '') AS publisher \
+                    (SELECT nullif(trim(p.nombre), '') FROM publishers p WHERE {publishes} \
+                     ORDER BY p.id_publisher LIMIT 1) AS publisher \
              FROM comicbooks_info i \
              LEFT JOIN volumens v ON v.id_volume = i.id_volume \
-             LEFT JOIN publishers p ON p.id_publisher = v.id_publisher \
              WHERE i.id_comicbook_info = ?"
         );
         Ok(diesel::sql_query(sql)

@@ -187,9 +187,23 @@ pub fn restore_comic_info(
     run_id: i64,
     on_event: &mut dyn FnMut(TagEvent),
 ) -> Result<TagSummary, MatchingError> {
+    restore_comic_info_of(db, run_id, None, on_event)
+}
+
+/// [`restore_comic_info`] for the file of one comic of the run (`Some`), or for all (`None`).
+pub fn restore_comic_info_of(
+    db: &mut Database,
+    run_id: i64,
+    comic_id: Option<i32>,
+    on_event: &mut dyn FnMut(TagEvent),
+) -> Result<TagSummary, MatchingError> {
     let mut summary = TagSummary::new();
     let mut swept = HashSet::new();
-    for entry in db.comic_info_to_restore(run_id)? {
+    let entries = db.comic_info_to_restore(run_id)?;
+    for entry in entries
+        .into_iter()
+        .filter(|entry| comic_id.is_none_or(|id| id == entry.comic_id))
+    {
         let path = Path::new(&entry.path);
         sweep_folder_of(&entry.path, &mut swept);
         // Journaled, then killed before the file was replaced: the file still holds what undo

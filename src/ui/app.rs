@@ -175,12 +175,19 @@ impl SimpleComponent for App {
                 engine: engine.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Interiors);
+        // One thumbnails folder for every page: `--thumbnails`, else the one Preferences
+        // names, else the database's own; a scan writes where the review looks.
+        let chosen_thumbnails = settings.string("thumbnails-folder");
+        let thumbnails = options.thumbnails.clone().or_else(|| {
+            (!chosen_thumbnails.is_empty())
+                .then(|| std::path::PathBuf::from(chosen_thumbnails.as_str()))
+        });
         let comics = ComicsPage::builder()
             .launch(ComicsInit {
                 collection: collection.clone(),
                 settings: settings.clone(),
                 engine: engine.clone(),
-                thumbnails: options.thumbnails.clone(),
+                thumbnails: thumbnails.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Comics);
         backend.emit(BackendInput::Open(
@@ -188,11 +195,6 @@ impl SimpleComponent for App {
             options.open_mode,
         ));
         backend.emit(BackendInput::DetectRuntime);
-        let chosen_thumbnails = settings.string("thumbnails-folder");
-        let thumbnails = options.thumbnails.clone().or_else(|| {
-            (!chosen_thumbnails.is_empty())
-                .then(|| std::path::PathBuf::from(chosen_thumbnails.as_str()))
-        });
         let review = ReviewPage::builder()
             .launch(ReviewInit {
                 store: ReviewStoreInit {
@@ -708,7 +710,7 @@ impl App {
 }
 
 /// The "Write ComicInfo.xml" preference, for the background workers, following changes.
-fn write_comicinfo_preference(
+pub(crate) fn write_comicinfo_preference(
     settings: &gio::Settings,
 ) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     use std::sync::atomic::{AtomicBool, Ordering};

@@ -49,7 +49,8 @@ pub struct ComicsInit {
     pub settings: gio::Settings,
     /// The app's CLIP engine, shared with the other pages.
     pub engine: SharedEngine,
-    /// `--thumbnails`, which wins over the folder the database names.
+    /// `--thumbnails`, else the folder Preferences names; either wins over the folder the
+    /// database names.
     pub thumbnails: Option<PathBuf>,
 }
 
@@ -165,10 +166,8 @@ pub enum ComicsMsg {
         id_comicbook_info: i32,
         title: String,
     },
-    Unassign {
-        run_id: i64,
-        comic_id: i32,
-    },
+    /// Takes back the issue assigned to this comic from a search.
+    Unassign(i32),
     ContentSearch(SearchOutput),
     /// Delete on the duplicates shelf: this copy goes to the trash.
     TrashCopy(i32),
@@ -568,8 +567,9 @@ impl SimpleComponent for ComicsPage {
         let classifier = classifier::Classifier::builder()
             .detach_worker((collection_file.clone(), thumbnails.clone(), engine.clone()))
             .forward(sender.input_sender(), ComicsMsg::Classifier);
+        let write_comicinfo = crate::ui::app::write_comicinfo_preference(&settings);
         let search_worker = ContentSearch::builder()
-            .detach_worker((collection_file.clone(), thumbnails, engine))
+            .detach_worker((collection_file.clone(), thumbnails, engine, write_comicinfo))
             .forward(sender.input_sender(), ComicsMsg::ContentSearch);
         let loader = CoverLoader::new();
         let find_similar = sender.input_sender().clone();
@@ -733,9 +733,8 @@ impl SimpleComponent for ComicsPage {
                 self.content_bar
                     .say(&fill(&gettext("Assigning {title}…"), &[("title", &title)]));
             }
-            ComicsMsg::Unassign { run_id, comic_id } => {
-                self.search_worker
-                    .emit(SearchInput::Unassign { run_id, comic_id });
+            ComicsMsg::Unassign(comic_id) => {
+                self.search_worker.emit(SearchInput::Unassign(comic_id));
             }
             ComicsMsg::ContentSearch(output) => self.content_output(output),
             ComicsMsg::TrashCopy(comic_id) => self.search_worker.emit(SearchInput::Trash {
@@ -1038,11 +1037,7 @@ impl ComicsPage {
                 self.content_bar.show_catalog(&catalog, &assign);
                 self.update_shown();
             }
-            SearchOutput::Assigned {
-                run_id,
-                comic_id,
-                applied,
-            } => {
+            SearchOutput::Assigned { comic_id, applied } => {
                 if let Some(ranked) = &self.ranked_by {
                     self.content_bar.say(ranked);
                 }
@@ -1054,7 +1049,7 @@ impl ComicsPage {
                         .build();
                     let input = self.input.clone();
                     toast.connect_button_clicked(move |_| {
-                        input.emit(ComicsMsg::Unassign { run_id, comic_id });
+                        input.emit(ComicsMsg::Unassign(comic_id));
                     });
                     toast
                 } else {

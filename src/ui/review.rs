@@ -1003,6 +1003,13 @@ fn message_for(key: gdk::Key, modifiers: gdk::ModifierType) -> Option<ReviewMsg>
         {
             return Some(ReviewMsg::FindSimilar);
         }
+        // Ctrl+Enter: Enter applies one comic, Ctrl+Enter all that the rule lets apply.
+        if matches!(
+            key,
+            gdk::Key::Return | gdk::Key::KP_Enter | gdk::Key::ISO_Enter
+        ) {
+            return Some(ReviewMsg::ApplyAll);
+        }
         return (key == gdk::Key::z || key == gdk::Key::Z).then_some(ReviewMsg::Undo);
     }
     if modifiers.intersects(gdk::ModifierType::ALT_MASK | gdk::ModifierType::SUPER_MASK) {

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use relm4::{ComponentSender, Worker};
 
@@ -19,6 +21,7 @@ use crate::db::matching::CatalogCoverRow;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome};
 use crate::library::{ComicArchive, ThumbnailStore, cover};
+use crate::matching::actions::{Applied, Assignment, Classifications};
 use crate::matching::duplicates::{self, Fingerprints};
 use crate::matching::search::{Found, Scope, SearchIndex};
 use crate::matching::{EmbedEvent, EmbedOptions, catalog_cover_file, embed::embed_missing};
@@ -50,8 +53,8 @@ pub enum SearchInput {
         comic_id: i32,
         id_comicbook_info: i32,
     },
-    /// Take back an assignment.
-    Unassign { run_id: i64, comic_id: i32 },
+    /// Take back the assignment of this comic.
+    Unassign(i32),
     /// Find the comics owned more than once.
     FindDuplicates,
     /// Move a comic to Babelcomics4's trash (`true`) or take it out (`false`).
@@ -81,7 +84,6 @@ pub enum SearchOutput {
         catalog: Vec<CatalogHit>,
     },
     Assigned {
-        run_id: i64,
         comic_id: i32,
         /// `false`: the comic changed meanwhile, nothing was written.
         applied: bool,
@@ -115,14 +117,26 @@ pub struct ContentSearch {
     loaded: Option<Loaded>,
     /// The owned covers' fingerprints read for the duplicates shelf so far.
     fingerprints: Fingerprints,
+    /// Issues assigned from a search, as the core applies and takes them back.
+    classifications: Classifications,
+    /// The "Write ComicInfo.xml" preference, followed as it changes.
+    write_comicinfo: Arc<AtomicBool>,
 }
 
 impl Worker for ContentSearch {
-    type Init = (OpenCollection, Option<PathBuf>, SharedEngine);
+    type Init = (
+        OpenCollection,
+        Option<PathBuf>,
+        SharedEngine,
+        Arc<AtomicBool>,
+    );
     type Input = SearchInput;
     type Output = SearchOutput;
 
-    fn init((collection, thumbnails, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init(
+        (collection, thumbnails, engine, write_comicinfo): Self::Init,
+        _sender: ComponentSender<Self>,
+    ) -> Self {
         Self {
             thumbnails,
             lowered: false,
@@ -130,6 +144,8 @@ impl Worker for ContentSearch {
             engine,
             loaded: None,
             fingerprints: Fingerprints::default(),
+            classifications: Classifications::new(write_comicinfo.load(Ordering::Relaxed)),
+            write_comicinfo,
         }
     }
 
@@ -155,11 +171,7 @@ impl Worker for ContentSearch {
                 id_comicbook_info,
             } => {
                 let reply = match self.assign(comic_id, id_comicbook_info) {
-                    Ok((run_id, applied)) => SearchOutput::Assigned {
-                        run_id,
-                        comic_id,
-                        applied,
-                    },
+                    Ok(applied) => SearchOutput::Assigned { comic_id, applied },
                     Err(error) => SearchOutput::Failed {
                         generation: 0,
                         error,
@@ -167,8 +179,8 @@ impl Worker for ContentSearch {
                 };
                 send(&sender, reply);
             }
-            SearchInput::Unassign { run_id, comic_id } => {
-                let reply = match self.unassign(run_id, comic_id) {
+            SearchInput::Unassign(comic_id) => {
+                let reply = match self.unassign(comic_id) {
                     Ok(()) => SearchOutput::Unassigned,
                     Err(error) => SearchOutput::Failed {
                         generation: 0,
@@ -381,30 +393,46 @@ impl ContentSearch {
             .collect())
     }
 
-    fn assign(&mut self, comic_id: i32, id_comicbook_info: i32) -> Result<(i64, bool), JobError> {
+    /// The collection, with the decisions of another one forgotten and the ComicInfo.xml
+    /// preference as it is now.
+    fn collection(&mut self) -> Result<&mut Database, JobError> {
+        if self.connection.close_if_switched() {
+            self.classifications.forget();
+        }
+        self.classifications
+            .set_write_comicinfo(self.write_comicinfo.load(Ordering::Relaxed));
+        let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
+        Ok(database)
+    }
+
+    /// Applies the issue a person picked from a search, as every decision is applied: the
+    /// journal, the edition choice and the ComicInfo.xml are the core's.
+    fn assign(&mut self, comic_id: i32, id_comicbook_info: i32) -> Result<bool, JobError> {
         let model = self
             .loaded
             .as_ref()
             .map(|loaded| loaded.model_id.clone())
             .unwrap_or_default();
+        self.collection()?;
         let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
         let Some(comic) = database.owned_comic(comic_id)? else {
-            return Ok((0, false));
+            return Ok(false);
         };
-        let run_id = database.start_classification_run(&model, 1.0, 0.0, false)?;
-        let applied = database.apply_classification(
-            run_id,
+        let assignment = Assignment {
             comic_id,
-            comic.id_comicbook_info.as_deref(),
+            seen: comic.id_comicbook_info,
             id_comicbook_info,
-        )?;
-        database.finish_classification_run(run_id, 1, u64::from(applied))?;
-        Ok((run_id, applied))
+            model,
+        };
+        // A search has no threshold: the person chose.
+        let applied = self.classifications.assign(database, &assignment, 1.0)?;
+        Ok(matches!(applied, Applied::Applied { .. }))
     }
 
-    fn unassign(&mut self, run_id: i64, comic_id: i32) -> Result<(), JobError> {
+    fn unassign(&mut self, comic_id: i32) -> Result<(), JobError> {
+        self.collection()?;
         let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
-        database.undo_classification(run_id, comic_id)?;
+        self.classifications.undo_assignment(database, comic_id)?;
         Ok(())
     }
 }

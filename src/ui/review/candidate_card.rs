@@ -15,7 +15,7 @@ const STRIP: usize = 5;
 
 /// What a card's tags were made from: the candidate's issue, its signals' bits, and whether
 /// the comic's tags and its folder name it.
-type ShownSignals = (i32, [u32; 6], bool, bool, bool);
+type ShownSignals = (i32, [u32; 6], bool, bool, bool, bool);
 
 /// How a signal came out for a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,6 +354,7 @@ impl CandidateCard {
             candidate.tagged,
             candidate.same_folder,
             candidate.edition,
+            candidate.unreadable_cover,
         );
         if self.tagged.replace(Some(key)) == Some(key) {
             return;
@@ -375,6 +376,17 @@ impl CandidateCard {
                 Agreement::Undecided => {}
             }
             self.tags[usize::from(signal.from_name)].append(&tag);
+        }
+        if candidate.unreadable_cover {
+            // Evidence missing, not evidence against: said beside the picture's signals.
+            let tag = gtk::Label::builder()
+                .label(gettext("Cover Unreadable"))
+                .tooltip_text(gettext(
+                    "This issue's catalog cover could not be read: it is suggested on its stored embedding alone, and never applied without you",
+                ))
+                .css_classes(["signal-tag", "caption", "disagreed"])
+                .build();
+            self.tags[0].append(&tag);
         }
         // What the comic's file and folder say, beside its name.
         let from_file = [
