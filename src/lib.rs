@@ -32,6 +32,12 @@
 //! so a key press never waits behind a whole job. Pictures shown in any page are decoded by one
 //! loader (`ui::pictures`), what is on screen first. The command line loads its own engine for
 //! each command.
+//!
+//! What a classification does is the core's, never the window's: `matching::score::decide` is
+//! the one rule for what applies without the user (classification and Apply All alike), and
+//! `matching::actions::Classifications` is the one way a person's decision is applied and taken
+//! back (journal, edition learnt, ComicInfo.xml), from the review or a search. How a
+//! Babelcomics4 database keeps ComicVine ids (its two layouts) is `db::layout`'s alone.
 
 pub mod catalog;
 pub mod cli;
