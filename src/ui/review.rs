@@ -361,7 +361,7 @@ impl SimpleComponent for ReviewPage {
         review.append(
             &gtk::Label::builder()
                 .label(gettext(
-                    "Enter applies · 1–5 choose · S or → skips · ← goes back · Delete moves to the trash · Ctrl+Z undoes · Esc leaves",
+                    "Enter applies · Ctrl+Enter applies all · 1–5 choose · S or → skips · ← goes back · Delete moves to the trash · Ctrl+Z undoes · Esc leaves",
                 ))
                 .wrap(true)
                 .justify(gtk::Justification::Center)
