@@ -394,15 +394,9 @@ impl Database {
     /// Whether `table` has a column named `column` (Babelcomics4's `embedding` columns are
     /// missing from older databases).
     pub fn has_column(&mut self, table: &str, column: &str) -> Result<bool, DbError> {
-        #[derive(QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            name: String,
-        }
-        let rows: Vec<Row> = diesel::sql_query("SELECT name FROM pragma_table_info(?)")
-            .bind::<diesel::sql_types::Text, _>(table)
-            .load(&mut self.conn)?;
-        Ok(rows.iter().any(|r| r.name == column))
+        Ok(layout::columns(&mut self.conn, table)?
+            .iter()
+            .any(|name| name == column))
     }
 }
 

@@ -1,6 +1,8 @@
 //! The ComicVine catalog, against a local stand-in for the API: search, importing a volume
 //! exactly as Babelcomics4 stores it, retries, errors, and resuming an interrupted import.
 
+#[path = "support/babelcomics.rs"]
+mod babelcomics;
 #[path = "support/comicvine.rs"]
 mod comicvine;
 
@@ -11,6 +13,7 @@ use std::time::Duration;
 use comicvine::*;
 use diesel::prelude::*;
 use vistazo::catalog::{self, ApiKey, CatalogError, CatalogEvent, ComicVine, ComicVineOptions};
+use vistazo::db::layout::Generation;
 use vistazo::db::schema::{comicbooks_info, comicbooks_info_covers, volumens, vz_embeddings};
 use vistazo::jobs::{CancelToken, Outcome};
 use vistazo::library::ThumbnailStore;
@@ -857,31 +860,13 @@ fn add_volume_json_gives_the_counts_and_the_covers_left_out() {
 #[test]
 fn a_current_babelcomics4_database_gets_the_volume_as_babelcomics4_adds_it() {
     let server = MockComicVine::start(12);
-    let place = place_with(
-        "CREATE TABLE publishers (id_publisher INTEGER NOT NULL PRIMARY KEY, \
-             nombre VARCHAR NOT NULL DEFAULT '', deck VARCHAR DEFAULT '', \
-             descripcion VARCHAR DEFAULT '', url_logo VARCHAR DEFAULT '', \
-             sitio_web VARCHAR DEFAULT '', id_comicvine INTEGER);
-         CREATE TABLE volumens (id_volume INTEGER NOT NULL PRIMARY KEY, \
-             nombre VARCHAR NOT NULL DEFAULT '', deck VARCHAR NOT NULL DEFAULT '', \
-             descripcion VARCHAR NOT NULL DEFAULT '', url VARCHAR NOT NULL DEFAULT '', \
-             image_url VARCHAR NOT NULL DEFAULT '', id_publisher INTEGER NOT NULL DEFAULT 0, \
-             anio_inicio INTEGER NOT NULL DEFAULT 0, cantidad_numeros INTEGER NOT NULL DEFAULT 0, \
-             id_comicvine INTEGER);
-         CREATE TABLE comicbooks_info (id_comicbook_info INTEGER NOT NULL PRIMARY KEY, \
-             titulo VARCHAR NOT NULL DEFAULT '', id_volume INTEGER NOT NULL, \
-             numero VARCHAR NOT NULL DEFAULT '0', fecha_tapa INTEGER NOT NULL DEFAULT 0, \
-             resumen VARCHAR DEFAULT '', notas VARCHAR DEFAULT '', \
-             calificacion FLOAT NOT NULL DEFAULT 0.0, url_api_detalle VARCHAR DEFAULT '', \
-             url_sitio_web VARCHAR DEFAULT '', orden_clasificacion FLOAT NOT NULL DEFAULT 0, \
-             fue_actualizado_api BOOLEAN NOT NULL DEFAULT 0, \
-             comicvine_id INTEGER NOT NULL DEFAULT 0);
-         CREATE TABLE comicbooks_info_covers (id_cover INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, \
-             id_comicbook_info INTEGER NOT NULL, url_imagen VARCHAR NOT NULL, embedding VARCHAR);
+    let place = place_with(&format!(
+        "{}
          INSERT INTO volumens (id_volume, nombre, id_comicvine) VALUES (1, 'Other', 18);
          INSERT INTO comicbooks_info (id_comicbook_info, id_volume, numero, comicvine_id) \
              VALUES (1, 1, '1', 77);",
-    );
+        babelcomics::schema(Generation::Current)
+    ));
     let added = run(&mut vistazo(
         &place,
         &server,

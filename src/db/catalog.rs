@@ -187,19 +187,17 @@ impl Database {
             "anio_inicio",
             "cantidad_numeros",
         ];
-        if !own {
-            columns.push("id_volume");
-        }
-        if layout.volume_id_comicvine {
-            columns.push("id_comicvine");
-        }
+        // Keyed by the ComicVine id, or numbered by SQLite; the ComicVine id beside when the
+        // table keeps it.
+        columns.extend((!own).then_some("id_volume"));
+        columns.extend(layout.volume_id_comicvine.then_some("id_comicvine"));
         let sql = format!(
             "INSERT INTO volumens ({}) VALUES ({}) ON CONFLICT DO NOTHING",
             columns.join(", "),
             vec!["?"; columns.len()].join(", ")
         );
-        let conn = self.conn();
-        let query = diesel::sql_query(sql)
+        let mut query = diesel::sql_query(sql)
+            .into_boxed::<diesel::sqlite::Sqlite>()
             .bind::<Text, _>(&volume.nombre)
             .bind::<Text, _>(&volume.deck)
             .bind::<Text, _>(&volume.descripcion)
@@ -208,17 +206,10 @@ impl Database {
             .bind::<Integer, _>(volume.id_publisher)
             .bind::<Integer, _>(volume.anio_inicio)
             .bind::<Integer, _>(volume.cantidad_numeros);
-        let extra = columns.len() - 8;
-        match extra {
-            0 => query.execute(conn)?,
-            1 => query
-                .bind::<Integer, _>(volume.comicvine_id)
-                .execute(conn)?,
-            _ => query
-                .bind::<Integer, _>(volume.comicvine_id)
-                .bind::<Integer, _>(volume.comicvine_id)
-                .execute(conn)?,
-        };
+        for _ in 8..columns.len() {
+            query = query.bind::<Integer, _>(volume.comicvine_id);
+        }
+        query.execute(self.conn())?;
         self.volume_by_comicvine(volume.comicvine_id)?
             .ok_or(DbError::Query(diesel::result::Error::NotFound))
     }
@@ -348,20 +339,7 @@ fn insert_own_issue(
     if let Some(known) = known {
         return Ok((known.id, false));
     }
-    diesel::sql_query(
-        "INSERT INTO comicbooks_info (titulo, id_volume, numero, fecha_tapa, resumen, notas, \
-         calificacion, url_api_detalle, url_sitio_web, orden_clasificacion, \
-         fue_actualizado_api, comicvine_id) VALUES (?, ?, ?, ?, '', '', 0.0, ?, ?, ?, 1, ?)",
-    )
-    .bind::<Text, _>(&issue.titulo)
-    .bind::<Integer, _>(id_volume)
-    .bind::<Text, _>(&issue.numero)
-    .bind::<Integer, _>(issue.fecha_tapa)
-    .bind::<Text, _>(&issue.url_api_detalle)
-    .bind::<Text, _>(&issue.url_sitio_web)
-    .bind::<diesel::sql_types::Double, _>(issue.orden_clasificacion)
-    .bind::<Integer, _>(issue.comicvine_id)
-    .execute(conn)?;
+    insert_issue(conn, id_volume, issue, false, Some("comicvine_id"))?;
     let row = diesel::sql_query("SELECT last_insert_rowid() AS id").get_result::<Id>(conn)?;
     Ok((row.id, true))
 }
@@ -374,20 +352,39 @@ fn insert_keyed_issue(
     id_volume: i32,
     issue: &NewIssue,
 ) -> Result<(i32, bool), diesel::result::Error> {
+    let copy = layout.issue_id_comicvine.then_some("id_comicvine");
+    let inserted = insert_issue(conn, id_volume, issue, true, copy)?;
+    Ok((issue.comicvine_id, inserted > 0))
+}
+
+/// Inserts an issue's row unless its key is taken: keyed by its ComicVine id when `keyed`,
+/// with the ComicVine id also in `comicvine_column` when there is one.
+fn insert_issue(
+    conn: &mut SqliteConnection,
+    id_volume: i32,
+    issue: &NewIssue,
+    keyed: bool,
+    comicvine_column: Option<&str>,
+) -> Result<usize, diesel::result::Error> {
+    let mut columns = vec![
+        "titulo",
+        "id_volume",
+        "numero",
+        "fecha_tapa",
+        "url_api_detalle",
+        "url_sitio_web",
+        "orden_clasificacion",
+    ];
+    columns.extend(keyed.then_some("id_comicbook_info"));
+    columns.extend(comicvine_column);
     let sql = format!(
-        "INSERT INTO comicbooks_info (id_comicbook_info, titulo, id_volume, numero, fecha_tapa, \
-         resumen, notas, calificacion, url_api_detalle, url_sitio_web, orden_clasificacion, \
-         fue_actualizado_api{}) VALUES (?, ?, ?, ?, ?, '', '', 0.0, ?, ?, ?, 1{}) \
-         ON CONFLICT (id_comicbook_info) DO NOTHING",
-        if layout.issue_id_comicvine {
-            ", id_comicvine"
-        } else {
-            ""
-        },
-        if layout.issue_id_comicvine { ", ?" } else { "" },
+        "INSERT INTO comicbooks_info ({}, resumen, notas, calificacion, fue_actualizado_api) \
+         VALUES ({}, '', '', 0.0, 1) ON CONFLICT DO NOTHING",
+        columns.join(", "),
+        vec!["?"; columns.len()].join(", ")
     );
-    let query = diesel::sql_query(sql)
-        .bind::<Integer, _>(issue.comicvine_id)
+    let mut query = diesel::sql_query(sql)
+        .into_boxed::<diesel::sqlite::Sqlite>()
         .bind::<Text, _>(&issue.titulo)
         .bind::<Integer, _>(id_volume)
         .bind::<Text, _>(&issue.numero)
@@ -395,12 +392,10 @@ fn insert_keyed_issue(
         .bind::<Text, _>(&issue.url_api_detalle)
         .bind::<Text, _>(&issue.url_sitio_web)
         .bind::<diesel::sql_types::Double, _>(issue.orden_clasificacion);
-    let inserted = if layout.issue_id_comicvine {
-        query.bind::<Integer, _>(issue.comicvine_id).execute(conn)?
-    } else {
-        query.execute(conn)?
-    };
-    Ok((issue.comicvine_id, inserted > 0))
+    for _ in 7..columns.len() {
+        query = query.bind::<Integer, _>(issue.comicvine_id);
+    }
+    query.execute(conn)
 }
 
 /// A volume of the catalog as the catalog list shows it.

@@ -154,7 +154,10 @@ pub fn missing_columns(conn: &mut SqliteConnection) -> Result<Vec<String>, diese
 }
 
 /// The column names of `table`; empty when there is no such table.
-fn columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<String>, diesel::result::Error> {
+pub(crate) fn columns(
+    conn: &mut SqliteConnection,
+    table: &str,
+) -> Result<Vec<String>, diesel::result::Error> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
