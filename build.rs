@@ -37,6 +37,13 @@ fn link_libtorch() {
         println!("cargo:rustc-link-arg=-ltorch_cuda");
         println!("cargo:rustc-link-arg=-Wl,--as-needed");
     }
+    // MKL inside libtorch asks `mkl_serv_intel_cpu` through its PLT whether the processor is
+    // Intel's; the executable answers (src/clip/mkl.rs), so the symbol must be linked in and
+    // visible to the dynamic linker.
+    for symbol in ["mkl_serv_intel_cpu", "mkl_serv_intel_cpu_true"] {
+        println!("cargo:rustc-link-arg-bins=-Wl,--undefined={symbol}");
+        println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol={symbol}");
+    }
     let version = libtorch_version(&lib_dir).unwrap_or_else(|| "unknown".to_owned());
     println!("cargo:rustc-env=VISTAZO_LIBTORCH_VERSION={version}");
 }

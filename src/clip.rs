@@ -6,6 +6,7 @@
 pub mod config;
 pub mod device;
 pub mod engine;
+pub mod mkl;
 pub mod model;
 pub mod passes;
 pub mod preprocess;

@@ -42,7 +42,69 @@ pub use score::{AUTO_APPLY_MARGIN, Signals};
 pub use tagging::{TagEvent, TagOutcome, TagSummary};
 
 /// The threshold classification applies at unless told otherwise, as the tool it replaces.
-pub const DEFAULT_THRESHOLD: f32 = 0.75;
+pub const DEFAULT_THRESHOLD: f32 = Threshold::DEFAULT;
+
+/// The score from which a best candidate may be applied without asking: one range and default
+/// that the command line, the settings schema and every slider of the window follow.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Threshold(f32);
+
+impl Threshold {
+    /// Below this the pictures no longer agree at all (the fingerprint's "unrelated" level maps
+    /// a candidate to about half): a lower threshold would apply guesses.
+    pub const MIN: f32 = 0.5;
+    /// Only an identical picture scores 1; a re-scan of the right cover stays a little below.
+    pub const MAX: f32 = 0.99;
+    /// As the tool Vistazo replaces.
+    pub const DEFAULT: f32 = 0.75;
+    /// What a slider or a spin button moves by.
+    pub const STEP: f32 = 0.01;
+
+    /// The threshold `value`, when it is within [`Threshold::MIN`]..=[`Threshold::MAX`].
+    pub fn new(value: f32) -> Option<Self> {
+        (Self::MIN..=Self::MAX)
+            .contains(&value)
+            .then_some(Self(value))
+    }
+
+    /// The nearest threshold to `value` (a setting or slider out of range, NaN as the default).
+    pub fn clamped(value: f64) -> Self {
+        if value.is_nan() {
+            return Self(Self::DEFAULT);
+        }
+        Self((value as f32).clamp(Self::MIN, Self::MAX))
+    }
+
+    pub fn value(self) -> f32 {
+        self.0
+    }
+
+    /// A threshold as the command line takes it, with a sentence naming the range otherwise.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        text.trim()
+            .parse::<f32>()
+            .ok()
+            .and_then(Self::new)
+            .ok_or_else(|| {
+                fill(
+                    &gettext("expected a number between {min} and {max}"),
+                    &[("min", &Self::MIN), ("max", &Self::MAX)],
+                )
+            })
+    }
+}
+
+impl Default for Threshold {
+    fn default() -> Self {
+        Self(Self::DEFAULT)
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatchingError {

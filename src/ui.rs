@@ -16,6 +16,7 @@ mod preferences;
 mod review;
 mod session_key;
 mod stalls;
+mod threshold;
 
 use std::path::{Path, PathBuf};
 

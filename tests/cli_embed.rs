@@ -1,4 +1,6 @@
-//! `vistazo embed-image` and `vistazo embed-text` through the built binary, as scripts use them.
+//! `vistazo embed-image`, `vistazo embed-text` and `vistazo bench gemm` through the built binary, as
+//! scripts use them: the embeddings match transformers' with the executable answering MKL's vendor
+//! check.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -403,4 +405,36 @@ fn a_model_that_is_not_clip_is_refused() {
         config["model_type"] = "bert".into();
     });
     import_refused(&model, "describes a bert model, not CLIP");
+}
+
+#[test]
+fn bench_gemm_says_which_vendor_check_mkl_runs_with_and_the_switch_keeps_mkls_own() {
+    let measure = |keep: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vistazo"));
+        command.args(["bench", "gemm", "--rounds", "1", "--json"]);
+        match keep {
+            Some(value) => command.env("VISTAZO_MKL_VENDOR_CHECK", value),
+            None => command.env_remove("VISTAZO_MKL_VENDOR_CHECK"),
+        };
+        let output = command.output().expect("the binary runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let value: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("one JSON object");
+        assert!(
+            value["gflops"].as_f64().is_some_and(|rate| rate > 0.0),
+            "{value}"
+        );
+        assert!(value["threads"].as_i64().is_some_and(|n| n >= 1), "{value}");
+        value["mkl_vendor_check"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The executable answers MKL's vendor question itself; the switch leaves it to MKL.
+    assert_eq!(measure(None), "bypassed");
+    assert_eq!(measure(Some("1")), "own");
 }

@@ -147,3 +147,33 @@ fn the_translated_metainfo_has_what_a_software_centre_shows() {
     assert!(text.contains("<control>pointing</control>"), "{text}");
     assert!(count("<li xml:lang=\"es\">") >= 3, "{text}");
 }
+
+#[test]
+fn the_threshold_setting_has_the_range_and_default_of_the_threshold_the_core_applies_by() {
+    use vistazo::matching::Threshold;
+    let schema = std::fs::read_to_string("data/io.github.vistazo.Vistazo.gschema.xml")
+        .expect("the settings schema");
+    let key = schema
+        .split("<key name=\"default-threshold\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</key>").next())
+        .expect("the default-threshold key");
+    assert!(
+        key.contains(&format!(
+            "<range min=\"{}\" max=\"{}\"/>",
+            Threshold::MIN,
+            Threshold::MAX
+        )),
+        "{key}"
+    );
+    assert!(
+        key.contains(&format!("<default>{}</default>", Threshold::DEFAULT)),
+        "{key}"
+    );
+    // The command line takes the same range.
+    assert_eq!(Threshold::parse("0.75").map(Threshold::value), Ok(0.75));
+    assert!(Threshold::parse("0.3").is_err());
+    assert!(Threshold::parse("1").is_err());
+    assert_eq!(Threshold::clamped(2.0).value(), Threshold::MAX);
+    assert_eq!(Threshold::clamped(f64::NAN).value(), Threshold::DEFAULT);
+}

@@ -22,7 +22,7 @@ use crate::jobs::{CancelToken, Outcome};
 use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::{
     self, ClassifyEvent, ClassifyOptions, ComicMatch, EditionChoice, EmbedEvent, EmbedOptions,
-    TagEvent, TagOutcome, UndoTarget,
+    TagEvent, TagOutcome, Threshold, UndoTarget,
 };
 
 /// Images per forward pass for the pipeline's embedding jobs.
@@ -42,8 +42,8 @@ pub struct EmbedArgs {
 
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    #[arg(long, value_name = "F", default_value_t = f64::from(matching::DEFAULT_THRESHOLD), value_parser = super::fraction, help = gettext("Lowest score a match needs to be applied"))]
-    threshold: f64,
+    #[arg(long, value_name = "F", default_value_t = Threshold::default(), value_parser = Threshold::parse, help = gettext("Lowest score a match needs to be applied (0.5 to 0.99)"))]
+    threshold: Threshold,
     #[arg(long, help = gettext("Apply the matches above the threshold that are clearly ahead of the next one"))]
     auto_apply: bool,
     #[arg(long, value_name = "N", help = gettext("Look at most at N comics"))]
@@ -330,7 +330,7 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     }
 
     let options = ClassifyOptions {
-        threshold: args.threshold as f32,
+        threshold: args.threshold.value(),
         auto_apply: args.auto_apply,
         max: args.max,
         reclassify: args.reclassify,

@@ -127,6 +127,70 @@ impl Signals {
     }
 }
 
+/// Cosine similarity from which the embeddings say the covers look alike, and below which
+/// they say nothing for the candidate (where [`Signals::new`] starts to count them).
+const VISUAL_AGREES: f32 = 0.8;
+const VISUAL_UNRELATED: f32 = 0.5;
+/// Series agreement below which the file name names another series (and takes points away).
+const SERIES_AGREES: f32 = 0.5;
+
+/// How one signal came out for a candidate, as the score weighs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agreement {
+    /// It speaks for the candidate.
+    Agreed,
+    /// It speaks against it.
+    Disagreed,
+    /// Compared, but neither clearly.
+    Undecided,
+}
+
+/// How each compared signal came out; `None` where it was not compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Agreements {
+    pub visual: Agreement,
+    pub hash: Option<Agreement>,
+    pub series: Option<Agreement>,
+    pub number: Option<Agreement>,
+    pub year: Option<Agreement>,
+}
+
+fn level(value: f32, agrees_from: f32, disagrees_below: f32) -> Agreement {
+    if value >= agrees_from {
+        Agreement::Agreed
+    } else if value < disagrees_below {
+        Agreement::Disagreed
+    } else {
+        Agreement::Undecided
+    }
+}
+
+impl Signals {
+    /// How each signal came out, by the levels the combined score weighs them by: the hash
+    /// agrees from [`HASH_SAME`] and disagrees at [`HASH_UNRELATED`] or below, a name that
+    /// disagrees is one that takes points away. The review's tags only colour these.
+    pub fn agreement(&self) -> Agreements {
+        Agreements {
+            visual: level(self.visual, VISUAL_AGREES, VISUAL_UNRELATED),
+            hash: self.hash.map(|hash| {
+                if hash >= HASH_SAME {
+                    Agreement::Agreed
+                } else if hash <= HASH_UNRELATED {
+                    Agreement::Disagreed
+                } else {
+                    Agreement::Undecided
+                }
+            }),
+            series: self
+                .series
+                .map(|series| level(series, SERIES_AGREES, SERIES_AGREES)),
+            number: self.number.map(|number| level(number, 0.5, 0.5)),
+            year: self.year.map(|year| level(year, 0.5, 0.5)),
+        }
+    }
+}
+
 /// Why a comic's best candidate is left for the user instead of applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -378,6 +442,29 @@ mod tests {
             let unread = Signals::new(0.98, None, Some(1.0), Some(1.0), None).without_picture();
             assert!(unread.combined <= compared.combined, "hash {hash}");
         }
+    }
+
+    #[test]
+    fn each_signal_is_told_for_or_against_by_the_levels_the_score_uses() {
+        let signals = Signals::new(0.85, Some(0.5), Some(0.4), Some(1.0), None);
+        let told = signals.agreement();
+        assert_eq!(told.visual, Agreement::Agreed);
+        // At the level the score calls unrelated, the fingerprints speak against.
+        assert_eq!(told.hash, Some(Agreement::Disagreed));
+        assert_eq!(told.series, Some(Agreement::Disagreed));
+        assert_eq!(told.number, Some(Agreement::Agreed));
+        assert_eq!(told.year, None);
+        let between = Signals::new(0.6, Some(0.7), None, None, None).agreement();
+        assert_eq!(
+            (between.visual, between.hash),
+            (Agreement::Undecided, Some(Agreement::Undecided))
+        );
+        assert_eq!(
+            Signals::new(0.3, Some(0.9), None, None, None)
+                .agreement()
+                .hash,
+            Some(Agreement::Agreed)
+        );
     }
 
     #[test]

@@ -581,19 +581,7 @@ impl SimpleComponent for ComicsPage {
         );
         let shown_changed = sender.input_sender().clone();
         grid.connect_shown_changed(move || shown_changed.emit(ComicsMsg::ShownChanged));
-        let threshold = gtk::Adjustment::new(
-            f64::from(crate::matching::DEFAULT_THRESHOLD),
-            0.5,
-            0.99,
-            0.01,
-            0.05,
-            0.0,
-        );
-        // The default comes from Preferences; a change here is for this window only.
-        settings
-            .bind("default-threshold", &threshold, "value")
-            .get()
-            .build();
+        let threshold = crate::ui::threshold::adjustment(&settings);
 
         let model = ComicsPage {
             collection,

@@ -16,6 +16,7 @@ use crate::catalog::{self, ApiKey, keyring};
 use crate::clip::{DevicePreference, RuntimeInfo};
 use crate::db::{self, DbError, editions::Publisher};
 use crate::i18n::{fill, gettext};
+use crate::matching::Threshold;
 
 const DEVICES: [DevicePreference; 3] = [
     DevicePreference::Auto,
@@ -220,7 +221,12 @@ fn comics_group(
             "Suggestions at or above this similarity can be applied without asking",
         ))
         .build();
-    let spin = gtk::SpinButton::with_range(0.5, 0.99, 0.01);
+    // The one place the default is set; the pages' sliders only read it.
+    let spin = gtk::SpinButton::with_range(
+        f64::from(Threshold::MIN),
+        f64::from(Threshold::MAX),
+        f64::from(Threshold::STEP),
+    );
     spin.set_digits(2);
     spin.set_valign(gtk::Align::Center);
     settings.bind("default-threshold", &spin, "value").build();

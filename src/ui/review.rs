@@ -30,6 +30,7 @@ use self::candidate_card::{CandidateCard, candidate_title, percent};
 use self::store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
 use super::pictures::{CoverKey, Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 use crate::i18n::{fill, gettext, ngettext};
+use crate::matching::Threshold;
 use crate::matching::review::{
     Decision, ReviewCounts, ReviewItem, ReviewSession, Undo, held_sentence,
 };
@@ -221,16 +222,16 @@ impl SimpleComponent for ReviewPage {
 
         let toolbar = gtk::Box::builder().spacing(12).build();
         toolbar.append(&gtk::Label::new(Some(&gettext("Threshold"))));
-        let scale = gtk::Scale::with_range(gtk::Orientation::Horizontal, 0.5, 0.99, 0.01);
+        let scale = gtk::Scale::new(
+            gtk::Orientation::Horizontal,
+            Some(&crate::ui::threshold::adjustment(&settings)),
+        );
         scale.set_hexpand(true);
         scale.set_draw_value(false);
         scale.set_focus_on_click(false);
         scale.set_tooltip_text(Some(&gettext(
             "Applying a candidate below this similarity asks first",
         )));
-        settings
-            .bind("default-threshold", &scale.adjustment(), "value")
-            .build();
         let threshold_label = gtk::Label::builder()
             .width_chars(5)
             .xalign(1.0)
@@ -369,7 +370,7 @@ impl SimpleComponent for ReviewPage {
                 .build(),
         );
 
-        let threshold = settings.double("default-threshold") as f32;
+        let threshold = Threshold::clamped(settings.double("default-threshold")).value();
         scale.adjustment().connect_value_changed(glib::clone!(
             #[strong]
             sender,

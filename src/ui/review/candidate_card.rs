@@ -8,6 +8,7 @@ use super::ReviewMsg;
 use crate::i18n::{fill, gettext};
 use crate::matching::Signals;
 use crate::matching::review::ReviewCandidate;
+use crate::matching::score::Agreement;
 use crate::ui::pictures::{CoverKey, TextureCache};
 
 /// Variant covers shown in the strip; more are counted, not shown.
@@ -16,26 +17,6 @@ const STRIP: usize = 5;
 /// What a card's tags were made from: the candidate's issue, its signals' bits, and whether
 /// the comic's tags and its folder name it.
 type ShownSignals = (i32, [u32; 6], bool, bool, bool, bool);
-
-/// How a signal came out for a candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Agreement {
-    Agreed,
-    Disagreed,
-    /// Compared, but neither clearly.
-    Undecided,
-}
-
-/// Classifies `value` against the levels from which it agrees and below which it disagrees.
-fn agreement(value: f32, agrees_from: f32, disagrees_below: f32) -> Agreement {
-    if value >= agrees_from {
-        Agreement::Agreed
-    } else if value < disagrees_below {
-        Agreement::Disagreed
-    } else {
-        Agreement::Undecided
-    }
-}
 
 /// A compared signal as a tag: its name, how it came out, a sentence for its tooltip, and
 /// whether it comes from the file name (else from the pictures).
@@ -49,19 +30,21 @@ pub struct SignalTag {
 /// The signals that were compared, pictures first.
 pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
     let percent = |v: f32| format!("{:.0}", v * 100.0);
+    // How each signal came out is the core's to say; the card only colours it.
+    let told = signals.agreement();
     let mut tags = vec![SignalTag {
         name: gettext("Visual"),
-        outcome: agreement(signals.visual, 0.8, 0.5),
+        outcome: told.visual,
         tooltip: fill(
             &gettext("Visual similarity: {percent}%"),
             &[("percent", &percent(signals.visual))],
         ),
         from_name: false,
     }];
-    if let Some(hash) = signals.hash {
+    if let (Some(hash), Some(outcome)) = (signals.hash, told.hash) {
         tags.push(SignalTag {
             name: gettext("Hash"),
-            outcome: agreement(hash, 0.85, 0.6),
+            outcome,
             tooltip: fill(
                 &gettext("The pictures' fingerprints (perceptual hash) agree on {percent}%"),
                 &[("percent", &percent(hash))],
@@ -69,8 +52,7 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
             from_name: false,
         });
     }
-    let named = |name: String, value: f32, agreed: String, differs: String| {
-        let outcome = agreement(value, 0.5, 0.5);
+    let named = |name: String, outcome: Agreement, agreed: String, differs: String| {
         let tooltip = if outcome == Agreement::Agreed {
             agreed
         } else {
@@ -83,7 +65,7 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
             from_name: true,
         }
     };
-    if let Some(series) = signals.series {
+    if let Some(series) = told.series {
         tags.push(named(
             gettext("Series"),
             series,
@@ -91,7 +73,7 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
             gettext("The file name gives another series"),
         ));
     }
-    if let Some(number) = signals.number {
+    if let Some(number) = told.number {
         tags.push(named(
             gettext("Number"),
             number,
@@ -99,7 +81,7 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
             gettext("The file name gives another issue number"),
         ));
     }
-    if let Some(year) = signals.year {
+    if let Some(year) = told.year {
         tags.push(named(
             gettext("Year"),
             year,
@@ -464,11 +446,13 @@ mod tests {
             .into_iter()
             .map(|t| t.outcome)
             .collect();
+        // As the score weighs them: fingerprints at 0.55 are neither the same picture
+        // (0.85) nor unrelated (0.5).
         assert_eq!(
             outcomes,
             [
                 Agreement::Agreed,
-                Agreement::Disagreed,
+                Agreement::Undecided,
                 Agreement::Agreed,
                 Agreement::Disagreed
             ]
