@@ -9,6 +9,7 @@ use std::process::Command;
 
 fn main() {
     link_libtorch();
+    export_mkl_answers();
     glib_build_tools::compile_resources(
         &["resources"],
         "resources/resources.gresource.xml",
@@ -37,15 +38,18 @@ fn link_libtorch() {
         println!("cargo:rustc-link-arg=-ltorch_cuda");
         println!("cargo:rustc-link-arg=-Wl,--as-needed");
     }
-    // MKL inside libtorch asks `mkl_serv_intel_cpu` through its PLT whether the processor is
-    // Intel's; the executable answers (src/clip/mkl.rs), so the symbol must be linked in and
-    // visible to the dynamic linker.
+    let version = libtorch_version(&lib_dir).unwrap_or_else(|| "unknown".to_owned());
+    println!("cargo:rustc-env=VISTAZO_LIBTORCH_VERSION={version}");
+}
+
+/// MKL inside libtorch asks `mkl_serv_intel_cpu` and `mkl_serv_intel_cpu_true` through its PLT
+/// whether the processor is Intel's; the executable answers (src/clip/mkl.rs), so both must be
+/// linked in and visible to the dynamic linker, whichever libtorch the build uses.
+fn export_mkl_answers() {
     for symbol in ["mkl_serv_intel_cpu", "mkl_serv_intel_cpu_true"] {
         println!("cargo:rustc-link-arg-bins=-Wl,--undefined={symbol}");
         println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol={symbol}");
     }
-    let version = libtorch_version(&lib_dir).unwrap_or_else(|| "unknown".to_owned());
-    println!("cargo:rustc-env=VISTAZO_LIBTORCH_VERSION={version}");
 }
 
 /// The version of the libtorch being linked: from `version.py` of a PyTorch install, or from
