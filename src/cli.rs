@@ -8,6 +8,7 @@ mod catalog;
 mod classify;
 mod duplicates;
 mod embed;
+mod inspect;
 mod interiors;
 mod pipeline;
 mod scan;
@@ -133,6 +134,13 @@ pub enum Command {
         #[arg(required = true, value_name = "DIR", help = gettext("Folders to search for comic files, with their subfolders"))]
         folders: Vec<PathBuf>,
         #[arg(long, help = gettext("Print the counts and the files left out as one JSON object"))]
+        json: bool,
+    },
+    #[command(about = gettext("Show what Vistazo reads from comic files (name, tags, format, pages, cover), touching no collection"))]
+    Inspect {
+        #[arg(required = true, value_name = "FILE", help = gettext("Comic files (CBZ, CBR, CB7, CBT, PDF or folders of pictures)"))]
+        files: Vec<PathBuf>,
+        #[arg(long, help = gettext("Print an array with one JSON object per file"))]
         json: bool,
     },
     #[command(about = gettext("The ComicVine catalog: search volumes, add a volume with its covers"))]
@@ -319,6 +327,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => ui::run(launch(&cli.global, None, cli.collection)),
         Some(Command::Gui { page }) => ui::run(launch(&cli.global, page, None)),
         Some(Command::Scan { folders, json }) => scan::run(&cli.global, &folders, json),
+        Some(Command::Inspect { files, json }) => Ok(inspect::run(&files, json)),
         Some(Command::Catalog { command }) => catalog::run(&cli.global, command),
         Some(Command::Interiors { command }) => {
             interiors::run(&cli.global, command)?;

@@ -12,6 +12,7 @@ pub mod comicinfo;
 pub mod cover;
 pub mod file_tags;
 pub mod format;
+pub mod inspect;
 pub mod naming;
 mod pdf;
 pub mod picture;

@@ -15,14 +15,14 @@ const RENDER_HEIGHT: f64 = 1200.0;
 /// Widest rendering allowed, for pages with absurd proportions.
 const MAX_RENDER_WIDTH: f64 = 4000.0;
 
-/// Renders the first page of the PDF at `path`.
-pub(super) fn first_page(path: &Path) -> Result<CoverPage, LibraryError> {
+/// Opens the PDF at `path` with poppler.
+fn open(path: &Path) -> Result<poppler::Document, LibraryError> {
     let corrupt = |detail: String| LibraryError::Corrupt {
         path: path.to_owned(),
         detail,
     };
     let uri = glib::filename_to_uri(path, None).map_err(|e| corrupt(e.to_string()))?;
-    let document = poppler::Document::from_file(&uri, None).map_err(|error| {
+    poppler::Document::from_file(&uri, None).map_err(|error| {
         if error.matches(poppler::Error::Encrypted) {
             LibraryError::Encrypted {
                 path: path.to_owned(),
@@ -30,7 +30,21 @@ pub(super) fn first_page(path: &Path) -> Result<CoverPage, LibraryError> {
         } else {
             corrupt(error.to_string())
         }
-    })?;
+    })
+}
+
+/// How many pages the PDF at `path` has.
+pub(super) fn page_count(path: &Path) -> Result<usize, LibraryError> {
+    Ok(usize::try_from(open(path)?.n_pages()).unwrap_or(0))
+}
+
+/// Renders the first page of the PDF at `path`.
+pub(super) fn first_page(path: &Path) -> Result<CoverPage, LibraryError> {
+    let corrupt = |detail: String| LibraryError::Corrupt {
+        path: path.to_owned(),
+        detail,
+    };
+    let document = open(path)?;
     let page = document.page(0).ok_or_else(|| LibraryError::Empty {
         path: path.to_owned(),
     })?;
