@@ -2,12 +2,13 @@
 //! into the database and the cover folders exactly as Babelcomics4 keeps them.
 //!
 //! This module owns every request to ComicVine ([`comicvine`]) and the import that follows
-//! ([`import`]). It never sends a request faster than the client's pace, never prints or logs
+//! ([`import`]), and finds the volumes the collection's comics need ([`missing`]). It never sends a request faster than the client's pace, never prints or logs
 //! the API key (nor puts it in an error), and never changes a catalog row that is already there.
 
 pub mod comicvine;
 pub mod import;
 pub mod keyring;
+pub mod missing;
 pub mod proxy;
 
 use std::path::PathBuf;

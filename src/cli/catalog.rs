@@ -43,6 +43,11 @@ pub enum CatalogCommand {
         #[arg(long, help = gettext("Print the counts and the covers left out as one JSON object"))]
         json: bool,
     },
+    #[command(about = gettext("List the volumes the catalog lacks, from the unclassified comics' names and tags"))]
+    Missing {
+        #[arg(long, help = gettext("Print an array with one JSON object per volume"))]
+        json: bool,
+    },
     #[command(about = gettext("Store the ComicVine API key, read from standard input, in the database"))]
     SetKey,
 }
@@ -57,7 +62,9 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
         .into());
     }
     let mut database = match command {
-        CatalogCommand::Search { .. } => global.open_collection()?,
+        CatalogCommand::Search { .. } | CatalogCommand::Missing { .. } => {
+            global.open_collection()?
+        }
         CatalogCommand::AddVolume { .. } | CatalogCommand::SetKey => {
             global.open_or_start_collection()?
         }
@@ -91,6 +98,41 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
                 println!("{}", report.to_json(&summary));
             }
             Ok(code)
+        }
+        CatalogCommand::Missing { json } => {
+            let groups = catalog::missing::missing_volumes(&mut database)?;
+            if json {
+                println!("{}", serde_json::to_string(&groups)?);
+            } else {
+                for group in &groups {
+                    let name = match group.year {
+                        Some(year) => format!("{} ({year})", group.series),
+                        None => group.series.clone(),
+                    };
+                    println!(
+                        "{}",
+                        fill(
+                            &ngettext(
+                                "{name}: {count} comic; search with vistazo catalog search \"{query}\"",
+                                "{name}: {count} comics; search with vistazo catalog search \"{query}\"",
+                                u32::try_from(group.comics.len()).unwrap_or(u32::MAX),
+                            ),
+                            &[
+                                ("name", &name),
+                                ("count", &group.comics.len()),
+                                ("query", &group.query),
+                            ]
+                        )
+                    );
+                }
+                if groups.is_empty() {
+                    println!(
+                        "{}",
+                        gettext("Every unclassified comic names a volume the catalog has.")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         CatalogCommand::SetKey => {
             let mut line = String::new();
