@@ -393,18 +393,32 @@ const CANCELLED: u8 = 1;
 
 /// A token that the first Ctrl+C cancels, printing `notice`; the second ends the process.
 fn cancel_on_interrupt(notice: String) -> CancelToken {
+    // One handler for the process; each step of a command (adding volumes, then classifying)
+    // hands it the token to cancel and the notice to say.
+    static CURRENT: std::sync::Mutex<Option<(CancelToken, String)>> = std::sync::Mutex::new(None);
+    static INSTALL: std::sync::Once = std::sync::Once::new();
     let cancel = CancelToken::new();
-    let flag = cancel.clone();
-    let installed = ctrlc::set_handler(move || {
-        if flag.is_cancelled() {
-            std::process::exit(i32::from(CANCELLED));
-        }
-        flag.cancel();
-        eprintln!("{notice}");
-    });
-    if let Err(error) = installed {
-        tracing::warn!("Ctrl+C will end the command without saving the work in flight: {error}");
+    if let Ok(mut current) = CURRENT.lock() {
+        *current = Some((cancel.clone(), notice));
     }
+    INSTALL.call_once(|| {
+        let installed = ctrlc::set_handler(|| {
+            let current = CURRENT.lock().ok().and_then(|current| current.clone());
+            let Some((flag, notice)) = current else {
+                return;
+            };
+            if flag.is_cancelled() {
+                std::process::exit(i32::from(CANCELLED));
+            }
+            flag.cancel();
+            eprintln!("{notice}");
+        });
+        if let Err(error) = installed {
+            tracing::warn!(
+                "Ctrl+C will end the command without saving the work in flight: {error}"
+            );
+        }
+    });
     cancel
 }
 

@@ -5,6 +5,8 @@
 mod babelcomics;
 #[path = "support/comicvine.rs"]
 mod comicvine;
+#[path = "support/fixtures.rs"]
+mod fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -971,4 +973,134 @@ fn place_with(schema: &str) -> Place {
         thumbnails: dir.path().join("thumbs"),
         _dir: dir,
     }
+}
+
+#[test]
+fn the_volumes_the_comics_need_are_found_added_and_the_comics_classified_again() {
+    let server = MockComicVine::start(12);
+    let place = place();
+    let comics = place.thumbnails.with_file_name("comics");
+    std::fs::create_dir_all(&comics).expect("comics folder");
+    for n in [4, 5, 9] {
+        // Re-scans of the volume's covers, under names that say the series.
+        let picture = cover_picture(&format!("scale_medium/{}-saga.jpg", FIRST_ISSUE + n));
+        let picture =
+            image::imageops::resize(&picture, 300, 450, image::imageops::FilterType::Triangle);
+        let mut jpeg = Vec::new();
+        picture
+            .write_to(
+                &mut std::io::Cursor::new(&mut jpeg),
+                image::ImageFormat::Jpeg,
+            )
+            .expect("encode");
+        let path = comics.join(format!("Saga Año Uno {n:03} (2012).cbz"));
+        fixtures::write_zip(&path, &fixtures::entries(&[("001.jpg", jpeg)]));
+    }
+    let unknown = cover_picture("nowhere.jpg");
+    let mut jpeg = Vec::new();
+    unknown
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encode");
+    let path = comics.join("Iron Unknown 017 (1999).cbz");
+    fixtures::write_zip(&path, &fixtures::entries(&[("001.jpg", jpeg)]));
+    let scanned = run(&mut vistazo(
+        &place,
+        &server,
+        &["scan", &comics.to_string_lossy()],
+    ));
+    assert_eq!(scanned.status.code(), Some(0), "{}", text(&scanned.stderr));
+
+    let missing = |place: &Place| {
+        let listed = run(&mut vistazo(
+            place,
+            &server,
+            &["catalog", "missing", "--json"],
+        ));
+        assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+        let groups: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+        groups
+            .as_array()
+            .expect("groups")
+            .iter()
+            .map(|g| {
+                (
+                    g["series"].as_str().unwrap_or_default().to_owned(),
+                    g["comics"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        missing(&place),
+        [
+            ("Saga Año Uno".to_owned(), 3),
+            ("Iron Unknown".to_owned(), 1)
+        ]
+    );
+
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/clip/tiny");
+    let added = run(&mut vistazo(
+        &place,
+        &server,
+        &[
+            "--model",
+            model.to_str().expect("UTF-8"),
+            "--device",
+            "cpu",
+            "catalog",
+            "add-missing",
+        ],
+    ));
+    let out = text(&added.stdout);
+    let err = text(&added.stderr);
+    assert_eq!(added.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains(&format!("Saga Año Uno: adding {VOLUME_NAME} ({VOLUME})")),
+        "{out}"
+    );
+    assert!(
+        out.contains("No ComicVine volume fits Iron Unknown"),
+        "{out}"
+    );
+    assert!(err.contains("Classified 3 comics."), "{out}{err}");
+    assert_well_behaved(&server, Duration::from_millis(INTERVAL_MS));
+
+    // Each re-scan is now its issue; only the volume ComicVine lacks is still missing.
+    let mut db = vistazo::db::open(&place.db).expect("open");
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        path: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        info: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT path, coalesce(id_comicbook_info, '') AS info FROM comicbooks ORDER BY path",
+    )
+    .load(db.conn())
+    .expect("comics");
+    for n in [4, 5, 9] {
+        let name = format!("Saga Año Uno {n:03} (2012).cbz");
+        let row = rows
+            .iter()
+            .find(|r| r.path.ends_with(&name))
+            .expect("scanned");
+        assert_eq!(
+            row.info,
+            (FIRST_ISSUE + n).to_string(),
+            "{name}\n{out}"
+        );
+    }
+    drop(db);
+    assert_eq!(missing(&place), [("Iron Unknown".to_owned(), 1)]);
+    let undone = run(&mut vistazo(&place, &server, &["undo", "--last"]));
+    assert_eq!(undone.status.code(), Some(0), "{}", text(&undone.stderr));
+    assert_eq!(
+        missing(&place).len(),
+        1,
+        "the catalog keeps the volume; the comics are unclassified again"
+    );
 }

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use super::comicvine::VolumeSummary;
 use crate::db::{Database, DbError};
 use crate::library::parse_file_name;
 use crate::matching::score::series_similarity;
@@ -90,4 +91,96 @@ pub fn missing_volumes(db: &mut Database) -> Result<Vec<MissingVolume>, DbError>
             .then(a.year.cmp(&b.year))
     });
     Ok(groups)
+}
+
+/// The ComicVine volume that best fits a group's comics among `found` (a search's results):
+/// its name must name the series; then the start year the comics say, and enough issues for
+/// the highest number among them, rank it. `numbers`: the issue numbers the comics' names say.
+pub fn best_volume<'a>(
+    group: &MissingVolume,
+    numbers: &[f64],
+    found: &'a [VolumeSummary],
+) -> Option<&'a VolumeSummary> {
+    let highest = numbers.iter().copied().fold(0.0, f64::max);
+    found
+        .iter()
+        .filter_map(|volume| {
+            let name = series_similarity(&group.series, &volume.name);
+            if name < SAME_SERIES {
+                return None;
+            }
+            let year = match (group.year, volume.start_year) {
+                (Some(wanted), Some(start)) if i64::from(wanted) == i64::from(start) => 0.5,
+                (Some(_), Some(_)) => -0.5,
+                _ => 0.0,
+            };
+            let room = if f64::from(volume.count_of_issues) >= highest {
+                0.25
+            } else {
+                0.0
+            };
+            Some((f64::from(name) + year + room, volume))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, volume)| volume)
+}
+
+/// The issue numbers the file names of `comics` say, as numbers where they are.
+pub fn issue_numbers(db: &mut Database, comics: &[i32]) -> Result<Vec<f64>, DbError> {
+    let mut numbers = Vec::new();
+    for id in comics {
+        if let Some(comic) = db.owned_comic(*id)? {
+            numbers.extend(
+                parse_file_name(&comic.path)
+                    .number
+                    .and_then(|number| number.parse::<f64>().ok()),
+            );
+        }
+    }
+    Ok(numbers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn volume(id: i32, name: &str, start_year: Option<i32>, count: i32) -> VolumeSummary {
+        VolumeSummary {
+            id,
+            name: name.to_owned(),
+            start_year,
+            publisher: None,
+            count_of_issues: count,
+        }
+    }
+
+    #[test]
+    fn the_volume_of_the_series_and_year_the_comics_say_is_chosen() {
+        let group = MissingVolume {
+            series: "Iron Unknown".into(),
+            year: Some(1999),
+            comics: vec![1, 2],
+            query: "Iron Unknown".into(),
+        };
+        let found = [
+            volume(1, "The Iron Unknown", Some(2011), 40),
+            volume(2, "Iron Unknown", Some(1999), 24),
+            volume(3, "Unknown Soldier", Some(1999), 20),
+        ];
+        assert_eq!(best_volume(&group, &[17.0], &found).map(|v| v.id), Some(2));
+        // Without a year, the one with room for the numbers the comics say.
+        let group = MissingVolume {
+            year: None,
+            ..group
+        };
+        let found = [
+            volume(1, "Iron Unknown", Some(1970), 5),
+            volume(2, "Iron Unknown", Some(1999), 24),
+        ];
+        assert_eq!(best_volume(&group, &[17.0], &found).map(|v| v.id), Some(2));
+        assert_eq!(
+            best_volume(&group, &[17.0], &[volume(9, "Saga", None, 60)]),
+            None
+        );
+    }
 }

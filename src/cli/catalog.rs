@@ -48,6 +48,11 @@ pub enum CatalogCommand {
         #[arg(long, help = gettext("Print an array with one JSON object per volume"))]
         json: bool,
     },
+    #[command(about = gettext("Add the ComicVine volume that fits each group of comics the catalog lacks, then classify those comics again"))]
+    AddMissing {
+        #[arg(long, value_name = "N", help = gettext("Add at most N volumes, the largest groups first"))]
+        max: Option<usize>,
+    },
     #[command(about = gettext("Store the ComicVine API key, read from standard input, in the database"))]
     SetKey,
 }
@@ -65,9 +70,9 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
         CatalogCommand::Search { .. } | CatalogCommand::Missing { .. } => {
             global.open_collection()?
         }
-        CatalogCommand::AddVolume { .. } | CatalogCommand::SetKey => {
-            global.open_or_start_collection()?
-        }
+        CatalogCommand::AddVolume { .. }
+        | CatalogCommand::AddMissing { .. }
+        | CatalogCommand::SetKey => global.open_or_start_collection()?,
     };
     match command {
         CatalogCommand::Search { name, page, json } => {
@@ -86,7 +91,8 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
                 json,
                 ..AddVolumeReport::default()
             };
-            let summary = add_volume(&mut database, key, &store, id, &cancel, &mut report)?;
+            let client = ComicVine::new(key, options())?.with_cancel(cancel.clone());
+            let summary = add_volume(&mut database, &client, &store, id, &cancel, &mut report)?;
             let code = if summary.outcome == Outcome::Cancelled {
                 ExitCode::from(CANCELLED)
             } else if no_embed || cancel.is_cancelled() {
@@ -134,6 +140,7 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
             }
             Ok(ExitCode::SUCCESS)
         }
+        CatalogCommand::AddMissing { max } => add_missing(global, database, max),
         CatalogCommand::SetKey => {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
@@ -150,6 +157,89 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `vistazo catalog add-missing`: for each group of comics whose volume the catalog lacks,
+/// the ComicVine volume that fits them is added with its covers; then those comics are
+/// classified again. ComicVine's pace is kept; a stopped run goes on where it was, since what
+/// was added is no longer missing.
+fn add_missing(
+    global: &GlobalOptions,
+    mut database: db::Database,
+    max: Option<usize>,
+) -> anyhow::Result<ExitCode> {
+    let mut groups = catalog::missing::missing_volumes(&mut database)?;
+    if let Some(max) = max {
+        groups.truncate(max);
+    }
+    if groups.is_empty() {
+        println!(
+            "{}",
+            gettext("Every unclassified comic names a volume the catalog has.")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
+    let store = ThumbnailStore::new(base);
+    let cancel = cancel_on_interrupt(gettext(
+        "Stopping after the cover being saved… Press Ctrl+C again to quit at once.",
+    ));
+    let mut report = AddVolumeReport::default();
+    let mut comics = std::collections::HashSet::new();
+    // One client for every request, so that ComicVine's pace holds across them.
+    let client =
+        ComicVine::new(catalog::api_key(&mut database)?, options())?.with_cancel(cancel.clone());
+    for group in &groups {
+        if cancel.is_cancelled() {
+            return Ok(ExitCode::from(CANCELLED));
+        }
+        let found = client.search_volumes(&group.query, 1)?.results;
+        let numbers = catalog::missing::issue_numbers(&mut database, &group.comics)?;
+        let Some(volume) = catalog::missing::best_volume(group, &numbers, &found) else {
+            println!(
+                "{}",
+                fill(
+                    &gettext(
+                        "No ComicVine volume fits {series}: search for it with vistazo catalog search"
+                    ),
+                    &[("series", &group.series)]
+                )
+            );
+            continue;
+        };
+        println!(
+            "{}",
+            fill(
+                &gettext("{series}: adding {name} ({id})"),
+                &[
+                    ("series", &group.series),
+                    ("name", &volume.name),
+                    ("id", &volume.id)
+                ]
+            )
+        );
+        let summary = add_volume(
+            &mut database,
+            &client,
+            &store,
+            volume.id,
+            &cancel,
+            &mut report,
+        )?;
+        if summary.outcome == Outcome::Cancelled {
+            return Ok(ExitCode::from(CANCELLED));
+        }
+        comics.extend(group.comics.iter().copied());
+    }
+    if comics.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = embed_new_covers(global, &mut database, &store, &cancel, &mut report)?;
+    if code != ExitCode::SUCCESS || report.covers_read.is_none() {
+        return Ok(code);
+    }
+    drop(database);
+    super::classify::classify(global, &super::classify::ClassifyArgs::these(comics))
 }
 
 fn options() -> ComicVineOptions {
@@ -239,15 +329,15 @@ impl AddVolumeReport {
     }
 }
 
+/// Adds volume `id` through `client`, whose pace every request of the command keeps.
 fn add_volume(
     database: &mut db::Database,
-    key: ApiKey,
+    client: &ComicVine,
     store: &ThumbnailStore,
     id: i32,
     cancel: &CancelToken,
     report: &mut AddVolumeReport,
 ) -> anyhow::Result<catalog::AddVolumeSummary> {
-    let client = ComicVine::new(key, options())?.with_cancel(cancel.clone());
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
         // Translators: keep the words in braces as they are; the progress bar fills them in.
@@ -257,7 +347,7 @@ fn add_volume(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let summary = catalog::add_volume(database, &client, store, id, cancel, &mut |event| {
+    let summary = catalog::add_volume(database, client, store, id, cancel, &mut |event| {
         if let CatalogEvent::CoverSkipped {
             id_comicbook_info,
             error,

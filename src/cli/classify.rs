@@ -54,6 +54,24 @@ pub struct ClassifyArgs {
     reclassify: bool,
     #[arg(long, requires = "auto_apply", help = gettext("Write the issue applied into each CBZ file as a ComicInfo.xml"))]
     write_comicinfo: bool,
+    /// Only these comics, by id: those of volumes just added (`catalog add-missing`).
+    #[arg(skip)]
+    only: Option<std::collections::HashSet<i32>>,
+}
+
+impl ClassifyArgs {
+    /// Classifying `comics` again, applying the clear matches at the default threshold.
+    pub fn these(comics: std::collections::HashSet<i32>) -> Self {
+        Self {
+            threshold: Threshold::default(),
+            auto_apply: true,
+            max: None,
+            json: false,
+            reclassify: false,
+            write_comicinfo: false,
+            only: Some(comics),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -297,6 +315,9 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
     // The covers of the comics about to be looked at are embedded first, and kept.
     let known = database.embedded_ids(Subject::Comic, &model)?;
     let mut scope = database.comics_to_classify(args.reclassify)?;
+    if let Some(only) = &args.only {
+        scope.retain(|comic| only.contains(&comic.id_comicbook));
+    }
     if let Some(max) = args.max {
         scope.truncate(max);
     }
@@ -334,6 +355,7 @@ pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<E
         auto_apply: args.auto_apply,
         max: args.max,
         reclassify: args.reclassify,
+        only: args.only.clone(),
     };
     let bar = progress_bar();
     let mut out = std::io::stdout().lock();

@@ -59,6 +59,8 @@ pub struct ClassifyOptions {
     pub max: Option<usize>,
     /// Look at classified comics too (never at those in the trash).
     pub reclassify: bool,
+    /// Look only at these comics (by id), when given: those of a volume just added.
+    pub only: Option<HashSet<i32>>,
 }
 
 impl Default for ClassifyOptions {
@@ -68,6 +70,7 @@ impl Default for ClassifyOptions {
             auto_apply: false,
             max: None,
             reclassify: false,
+            only: None,
         }
     }
 }
@@ -741,6 +744,9 @@ pub fn classify(
         .map(|(at, cover)| (cover.id_cover, at))
         .collect();
     let mut comics = db.comics_to_classify(options.reclassify)?;
+    if let Some(only) = &options.only {
+        comics.retain(|comic| only.contains(&comic.id_comicbook));
+    }
     if let Some(max) = options.max {
         comics.truncate(max);
     }

@@ -400,6 +400,25 @@ pub fn issue_json(n: u32, port: u16) -> Value {
 
 /// A cover picture: 150x225 in a colour taken from the name, 300x200 for "wide" ones, and
 /// bytes that are no picture for "broken" ones.
+/// The picture served at a cover address ending in `name`: blocks of colour drawn from the name,
+/// so that every cover is a picture of its own.
+pub fn cover_picture(name: &str) -> RgbImage {
+    let (width, height) = if name.contains("wide") {
+        (300, 200)
+    } else {
+        (150, 225)
+    };
+    let seed = name.bytes().fold(7u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    });
+    RgbImage::from_fn(width, height, |x, y| {
+        let cell = (x / 25) * 31 + (y / 28) * 17 + seed;
+        let v = cell.wrapping_mul(2_654_435_761) >> 8;
+        let channel = |shift: u32| 30 + ((v >> shift) % 170) as u8;
+        Rgb([channel(0), channel(8), channel(16)])
+    })
+}
+
 fn picture(name: &str) -> (u16, &'static str, Vec<u8>) {
     if name.contains("broken") {
         return (
@@ -408,15 +427,7 @@ fn picture(name: &str) -> (u16, &'static str, Vec<u8>) {
             b"\xff\xd8\xff\xe0 this is not a picture".to_vec(),
         );
     }
-    let (width, height) = if name.contains("wide") {
-        (300, 200)
-    } else {
-        (150, 225)
-    };
-    let shade = name
-        .bytes()
-        .fold(0u8, |acc, b| acc.wrapping_mul(31).wrapping_add(b));
-    let image = RgbImage::from_pixel(width, height, Rgb([shade, 255 - shade, 90]));
+    let image = cover_picture(name);
     let mut bytes = Vec::new();
     image
         .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Jpeg)
