@@ -29,7 +29,7 @@ SKLEARN_STAMP := $(VENV)/.scikit-learn
 APT_PACKAGES := build-essential pkg-config libgtk-4-dev libadwaita-1-dev libglib2.0-dev-bin \
 	libsqlite3-dev libarchive-dev libpoppler-glib-dev gettext desktop-file-utils appstream locales python3-venv \
 	xvfb xauth xdotool imagemagick dbus-x11 dbus-daemon adwaita-icon-theme fonts-cantarell fonts-dejavu-core \
-	flatpak-builder patchelf gnome-keyring
+	flatpak-builder patchelf gnome-keyring python3-pyatspi at-spi2-core
 
 # tch builds against the libtorch inside the virtualenv's PyTorch, unless LIBTORCH names another
 # one (the Flatpak build does).

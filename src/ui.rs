@@ -2,6 +2,7 @@
 //! background workers in this module, never with SQL or tensors of their own.
 
 mod about;
+mod accessible;
 mod app;
 mod backend;
 mod background;

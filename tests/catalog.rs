@@ -1088,11 +1088,7 @@ fn the_volumes_the_comics_need_are_found_added_and_the_comics_classified_again()
             .iter()
             .find(|r| r.path.ends_with(&name))
             .expect("scanned");
-        assert_eq!(
-            row.info,
-            (FIRST_ISSUE + n).to_string(),
-            "{name}\n{out}"
-        );
+        assert_eq!(row.info, (FIRST_ISSUE + n).to_string(), "{name}\n{out}");
     }
     drop(db);
     assert_eq!(missing(&place), [("Iron Unknown".to_owned(), 1)]);

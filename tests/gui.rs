@@ -675,23 +675,38 @@ fn library_app(
     library: &comic_library::Library,
     page: &str,
 ) -> Child {
+    library_app_with(sandbox, display, library, page, &[])
+}
+
+/// [`library_app`] with more environment variables.
+fn library_app_with(
+    sandbox: &Sandbox,
+    display: &Display,
+    library: &comic_library::Library,
+    page: &str,
+    environment: &[(&str, &str)],
+) -> Child {
     let db = library.db.to_str().unwrap();
     let thumbnails = library.thumbnails.to_str().unwrap();
-    sandbox
-        .app(
-            display,
-            &[
-                "--db",
-                db,
-                "--thumbnails",
-                thumbnails,
-                "gui",
-                "--page",
-                page,
-            ],
-        )
-        .spawn()
-        .expect("start the app")
+    let mut command = sandbox.app(
+        display,
+        &[
+            "--db",
+            db,
+            "--thumbnails",
+            thumbnails,
+            "gui",
+            "--page",
+            page,
+        ],
+    );
+    for (name, value) in environment {
+        command.env(name, value);
+    }
+    if environment.iter().any(|(name, _)| *name == "GTK_A11Y") {
+        command.env_remove("NO_AT_BRIDGE");
+    }
+    command.spawn().expect("start the app")
 }
 
 /// The stored candidates of a comic: issue id and combined score, best first.
@@ -886,6 +901,81 @@ fn apply_all_leaves_a_near_tie_for_the_user() {
         before,
         "a near-tie is the user's to decide"
     );
+}
+
+/// The roles a screen reader lets a person act on, which must each have a name.
+const CONTROL_ROLES: &[&str] = &[
+    "push button",
+    "toggle button",
+    "entry",
+    "slider",
+    "progress bar",
+    "combo box",
+    "spin button",
+    "table cell",
+];
+
+#[test]
+fn every_control_on_the_comics_and_review_pages_has_a_name_a_screen_reader_can_say() {
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let model = comic_library::tiny_model();
+    library.vistazo(&model, &["embed"]);
+    library.vistazo(&model, &["classify"]);
+    let sandbox = Sandbox::new();
+    let bus = format!("unix:path={}", sandbox.path("bus").display());
+    // The accessibility bus, as a desktop session starts it.
+    let mut launcher = Command::new("/usr/libexec/at-spi-bus-launcher")
+        .arg("--launch-immediately")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("DISPLAY", &display.name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the accessibility bus (make test installs at-spi2-core)");
+    std::thread::sleep(Duration::from_millis(800));
+    for page in ["comics", "review"] {
+        let mut app =
+            library_app_with(&sandbox, &display, &library, page, &[("GTK_A11Y", "atspi")]);
+        let window = window_of(&display, &mut app);
+        std::thread::sleep(Duration::from_millis(2500));
+        let tree = Command::new("/usr/bin/python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/a11y_tree.py"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .env("DISPLAY", &display.name)
+            .output()
+            .expect("read the accessibility tree (make test installs python3-pyatspi)");
+        press(&display, &window, "Escape");
+        quit(&display, &window, app);
+        let tree = String::from_utf8_lossy(&tree.stdout).into_owned();
+        let controls: Vec<(&str, &str)> = tree
+            .lines()
+            .filter_map(|line| line.split_once('\t'))
+            .filter(|(role, _)| CONTROL_ROLES.contains(role))
+            .collect();
+        assert!(controls.len() >= 10, "{page}: the tree was read:\n{tree}");
+        let unnamed: Vec<String> = controls
+            .iter()
+            .filter(|(_, name)| {
+                let name = name.trim();
+                // A type's name ("GtkToggleButton"), nothing, or a mnemonic read twice.
+                let words: Vec<&str> = name.split(' ').collect();
+                let doubled = words.len().is_multiple_of(2)
+                    && words.len() >= 2
+                    && words[..words.len() / 2] == words[words.len() / 2..];
+                name.is_empty() || name.starts_with("Gtk") || name.starts_with("Adw") || doubled
+            })
+            .map(|(role, name)| format!("{role}: {name:?}"))
+            .collect();
+        assert!(
+            unnamed.is_empty(),
+            "{page}: {}\n\n{tree}",
+            unnamed.join("\n")
+        );
+    }
+    let _ = launcher.kill();
+    let _ = launcher.wait();
 }
 
 #[test]

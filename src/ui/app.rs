@@ -255,6 +255,12 @@ impl SimpleComponent for App {
             .build();
 
         restore_window_state(&root, &settings);
+        // Every control gets the name a sighted person reads on it, once the pages are built.
+        glib::idle_add_local_once(glib::clone!(
+            #[weak]
+            root,
+            move || super::accessible::name_controls(&root)
+        ));
         let first_page = match options.page {
             Some(Page::Comics) => "comics".to_owned(),
             Some(Page::Review) => "review".to_owned(),

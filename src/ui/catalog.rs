@@ -227,6 +227,7 @@ impl SimpleComponent for CatalogDialog {
                 {
                     self.window.set_transient_for(Some(&parent));
                 }
+                crate::ui::accessible::name_controls(&self.window);
                 self.window.present();
                 self.search.grab_focus();
                 self.store.emit(CatalogStoreInput::LoadVolumes);

@@ -773,6 +773,47 @@ impl SimpleComponent for ComicsPage {
     }
 
     fn post_view() {
+        // The shelves as a screen reader says them: their name and how many comics they hold.
+        let shelf_name = |name: String, count: u64| {
+            fill(
+                &ngettext(
+                    "{shelf}, {count} comic",
+                    "{shelf}, {count} comics",
+                    plural(count),
+                ),
+                &[("shelf", &name), ("count", &count)],
+            )
+        };
+        let counts = &model.counts;
+        for (button, name, count) in [
+            (all_button.clone(), gettext("All"), counts.all),
+            (
+                unclassified_button.clone(),
+                gettext("Unclassified"),
+                counts.unclassified,
+            ),
+            (
+                classified_button.clone(),
+                gettext("Classified"),
+                counts.classified,
+            ),
+            (trash_button.clone(), gettext("Trash"), counts.trash),
+        ] {
+            crate::ui::accessible::name(&button, &shelf_name(name, count));
+        }
+        let duplicates = match model.duplicate_groups {
+            Some(groups) => fill(
+                &ngettext(
+                    "{shelf}, {count} group",
+                    "{shelf}, {count} groups",
+                    plural(groups as u64),
+                ),
+                &[("shelf", &gettext("Duplicates")), ("count", &groups)],
+            ),
+            None => gettext("Duplicates"),
+        };
+        crate::ui::accessible::name(&duplicates_button.clone(), &duplicates);
+        crate::ui::accessible::name(&progress_bar.clone(), &gettext("Progress"));
         let fraction = model
             .job
             .as_ref()

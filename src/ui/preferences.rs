@@ -49,6 +49,7 @@ pub fn present(parent: &impl IsA<gtk::Window>, context: &PreferencesContext<'_>)
     page.add(&comicvine_group(&window));
     page.add(&database_group(context.database));
     window.add(&page);
+    crate::ui::accessible::name_controls(&window);
     window.present();
 }
 

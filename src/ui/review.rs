@@ -227,6 +227,7 @@ impl SimpleComponent for ReviewPage {
             Some(&crate::ui::threshold::adjustment(&settings)),
         );
         scale.set_hexpand(true);
+        crate::ui::accessible::name(&scale, &gettext("Threshold"));
         scale.set_draw_value(false);
         scale.set_focus_on_click(false);
         scale.set_tooltip_text(Some(&gettext(

@@ -63,6 +63,7 @@ impl ContentBar {
         scale.set_draw_value(false);
         scale.set_width_request(200);
         scale.set_tooltip_text(Some(&gettext("Covers less similar than this are left out")));
+        crate::ui::accessible::name(&scale, &gettext("Similarity"));
         {
             let input = input.clone();
             scale.connect_value_changed(move |scale| {

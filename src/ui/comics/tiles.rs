@@ -802,6 +802,32 @@ fn add_menu(tile: &gtk::Box, item: &gtk::ListItem, find_similar: &Rc<dyn Fn(i32)
     tile.add_controller(press);
 }
 
+/// What a screen reader says for a cover tile: its title, and whether it is classified or
+/// waits for review. GTK 4.8 names the grid's cells by their type unless told.
+fn name_cell(item: &glib::Object, tile: &Tile) {
+    let Some(cell) = item
+        .downcast_ref::<gtk::ListItem>()
+        .and_then(|item| item.child())
+    else {
+        return;
+    };
+    let state = if tile.classified {
+        gettext("classified")
+    } else if tile.to_review {
+        gettext("to review")
+    } else {
+        gettext("unclassified")
+    };
+    let text = fill(
+        &gettext("{title}, {state}"),
+        &[("title", &tile.title), ("state", &state)],
+    );
+    crate::ui::accessible::name(&cell, &text);
+    if let Some(parent) = cell.parent() {
+        crate::ui::accessible::name(&parent, &text);
+    }
+}
+
 fn list_parts(item: &glib::Object) -> Option<(TileWidgets, Option<glib::BoxedAnyObject>)> {
     let item = item.downcast_ref::<gtk::ListItem>()?;
     let widgets = TileWidgets::of(&item.child()?)?;
@@ -834,6 +860,7 @@ fn factory(
             if let Some((widgets, Some(object))) = list_parts(item) {
                 let tile = object.borrow::<Tile>();
                 widgets.show(&tile);
+                name_cell(item, &tile);
                 widgets.show_note(filtering.borrow().note(tile.id));
                 loader.show(&widgets.picture, tile.id, &tile.path);
                 bound.borrow_mut().insert(tile.id, widgets);

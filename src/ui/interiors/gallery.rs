@@ -147,8 +147,18 @@ impl RelmGridItem for GalleryPhoto {
         (root, widgets)
     }
 
-    fn bind(&mut self, widgets: &mut CardWidgets, _root: &mut gtk::Box) {
+    fn bind(&mut self, widgets: &mut CardWidgets, root: &mut gtk::Box) {
         let photo = &self.photo;
+        crate::ui::accessible::name(
+            root,
+            &fill(
+                &gettext("Score {score}: {caption}"),
+                &[
+                    ("score", &format!("{:.0}", photo.card.score)),
+                    ("caption", &photo.card.caption),
+                ],
+            ),
+        );
         widgets.showing.set(photo.photo_id);
         widgets.score.set_label(&format!("{:.0}", photo.card.score));
         let bucket = photo.card.bucket.parse::<Quality>().ok();

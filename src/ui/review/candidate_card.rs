@@ -192,6 +192,10 @@ impl CandidateCard {
                 .focus_on_click(false)
                 .css_classes(["flat", "review-variant"])
                 .build();
+            crate::ui::accessible::name(
+                &button,
+                &fill(&gettext("Cover {number}"), &[("number", &(variant + 1))]),
+            );
             let sender = sender.clone();
             button.connect_clicked(move |_| sender.emit(ReviewMsg::Flip(index, variant)));
             strip.append(&button);

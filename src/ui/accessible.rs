@@ -1,0 +1,156 @@
+//! Names for screen readers. GTK 4.8 names a widget without an accessible name by its type,
+//! so Orca says "GtkToggleButton"; and a button with a mnemonic is read twice ("_Add Folder…
+//! Add Folder…"). [`name_controls`] gives every button, toggle, menu button and search entry
+//! under a widget the name a sighted person reads on it (its label without the mnemonic
+//! underline, else its tooltip, else its placeholder); [`name`] sets one explicitly where the
+//! visible text is not enough (sliders, progress bars, pictures).
+
+use relm4::adw;
+use relm4::gtk::{self, glib, prelude::*};
+
+/// Sets the name a screen reader says for `widget`.
+pub fn name(widget: &impl IsA<gtk::Widget>, text: &str) {
+    set_property(
+        widget.as_ref(),
+        gtk::ffi::GTK_ACCESSIBLE_PROPERTY_LABEL,
+        text,
+    );
+}
+
+// GTK has had this function since 4.0; the Rust binding offers it only from 4.10 on, and
+// Debian 12 has 4.8.
+unsafe extern "C" {
+    fn gtk_accessible_reset_property(
+        accessible: *mut gtk::ffi::GtkAccessible,
+        property: gtk::ffi::GtkAccessibleProperty,
+    );
+    fn gtk_accessible_update_property_value(
+        accessible: *mut gtk::ffi::GtkAccessible,
+        n_properties: std::ffi::c_int,
+        properties: *mut gtk::ffi::GtkAccessibleProperty,
+        values: *const glib::gobject_ffi::GValue,
+    );
+}
+
+fn set_property(widget: &gtk::Widget, property: gtk::ffi::GtkAccessibleProperty, text: &str) {
+    use glib::translate::ToGlibPtr;
+    let value = text.to_value();
+    let mut properties = [property];
+    let accessible: *mut gtk::ffi::GtkWidget = widget.to_glib_none().0;
+    // SAFETY: every GtkWidget implements GtkAccessible; one property, one GValue holding a
+    // string, as the function expects for LABEL and DESCRIPTION; both outlive the call.
+    unsafe {
+        gtk_accessible_update_property_value(
+            accessible.cast::<gtk::ffi::GtkAccessible>(),
+            1,
+            properties.as_mut_ptr(),
+            value.to_glib_none().0,
+        );
+    }
+}
+
+/// Names every control under `root` (itself included) from what it shows: a button's label
+/// without its underline, else its tooltip; a search entry's placeholder. Run it once a
+/// view's controls exist.
+pub fn name_controls(root: &impl IsA<gtk::Widget>) {
+    let root = root.as_ref();
+    if has_mnemonic_label(root) {
+        // GTK keeps the label with its underline as the name and adds the label's own text
+        // after it ("_Add Folder… Add Folder…"): the label's text alone is the name.
+        reset_label(root);
+    } else if let Some(text) = visible_name(root) {
+        name(root, &text);
+    }
+    let mut child = root.first_child();
+    while let Some(widget) = child {
+        name_controls(&widget);
+        child = widget.next_sibling();
+    }
+}
+
+/// Whether `widget` is a button whose label has a mnemonic underline.
+fn has_mnemonic_label(widget: &gtk::Widget) -> bool {
+    let underlined = |label: Option<glib::GString>, underline: bool| {
+        underline && label.is_some_and(|label| label.contains('_'))
+    };
+    if let Some(button) = widget.downcast_ref::<gtk::MenuButton>() {
+        return underlined(button.label(), button.uses_underline());
+    }
+    if let Some(button) = widget.downcast_ref::<gtk::Button>() {
+        return underlined(button.label(), button.uses_underline())
+            || button
+                .child()
+                .and_then(|child| child.downcast::<adw::ButtonContent>().ok())
+                .is_some_and(|content| {
+                    underlined(Some(content.label()), content.uses_underline())
+                });
+    }
+    false
+}
+
+fn reset_label(widget: &gtk::Widget) {
+    use glib::translate::ToGlibPtr;
+    let accessible: *mut gtk::ffi::GtkWidget = widget.to_glib_none().0;
+    // SAFETY: every GtkWidget implements GtkAccessible; LABEL is a property it may reset.
+    unsafe {
+        gtk_accessible_reset_property(
+            accessible.cast::<gtk::ffi::GtkAccessible>(),
+            gtk::ffi::GTK_ACCESSIBLE_PROPERTY_LABEL,
+        );
+    }
+}
+
+/// What a sighted person reads on a control, when it is one that needs a name.
+fn visible_name(widget: &gtk::Widget) -> Option<String> {
+    let plain = |text: &str, underline: bool| {
+        let text = if underline {
+            text.replace('_', "")
+        } else {
+            text.to_owned()
+        };
+        Some(text.trim().to_owned()).filter(|t| !t.is_empty())
+    };
+    let tooltip = || widget.tooltip_text().and_then(|t| plain(&t, false));
+    if let Some(button) = widget.downcast_ref::<gtk::MenuButton>() {
+        return button
+            .label()
+            .and_then(|l| plain(&l, button.uses_underline()))
+            .or_else(tooltip);
+    }
+    if let Some(button) = widget.downcast_ref::<gtk::Button>() {
+        // A toggle button is a button too.
+        let label = button
+            .label()
+            .and_then(|l| plain(&l, button.uses_underline()))
+            .or_else(|| {
+                button
+                    .child()
+                    .and_then(|child| child.downcast::<gtk::Label>().ok())
+                    .and_then(|label| plain(&label.label(), label.uses_underline()))
+            })
+            .or_else(|| {
+                button
+                    .child()
+                    .and_then(|child| child.downcast::<adw::ButtonContent>().ok())
+                    .and_then(|content| plain(&content.label(), content.uses_underline()))
+            });
+        // The button that opens a drop-down is named by the drop-down's tooltip.
+        let dropdown = || {
+            widget
+                .ancestor(gtk::DropDown::static_type())
+                .and_then(|dropdown| dropdown.tooltip_text())
+                .and_then(|t| plain(&t, false))
+        };
+        return label.or_else(tooltip).or_else(dropdown);
+    }
+    if let Some(dropdown) = widget.downcast_ref::<gtk::DropDown>() {
+        return dropdown.tooltip_text().and_then(|t| plain(&t, false));
+    }
+    if let Some(entry) = widget.downcast_ref::<gtk::SearchEntry>() {
+        return entry
+            .placeholder_text()
+            .and_then(|t| plain(&t, false))
+            .or_else(tooltip);
+    }
+    None
+}
