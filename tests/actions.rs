@@ -18,19 +18,8 @@ use vistazo::matching::tagging::TagOutcome;
 
 fn candidate(run: i64, issue: i32, edition: bool) -> StoredCandidate {
     StoredCandidate {
-        run_id: run,
-        id_comicbook_info: issue,
-        id_cover: 1,
-        visual: 0.9,
-        hash: Some(0.95),
-        series: None,
-        number: None,
-        year: None,
-        combined: 0.9,
-        tagged: false,
-        same_folder: false,
         edition,
-        unreadable_cover: false,
+        ..comic_library::stored_candidate(run, issue, 1, 0.9)
     }
 }
 

@@ -840,8 +840,7 @@ fn suggestions_are_reviewed_with_the_keys_saved_at_once_and_undone() {
 
 #[test]
 fn apply_all_leaves_a_near_tie_for_the_user() {
-    use comic_library::{SAGA_1, SAGA_2_VARIANT};
-    use vistazo::db::matching::StoredCandidate;
+    use comic_library::{SAGA_1, SAGA_2_VARIANT, stored_candidate};
 
     let _turn = take_turn();
     let display = display();
@@ -853,21 +852,8 @@ fn apply_all_leaves_a_near_tie_for_the_user() {
         let run = database
             .start_classification_run("m", 0.75, 0.05, false)
             .unwrap();
-        let candidate = |issue: i32, cover: i32, combined: f64| StoredCandidate {
-            run_id: run,
-            id_comicbook_info: issue,
-            id_cover: cover,
-            visual: combined,
-            hash: Some(0.95),
-            series: None,
-            number: None,
-            year: None,
-            combined,
-            tagged: false,
-            same_folder: false,
-            edition: false,
-            unreadable_cover: false,
-        };
+        let candidate =
+            |issue: i32, cover: i32, combined: f64| stored_candidate(run, issue, cover, combined);
         database
             .replace_suggestion(SAGA_1, &[candidate(1001, 1, 0.95)])
             .unwrap();

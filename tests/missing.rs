@@ -10,19 +10,8 @@ use vistazo::db::matching::StoredCandidate;
 
 fn candidate(run: i64, combined: f64) -> StoredCandidate {
     StoredCandidate {
-        run_id: run,
-        id_comicbook_info: 1001,
-        id_cover: 1,
-        visual: combined,
         hash: None,
-        series: None,
-        number: None,
-        year: None,
-        combined,
-        tagged: false,
-        same_folder: false,
-        edition: false,
-        unreadable_cover: false,
+        ..comic_library::stored_candidate(run, 1001, 1, combined)
     }
 }
 

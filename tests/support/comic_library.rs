@@ -290,3 +290,28 @@ pub fn library() -> Library {
         comics,
     }
 }
+
+/// A stored candidate of run `run`: issue `issue` at cover `cover`, scoring `combined`, its
+/// pictures compared, nothing else said.
+pub fn stored_candidate(
+    run: i64,
+    issue: i32,
+    cover: i32,
+    combined: f64,
+) -> vistazo::db::matching::StoredCandidate {
+    vistazo::db::matching::StoredCandidate {
+        run_id: run,
+        id_comicbook_info: issue,
+        id_cover: cover,
+        visual: combined,
+        hash: Some(0.95),
+        series: None,
+        number: None,
+        year: None,
+        combined,
+        tagged: false,
+        same_folder: false,
+        edition: false,
+        unreadable_cover: false,
+    }
+}
