@@ -1,7 +1,8 @@
 //! The volumes a collection owns comics of but the catalog lacks, found from what the comics
-//! say: unclassified comics whose series (from their tags, else their file name) names no
-//! volume of the catalog, or whose best candidate is far from any match, grouped by series and
-//! the year the volume started, each group with the words to search ComicVine for.
+//! say: unclassified comics whose best candidate is far from any match (or that have none yet
+//! and whose series, from their tags else their file name, names no volume of the catalog),
+//! grouped by series and the year the volume started, each group with the words to search
+//! ComicVine for.
 //!
 //! Only reads: adding the volumes is [`super::import`]'s, classifying again is matching's.
 
@@ -56,13 +57,14 @@ pub fn missing_volumes(db: &mut Database) -> Result<Vec<MissingVolume>, DbError>
         let in_catalog = volumes
             .iter()
             .any(|volume| series_similarity(&series, volume) >= SAME_SERIES);
-        // A comic of a volume the catalog has is missing its issue only when classification
-        // found nothing near it (an issue the volume lacks); one not classified yet is not.
-        let weak = db
+        // A comic classification found a fitting issue for is not missing anything, whatever
+        // its name says ("Nagraj" for "नागराज"); one of a volume the catalog has is missing
+        // its issue only when classification found nothing near it.
+        let best = db
             .suggestion(comic.id_comicbook)?
             .first()
-            .is_some_and(|best| best.combined < WEAK);
-        if in_catalog && !weak {
+            .map(|best| best.combined);
+        if best.is_some_and(|best| best >= WEAK) || (in_catalog && best.is_none()) {
             continue;
         }
         let year = tagged

@@ -448,6 +448,9 @@ impl SimpleComponent for App {
                 self.comics.emit(ComicsMsg::FindSimilar(comic_id));
             }
             AppMsg::Review(ReviewOutput::Changed) => self.backend.emit(BackendInput::Refresh),
+            AppMsg::Review(ReviewOutput::SearchCatalog(query)) => {
+                self.catalog.emit(CatalogMsg::ShowSearch(query));
+            }
             AppMsg::Backend(BackendOutput::LabelingSession(photos, order)) => {
                 self.interiors_page
                     .emit(InteriorsMsg::LabelingSession(photos, order));

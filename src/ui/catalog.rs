@@ -28,6 +28,8 @@ const THUMBNAIL_SIDE: u32 = 160;
 pub enum CatalogMsg {
     /// Show the window and read the catalog again.
     Show,
+    /// Show the window on a search for this volume, as if typed.
+    ShowSearch(String),
     Search(String),
     Add(i32),
     Cancel,
@@ -231,6 +233,11 @@ impl SimpleComponent for CatalogDialog {
                 self.window.present();
                 self.search.grab_focus();
                 self.store.emit(CatalogStoreInput::LoadVolumes);
+            }
+            CatalogMsg::ShowSearch(query) => {
+                sender.input(CatalogMsg::Show);
+                self.search.set_text(&query);
+                sender.input(CatalogMsg::Search(query));
             }
             CatalogMsg::Search(query) => {
                 if !self.searching {

@@ -29,6 +29,7 @@ use relm4::{Sender, WorkerController};
 use self::candidate_card::{CandidateCard, candidate_title, percent};
 use self::store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
 use super::pictures::{CoverKey, Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
+use crate::catalog::missing::MissingVolume;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::matching::Threshold;
 use crate::matching::review::{
@@ -73,6 +74,8 @@ pub enum ReviewMsg {
     Store(ReviewStoreOutput),
     /// Show the covers like the current comic's, on the Comics page.
     FindSimilar,
+    /// Look for the largest group of comics the catalog lacks on ComicVine.
+    SearchMissing,
     Cover(CoverKey, Result<gdk::Texture, PictureError>),
 }
 
@@ -83,6 +86,8 @@ pub enum ReviewOutput {
     FindSimilar(i32),
     /// A decision was saved: the collection's counts changed.
     Changed,
+    /// Open the catalog window on this ComicVine search: the volume of comics the catalog lacks.
+    SearchCatalog(String),
 }
 
 pub struct ReviewPage {
@@ -102,10 +107,15 @@ pub struct ReviewPage {
     pressed: Rc<Cell<Option<Instant>>>,
     /// The comic the view shows, to tell when it changed.
     shown: Cell<Option<usize>>,
+    /// The volumes the catalog lacks for the comics, largest group first.
+    missing: Vec<MissingVolume>,
 }
 
 pub struct ReviewWidgets {
     pages: gtk::Stack,
+    /// "Not in your catalog": the volumes the comics need, with a search for the first.
+    missing: gtk::Box,
+    missing_label: gtk::Label,
     body: gtk::Stack,
     stats: [gtk::Label; 5],
     scale: gtk::Scale,
@@ -219,6 +229,44 @@ impl SimpleComponent for ReviewPage {
             value
         });
         review.append(&stats_box);
+
+        // Comics whose volume the catalog lacks wait here with no candidate worth taking:
+        // say so, and offer to look for the volume.
+        let missing_row = gtk::Box::builder()
+            .spacing(12)
+            .css_classes(["card", "missing-volumes"])
+            .visible(false)
+            .build();
+        missing_row.append(
+            &gtk::Image::builder()
+                .icon_name("system-search-symbolic")
+                .margin_start(12)
+                .build(),
+        );
+        let missing_label = gtk::Label::builder()
+            .xalign(0.0)
+            .hexpand(true)
+            .wrap(true)
+            .margin_top(8)
+            .margin_bottom(8)
+            .build();
+        missing_row.append(&missing_label);
+        let search_missing = gtk::Button::builder()
+            .label(gettext("_Search ComicVine"))
+            .use_underline(true)
+            .valign(gtk::Align::Center)
+            .margin_end(12)
+            .tooltip_text(gettext(
+                "Open the catalog on a search for this volume, to add it",
+            ))
+            .build();
+        search_missing.connect_clicked(glib::clone!(
+            #[strong]
+            sender,
+            move |_| sender.input(ReviewMsg::SearchMissing)
+        ));
+        missing_row.append(&search_missing);
+        review.append(&missing_row);
 
         let toolbar = gtk::Box::builder().spacing(12).build();
         toolbar.append(&gtk::Label::new(Some(&gettext("Threshold"))));
@@ -393,11 +441,14 @@ impl SimpleComponent for ReviewPage {
             root: root.clone(),
             toasts,
             last_toast: None,
+            missing: Vec::new(),
             pressed,
             shown: Cell::new(None),
         };
         let widgets = ReviewWidgets {
             pages,
+            missing: missing_row,
+            missing_label,
             body,
             stats,
             scale,
@@ -451,6 +502,11 @@ impl SimpleComponent for ReviewPage {
                     send(&sender, ReviewOutput::FindSimilar(item.comic_id));
                 }
             }
+            ReviewMsg::SearchMissing => {
+                if let Some(group) = self.missing.first() {
+                    send(&sender, ReviewOutput::SearchCatalog(group.query.clone()));
+                }
+            }
             ReviewMsg::Cover(key, Ok(texture)) => self.textures.insert(key, Ok(texture)),
             ReviewMsg::Cover(key, Err(error)) => {
                 tracing::warn!("cannot show cover {key:?}: {error}");
@@ -465,6 +521,12 @@ impl SimpleComponent for ReviewPage {
     }
 
     fn update_view(&self, widgets: &mut Self::Widgets, _sender: ComponentSender<Self>) {
+        widgets.missing.set_visible(!self.missing.is_empty());
+        if let Some(group) = self.missing.first() {
+            widgets
+                .missing_label
+                .set_label(&missing_sentence(group, self.missing.len()));
+        }
         let page = if !self.loaded {
             "loading"
         } else if self.session.is_empty() {
@@ -822,7 +884,8 @@ impl ReviewPage {
 
     fn stored(&mut self, output: ReviewStoreOutput, sender: &ComponentSender<Self>) {
         match output {
-            ReviewStoreOutput::Loaded(items) => {
+            ReviewStoreOutput::Loaded(items, missing) => {
+                self.missing = missing;
                 self.session = ReviewSession::new(items);
                 self.loaded = true;
                 self.textures.clear();
@@ -954,6 +1017,39 @@ fn file_name(item: &ReviewItem) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// "Not in your catalog: Iron Unknown (1999), 3 comics — and 2 more volumes."
+fn missing_sentence(first: &MissingVolume, groups: usize) -> String {
+    let name = match first.year {
+        Some(year) => format!("{} ({year})", first.series),
+        None => first.series.clone(),
+    };
+    let comics = first.comics.len();
+    let sentence = fill(
+        &ngettext(
+            "Not in your catalog: {volume}, {count} comic.",
+            "Not in your catalog: {volume}, {count} comics.",
+            plural(comics),
+        ),
+        &[("volume", &name), ("count", &comics)],
+    );
+    if groups > 1 {
+        let more = groups - 1;
+        format!(
+            "{sentence} {}",
+            fill(
+                &ngettext(
+                    "{count} more volume is missing too: vistazo catalog missing lists them.",
+                    "{count} more volumes are missing too: vistazo catalog missing lists them.",
+                    plural(more),
+                ),
+                &[("count", &more)],
+            )
+        )
+    } else {
+        sentence
+    }
 }
 
 fn plural(n: usize) -> u32 {

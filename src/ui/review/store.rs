@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 
 use relm4::{ComponentSender, Worker};
 
+use crate::catalog::missing::{self, MissingVolume};
 use crate::db::{self, Database};
 use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::MatchingError;
@@ -48,7 +49,8 @@ pub enum ReviewStoreInput {
 
 #[derive(Debug)]
 pub enum ReviewStoreOutput {
-    Loaded(Vec<ReviewItem>),
+    /// The comics waiting for review, and the volumes the catalog lacks for the others.
+    Loaded(Vec<ReviewItem>, Vec<MissingVolume>),
     /// Saved; the database changed.
     Saved,
     /// These comics changed since their suggestion was read and were left as they are.
@@ -127,7 +129,8 @@ impl ReviewStore {
         let base = thumbnails::resolve_base(chosen.as_deref(), database).map_err(JobError::from)?;
         let store = ThumbnailStore::new(base);
         let items = review::pending_reviews(database, &store).map_err(JobError::from)?;
-        Ok(ReviewStoreOutput::Loaded(items))
+        let missing = missing::missing_volumes(database).map_err(JobError::from)?;
+        Ok(ReviewStoreOutput::Loaded(items, missing))
     }
 
     /// The decision as the core takes it: the model is the one whose run suggested it.
