@@ -1070,7 +1070,12 @@ fn install_keys(
         sender,
         #[strong]
         pressed,
-        move |_, key, _, modifiers| match message_for(key, modifiers) {
+        move |controller, key, _, modifiers| match message_for(key, modifiers) {
+            // The threshold slider moves by the arrow keys, Home, End and Page Up/Down while
+            // it has the focus; they do not decide about the comic then.
+            Some(_) if slider_has_focus(controller) && moves_a_slider(key) => {
+                glib::Propagation::Proceed
+            }
             Some(message) => {
                 pressed.set(Some(Instant::now()));
                 sender.input(message);
@@ -1093,6 +1098,32 @@ fn install_keys(
 }
 
 /// The message a key press means on the review page.
+/// Whether the focus of the window `controller` listens in is on a slider.
+fn slider_has_focus(controller: &gtk::EventControllerKey) -> bool {
+    controller
+        .widget()
+        .and_then(|widget| widget.root())
+        .and_then(|root| root.focus())
+        .is_some_and(|focus| focus.is::<gtk::Range>())
+}
+
+/// The keys a focused slider moves by.
+fn moves_a_slider(key: gdk::Key) -> bool {
+    matches!(
+        key,
+        gdk::Key::Left
+            | gdk::Key::Right
+            | gdk::Key::KP_Left
+            | gdk::Key::KP_Right
+            | gdk::Key::Up
+            | gdk::Key::Down
+            | gdk::Key::Home
+            | gdk::Key::End
+            | gdk::Key::Page_Up
+            | gdk::Key::Page_Down
+    )
+}
+
 fn message_for(key: gdk::Key, modifiers: gdk::ModifierType) -> Option<ReviewMsg> {
     if modifiers.contains(gdk::ModifierType::CONTROL_MASK) {
         // Ctrl+Shift+F: the Comics page's "Find Similar Covers", for the comic shown.
