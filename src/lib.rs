@@ -52,4 +52,5 @@ pub mod library;
 pub mod matching;
 pub mod random;
 pub mod serve;
+pub mod settings;
 pub mod ui;

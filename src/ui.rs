@@ -16,6 +16,7 @@ mod pictures;
 mod preferences;
 mod review;
 mod session_key;
+mod settings;
 mod stalls;
 mod threshold;
 

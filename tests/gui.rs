@@ -1367,3 +1367,118 @@ fn wait_until(limit: Duration, mut probe: impl FnMut() -> bool) -> Option<bool> 
     }
     None
 }
+
+/// Sets `key` to the GVariant text `value` in the app's settings, as Preferences would; an app
+/// running sees the change (the keyfile backend follows its file).
+fn set_setting(sandbox: &Sandbox, key: &str, value: &str) {
+    let file = sandbox.path("config/glib-2.0/settings/keyfile");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let mut lines: Vec<String> = sandbox
+        .settings()
+        .lines()
+        .filter(|line| !line.starts_with(&format!("{key}=")))
+        .map(str::to_owned)
+        .collect();
+    let group = "[io/github/vistazo/Vistazo]";
+    let at = match lines.iter().position(|line| line == group) {
+        Some(at) => at + 1,
+        None => {
+            lines.push(group.to_owned());
+            lines.len()
+        }
+    };
+    lines.insert(at, format!("{key}={value}"));
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+}
+
+/// Adds the comics under `folder` with Add Folder… typed into its dialog.
+fn add_folder(display: &Display, window: &str, pid: u32, folder: &Path) {
+    press(display, window, "ctrl+shift+o");
+    let dialog = wait_for_window(display, pid, "Add a Folder of Comics");
+    press(display, &dialog, "ctrl+l");
+    xdotool(
+        display,
+        &["type", "--delay", "10", folder.to_str().unwrap()],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(display, &["key", "Return"]);
+}
+
+#[test]
+fn every_job_uses_the_thumbnails_folder_preferences_name_when_it_starts() {
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    // The catalog's covers are only in the folder Preferences name: the database's own
+    // (`db/data/thumbnails`) has none.
+    let (db, chosen, comics) = comic_library(&sandbox);
+    let total = i64::from(ISSUES_PER_VOLUME) * VOLUMES.len() as i64;
+    set_setting(
+        &sandbox,
+        "thumbnails-folder",
+        &format!("'{}'", chosen.display()),
+    );
+    let model = tiny_model();
+    let app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--model",
+                model.to_str().unwrap(),
+                "--device",
+                "cpu",
+                "gui",
+                "--page",
+                "comics",
+            ],
+        )
+        .spawn()
+        .expect("start the app");
+    let pid = app.id();
+    let mut app = Running(Some(app));
+    let window = window_of(&display, app.child());
+
+    // A scan writes the comics' thumbnails there, and classification finds the catalog's
+    // covers there.
+    add_folder(&display, &window, pid, &comics);
+    let covers = |base: &Path| std::fs::read_dir(base.join("comics")).map_or(0, Iterator::count);
+    wait_for("the comics to be added", Duration::from_secs(120), || {
+        (collection_counts(&db) == (total, 0) && covers(&chosen) as i64 == total).then_some(())
+    });
+    wait_for(
+        "the comics to be classified",
+        Duration::from_secs(120),
+        || {
+            if finished_runs(&db).is_empty() {
+                press(&display, &window, "ctrl+shift+c");
+                std::thread::sleep(Duration::from_millis(1000));
+            }
+            (collection_counts(&db) == (total, total)).then_some(())
+        },
+    );
+
+    // Another folder chosen while the app runs: the next scan writes there.
+    let second = sandbox.path("second thumbnails");
+    set_setting(
+        &sandbox,
+        "thumbnails-folder",
+        &format!("'{}'", second.display()),
+    );
+    let more = sandbox.path("library/more");
+    std::fs::create_dir_all(&more).unwrap();
+    fixtures::write_zip(
+        &more.join("Later 001 (2017).cbz"),
+        &fixtures::entries(&[("001.jpg", jpeg(&catalog_cover(9_001)))]),
+    );
+    // The keyfile backend notices the change within a moment.
+    std::thread::sleep(Duration::from_secs(2));
+    add_folder(&display, &window, pid, &more);
+    wait_for("the new comic's thumbnail", Duration::from_secs(60), || {
+        (covers(&second) == 1).then_some(())
+    });
+    assert_eq!(covers(&chosen) as i64, total);
+    assert!(!sandbox.path("db/data/thumbnails").exists());
+    quit(&display, &window, app.take());
+}

@@ -19,6 +19,7 @@ use super::engine::{ModelChoice, ModelOverrides, SharedEngine};
 use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
 use super::review::store::{ReviewStoreInit, ReviewStoreInput};
 use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
+use super::settings::SharedSettings;
 use super::{Page, StartOptions, about, preferences};
 use crate::clip::RuntimeInfo;
 use crate::config;
@@ -175,19 +176,16 @@ impl SimpleComponent for App {
                 engine: engine.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Interiors);
-        // One thumbnails folder for every page: `--thumbnails`, else the one Preferences
-        // names, else the database's own; a scan writes where the review looks.
-        let chosen_thumbnails = settings.string("thumbnails-folder");
-        let thumbnails = options.thumbnails.clone().or_else(|| {
-            (!chosen_thumbnails.is_empty())
-                .then(|| std::path::PathBuf::from(chosen_thumbnails.as_str()))
-        });
+        // One thumbnails folder for every page and job: `--thumbnails`, else the one
+        // Preferences names when the job starts, else the database's own; a scan writes where
+        // the review looks.
+        let collection_settings = SharedSettings::follow(&settings, options.thumbnails.clone());
         let comics = ComicsPage::builder()
             .launch(ComicsInit {
                 collection: collection.clone(),
                 settings: settings.clone(),
                 engine: engine.clone(),
-                thumbnails: thumbnails.clone(),
+                collection_settings: collection_settings.clone(),
             })
             .forward(sender.input_sender(), AppMsg::Comics);
         backend.emit(BackendInput::Open(
@@ -199,8 +197,7 @@ impl SimpleComponent for App {
             .launch(ReviewInit {
                 store: ReviewStoreInit {
                     collection: collection.clone(),
-                    thumbnails: thumbnails.clone(),
-                    write_comicinfo: write_comicinfo_preference(&settings),
+                    settings: collection_settings.clone(),
                 },
                 settings: settings.clone(),
             })
@@ -209,7 +206,7 @@ impl SimpleComponent for App {
             .launch(CatalogStoreInit {
                 collection: collection.clone(),
                 engine: engine.clone(),
-                thumbnails,
+                settings: collection_settings,
             })
             .detach();
 
@@ -716,23 +713,6 @@ impl App {
             .and_then(|pages| pages.visible_child_name())
             .map(|name| name.to_string())
     }
-}
-
-/// The "Write ComicInfo.xml" preference, for the background workers, following changes.
-pub(crate) fn write_comicinfo_preference(
-    settings: &gio::Settings,
-) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let flag = std::sync::Arc::new(AtomicBool::new(settings.boolean("write-comicinfo")));
-    settings.connect_changed(
-        Some("write-comicinfo"),
-        glib::clone!(
-            #[strong]
-            flag,
-            move |settings, key| flag.store(settings.boolean(key), Ordering::Relaxed)
-        ),
-    );
-    flag
 }
 
 /// A collection file's name, as the title shows it.

@@ -38,6 +38,7 @@ use self::tiles::{Counts, CoverGrid, Ranking, Shelf, Tile};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::failure::{JobError, send};
+use super::settings::SharedSettings;
 use super::stalls::StallMeter;
 use crate::db::discovery::FoundCollection;
 use crate::i18n::{fill, gettext, ngettext};
@@ -49,9 +50,8 @@ pub struct ComicsInit {
     pub settings: gio::Settings,
     /// The app's CLIP engine, shared with the other pages.
     pub engine: SharedEngine,
-    /// `--thumbnails`, else the folder Preferences names; either wins over the folder the
-    /// database names.
-    pub thumbnails: Option<PathBuf>,
+    /// The collection's settings (thumbnails folder, ComicInfo.xml), read when each job starts.
+    pub collection_settings: SharedSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -559,17 +559,20 @@ impl SimpleComponent for ComicsPage {
             collection: collection_file,
             settings,
             engine,
-            thumbnails,
+            collection_settings,
         } = init;
         let collection = Collection::builder()
-            .detach_worker((collection_file.clone(), thumbnails.clone()))
+            .detach_worker((collection_file.clone(), collection_settings.clone()))
             .forward(sender.input_sender(), ComicsMsg::Collection);
         let classifier = classifier::Classifier::builder()
-            .detach_worker((collection_file.clone(), thumbnails.clone(), engine.clone()))
+            .detach_worker((
+                collection_file.clone(),
+                collection_settings.clone(),
+                engine.clone(),
+            ))
             .forward(sender.input_sender(), ComicsMsg::Classifier);
-        let write_comicinfo = crate::ui::app::write_comicinfo_preference(&settings);
         let search_worker = ContentSearch::builder()
-            .detach_worker((collection_file.clone(), thumbnails, engine, write_comicinfo))
+            .detach_worker((collection_file.clone(), collection_settings, engine))
             .forward(sender.input_sender(), ComicsMsg::ContentSearch);
         let loader = CoverLoader::new();
         let find_similar = sender.input_sender().clone();

@@ -15,7 +15,7 @@ use crate::db::catalog::CatalogVolume;
 use crate::db::embeddings::Subject;
 use crate::db::{self, Database};
 use crate::jobs::CancelToken;
-use crate::library::{ThumbnailStore, thumbnails};
+use crate::library::ThumbnailStore;
 use crate::matching::EmbedOptions;
 use crate::matching::catalog_cover_file;
 use crate::matching::embed::embed_missing;
@@ -23,6 +23,7 @@ use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
 use crate::ui::engine::{BATCH, SharedEngine};
 use crate::ui::session_key;
+use crate::ui::settings::SharedSettings;
 
 /// How long to wait before looking again whether the engine is free.
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
@@ -48,8 +49,8 @@ pub struct CatalogStoreInit {
     pub collection: OpenCollection,
     /// The app's CLIP engine: new covers are read for matching while nobody else needs it.
     pub engine: SharedEngine,
-    /// The thumbnails folder the user chose; else the one the database names.
-    pub thumbnails: Option<PathBuf>,
+    /// The collection's settings, read when each job starts.
+    pub settings: SharedSettings,
 }
 
 #[derive(Debug)]
@@ -93,8 +94,8 @@ pub enum CatalogStoreOutput {
 }
 
 pub struct CatalogStore {
-    /// The thumbnails folder the user chose; else the one the database names.
-    thumbnails: Option<PathBuf>,
+    /// The collection's settings, read when each job starts.
+    settings: SharedSettings,
     database: Connection<Database>,
     engine: SharedEngine,
     /// The worker's thread runs behind the window (set when it first reads covers).
@@ -108,7 +109,7 @@ impl Worker for CatalogStore {
 
     fn init(init: Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
-            thumbnails: init.thumbnails,
+            settings: init.settings,
             database: Connection::new(init.collection),
             engine: init.engine,
             lowered: false,
@@ -217,10 +218,10 @@ impl CatalogStore {
     }
 
     fn store(&mut self) -> Result<ThumbnailStore, JobError> {
-        let chosen = self.thumbnails.clone();
-        let database = self.database()?;
-        let base = thumbnails::resolve_base(chosen.as_deref(), database).map_err(JobError::from)?;
-        Ok(ThumbnailStore::new(base))
+        let settings = self.settings.current();
+        settings
+            .thumbnail_store(self.database()?)
+            .map_err(JobError::from)
     }
 
     fn volumes(&mut self) -> Result<Vec<ListedVolume>, JobError> {

@@ -8,7 +8,6 @@
 //! next run goes on from there.
 
 use crate::ui::failure::{JobError, send};
-use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
@@ -21,8 +20,9 @@ use crate::db::embeddings::Subject;
 use crate::db::{self, Database};
 use crate::i18n::gettext;
 use crate::jobs::{CancelToken, Outcome, Progress};
-use crate::library::{ThumbnailStore, thumbnails};
+use crate::library::ThumbnailStore;
 use crate::matching::{self, ClassifyEvent, ClassifyOptions, EmbedEvent, EmbedOptions};
+use crate::ui::settings::SharedSettings;
 
 #[derive(Debug)]
 pub enum ClassifierInput {
@@ -52,23 +52,23 @@ pub enum ClassifierOutput {
 }
 
 pub struct Classifier {
-    /// `--thumbnails`, when given.
-    thumbnails: Option<PathBuf>,
+    /// The collection's settings, read when each job starts.
+    settings: SharedSettings,
     /// The worker's thread runs behind the window (set on its first message).
     lowered: bool,
-    connection: Connection<(Database, ThumbnailStore)>,
+    connection: Connection<Database>,
     engine: SharedEngine,
 }
 
 impl Worker for Classifier {
-    type Init = (OpenCollection, Option<PathBuf>, SharedEngine);
+    type Init = (OpenCollection, SharedSettings, SharedEngine);
     type Input = ClassifierInput;
     type Output = ClassifierOutput;
 
-    fn init((collection, thumbnails, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((collection, settings, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
         // Nothing heavy here: init runs on the main thread.
         Self {
-            thumbnails,
+            settings,
             connection: Connection::new(collection),
             engine,
             lowered: false,
@@ -109,7 +109,7 @@ impl Classifier {
         sender: &ComponentSender<Self>,
     ) -> Result<ClassifyReport, JobError> {
         let Self {
-            thumbnails,
+            settings,
             connection,
             engine,
             ..
@@ -131,7 +131,7 @@ impl Classifier {
             if cancel.is_cancelled() {
                 return Ok(None);
             }
-            let (database, store) = open(connection, thumbnails.as_deref())?;
+            let (database, store) = open(connection, settings)?;
             report(sender, Step::Embedding, None);
             let mut throttle = Throttle::default();
             let embedded = matching::embed::embed_missing(
@@ -156,7 +156,7 @@ impl Classifier {
         let Some(model_id) = model_id else {
             return Ok(result);
         };
-        let (database, store) = open(connection, thumbnails.as_deref())?;
+        let (database, store) = open(connection, settings)?;
         let covers = database
             .embedded_ids(Subject::Cover, &model_id)
             .map_err(JobError::from)?;
@@ -190,17 +190,17 @@ impl Classifier {
     }
 }
 
-/// The open collection's database, and where its covers are.
+/// The open collection's database, and where its covers are with the settings as they are now.
 pub(super) fn open<'a>(
-    connection: &'a mut Connection<(Database, ThumbnailStore)>,
-    thumbnails: Option<&std::path::Path>,
+    connection: &'a mut Connection<Database>,
+    settings: &SharedSettings,
 ) -> Result<(&'a mut Database, ThumbnailStore), JobError> {
-    let (database, store) = connection.get_or_open(|path| {
-        let mut database = db::open(path).map_err(JobError::from)?;
-        let base = thumbnails::resolve_base(thumbnails, &mut database).map_err(JobError::from)?;
-        Ok((database, ThumbnailStore::new(base)))
-    })?;
-    Ok((database, store.clone()))
+    let database = connection.get_or_open(|path| db::open(path).map_err(JobError::from))?;
+    let store = settings
+        .current()
+        .thumbnail_store(database)
+        .map_err(JobError::from)?;
+    Ok((database, store))
 }
 
 impl ClassifyReport {

@@ -15,7 +15,8 @@ use super::progress::{JobProgress, Step, Throttle};
 use crate::db::{self, ComicTileRow, Database};
 use crate::i18n::gettext;
 use crate::jobs::{CancelToken, Outcome};
-use crate::library::{self, ScanEvent, ScanOptions, ThumbnailStore, thumbnails};
+use crate::library::{self, ScanEvent, ScanOptions, ThumbnailStore};
+use crate::ui::settings::SharedSettings;
 
 /// Comics read per message to the page.
 const PAGE: i64 = 2_000;
@@ -62,22 +63,25 @@ pub enum CollectionOutput {
 }
 
 pub struct Collection {
-    /// `--thumbnails`, when given.
-    thumbnails: Option<PathBuf>,
+    /// The collection's settings, read when each job starts.
+    settings: SharedSettings,
+    /// Where the grid takes its covers from, as last sent to the page.
+    shown: Option<ThumbnailStore>,
     /// The worker's thread runs behind the window (set on its first message).
     lowered: bool,
-    connection: Connection<(Database, ThumbnailStore)>,
+    connection: Connection<Database>,
 }
 
 impl Worker for Collection {
-    type Init = (OpenCollection, Option<PathBuf>);
+    type Init = (OpenCollection, SharedSettings);
     type Input = CollectionInput;
     type Output = CollectionOutput;
 
-    fn init((collection, thumbnails): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((collection, settings): Self::Init, _sender: ComponentSender<Self>) -> Self {
         // Nothing heavy here: init runs before the worker's thread takes over.
         Self {
-            thumbnails,
+            settings,
+            shown: None,
             connection: Connection::new(collection),
             lowered: false,
         }
@@ -109,23 +113,32 @@ impl Collection {
     fn open(&mut self, sender: &ComponentSender<Self>) -> Result<(), JobError> {
         self.connection.close_if_switched();
         let path = self.connection.collection().path();
-        let mut database = db::open(&path).map_err(JobError::from)?;
-        let base = thumbnails::resolve_base(self.thumbnails.as_deref(), &mut database)
-            .map_err(JobError::from)?;
-        let store = ThumbnailStore::new(base);
-        self.connection.set((database, store.clone()));
-        send(sender, CollectionOutput::Opened(store));
+        let database = db::open(&path).map_err(JobError::from)?;
+        self.connection.set(database);
+        self.shown = None;
         self.load(sender)
     }
 
     fn database(&mut self) -> Result<&mut Database, JobError> {
-        self.connection
-            .get()
-            .map(|(database, _)| database)
-            .ok_or_else(not_open)
+        self.connection.get().ok_or_else(not_open)
+    }
+
+    /// Where the covers are with the settings as they are now; the grid is told when that
+    /// changed since it last heard.
+    fn store(&mut self, sender: &ComponentSender<Self>) -> Result<ThumbnailStore, JobError> {
+        let settings = self.settings.current();
+        let store = settings
+            .thumbnail_store(self.database()?)
+            .map_err(JobError::from)?;
+        if self.shown.as_ref() != Some(&store) {
+            self.shown = Some(store.clone());
+            send(sender, CollectionOutput::Opened(store.clone()));
+        }
+        Ok(store)
     }
 
     fn load(&mut self, sender: &ComponentSender<Self>) -> Result<(), JobError> {
+        self.store(sender)?;
         let database = self.database()?;
         let mut after = 0;
         let mut first = true;
@@ -149,12 +162,7 @@ impl Collection {
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
     ) -> Result<(), JobError> {
-        let store = self
-            .connection
-            .get()
-            .map(|(_, store)| store.clone())
-            .ok_or_else(not_open)?;
-        let options = ScanOptions::new(store);
+        let options = ScanOptions::new(self.store(sender)?);
         let database = self.database()?;
         let mut throttle = Throttle::default();
         let mut reasons = Vec::new();

@@ -9,8 +9,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use relm4::{ComponentSender, Worker};
 
@@ -29,6 +27,7 @@ use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
 use crate::ui::engine::{EngineEvent, SharedEngine};
 use crate::ui::failure::{JobError, send};
+use crate::ui::settings::SharedSettings;
 
 /// Catalog covers shown beside the ranked comics.
 pub const CATALOG_HITS: usize = 12;
@@ -110,42 +109,32 @@ struct Loaded {
 }
 
 pub struct ContentSearch {
-    thumbnails: Option<PathBuf>,
+    /// The collection's settings, read when each job starts.
+    settings: SharedSettings,
     lowered: bool,
-    connection: Connection<(Database, ThumbnailStore)>,
+    connection: Connection<Database>,
     engine: SharedEngine,
     loaded: Option<Loaded>,
     /// The owned covers' fingerprints read for the duplicates shelf so far.
     fingerprints: Fingerprints,
     /// Issues assigned from a search, as the core applies and takes them back.
     classifications: Classifications,
-    /// The "Write ComicInfo.xml" preference, followed as it changes.
-    write_comicinfo: Arc<AtomicBool>,
 }
 
 impl Worker for ContentSearch {
-    type Init = (
-        OpenCollection,
-        Option<PathBuf>,
-        SharedEngine,
-        Arc<AtomicBool>,
-    );
+    type Init = (OpenCollection, SharedSettings, SharedEngine);
     type Input = SearchInput;
     type Output = SearchOutput;
 
-    fn init(
-        (collection, thumbnails, engine, write_comicinfo): Self::Init,
-        _sender: ComponentSender<Self>,
-    ) -> Self {
+    fn init((collection, settings, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
-            thumbnails,
+            classifications: Classifications::new(settings.current().write_comicinfo),
+            settings,
             lowered: false,
             connection: Connection::new(collection),
             engine,
             loaded: None,
             fingerprints: Fingerprints::default(),
-            classifications: Classifications::new(write_comicinfo.load(Ordering::Relaxed)),
-            write_comicinfo,
         }
     }
 
@@ -200,9 +189,7 @@ impl Worker for ContentSearch {
                 send(&sender, reply);
             }
             SearchInput::Trash { comic_id, in_trash } => {
-                let reply = match open(&mut self.connection, self.thumbnails.as_deref())
-                    .and_then(|(database, _)| Ok(database.set_in_trash(comic_id, in_trash)?))
-                {
+                let reply = match self.trash(comic_id, in_trash) {
                     Ok(_) => SearchOutput::Trashed { comic_id, in_trash },
                     Err(error) => SearchOutput::Failed {
                         generation: 0,
@@ -316,12 +303,12 @@ impl ContentSearch {
     ) -> Result<Loaded, JobError> {
         let Self {
             connection,
-            thumbnails,
+            settings,
             engine,
             ..
         } = self;
         engine.job(on_event, |loaded| {
-            let (database, store) = open(connection, thumbnails.as_deref())?;
+            let (database, store) = open(connection, settings)?;
             let options = EmbedOptions {
                 covers: true,
                 comics: true,
@@ -355,7 +342,7 @@ impl ContentSearch {
             }
             Ok(())
         })?;
-        let (database, store) = open(connection, thumbnails.as_deref())?;
+        let (database, store) = open(connection, settings)?;
         let index = SearchIndex::load(database, model_id, Scope::Everything)?;
         let covers = database
             .catalog_covers()?
@@ -378,7 +365,7 @@ impl ContentSearch {
             .try_with(|loaded| Ok(loaded.model_id.clone()))
             .and_then(Result::ok)
             .or_else(|| self.loaded.as_ref().map(|loaded| loaded.model_id.clone()));
-        let (database, store) = open(&mut self.connection, self.thumbnails.as_deref())?;
+        let (database, store) = open(&mut self.connection, &self.settings)?;
         let groups =
             duplicates::find_with(database, &store, model.as_deref(), &mut self.fingerprints)?;
         Ok(groups
@@ -400,8 +387,8 @@ impl ContentSearch {
             self.classifications.forget();
         }
         self.classifications
-            .set_write_comicinfo(self.write_comicinfo.load(Ordering::Relaxed));
-        let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
+            .set_write_comicinfo(self.settings.current().write_comicinfo);
+        let (database, _) = open(&mut self.connection, &self.settings)?;
         Ok(database)
     }
 
@@ -414,7 +401,7 @@ impl ContentSearch {
             .map(|loaded| loaded.model_id.clone())
             .unwrap_or_default();
         self.collection()?;
-        let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
+        let (database, _) = open(&mut self.connection, &self.settings)?;
         let Some(comic) = database.owned_comic(comic_id)? else {
             return Ok(false);
         };
@@ -429,9 +416,21 @@ impl ContentSearch {
         Ok(matches!(applied, Applied::Applied { .. }))
     }
 
+    /// Moves a copy to the trash, or back, as every such decision is taken.
+    fn trash(&mut self, comic_id: i32, in_trash: bool) -> Result<bool, JobError> {
+        self.collection()?;
+        let (database, _) = open(&mut self.connection, &self.settings)?;
+        let changed = if in_trash {
+            self.classifications.trash(database, comic_id)
+        } else {
+            self.classifications.untrash(database, comic_id)
+        };
+        Ok(changed?)
+    }
+
     fn unassign(&mut self, comic_id: i32) -> Result<(), JobError> {
         self.collection()?;
-        let (database, _) = open(&mut self.connection, self.thumbnails.as_deref())?;
+        let (database, _) = open(&mut self.connection, &self.settings)?;
         self.classifications.undo_assignment(database, comic_id)?;
         Ok(())
     }

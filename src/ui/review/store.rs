@@ -7,26 +7,22 @@
 //! core's [`Classifications`]; this worker only carries decisions to it off the main thread.
 
 use crate::ui::failure::{JobError, send};
-use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 use relm4::{ComponentSender, Worker};
 
 use crate::catalog::missing::{self, MissingVolume};
 use crate::db::{self, Database};
-use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::MatchingError;
 use crate::matching::actions::{Applied, Assignment, Classifications};
 use crate::matching::review::{self, Classification, ReviewItem, Undo};
 use crate::ui::collection_file::{Connection, OpenCollection};
+use crate::ui::settings::SharedSettings;
 
 pub struct ReviewStoreInit {
     pub collection: OpenCollection,
-    /// The thumbnails folder the user chose; else the one the database names.
-    pub thumbnails: Option<PathBuf>,
-    /// Whether an applied issue is also written into the comic's CBZ as ComicInfo.xml (the
-    /// preference, kept up to date by the window).
-    pub write_comicinfo: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The thumbnails folder and whether an applied issue is also written into the comic's
+    /// file as ComicInfo.xml, read when each job starts.
+    pub settings: SharedSettings,
 }
 
 #[derive(Debug)]
@@ -75,7 +71,7 @@ impl Worker for ReviewStore {
     fn init(init: Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
             database: Connection::new(init.collection.clone()),
-            classifications: Classifications::new(init.write_comicinfo.load(Ordering::Relaxed)),
+            classifications: Classifications::new(init.settings.current().write_comicinfo),
             init,
         }
     }
@@ -106,7 +102,7 @@ impl ReviewStore {
             self.classifications.forget();
         }
         self.classifications
-            .set_write_comicinfo(self.init.write_comicinfo.load(Ordering::Relaxed));
+            .set_write_comicinfo(self.init.settings.current().write_comicinfo);
         self.database
             .get_or_open(|path| db::open(path).map_err(JobError::from))
     }
@@ -124,10 +120,9 @@ impl ReviewStore {
     }
 
     fn load(&mut self) -> Result<ReviewStoreOutput, JobError> {
-        let chosen = self.init.thumbnails.clone();
+        let settings = self.init.settings.current();
         let database = self.database()?;
-        let base = thumbnails::resolve_base(chosen.as_deref(), database).map_err(JobError::from)?;
-        let store = ThumbnailStore::new(base);
+        let store = settings.thumbnail_store(database).map_err(JobError::from)?;
         let items = review::pending_reviews(database, &store).map_err(JobError::from)?;
         let missing = missing::missing_volumes(database).map_err(JobError::from)?;
         Ok(ReviewStoreOutput::Loaded(items, missing))
