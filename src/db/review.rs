@@ -7,9 +7,9 @@
 //! Babelcomics4's own trash does.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
+use diesel::sql_types::{Integer, Nullable, Text};
 
-use super::matching::CatalogCoverRow;
+use super::matching::{CatalogCoverRow, StoredCandidate};
 use super::{Database, DbError};
 
 /// One stored candidate of a comic waiting for review, with the comic it belongs to.
@@ -22,33 +22,9 @@ pub struct PendingCandidate {
     /// The comic's `id_comicbook_info` exactly as stored (NULL kept apart from `''`).
     #[diesel(sql_type = Nullable<Text>)]
     pub current: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pub run_id: i64,
-    #[diesel(sql_type = Integer)]
-    pub id_comicbook_info: i32,
-    #[diesel(sql_type = Integer)]
-    pub id_cover: i32,
-    #[diesel(sql_type = Double)]
-    pub visual: f64,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub hash: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub series: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub number: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub year: Option<f64>,
-    #[diesel(sql_type = Double)]
-    pub combined: f64,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub tagged: bool,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub same_folder: bool,
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub edition: bool,
-    /// Its cover picture could not be read when it was scored.
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub unreadable_cover: bool,
+    /// The stored candidate itself.
+    #[diesel(embed)]
+    pub candidate: StoredCandidate,
     /// The publisher of the volume, when the catalog names one.
     #[diesel(sql_type = Nullable<Text>)]
     pub publisher: Option<String>,
@@ -107,7 +83,7 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
-    use crate::db::matching::StoredCandidate;
+    use super::StoredCandidate;
     use crate::db::open_in_memory;
 
     #[test]

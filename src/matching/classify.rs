@@ -942,6 +942,18 @@ pub fn classify(
     Ok(summary)
 }
 
+/// The signals a stored candidate was scored with.
+pub(crate) fn stored_signals(stored: &StoredCandidate) -> Signals {
+    Signals {
+        visual: stored.visual as f32,
+        hash: stored.hash.map(|v| v as f32),
+        series: stored.series.map(|v| v as f32),
+        number: stored.number.map(|v| v as f32),
+        year: stored.year.map(|v| v as f32),
+        combined: stored.combined as f32,
+    }
+}
+
 fn stored(run_id: i64, candidate: &Candidate) -> StoredCandidate {
     let signals = &candidate.signals;
     StoredCandidate {

@@ -15,8 +15,8 @@ use crate::db::matching::CatalogCoverRow;
 use crate::i18n::{fill, ngettext};
 use crate::library::ThumbnailStore;
 
-use super::classify::TaggedIssue;
-use super::score::{Case, Hold, Signals, decide};
+use super::classify::{Candidate, TaggedIssue, stored_signals};
+use super::score::{Case, Hold, decide};
 use super::{MatchingError, catalog_cover_file};
 
 /// One cover of a candidate issue, with its file when it is on disk.
@@ -29,22 +29,8 @@ pub struct ReviewCover {
 /// A catalog issue proposed for a comic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewCandidate {
-    pub id_comicbook_info: i32,
-    pub volume: String,
-    pub number: String,
-    pub year: Option<i32>,
-    pub signals: Signals,
-    /// "Tagged": the comic's own tags (ComicInfo.xml, MetronInfo.xml) name this issue.
-    pub tagged: bool,
-    /// "Same folder": the comic's folder siblings were classified to this issue's volume.
-    pub same_folder: bool,
-    /// "Edition": its cover is the same picture as another candidate's in another volume.
-    pub edition: bool,
-    /// The publisher of its volume, when the catalog names one.
-    pub publisher: Option<String>,
-    /// Its cover picture could not be read when it was scored: it was suggested on its
-    /// embedding alone, and "apply all" leaves it to the user.
-    pub unreadable_cover: bool,
+    /// The candidate as classification scored it.
+    pub candidate: Candidate,
     /// The cover that matched best first, then the issue's other covers (its variants).
     pub covers: Vec<ReviewCover>,
 }
@@ -73,16 +59,21 @@ pub struct ReviewItem {
 impl ReviewItem {
     /// The best candidate's combined score.
     pub fn best_score(&self) -> Option<f32> {
-        self.candidates.first().map(|c| c.signals.combined)
+        self.candidates
+            .first()
+            .map(|c| c.candidate.signals.combined)
     }
 
     /// The candidates that are editions of one cover (the same picture in several volumes),
     /// when the best one is: the choice among them is the user's.
     pub fn editions(&self) -> Vec<&ReviewCandidate> {
-        if !self.candidates.first().is_some_and(|c| c.edition) {
+        if !self.candidates.first().is_some_and(|c| c.candidate.edition) {
             return Vec::new();
         }
-        self.candidates.iter().filter(|c| c.edition).collect()
+        self.candidates
+            .iter()
+            .filter(|c| c.candidate.edition)
+            .collect()
     }
 }
 
@@ -166,7 +157,7 @@ pub fn pending_reviews(
                 path: PathBuf::from(&row.path),
                 thumbnail: Some(store.comic_thumbnail(row.comic_id)).filter(|p| p.is_file()),
                 seen: row.current.clone(),
-                run_id: row.run_id,
+                run_id: row.candidate.run_id,
                 candidates: Vec::new(),
                 truncated_cover: truncated.get(&row.comic_id).cloned(),
                 tagged: tags
@@ -174,7 +165,7 @@ pub fn pending_reviews(
                     .and_then(|tags| TaggedIssue::new(tags, &by_comicvine)),
             });
         }
-        let Some(issue_covers) = covers.get(&row.id_comicbook_info) else {
+        let Some(issue_covers) = covers.get(&row.candidate.id_comicbook_info) else {
             // The issue left the catalog since the suggestion was made.
             continue;
         };
@@ -182,25 +173,23 @@ pub fn pending_reviews(
             continue;
         };
         let mut ordered: Vec<&CatalogCoverRow> = issue_covers.iter().collect();
-        ordered.sort_by_key(|c| (c.id_cover != row.id_cover, c.id_cover));
+        ordered.sort_by_key(|c| (c.id_cover != row.candidate.id_cover, c.id_cover));
+        let stored = &row.candidate;
         let candidate = ReviewCandidate {
-            id_comicbook_info: row.id_comicbook_info,
-            volume: first.volume_name.clone(),
-            number: first.numero.clone(),
-            year: (first.fecha_tapa > 0).then_some(first.fecha_tapa),
-            signals: Signals {
-                visual: row.visual as f32,
-                hash: row.hash.map(|v| v as f32),
-                series: row.series.map(|v| v as f32),
-                number: row.number.map(|v| v as f32),
-                year: row.year.map(|v| v as f32),
-                combined: row.combined as f32,
+            candidate: Candidate {
+                id_comicbook_info: stored.id_comicbook_info,
+                id_cover: stored.id_cover,
+                id_volume: first.id_volume,
+                volume: first.volume_name.clone(),
+                number: first.numero.clone(),
+                year: (first.fecha_tapa > 0).then_some(first.fecha_tapa),
+                signals: stored_signals(stored),
+                tagged: stored.tagged,
+                same_folder: stored.same_folder,
+                edition: stored.edition,
+                publisher: row.publisher.clone(),
+                unreadable_cover: stored.unreadable_cover,
             },
-            tagged: row.tagged,
-            same_folder: row.same_folder,
-            edition: row.edition,
-            publisher: row.publisher.clone(),
-            unreadable_cover: row.unreadable_cover,
             covers: ordered
                 .into_iter()
                 .map(|cover| ReviewCover {
@@ -216,7 +205,7 @@ pub fn pending_reviews(
     items.retain(|item| !item.candidates.is_empty());
     for item in &mut items {
         // A tagged issue left for review behind another candidate: the picture disputed it.
-        let tagged_first = item.candidates.first().is_some_and(|c| c.tagged);
+        let tagged_first = item.candidates.first().is_some_and(|c| c.candidate.tagged);
         if let Some(tag) = &mut item.tagged {
             tag.disputed = tag.id_comicbook_info.is_some() && !tagged_first;
         }
@@ -339,7 +328,7 @@ impl ReviewSession {
         let change = Classification {
             comic_id: item.comic_id,
             seen: item.seen.clone(),
-            id_comicbook_info: chosen.id_comicbook_info,
+            id_comicbook_info: chosen.candidate.id_comicbook_info,
             suggested_by: item.run_id,
         };
         self.decisions[self.position] = Some(Decision::Applied(candidate));
@@ -390,7 +379,7 @@ impl ReviewSession {
                 Some(Classification {
                     comic_id: item.comic_id,
                     seen: item.seen.clone(),
-                    id_comicbook_info: best.id_comicbook_info,
+                    id_comicbook_info: best.candidate.id_comicbook_info,
                     suggested_by: item.run_id,
                 })
             })
@@ -440,8 +429,8 @@ impl ReviewSession {
             .candidates
             .iter()
             .enumerate()
-            .filter(|(at, c)| *at == 0 || !(editions.len() >= 2 && c.edition))
-            .map(|(_, c)| c.signals.combined)
+            .filter(|(at, c)| *at == 0 || !(editions.len() >= 2 && c.candidate.edition))
+            .map(|(_, c)| c.candidate.signals.combined)
             .collect();
         decide(
             &Case {
@@ -449,10 +438,10 @@ impl ReviewSession {
                 tag: item
                     .tagged
                     .as_ref()
-                    .map(|tag| tag.problem().is_none() && best.tagged),
+                    .map(|tag| tag.problem().is_none() && best.candidate.tagged),
                 edition_tie: editions.len() >= 2,
                 truncated_cover: item.truncated_cover.is_some(),
-                unreadable_cover: best.unreadable_cover,
+                unreadable_cover: best.candidate.unreadable_cover,
             },
             threshold,
         )
@@ -526,6 +515,7 @@ impl ReviewSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::matching::Signals;
 
     fn item(comic_id: i32, scores: &[f32]) -> ReviewItem {
         ReviewItem {
@@ -539,23 +529,27 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(at, &score)| ReviewCandidate {
-                    id_comicbook_info: comic_id * 100 + at as i32,
-                    volume: "Saga".into(),
-                    number: at.to_string(),
-                    year: None,
-                    signals: Signals {
-                        visual: score,
-                        hash: None,
-                        series: None,
-                        number: None,
+                    candidate: Candidate {
+                        id_comicbook_info: comic_id * 100 + at as i32,
+                        id_cover: 0,
+                        id_volume: 1,
+                        volume: "Saga".into(),
+                        number: at.to_string(),
                         year: None,
-                        combined: score,
+                        signals: Signals {
+                            visual: score,
+                            hash: None,
+                            series: None,
+                            number: None,
+                            year: None,
+                            combined: score,
+                        },
+                        tagged: false,
+                        same_folder: false,
+                        edition: false,
+                        publisher: None,
+                        unreadable_cover: false,
                     },
-                    tagged: false,
-                    same_folder: false,
-                    edition: false,
-                    publisher: None,
-                    unreadable_cover: false,
                     covers: Vec::new(),
                 })
                 .collect(),

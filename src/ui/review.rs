@@ -724,7 +724,7 @@ impl ReviewPage {
             );
             return;
         }
-        let score = chosen.signals.combined;
+        let score = chosen.candidate.signals.combined;
         if score >= self.threshold {
             self.apply(candidate);
             return;

@@ -97,7 +97,10 @@ pub fn candidate_title(candidate: &ReviewCandidate) -> String {
     // Translators: a comic issue, series name then issue number: "Saga #12".
     fill(
         &gettext("{volume} #{number}"),
-        &[("volume", &candidate.volume), ("number", &candidate.number)],
+        &[
+            ("volume", &candidate.candidate.volume),
+            ("number", &candidate.candidate.number),
+        ],
     )
 }
 
@@ -276,7 +279,7 @@ impl CandidateCard {
         self.root.set_visible(true);
         set_class(&self.root, "highlighted", highlighted);
         set_class(&self.key, "accent", highlighted);
-        let score = candidate.signals.combined;
+        let score = candidate.candidate.signals.combined;
         self.score.set_label(&percent(score));
         set_class(&self.score, "success", score >= threshold);
         set_class(&self.score, "warning", score < threshold);
@@ -321,13 +324,14 @@ impl CandidateCard {
         self.title.set_label(&candidate_title(candidate));
         self.year.set_label(
             &candidate
+                .candidate
                 .year
                 .map_or_else(|| gettext("Year unknown"), |y| y.to_string()),
         );
 
-        let signals = &candidate.signals;
+        let signals = &candidate.candidate.signals;
         let key = (
-            candidate.id_comicbook_info,
+            candidate.candidate.id_comicbook_info,
             [
                 signals.visual,
                 signals.hash.unwrap_or(-1.0),
@@ -337,10 +341,10 @@ impl CandidateCard {
                 signals.combined,
             ]
             .map(f32::to_bits),
-            candidate.tagged,
-            candidate.same_folder,
-            candidate.edition,
-            candidate.unreadable_cover,
+            candidate.candidate.tagged,
+            candidate.candidate.same_folder,
+            candidate.candidate.edition,
+            candidate.candidate.unreadable_cover,
         );
         if self.tagged.replace(Some(key)) == Some(key) {
             return;
@@ -350,7 +354,7 @@ impl CandidateCard {
                 row.remove(&child);
             }
         }
-        for signal in signal_tags(&candidate.signals) {
+        for signal in signal_tags(&candidate.candidate.signals) {
             let tag = gtk::Label::builder()
                 .label(signal.name)
                 .tooltip_text(signal.tooltip)
@@ -363,7 +367,7 @@ impl CandidateCard {
             }
             self.tags[usize::from(signal.from_name)].append(&tag);
         }
-        if candidate.unreadable_cover {
+        if candidate.candidate.unreadable_cover {
             // Evidence missing, not evidence against: said beside the picture's signals.
             let tag = gtk::Label::builder()
                 .label(gettext("Cover Unreadable"))
@@ -377,12 +381,12 @@ impl CandidateCard {
         // What the comic's file and folder say, beside its name.
         let from_file = [
             (
-                candidate.tagged,
+                candidate.candidate.tagged,
                 gettext("Tagged"),
                 gettext("The comic's own tags (ComicInfo.xml or MetronInfo.xml) name this issue"),
             ),
             (
-                candidate.same_folder,
+                candidate.candidate.same_folder,
                 gettext("Same Folder"),
                 gettext("Comics in the same folder are classified to this volume"),
             ),
@@ -395,9 +399,9 @@ impl CandidateCard {
                 .build();
             self.tags[1].append(&tag);
         }
-        if candidate.edition {
+        if candidate.candidate.edition {
             // Neither for nor against: which edition is the user's to say.
-            let tooltip = match &candidate.publisher {
+            let tooltip = match &candidate.candidate.publisher {
                 Some(publisher) => fill(
                     &gettext(
                         "Another candidate has the same cover in another volume; this edition is published by {publisher}",
@@ -406,7 +410,7 @@ impl CandidateCard {
                 ),
                 None => gettext("Another candidate has the same cover in another volume"),
             };
-            let label = candidate.publisher.as_ref().map_or_else(
+            let label = candidate.candidate.publisher.as_ref().map_or_else(
                 || gettext("Edition"),
                 |p| fill(&gettext("Edition: {publisher}"), &[("publisher", p)]),
             );
