@@ -351,24 +351,128 @@ fn the_cargo_sources_match_cargo_lock() {
     );
 }
 
+/// The torch wheels the libtorch module downloads.
+fn wheels(manifest: &Value) -> Vec<Value> {
+    sources_of(module(manifest, "libtorch"))
+        .into_iter()
+        .filter(|s| s["url"].as_str().is_some_and(|u| u.ends_with(".whl")))
+        .collect()
+}
+
+/// The architectures a source is downloaded for.
+fn arches_of(source: &Value) -> Vec<&str> {
+    source["only-arches"]
+        .as_array()
+        .map(|arches| arches.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a text names CUDA: the word, NVIDIA, or a CUDA build tag such as `cu130`.
+fn names_cuda(text: &str) -> bool {
+    let text = text.to_lowercase();
+    text.contains("cuda")
+        || text.contains("nvidia")
+        || text.match_indices("cu1").any(|(at, _)| {
+            let rest = &text.as_bytes()[at + 3..];
+            rest.len() >= 2 && rest[..2].iter().all(u8::is_ascii_digit)
+        })
+}
+
+#[test]
+fn the_flatpak_takes_libtorch_from_the_processor_only_wheel() {
+    for path in manifests() {
+        let manifest = read_json(&path);
+        for module in manifest["modules"].as_array().unwrap() {
+            for source in sources_of(module) {
+                let url = source["url"].as_str().unwrap_or_default();
+                assert!(!names_cuda(url), "{} downloads {url}", path.display());
+            }
+        }
+        let wheels = wheels(&manifest);
+        let mut arches = Vec::new();
+        for wheel in &wheels {
+            let sha = wheel["sha256"].as_str().unwrap_or_default();
+            assert!(
+                sha.len() == 64 && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "no sha256 for {wheel} in {}",
+                path.display()
+            );
+            assert!(
+                !arches_of(wheel).is_empty(),
+                "{wheel} in {} names no only-arches",
+                path.display()
+            );
+            let file = wheel["dest-filename"].as_str().unwrap_or_default();
+            let url = wheel["url"].as_str().unwrap();
+            assert_eq!(
+                url.rsplit('/').next().unwrap().replace("%2B", "+"),
+                file,
+                "{} saves {url} under another name",
+                path.display()
+            );
+            assert!(
+                file.contains("+cpu-"),
+                "{file} is not a processor-only build"
+            );
+            arches.extend(arches_of(wheel));
+        }
+        arches.sort_unstable();
+        assert_eq!(
+            arches,
+            ["aarch64", "x86_64"],
+            "one wheel per architecture in {}",
+            path.display()
+        );
+    }
+
+    let script = std::fs::read_to_string(repo().join("flatpak/install-libtorch.py")).unwrap();
+    let script = script.to_lowercase();
+    for library in [
+        "libc10_cuda",
+        "libtorch_cuda",
+        "libcudart",
+        "libcupti",
+        "nvidia",
+    ] {
+        assert!(
+            !script.contains(library),
+            "install-libtorch.py names {library}"
+        );
+    }
+}
+
 #[test]
 fn the_readme_records_the_libtorch_wheels_the_manifest_downloads() {
     let readme = std::fs::read_to_string(repo().join("flatpak/README.md")).unwrap();
-    let manifest = read_json(&manifests()[0]);
-    let wheels: Vec<Value> = sources_of(module(&manifest, "libtorch"))
-        .into_iter()
-        .filter(|s| s["url"].as_str().is_some_and(|u| u.ends_with(".whl")))
+    // The table's rows: architecture, file, size, sha256.
+    let listed: BTreeSet<(String, String, String)> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            match cells[..] {
+                ["", arch, file, _, sha, ""] if file.ends_with(".whl") => {
+                    Some((arch.to_owned(), file.to_owned(), sha.to_owned()))
+                }
+                _ => None,
+            }
+        })
         .collect();
-    assert_eq!(wheels.len(), 3, "torch and the two CUDA runtime wheels");
-    for wheel in wheels {
-        let url = wheel["url"].as_str().unwrap();
-        let file = url.rsplit('/').next().unwrap();
-        let sha = wheel["sha256"].as_str().unwrap();
-        assert!(
-            readme
-                .lines()
-                .any(|line| line.contains(file) && line.contains(sha)),
-            "flatpak/README.md has no line with {file} and {sha}"
+    for path in manifests() {
+        let downloaded: BTreeSet<(String, String, String)> = wheels(&read_json(&path))
+            .iter()
+            .flat_map(|wheel| {
+                let file = wheel["dest-filename"].as_str().unwrap_or_default();
+                let sha = wheel["sha256"].as_str().unwrap_or_default();
+                arches_of(wheel)
+                    .into_iter()
+                    .map(move |arch| (arch.to_owned(), file.to_owned(), sha.to_owned()))
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            downloaded,
+            "the wheels in flatpak/README.md differ from those in {}",
+            path.display()
         );
     }
 }
