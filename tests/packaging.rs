@@ -477,6 +477,147 @@ fn the_readme_records_the_libtorch_wheels_the_manifest_downloads() {
     }
 }
 
+/// A shared library named `soname` that needs the libraries `needed` (found in `folder`).
+fn stand_in_library(folder: &Path, soname: &str, needed: &[&str]) {
+    let mut command = Command::new("cc");
+    command
+        .args(["-shared", "-x", "c", "/dev/null", "-o"])
+        .arg(folder.join(soname))
+        .arg(format!("-Wl,-soname,{soname}"))
+        .arg("-Wl,--no-as-needed")
+        .arg("-L")
+        .arg(folder);
+    command.args(needed.iter().map(|library| format!("-l:{library}")));
+    check(&mut command);
+}
+
+/// A torch wheel holding `libraries` (file names in `folder`, with the place each has in the
+/// wheel), a header, the version and a licence.
+fn stand_in_wheel(folder: &Path, libraries: &[(&str, &str)]) -> PathBuf {
+    use std::io::Write;
+    let path = folder.join("torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for (place, library) in libraries {
+        zip.start_file(format!("{place}/{library}"), options)
+            .unwrap();
+        zip.write_all(&std::fs::read(folder.join(library)).unwrap())
+            .unwrap();
+    }
+    for (name, text) in [
+        ("torch/include/torch/torch.h", "#pragma once\n"),
+        ("torch/version.py", "__version__ = '2.13.0+cpu'\n"),
+        ("torch-2.13.0+cpu.dist-info/LICENSE", "BSD\n"),
+        ("torch/__init__.py", ""),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+fn install_libtorch(wheel: &Path, prefix: &Path) -> Output {
+    run(Command::new("python3")
+        .arg(repo().join("flatpak/install-libtorch.py"))
+        .arg("--prefix")
+        .arg(prefix)
+        .arg(wheel))
+}
+
+#[test]
+fn install_libtorch_installs_libtorch_cpu_with_the_wheel_libraries_it_needs() {
+    let folder = tempfile::tempdir().unwrap();
+    let libraries = folder.path();
+    // As in the aarch64 wheel: a library bundled into torch.libs, needed through another one.
+    stand_in_library(libraries, "libopenblasp-r0-1a2b3c4d.so.0", &[]);
+    stand_in_library(libraries, "libgomp.so.1", &[]);
+    stand_in_library(libraries, "libc10.so", &["libopenblasp-r0-1a2b3c4d.so.0"]);
+    stand_in_library(
+        libraries,
+        "libtorch_cpu.so",
+        &["libc10.so", "libgomp.so.1", "libstdc++.so.6"],
+    );
+    stand_in_library(libraries, "libtorch.so", &["libtorch_cpu.so"]);
+    stand_in_library(libraries, "libtorch_python.so", &["libtorch.so"]);
+    let wheel = stand_in_wheel(
+        libraries,
+        &[
+            ("torch/lib", "libtorch_cpu.so"),
+            ("torch/lib", "libc10.so"),
+            ("torch/lib", "libgomp.so.1"),
+            ("torch/lib", "libtorch.so"),
+            ("torch/lib", "libtorch_python.so"),
+            ("torch.libs", "libopenblasp-r0-1a2b3c4d.so.0"),
+        ],
+    );
+
+    let prefix = tempfile::tempdir().unwrap();
+    let output = install_libtorch(&wheel, prefix.path());
+    assert!(output.status.success(), "{}", text_of(&output));
+    assert_eq!(
+        files_under(prefix.path()),
+        [
+            "lib/libc10.so",
+            "lib/libgomp.so.1",
+            "lib/libopenblasp-r0-1a2b3c4d.so.0",
+            "lib/libtorch.so",
+            "lib/libtorch_cpu.so",
+            "libtorch/build-version",
+            "libtorch/include/torch/torch.h",
+            "share/licenses/libtorch/torch-2.13.0+cpu.dist-info/LICENSE",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<BTreeSet<_>>()
+    );
+    for library in ["libtorch_cpu.so", "libc10.so"] {
+        assert_eq!(
+            std::fs::read(prefix.path().join("lib").join(library)).unwrap(),
+            std::fs::read(libraries.join(library)).unwrap()
+        );
+    }
+    let script = std::fs::read_to_string(prefix.path().join("lib/libtorch.so")).unwrap();
+    assert!(
+        script.contains(&format!(
+            "INPUT({})",
+            prefix.path().join("lib/libtorch_cpu.so").display()
+        )),
+        "{script}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(prefix.path().join("libtorch/build-version")).unwrap(),
+        "2.13.0+cpu\n"
+    );
+}
+
+#[test]
+fn install_libtorch_refuses_a_wheel_whose_libraries_need_one_it_lacks() {
+    let folder = tempfile::tempdir().unwrap();
+    let libraries = folder.path();
+    // What a GPU build's libtorch_cpu.so needs from another wheel.
+    stand_in_library(libraries, "libcudart.so.13", &[]);
+    stand_in_library(libraries, "libc10.so", &[]);
+    stand_in_library(
+        libraries,
+        "libtorch_cpu.so",
+        &["libc10.so", "libcudart.so.13"],
+    );
+    let wheel = stand_in_wheel(
+        libraries,
+        &[("torch/lib", "libtorch_cpu.so"), ("torch/lib", "libc10.so")],
+    );
+
+    let prefix = tempfile::tempdir().unwrap();
+    let output = install_libtorch(&wheel, prefix.path());
+    assert!(!output.status.success());
+    assert!(
+        text_of(&output).contains("libtorch_cpu.so needs libcudart.so.13"),
+        "{}",
+        text_of(&output)
+    );
+}
+
 fn make(args: &[&str]) -> Command {
     let mut command = Command::new("make");
     command
