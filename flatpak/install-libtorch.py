@@ -1,37 +1,56 @@
 #!/usr/bin/env python3
-"""Installs the CPU part of libtorch from the PyTorch wheels into a prefix, for the Flatpak build.
+"""Installs libtorch from PyTorch's processor-only wheel into a prefix, for the Flatpak build.
 
-    install-libtorch.py --prefix /app torch-*.whl nvidia_cuda_runtime-*.whl nvidia_cuda_cupti-*.whl
+    install-libtorch.py --prefix /app torch-*+cpu-*.whl
 
-The Linux torch wheel is a CUDA build. Vistazo only needs its CPU libraries: libtorch_cpu.so,
-libc10.so and the libgomp.so.1 they were built with go into PREFIX/lib, together with the two
-CUDA libraries that libtorch_cpu.so lists as needed (libcudart.so.13, libcupti.so.13; nothing is
-computed with them). The wheel's libtorch.so would also pull in libtorch_cuda.so and every CUDA
-library behind it, so PREFIX/lib/libtorch.so is written as a linker script that stands for
-libtorch_cpu.so instead: it is only read when linking, never loaded.
+Vistazo links libtorch_cpu.so and runs the model on the processor. libtorch_cpu.so goes into
+PREFIX/lib together with every library of the wheel it needs, directly or through another one:
+the needed names are read from the ELF files themselves (their DT_NEEDED entries), so the same
+script serves the x86_64 wheel (libc10.so, libgomp.so.1) and the aarch64 one, which brings its
+own BLAS and compute libraries. A needed library that the wheel lacks must be one of the C and
+C++ runtime libraries the GNOME runtime has; any other stops the build with its name, so a
+wheel that expects more than it ships (a GPU build) is refused here rather than at start-up.
+The wheel's other libraries (the Python bindings among them) are left out.
+
+The wheel's libtorch.so only stands for libtorch_cpu.so in the processor build, so
+PREFIX/lib/libtorch.so is written as a linker script saying the same: it is read only when
+linking, never loaded.
 
 The headers go into PREFIX/libtorch/include, with the version in PREFIX/libtorch/build-version, so
 that torch-sys builds against them with LIBTORCH=PREFIX/libtorch and LIBTORCH_LIB=PREFIX. The
-licences of the three wheels go into PREFIX/share/licenses/libtorch.
+wheel's licences go into PREFIX/share/licenses/libtorch.
 """
 
 import argparse
 import pathlib
 import re
 import shutil
+import struct
 import sys
 import zipfile
 
-LIBRARIES = {
-    "torch/lib/libtorch_cpu.so",
-    "torch/lib/libc10.so",
-    "torch/lib/libgomp.so.1",
-    "nvidia/cu13/lib/libcudart.so.13",
-    "nvidia/cu13/lib/libcupti.so.13",
+ENTRY = "libtorch_cpu.so"
+# Where torch wheels keep shared libraries: their own, and those bundled by auditwheel.
+LIBRARY_FOLDERS = ("torch/lib/", "torch.libs/")
+# Needed by libtorch and provided by the GNOME runtime (glibc and GCC's runtime libraries).
+RUNTIME = {
+    "ld-linux-aarch64.so.1",
+    "ld-linux-x86-64.so.2",
+    "libc.so.6",
+    "libdl.so.2",
+    "libgcc_s.so.1",
+    "libm.so.6",
+    "libpthread.so.0",
+    "librt.so.1",
+    "libstdc++.so.6",
 }
 HEADERS = "torch/include/"
 VERSION_FILE = "torch/version.py"
 LICENCE = re.compile(r"^[^/]+\.dist-info/(licenses/.+|LICEN[CS]E[^/]*|License\.txt)$")
+
+SHT_DYNAMIC = 6
+DT_NULL = 0
+DT_NEEDED = 1
 
 
 def copy_member(archive: zipfile.ZipFile, name: str, target: pathlib.Path, mode: int) -> None:
@@ -39,6 +58,39 @@ def copy_member(archive: zipfile.ZipFile, name: str, target: pathlib.Path, mode:
     with archive.open(name) as source, open(target, "wb") as out:
         shutil.copyfileobj(source, out, 1 << 20)
     target.chmod(mode)
+
+
+def needed_libraries(path: pathlib.Path) -> list[str]:
+    """The DT_NEEDED names of a 64-bit ELF shared library, what `readelf -d` lists as NEEDED."""
+    with open(path, "rb") as elf:
+        ident = elf.read(16)
+        if ident[:4] != b"\x7fELF" or ident[4] != 2 or ident[5] not in (1, 2):
+            raise SystemExit(f"{path} is not a 64-bit ELF file")
+        order = "<" if ident[5] == 1 else ">"
+        header = struct.unpack(order + "HHIQQQIHHHHHH", elf.read(48))
+        section_offset, section_size, section_count = header[5], header[10], header[11]
+
+        def section(index: int) -> tuple:
+            elf.seek(section_offset + index * section_size)
+            return struct.unpack(order + "IIQQQQIIQQ", elf.read(64))
+
+        for index in range(section_count):
+            _, kind, _, _, offset, size, link, *_ = section(index)
+            if kind != SHT_DYNAMIC:
+                continue
+            _, _, _, _, strings_offset, strings_size, *_ = section(link)
+            elf.seek(strings_offset)
+            strings = elf.read(strings_size)
+            elf.seek(offset)
+            dynamic = elf.read(size)
+            names = []
+            for tag, value in struct.iter_unpack(order + "qQ", dynamic):
+                if tag == DT_NULL:
+                    break
+                if tag == DT_NEEDED:
+                    names.append(strings[value : strings.index(b"\0", value)].decode())
+            return names
+    return []
 
 
 def torch_version(archive: zipfile.ZipFile) -> str:
@@ -49,47 +101,66 @@ def torch_version(archive: zipfile.ZipFile) -> str:
     return match.group(1)
 
 
+def install_libraries(archive: zipfile.ZipFile, lib_dir: pathlib.Path) -> list[str]:
+    """Copies libtorch_cpu.so and what it needs from the wheel; returns what it copied."""
+    shipped = {
+        pathlib.PurePosixPath(name).name: name
+        for name in archive.namelist()
+        if name.startswith(LIBRARY_FOLDERS) and not name.endswith("/")
+    }
+    if ENTRY not in shipped:
+        raise SystemExit(f"the wheel has no {ENTRY}")
+    copied = []
+    wanted = [(ENTRY, None)]
+    while wanted:
+        library, needed_by = wanted.pop()
+        if library in copied or library in RUNTIME:
+            continue
+        if library not in shipped:
+            raise SystemExit(
+                f"{needed_by} needs {library}, which neither the wheel nor the runtime provides:"
+                " the Flatpak takes PyTorch's processor-only wheel"
+            )
+        target = lib_dir / library
+        copy_member(archive, shipped[library], target, 0o755)
+        copied.append(library)
+        wanted.extend((name, library) for name in needed_libraries(target))
+    return copied
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prefix", required=True, type=pathlib.Path)
-    parser.add_argument("wheels", nargs="+", type=pathlib.Path)
+    parser.add_argument("wheel", type=pathlib.Path)
     args = parser.parse_args()
 
     lib_dir = args.prefix / "lib"
     libtorch_dir = args.prefix / "libtorch"
     licence_dir = args.prefix / "share" / "licenses" / "libtorch"
-    found = set()
     version = None
-    for wheel in args.wheels:
-        with zipfile.ZipFile(wheel) as archive:
-            for name in archive.namelist():
-                if name.endswith("/"):
-                    continue
-                if name in LIBRARIES:
-                    copy_member(archive, name, lib_dir / pathlib.PurePosixPath(name).name, 0o755)
-                    found.add(name)
-                elif name.startswith(HEADERS):
-                    relative = pathlib.PurePosixPath(name).relative_to("torch")
-                    copy_member(archive, name, libtorch_dir / relative, 0o644)
-                elif LICENCE.match(name):
-                    target = licence_dir / pathlib.PurePosixPath(name)
-                    copy_member(archive, name, target, 0o644)
-                elif name == VERSION_FILE:
-                    version = torch_version(archive)
+    with zipfile.ZipFile(args.wheel) as archive:
+        libraries = install_libraries(archive, lib_dir)
+        for name in archive.namelist():
+            if name.endswith("/"):
+                continue
+            if name.startswith(HEADERS):
+                relative = pathlib.PurePosixPath(name).relative_to("torch")
+                copy_member(archive, name, libtorch_dir / relative, 0o644)
+            elif LICENCE.match(name):
+                copy_member(archive, name, licence_dir / pathlib.PurePosixPath(name), 0o644)
+            elif name == VERSION_FILE:
+                version = torch_version(archive)
 
-    missing = sorted(LIBRARIES - found)
-    if missing:
-        print(f"these wheels lack {', '.join(missing)}", file=sys.stderr)
-        return 1
     if version is None or not (libtorch_dir / "include").is_dir():
-        print("no torch wheel among the arguments", file=sys.stderr)
+        print(f"{args.wheel} is not a torch wheel", file=sys.stderr)
         return 1
     (libtorch_dir / "build-version").write_text(version + "\n", encoding="utf-8")
     (lib_dir / "libtorch.so").write_text(
-        f"/* GNU ld script: libtorch without CUDA */\nINPUT({lib_dir.resolve() / 'libtorch_cpu.so'})\n",
+        f"/* GNU ld script: libtorch of the processor build */\n"
+        f"INPUT({lib_dir.resolve() / ENTRY})\n",
         encoding="utf-8",
     )
-    print(f"libtorch {version} (CPU) installed into {args.prefix}")
+    print(f"libtorch {version} installed into {args.prefix}: {', '.join(sorted(libraries))}")
     return 0
 
 

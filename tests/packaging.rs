@@ -351,26 +351,271 @@ fn the_cargo_sources_match_cargo_lock() {
     );
 }
 
+/// The torch wheels the libtorch module downloads.
+fn wheels(manifest: &Value) -> Vec<Value> {
+    sources_of(module(manifest, "libtorch"))
+        .into_iter()
+        .filter(|s| s["url"].as_str().is_some_and(|u| u.ends_with(".whl")))
+        .collect()
+}
+
+/// The architectures a source is downloaded for.
+fn arches_of(source: &Value) -> Vec<&str> {
+    source["only-arches"]
+        .as_array()
+        .map(|arches| arches.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a text names CUDA: the word, NVIDIA, or a CUDA build tag such as `cu130`.
+fn names_cuda(text: &str) -> bool {
+    let text = text.to_lowercase();
+    text.contains("cuda")
+        || text.contains("nvidia")
+        || text.match_indices("cu1").any(|(at, _)| {
+            let rest = &text.as_bytes()[at + 3..];
+            rest.len() >= 2 && rest[..2].iter().all(u8::is_ascii_digit)
+        })
+}
+
+#[test]
+fn the_flatpak_takes_libtorch_from_the_processor_only_wheel() {
+    for path in manifests() {
+        let manifest = read_json(&path);
+        for module in manifest["modules"].as_array().unwrap() {
+            for source in sources_of(module) {
+                let url = source["url"].as_str().unwrap_or_default();
+                assert!(!names_cuda(url), "{} downloads {url}", path.display());
+            }
+        }
+        let wheels = wheels(&manifest);
+        let mut arches = Vec::new();
+        for wheel in &wheels {
+            let sha = wheel["sha256"].as_str().unwrap_or_default();
+            assert!(
+                sha.len() == 64 && sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "no sha256 for {wheel} in {}",
+                path.display()
+            );
+            assert!(
+                !arches_of(wheel).is_empty(),
+                "{wheel} in {} names no only-arches",
+                path.display()
+            );
+            let file = wheel["dest-filename"].as_str().unwrap_or_default();
+            let url = wheel["url"].as_str().unwrap();
+            assert_eq!(
+                url.rsplit('/').next().unwrap().replace("%2B", "+"),
+                file,
+                "{} saves {url} under another name",
+                path.display()
+            );
+            assert!(
+                file.contains("+cpu-"),
+                "{file} is not a processor-only build"
+            );
+            arches.extend(arches_of(wheel));
+        }
+        arches.sort_unstable();
+        assert_eq!(
+            arches,
+            ["aarch64", "x86_64"],
+            "one wheel per architecture in {}",
+            path.display()
+        );
+    }
+
+    let script = std::fs::read_to_string(repo().join("flatpak/install-libtorch.py")).unwrap();
+    let script = script.to_lowercase();
+    for library in [
+        "libc10_cuda",
+        "libtorch_cuda",
+        "libcudart",
+        "libcupti",
+        "nvidia",
+    ] {
+        assert!(
+            !script.contains(library),
+            "install-libtorch.py names {library}"
+        );
+    }
+}
+
 #[test]
 fn the_readme_records_the_libtorch_wheels_the_manifest_downloads() {
     let readme = std::fs::read_to_string(repo().join("flatpak/README.md")).unwrap();
-    let manifest = read_json(&manifests()[0]);
-    let wheels: Vec<Value> = sources_of(module(&manifest, "libtorch"))
-        .into_iter()
-        .filter(|s| s["url"].as_str().is_some_and(|u| u.ends_with(".whl")))
+    // The table's rows: architecture, file, size, sha256.
+    let listed: BTreeSet<(String, String, String)> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            match cells[..] {
+                ["", arch, file, _, sha, ""] if file.ends_with(".whl") => {
+                    Some((arch.to_owned(), file.to_owned(), sha.to_owned()))
+                }
+                _ => None,
+            }
+        })
         .collect();
-    assert_eq!(wheels.len(), 3, "torch and the two CUDA runtime wheels");
-    for wheel in wheels {
-        let url = wheel["url"].as_str().unwrap();
-        let file = url.rsplit('/').next().unwrap();
-        let sha = wheel["sha256"].as_str().unwrap();
-        assert!(
-            readme
-                .lines()
-                .any(|line| line.contains(file) && line.contains(sha)),
-            "flatpak/README.md has no line with {file} and {sha}"
+    for path in manifests() {
+        let downloaded: BTreeSet<(String, String, String)> = wheels(&read_json(&path))
+            .iter()
+            .flat_map(|wheel| {
+                let file = wheel["dest-filename"].as_str().unwrap_or_default();
+                let sha = wheel["sha256"].as_str().unwrap_or_default();
+                arches_of(wheel)
+                    .into_iter()
+                    .map(move |arch| (arch.to_owned(), file.to_owned(), sha.to_owned()))
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            downloaded,
+            "the wheels in flatpak/README.md differ from those in {}",
+            path.display()
         );
     }
+}
+
+/// A shared library named `soname` that needs the libraries `needed` (found in `folder`).
+fn stand_in_library(folder: &Path, soname: &str, needed: &[&str]) {
+    let mut command = Command::new("cc");
+    command
+        .args(["-shared", "-x", "c", "/dev/null", "-o"])
+        .arg(folder.join(soname))
+        .arg(format!("-Wl,-soname,{soname}"))
+        .arg("-Wl,--no-as-needed")
+        .arg("-L")
+        .arg(folder);
+    command.args(needed.iter().map(|library| format!("-l:{library}")));
+    check(&mut command);
+}
+
+/// A torch wheel holding `libraries` (file names in `folder`, with the place each has in the
+/// wheel), a header, the version and a licence.
+fn stand_in_wheel(folder: &Path, libraries: &[(&str, &str)]) -> PathBuf {
+    use std::io::Write;
+    let path = folder.join("torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    for (place, library) in libraries {
+        zip.start_file(format!("{place}/{library}"), options)
+            .unwrap();
+        zip.write_all(&std::fs::read(folder.join(library)).unwrap())
+            .unwrap();
+    }
+    for (name, text) in [
+        ("torch/include/torch/torch.h", "#pragma once\n"),
+        ("torch/version.py", "__version__ = '2.13.0+cpu'\n"),
+        ("torch-2.13.0+cpu.dist-info/LICENSE", "BSD\n"),
+        ("torch/__init__.py", ""),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+fn install_libtorch(wheel: &Path, prefix: &Path) -> Output {
+    run(Command::new("python3")
+        .arg(repo().join("flatpak/install-libtorch.py"))
+        .arg("--prefix")
+        .arg(prefix)
+        .arg(wheel))
+}
+
+#[test]
+fn install_libtorch_installs_libtorch_cpu_with_the_wheel_libraries_it_needs() {
+    let folder = tempfile::tempdir().unwrap();
+    let libraries = folder.path();
+    // As in the aarch64 wheel: a library bundled into torch.libs, needed through another one.
+    stand_in_library(libraries, "libopenblasp-r0-1a2b3c4d.so.0", &[]);
+    stand_in_library(libraries, "libgomp.so.1", &[]);
+    stand_in_library(libraries, "libc10.so", &["libopenblasp-r0-1a2b3c4d.so.0"]);
+    stand_in_library(
+        libraries,
+        "libtorch_cpu.so",
+        &["libc10.so", "libgomp.so.1", "libstdc++.so.6"],
+    );
+    stand_in_library(libraries, "libtorch.so", &["libtorch_cpu.so"]);
+    stand_in_library(libraries, "libtorch_python.so", &["libtorch.so"]);
+    let wheel = stand_in_wheel(
+        libraries,
+        &[
+            ("torch/lib", "libtorch_cpu.so"),
+            ("torch/lib", "libc10.so"),
+            ("torch/lib", "libgomp.so.1"),
+            ("torch/lib", "libtorch.so"),
+            ("torch/lib", "libtorch_python.so"),
+            ("torch.libs", "libopenblasp-r0-1a2b3c4d.so.0"),
+        ],
+    );
+
+    let prefix = tempfile::tempdir().unwrap();
+    let output = install_libtorch(&wheel, prefix.path());
+    assert!(output.status.success(), "{}", text_of(&output));
+    assert_eq!(
+        files_under(prefix.path()),
+        [
+            "lib/libc10.so",
+            "lib/libgomp.so.1",
+            "lib/libopenblasp-r0-1a2b3c4d.so.0",
+            "lib/libtorch.so",
+            "lib/libtorch_cpu.so",
+            "libtorch/build-version",
+            "libtorch/include/torch/torch.h",
+            "share/licenses/libtorch/torch-2.13.0+cpu.dist-info/LICENSE",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<BTreeSet<_>>()
+    );
+    for library in ["libtorch_cpu.so", "libc10.so"] {
+        assert_eq!(
+            std::fs::read(prefix.path().join("lib").join(library)).unwrap(),
+            std::fs::read(libraries.join(library)).unwrap()
+        );
+    }
+    let script = std::fs::read_to_string(prefix.path().join("lib/libtorch.so")).unwrap();
+    assert!(
+        script.contains(&format!(
+            "INPUT({})",
+            prefix.path().join("lib/libtorch_cpu.so").display()
+        )),
+        "{script}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(prefix.path().join("libtorch/build-version")).unwrap(),
+        "2.13.0+cpu\n"
+    );
+}
+
+#[test]
+fn install_libtorch_refuses_a_wheel_whose_libraries_need_one_it_lacks() {
+    let folder = tempfile::tempdir().unwrap();
+    let libraries = folder.path();
+    // What a GPU build's libtorch_cpu.so needs from another wheel.
+    stand_in_library(libraries, "libcudart.so.13", &[]);
+    stand_in_library(libraries, "libc10.so", &[]);
+    stand_in_library(
+        libraries,
+        "libtorch_cpu.so",
+        &["libc10.so", "libcudart.so.13"],
+    );
+    let wheel = stand_in_wheel(
+        libraries,
+        &[("torch/lib", "libtorch_cpu.so"), ("torch/lib", "libc10.so")],
+    );
+
+    let prefix = tempfile::tempdir().unwrap();
+    let output = install_libtorch(&wheel, prefix.path());
+    assert!(!output.status.success());
+    assert!(
+        text_of(&output).contains("libtorch_cpu.so needs libcudart.so.13"),
+        "{}",
+        text_of(&output)
+    );
 }
 
 fn make(args: &[&str]) -> Command {
