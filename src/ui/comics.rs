@@ -14,10 +14,15 @@
 
 mod classifier;
 mod collection;
+mod content;
 mod content_bar;
 mod content_search;
 mod covers;
+mod first_run;
+mod jobs;
 mod progress;
+mod shelves;
+mod shortcuts;
 mod tiles;
 
 use std::path::PathBuf;
@@ -28,22 +33,22 @@ use relm4::adw::prelude::*;
 use relm4::gtk::{self, gio, glib};
 use relm4::prelude::*;
 
-use self::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport};
-use self::collection::{Collection, CollectionInput, CollectionOutput, ScanReport};
-use self::content_bar::{Assign, ContentBar};
-use self::content_search::{ContentSearch, Query, SearchInput, SearchOutput};
+use self::classifier::{ClassifierInput, ClassifierOutput};
+use self::collection::{Collection, CollectionInput, CollectionOutput};
+use self::content_bar::ContentBar;
+use self::content_search::{ContentSearch, SearchInput, SearchOutput};
 use self::covers::CoverLoader;
-use self::progress::JobProgress;
-use self::tiles::{Counts, CoverGrid, Ranking, Shelf, Tile};
+use self::jobs::Job;
+use self::shelves::ShelfBar;
+use self::shortcuts::{add_shortcuts, choose_folder};
+use self::tiles::{Counts, CoverGrid, Shelf, Tile};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
-use super::failure::{JobError, send};
+use super::failure::send;
 use super::settings::SharedSettings;
 use super::stalls::StallMeter;
 use crate::db::discovery::FoundCollection;
-use crate::i18n::{fill, gettext, ngettext};
-use crate::jobs::{CancelToken, Outcome};
-use crate::matching::ClassifyOptions;
+use crate::i18n::{fill, gettext};
 
 pub struct ComicsInit {
     pub collection: OpenCollection,
@@ -53,28 +58,6 @@ pub struct ComicsInit {
     /// The collection's settings (thumbnails folder, ComicInfo.xml), read when each job starts.
     pub collection_settings: SharedSettings,
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum JobKind {
-    Scan,
-    Classify,
-}
-
-struct Job {
-    kind: JobKind,
-    cancel: CancelToken,
-    progress: JobProgress,
-    /// When `progress` arrived: the bar moves on from it by the job's rate (see
-    /// [`JobProgress::estimated_fraction`]).
-    progress_at: std::time::Instant,
-    /// Moves the bar between reports while the job runs.
-    ticks: Option<glib::SourceId>,
-}
-
-/// Comics shown at first by a search by content, before the user moves the cut-off.
-const CONTENT_SHOWN: usize = 47;
-/// Comics "Assign to a Comic…" offers, the best ranked unclassified ones.
-const ASSIGN_CHOICES: usize = 8;
 
 pub struct ComicsPage {
     collection: WorkerController<Collection>,
@@ -125,6 +108,7 @@ pub struct ComicsPage {
     /// The copies moved to the trash from the duplicates shelf, the latest last: Ctrl+Z takes
     /// them out again one by one.
     trashed_copies: Vec<i32>,
+    shelves: ShelfBar,
 }
 
 #[derive(Debug)]
@@ -212,111 +196,8 @@ impl SimpleComponent for ComicsPage {
                         #[watch]
                         set_visible: model.counts.collection() > 0,
 
-                        gtk::Box {
-                            add_css_class: "linked",
-
-                            #[name = "all_button"]
-                            gtk::ToggleButton {
-                                set_active: true,
-                                #[wrap(Some)]
-                                set_child = &gtk::Box {
-                                    set_spacing: 6,
-                                    gtk::Label { set_label: &gettext("All") },
-                                    gtk::Label {
-                                        add_css_class: "dim-label",
-                                        add_css_class: "numeric",
-                                        #[watch]
-                                        set_label: &model.counts.all.to_string(),
-                                    },
-                                },
-                                connect_toggled[sender] => move |button| {
-                                    if button.is_active() {
-                                        sender.input(ComicsMsg::ShowShelf(Shelf::All));
-                                    }
-                                },
-                            },
-                            #[name = "unclassified_button"]
-                            gtk::ToggleButton {
-                                set_group: Some(&all_button),
-                                #[wrap(Some)]
-                                set_child = &gtk::Box {
-                                    set_spacing: 6,
-                                    gtk::Label { set_label: &gettext("Unclassified") },
-                                    gtk::Label {
-                                        add_css_class: "dim-label",
-                                        add_css_class: "numeric",
-                                        #[watch]
-                                        set_label: &model.counts.unclassified.to_string(),
-                                    },
-                                },
-                                connect_toggled[sender] => move |button| {
-                                    if button.is_active() {
-                                        sender.input(ComicsMsg::ShowShelf(Shelf::Unclassified));
-                                    }
-                                },
-                            },
-                            #[name = "classified_button"]
-                            gtk::ToggleButton {
-                                set_group: Some(&all_button),
-                                #[wrap(Some)]
-                                set_child = &gtk::Box {
-                                    set_spacing: 6,
-                                    gtk::Label { set_label: &gettext("Classified") },
-                                    gtk::Label {
-                                        add_css_class: "dim-label",
-                                        add_css_class: "numeric",
-                                        #[watch]
-                                        set_label: &model.counts.classified.to_string(),
-                                    },
-                                },
-                                connect_toggled[sender] => move |button| {
-                                    if button.is_active() {
-                                        sender.input(ComicsMsg::ShowShelf(Shelf::Classified));
-                                    }
-                                },
-                            },
-                            #[name = "trash_button"]
-                            gtk::ToggleButton {
-                                set_group: Some(&all_button),
-                                #[wrap(Some)]
-                                set_child = &gtk::Box {
-                                    set_spacing: 6,
-                                    gtk::Label { set_label: &gettext("Trash") },
-                                    gtk::Label {
-                                        add_css_class: "dim-label",
-                                        add_css_class: "numeric",
-                                        #[watch]
-                                        set_label: &model.counts.trash.to_string(),
-                                    },
-                                },
-                                connect_toggled[sender] => move |button| {
-                                    if button.is_active() {
-                                        sender.input(ComicsMsg::ShowShelf(Shelf::Trash));
-                                    }
-                                },
-                            },
-                            #[name = "duplicates_button"]
-                            gtk::ToggleButton {
-                                set_group: Some(&all_button),
-                                set_tooltip_text: Some(&gettext("The comics owned more than once, side by side: Delete moves the copy you do not want to the trash")),
-                                #[wrap(Some)]
-                                set_child = &gtk::Box {
-                                    set_spacing: 6,
-                                    gtk::Label { set_label: &gettext("Duplicates") },
-                                    gtk::Label {
-                                        add_css_class: "dim-label",
-                                        add_css_class: "numeric",
-                                        #[watch]
-                                        set_label: &model.duplicate_groups.map(|n| n.to_string()).unwrap_or_default(),
-                                    },
-                                },
-                                connect_toggled[sender] => move |button| {
-                                    if button.is_active() {
-                                        sender.input(ComicsMsg::ShowShelf(Shelf::Duplicates));
-                                    }
-                                },
-                            },
-                        },
+                        #[local_ref]
+                        shelf_bar -> gtk::Box {},
 
                         #[name = "search_entry"]
                         gtk::SearchEntry {
@@ -585,6 +466,7 @@ impl SimpleComponent for ComicsPage {
         let shown_changed = sender.input_sender().clone();
         grid.connect_shown_changed(move || shown_changed.emit(ComicsMsg::ShownChanged));
         let threshold = crate::ui::threshold::adjustment(&settings);
+        let shelf_input = sender.input_sender().clone();
 
         let model = ComicsPage {
             collection,
@@ -618,22 +500,21 @@ impl SimpleComponent for ComicsPage {
             ranked_by: None,
             duplicate_groups: None,
             trashed_copies: Vec::new(),
+            shelves: ShelfBar::new(move |shelf| shelf_input.emit(ComicsMsg::ShowShelf(shelf))),
         };
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
         let content_catalog = &model.content_bar.catalog;
         let toasts = &model.toasts;
         let found_list = &model.found_list;
+        let shelf_bar = &model.shelves.root;
         let widgets = view_output!();
-        let shelves = [
-            &widgets.all_button,
-            &widgets.unclassified_button,
-            &widgets.classified_button,
-            &widgets.trash_button,
-            &widgets.duplicates_button,
-        ]
-        .map(|button| button.downgrade());
-        add_shortcuts(&root, &widgets.search_entry, shelves, &sender);
+        add_shortcuts(
+            &root,
+            &widgets.search_entry,
+            &model.shelves.buttons(),
+            &sender,
+        );
         ComponentParts { model, widgets }
     }
 
@@ -776,46 +657,7 @@ impl SimpleComponent for ComicsPage {
     }
 
     fn post_view() {
-        // The shelves as a screen reader says them: their name and how many comics they hold.
-        let shelf_name = |name: String, count: u64| {
-            fill(
-                &ngettext(
-                    "{shelf}, {count} comic",
-                    "{shelf}, {count} comics",
-                    plural(count),
-                ),
-                &[("shelf", &name), ("count", &count)],
-            )
-        };
-        let counts = &model.counts;
-        for (button, name, count) in [
-            (all_button.clone(), gettext("All"), counts.all),
-            (
-                unclassified_button.clone(),
-                gettext("Unclassified"),
-                counts.unclassified,
-            ),
-            (
-                classified_button.clone(),
-                gettext("Classified"),
-                counts.classified,
-            ),
-            (trash_button.clone(), gettext("Trash"), counts.trash),
-        ] {
-            crate::ui::accessible::name(&button, &shelf_name(name, count));
-        }
-        let duplicates = match model.duplicate_groups {
-            Some(groups) => fill(
-                &ngettext(
-                    "{shelf}, {count} group",
-                    "{shelf}, {count} groups",
-                    plural(groups as u64),
-                ),
-                &[("shelf", &gettext("Duplicates")), ("count", &groups)],
-            ),
-            None => gettext("Duplicates"),
-        };
-        crate::ui::accessible::name(&duplicates_button.clone(), &duplicates);
+        model.shelves.show(&model.counts, model.duplicate_groups);
         crate::ui::accessible::name(&progress_bar.clone(), &gettext("Progress"));
         let fraction = model
             .job
@@ -835,86 +677,6 @@ impl ComicsPage {
         self.job.is_some()
     }
 
-    fn empty_description(&self) -> String {
-        if self.offered > 0 {
-            ngettext(
-                "This collection is empty. Vistazo found a Babelcomics4 collection on this computer: open it to classify its comics, or start here by adding the folders that hold your comic files.",
-                "This collection is empty. Vistazo found Babelcomics4 collections on this computer: open one to classify its comics, or start here by adding the folders that hold your comic files.",
-                u32::try_from(self.offered).unwrap_or(u32::MAX),
-            )
-        } else {
-            gettext(
-                "Add the folders that hold your comic files, then add the volumes you own from ComicVine to the catalog. Vistazo compares the covers and suggests the issue each comic is. Already using Babelcomics4? Open its collection, the babelcomics.db file in its data folder.",
-            )
-        }
-    }
-
-    /// Lists the Babelcomics4 collections found, but the one open; the first one's Open button
-    /// becomes the window's default, so Enter opens it.
-    fn show_found(&mut self, sender: &ComponentSender<Self>) {
-        // GTK 4.8 reaches for the default widget after it is gone: let go of it first.
-        if let Some(window) = self.found_list.root().and_downcast::<gtk::Window>()
-            && window
-                .default_widget()
-                .is_some_and(|widget| widget.is_ancestor(&self.found_list))
-        {
-            window.set_default_widget(None::<&gtk::Widget>);
-        }
-        while let Some(row) = self.found_list.first_child() {
-            self.found_list.remove(&row);
-        }
-        let open_now = self.collection_file.path();
-        let open_now = open_now.canonicalize().unwrap_or(open_now);
-        let mut first_button = None;
-        self.offered = 0;
-        for found in self.found.iter().filter(|found| found.path != open_now) {
-            let row = adw::ActionRow::builder()
-                .title(
-                    glib::markup_escape_text(&super::collection_folder_name(&found.path)).as_str(),
-                )
-                .subtitle(glib::markup_escape_text(&found_details(found)).as_str())
-                .subtitle_lines(2)
-                .build();
-            let button = gtk::Button::builder()
-                .label(gettext("_Open"))
-                .use_underline(true)
-                .valign(gtk::Align::Center)
-                .build();
-            if first_button.is_none() {
-                button.add_css_class("suggested-action");
-                first_button = Some(button.clone());
-            }
-            let path = found.path.clone();
-            let output = sender.output_sender().clone();
-            button.connect_clicked(move |_| {
-                if output
-                    .send(ComicsOutput::OpenCollection(path.clone()))
-                    .is_err()
-                {
-                    tracing::debug!("nobody listens for collections to open");
-                }
-            });
-            row.add_suffix(&button);
-            row.set_activatable_widget(Some(&button));
-            self.found_list.append(&row);
-            self.offered += 1;
-        }
-        let Some(button) = first_button else {
-            return;
-        };
-        // Once the page is on screen: the stack shows it after this update.
-        let list = self.found_list.clone();
-        glib::idle_add_local_once(move || {
-            if !list.is_mapped() {
-                return;
-            }
-            if let Some(window) = list.root().and_downcast::<gtk::Window>() {
-                window.set_default_widget(Some(&button));
-            }
-            button.grab_focus();
-        });
-    }
-
     fn visible_page(&self) -> &'static str {
         if !self.loaded {
             "loading"
@@ -924,208 +686,6 @@ impl ComicsPage {
             "nothing"
         } else {
             "grid"
-        }
-    }
-
-    /// Turns the search by picture content on or off; the entry's text is searched the new way.
-    fn set_content_mode(&mut self, on: bool) {
-        if self.content == on {
-            return;
-        }
-        self.content = on;
-        self.content_generation += 1;
-        self.example = None;
-        if self.content_bar.toggle.is_active() != on {
-            self.content_bar.toggle.set_active(on);
-        }
-        if on {
-            self.grid.set_search("");
-            self.run_content_query();
-        } else {
-            if let Some(source) = self.debounce.take() {
-                source.remove();
-            }
-            self.content_bar.hide();
-            self.grid.set_ranking(None);
-            self.grid.set_search(&self.search);
-        }
-        self.update_shown();
-    }
-
-    /// Searches the typed description once typing pauses.
-    fn queue_content_query(&mut self) {
-        self.content_generation += 1;
-        if let Some(source) = self.debounce.take() {
-            source.remove();
-        }
-        let (input, generation) = (self.input.clone(), self.content_generation);
-        self.debounce = Some(glib::timeout_add_local_once(
-            std::time::Duration::from_millis(350),
-            move || input.emit(ComicsMsg::ContentQuery(generation)),
-        ));
-    }
-
-    fn run_content_query(&mut self) {
-        let text = self.search.trim().to_owned();
-        if text.is_empty() && self.example.is_none() {
-            self.grid.set_ranking(None);
-            self.content_bar.hide();
-            self.content_bar.say(&gettext(
-                "Describe what the cover shows; English descriptions work best.",
-            ));
-            return;
-        }
-        let query = match &self.example {
-            Some((id, name)) => {
-                self.content_bar.say(&fill(
-                    &gettext("Looking for covers like “{name}”…"),
-                    &[("name", name)],
-                ));
-                Query::Comic(*id)
-            }
-            None => {
-                self.content_bar
-                    .say(&fill(&gettext("Looking for “{text}”…"), &[("text", &text)]));
-                Query::Text(text)
-            }
-        };
-        self.search_worker.emit(SearchInput::Rank {
-            query,
-            generation: self.content_generation,
-        });
-    }
-
-    /// Ranks the covers by their likeness to comic `id`'s.
-    fn find_similar(&mut self, id: i32) {
-        let Some(name) = self.grid.title_of(id) else {
-            return;
-        };
-        if !self.content {
-            self.content = true;
-            self.content_bar.toggle.set_active(true);
-        }
-        if let Some(source) = self.debounce.take() {
-            source.remove();
-        }
-        self.content_generation += 1;
-        self.example = Some((id, name));
-        self.grid.set_search("");
-        self.run_content_query();
-    }
-
-    fn content_output(&mut self, output: SearchOutput) {
-        match output {
-            SearchOutput::Progress(progress) => {
-                let mut text = progress.step.title();
-                if let Some(progress) = progress.progress {
-                    text = fill(
-                        &gettext("{text} {done} of {total}"),
-                        &[
-                            ("text", &text),
-                            ("done", &progress.done),
-                            ("total", &progress.total),
-                        ],
-                    );
-                }
-                self.content_bar.say(&text);
-            }
-            SearchOutput::Ranked {
-                generation,
-                comics,
-                catalog,
-            } => {
-                if generation != self.content_generation || !self.content {
-                    return;
-                }
-                let mut scores: Vec<f32> = comics.values().copied().collect();
-                scores.sort_by(|a, b| b.total_cmp(a));
-                // At first the best few dozen are shown; the cut-off lets the user see more.
-                let cutoff = scores
-                    .get(CONTENT_SHOWN.min(scores.len().saturating_sub(1)))
-                    .copied()
-                    .unwrap_or(-1.0);
-                let least = scores.last().copied().unwrap_or(-1.0);
-                let most = scores.first().copied().unwrap_or(1.0);
-                self.grid.set_ranking(Some(Ranking {
-                    scores: comics,
-                    cutoff,
-                }));
-                self.content_bar.set_range(least, most, cutoff);
-                self.content_bar
-                    .set_count(cutoff, self.grid.count_at(cutoff));
-                let what = match &self.example {
-                    Some((_, name)) => fill(&gettext("Covers like “{name}”"), &[("name", name)]),
-                    None => fill(
-                        &gettext("Covers that fit “{search}”"),
-                        &[("search", &self.search.trim())],
-                    ),
-                };
-                self.content_bar.say(&what);
-                self.ranked_by = Some(what);
-                let assign = match &self.example {
-                    Some((id, name)) => Assign::To(*id, name.clone()),
-                    None => Assign::Choose(self.grid.best_unclassified(ASSIGN_CHOICES)),
-                };
-                self.content_bar.show_catalog(&catalog, &assign);
-                self.update_shown();
-            }
-            SearchOutput::Assigned { comic_id, applied } => {
-                if let Some(ranked) = &self.ranked_by {
-                    self.content_bar.say(ranked);
-                }
-                let toast = if applied {
-                    let toast = adw::Toast::builder()
-                        .title(gettext("Classified. Undo puts it back as it was."))
-                        .button_label(gettext("_Undo"))
-                        .timeout(10)
-                        .build();
-                    let input = self.input.clone();
-                    toast.connect_button_clicked(move |_| {
-                        input.emit(ComicsMsg::Unassign(comic_id));
-                    });
-                    toast
-                } else {
-                    adw::Toast::new(&gettext(
-                        "Nothing was changed: the comic was classified or trashed meanwhile.",
-                    ))
-                };
-                self.toasts.add_toast(toast);
-                self.collection.emit(CollectionInput::Load);
-            }
-            SearchOutput::Unassigned => self.collection.emit(CollectionInput::Load),
-            SearchOutput::Duplicates(groups) => {
-                self.duplicate_groups = Some(groups.len());
-                self.grid.set_duplicates(groups);
-                self.update_shown();
-                if self.shelf == Shelf::Duplicates {
-                    // The copies are side by side: the first one takes the keys (arrows,
-                    // Delete) unless the user is typing a search.
-                    self.grid.focus_first_when_shown();
-                }
-            }
-            SearchOutput::Trashed { comic_id, in_trash } => {
-                if in_trash {
-                    self.trashed_copies.push(comic_id);
-                    let toast = adw::Toast::builder()
-                        .title(gettext("Moved to the trash"))
-                        .button_label(gettext("_Undo"))
-                        .timeout(10)
-                        .build();
-                    let input = self.input.clone();
-                    toast.connect_button_clicked(move |_| input.emit(ComicsMsg::Untrash(comic_id)));
-                    self.toasts.add_toast(toast);
-                }
-                self.collection.emit(CollectionInput::Load);
-                if self.shelf == Shelf::Duplicates {
-                    self.search_worker.emit(SearchInput::FindDuplicates);
-                }
-            }
-            SearchOutput::Failed { generation, error } => {
-                if generation == 0 || generation == self.content_generation {
-                    self.content_bar.say(&error.to_string());
-                    self.failure_toast(&error);
-                }
-            }
         }
     }
 
@@ -1156,344 +716,9 @@ impl ComicsPage {
             ),
         }
     }
-
-    fn job_title(&self) -> String {
-        match &self.job {
-            Some(job) if job.cancel.is_cancelled() => gettext("Stopping…"),
-            Some(job) => job.progress.step.title(),
-            None => String::new(),
-        }
-    }
-
-    fn job_details(&self) -> String {
-        self.job
-            .as_ref()
-            .map(|job| job.progress.details())
-            .unwrap_or_default()
-    }
-
-    fn start_job(&mut self, kind: JobKind, step: progress::Step) -> CancelToken {
-        let cancel = CancelToken::new();
-        let input = self.input.clone();
-        let ticks = glib::timeout_add_local(TICK, move || {
-            input.emit(ComicsMsg::Tick);
-            glib::ControlFlow::Continue
-        });
-        self.job = Some(Job {
-            kind,
-            cancel: cancel.clone(),
-            progress: JobProgress::starting(step),
-            progress_at: std::time::Instant::now(),
-            ticks: Some(ticks),
-        });
-        if let Some(stalls) = &self.stalls {
-            stalls.start(match kind {
-                JobKind::Scan => "scan",
-                JobKind::Classify => "classify",
-            });
-        }
-        cancel
-    }
-
-    /// Ends the running job; returns how many items its last report counted.
-    fn finish_job(&mut self) -> u64 {
-        let Some(mut job) = self.job.take() else {
-            return 0;
-        };
-        if let Some(ticks) = job.ticks.take() {
-            ticks.remove();
-        }
-        let done = job.progress.progress.map_or(0, |p| p.done);
-        if let Some(stalls) = &self.stalls {
-            stalls.finish(done);
-        }
-        done
-    }
-
-    fn start_scan(&mut self, folder: PathBuf) {
-        if self.job.is_some() {
-            return;
-        }
-        let cancel = self.start_job(JobKind::Scan, progress::Step::Scanning);
-        self.collection
-            .emit(CollectionInput::Scan { folder, cancel });
-    }
-
-    fn start_classification(&mut self) {
-        if self.job.is_some() || !self.loaded || self.counts.unclassified == 0 {
-            return;
-        }
-        let options = ClassifyOptions {
-            threshold: self.threshold.value() as f32,
-            auto_apply: self.auto_apply,
-            ..ClassifyOptions::default()
-        };
-        let cancel = self.start_job(JobKind::Classify, progress::Step::LoadingModel);
-        self.classifier
-            .emit(ClassifierInput::Run { options, cancel });
-    }
-
-    fn progress(&mut self, kind: JobKind, progress: JobProgress) {
-        if let Some(job) = self.job.as_mut().filter(|job| job.kind == kind) {
-            job.progress = progress;
-            job.progress_at = std::time::Instant::now();
-            if let Some(stalls) = &self.stalls {
-                stalls.progress();
-            }
-        }
-    }
-
-    fn collection_output(&mut self, output: CollectionOutput, sender: &ComponentSender<Self>) {
-        match output {
-            CollectionOutput::Opened(store) => self.loader.set_store(store),
-            CollectionOutput::Comics { rows, first, last } => {
-                if first {
-                    self.incoming.clear();
-                }
-                self.incoming.extend(rows.into_iter().map(Tile::from_row));
-                if last {
-                    self.grid.replace(std::mem::take(&mut self.incoming));
-                    self.counts = self.grid.counts();
-                    self.update_shown();
-                    self.loaded = true;
-                }
-            }
-            CollectionOutput::Progress(progress) => self.progress(JobKind::Scan, progress),
-            CollectionOutput::Scanned(report) => {
-                self.finish_job();
-                self.search_worker.emit(SearchInput::Stale);
-                self.loader.forget_failures();
-                self.scan_toast(report, sender);
-            }
-            CollectionOutput::Failed(reason) => {
-                if self
-                    .job
-                    .as_ref()
-                    .is_some_and(|job| job.kind == JobKind::Scan)
-                {
-                    self.finish_job();
-                }
-                self.failure_toast(&reason);
-            }
-        }
-    }
-
-    fn classifier_output(&mut self, output: ClassifierOutput, sender: &ComponentSender<Self>) {
-        match output {
-            ClassifierOutput::Progress(progress) => self.progress(JobKind::Classify, progress),
-            ClassifierOutput::Finished(report) => {
-                self.finish_job();
-                self.search_worker.emit(SearchInput::Stale);
-                self.classify_toast(report, sender);
-                self.collection.emit(CollectionInput::Load);
-            }
-            ClassifierOutput::Failed(reason) => {
-                self.finish_job();
-                self.failure_toast(&reason);
-                self.collection.emit(CollectionInput::Load);
-            }
-        }
-    }
-
-    fn failure_toast(&self, error: &JobError) {
-        self.toasts.add_toast(error.toast());
-    }
-
-    fn scan_toast(&self, report: ScanReport, sender: &ComponentSender<Self>) {
-        let added = report.added;
-        let mut parts = vec![if report.outcome == Outcome::Cancelled {
-            fill(
-                &ngettext(
-                    "Stopped after adding {added} comic",
-                    "Stopped after adding {added} comics",
-                    plural(added),
-                ),
-                &[("added", &added)],
-            )
-        } else {
-            fill(
-                &ngettext("Added {added} comic", "Added {added} comics", plural(added)),
-                &[("added", &added)],
-            )
-        }];
-        if report.known > 0 {
-            parts.push(fill(
-                &ngettext(
-                    "{known} already in the collection",
-                    "{known} already in the collection",
-                    plural(report.known),
-                ),
-                &[("known", &report.known)],
-            ));
-        }
-        if report.skipped > 0 {
-            parts.push(fill(
-                &ngettext(
-                    "{skipped} file skipped",
-                    "{skipped} files skipped",
-                    plural(report.skipped),
-                ),
-                &[("skipped", &report.skipped)],
-            ));
-        }
-        let toast = adw::Toast::new(&parts.join(" · "));
-        if !report.reasons.is_empty() {
-            toast.set_button_label(Some(&gettext("_Details")));
-            toast.set_timeout(0);
-            let reasons = report.reasons;
-            let sender = sender.clone();
-            toast.connect_button_clicked(move |_| {
-                sender.input(ComicsMsg::ShowSkipped(reasons.clone()));
-            });
-        }
-        self.toasts.add_toast(toast);
-    }
-
-    fn classify_toast(&self, report: ClassifyReport, sender: &ComponentSender<Self>) {
-        let template = if report.outcome == Outcome::Cancelled {
-            gettext("Stopped: {applied} applied, {review} to review so far")
-        } else {
-            gettext("{applied} applied, {review} to review")
-        };
-        let mut title = fill(
-            &template,
-            &[("applied", &report.applied), ("review", &report.to_review)],
-        );
-        if report.unreadable > 0 {
-            title.push_str(" · ");
-            title.push_str(&fill(
-                &ngettext(
-                    "{unreadable} cover could not be read",
-                    "{unreadable} covers could not be read",
-                    plural(report.unreadable),
-                ),
-                &[("unreadable", &report.unreadable)],
-            ));
-        }
-        let toast = adw::Toast::builder().title(title).timeout(0).build();
-        if report.to_review > 0 {
-            toast.set_button_label(Some(&gettext("_Review")));
-            let sender = sender.clone();
-            toast.connect_button_clicked(move |_| sender.input(ComicsMsg::Review));
-        }
-        self.toasts.add_toast(toast);
-    }
-
-    fn show_skipped(&self, reasons: &[String]) {
-        let Some(window) = self.toasts.root().and_downcast::<gtk::Window>() else {
-            return;
-        };
-        let dialog = adw::MessageDialog::builder()
-            .transient_for(&window)
-            .modal(true)
-            .heading(gettext("Files Skipped"))
-            .body(reasons.join("\n"))
-            .build();
-        dialog.add_response("close", &gettext("_Close"));
-        dialog.present();
-    }
 }
-
-/// Where a found collection is and how many comics it holds.
-fn found_details(found: &FoundCollection) -> String {
-    let location = super::display_path(&found.path);
-    match found.comics {
-        Some(comics) => fill(
-            &ngettext(
-                "{location} · {comics} comic",
-                "{location} · {comics} comics",
-                plural(comics.unsigned_abs()),
-            ),
-            &[("location", &location), ("comics", &comics)],
-        ),
-        None => location,
-    }
-}
-
-/// How often the progress bar moves between the workers' reports.
-const TICK: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The count gettext chooses a plural form by.
 fn plural(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// Shows a dialog asking for a folder of comics; the answer comes back as
-/// [`ComicsMsg::FolderChosen`]. The caller keeps the dialog until then.
-fn choose_folder(
-    window: Option<&gtk::Window>,
-    sender: &ComponentSender<ComicsPage>,
-) -> gtk::FileChooserNative {
-    let chooser = gtk::FileChooserNative::new(
-        Some(&gettext("Add a Folder of Comics")),
-        window,
-        gtk::FileChooserAction::SelectFolder,
-        Some(&gettext("_Add")),
-        Some(&gettext("_Cancel")),
-    );
-    chooser.set_modal(true);
-    let sender = sender.clone();
-    chooser.connect_response(move |chooser, response| {
-        let folder = (response == gtk::ResponseType::Accept)
-            .then(|| chooser.file().and_then(|file| file.path()))
-            .flatten();
-        sender.input(ComicsMsg::FolderChosen(folder));
-    });
-    chooser.show();
-    chooser
-}
-
-/// The page's keyboard shortcuts, listed in the Keyboard Shortcuts window. They act only while
-/// the page is on screen.
-fn add_shortcuts(
-    root: &gtk::Box,
-    search: &gtk::SearchEntry,
-    shelves: [glib::WeakRef<gtk::ToggleButton>; 5],
-    sender: &ComponentSender<ComicsPage>,
-) {
-    let controller = gtk::ShortcutController::new();
-    controller.set_scope(gtk::ShortcutScope::Global);
-    let shortcut = |accelerator: &str, act: Box<dyn Fn() + 'static>| {
-        let page = root.downgrade();
-        let action = gtk::CallbackAction::new(move |_, _| {
-            if page.upgrade().is_some_and(|page| page.is_mapped()) {
-                act();
-                glib::Propagation::Stop
-            } else {
-                glib::Propagation::Proceed
-            }
-        });
-        controller.add_shortcut(gtk::Shortcut::new(
-            gtk::ShortcutTrigger::parse_string(accelerator),
-            Some(action),
-        ));
-    };
-    let input = |message: fn() -> ComicsMsg| {
-        let sender = sender.clone();
-        Box::new(move || sender.input(message())) as Box<dyn Fn()>
-    };
-    shortcut("<Control><Shift>c", input(|| ComicsMsg::Classify));
-    shortcut("<Control>z", input(|| ComicsMsg::UndoTrash));
-    // Alt+1 to Alt+5 pick a shelf, in the order they are shown.
-    for (at, shelf) in shelves.into_iter().enumerate() {
-        shortcut(
-            &format!("<Alt>{}", at + 1),
-            Box::new(move || {
-                if let Some(button) = shelf.upgrade() {
-                    button.set_active(true);
-                }
-            }),
-        );
-    }
-    shortcut("<Control><Shift>o", input(|| ComicsMsg::AddFolder));
-    let search = search.downgrade();
-    shortcut(
-        "<Control>f",
-        Box::new(move || {
-            if let Some(search) = search.upgrade() {
-                search.grab_focus();
-            }
-        }),
-    );
-    root.add_controller(controller);
 }

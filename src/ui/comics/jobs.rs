@@ -1,0 +1,285 @@
+//! The job strip under the grid: a scan or a classification with its progress bar, moved on by
+//! the job's rate between reports, its Cancel button, and the toast that tells how it went.
+
+use std::path::PathBuf;
+
+use relm4::ComponentSender;
+use relm4::adw::{self, prelude::*};
+use relm4::gtk::{self, glib};
+
+use super::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport};
+use super::collection::{CollectionInput, CollectionOutput, ScanReport};
+use super::content_search::SearchInput;
+use super::progress::{self, JobProgress};
+use super::tiles::Tile;
+use super::{ComicsMsg, ComicsPage, plural};
+use crate::i18n::{fill, gettext, ngettext};
+use crate::jobs::{CancelToken, Outcome};
+use crate::matching::ClassifyOptions;
+use crate::ui::failure::JobError;
+
+impl ComicsPage {
+    pub(super) fn job_title(&self) -> String {
+        match &self.job {
+            Some(job) if job.cancel.is_cancelled() => gettext("Stopping…"),
+            Some(job) => job.progress.step.title(),
+            None => String::new(),
+        }
+    }
+
+    pub(super) fn job_details(&self) -> String {
+        self.job
+            .as_ref()
+            .map(|job| job.progress.details())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn start_job(&mut self, kind: JobKind, step: progress::Step) -> CancelToken {
+        let cancel = CancelToken::new();
+        let input = self.input.clone();
+        let ticks = glib::timeout_add_local(TICK, move || {
+            input.emit(ComicsMsg::Tick);
+            glib::ControlFlow::Continue
+        });
+        self.job = Some(Job {
+            kind,
+            cancel: cancel.clone(),
+            progress: JobProgress::starting(step),
+            progress_at: std::time::Instant::now(),
+            ticks: Some(ticks),
+        });
+        if let Some(stalls) = &self.stalls {
+            stalls.start(match kind {
+                JobKind::Scan => "scan",
+                JobKind::Classify => "classify",
+            });
+        }
+        cancel
+    }
+
+    /// Ends the running job; returns how many items its last report counted.
+    pub(super) fn finish_job(&mut self) -> u64 {
+        let Some(mut job) = self.job.take() else {
+            return 0;
+        };
+        if let Some(ticks) = job.ticks.take() {
+            ticks.remove();
+        }
+        let done = job.progress.progress.map_or(0, |p| p.done);
+        if let Some(stalls) = &self.stalls {
+            stalls.finish(done);
+        }
+        done
+    }
+
+    pub(super) fn start_scan(&mut self, folder: PathBuf) {
+        if self.job.is_some() {
+            return;
+        }
+        let cancel = self.start_job(JobKind::Scan, progress::Step::Scanning);
+        self.collection
+            .emit(CollectionInput::Scan { folder, cancel });
+    }
+
+    pub(super) fn start_classification(&mut self) {
+        if self.job.is_some() || !self.loaded || self.counts.unclassified == 0 {
+            return;
+        }
+        let options = ClassifyOptions {
+            threshold: self.threshold.value() as f32,
+            auto_apply: self.auto_apply,
+            ..ClassifyOptions::default()
+        };
+        let cancel = self.start_job(JobKind::Classify, progress::Step::LoadingModel);
+        self.classifier
+            .emit(ClassifierInput::Run { options, cancel });
+    }
+
+    pub(super) fn progress(&mut self, kind: JobKind, progress: JobProgress) {
+        if let Some(job) = self.job.as_mut().filter(|job| job.kind == kind) {
+            job.progress = progress;
+            job.progress_at = std::time::Instant::now();
+            if let Some(stalls) = &self.stalls {
+                stalls.progress();
+            }
+        }
+    }
+
+    pub(super) fn collection_output(
+        &mut self,
+        output: CollectionOutput,
+        sender: &ComponentSender<Self>,
+    ) {
+        match output {
+            CollectionOutput::Opened(store) => self.loader.set_store(store),
+            CollectionOutput::Comics { rows, first, last } => {
+                if first {
+                    self.incoming.clear();
+                }
+                self.incoming.extend(rows.into_iter().map(Tile::from_row));
+                if last {
+                    self.grid.replace(std::mem::take(&mut self.incoming));
+                    self.counts = self.grid.counts();
+                    self.update_shown();
+                    self.loaded = true;
+                }
+            }
+            CollectionOutput::Progress(progress) => self.progress(JobKind::Scan, progress),
+            CollectionOutput::Scanned(report) => {
+                self.finish_job();
+                self.search_worker.emit(SearchInput::Stale);
+                self.loader.forget_failures();
+                self.scan_toast(report, sender);
+            }
+            CollectionOutput::Failed(reason) => {
+                if self
+                    .job
+                    .as_ref()
+                    .is_some_and(|job| job.kind == JobKind::Scan)
+                {
+                    self.finish_job();
+                }
+                self.failure_toast(&reason);
+            }
+        }
+    }
+
+    pub(super) fn classifier_output(
+        &mut self,
+        output: ClassifierOutput,
+        sender: &ComponentSender<Self>,
+    ) {
+        match output {
+            ClassifierOutput::Progress(progress) => self.progress(JobKind::Classify, progress),
+            ClassifierOutput::Finished(report) => {
+                self.finish_job();
+                self.search_worker.emit(SearchInput::Stale);
+                self.classify_toast(report, sender);
+                self.collection.emit(CollectionInput::Load);
+            }
+            ClassifierOutput::Failed(reason) => {
+                self.finish_job();
+                self.failure_toast(&reason);
+                self.collection.emit(CollectionInput::Load);
+            }
+        }
+    }
+
+    pub(super) fn failure_toast(&self, error: &JobError) {
+        self.toasts.add_toast(error.toast());
+    }
+
+    pub(super) fn scan_toast(&self, report: ScanReport, sender: &ComponentSender<Self>) {
+        let added = report.added;
+        let mut parts = vec![if report.outcome == Outcome::Cancelled {
+            fill(
+                &ngettext(
+                    "Stopped after adding {added} comic",
+                    "Stopped after adding {added} comics",
+                    plural(added),
+                ),
+                &[("added", &added)],
+            )
+        } else {
+            fill(
+                &ngettext("Added {added} comic", "Added {added} comics", plural(added)),
+                &[("added", &added)],
+            )
+        }];
+        if report.known > 0 {
+            parts.push(fill(
+                &ngettext(
+                    "{known} already in the collection",
+                    "{known} already in the collection",
+                    plural(report.known),
+                ),
+                &[("known", &report.known)],
+            ));
+        }
+        if report.skipped > 0 {
+            parts.push(fill(
+                &ngettext(
+                    "{skipped} file skipped",
+                    "{skipped} files skipped",
+                    plural(report.skipped),
+                ),
+                &[("skipped", &report.skipped)],
+            ));
+        }
+        let toast = adw::Toast::new(&parts.join(" · "));
+        if !report.reasons.is_empty() {
+            toast.set_button_label(Some(&gettext("_Details")));
+            toast.set_timeout(0);
+            let reasons = report.reasons;
+            let sender = sender.clone();
+            toast.connect_button_clicked(move |_| {
+                sender.input(ComicsMsg::ShowSkipped(reasons.clone()));
+            });
+        }
+        self.toasts.add_toast(toast);
+    }
+
+    pub(super) fn classify_toast(&self, report: ClassifyReport, sender: &ComponentSender<Self>) {
+        let template = if report.outcome == Outcome::Cancelled {
+            gettext("Stopped: {applied} applied, {review} to review so far")
+        } else {
+            gettext("{applied} applied, {review} to review")
+        };
+        let mut title = fill(
+            &template,
+            &[("applied", &report.applied), ("review", &report.to_review)],
+        );
+        if report.unreadable > 0 {
+            title.push_str(" · ");
+            title.push_str(&fill(
+                &ngettext(
+                    "{unreadable} cover could not be read",
+                    "{unreadable} covers could not be read",
+                    plural(report.unreadable),
+                ),
+                &[("unreadable", &report.unreadable)],
+            ));
+        }
+        let toast = adw::Toast::builder().title(title).timeout(0).build();
+        if report.to_review > 0 {
+            toast.set_button_label(Some(&gettext("_Review")));
+            let sender = sender.clone();
+            toast.connect_button_clicked(move |_| sender.input(ComicsMsg::Review));
+        }
+        self.toasts.add_toast(toast);
+    }
+
+    pub(super) fn show_skipped(&self, reasons: &[String]) {
+        let Some(window) = self.toasts.root().and_downcast::<gtk::Window>() else {
+            return;
+        };
+        let dialog = adw::MessageDialog::builder()
+            .transient_for(&window)
+            .modal(true)
+            .heading(gettext("Files Skipped"))
+            .body(reasons.join("\n"))
+            .build();
+        dialog.add_response("close", &gettext("_Close"));
+        dialog.present();
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum JobKind {
+    Scan,
+    Classify,
+}
+
+pub(super) struct Job {
+    pub(super) kind: JobKind,
+    pub(super) cancel: CancelToken,
+    pub(super) progress: JobProgress,
+    /// When `progress` arrived: the bar moves on from it by the job's rate (see
+    /// [`JobProgress::estimated_fraction`]).
+    pub(super) progress_at: std::time::Instant,
+    /// Moves the bar between reports while the job runs.
+    pub(super) ticks: Option<glib::SourceId>,
+}
+
+/// How often the progress bar moves between the workers' reports.
+pub(super) const TICK: std::time::Duration = std::time::Duration::from_millis(250);
