@@ -12,6 +12,8 @@
 //! comic, the time from the key press to the first frame drawn after it (a diagnostic).
 
 mod candidate_card;
+mod keys;
+mod layout;
 pub mod store;
 
 use crate::ui::failure::send;
@@ -27,6 +29,7 @@ use relm4::prelude::*;
 use relm4::{Sender, WorkerController};
 
 use self::candidate_card::{CandidateCard, candidate_title, percent};
+use self::keys::install_keys;
 use self::store::{ReviewStore, ReviewStoreInit, ReviewStoreInput, ReviewStoreOutput};
 use super::pictures::{CoverKey, Fit, PictureError, PictureLoader, Priority, Source, TextureCache};
 use crate::catalog::missing::MissingVolume;
@@ -159,272 +162,17 @@ impl SimpleComponent for ReviewPage {
             PictureLoader::new(move |key, decoded| sender.emit(ReviewMsg::Cover(key, decoded)))
         };
 
-        let toasts = adw::ToastOverlay::new();
-        toasts.set_vexpand(true);
-        root.append(&toasts);
-        let pages = gtk::Stack::new();
-        toasts.set_child(Some(&pages));
-
-        pages.add_named(
-            &adw::StatusPage::builder()
-                .icon_name("content-loading-symbolic")
-                .title(gettext("Loading Suggestions…"))
-                .build(),
-            Some("loading"),
-        );
-        pages.add_named(
-            &adw::StatusPage::builder()
-                .icon_name("object-select-symbolic")
-                .title(gettext("Nothing to Review"))
-                .description(gettext(
-                    "Suggestions wait here when Classify Automatically could not decide a comic on its own. Run it on the Comics page, then come back.",
-                ))
-                .build(),
-            Some("empty"),
-        );
-
-        let review = gtk::Box::builder()
-            .orientation(gtk::Orientation::Vertical)
-            .spacing(12)
-            .margin_top(12)
-            .margin_bottom(12)
-            .margin_start(12)
-            .margin_end(12)
-            .build();
-        // In a small window the page scrolls as a whole; otherwise the covers shrink to fit.
-        pages.add_named(
-            &gtk::ScrolledWindow::builder()
-                .hscrollbar_policy(gtk::PolicyType::Never)
-                .child(&review)
-                .build(),
-            Some("review"),
-        );
-
-        let stats_box = gtk::Box::builder().spacing(8).homogeneous(true).build();
-        let captions = [
-            gettext("Total"),
-            gettext("Classified"),
-            gettext("Skipped"),
-            gettext("Trash"),
-            gettext("Remaining"),
-        ];
-        let stats = captions.map(|caption| {
-            let card = gtk::Box::builder()
-                .orientation(gtk::Orientation::Vertical)
-                .css_classes(["card", "review-stat"])
-                .build();
-            let value = gtk::Label::builder()
-                .label("0")
-                .css_classes(["title-2", "numeric"])
-                .build();
-            card.append(&value);
-            card.append(
-                &gtk::Label::builder()
-                    .label(caption)
-                    .ellipsize(gtk::pango::EllipsizeMode::End)
-                    .css_classes(["caption", "dim-label"])
-                    .build(),
-            );
-            stats_box.append(&card);
-            value
-        });
-        review.append(&stats_box);
-
-        // Comics whose volume the catalog lacks wait here with no candidate worth taking:
-        // say so, and offer to look for the volume.
-        let missing_row = gtk::Box::builder()
-            .spacing(12)
-            .css_classes(["card", "missing-volumes"])
-            .visible(false)
-            .build();
-        missing_row.append(
-            &gtk::Image::builder()
-                .icon_name("system-search-symbolic")
-                .margin_start(12)
-                .build(),
-        );
-        let missing_label = gtk::Label::builder()
-            .xalign(0.0)
-            .hexpand(true)
-            .wrap(true)
-            .margin_top(8)
-            .margin_bottom(8)
-            .build();
-        missing_row.append(&missing_label);
-        let search_missing = gtk::Button::builder()
-            .label(gettext("_Search ComicVine"))
-            .use_underline(true)
-            .valign(gtk::Align::Center)
-            .margin_end(12)
-            .tooltip_text(gettext(
-                "Open the catalog on a search for this volume, to add it",
-            ))
-            .build();
-        search_missing.connect_clicked(glib::clone!(
-            #[strong]
-            sender,
-            move |_| sender.input(ReviewMsg::SearchMissing)
-        ));
-        missing_row.append(&search_missing);
-        review.append(&missing_row);
-
-        let toolbar = gtk::Box::builder().spacing(12).build();
-        toolbar.append(&gtk::Label::new(Some(&gettext("Threshold"))));
-        let scale = gtk::Scale::new(
-            gtk::Orientation::Horizontal,
-            Some(&crate::ui::threshold::adjustment(&settings)),
-        );
-        scale.set_hexpand(true);
-        crate::ui::accessible::name(&scale, &gettext("Threshold"));
-        scale.set_draw_value(false);
-        scale.set_focus_on_click(false);
-        scale.set_tooltip_text(Some(&gettext(
-            "Applying a candidate below this similarity asks first",
-        )));
-        let threshold_label = gtk::Label::builder()
-            .width_chars(5)
-            .xalign(1.0)
-            .css_classes(["numeric"])
-            .build();
-        let apply_all = gtk::Button::builder()
-            .label(gettext("Apply All Above Threshold"))
-            .focus_on_click(false)
-            .css_classes(["suggested-action"])
-            .build();
-        apply_all.connect_clicked(glib::clone!(
-            #[strong]
-            sender,
-            move |_| sender.input(ReviewMsg::ApplyAll)
-        ));
-        toolbar.append(&scale);
-        toolbar.append(&threshold_label);
-        toolbar.append(&apply_all);
-        review.append(&toolbar);
-
-        let body = gtk::Stack::builder().vexpand(true).build();
-        review.append(&body);
-        let main = gtk::Box::builder().spacing(18).build();
-        body.add_named(&main, Some("item"));
-        body.add_named(
-            &adw::StatusPage::builder()
-                .icon_name("object-select-symbolic")
-                .title(gettext("All Suggestions Reviewed"))
-                .description(gettext(
-                    "Press ← to go back to a comic, or Esc to return to your comics.",
-                ))
-                .build(),
-            Some("done"),
-        );
-
-        let left = gtk::Box::builder()
-            .orientation(gtk::Orientation::Vertical)
-            .spacing(6)
-            .width_request(OWNED_WIDTH)
-            .hexpand(false)
-            .build();
-        let owned = gtk::Picture::builder()
-            .can_shrink(true)
-            .content_fit(gtk::ContentFit::Contain)
-            .vexpand(true)
-            .build();
-        let owned_stack = gtk::Stack::builder().vexpand(true).build();
-        owned_stack.add_named(&owned, Some("picture"));
-        owned_stack.add_named(
-            &gtk::Image::builder()
-                .icon_name("image-missing-symbolic")
-                .pixel_size(64)
-                .css_classes(["dim-label"])
-                .build(),
-            Some("missing"),
-        );
-        left.append(
-            &gtk::Label::builder()
-                .label(gettext("Your Comic"))
-                .xalign(0.0)
-                .css_classes(["heading"])
-                .build(),
-        );
-        left.append(&owned_stack);
-        let file_name = gtk::Label::builder()
-            .ellipsize(gtk::pango::EllipsizeMode::Middle)
-            .xalign(0.0)
-            .css_classes(["body"])
-            .build();
-        let position = gtk::Label::builder()
-            .xalign(0.0)
-            .css_classes(["dim-label", "numeric"])
-            .build();
-        let decision = gtk::Label::builder()
-            .xalign(0.0)
-            .wrap(true)
-            .css_classes(["accent"])
-            .build();
-        let file_notes = gtk::Label::builder()
-            .xalign(0.0)
-            .wrap(true)
-            .visible(false)
-            .css_classes(["warning", "caption"])
-            .build();
-        left.append(&file_name);
-        left.append(&position);
-        left.append(&file_notes);
-        left.append(&decision);
-        main.append(&left);
-
-        let right = gtk::Box::builder()
-            .orientation(gtk::Orientation::Vertical)
-            .spacing(6)
-            .hexpand(true)
-            .build();
-        right.append(
-            &gtk::Label::builder()
-                .label(gettext("Best Candidates"))
-                .xalign(0.0)
-                .css_classes(["heading"])
-                .build(),
-        );
-        // Start: the cards take their natural height when there is room and shrink their
-        // covers when there is not.
-        let row = gtk::Box::builder()
-            .spacing(8)
-            .homogeneous(true)
-            .halign(gtk::Align::Start)
-            .valign(gtk::Align::Start)
-            .build();
-        let input = sender.input_sender().clone();
-        let cards: Vec<CandidateCard> = (0..CANDIDATES)
-            .map(|index| {
-                let card = CandidateCard::new(index, &input);
-                row.append(&card.root);
-                card
-            })
-            .collect();
-        let scroller = gtk::ScrolledWindow::builder()
-            .vexpand(true)
-            .vscrollbar_policy(gtk::PolicyType::Never)
-            .propagate_natural_width(true)
-            .child(&row)
-            .build();
-        right.append(&scroller);
-        main.append(&right);
-
-        review.append(
-            &gtk::Label::builder()
-                .label(gettext(
-                    "Enter applies · Ctrl+Enter applies all · 1–5 choose · S or → skips · ← goes back · Delete moves to the trash · Ctrl+Z undoes · Esc leaves",
-                ))
-                .wrap(true)
-                .justify(gtk::Justification::Center)
-                .css_classes(["caption", "dim-label"])
-                .build(),
-        );
+        let (toasts, widgets) = layout::build(&root, &sender, &settings);
 
         let threshold = Threshold::clamped(settings.double("default-threshold")).value();
-        scale.adjustment().connect_value_changed(glib::clone!(
-            #[strong]
-            sender,
-            move |adjustment| sender.input(ReviewMsg::Threshold(adjustment.value()))
-        ));
+        widgets
+            .scale
+            .adjustment()
+            .connect_value_changed(glib::clone!(
+                #[strong]
+                sender,
+                move |adjustment| sender.input(ReviewMsg::Threshold(adjustment.value()))
+            ));
 
         let pressed = Rc::new(Cell::new(None));
         install_keys(&root, &sender, &pressed);
@@ -444,23 +192,6 @@ impl SimpleComponent for ReviewPage {
             missing: Vec::new(),
             pressed,
             shown: Cell::new(None),
-        };
-        let widgets = ReviewWidgets {
-            pages,
-            missing: missing_row,
-            missing_label,
-            body,
-            stats,
-            scale,
-            threshold: threshold_label,
-            apply_all,
-            owned,
-            owned_stack,
-            file_name,
-            position,
-            decision,
-            file_notes,
-            cards,
         };
         ComponentParts { model, widgets }
     }
@@ -1054,110 +785,4 @@ fn missing_sentence(first: &MissingVolume, groups: usize) -> String {
 
 fn plural(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// The keys of the page, caught before a focused button could take Enter, and the page's
-/// `review.undo` action for the Undo button of its toasts.
-fn install_keys(
-    root: &gtk::Box,
-    sender: &ComponentSender<ReviewPage>,
-    pressed: &Rc<Cell<Option<Instant>>>,
-) {
-    let keys = gtk::EventControllerKey::new();
-    keys.set_propagation_phase(gtk::PropagationPhase::Capture);
-    keys.connect_key_pressed(glib::clone!(
-        #[strong]
-        sender,
-        #[strong]
-        pressed,
-        move |controller, key, _, modifiers| match message_for(key, modifiers) {
-            // The threshold slider moves by the arrow keys, Home, End and Page Up/Down while
-            // it has the focus; they do not decide about the comic then.
-            Some(_) if slider_has_focus(controller) && moves_a_slider(key) => {
-                glib::Propagation::Proceed
-            }
-            Some(message) => {
-                pressed.set(Some(Instant::now()));
-                sender.input(message);
-                glib::Propagation::Stop
-            }
-            None => glib::Propagation::Proceed,
-        }
-    ));
-    root.add_controller(keys);
-
-    let actions = gio::SimpleActionGroup::new();
-    let undo = gio::SimpleAction::new("undo", None);
-    undo.connect_activate(glib::clone!(
-        #[strong]
-        sender,
-        move |_, _| sender.input(ReviewMsg::Undo)
-    ));
-    actions.add_action(&undo);
-    root.insert_action_group("review", Some(&actions));
-}
-
-/// The message a key press means on the review page.
-/// Whether the focus of the window `controller` listens in is on a slider.
-fn slider_has_focus(controller: &gtk::EventControllerKey) -> bool {
-    controller
-        .widget()
-        .and_then(|widget| widget.root())
-        .and_then(|root| root.focus())
-        .is_some_and(|focus| focus.is::<gtk::Range>())
-}
-
-/// The keys a focused slider moves by.
-fn moves_a_slider(key: gdk::Key) -> bool {
-    matches!(
-        key,
-        gdk::Key::Left
-            | gdk::Key::Right
-            | gdk::Key::KP_Left
-            | gdk::Key::KP_Right
-            | gdk::Key::Up
-            | gdk::Key::Down
-            | gdk::Key::Home
-            | gdk::Key::End
-            | gdk::Key::Page_Up
-            | gdk::Key::Page_Down
-    )
-}
-
-fn message_for(key: gdk::Key, modifiers: gdk::ModifierType) -> Option<ReviewMsg> {
-    if modifiers.contains(gdk::ModifierType::CONTROL_MASK) {
-        // Ctrl+Shift+F: the Comics page's "Find Similar Covers", for the comic shown.
-        if modifiers.contains(gdk::ModifierType::SHIFT_MASK)
-            && (key == gdk::Key::f || key == gdk::Key::F)
-        {
-            return Some(ReviewMsg::FindSimilar);
-        }
-        // Ctrl+Enter: Enter applies one comic, Ctrl+Enter all that the rule lets apply.
-        if matches!(
-            key,
-            gdk::Key::Return | gdk::Key::KP_Enter | gdk::Key::ISO_Enter
-        ) {
-            return Some(ReviewMsg::ApplyAll);
-        }
-        return (key == gdk::Key::z || key == gdk::Key::Z).then_some(ReviewMsg::Undo);
-    }
-    if modifiers.intersects(gdk::ModifierType::ALT_MASK | gdk::ModifierType::SUPER_MASK) {
-        return None;
-    }
-    let number = |n: usize| Some(ReviewMsg::Apply(n));
-    match key {
-        gdk::Key::Return | gdk::Key::KP_Enter | gdk::Key::ISO_Enter => {
-            Some(ReviewMsg::ApplyHighlighted)
-        }
-        gdk::Key::_1 | gdk::Key::KP_1 => number(0),
-        gdk::Key::_2 | gdk::Key::KP_2 => number(1),
-        gdk::Key::_3 | gdk::Key::KP_3 => number(2),
-        gdk::Key::_4 | gdk::Key::KP_4 => number(3),
-        gdk::Key::_5 | gdk::Key::KP_5 => number(4),
-        gdk::Key::s | gdk::Key::S | gdk::Key::Right | gdk::Key::KP_Right => Some(ReviewMsg::Skip),
-        gdk::Key::Left | gdk::Key::KP_Left => Some(ReviewMsg::Back),
-        gdk::Key::Delete | gdk::Key::KP_Delete => Some(ReviewMsg::Trash),
-        gdk::Key::Escape => Some(ReviewMsg::Leave),
-        _ => None,
-    }
 }
