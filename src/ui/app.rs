@@ -16,6 +16,7 @@ use super::catalog::{CatalogDialog, CatalogMsg};
 use super::collection_file::OpenCollection;
 use super::comics::{ComicsInit, ComicsMsg, ComicsOutput, ComicsPage};
 use super::engine::{ModelChoice, ModelOverrides, SharedEngine};
+use super::interiors::labels::LabelInput;
 use super::interiors::{InteriorsInit, InteriorsMsg, InteriorsOutput, InteriorsPage};
 use super::review::store::{ReviewStoreInit, ReviewStoreInput};
 use super::review::{ReviewInit, ReviewMsg, ReviewOutput, ReviewPage};
@@ -278,13 +279,13 @@ impl SimpleComponent for App {
                     }
                 }
             ));
-        let backend_sender = model.backend.sender().clone();
+        let labels_sender = model.interiors_page.model().label_sender();
         let review_sender = model.review.model().store_sender();
         root.connect_close_request(glib::clone!(
             #[strong]
             settings,
             #[strong]
-            backend_sender,
+            labels_sender,
             #[strong]
             review_sender,
             #[weak(rename_to = stack)]
@@ -293,10 +294,10 @@ impl SimpleComponent for App {
             glib::Propagation::Proceed,
             move |window| {
                 save_window_state(window, &settings);
-                // Labels are saved by the backend as they come; let it finish before the
-                // process ends, waiting a moment at most.
+                // Labels are saved as they come; let the last ones reach the database before
+                // the process ends, waiting a moment at most.
                 let (done, finished) = std::sync::mpsc::channel();
-                if backend_sender.send(BackendInput::Flush(done)).is_ok()
+                if labels_sender.send(LabelInput::Flush(done)).is_ok()
                     && finished
                         .recv_timeout(std::time::Duration::from_secs(3))
                         .is_err()
@@ -391,41 +392,12 @@ impl SimpleComponent for App {
                     self.comics.emit(ComicsMsg::Refresh);
                 }
             }
-            AppMsg::Interiors(InteriorsOutput::StartLabeling) => {
-                self.backend.emit(BackendInput::LoadLabelingSession);
-            }
-            AppMsg::Interiors(InteriorsOutput::SaveLabel(change)) => {
-                self.backend.emit(BackendInput::SaveLabel(change));
-            }
-            AppMsg::Interiors(InteriorsOutput::Train) => {
-                self.interiors_page
-                    .emit(InteriorsMsg::BackendWork(Some(gettext("Training…"))));
-                self.backend.emit(BackendInput::Train);
-            }
-            AppMsg::Interiors(InteriorsOutput::AutoLabel) => {
-                self.interiors_page
-                    .emit(InteriorsMsg::BackendWork(Some(gettext(
-                        "Labeling automatically…",
-                    ))));
-                self.backend.emit(BackendInput::AutoLabel);
-            }
             AppMsg::Interiors(InteriorsOutput::Changed) => self.backend.emit(BackendInput::Refresh),
             AppMsg::Interiors(InteriorsOutput::Toast(message)) => {
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
             AppMsg::Interiors(InteriorsOutput::Failed(error)) => {
                 self.toasts.add_toast(error.toast());
-            }
-            AppMsg::Backend(BackendOutput::Done {
-                message,
-                comics,
-                interiors,
-            }) => {
-                self.summary = Some(comics);
-                self.set_interiors(interiors);
-                self.interiors_page.emit(InteriorsMsg::BackendWork(None));
-                self.interiors_page.emit(InteriorsMsg::Rescore);
-                self.toasts.add_toast(adw::Toast::new(&message));
             }
             AppMsg::Comics(ComicsOutput::ReviewRequested) => self.show_page("review"),
             AppMsg::Comics(ComicsOutput::OpenCollection(path)) => {
@@ -447,22 +419,6 @@ impl SimpleComponent for App {
             AppMsg::Review(ReviewOutput::Changed) => self.backend.emit(BackendInput::Refresh),
             AppMsg::Review(ReviewOutput::SearchCatalog(query)) => {
                 self.catalog.emit(CatalogMsg::ShowSearch(query));
-            }
-            AppMsg::Backend(BackendOutput::LabelingSession(photos, order)) => {
-                self.interiors_page
-                    .emit(InteriorsMsg::LabelingSession(photos, order));
-            }
-            AppMsg::Backend(BackendOutput::Retrained {
-                comics,
-                interiors,
-                order,
-            }) => {
-                self.summary = Some(comics);
-                self.set_interiors(interiors);
-                if let Some(order) = order {
-                    self.interiors_page.emit(InteriorsMsg::LabelingOrder(order));
-                }
-                self.interiors_page.emit(InteriorsMsg::Rescore);
             }
             AppMsg::Backend(BackendOutput::Opened {
                 path,
@@ -486,7 +442,7 @@ impl SimpleComponent for App {
                     self.backend.emit(BackendInput::FindCollections);
                 }
                 if std::mem::take(&mut self.label_on_open) {
-                    self.backend.emit(BackendInput::LoadLabelingSession);
+                    self.interiors_page.emit(InteriorsMsg::StartLabeling);
                 }
                 if self.visible_page().as_deref() == Some("review") {
                     self.review.emit(ReviewMsg::Reload);
@@ -505,7 +461,6 @@ impl SimpleComponent for App {
                 self.cannot_open(&path, &reason);
             }
             AppMsg::Backend(BackendOutput::Failed(reason)) => {
-                self.interiors_page.emit(InteriorsMsg::BackendWork(None));
                 self.toasts.add_toast(reason.toast());
             }
         }

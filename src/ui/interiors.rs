@@ -8,6 +8,7 @@ mod dialogs;
 mod filters;
 mod gallery;
 pub mod labeling;
+pub mod labels;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ use self::dialogs::{choose_export_folder, choose_folder};
 use self::filters::{ThresholdControls, shown_choices};
 use self::gallery::{GalleryPhoto, THUMBNAIL_CACHE};
 use self::labeling::{LabelingMsg, LabelingOutput, LabelingView};
+use self::labels::{LabelInput, LabelOutput, LabelStore};
 use self::worker::{InteriorsJob, InteriorsJobOutput, InteriorsWorker};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
@@ -33,7 +35,6 @@ use super::pictures::PictureSlots;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::charts::ChartKind;
 use crate::interiors::filters::Filters;
-use crate::interiors::labeling::{LabelChange, Order, SessionPhoto};
 use crate::interiors::rounds::InteriorsSummary;
 use crate::jobs::{CancelToken, Progress};
 
@@ -42,6 +43,8 @@ pub const EXPORT_SIZE: (u32, u32) = crate::interiors::charts::DEFAULT_SIZE;
 
 pub struct InteriorsPage {
     worker: WorkerController<InteriorsWorker>,
+    /// Saves the labels as they are given.
+    labels: WorkerController<LabelStore>,
     labeling: Controller<LabelingView>,
     labeling_open: bool,
     summary: Option<InteriorsSummary>,
@@ -53,7 +56,8 @@ pub struct InteriorsPage {
     shown: GalleryFilter,
     thumbnails: PictureSlots<i64>,
     /// Train and auto-label run in the app's backend; the app says when.
-    backend_busy: bool,
+    /// A training or auto-labeling round is running.
+    round_running: bool,
     /// The choices of the gallery's filter, with their counts.
     shown_choices: gtk::StringList,
     thresholds: ThresholdControls,
@@ -87,10 +91,6 @@ pub enum GalleryFilter {
 #[derive(Debug)]
 pub enum InteriorsMsg {
     Summary(InteriorsSummary),
-    /// A training or auto-labeling round started (`Some`, with what to say) or ended.
-    BackendWork(Option<String>),
-    /// The model or the labels changed: score the photos again.
-    Rescore,
     ChooseFolder,
     /// Import the photos in these folders, and these photos.
     Import(Vec<PathBuf>),
@@ -98,9 +98,6 @@ pub enum InteriorsMsg {
     /// The app switched to another collection: forget what was shown of the old one.
     CollectionSwitched,
     StartLabeling,
-    LabelingSession(Vec<SessionPhoto>, Order),
-    /// The models were trained again: the unlabelled photos in their new order.
-    LabelingOrder(Vec<i64>),
     Train,
     AutoLabel,
     Show(GalleryFilter),
@@ -113,16 +110,12 @@ pub enum InteriorsMsg {
     ExportCharts(PathBuf),
     Labeling(LabelingOutput),
     Job(InteriorsJobOutput),
+    Labels(LabelOutput),
 }
 
 #[derive(Debug)]
 pub enum InteriorsOutput {
-    /// Load the photos for a labeling session.
-    StartLabeling,
-    SaveLabel(LabelChange),
-    Train,
-    AutoLabel,
-    /// Photos were imported: count again.
+    /// Photos were imported, labelled or trained on: count again.
     Changed,
     Toast(String),
     /// A job failed: the window says why, with the way out.
@@ -406,6 +399,9 @@ impl SimpleComponent for InteriorsPage {
         root: Self::Root,
         sender: ComponentSender<Self>,
     ) -> ComponentParts<Self> {
+        let labels = LabelStore::builder()
+            .detach_worker(init.collection.clone())
+            .forward(sender.input_sender(), InteriorsMsg::Labels);
         let worker = InteriorsWorker::builder()
             .detach_worker((init.collection, init.engine))
             .forward(sender.input_sender(), InteriorsMsg::Job);
@@ -419,6 +415,7 @@ impl SimpleComponent for InteriorsPage {
         gallery.set_filter_status(1, false);
         let model = InteriorsPage {
             worker,
+            labels,
             labeling,
             labeling_open: false,
             summary: None,
@@ -428,7 +425,7 @@ impl SimpleComponent for InteriorsPage {
             gallery_state: GalleryState::Waiting,
             shown: GalleryFilter::All,
             thumbnails: PictureSlots::new(THUMBNAIL_CACHE),
-            backend_busy: false,
+            round_running: false,
             shown_choices: gtk::StringList::new(
                 &shown_choices(None)
                     .iter()
@@ -464,16 +461,6 @@ impl SimpleComponent for InteriorsPage {
                     self.rescore();
                 }
             }
-            InteriorsMsg::BackendWork(activity) => {
-                self.backend_busy = activity.is_some();
-                if self.cancel.is_none() {
-                    self.activity = activity.map(|text| Activity {
-                        text,
-                        progress: None,
-                    });
-                }
-            }
-            InteriorsMsg::Rescore => self.rescore(),
             InteriorsMsg::ChooseFolder => choose_folder(&sender),
             InteriorsMsg::Import(folders) => {
                 if self.cancel.is_some() || folders.is_empty() {
@@ -489,6 +476,7 @@ impl SimpleComponent for InteriorsPage {
             }
             InteriorsMsg::CollectionSwitched => {
                 self.worker.emit(InteriorsJob::CollectionSwitched);
+                self.labels.emit(LabelInput::CollectionSwitched);
                 self.summary = None;
                 self.labeling_open = false;
                 self.gallery.clear();
@@ -503,26 +491,10 @@ impl SimpleComponent for InteriorsPage {
                     cancel.cancel();
                 }
             }
-            InteriorsMsg::StartLabeling => {
-                send(&sender, InteriorsOutput::StartLabeling);
-            }
-            InteriorsMsg::LabelingOrder(order) => {
-                self.labeling.emit(LabelingMsg::Reorder(order));
-            }
-            InteriorsMsg::LabelingSession(photos, order) => {
-                if photos.is_empty() {
-                    toast(&sender, gettext("There are no photos to label yet"));
-                } else {
-                    self.labeling.emit(LabelingMsg::Start(photos, order));
-                    self.labeling_open = true;
-                    self.labeling.widget().grab_focus();
-                }
-            }
-            InteriorsMsg::Train => {
-                send(&sender, InteriorsOutput::Train);
-            }
+            InteriorsMsg::StartLabeling => self.labels.emit(LabelInput::LoadSession),
+            InteriorsMsg::Train => self.start_round(InteriorsJob::Train, gettext("Training…")),
             InteriorsMsg::AutoLabel => {
-                send(&sender, InteriorsOutput::AutoLabel);
+                self.start_round(InteriorsJob::AutoLabel, gettext("Labeling automatically…"))
             }
             InteriorsMsg::Show(filter) => {
                 self.shown = filter;
@@ -552,18 +524,64 @@ impl SimpleComponent for InteriorsPage {
                 self.worker.emit(InteriorsJob::ExportCharts(folder))
             }
             InteriorsMsg::Labeling(LabelingOutput::Save(change)) => {
-                send(&sender, InteriorsOutput::SaveLabel(change));
+                self.labels.emit(LabelInput::Save(change));
             }
             InteriorsMsg::Labeling(LabelingOutput::Leave) => {
                 self.labeling_open = false;
                 self.rescore();
             }
             InteriorsMsg::Job(output) => self.job_output(output, &sender),
+            InteriorsMsg::Labels(output) => self.labels_output(output, &sender),
         }
     }
 }
 
 impl InteriorsPage {
+    /// The label store, for the window to wait on while it closes.
+    pub fn label_sender(&self) -> relm4::Sender<LabelInput> {
+        self.labels.sender().clone()
+    }
+
+    /// Starts a training or auto-labeling round, saying so where imports show their progress.
+    fn start_round(&mut self, job: InteriorsJob, activity: String) {
+        if self.is_busy() {
+            return;
+        }
+        self.round_running = true;
+        self.activity = Some(Activity {
+            text: activity,
+            progress: None,
+        });
+        self.worker.emit(job);
+    }
+
+    fn labels_output(&mut self, output: LabelOutput, sender: &ComponentSender<Self>) {
+        match output {
+            LabelOutput::Session(photos, order) => {
+                if photos.is_empty() {
+                    toast(sender, gettext("There are no photos to label yet"));
+                } else {
+                    self.labeling.emit(LabelingMsg::Start(photos, order));
+                    self.labeling_open = true;
+                    self.labeling.widget().grab_focus();
+                }
+            }
+            LabelOutput::Saved(interiors) => {
+                self.summary = Some(interiors);
+                send(sender, InteriorsOutput::Changed);
+            }
+            LabelOutput::Retrained { interiors, order } => {
+                self.summary = Some(interiors);
+                if let Some(order) = order {
+                    self.labeling.emit(LabelingMsg::Reorder(order));
+                }
+                self.rescore();
+                send(sender, InteriorsOutput::Changed);
+            }
+            LabelOutput::Failed(reason) => send(sender, InteriorsOutput::Failed(reason)),
+        }
+    }
+
     fn rescore(&mut self) {
         if self.summary.is_some_and(|s| s.photos > 0) {
             self.worker.emit(InteriorsJob::Score);
@@ -671,6 +689,13 @@ impl InteriorsPage {
                 self.gallery.clear();
                 self.gallery_state = GalleryState::NotTrained;
             }
+            InteriorsJobOutput::Done { message, interiors } => {
+                self.finish_job();
+                self.summary = Some(interiors);
+                self.rescore();
+                toast(sender, message);
+                send(sender, InteriorsOutput::Changed);
+            }
             InteriorsJobOutput::Failed(reason) => {
                 self.finish_job();
                 if self.gallery_state == GalleryState::Waiting {
@@ -697,6 +722,7 @@ impl InteriorsPage {
     }
 
     fn finish_job(&mut self) {
+        self.round_running = false;
         self.cancel = None;
         self.activity = None;
     }
@@ -707,7 +733,7 @@ impl InteriorsPage {
     }
 
     fn is_busy(&self) -> bool {
-        self.backend_busy || self.cancel.is_some()
+        self.round_running || self.cancel.is_some()
     }
 
     fn page(&self) -> &'static str {

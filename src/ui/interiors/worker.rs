@@ -1,5 +1,6 @@
-//! The background worker of the Interiors page: it imports photos, and scores the collection
-//! for the results gallery. It owns its own database connection and uses the app's shared CLIP
+//! The background worker of the Interiors page: it imports photos, trains the models on the
+//! labels, labels automatically what the latest model is sure of, and scores the collection
+//! for the results gallery (labels themselves are saved by [`super::labels`]). It owns its own database connection and uses the app's shared CLIP
 //! engine, loaded on the first job that needs it (never in `init`, which runs on the main
 //! thread).
 //! Progress comes back as messages; a job stops within a second of its token being cancelled
@@ -11,11 +12,13 @@ use std::path::PathBuf;
 use relm4::{ComponentSender, Worker};
 
 use crate::db::{self, Database};
-use crate::i18n::gettext;
+use crate::i18n::{fill, gettext};
 use crate::interiors::charts::{self, ChartData};
 use crate::interiors::filters::{self, FilterReport, Filters};
 use crate::interiors::import::{self, ImportEvent, ImportSummary};
+use crate::interiors::rounds::{self, InteriorsSummary};
 use crate::interiors::scoring::{self, ScoredPhoto};
+use crate::interiors::training::TrainingOptions;
 use crate::jobs::{CancelToken, Progress};
 use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
@@ -35,6 +38,10 @@ pub enum InteriorsJob {
     Charts,
     /// Write every chart as PNG, with a summary, into a folder.
     ExportCharts(PathBuf),
+    /// Train the models on the labelled photos.
+    Train,
+    /// Label the unlabelled photos the latest model is sure of.
+    AutoLabel,
     /// The app switched to another collection: let go of the old one now.
     CollectionSwitched,
 }
@@ -59,6 +66,11 @@ pub enum InteriorsJobOutput {
     ChartsExported(Vec<PathBuf>),
     /// The filter thresholds in force, and what they set aside. Sent before each scoring.
     Filtered(Filters, FilterReport),
+    /// A training or auto-labeling round finished: what to tell the user, and the new counts.
+    Done {
+        message: String,
+        interiors: InteriorsSummary,
+    },
     Failed(JobError),
 }
 
@@ -93,6 +105,8 @@ impl Worker for InteriorsWorker {
             }
             InteriorsJob::Import { folders, cancel } => self.import(&folders, &cancel, &sender),
             InteriorsJob::Score => self.score(&sender),
+            InteriorsJob::Train => self.train(),
+            InteriorsJob::AutoLabel => self.auto_label(),
             InteriorsJob::SetFilters(filters) => self
                 .database()
                 .and_then(|db| filters.save(db).map_err(JobError::from))
@@ -151,6 +165,47 @@ impl InteriorsWorker {
             Ok((summary, skipped))
         })?;
         Ok(InteriorsJobOutput::Imported { summary, skipped })
+    }
+
+    fn train(&mut self) -> Result<InteriorsJobOutput, JobError> {
+        let database = self.database()?;
+        let report =
+            rounds::train(database, &TrainingOptions::default()).map_err(JobError::from)?;
+        let message = match report.evaluation {
+            Some(evaluation) => fill(
+                &gettext("Training round {round} done: {percent}% of your labels rated right"),
+                &[
+                    ("round", &report.round),
+                    ("percent", &format!("{:.0}", evaluation.accuracy * 100.0)),
+                ],
+            ),
+            None => fill(
+                &gettext(
+                    "Training round {round} done; label at least two photos of each kind to measure it",
+                ),
+                &[("round", &report.round)],
+            ),
+        };
+        self.done(message)
+    }
+
+    fn auto_label(&mut self) -> Result<InteriorsJobOutput, JobError> {
+        let database = self.database()?;
+        let report =
+            rounds::auto_label(database, rounds::DEFAULT_MIN_CONFIDENCE).map_err(JobError::from)?;
+        let message = fill(
+            &gettext("Labelled {labeled} of {considered} unlabelled photos automatically"),
+            &[
+                ("labeled", &report.labeled),
+                ("considered", &report.considered),
+            ],
+        );
+        self.done(message)
+    }
+
+    fn done(&mut self, message: String) -> Result<InteriorsJobOutput, JobError> {
+        let interiors = rounds::summary(self.database()?).map_err(JobError::from)?;
+        Ok(InteriorsJobOutput::Done { message, interiors })
     }
 
     fn score(&mut self, sender: &ComponentSender<Self>) -> Result<InteriorsJobOutput, JobError> {
