@@ -97,3 +97,50 @@ fn comics_of_volumes_the_catalog_lacks_are_grouped_with_what_to_search_for() {
         "{text}"
     );
 }
+
+#[test]
+fn a_volume_added_serves_the_comics_that_named_it_and_they_are_classified_again_alone() {
+    let library = comic_library::library();
+    let model = comic_library::tiny_model();
+    library
+        .conn()
+        .batch_execute(
+            "INSERT INTO comicbooks (id_comicbook, path, id_comicbook_info, en_papelera) VALUES
+                 (20, '/c/Iron Unknown 017 (1999).cbz', '', 0),
+                 (21, '/c/Iron Unknown 018 (1999).cbz', '', 0),
+                 (23, '/c/Thunder Knight (2001) 002.cbz', '', 0);",
+        )
+        .expect("comics of volumes the catalog lacks");
+    let mut db = vistazo::db::open(&library.db).expect("open");
+    let groups = vistazo::catalog::missing::missing_volumes(&mut db).expect("groups");
+    use vistazo::catalog::missing::served_by;
+    assert_eq!(served_by(&groups, "Iron Unknown"), [20, 21]);
+    assert_eq!(served_by(&groups, "The Thunder Knight"), [23]);
+    assert!(served_by(&groups, "Batman").is_empty());
+    drop(db);
+
+    // Classifying again looks at the comics named and no other, and applies what is sure.
+    library.vistazo(&model, &["embed"]);
+    let mut db = vistazo::db::open(&library.db).expect("open");
+    let files = vistazo::clip::weights::ModelFiles::in_folder(&model).expect("model");
+    let store = vistazo::library::ThumbnailStore::new(&library.thumbnails);
+    let before = library.classifications();
+    let summary = vistazo::matching::actions::classify_again(
+        &mut db,
+        &store,
+        &files.model_id(),
+        &[SAGA_1],
+        vistazo::matching::Threshold::default(),
+        &vistazo::jobs::CancelToken::new(),
+        &mut |_| {},
+    )
+    .expect("classified again");
+    assert_eq!(summary.considered, 1, "{summary:?}");
+    assert_eq!(summary.applied + summary.suggested, 1, "{summary:?}");
+    let after = library.classifications();
+    for ((id, was), (_, now)) in before.iter().zip(&after) {
+        if *id != SAGA_1 {
+            assert_eq!(was, now, "comic {id} was not asked for");
+        }
+    }
+}

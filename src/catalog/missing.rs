@@ -127,6 +127,19 @@ pub fn best_volume<'a>(
         .map(|(_, volume)| volume)
 }
 
+/// The comics of `groups` that a catalog volume named `name` serves: those whose series its
+/// name names, to be classified again once it is added.
+pub fn served_by(groups: &[MissingVolume], name: &str) -> Vec<i32> {
+    let mut comics: Vec<i32> = groups
+        .iter()
+        .filter(|group| series_similarity(&group.series, name) >= SAME_SERIES)
+        .flat_map(|group| group.comics.iter().copied())
+        .collect();
+    comics.sort_unstable();
+    comics.dedup();
+    comics
+}
+
 /// The issue numbers the file names of `comics` say, as numbers where they are.
 pub fn issue_numbers(db: &mut Database, comics: &[i32]) -> Result<Vec<f64>, DbError> {
     let mut numbers = Vec::new();

@@ -1,7 +1,8 @@
 //! The one way a person's decision changes a classification: applying a suggestion or an
 //! issue picked by hand (from the review or from a search), applying all that the decision
 //! rule lets apply ([`super::score::decide`], through [`super::review::ReviewSession`]),
-//! moving a comic to the trash, and undoing each. Every window worker goes through
+//! moving a comic to the trash, and undoing each; and classifying again the comics a volume
+//! just added to the catalog serves ([`classify_again`]). Every window worker goes through
 //! [`Classifications`]; none calls the journal, the edition record or the ComicInfo writer
 //! itself, so the same decision has the same effects wherever it is taken.
 //!
@@ -16,10 +17,13 @@ use std::collections::HashMap;
 
 use crate::db::Database;
 use crate::db::matching::UndoSummary;
+use crate::jobs::CancelToken;
+use crate::library::ThumbnailStore;
 
-use super::MatchingError;
+use super::classify::{self, ClassifyEvent, ClassifyOptions, ClassifySummary};
 use super::score::AUTO_APPLY_MARGIN;
 use super::tagging::{self, TagEvent};
+use super::{MatchingError, Threshold};
 
 /// A catalog issue a person chose for a comic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,4 +244,26 @@ impl Classifications {
         tracing::info!("ComicInfo.xml of {}: {:?}", event.path, event.outcome);
         Ok(Some(event))
     }
+}
+
+/// Classifies `comics` again in a run of their own, as classification does everywhere (the one
+/// decision rule applies what is sure at `threshold`, the rest waits for review): after a volume
+/// they need was added to the catalog. Their comic and catalog covers must have embeddings of
+/// `model` already.
+pub fn classify_again(
+    db: &mut Database,
+    store: &ThumbnailStore,
+    model: &str,
+    comics: &[i32],
+    threshold: Threshold,
+    cancel: &CancelToken,
+    on_event: &mut dyn FnMut(ClassifyEvent),
+) -> Result<ClassifySummary, MatchingError> {
+    let options = ClassifyOptions {
+        threshold: threshold.value(),
+        auto_apply: true,
+        only: Some(comics.iter().copied().collect()),
+        ..ClassifyOptions::default()
+    };
+    classify::classify(db, store, model, &options, cancel, on_event)
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::backend::{Backend, BackendInput, BackendOutput, OpenMode};
 use super::catalog::store::CatalogStoreInit;
-use super::catalog::{CatalogDialog, CatalogMsg};
+use super::catalog::{CatalogDialog, CatalogMsg, CatalogOutput};
 use super::collection_file::OpenCollection;
 use super::comics::{ComicsInit, ComicsMsg, ComicsOutput, ComicsPage};
 use super::engine::{ModelChoice, ModelOverrides, SharedEngine};
@@ -89,6 +89,7 @@ pub enum AppMsg {
     /// Count the collection again: another program (Babelcomics4) may have changed it.
     Refresh,
     Interiors(InteriorsOutput),
+    Catalog(CatalogOutput),
     /// Show the review of suggestions.
     OpenReview,
     /// The review page became the visible one.
@@ -209,7 +210,7 @@ impl SimpleComponent for App {
                 engine: engine.clone(),
                 settings: collection_settings,
             })
-            .detach();
+            .forward(sender.input_sender(), AppMsg::Catalog);
 
         let mut model = App {
             settings: settings.clone(),
@@ -390,6 +391,13 @@ impl SimpleComponent for App {
                 if self.summary.is_some() {
                     self.backend.emit(BackendInput::Refresh);
                     self.comics.emit(ComicsMsg::Refresh);
+                }
+            }
+            AppMsg::Catalog(CatalogOutput::Changed) => {
+                if self.summary.is_some() {
+                    self.backend.emit(BackendInput::Refresh);
+                    self.comics.emit(ComicsMsg::Refresh);
+                    self.review.emit(ReviewMsg::Reload);
                 }
             }
             AppMsg::Interiors(InteriorsOutput::Changed) => self.backend.emit(BackendInput::Refresh),

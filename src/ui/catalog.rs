@@ -16,6 +16,7 @@ use relm4::prelude::*;
 use self::store::{
     CatalogStore, CatalogStoreInit, CatalogStoreInput, CatalogStoreOutput, ListedVolume,
 };
+use super::failure::send;
 use super::pictures::{Fit, PictureSlots, Source};
 use crate::catalog::VolumeSummary;
 use crate::i18n::{fill, gettext, ngettext};
@@ -36,6 +37,12 @@ pub enum CatalogMsg {
     /// The app switched to another collection: list its catalog when the window is open.
     CollectionSwitched,
     Store(CatalogStoreOutput),
+}
+
+#[derive(Debug)]
+pub enum CatalogOutput {
+    /// The catalog changed, and maybe comics classified with it: count and show them again.
+    Changed,
 }
 
 pub struct CatalogDialog {
@@ -72,7 +79,7 @@ impl CatalogDialog {
 impl SimpleComponent for CatalogDialog {
     type Init = CatalogStoreInit;
     type Input = CatalogMsg;
-    type Output = ();
+    type Output = CatalogOutput;
     type Root = adw::Window;
     type Widgets = ();
 
@@ -316,7 +323,9 @@ impl CatalogDialog {
                 self.progress.set_text(Some(&text));
             }
             CatalogStoreOutput::Added(summary) => {
-                self.finish_adding();
+                if summary.outcome == Outcome::Cancelled {
+                    self.finish_adding();
+                }
                 let message = match summary.outcome {
                     Outcome::Cancelled => fill(
                         &gettext("Adding {name} stopped; what was saved stays"),
@@ -331,6 +340,31 @@ impl CatalogDialog {
                         &[("name", &summary.name), ("count", &summary.issues_added)],
                     ),
                 };
+                self.toasts.add_toast(adw::Toast::new(&message));
+            }
+            CatalogStoreOutput::Classifying => {
+                self.progress_box.set_visible(true);
+                self.set_add_buttons_sensitive(false);
+                self.progress_label.set_label(&gettext(
+                    "Classifying the comics that waited for this volume…",
+                ));
+                self.progress.set_text(None);
+                self.progress.pulse();
+            }
+            CatalogStoreOutput::AddDone { reclassified } => {
+                self.finish_adding();
+                send(sender, CatalogOutput::Changed);
+                let Some((applied, to_review)) = reclassified else {
+                    return;
+                };
+                let message = fill(
+                    &ngettext(
+                        "{applied} comic classified, {review} left for review",
+                        "{applied} comics classified, {review} left for review",
+                        u32::try_from(applied).unwrap_or(u32::MAX),
+                    ),
+                    &[("applied", &applied), ("review", &to_review)],
+                );
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
             CatalogStoreOutput::CoversWaiting(waiting) => {

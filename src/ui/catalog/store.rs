@@ -8,17 +8,18 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
+use crate::catalog::missing;
 use crate::catalog::{
     self, AddVolumeSummary, CatalogEvent, ComicVine, ComicVineOptions, VolumeSummary,
 };
 use crate::db::catalog::CatalogVolume;
 use crate::db::embeddings::Subject;
 use crate::db::{self, Database};
-use crate::jobs::CancelToken;
+use crate::jobs::{CancelToken, Outcome};
 use crate::library::ThumbnailStore;
-use crate::matching::EmbedOptions;
 use crate::matching::catalog_cover_file;
 use crate::matching::embed::embed_missing;
+use crate::matching::{EmbedOptions, actions};
 use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
 use crate::ui::engine::{BATCH, SharedEngine};
@@ -88,6 +89,13 @@ pub enum CatalogStoreOutput {
         listing: bool,
     },
     Added(AddVolumeSummary),
+    /// The comics the volume added serves are being classified again.
+    Classifying,
+    /// A volume added in full, and the comics it serves classified again: how many of them
+    /// were applied, and how many wait for review (`None`: no comic waited for it).
+    AddDone {
+        reclassified: Option<(u64, u64)>,
+    },
     /// Catalog covers still to be read for matching.
     CoversWaiting(usize),
     Failed(JobError),
@@ -117,6 +125,7 @@ impl Worker for CatalogStore {
     }
 
     fn update(&mut self, message: CatalogStoreInput, sender: ComponentSender<Self>) {
+        let adding = matches!(message, CatalogStoreInput::Add { .. });
         let reply = match message {
             CatalogStoreInput::LoadVolumes => {
                 // Covers another program (Babelcomics4) downloaded are read too.
@@ -124,7 +133,21 @@ impl Worker for CatalogStore {
                 self.volumes().map(CatalogStoreOutput::Volumes)
             }
             CatalogStoreInput::Search(query) => self.search(&query),
-            CatalogStoreInput::Add { id, cancel } => self.add(id, &cancel, &sender),
+            CatalogStoreInput::Add { id, cancel } => {
+                self.add(id, &cancel, &sender).and_then(|summary| {
+                    if let Ok(volumes) = self.volumes() {
+                        send(&sender, CatalogStoreOutput::Volumes(volumes));
+                    }
+                    let finished = summary.outcome == Outcome::Finished;
+                    let name = summary.name.clone();
+                    send(&sender, CatalogStoreOutput::Added(summary));
+                    if !finished {
+                        return Ok(CatalogStoreOutput::AddDone { reclassified: None });
+                    }
+                    let reclassified = self.classify_served(&name, &cancel, &sender)?;
+                    Ok(CatalogStoreOutput::AddDone { reclassified })
+                })
+            }
             CatalogStoreInput::CollectionSwitched => {
                 self.database.close_if_switched();
                 return;
@@ -139,13 +162,8 @@ impl Worker for CatalogStore {
                 }
             },
         };
-        let reply = reply.unwrap_or_else(CatalogStoreOutput::Failed);
-        let added = matches!(reply, CatalogStoreOutput::Added(_));
-        send(&sender, reply);
-        if added {
-            if let Ok(volumes) = self.volumes() {
-                send(&sender, CatalogStoreOutput::Volumes(volumes));
-            }
+        send(&sender, reply.unwrap_or_else(CatalogStoreOutput::Failed));
+        if adding {
             sender.input(CatalogStoreInput::EmbedNewCovers);
         }
     }
@@ -250,6 +268,52 @@ impl CatalogStore {
         })
     }
 
+    /// Classifies again, at once, the comics that waited for the volume `name` just added (as
+    /// `vistazo catalog add-missing` does): their covers and the volume's are read with the
+    /// app's model first.
+    fn classify_served(
+        &mut self,
+        name: &str,
+        cancel: &CancelToken,
+        sender: &ComponentSender<Self>,
+    ) -> Result<Option<(u64, u64)>, JobError> {
+        let groups = missing::missing_volumes(self.database()?).map_err(JobError::from)?;
+        let comics = missing::served_by(&groups, name);
+        if comics.is_empty() {
+            return Ok(None);
+        }
+        send(sender, CatalogStoreOutput::Classifying);
+        let settings = self.settings.current();
+        let store = self.store()?;
+        let Self {
+            database, engine, ..
+        } = self;
+        let summary = engine.job(&mut |_| {}, |loaded| {
+            let database = database.get_or_open(|path| db::open(path).map_err(JobError::from))?;
+            embed_missing(
+                database,
+                &loaded.engine,
+                &loaded.model_id,
+                &store,
+                &EmbedOptions::default(),
+                cancel,
+                &mut |_| {},
+            )
+            .map_err(JobError::from)?;
+            actions::classify_again(
+                database,
+                &store,
+                &loaded.model_id,
+                &comics,
+                settings.threshold,
+                cancel,
+                &mut |_| {},
+            )
+            .map_err(JobError::from)
+        })?;
+        Ok(Some((summary.applied, summary.suggested)))
+    }
+
     fn search(&mut self, query: &str) -> Result<CatalogStoreOutput, JobError> {
         let client = self.client(None)?;
         let page = client.search_volumes(query, 1).map_err(JobError::from)?;
@@ -261,11 +325,11 @@ impl CatalogStore {
         id: i32,
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
-    ) -> Result<CatalogStoreOutput, JobError> {
+    ) -> Result<AddVolumeSummary, JobError> {
         let client = self.client(Some(cancel))?;
         let store = self.store()?;
         let database = self.database()?;
-        let summary = catalog::add_volume(database, &client, &store, id, cancel, &mut |event| {
+        catalog::add_volume(database, &client, &store, id, cancel, &mut |event| {
             let update = match event {
                 CatalogEvent::Volume { name, .. } => CatalogStoreOutput::Importing(name),
                 CatalogEvent::IssuesListed { listed, total } => CatalogStoreOutput::Progress {
@@ -293,7 +357,6 @@ impl CatalogStore {
             };
             send(sender, update);
         })
-        .map_err(JobError::from)?;
-        Ok(CatalogStoreOutput::Added(summary))
+        .map_err(JobError::from)
     }
 }
