@@ -63,6 +63,8 @@ pub struct CatalogDialog {
     progress_label: gtk::Label,
     progress: gtk::ProgressBar,
     cancel: Option<CancelToken>,
+    /// What adding the volume did, said once its comics are classified again.
+    added: Option<(String, String)>,
     searching: bool,
     volume_count: usize,
     /// Catalog covers not read for matching yet.
@@ -221,6 +223,7 @@ impl SimpleComponent for CatalogDialog {
             progress_label,
             progress,
             cancel: None,
+            added: None,
             searching: false,
             volume_count: 0,
             covers_waiting: 0,
@@ -340,7 +343,12 @@ impl CatalogDialog {
                         &[("name", &summary.name), ("count", &summary.issues_added)],
                     ),
                 };
-                self.toasts.add_toast(adw::Toast::new(&message));
+                if summary.outcome == Outcome::Cancelled {
+                    self.toasts.add_toast(adw::Toast::new(&message));
+                } else {
+                    // Said with what classifying its comics again did, in one toast.
+                    self.added = Some((summary.name.clone(), message));
+                }
             }
             CatalogStoreOutput::Classifying => {
                 self.progress_box.set_visible(true);
@@ -354,17 +362,34 @@ impl CatalogDialog {
             CatalogStoreOutput::AddDone { reclassified } => {
                 self.finish_adding();
                 send(sender, CatalogOutput::Changed);
-                let Some((applied, to_review)) = reclassified else {
-                    return;
+                let added = self.added.take();
+                let message = match (added, reclassified) {
+                    (Some((name, _)), Some((applied, to_review))) => {
+                        let classified = if to_review == 0 {
+                            ngettext(
+                                "{name} added: {applied} comic classified",
+                                "{name} added: {applied} comics classified",
+                                u32::try_from(applied).unwrap_or(u32::MAX),
+                            )
+                        } else {
+                            ngettext(
+                                "{name} added: {applied} comic classified, {review} to review",
+                                "{name} added: {applied} comics classified, {review} to review",
+                                u32::try_from(applied).unwrap_or(u32::MAX),
+                            )
+                        };
+                        fill(
+                            &classified,
+                            &[
+                                ("name", &name),
+                                ("applied", &applied),
+                                ("review", &to_review),
+                            ],
+                        )
+                    }
+                    (Some((_, message)), None) => message,
+                    (None, _) => return,
                 };
-                let message = fill(
-                    &ngettext(
-                        "{applied} comic classified, {review} left for review",
-                        "{applied} comics classified, {review} left for review",
-                        u32::try_from(applied).unwrap_or(u32::MAX),
-                    ),
-                    &[("applied", &applied), ("review", &to_review)],
-                );
                 self.toasts.add_toast(adw::Toast::new(&message));
             }
             CatalogStoreOutput::CoversWaiting(waiting) => {
@@ -372,6 +397,9 @@ impl CatalogDialog {
                 self.describe_volumes();
             }
             CatalogStoreOutput::Failed(reason) => {
+                if let Some((_, added)) = self.added.take() {
+                    self.toasts.add_toast(adw::Toast::new(&added));
+                }
                 self.searching = false;
                 self.title.set_subtitle("");
                 self.finish_adding();

@@ -133,21 +133,7 @@ impl Worker for CatalogStore {
                 self.volumes().map(CatalogStoreOutput::Volumes)
             }
             CatalogStoreInput::Search(query) => self.search(&query),
-            CatalogStoreInput::Add { id, cancel } => {
-                self.add(id, &cancel, &sender).and_then(|summary| {
-                    if let Ok(volumes) = self.volumes() {
-                        send(&sender, CatalogStoreOutput::Volumes(volumes));
-                    }
-                    let finished = summary.outcome == Outcome::Finished;
-                    let name = summary.name.clone();
-                    send(&sender, CatalogStoreOutput::Added(summary));
-                    if !finished {
-                        return Ok(CatalogStoreOutput::AddDone { reclassified: None });
-                    }
-                    let reclassified = self.classify_served(&name, &cancel, &sender)?;
-                    Ok(CatalogStoreOutput::AddDone { reclassified })
-                })
-            }
+            CatalogStoreInput::Add { id, cancel } => self.add_and_classify(id, &cancel, &sender),
             CatalogStoreInput::CollectionSwitched => {
                 self.database.close_if_switched();
                 return;
@@ -268,17 +254,38 @@ impl CatalogStore {
         })
     }
 
-    /// Classifies again, at once, the comics that waited for the volume `name` just added (as
-    /// `vistazo catalog add-missing` does): their covers and the volume's are read with the
-    /// app's model first.
-    fn classify_served(
+    /// Adds volume `id`, then classifies again at once the comics that waited for it (as
+    /// `vistazo catalog add-missing` does).
+    fn add_and_classify(
         &mut self,
-        name: &str,
+        id: i32,
+        cancel: &CancelToken,
+        sender: &ComponentSender<Self>,
+    ) -> Result<CatalogStoreOutput, JobError> {
+        // Read before: once the volume is in the catalog its comics no longer count as waiting.
+        let waiting = missing::missing_volumes(self.database()?).map_err(JobError::from)?;
+        let summary = self.add(id, cancel, sender)?;
+        if let Ok(volumes) = self.volumes() {
+            send(sender, CatalogStoreOutput::Volumes(volumes));
+        }
+        let finished = summary.outcome == Outcome::Finished;
+        let comics = missing::served_by(&waiting, &summary.name);
+        send(sender, CatalogStoreOutput::Added(summary));
+        if !finished {
+            return Ok(CatalogStoreOutput::AddDone { reclassified: None });
+        }
+        let reclassified = self.classify_again(&comics, cancel, sender)?;
+        Ok(CatalogStoreOutput::AddDone { reclassified })
+    }
+
+    /// Classifies `comics` again, their covers and the new volume's read with the app's model
+    /// first.
+    fn classify_again(
+        &mut self,
+        comics: &[i32],
         cancel: &CancelToken,
         sender: &ComponentSender<Self>,
     ) -> Result<Option<(u64, u64)>, JobError> {
-        let groups = missing::missing_volumes(self.database()?).map_err(JobError::from)?;
-        let comics = missing::served_by(&groups, name);
         if comics.is_empty() {
             return Ok(None);
         }
@@ -304,7 +311,7 @@ impl CatalogStore {
                 database,
                 &store,
                 &loaded.model_id,
-                &comics,
+                comics,
                 settings.threshold,
                 cancel,
                 &mut |_| {},
