@@ -31,6 +31,12 @@ use crate::clip::DevicePreference;
 use crate::config;
 use crate::i18n::gettext;
 
+/// `text` as Pango markup shows it: toasts read their title as markup, and a file or volume
+/// name may hold an `&` or a `<`.
+pub(crate) fn markup(text: &str) -> String {
+    glib::markup_escape_text(text).to_string()
+}
+
 /// The page the window shows first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {

@@ -402,7 +402,8 @@ impl SimpleComponent for App {
             }
             AppMsg::Interiors(InteriorsOutput::Changed) => self.backend.emit(BackendInput::Refresh),
             AppMsg::Interiors(InteriorsOutput::Toast(message)) => {
-                self.toasts.add_toast(adw::Toast::new(&message));
+                self.toasts
+                    .add_toast(adw::Toast::new(&crate::ui::markup(&message)));
             }
             AppMsg::Interiors(InteriorsOutput::Failed(error)) => {
                 self.toasts.add_toast(error.toast());
@@ -545,9 +546,9 @@ impl App {
             _ => {
                 let folders: Vec<PathBuf> = paths.into_iter().filter(|p| p.is_dir()).collect();
                 if folders.is_empty() {
-                    self.toasts.add_toast(adw::Toast::new(&gettext(
+                    self.toasts.add_toast(adw::Toast::new(&crate::ui::markup(&gettext(
                         "Drop a folder of comics here to add it, or a collection file to open it",
-                    )));
+                    ))));
                     return;
                 }
                 self.show_page("comics");
@@ -629,7 +630,10 @@ impl App {
     /// Says why `path` could not be opened; the collection open before stays open.
     fn cannot_open(&self, path: &Path, reason: &str) {
         if self.opened.is_none() {
-            let toast = adw::Toast::builder().title(reason).timeout(0).build();
+            let toast = adw::Toast::builder()
+                .title(super::markup(&reason))
+                .timeout(0)
+                .build();
             self.toasts.add_toast(toast);
             // Nothing is open yet: the app's own collection instead.
             if let Some(default) = crate::db::default_path().filter(|default| default != path) {

@@ -115,7 +115,7 @@ impl Backend {
     fn database(&mut self) -> Result<&mut Database, JobError> {
         self.database
             .as_mut()
-            .ok_or_else(|| JobError::Collection(gettext("the database is not open")))
+            .ok_or_else(|| JobError::Collection(gettext("the database is not open").into()))
     }
 
     fn summaries(&mut self) -> Result<(CollectionSummary, InteriorsSummary), JobError> {

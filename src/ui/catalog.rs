@@ -344,7 +344,8 @@ impl CatalogDialog {
                     ),
                 };
                 if summary.outcome == Outcome::Cancelled {
-                    self.toasts.add_toast(adw::Toast::new(&message));
+                    self.toasts
+                        .add_toast(adw::Toast::new(&crate::ui::markup(&message)));
                 } else {
                     // Said with what classifying its comics again did, in one toast.
                     self.added = Some((summary.name.clone(), message));
@@ -390,7 +391,8 @@ impl CatalogDialog {
                     (Some((_, message)), None) => message,
                     (None, _) => return,
                 };
-                self.toasts.add_toast(adw::Toast::new(&message));
+                self.toasts
+                    .add_toast(adw::Toast::new(&crate::ui::markup(&message)));
             }
             CatalogStoreOutput::CoversWaiting(waiting) => {
                 self.covers_waiting = waiting;
@@ -398,7 +400,8 @@ impl CatalogDialog {
             }
             CatalogStoreOutput::Failed(reason) => {
                 if let Some((_, added)) = self.added.take() {
-                    self.toasts.add_toast(adw::Toast::new(&added));
+                    self.toasts
+                        .add_toast(adw::Toast::new(&crate::ui::markup(&added)));
                 }
                 self.searching = false;
                 self.title.set_subtitle("");

@@ -92,9 +92,9 @@ impl<T> Connection<T> {
             let path = self.collection.path();
             self.opened = Some(open(&path)?);
         }
-        self.opened
-            .as_mut()
-            .ok_or_else(|| JobError::Collection(crate::i18n::gettext("the database is not open")))
+        self.opened.as_mut().ok_or_else(|| {
+            JobError::Collection(crate::i18n::gettext("the database is not open").into())
+        })
     }
 
     /// The connection when it is open and still for the open collection.
@@ -143,9 +143,9 @@ mod tests {
         let mut connection: Connection<()> = Connection::new(collection);
         assert_eq!(
             connection
-                .get_or_open(|_| Err(JobError::Collection("nope".to_owned())))
+                .get_or_open(|_| Err(JobError::Collection("nope".to_owned().into())))
                 .err(),
-            Some(JobError::Collection("nope".to_owned()))
+            Some(JobError::Collection("nope".to_owned().into()))
         );
         assert!(connection.get().is_none());
     }

@@ -468,7 +468,7 @@ fn comicvine_group(window: &adw::PreferencesWindow) -> adw::PreferencesGroup {
                             gettext("The key is kept until Vistazo closes")
                         }
                     };
-                    window.add_toast(adw::Toast::new(&toast));
+                    window.add_toast(adw::Toast::new(&crate::ui::markup(&toast)));
                 },
             );
         }

@@ -666,7 +666,7 @@ impl ReviewPage {
     }
 
     fn toast(&mut self, text: &str, with_undo: bool) {
-        let toast = adw::Toast::new(text);
+        let toast = adw::Toast::new(&crate::ui::markup(text));
         if with_undo {
             toast.set_button_label(Some(&gettext("Undo")));
             let root = self.root.clone();

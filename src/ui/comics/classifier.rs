@@ -7,7 +7,7 @@
 //! committed in batches and suggestions one comic at a time, so what was done stays and the
 //! next run goes on from there.
 
-use crate::ui::failure::{JobError, send};
+use crate::ui::failure::{Failure, JobError, send};
 
 use relm4::{ComponentSender, Worker};
 
@@ -161,9 +161,9 @@ impl Classifier {
             .embedded_ids(Subject::Cover, &model_id)
             .map_err(JobError::from)?;
         if covers.is_empty() {
-            return Err(JobError::NotReady(gettext(
+            return Err(JobError::NotReady(Failure::from(gettext(
                 "The catalog has no covers to compare with yet. Add the volumes you own from ComicVine to the catalog first.",
-            )));
+            ))));
         }
 
         report(sender, Step::Classifying, None);

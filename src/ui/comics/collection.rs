@@ -3,7 +3,7 @@
 //! thread, so a long scan never freezes the window; a scan stops between two files when its
 //! cancel token is set, keeping the comics already added.
 
-use crate::ui::failure::{JobError, send};
+use crate::ui::failure::{Failure, JobError, send};
 use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
@@ -104,9 +104,9 @@ impl Worker for Collection {
 
 /// Why a job cannot run before the database is open.
 pub fn not_open() -> JobError {
-    JobError::Collection(gettext(
+    JobError::Collection(Failure::from(gettext(
         "The collection is still being opened; try again in a moment.",
-    ))
+    )))
 }
 
 impl Collection {

@@ -172,9 +172,9 @@ impl ComicsPage {
                     });
                     toast
                 } else {
-                    adw::Toast::new(&gettext(
+                    adw::Toast::new(&crate::ui::markup(&gettext(
                         "Nothing was changed: the comic was classified or trashed meanwhile.",
-                    ))
+                    )))
                 };
                 self.toasts.add_toast(toast);
                 self.collection.emit(CollectionInput::Load);

@@ -26,7 +26,7 @@ use crate::matching::{EmbedEvent, EmbedOptions, catalog_cover_file, embed::embed
 use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
 use crate::ui::engine::{EngineEvent, SharedEngine};
-use crate::ui::failure::{JobError, send};
+use crate::ui::failure::{Failure, JobError, send};
 use crate::ui::settings::SharedSettings;
 
 /// Catalog covers shown beside the ranked comics.
@@ -255,9 +255,9 @@ impl ContentSearch {
         let query = match (query, embedded) {
             (Query::Text(_), Some(embedding)) => embedding,
             (Query::Comic(id), _) => loaded.index.comic_vector(*id).ok_or_else(|| {
-                JobError::NotReady(gettext(
+                JobError::NotReady(Failure::from(gettext(
                     "This comic's cover cannot be read, so there is nothing to compare with.",
-                ))
+                )))
             })?,
             (Query::Text(_), None) => return Ok((HashMap::new(), Vec::new())),
         };

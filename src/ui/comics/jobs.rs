@@ -206,7 +206,7 @@ impl ComicsPage {
                 &[("skipped", &report.skipped)],
             ));
         }
-        let toast = adw::Toast::new(&parts.join(" · "));
+        let toast = adw::Toast::new(&crate::ui::markup(&parts.join(" · ")));
         if !report.reasons.is_empty() {
             toast.set_button_label(Some(&gettext("_Details")));
             toast.set_timeout(0);
@@ -240,7 +240,10 @@ impl ComicsPage {
                 &[("unreadable", &report.unreadable)],
             ));
         }
-        let toast = adw::Toast::builder().title(title).timeout(0).build();
+        let toast = adw::Toast::builder()
+            .title(crate::ui::markup(&title))
+            .timeout(0)
+            .build();
         if report.to_review > 0 {
             toast.set_button_label(Some(&gettext("_Review")));
             let sender = sender.clone();
