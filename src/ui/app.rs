@@ -631,7 +631,7 @@ impl App {
     fn cannot_open(&self, path: &Path, reason: &str) {
         if self.opened.is_none() {
             let toast = adw::Toast::builder()
-                .title(super::markup(&reason))
+                .title(super::markup(reason))
                 .timeout(0)
                 .build();
             self.toasts.add_toast(toast);
