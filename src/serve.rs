@@ -35,7 +35,7 @@ use crate::clip::engine::{Engine, EngineOptions};
 use crate::clip::preprocess::Preprocessor;
 use crate::clip::weights::ModelFiles;
 use crate::db::{Database, DbError};
-use crate::i18n::{fill, gettext};
+use crate::i18n::{fill, gettext, shortened};
 use crate::imaging::{self, DecodeLimits};
 use crate::interiors::import::prompt_embeddings;
 use crate::interiors::metrics::{PixelMetrics, VisualFilter};
@@ -449,14 +449,6 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-/// The upload's file name as answers repeat it: at most [`MAX_NAME_CHARS`] characters.
-fn shown_name(name: &str) -> String {
-    match name.char_indices().nth(MAX_NAME_CHARS) {
-        Some((end, _)) => format!("{}…", &name[..end]),
-        None => name.to_owned(),
-    }
-}
-
 fn too_large(scorer: &Scorer) -> Response {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -603,10 +595,10 @@ async fn read_upload(
                 if !is_file {
                     continue;
                 }
-                let name = field
-                    .file_name()
-                    .filter(|n| !n.is_empty())
-                    .map_or_else(|| "upload".to_owned(), shown_name);
+                let name = field.file_name().filter(|n| !n.is_empty()).map_or_else(
+                    || "upload".to_owned(),
+                    |name| shortened(name, MAX_NAME_CHARS),
+                );
                 match field.bytes().await {
                     Ok(bytes) => {
                         upload = Some((name, bytes));
