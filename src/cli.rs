@@ -268,6 +268,18 @@ pub fn main() -> ExitCode {
             )
             .exit();
     }
+    if let Some(value) = cli.global.db.as_deref().filter(|db| !db::names_a_file(db)) {
+        eprintln!(
+            "error: {}",
+            fill(
+                &gettext(
+                    "--db takes the path of a collection file, and {value} is none: SQLite's in-memory database, URIs and folders cannot keep a collection"
+                ),
+                &[("value", &i18n::echoed(&value.to_string_lossy()))]
+            )
+        );
+        return ExitCode::from(BAD_USAGE);
+    }
     let collection = cli.global.database_path().ok();
     match run(cli) {
         Ok(code) => code,

@@ -230,13 +230,50 @@ pub fn open(path: &Path) -> Result<Database, DbError> {
             source,
         })?;
     }
-    let url = path.to_string_lossy();
+    // SQLite is given the path's own bytes: a name that is not UTF-8 opens that file, never
+    // a lossy copy of its name beside it.
+    let url = uri(path, "rwc").map_err(|source| DbError::CreateFolder {
+        path: path.to_owned(),
+        source,
+    })?;
     busy::install();
     let conn = SqliteConnection::establish(&url).map_err(|source| DbError::Open {
         path: path.to_owned(),
         source,
     })?;
     Database::prepare(conn, Location::File(path.to_owned()))
+}
+
+/// A SQLite URI naming the file at `path` byte for byte, opened in `mode` (`ro`, `rw`, `rwc`).
+/// A plain file name would be taken as SQLite's own (`:memory:`, a `file:` URI) when it looks
+/// like one, and must be UTF-8; the URI names any file, whatever its bytes.
+pub(crate) fn uri(path: &Path, mode: &str) -> std::io::Result<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let absolute = std::path::absolute(path)?;
+    // An empty authority (`file://` + `/path`), so that a path starting with `//` is a path.
+    let mut uri = String::from("file://");
+    for &byte in absolute.as_os_str().as_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?mode=");
+    uri.push_str(mode);
+    Ok(uri)
+}
+
+/// Whether `--db`'s `value` can name a collection file: SQLite's in-memory database and
+/// URIs, an empty value and a folder cannot, and would lose what a command writes there or
+/// fail later with a less clear message.
+pub fn names_a_file(value: &Path) -> bool {
+    let text = value.to_string_lossy();
+    !(text.trim().is_empty()
+        || text.starts_with(':')
+        || text.starts_with("file:")
+        || text.ends_with('/')
+        || value.is_dir())
 }
 
 /// Opens a collection file that must already be a SQLite database (a Babelcomics4 one or
@@ -289,7 +326,10 @@ fn is_blank(conn: &mut SqliteConnection) -> Result<bool, diesel::result::Error> 
 
 impl Database {
     fn prepare(mut conn: SqliteConnection, location: Location) -> Result<Self, DbError> {
-        let path = PathBuf::from(location.to_string());
+        let path = match &location {
+            Location::File(path) => path.clone(),
+            Location::Memory => PathBuf::from(":memory:"),
+        };
         // Foreign keys off, as Babelcomics4 runs (diesel turns them on): its databases can hold
         // rows that would fail the checks, and Vistazo must not refuse to work on them.
         let not_a_database = |source: diesel::result::Error| {

@@ -62,6 +62,23 @@ pub fn fill(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String
     out
 }
 
+/// Longest piece of a person's input (a label, a path, a value) a message or a JSON answer
+/// repeats, in characters: enough to recognise it, never megabytes of it.
+pub const ECHOED_CHARS: usize = 300;
+
+/// `text` as a message repeats it: cut after [`ECHOED_CHARS`] characters, with "…".
+pub fn echoed(text: &str) -> String {
+    shortened(text, ECHOED_CHARS)
+}
+
+/// `text` cut after `max_chars` characters, with "…" where it was cut.
+pub fn shortened(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fill;

@@ -8,19 +8,25 @@
 //! requests share batches instead of queueing for the model one by one. When the user trains
 //! again, the engine picks up the new model before its next batch.
 //!
-//! The server must outlive hostile or careless clients: connections that send no request
-//! headers within [`IDLE_TIMEOUT`] are closed, an upload must arrive within [`UPLOAD_TIMEOUT`],
-//! only [`UPLOADS_AT_ONCE`] uploads are held in memory at a time, and running out of file
-//! descriptors pauses accepting instead of stopping the server.
+//! The server must outlive hostile or careless clients, and every wait in it is bounded:
+//! connections that send no request headers within [`IDLE_TIMEOUT`] are closed; only
+//! [`UPLOADS_AT_ONCE`] uploads are held in memory at a time, at most [`UPLOADS_PER_CLIENT`] of
+//! them from one address, so slow clients at one address cannot take every place; an upload
+//! beyond its address's share is answered 429 at once, and one that finds no place within
+//! [`QUEUE_WAIT`] is answered 503, both with `Retry-After`; an upload must keep arriving (a
+//! piece at least every [`READ_TIMEOUT`]) and be whole within [`UPLOAD_TIMEOUT`]; its score
+//! comes within [`ANSWER_TIMEOUT`]; and running out of file descriptors pauses accepting
+//! instead of stopping the server.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,14 +34,14 @@ use axum::{Json, Router};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 
 use crate::clip::ClipError;
 use crate::clip::engine::{Engine, EngineOptions};
 use crate::clip::preprocess::Preprocessor;
 use crate::clip::weights::ModelFiles;
 use crate::db::{Database, DbError};
-use crate::i18n::{fill, gettext};
+use crate::i18n::{fill, gettext, shortened};
 use crate::imaging::{self, DecodeLimits};
 use crate::interiors::import::prompt_embeddings;
 use crate::interiors::metrics::{PixelMetrics, VisualFilter};
@@ -54,9 +60,23 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the body of one upload may take to arrive.
 pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long an upload's body may go without sending a byte.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Uploads read into memory at once; the others wait their turn, so memory stays bounded
 /// by this many times the upload limit however many clients send at the same time.
 pub const UPLOADS_AT_ONCE: usize = 16;
+
+/// Uploads one address may have read or waiting at once: half the places, so that clients
+/// at one address, however slow, leave room for the others.
+pub const UPLOADS_PER_CLIENT: usize = 8;
+
+/// How long an upload waits for a place before it is answered 503; also the `Retry-After`
+/// of that answer and of a 429.
+pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a photo read whole waits for its score before it is answered 503.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long accepting pauses when the process is out of file descriptors (or memory), so
 /// that connections already open can finish and free theirs.
@@ -82,6 +102,110 @@ pub enum ServeError {
     EngineStopped,
 }
 
+/// How many uploads may be read at once, by everyone and by one address, and how long an
+/// upload waits for a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadLimits {
+    pub at_once: usize,
+    pub per_client: usize,
+    pub queue_wait: Duration,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            at_once: UPLOADS_AT_ONCE,
+            per_client: UPLOADS_PER_CLIENT,
+            queue_wait: QUEUE_WAIT,
+        }
+    }
+}
+
+/// Why an upload was turned away before it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Busy {
+    /// Its address already has its share of uploads read or waiting (429).
+    Client,
+    /// No place came free within the queue wait (503).
+    Server,
+}
+
+/// The places for uploads in memory, shared among the clients' addresses.
+#[derive(Debug)]
+pub struct UploadSlots {
+    limits: UploadLimits,
+    places: Semaphore,
+    /// Uploads read or waiting, by address; an address with none is not kept.
+    clients: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// A place held by one upload, given back when dropped.
+#[derive(Debug)]
+pub struct UploadSlot<'a> {
+    _place: SemaphorePermit<'a>,
+    _claim: ClientClaim<'a>,
+}
+
+/// One upload counted against its address's share while it waits or is read.
+#[derive(Debug)]
+struct ClientClaim<'a> {
+    slots: &'a UploadSlots,
+    client: IpAddr,
+}
+
+impl Drop for ClientClaim<'_> {
+    fn drop(&mut self) {
+        let mut clients = self
+            .slots
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = clients.get_mut(&self.client) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                clients.remove(&self.client);
+            }
+        }
+    }
+}
+
+impl UploadSlots {
+    pub fn new(limits: UploadLimits) -> Self {
+        Self {
+            places: Semaphore::new(limits.at_once.max(1)),
+            limits,
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A place for an upload from `client`: at once when its address is over its share,
+    /// after at most the queue wait when every place is taken.
+    pub async fn admit(&self, client: IpAddr) -> Result<UploadSlot<'_>, Busy> {
+        let claim = {
+            let mut clients = self
+                .clients
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let count = clients.entry(client).or_insert(0);
+            if *count >= self.limits.per_client.max(1) {
+                return Err(Busy::Client);
+            }
+            *count += 1;
+            ClientClaim {
+                slots: self,
+                client,
+            }
+        };
+        match tokio::time::timeout(self.limits.queue_wait, self.places.acquire()).await {
+            Ok(Ok(place)) => Ok(UploadSlot {
+                _place: place,
+                _claim: claim,
+            }),
+            _ => Err(Busy::Server),
+        }
+    }
+}
+
 /// How to serve.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -91,6 +215,7 @@ pub struct ServeOptions {
     pub model: ModelFiles,
     pub engine: EngineOptions,
     pub database: PathBuf,
+    pub uploads: UploadLimits,
 }
 
 /// What `GET /health` answers.
@@ -138,8 +263,8 @@ struct Scorer {
     health: Arc<Mutex<Health>>,
     scored: Arc<AtomicU64>,
     batches: Arc<AtomicU64>,
-    /// One permit per upload held in memory.
-    uploads: Semaphore,
+    /// The places for uploads held in memory.
+    uploads: UploadSlots,
 }
 
 /// Loads the engine, binds `options.addr`, calls `on_listening` with the address bound (the
@@ -176,10 +301,10 @@ async fn accept_until_stopped(listener: tokio::net::TcpListener, app: Router) {
             accepted = listener.accept() => accepted,
             _ = &mut stop => return,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => {
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
                 starved = false;
-                stream
+                accepted
             }
             // The client gave up before it was accepted: nothing to do.
             Err(error) if is_connection_error(&error) => continue,
@@ -192,7 +317,14 @@ async fn accept_until_stopped(listener: tokio::net::TcpListener, app: Router) {
                 continue;
             }
         };
-        let service = TowerToHyperService::new(app.clone());
+        let app = TowerToHyperService::new(app.clone());
+        // Each request knows its client's address, for the uploads each address may send.
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                hyper::service::Service::call(&app, request)
+            },
+        );
         tokio::spawn(async move {
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new())
@@ -290,7 +422,7 @@ fn start_engine(options: &ServeOptions) -> Result<Scorer, ServeError> {
         health,
         scored,
         batches,
-        uploads: Semaphore::new(UPLOADS_AT_ONCE),
+        uploads: UploadSlots::new(options.uploads),
     })
 }
 
@@ -449,14 +581,6 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-/// The upload's file name as answers repeat it: at most [`MAX_NAME_CHARS`] characters.
-fn shown_name(name: &str) -> String {
-    match name.char_indices().nth(MAX_NAME_CHARS) {
-        Some((end, _)) => format!("{}…", &name[..end]),
-        None => name.to_owned(),
-    }
-}
-
 fn too_large(scorer: &Scorer) -> Response {
     error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -477,8 +601,39 @@ fn no_photo() -> Response {
     )
 }
 
+/// A 429 or a 503 for an upload turned away, with when to try again.
+fn busy(why: Busy, limits: &UploadLimits) -> Response {
+    let (status, message) = match why {
+        Busy::Client => (
+            StatusCode::TOO_MANY_REQUESTS,
+            fill(
+                &gettext(
+                    "this address already sends {count} photos at once; send the next one when one is answered",
+                ),
+                &[("count", &limits.per_client)],
+            ),
+        ),
+        Busy::Server => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            fill(
+                &gettext(
+                    "the server is busy reading other uploads; try again in {seconds} seconds",
+                ),
+                &[("seconds", &limits.queue_wait.as_secs().max(1))],
+            ),
+        ),
+    };
+    let mut response = error(status, message);
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(limits.queue_wait.as_secs().max(1)),
+    );
+    response
+}
+
 async fn score(
     State(scorer): State<Arc<Scorer>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
@@ -494,16 +649,23 @@ async fn score(
     let Ok(multipart) = multipart else {
         return no_photo();
     };
-    let Ok(_permit) = scorer.uploads.acquire().await else {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            gettext("the scoring engine stopped unexpectedly"),
-        );
+    let _slot = match scorer.uploads.admit(peer.ip()).await {
+        Ok(slot) => slot,
+        Err(why) => return busy(why, &scorer.uploads.limits),
     };
     let upload = match tokio::time::timeout(UPLOAD_TIMEOUT, read_upload(multipart)).await {
         Ok(Ok(upload)) => upload,
         Ok(Err(Rejected::TooLarge)) => return too_large(&scorer),
         Ok(Err(Rejected::Malformed(reason))) => return error(StatusCode::BAD_REQUEST, reason),
+        Ok(Err(Rejected::Stalled)) => {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                fill(
+                    &gettext("the upload stopped arriving for {seconds} seconds; send it again"),
+                    &[("seconds", &READ_TIMEOUT.as_secs())],
+                ),
+            );
+        }
         Err(_) => {
             return error(
                 StatusCode::REQUEST_TIMEOUT,
@@ -573,14 +735,15 @@ async fn score(
             gettext("the scoring engine stopped unexpectedly"),
         );
     }
-    match answer.await {
-        Ok(Ok(card)) => Json(card).into_response(),
-        Ok(Err(Refusal::NoModel(reason))) => error(StatusCode::SERVICE_UNAVAILABLE, reason),
-        Ok(Err(Refusal::Engine(reason))) => error(StatusCode::INTERNAL_SERVER_ERROR, reason),
-        Err(_) => error(
+    match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
+        Ok(Ok(Ok(card))) => Json(card).into_response(),
+        Ok(Ok(Err(Refusal::NoModel(reason)))) => error(StatusCode::SERVICE_UNAVAILABLE, reason),
+        Ok(Ok(Err(Refusal::Engine(reason)))) => error(StatusCode::INTERNAL_SERVER_ERROR, reason),
+        Ok(Err(_)) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             gettext("the scoring engine stopped unexpectedly"),
         ),
+        Err(_) => busy(Busy::Server, &scorer.uploads.limits),
     }
 }
 
@@ -588,42 +751,50 @@ async fn score(
 enum Rejected {
     TooLarge,
     Malformed(String),
+    /// Nothing arrived for [`READ_TIMEOUT`].
+    Stalled,
 }
 
-/// The first file field of a multipart body: its (shortened) name and its bytes.
+impl From<axum::extract::multipart::MultipartError> for Rejected {
+    fn from(failure: axum::extract::multipart::MultipartError) -> Self {
+        if failure.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::TooLarge
+        } else {
+            Self::Malformed(failure.body_text())
+        }
+    }
+}
+
+/// `step`, given up when it takes longer than [`READ_TIMEOUT`].
+async fn within_read_timeout<T>(
+    step: impl std::future::Future<Output = Result<T, axum::extract::multipart::MultipartError>>,
+) -> Result<T, Rejected> {
+    match tokio::time::timeout(READ_TIMEOUT, step).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(Rejected::Stalled),
+    }
+}
+
+/// The first file field of a multipart body: its (shortened) name and its bytes, each piece
+/// of the body arriving within [`READ_TIMEOUT`].
 async fn read_upload(
     mut multipart: Multipart,
 ) -> Result<Option<(String, axum::body::Bytes)>, Rejected> {
-    let mut upload = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let is_file = field.file_name().is_some()
-                    || matches!(field.name(), Some("file" | "image" | "photo"));
-                if !is_file {
-                    continue;
-                }
-                let name = field
-                    .file_name()
-                    .filter(|n| !n.is_empty())
-                    .map_or_else(|| "upload".to_owned(), shown_name);
-                match field.bytes().await {
-                    Ok(bytes) => {
-                        upload = Some((name, bytes));
-                        break;
-                    }
-                    Err(failure) if failure.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                        return Err(Rejected::TooLarge);
-                    }
-                    Err(failure) => return Err(Rejected::Malformed(failure.body_text())),
-                }
-            }
-            Ok(None) => break,
-            Err(failure) if failure.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(Rejected::TooLarge);
-            }
-            Err(failure) => return Err(Rejected::Malformed(failure.body_text())),
+    while let Some(mut field) = within_read_timeout(multipart.next_field()).await? {
+        let is_file =
+            field.file_name().is_some() || matches!(field.name(), Some("file" | "image" | "photo"));
+        if !is_file {
+            continue;
         }
+        let name = field.file_name().filter(|n| !n.is_empty()).map_or_else(
+            || "upload".to_owned(),
+            |name| shortened(name, MAX_NAME_CHARS),
+        );
+        let mut bytes = Vec::new();
+        while let Some(chunk) = within_read_timeout(field.chunk()).await? {
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok(Some((name, bytes.into())));
     }
-    Ok(upload)
+    Ok(None)
 }

@@ -167,3 +167,92 @@ fn without_the_setting_no_file_is_touched_and_apply_all_is_one_undo() {
         Err(MatchingError::NoRuns)
     ));
 }
+
+/// Every entry of a ZIP: name and bytes, in archive order.
+fn entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let file = std::fs::File::open(path).expect("open the comic");
+    let mut zip = zip::ZipArchive::new(file).expect("a CBZ");
+    (0..zip.len())
+        .map(|at| {
+            let mut entry = zip.by_index(at).expect("entry");
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut bytes).expect("read");
+            (entry.name().expect("name").into_owned(), bytes)
+        })
+        .collect()
+}
+
+/// The comic at `path` again, with one more entry `name` holding `bytes`.
+fn add_entry(path: &Path, name: &str, bytes: &[u8]) {
+    let mut all = entries(path);
+    all.push((name.to_owned(), bytes.to_vec()));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).expect("rewrite"));
+    for (name, bytes) in all {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        std::io::Write::write_all(&mut zip, &bytes).expect("write");
+    }
+    zip.finish().expect("finish");
+}
+
+#[test]
+fn comicinfo_is_written_at_the_top_level_and_a_nested_one_is_left_as_it_is() {
+    let nested_xml = "<?xml version=\"1.0\"?>\n<ComicInfo>\n  <Series>Old</Series>\n  <Writer>Brian K. Vaughan</Writer>\n</ComicInfo>\n";
+    for nested in ["../ComicInfo.xml", "sub/ComicInfo.xml"] {
+        let library = comic_library::library();
+        let mut db = vistazo::db::open(&library.db).expect("open");
+        let path = library.comics.join("Saga 001 (2012).cbz");
+        add_entry(&path, nested, nested_xml.as_bytes());
+        let before = entries(&path);
+
+        let run = db
+            .start_classification_run("m", 0.75, 0.05, false)
+            .expect("run");
+        db.replace_suggestion(SAGA_1, &[candidate(run, 1001, false)])
+            .expect("suggest");
+        let mut actions = Classifications::new(true);
+        let applied = actions
+            .assign(&mut db, &assignment(SAGA_1, None, 1001), 0.75)
+            .expect("assign");
+        let Applied::Applied {
+            comic_info: tagged, ..
+        } = applied
+        else {
+            panic!("applied: {applied:?}");
+        };
+        assert_eq!(tagged.map(|event| event.outcome), Some(TagOutcome::Written));
+
+        let after = entries(&path);
+        let names: Vec<&str> = after.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(after.len(), before.len() + 1, "{nested}: {names:?}");
+        assert!(
+            after[..before.len()] == before[..],
+            "{nested}: the rest is as it was: {names:?}"
+        );
+        let (name, xml) = &after[before.len()];
+        assert_eq!(name, "ComicInfo.xml", "{nested}");
+        let xml = String::from_utf8_lossy(xml);
+        assert!(xml.contains("<Series>Saga</Series>"), "{xml}");
+        assert!(
+            xml.contains("<Writer>Brian K. Vaughan</Writer>"),
+            "the nested one's fields: {xml}"
+        );
+        assert!(
+            !after
+                .iter()
+                .any(|(name, _)| name.starts_with("../") && name != nested)
+        );
+
+        // Reading now takes the top-level one.
+        let read = vistazo::library::ComicArchive::open(&path)
+            .expect("open")
+            .comic_info()
+            .expect("read")
+            .expect("tags");
+        assert_eq!(read.series.as_deref(), Some("Saga"), "{nested}");
+
+        // Undo takes away what it wrote, and only that.
+        actions.undo_assignment(&mut db, SAGA_1).expect("undo");
+        assert!(entries(&path) == before, "{nested}: the file is as it was");
+    }
+}

@@ -380,3 +380,59 @@ fn the_readme_shows_every_command_with_an_example_the_binary_accepts() {
         assert_eq!(used, path, "{example}");
     }
 }
+
+#[test]
+fn a_db_that_names_no_file_is_refused_in_one_line_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap().to_owned();
+    for value in [":memory:", "file:v.db?mode=memory", &folder] {
+        for args in [&["duplicates"][..], &["scan", &folder]] {
+            let output = run(vistazo(&["--db", value]).args(args).current_dir(dir.path()));
+            let text = stderr(&output);
+            assert_eq!(output.status.code(), Some(2), "{value:?} {args:?}: {text}");
+            assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+            assert!(
+                text.starts_with("error: --db takes the path of a collection file"),
+                "{text}"
+            );
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_huge_label_is_repeated_cut_short_on_stderr_and_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    drop(vistazo::db::open(&db).unwrap());
+    let csv = dir.path().join("labels.csv");
+    let label = "x".repeat(10_000_000);
+    let path = "p".repeat(5_000_000);
+    std::fs::write(&csv, format!("room.jpg,{label}\n{path}.jpg,good\n")).unwrap();
+    let output = run(&mut vistazo(&[
+        "--db",
+        db.to_str().unwrap(),
+        "interiors",
+        "import-labels",
+        csv.to_str().unwrap(),
+        "--json",
+    ]));
+    let text = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        &text[..text.len().min(500)]
+    );
+    assert_eq!(text.lines().count(), 2, "one line per row left out");
+    for line in text.lines() {
+        assert!(line.len() < 1_000, "{} bytes", line.len());
+        assert!(line.contains("xxx…") || line.contains("ppp…"), "{line}");
+    }
+    assert!(output.stdout.len() < 2_000, "{} bytes", output.stdout.len());
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reason = answer["skipped"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("unknown label “xxx"), "{reason}");
+    assert!(reason.contains("…”"), "{reason}");
+}

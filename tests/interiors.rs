@@ -1063,3 +1063,142 @@ fn an_import_measures_again_the_photos_measured_before_the_newest_measurements()
     assert_eq!(measured(&mut db), 6);
     assert_eq!(db.photos().unwrap().len(), 6);
 }
+
+#[test]
+fn a_report_replaces_only_the_files_an_earlier_report_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("v.db");
+    drop(vistazo::db::open(&db_path).unwrap());
+    let report = |out: &Path| {
+        vistazo(
+            &db_path,
+            &["interiors", "report", "--out", out.to_str().unwrap()],
+        )
+    };
+    let listing = |out: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+
+    // A person's file with a chart's name: refused in one line, nothing written.
+    let notes = dir.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(notes.join("labels.png"), "my own notes").unwrap();
+    let output = report(&notes);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("labels.png is not a file an earlier report wrote"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(notes.join("labels.png")).unwrap(),
+        "my own notes"
+    );
+    assert_eq!(listing(&notes), ["labels.png"]);
+
+    // A link of a chart's name: the file it leads to is left alone.
+    let linked = dir.path().join("linked");
+    std::fs::create_dir(&linked).unwrap();
+    std::fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
+    std::os::unix::fs::symlink("../precious.txt", linked.join("summary.json")).unwrap();
+    assert_eq!(report(&linked).status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("precious.txt")).unwrap(),
+        "keep me"
+    );
+
+    // A new folder, then the same folder again: the report replaces its own files, and
+    // leaves a person's other files there as they are.
+    let charts = dir.path().join("charts");
+    let output = report(&charts);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::write(charts.join("mine.txt"), "mine").unwrap();
+    let output = report(&charts);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(charts.join("mine.txt")).unwrap(),
+        "mine"
+    );
+    assert!(listing(&charts).contains(&"vistazo-report.sha256".to_owned()));
+    assert!(!listing(&charts).iter().any(|name| name.ends_with(".part")));
+
+    // A chart a person changed since is theirs now.
+    std::fs::write(charts.join("summary.json"), "{\"edited\": true}").unwrap();
+    let output = report(&charts);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("summary.json is not a file an earlier report wrote")
+    );
+    assert_eq!(
+        std::fs::read_to_string(charts.join("summary.json")).unwrap(),
+        "{\"edited\": true}"
+    );
+}
+
+#[test]
+fn import_names_the_photo_links_that_lead_nowhere_as_scan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db");
+    let photos = dir.path().join("photos");
+    write_photos(&photos);
+    std::fs::remove_dir_all(photos.join("more")).unwrap();
+    std::os::unix::fs::symlink("self.jpg", photos.join("self.jpg")).unwrap();
+    std::os::unix::fs::symlink("nowhere.jpg", photos.join("gone.jpg")).unwrap();
+    // A broken link that was never a photo is none of import's business.
+    std::os::unix::fs::symlink("nowhere.txt", photos.join("notes.txt")).unwrap();
+
+    let model = tiny_model();
+    let output = vistazo_or_hang(
+        &db,
+        &[
+            "--model",
+            &model,
+            "--device",
+            "cpu",
+            "interiors",
+            "import",
+            "--json",
+            photos.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let skipped: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("Skipped "))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{stderr}");
+    assert!(skipped.iter().any(|l| l.contains("gone.jpg")), "{stderr}");
+    assert!(skipped.iter().any(|l| l.contains("self.jpg")), "{stderr}");
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let paths: Vec<&str> = answer["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 2, "{answer}");
+    assert!(
+        paths
+            .iter()
+            .all(|p| p.ends_with("gone.jpg") || p.ends_with("self.jpg")),
+        "{answer}"
+    );
+}

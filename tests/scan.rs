@@ -665,3 +665,73 @@ fn json_gives_the_counts_and_the_files_left_out_as_one_object() {
         (Some(0), Some(1))
     );
 }
+
+#[test]
+fn a_collection_whose_name_or_folder_is_not_utf8_is_that_very_file() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let thumbs = tempfile::tempdir().expect("thumbnails folder");
+    let comics = dir.path().join("comics");
+    std::fs::create_dir(&comics).expect("comics folder");
+    write_zip(
+        &comics.join("Saga 001.cbz"),
+        &entries(&[("01.jpg", cover_jpeg()), ("02.jpg", inside_jpeg())]),
+    );
+    let odd_folder = dir.path().join(OsStr::from_bytes(b"f\xfe"));
+    std::fs::create_dir(&odd_folder).expect("odd folder");
+    for (folder, name) in [
+        (dir.path().to_owned(), OsStr::from_bytes(b"b\xef.db")),
+        (odd_folder.clone(), OsStr::new("v.db")),
+        // A name SQLite would otherwise read as one of its own.
+        (dir.path().to_owned(), OsStr::new("file:v?.db")),
+    ] {
+        let db = folder.join(name);
+        let before: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
+        let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+            .arg("--db")
+            .arg(&db)
+            .arg("--thumbnails")
+            .arg(thumbs.path())
+            .arg("scan")
+            .arg(&comics)
+            .env("LANG", "C.UTF-8")
+            .output()
+            .expect("run vistazo");
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(0), "{}: {text}", db.display());
+        assert!(
+            text.contains(&format!("Started a new collection at {}", db.display())),
+            "{text}"
+        );
+        assert!(db.is_file(), "{} was not created", db.display());
+        let after: Vec<_> = std::fs::read_dir(&folder).unwrap().flatten().collect();
+        assert_eq!(
+            after.len(),
+            before.len() + 1,
+            "one file more in {}: {after:?}",
+            folder.display()
+        );
+        let mut opened = vistazo::db::open(&db).expect("open the collection");
+        let comics_in: i64 = comicbooks::table
+            .count()
+            .get_result(opened.conn())
+            .expect("count");
+        assert_eq!(comics_in, 1, "{}", db.display());
+        drop(opened);
+        // The same file again: known, not added to another collection.
+        let output = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+            .arg("--db")
+            .arg(&db)
+            .arg("--thumbnails")
+            .arg(thumbs.path())
+            .arg("scan")
+            .arg(&comics)
+            .arg("--json")
+            .env("LANG", "C.UTF-8")
+            .output()
+            .expect("run vistazo");
+        let answer: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+        assert_eq!(answer["known"], 1, "{answer}");
+    }
+}

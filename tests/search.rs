@@ -273,3 +273,157 @@ fn the_search_benchmark_reports_its_median() {
         "{text}"
     );
 }
+
+/// Adds an owned comic at `path` to the library's collection, unclassified.
+fn add_comic(library: &Library, id: i32, path: &std::path::Path) {
+    diesel::sql_query(
+        "INSERT INTO comicbooks (id_comicbook, path, id_comicbook_info) VALUES (?, ?, '')",
+    )
+    .bind::<diesel::sql_types::Integer, _>(id)
+    .bind::<Text, _>(path.to_string_lossy())
+    .execute(&mut library.conn())
+    .expect("comic");
+}
+
+/// A JPEG of `seed`'s cover that stops at two-thirds of its bytes.
+fn cut_short(seed: u32) -> Vec<u8> {
+    let whole = jpeg(&cover(seed), 90);
+    whole[..whole.len() * 2 / 3].to_vec()
+}
+
+#[test]
+fn similar_refuses_a_truncated_example_as_the_other_commands_do() {
+    let library = library();
+    let model = tiny_model();
+    let picture = library.dir.path().join("cut.jpg");
+    std::fs::write(&picture, cut_short(60)).expect("picture");
+    let comic = library.dir.path().join("Cut 001.cbz");
+    write_cbz(&comic, &cut_short(61));
+    for (example, words) in [
+        (&picture, vec!["truncated image", "cut.jpg"]),
+        (&comic, vec!["truncated image", "Cut 001.cbz (001.jpg)"]),
+    ] {
+        let output =
+            library.vistazo_may_fail(&model, &["similar", example.to_str().expect("UTF-8")]);
+        let error = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{error}");
+        assert_eq!(error.trim_end().lines().count(), 1, "{error}");
+        for word in words {
+            assert!(error.contains(word), "{error}");
+        }
+        assert!(output.stdout.is_empty());
+    }
+
+    // An owned comic whose cover is cut short, given by its id.
+    let owned = library.comics.join("Owned Cut 001.cbz");
+    write_cbz(&owned, &cut_short(62));
+    add_comic(&library, 40, &owned);
+    let output = library.vistazo_may_fail(&model, &["similar", "--comic", "40"]);
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{error}");
+    assert!(
+        error
+            .lines()
+            .last()
+            .expect("a reason")
+            .contains("the cover of comic 40 (001.jpg) is a truncated image"),
+        "{error}"
+    );
+}
+
+#[test]
+fn similar_takes_each_example_file_once_however_it_is_named() {
+    let library = library();
+    let model = tiny_model();
+    let saga = library.comics.join("Saga 001 (2012).cbz");
+    let batman = library.comics.join("Batman 003 (2016).cbz");
+    let link = library.dir.path().join("saga-link.cbz");
+    std::os::unix::fs::symlink(&saga, &link).expect("link");
+    let dotted = library.comics.join(".").join("Saga 001 (2012).cbz");
+    let path = |p: &std::path::Path| p.to_str().expect("UTF-8").to_owned();
+    let once = library.vistazo(
+        &model,
+        &[
+            "similar",
+            &path(&saga),
+            &path(&batman),
+            "--json",
+            "--limit",
+            "100",
+        ],
+    );
+    let mut repeated: Vec<String> = vec!["similar".into()];
+    for _ in 0..20 {
+        repeated.extend([path(&saga), path(&dotted), path(&link)]);
+    }
+    repeated.extend([
+        path(&batman),
+        path(&saga),
+        "--json".into(),
+        "--limit".into(),
+        "100".into(),
+    ]);
+    let repeated: Vec<&str> = repeated.iter().map(String::as_str).collect();
+    let again = library.vistazo(&model, &repeated);
+    assert_eq!(hits(&again), hits(&once), "each file weighs once");
+}
+
+#[test]
+fn a_comic_that_cannot_be_read_is_not_read_again_until_its_file_changes() {
+    let library = library();
+    let model = tiny_model();
+    let broken = library.comics.join("Broken 001.cbz");
+    std::fs::write(&broken, b"PK\x03\x04 and then nothing").expect("write");
+    add_comic(&library, 30, &broken);
+    let told = |output: &std::process::Output| {
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|line| line.contains("Broken 001.cbz"))
+            .count()
+    };
+
+    let first = library.vistazo(&model, &["search", "a robot"]);
+    assert_eq!(
+        told(&first),
+        1,
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    for args in [
+        &["search", "a robot"][..],
+        &["similar", "--comic", "1"],
+        &["embed"],
+        &["embed", "--comics", "--json"],
+    ] {
+        let output = library.vistazo(&model, args);
+        assert_eq!(
+            told(&output),
+            0,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let output = library.vistazo(&model, &["embed", "--json"]);
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(summary["unreadable_before"], 1, "{summary}");
+    assert_eq!(summary["skipped"], serde_json::json!([]), "{summary}");
+
+    // Asked to, it is read again, and told again.
+    let output = library.vistazo(&model, &["search", "a robot", "--retry"]);
+    assert_eq!(told(&output), 1);
+    let output = library.vistazo(&model, &["embed", "--retry", "--json"]);
+    assert_eq!(told(&output), 1);
+
+    // Once its file changes it is read again: now whole, it is embedded.
+    write_cbz(&broken, &jpeg(&cover(70), 85));
+    let output = library.vistazo(&model, &["embed", "--json"]);
+    assert_eq!(
+        told(&output),
+        0,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(summary["computed"], 1, "{summary}");
+    assert_eq!(summary["unreadable_before"], 0, "{summary}");
+}

@@ -393,3 +393,127 @@ fn wrong_methods_and_absurd_file_names_get_short_json_answers() {
     assert!(message.contains("nnnn…"), "{message}");
     assert!(message.len() < 1_000, "{} bytes", message.len());
 }
+
+#[test]
+fn the_readme_states_the_limits_the_server_keeps() {
+    use vistazo::serve::*;
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for figure in [
+        format!(
+            "no complete request headers for {} seconds",
+            IDLE_TIMEOUT.as_secs()
+        ),
+        format!(
+            "at most {UPLOADS_AT_ONCE} uploads are held in memory at once, and at most {UPLOADS_PER_CLIENT} of them from one address"
+        ),
+        format!(
+            "an upload that finds no place within {} seconds is answered 503, both with `Retry-After: {}`",
+            QUEUE_WAIT.as_secs(),
+            QUEUE_WAIT.as_secs()
+        ),
+        format!(
+            "a piece at least every {} seconds, and be whole within {} seconds (else 408)",
+            READ_TIMEOUT.as_secs(),
+            UPLOAD_TIMEOUT.as_secs()
+        ),
+        format!(
+            "its score comes within {} seconds (else 503)",
+            ANSWER_TIMEOUT.as_secs()
+        ),
+    ] {
+        assert!(readme.contains(&figure), "the README lacks: {figure}");
+    }
+    assert_eq!(UploadLimits::default().at_once, UPLOADS_AT_ONCE);
+    assert_eq!(UploadLimits::default().per_client, UPLOADS_PER_CLIENT);
+    assert_eq!(UploadLimits::default().queue_wait, QUEUE_WAIT);
+}
+
+#[test]
+fn slow_uploads_from_one_address_leave_room_for_others_and_no_upload_waits_for_ever() {
+    use std::net::IpAddr;
+    use vistazo::serve::{Busy, UploadLimits, UploadSlots};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let slots = UploadSlots::new(UploadLimits {
+            at_once: 4,
+            per_client: 2,
+            queue_wait: std::time::Duration::from_millis(200),
+        });
+        let address = |n: u8| IpAddr::from([192, 0, 2, n]);
+        // A slow client takes its share, and no more: its next upload is turned away at once.
+        let slow = [
+            slots.admit(address(1)).await.unwrap(),
+            slots.admit(address(1)).await.unwrap(),
+        ];
+        assert_eq!(slots.admit(address(1)).await.err(), Some(Busy::Client));
+        // The others still find room.
+        let second = slots.admit(address(2)).await.unwrap();
+        let third = slots.admit(address(3)).await.unwrap();
+        // Every place taken: an upload waits a bounded time, then is told to come back.
+        assert_eq!(slots.admit(address(4)).await.err(), Some(Busy::Server));
+        // A place given back is taken by the next upload, and the slow client's share grows
+        // back as its uploads end.
+        drop(second);
+        let fourth = slots.admit(address(4)).await.unwrap();
+        drop(slow);
+        let again = slots.admit(address(1)).await.unwrap();
+        drop((third, fourth, again));
+    });
+}
+
+#[test]
+fn slow_uploads_are_cut_off_and_one_address_cannot_take_every_place() {
+    use vistazo::serve::{READ_TIMEOUT, UPLOADS_PER_CLIENT};
+    let dir = tempfile::tempdir().unwrap();
+    let (db, files) = trained_database(dir.path());
+    let server = Server::start(&db, &[]);
+
+    // One more upload than an address may send at once, each stopping after its first bytes.
+    let slow: Vec<TcpStream> = (0..=UPLOADS_PER_CLIENT)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&server.addr).expect("connect");
+            write!(
+                stream,
+                "POST /score HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.png\"\r\n\r\nPNG",
+                server.addr
+            )
+            .unwrap();
+            stream
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for mut stream in slow {
+        // Only keeps a broken server from hanging the test.
+        stream.set_read_timeout(Some(READ_TIMEOUT * 12)).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("an answer");
+        let status = response.get(9..12).unwrap_or("").to_owned();
+        if status == "429" {
+            assert!(
+                response.contains("Retry-After: 5") || response.contains("retry-after: 5"),
+                "{response}"
+            );
+        }
+        statuses.push(status);
+    }
+    statuses.sort();
+    let mut expected = vec!["408".to_owned(); UPLOADS_PER_CLIENT];
+    expected.push("429".to_owned());
+    assert_eq!(statuses, expected);
+
+    // The slow ones gone, a whole upload is scored.
+    let (status, card) = post_file(
+        &server,
+        "file",
+        "room_1.png",
+        &std::fs::read(&files[1]).unwrap(),
+    );
+    assert_eq!(status, 200, "{card}");
+}

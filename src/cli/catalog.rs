@@ -297,7 +297,7 @@ fn search(client: &ComicVine, query: &str, page: u32, json: bool) -> anyhow::Res
             "{}",
             fill(
                 &gettext("No volumes match “{query}”."),
-                &[("query", &query)]
+                &[("query", &crate::i18n::echoed(query))]
             )
         );
     }

@@ -36,6 +36,8 @@ pub struct EmbedArgs {
     comics: bool,
     #[arg(long, value_name = "N", help = gettext("Compute at most N embeddings"))]
     max: Option<usize>,
+    #[arg(long, help = gettext("Read again the comics that could not be read before, even when their file has not changed"))]
+    retry: bool,
     #[arg(long, help = gettext("Print the counts and the pictures left out as one JSON object"))]
     json: bool,
 }
@@ -90,7 +92,7 @@ pub(super) fn open(global: &GlobalOptions) -> anyhow::Result<(Database, Thumbnai
     Ok((database, ThumbnailStore::new(base)))
 }
 
-fn progress_bar() -> ProgressBar {
+pub(super) fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     bar.set_style(
         // Translators: keep the words in braces as they are; the progress bar fills them in.
@@ -185,6 +187,7 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
         covers: args.covers || both,
         comics: args.comics || both,
         max: args.max,
+        retry: args.retry,
         ..EmbedOptions::default()
     };
     let cancel = cancel_on_interrupt(gettext(
@@ -226,6 +229,7 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
             "truncated_covers": summary.truncated_covers,
             "truncated_comics": truncated_comics,
             "covers_without_file": summary.covers_without_file,
+            "unreadable_before": summary.known_unreadable,
             "cancelled": summary.outcome == Outcome::Cancelled,
         });
         println!("{value}");
@@ -293,6 +297,17 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
             ngettext(
                 "{count} catalog cover has no picture on disk.",
                 "{count} catalog covers have no picture on disk.",
+                plural(n),
+            ),
+            n,
+        );
+    }
+    let n = summary.known_unreadable;
+    if n > 0 {
+        line(
+            ngettext(
+                "{count} comic that could not be read before was left out, its file unchanged; --retry reads it again.",
+                "{count} comics that could not be read before were left out, their files unchanged; --retry reads them again.",
                 plural(n),
             ),
             n,

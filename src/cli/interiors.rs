@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::{GlobalOptions, embed};
 use crate::db::Database;
-use crate::i18n::{fill, gettext, ngettext};
+use crate::i18n::{self, fill, gettext, ngettext};
 use crate::imaging;
 use crate::interiors::Quality;
 use crate::interiors::active;
@@ -544,7 +544,7 @@ fn import_labels(db: &mut Database, csv_path: &Path, json: bool) -> anyhow::Resu
                 line,
                 fill(
                     &gettext("{photo} has not been imported"),
-                    &[("photo", &photo.display())],
+                    &[("photo", &i18n::echoed(&photo.to_string_lossy()))],
                 ),
             )?,
         }

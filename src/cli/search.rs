@@ -1,6 +1,7 @@
 //! `vistazo search TEXT…` and `vistazo similar IMAGE-OR-COMIC…`: covers of the collection and of
 //! the catalog ranked by how close their CLIP embedding is to a description's or an example's.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -8,7 +9,7 @@ use clap::Args;
 use image::RgbImage;
 use serde_json::json;
 
-use super::classify::{embed_with_model, open};
+use super::classify::{embed_with_model, open, progress_bar};
 use super::embed::{load_engine_from, locate_model};
 use super::{GlobalOptions, UsageError, cancel_on_interrupt};
 use crate::clip::ModelFiles;
@@ -31,6 +32,8 @@ pub struct ScopeArgs {
     limit: u32,
     #[arg(long, help = gettext("Print a JSON array, best first"))]
     json: bool,
+    #[arg(long, help = gettext("Read again the comics that could not be read before, even when their file has not changed"))]
+    retry: bool,
 }
 
 impl ScopeArgs {
@@ -80,7 +83,7 @@ pub fn search(global: &GlobalOptions, args: &SearchArgs) -> anyhow::Result<ExitC
     }
     let (mut database, store) = open(global)?;
     let files = locate_model(global)?;
-    let index = prepared_index(global, &files, &mut database, &store, args.scope.scope())?;
+    let index = prepared_index(global, &files, &mut database, &store, &args.scope)?;
     let engine = load_engine_from(&files, global, 1)?;
     let query = engine
         .embed_texts(&[text.trim()])?
@@ -110,10 +113,31 @@ pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<Exi
     }
     let (mut database, store) = open(global)?;
     let files = locate_model(global)?;
-    let scope = args.scope.scope();
-    let index = prepared_index(global, &files, &mut database, &store, scope)?;
+    let comic_ids = distinct(&args.comic);
+    // The example files first: one that cannot be used stops the command before the
+    // collection's missing embeddings are computed.
     let mut examples: Vec<Vec<f32>> = Vec::new();
-    if !args.comic.is_empty() {
+    if !args.examples.is_empty() {
+        let engine = load_engine_from(&files, global, EXAMPLE_BATCH)?;
+        examples = embed_examples(&engine, &distinct_files(&args.examples))?;
+    }
+    let scope = args.scope.scope();
+    let index = prepared_index(global, &files, &mut database, &store, &args.scope)?;
+    // A cover cut short is grey in part: covers like that grey would be found. The index's
+    // preparation has read the covers not read before.
+    let truncated = database.truncated_covers()?;
+    if let Some((id, entry)) = comic_ids
+        .iter()
+        .find_map(|id| Some((id, truncated.get(id)?)))
+    {
+        anyhow::bail!(fill(
+            &gettext(
+                "the cover of comic {id} ({entry}) is a truncated image, grey where its file ends; covers like that grey would be found, so choose another example"
+            ),
+            &[("id", id), ("entry", entry)]
+        ));
+    }
+    if !comic_ids.is_empty() {
         // The owned comics' own embeddings, wherever the search looks.
         let comics = if scope.collection() {
             None
@@ -124,7 +148,7 @@ pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<Exi
                 Scope::Collection,
             )?)
         };
-        for &id in &args.comic {
+        for &id in &comic_ids {
             let vector = comics
                 .as_ref()
                 .unwrap_or(&index)
@@ -140,17 +164,11 @@ pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<Exi
             examples.push(vector);
         }
     }
-    if !args.examples.is_empty() {
-        let engine = load_engine_from(&files, global, 16)?;
-        for path in &args.examples {
-            examples.push(embed_example(&engine, path)?);
-        }
-    }
     let query = mean_direction(&examples)
         .ok_or_else(|| anyhow::anyhow!(gettext("the examples gave no embedding")))?;
     // The comics given as examples are not results.
     let hits: Vec<Hit> = index
-        .search(&query, args.scope.limit() + args.comic.len(), -1.0)?
+        .search(&query, args.scope.limit() + comic_ids.len(), -1.0)?
         .into_iter()
         .filter(|hit| {
             !matches!(hit.found, Found::Comic { id_comicbook, .. } if args.comic.contains(&id_comicbook))
@@ -168,18 +186,21 @@ fn cosine(value: &str) -> Result<f32, String> {
     }
 }
 
-/// The index of `scope` for the model in `files`, after computing the embeddings it lacks.
+/// The index of the scope `args` asks for, for the model in `files`, after computing the
+/// embeddings it lacks.
 fn prepared_index(
     global: &GlobalOptions,
     files: &ModelFiles,
     database: &mut Database,
     store: &ThumbnailStore,
-    scope: Scope,
+    args: &ScopeArgs,
 ) -> anyhow::Result<SearchIndex> {
+    let scope = args.scope();
     let options = EmbedOptions {
         covers: scope.catalog(),
         comics: scope.collection(),
         classified_comics: true,
+        retry: args.retry,
         ..EmbedOptions::default()
     };
     let cancel = cancel_on_interrupt(gettext(
@@ -208,38 +229,94 @@ fn prepared_index(
     Ok(index)
 }
 
-/// The embedding of a picture file, or of a comic file's cover page.
-fn embed_example(engine: &Engine, path: &Path) -> anyhow::Result<Vec<f32>> {
-    let picture: RgbImage = if format::detect(path).is_ok() {
-        library::read_cover(path)?.image.into_rgb8()
-    } else {
-        imaging::load_rgb(path, &DecodeLimits::default())?
+/// Pictures decoded and embedded at once when the examples are files.
+const EXAMPLE_BATCH: usize = 16;
+
+/// `items` without repeats, in the order first given.
+fn distinct<T: Clone + Eq + std::hash::Hash>(items: &[T]) -> Vec<T> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .filter(|item| seen.insert((*item).clone()))
+        .cloned()
+        .collect()
+}
+
+/// The example files, each once: a file named twice, or by two paths (a link, `./`), is one
+/// example, so that it weighs as much as any other.
+fn distinct_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    paths
+        .iter()
+        .filter(|path| {
+            seen.insert(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The embeddings of picture files and comic files (their cover page), decoded on the
+/// engine's helper threads and embedded in batches, with a progress bar on stderr. An example
+/// that cannot be read, or whose picture is a truncated image, is refused: a search by it would
+/// find covers like its grey part.
+fn embed_examples(engine: &Engine, paths: &[PathBuf]) -> anyhow::Result<Vec<Vec<f32>>> {
+    let limits = DecodeLimits::default();
+    let load = |index: usize| -> Result<(RgbImage, PathBuf), ImageLoadError> {
+        let path = &paths[index];
+        Ok((read_example(path, &limits)?, path.clone()))
     };
-    let mut embedding = None;
-    let picture = std::sync::Mutex::new(Some(picture));
-    let load = |_: usize| -> Result<(RgbImage, PathBuf), ImageLoadError> {
-        let picture = picture
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .unwrap_or_default();
-        Ok((picture, path.to_owned()))
-    };
-    engine.embed_with(
-        1,
+    let cancel = cancel_on_interrupt(gettext(
+        "Stopping after the pictures being embedded… Press Ctrl+C again to quit at once.",
+    ));
+    let bar = progress_bar();
+    bar.set_length(paths.len() as u64);
+    let mut embeddings: Vec<Option<Vec<f32>>> = vec![None; paths.len()];
+    let mut failure = None;
+    let embedded = engine.embed_with(
+        paths.len(),
         &load,
-        &crate::jobs::CancelToken::new(),
-        &mut |result| embedding = Some(result.result),
-        &mut |_| {},
-    )?;
-    match embedding {
-        Some(Ok(vector)) => Ok(vector),
-        Some(Err(failure)) => Err(failure.into()),
-        None => anyhow::bail!(fill(
-            &gettext("cannot read {path} as a picture or a comic"),
-            &[("path", &path.display())]
-        )),
+        &cancel,
+        &mut |result| match result.result {
+            Ok(vector) => embeddings[result.index] = Some(vector),
+            Err(error) => {
+                // The first reason is told; the others would not change the answer.
+                if failure.is_none() {
+                    failure = Some(error);
+                    cancel.cancel();
+                }
+            }
+        },
+        &mut |progress| bar.set_position(progress.done),
+    );
+    bar.finish_and_clear();
+    embedded?;
+    if let Some(failure) = failure {
+        return Err(failure.into());
     }
+    if cancel.is_cancelled() {
+        anyhow::bail!(gettext("cancelled while reading the examples"));
+    }
+    Ok(embeddings.into_iter().flatten().collect())
+}
+
+/// A picture file, or a comic file's cover page; refused when it is a truncated image.
+fn read_example(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, ImageLoadError> {
+    if format::detect(path).is_err() {
+        return imaging::load(path, limits)?.whole(path);
+    }
+    let cover = library::read_cover(path).map_err(|error| ImageLoadError::Open {
+        path: path.to_owned(),
+        source: std::io::Error::other(error.to_string()),
+    })?;
+    if cover.truncated {
+        // Named with its page, as the other commands name a truncated cover.
+        let mut named = path.as_os_str().to_owned();
+        named.push(format!(" ({})", cover.entry));
+        return Err(ImageLoadError::Truncated {
+            path: PathBuf::from(named),
+        });
+    }
+    Ok(cover.image.into_rgb8())
 }
 
 fn print(hits: &[Hit], as_json: bool) -> anyhow::Result<ExitCode> {

@@ -21,6 +21,7 @@ pub fn run(global: &GlobalOptions, addr: SocketAddr, max_upload_mb: u32) -> anyh
             ..EngineOptions::default()
         },
         database: global.database_path()?,
+        uploads: serve::UploadLimits::default(),
     };
     serve::serve(&options, |bound| {
         if !bound.ip().is_loopback() {

@@ -26,7 +26,7 @@ pub enum TokenizerError {
     Invalid { path: PathBuf, reason: String },
     #[error("{}", fill(&gettext("the tokenizer in {path} has no {token} token"), &[("path", &.path.display()), ("token", .token)]))]
     MissingSpecialToken { path: PathBuf, token: &'static str },
-    #[error("{}", fill(&gettext("cannot tokenise “{text}”: {reason}"), &[("text", .text), ("reason", .reason)]))]
+    #[error("{}", fill(&gettext("cannot tokenise “{text}”: {reason}"), &[("text", &crate::i18n::echoed(.text)), ("reason", .reason)]))]
     Encode { text: String, reason: String },
 }
 

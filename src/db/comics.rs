@@ -9,6 +9,39 @@ use diesel::prelude::*;
 use super::schema::comicbooks;
 use super::{Database, DbError};
 
+/// A file's size and modification time, as far as they tell whether it changed: a comic that
+/// could not be read is read again once its file's stamp differs from the one recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    /// In bytes; -1 when the file could not be found.
+    pub size: i64,
+    /// In nanoseconds since 1970; -1 when the file could not be found.
+    pub modified: i64,
+}
+
+impl FileStamp {
+    /// The stamp of the file at `path` now (links followed).
+    pub fn of(path: &std::path::Path) -> Self {
+        let Ok(metadata) = std::fs::metadata(path) else {
+            return Self {
+                size: -1,
+                modified: -1,
+            };
+        };
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(-1, |since| {
+                i64::try_from(since.as_nanos()).unwrap_or(i64::MAX)
+            });
+        Self {
+            size: i64::try_from(metadata.len()).unwrap_or(i64::MAX),
+            modified,
+        }
+    }
+}
+
 /// A comic file known to the collection.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct ComicRow {
@@ -140,6 +173,78 @@ impl Database {
         Ok(rows
             .into_iter()
             .map(|row| (row.comic_id, row.entry))
+            .collect())
+    }
+
+    /// Records the comics whose cover could not be read, each with its file as it was then,
+    /// in one transaction.
+    pub fn record_unreadable_comics(
+        &mut self,
+        comics: &[(i32, FileStamp, &str)],
+    ) -> Result<(), DbError> {
+        if comics.is_empty() {
+            return Ok(());
+        }
+        self.conn()
+            .immediate_transaction::<_, diesel::result::Error, _>(|conn| {
+                for (comic_id, stamp, reason) in comics {
+                    diesel::sql_query(
+                        "INSERT INTO vz_unreadable_comics (comic_id, file_size, file_modified, reason) \
+                         VALUES (?, ?, ?, ?) ON CONFLICT (comic_id) DO UPDATE SET \
+                         file_size = excluded.file_size, file_modified = excluded.file_modified, \
+                         reason = excluded.reason, found_at = excluded.found_at",
+                    )
+                    .bind::<diesel::sql_types::Integer, _>(comic_id)
+                    .bind::<diesel::sql_types::BigInt, _>(stamp.size)
+                    .bind::<diesel::sql_types::BigInt, _>(stamp.modified)
+                    .bind::<diesel::sql_types::Text, _>(reason)
+                    .execute(conn)?;
+                }
+                Ok(())
+            })
+            .map_err(DbError::from)
+    }
+
+    /// Forgets that these comics could not be read (their cover was read since).
+    pub fn forget_unreadable_comics(&mut self, comic_ids: &[i32]) -> Result<(), DbError> {
+        for chunk in comic_ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut query = diesel::sql_query(format!(
+                "DELETE FROM vz_unreadable_comics WHERE comic_id IN ({marks})"
+            ))
+            .into_boxed();
+            for id in chunk {
+                query = query.bind::<diesel::sql_types::Integer, _>(*id);
+            }
+            query.execute(self.conn())?;
+        }
+        Ok(())
+    }
+
+    /// The comics whose cover could not be read, with their file as it was then, by comic id.
+    pub fn unreadable_comics(&mut self) -> Result<HashMap<i32, FileStamp>, DbError> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            comic_id: i32,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            file_size: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            file_modified: i64,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT comic_id, file_size, file_modified FROM vz_unreadable_comics",
+        )
+        .load(self.conn())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let stamp = FileStamp {
+                    size: row.file_size,
+                    modified: row.file_modified,
+                };
+                (row.comic_id, stamp)
+            })
             .collect())
     }
 

@@ -124,24 +124,11 @@ fn count_comics(path: &Path) -> Option<i64> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         comics: i64,
     }
-    let mut conn = SqliteConnection::establish(&read_only_uri(path)).ok()?;
+    let mut conn = SqliteConnection::establish(&super::uri(path, "ro").ok()?).ok()?;
     diesel::sql_query(
         "SELECT count(*) AS comics FROM comicbooks WHERE coalesce(en_papelera, 0) = 0",
     )
     .get_result::<Row>(&mut conn)
     .map(|row| row.comics)
     .ok()
-}
-
-/// A SQLite URI that opens `path` read-only.
-fn read_only_uri(path: &Path) -> String {
-    let mut uri = String::from("file:");
-    for character in path.to_string_lossy().chars() {
-        match character {
-            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", u32::from(character))),
-            _ => uri.push(character),
-        }
-    }
-    uri.push_str("?mode=ro");
-    uri
 }

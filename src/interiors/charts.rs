@@ -34,6 +34,8 @@ pub enum ChartError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}", fill(&gettext("{path} is not a file an earlier report wrote, and is left as it is; nothing was written: choose an empty or new folder, or move that file"), &[("path", &.path.display())]))]
+    NotAReportFile { path: PathBuf },
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
@@ -133,8 +135,19 @@ pub fn render_png(
     Ok(bytes)
 }
 
+/// The file a report leaves beside its charts: the SHA-256 and name of each file it wrote, as
+/// `sha256sum` prints them, so that the next report knows which files are its own to replace.
+pub const REPORT_MANIFEST: &str = "vistazo-report.sha256";
+
+/// The file a report writes its counts to.
+const SUMMARY: &str = "summary.json";
+
 /// Writes every chart as a PNG file in `dir` (created when missing), and `summary.json`
 /// with the counts behind them. Returns the files written.
+///
+/// A person's files are never replaced: a file of the same name as one the report writes is
+/// replaced only when an earlier report wrote it and it has not changed since (its SHA-256 is
+/// in [`REPORT_MANIFEST`]); otherwise nothing is written and the error names the file.
 pub fn write_report(
     data: &ChartData,
     dir: &Path,
@@ -144,25 +157,110 @@ pub fn write_report(
         let path = path.to_owned();
         move |source| ChartError::Write { path, source }
     };
+    let mut names: Vec<&str> = ChartKind::ALL.iter().map(|k| k.file_name()).collect();
+    names.push(SUMMARY);
+    let earlier = check_only_own_files(dir, &names)?;
     std::fs::create_dir_all(dir).map_err(write_error(dir))?;
-    let mut written = Vec::new();
+    let mut files = Vec::new();
     for kind in ChartKind::ALL {
-        let path = dir.join(kind.file_name());
-        let png = render_png(kind, data, width, height)?;
-        std::fs::write(&path, png).map_err(write_error(&path))?;
-        written.push(path);
+        files.push((kind.file_name(), render_png(kind, data, width, height)?));
     }
     let mut summary = data.summary();
     summary.charts = ChartKind::ALL
         .iter()
         .map(|k| k.file_name().to_owned())
         .collect();
-    let path = dir.join("summary.json");
     let json =
         serde_json::to_string_pretty(&summary).map_err(|e| ChartError::Draw(e.to_string()))?;
-    std::fs::write(&path, json).map_err(write_error(&path))?;
-    written.push(path);
+    files.push((SUMMARY, json.into_bytes()));
+
+    let manifest: String = files
+        .iter()
+        .map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes)))
+        .collect();
+    // Before the charts, the manifest names the earlier files and the new ones alike, so a
+    // report stopped halfway leaves only files the next one may replace.
+    let manifest_path = dir.join(REPORT_MANIFEST);
+    let during: String = earlier
+        .iter()
+        .map(|(name, hash)| format!("{hash}  {name}\n"))
+        .chain(std::iter::once(manifest.clone()))
+        .collect();
+    replace_file(&manifest_path, during.as_bytes()).map_err(write_error(&manifest_path))?;
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        replace_file(&path, &bytes).map_err(write_error(&path))?;
+        written.push(path);
+    }
+    replace_file(&manifest_path, manifest.as_bytes()).map_err(write_error(&manifest_path))?;
     Ok(written)
+}
+
+/// Refuses, naming it, the first of `names` in `dir` that an earlier report did not write as
+/// it is now (a person's file, a link, a folder, a chart changed since), and a manifest that
+/// is not a report's. Returns what the manifest there lists: each name with its SHA-256.
+fn check_only_own_files(dir: &Path, names: &[&str]) -> Result<Vec<(String, String)>, ChartError> {
+    let not_ours = |path: PathBuf| ChartError::NotAReportFile { path };
+    let read_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ChartError::Write { path, source }
+    };
+    let manifest_path = dir.join(REPORT_MANIFEST);
+    let own: Vec<(String, String)> = match std::fs::symlink_metadata(&manifest_path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => return Err(read_error(&manifest_path)(error)),
+        Ok(metadata) if !metadata.is_file() => return Err(not_ours(manifest_path)),
+        Ok(_) => {
+            let text = std::fs::read_to_string(&manifest_path)
+                .map_err(|_| not_ours(manifest_path.clone()))?;
+            let mut own = Vec::new();
+            for line in text.lines() {
+                match line.split_once("  ") {
+                    Some((hash, name)) if hash.len() == 64 && names.contains(&name) => {
+                        own.push((name.to_owned(), hash.to_owned()));
+                    }
+                    _ => return Err(not_ours(manifest_path)),
+                }
+            }
+            own
+        }
+    };
+    for name in names {
+        let path = dir.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(read_error(&path)(error)),
+            Ok(metadata) if !metadata.is_file() => return Err(not_ours(path)),
+            Ok(_) => {}
+        }
+        let bytes = std::fs::read(&path).map_err(read_error(&path))?;
+        let hash = sha256_hex(&bytes);
+        if !own
+            .iter()
+            .any(|(own_name, own_hash)| own_name == name && *own_hash == hash)
+        {
+            return Err(not_ours(path));
+        }
+    }
+    Ok(own)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// Writes `path` whole or not at all: a temporary file beside it, renamed over it (a link
+/// of that name is replaced, never followed).
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".part");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
 }
 
 fn quality_name(quality: Quality) -> String {

@@ -71,8 +71,9 @@ pub struct ImportSummary {
 /// Photo files under `folders`, recursively, sorted; a photo file given among the folders is
 /// taken as it is. Links are followed, each folder and file met once (see
 /// [`FolderWalk`]), so a link that loops back is harmless. Only regular files are photos: a
-/// pipe or a device is left out whatever its name. A folder that cannot be read is passed to
-/// `on_unreadable` and left out.
+/// pipe or a device is left out whatever its name. A folder that cannot be read, and a link
+/// named like a photo that leads nowhere or to itself, is passed to `on_unreadable` and left
+/// out, as `scan` tells its own.
 pub fn find_photos(
     folders: &[PathBuf],
     on_unreadable: &mut dyn FnMut(LibraryError),
@@ -90,14 +91,21 @@ pub fn find_photos(
     }
     for visit in FolderWalk::new(&roots) {
         match visit {
-            // Broken links and files gone since the listing have nothing to import.
-            Visit::Folder(folder) => found.extend(
-                folder
-                    .files
-                    .into_iter()
-                    .filter(|path| is_photo(path))
-                    .map(|path| std::fs::canonicalize(&path).unwrap_or(path)),
-            ),
+            Visit::Folder(folder) => {
+                // Other broken entries were never photos.
+                for (path, error) in folder.broken {
+                    if is_photo(&path) {
+                        on_unreadable(LibraryError::io(&path, error));
+                    }
+                }
+                found.extend(
+                    folder
+                        .files
+                        .into_iter()
+                        .filter(|path| is_photo(path))
+                        .map(|path| std::fs::canonicalize(&path).unwrap_or(path)),
+                );
+            }
             Visit::Unreadable { path, error } => on_unreadable(LibraryError::io(&path, error)),
         }
     }

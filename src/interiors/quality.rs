@@ -51,7 +51,7 @@ impl FromStr for Quality {
             "bad" | "1" => Ok(Self::Bad),
             "medium" | "2" => Ok(Self::Medium),
             "good" | "3" => Ok(Self::Good),
-            _ => Err(UnknownQuality(s.to_owned())),
+            _ => Err(UnknownQuality(crate::i18n::echoed(s))),
         }
     }
 }

@@ -75,10 +75,12 @@ impl ComicArchive {
     /// The ComicInfo.xml among `entries` (this archive's). One that cannot be read only loses
     /// its hints: it is logged, not an error.
     pub(super) fn comic_info_among(&self, entries: &[String]) -> Option<ComicInfo> {
-        let name = entries
-            .iter()
-            .filter(|name| !is_junk(name))
-            .find(|name| comicinfo::is_comicinfo_name(name))?;
+        let name = comicinfo::chosen_comicinfo(
+            entries
+                .iter()
+                .map(String::as_str)
+                .filter(|name| !is_junk(name) && comicinfo::is_comicinfo_name(name)),
+        )?;
         match self.read(name, MAX_COMICINFO_BYTES) {
             Ok(bytes) => Some(comicinfo::parse(&bytes)),
             Err(error) => {

@@ -60,6 +60,22 @@ pub fn is_comicinfo_name(name: &str) -> bool {
     file_name.eq_ignore_ascii_case("ComicInfo.xml")
 }
 
+/// Whether an archive entry sits at the archive's top level, where readers look for
+/// ComicInfo.xml first and where Vistazo writes it (`sub/ComicInfo.xml` and
+/// `../ComicInfo.xml` do not).
+pub fn is_top_level(name: &str) -> bool {
+    !name.contains(['/', '\\'])
+}
+
+/// Of the names of an archive's ComicInfo.xml entries, in archive order, the one reading
+/// takes: the one at the top level, else the first one nested in a folder.
+pub fn chosen_comicinfo<'a>(mut names: impl Iterator<Item = &'a str> + Clone) -> Option<&'a str> {
+    names
+        .clone()
+        .find(|name| is_top_level(name))
+        .or_else(|| names.next())
+}
+
 /// Parses the bytes of a ComicInfo.xml.
 pub fn parse(bytes: &[u8]) -> ComicInfo {
     parse_reporting(bytes).0
@@ -597,18 +613,31 @@ impl Editor {
     }
 }
 
-/// The ComicInfo.xml of the CBZ at `path` as it is stored, or `None` when it has none. The
-/// entry is the one reading uses: the first, in archive order, named ComicInfo.xml in any case.
+/// The ComicInfo.xml at the top level of the CBZ at `path`, the one Vistazo writes and
+/// replaces, as it is stored; `None` when there is none there (one nested in a folder is
+/// [`nested_xml`]'s).
 pub fn stored_xml(path: &Path) -> Result<Option<Vec<u8>>, ComicInfoError> {
     let mut archive = open_zip(path)?;
-    match comicinfo_entry(&mut archive, path)? {
+    match comicinfo_entry(&mut archive, path, Placement::TopLevel)? {
         Some(index) => Ok(Some(read_entry(&mut archive, index, path)?)),
         None => Ok(None),
     }
 }
 
-/// Replaces the ComicInfo.xml of the CBZ at `path` with `replacement` (`None` removes it),
-/// provided it still holds `expected` (`None`: no ComicInfo.xml). The new archive is written
+/// The first ComicInfo.xml nested in a folder of the CBZ at `path` (`sub/ComicInfo.xml`,
+/// `../ComicInfo.xml`), which reading takes when the top level has none; Vistazo leaves it
+/// as it is.
+pub fn nested_xml(path: &Path) -> Result<Option<Vec<u8>>, ComicInfoError> {
+    let mut archive = open_zip(path)?;
+    match comicinfo_entry(&mut archive, path, Placement::Nested)? {
+        Some(index) => Ok(Some(read_entry(&mut archive, index, path)?)),
+        None => Ok(None),
+    }
+}
+
+/// Replaces the ComicInfo.xml at the top level of the CBZ at `path` with `replacement` (`None`
+/// removes it), provided it still holds `expected` (`None`: none at the top level). One
+/// nested in a folder is copied as it is, never replaced nor removed. The new archive is written
 /// beside the old one, every other entry copied as it is stored, flushed to disk and renamed
 /// over the old one, which stays untouched on any failure. The file keeps its permissions.
 pub fn replace_in_archive(
@@ -627,7 +656,7 @@ pub fn replace_in_archive(
         });
     }
     let mut archive = open_zip(path)?;
-    let index = comicinfo_entry(&mut archive, path)?;
+    let index = comicinfo_entry(&mut archive, path, Placement::TopLevel)?;
     let current = match index {
         Some(index) => Some(read_entry(&mut archive, index, path)?),
         None => None,
@@ -741,12 +770,28 @@ fn corrupt(path: &Path, error: &zip::result::ZipError) -> LibraryError {
     }
 }
 
-/// The position of the archive's ComicInfo.xml, chosen as [`super::ComicArchive`] does.
-fn comicinfo_entry(archive: &mut Zip, path: &Path) -> Result<Option<usize>, LibraryError> {
+/// Where a ComicInfo.xml entry is in its archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    TopLevel,
+    Nested,
+}
+
+/// The position of the archive's first ComicInfo.xml placed as `placement` says.
+fn comicinfo_entry(
+    archive: &mut Zip,
+    path: &Path,
+    placement: Placement,
+) -> Result<Option<usize>, LibraryError> {
     for at in 0..archive.len() {
         let entry = archive.by_index_raw(at).map_err(|e| corrupt(path, &e))?;
         let name = entry.name().map_err(|e| corrupt(path, &e))?;
-        if entry.is_file() && !is_junk(&name) && is_comicinfo_name(&name) {
+        let placed = if is_top_level(&name) {
+            Placement::TopLevel
+        } else {
+            Placement::Nested
+        };
+        if entry.is_file() && !is_junk(&name) && is_comicinfo_name(&name) && placed == placement {
             return Ok(Some(at));
         }
     }
@@ -840,6 +885,12 @@ mod tests {
         assert!(is_comicinfo_name("ComicInfo.xml"));
         assert!(is_comicinfo_name("Batman 001/comicinfo.XML"));
         assert!(!is_comicinfo_name("ComicInfo.xml.bak"));
+        let names = ["sub/ComicInfo.xml", "../ComicInfo.xml", "comicinfo.xml"];
+        assert_eq!(chosen_comicinfo(names.into_iter()), Some("comicinfo.xml"));
+        assert_eq!(
+            chosen_comicinfo(names[..2].iter().copied()),
+            Some("sub/ComicInfo.xml")
+        );
     }
 
     fn tags() -> IssueTags {

@@ -14,6 +14,10 @@
 //! reported too: a catalog cover is left without an embedding (download it again), an owned
 //! comic's cover is embedded and recorded as truncated, so that classification only suggests
 //! its match.
+//!
+//! An owned comic whose cover cannot be read is remembered with its file's size and time, and
+//! is not read again (nor reported again) until its file changes, or [`EmbedOptions::retry`]
+//! asks for it: a search over a collection with a few broken files stays quick and quiet.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -21,6 +25,7 @@ use std::sync::Mutex;
 
 use crate::clip::weights::DEFAULT_REPO;
 use crate::clip::{Engine, ImageFailure};
+use crate::db::comics::FileStamp;
 use crate::db::embeddings::Subject;
 use crate::db::{Database, DbError};
 use crate::imaging::{self, DecodeLimits};
@@ -39,6 +44,8 @@ pub struct EmbedOptions {
     /// Compute at most this many embeddings (reused ones do not count).
     pub max: Option<usize>,
     pub commit_every: usize,
+    /// Read again the comics that could not be read before, even when their file is the same.
+    pub retry: bool,
 }
 
 impl Default for EmbedOptions {
@@ -49,6 +56,7 @@ impl Default for EmbedOptions {
             classified_comics: false,
             max: None,
             commit_every: 64,
+            retry: false,
         }
     }
 }
@@ -95,13 +103,24 @@ pub struct EmbedSummary {
     pub truncated_covers: u64,
     /// Owned comics embedded now whose cover is a truncated image.
     pub truncated_comics: u64,
+    /// Owned comics left out because their cover could not be read before and their file has
+    /// not changed since.
+    pub known_unreadable: u64,
 }
 
 /// One picture to embed.
 #[derive(Debug, Clone)]
 enum Target {
-    Cover { id: i32, file: PathBuf },
-    Comic { id: i32, path: PathBuf },
+    Cover {
+        id: i32,
+        file: PathBuf,
+    },
+    /// `stamp`: the comic file as it was before it was read.
+    Comic {
+        id: i32,
+        path: PathBuf,
+        stamp: FileStamp,
+    },
 }
 
 impl Target {
@@ -162,6 +181,7 @@ pub fn embed_missing(
         covers_without_file: 0,
         truncated_covers: 0,
         truncated_comics: 0,
+        known_unreadable: 0,
     };
     let mut targets = Vec::new();
     let (mut reused_covers, mut reused_comics) = (0, 0);
@@ -184,13 +204,26 @@ pub fn embed_missing(
     if options.comics {
         reused_comics = reuse_babelcomics_embeddings(db, model, Subject::Comic, dims)?;
         let known = db.embedded_ids(Subject::Comic, model)?;
+        let unreadable = if options.retry {
+            HashMap::new()
+        } else {
+            db.unreadable_comics()?
+        };
         for comic in db.comics_to_classify(options.classified_comics)? {
-            if !known.contains(&i64::from(comic.id_comicbook)) {
-                targets.push(Target::Comic {
-                    id: comic.id_comicbook,
-                    path: PathBuf::from(comic.path),
-                });
+            if known.contains(&i64::from(comic.id_comicbook)) {
+                continue;
             }
+            let path = PathBuf::from(comic.path);
+            let stamp = FileStamp::of(&path);
+            if unreadable.get(&comic.id_comicbook) == Some(&stamp) {
+                summary.known_unreadable += 1;
+                continue;
+            }
+            targets.push(Target::Comic {
+                id: comic.id_comicbook,
+                path,
+                stamp,
+            });
         }
     }
     summary.reused = reused_covers + reused_comics;
@@ -221,7 +254,7 @@ pub fn embed_missing(
         Target::Cover { file, .. } => {
             Ok((imaging::load(file, &limits)?.whole(file)?, file.clone()))
         }
-        Target::Comic { id, path } => {
+        Target::Comic { id, path, .. } => {
             let cover = owned_cover(store, *id, path, &limits)?;
             if let Some(entry) = cover.truncated
                 && let Ok(mut found) = found_truncated.lock()
@@ -244,7 +277,8 @@ pub fn embed_missing(
             match item.result {
                 Ok(vector) => {
                     pending.vectors.push((subject, id, vector));
-                    if let Target::Comic { id, path } = &targets[item.index] {
+                    if let Target::Comic { id, path, .. } = &targets[item.index] {
+                        pending.readable.push(*id);
                         let found = found_truncated
                             .lock()
                             .ok()
@@ -270,6 +304,9 @@ pub fn embed_missing(
                         summary.truncated_covers += 1;
                     } else {
                         summary.failed += 1;
+                    }
+                    if let Target::Comic { id, stamp, .. } = &targets[item.index] {
+                        pending.unreadable.push((*id, *stamp, error.to_string()));
                     }
                     (on_event.borrow_mut())(EmbedEvent::Skipped {
                         subject,
@@ -328,6 +365,10 @@ struct Pending {
     vectors: Vec<(Subject, i64, Vec<f32>)>,
     /// Comics this job found with a truncated cover, and the page or thumbnail that is.
     truncated: Vec<(i32, String)>,
+    /// Comics whose cover this job read.
+    readable: Vec<i32>,
+    /// Comics whose cover this job could not read, with their file's stamp and the reason.
+    unreadable: Vec<(i32, FileStamp, String)>,
 }
 
 /// Writes the pending results: which covers are truncated, then the embeddings, each kind in
@@ -340,6 +381,15 @@ fn flush(db: &mut Database, model: &str, pending: &mut Pending) -> Result<u64, M
         .collect();
     db.record_cover_reads(&reads)?;
     pending.truncated.clear();
+    let unreadable: Vec<(i32, FileStamp, &str)> = pending
+        .unreadable
+        .iter()
+        .map(|(id, stamp, reason)| (*id, *stamp, reason.as_str()))
+        .collect();
+    db.record_unreadable_comics(&unreadable)?;
+    pending.unreadable.clear();
+    db.forget_unreadable_comics(&pending.readable)?;
+    pending.readable.clear();
     let written = pending.vectors.len() as u64;
     for subject in [Subject::Cover, Subject::Comic] {
         let batch: Vec<(i64, Vec<f32>)> = pending

@@ -130,11 +130,24 @@ pub fn write_comic_info(
         ))));
     };
     let path = Path::new(&comic.path);
+    // Written at the top level, where every reader looks; a copy nested in a folder is left
+    // as it is, and lends its other fields to a new one.
     let old = match comicinfo::stored_xml(path) {
         Ok(old) => old,
         Err(error) => return Ok(event(file_outcome(error))),
     };
-    let new = match comicinfo::with_tags(old.as_deref(), &issue_tags(&facts)) {
+    let nested = match &old {
+        Some(_) => None,
+        None => comicinfo::nested_xml(path).ok().flatten(),
+    };
+    let tags = issue_tags(&facts);
+    let written = match &nested {
+        Some(nested) => {
+            comicinfo::with_tags(Some(nested), &tags).or_else(|_| comicinfo::with_tags(None, &tags))
+        }
+        None => comicinfo::with_tags(old.as_deref(), &tags),
+    };
+    let new = match written {
         Ok(new) => new,
         Err(detail) => {
             let error = ComicInfoError::Malformed {

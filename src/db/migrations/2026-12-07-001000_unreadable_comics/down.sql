@@ -1,0 +1,1 @@
+DROP TABLE vz_unreadable_comics;
