@@ -4,6 +4,7 @@
 //! Exit status: 0 on success, 2 on bad usage (clap's own, and [`UsageError`] for arguments a
 //! command refuses after parsing), 1 on failure.
 
+mod bench;
 mod catalog;
 mod classify;
 mod duplicates;
@@ -20,8 +21,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::clip::{DevicePreference, RuntimeInfo};
+use crate::clip::weights::{self, ModelFiles};
+use crate::clip::{DevicePreference, DownloadEvent, Engine, EngineOptions, RuntimeInfo};
 use crate::i18n::{fill, gettext};
 use crate::jobs::CancelToken;
 use crate::{config, db, i18n, ui};
@@ -120,6 +123,65 @@ impl GlobalOptions {
         );
         Ok(database)
     }
+
+    /// Finds the model (downloading it once, with a progress bar on stderr) and loads it.
+    pub fn load_engine(&self, batch_size: usize) -> anyhow::Result<Engine> {
+        let files = self.locate_model()?;
+        self.load_engine_from(&files, batch_size)
+    }
+
+    /// Loads the model in `files` as the global options ask.
+    pub fn load_engine_from(
+        &self,
+        files: &ModelFiles,
+        batch_size: usize,
+    ) -> anyhow::Result<Engine> {
+        let options = EngineOptions {
+            device: self.device,
+            batch_size,
+            ..EngineOptions::default()
+        };
+        Ok(Engine::load(files, &options)?)
+    }
+
+    /// Finds the model's files: `--model`, the Hugging Face cache, or a download with a progress
+    /// bar on stderr.
+    pub fn locate_model(&self) -> anyhow::Result<ModelFiles> {
+        let mut bar: Option<ProgressBar> = None;
+        let mut on_event = |event: DownloadEvent| match event {
+            DownloadEvent::Started { file, bytes } => {
+                let progress = ProgressBar::new(bytes);
+                progress.set_style(
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                progress.set_message(i18n::fill(
+                    &gettext("Downloading {file}"),
+                    &[("file", &file)],
+                ));
+                bar = Some(progress);
+            }
+            DownloadEvent::Advanced { done, .. } => {
+                if let Some(bar) = &bar {
+                    bar.set_position(done);
+                }
+            }
+            DownloadEvent::Verifying { file } => {
+                if let Some(bar) = &bar {
+                    bar.set_message(i18n::fill(&gettext("Checking {file}"), &[("file", &file)]));
+                }
+            }
+            DownloadEvent::Finished { .. } => {
+                if let Some(bar) = bar.take() {
+                    bar.finish_and_clear();
+                }
+            }
+        };
+        Ok(weights::locate(self.model.as_deref(), true, &mut on_event)?)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,7 +254,7 @@ pub enum Command {
     #[command(about = gettext("Measure how fast Vistazo works on this computer"))]
     Bench {
         #[command(subcommand)]
-        target: embed::BenchTarget,
+        target: bench::BenchTarget,
     },
 }
 
@@ -360,7 +422,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve::run(&cli.global, addr, max_upload_mb)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Bench { target }) => embed::bench(&cli.global, &target),
+        Some(Command::Bench { target }) => bench::bench(&cli.global, &target),
     }
 }
 

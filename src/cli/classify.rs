@@ -12,7 +12,6 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::embed::{load_engine_from, locate_model};
 use super::{CANCELLED, GlobalOptions, cancel_on_interrupt, plural, truncated_cover_warning};
 use crate::clip::ModelFiles;
 use crate::db::Database;
@@ -114,7 +113,7 @@ fn run_embedding(
     cancel: &CancelToken,
     observe: &mut dyn FnMut(&EmbedEvent),
 ) -> anyhow::Result<matching::EmbedSummary> {
-    let files = locate_model(global)?;
+    let files = global.locate_model()?;
     embed_observed(global, &files, database, store, options, cancel, observe)
 }
 
@@ -141,7 +140,7 @@ fn embed_observed(
     observe: &mut dyn FnMut(&EmbedEvent),
 ) -> anyhow::Result<matching::EmbedSummary> {
     let model = files.model_id();
-    let engine = load_engine_from(files, global, BATCH)?;
+    let engine = global.load_engine_from(files, BATCH)?;
     let bar = progress_bar();
     let summary = matching::embed::embed_missing(
         database,
@@ -322,7 +321,7 @@ pub fn embed(global: &GlobalOptions, args: &EmbedArgs) -> anyhow::Result<ExitCod
 /// `vistazo classify [--threshold F] [--auto-apply] [--max N] [--json] [--reclassify]`.
 pub fn classify(global: &GlobalOptions, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     let (mut database, store) = open(global)?;
-    let files = locate_model(global)?;
+    let files = global.locate_model()?;
     let model = files.model_id();
     let cancel = cancel_on_interrupt(gettext(
         "Stopping after the comic being classified… Press Ctrl+C again to quit at once.",

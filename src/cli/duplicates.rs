@@ -8,7 +8,6 @@
 use std::process::ExitCode;
 
 use super::GlobalOptions;
-use super::embed::locate_model;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::library::{ThumbnailStore, thumbnails};
 use crate::matching::duplicates::{self, Group};
@@ -18,7 +17,7 @@ pub fn run(global: &GlobalOptions, json: bool) -> anyhow::Result<ExitCode> {
     let base = thumbnails::resolve_base(global.thumbnails.as_deref(), &mut database)?;
     let store = ThumbnailStore::new(base);
     let model = match &global.model {
-        Some(_) => Some(locate_model(global)?.model_id()),
+        Some(_) => Some(global.locate_model()?.model_id()),
         None => database.latest_classification_model()?,
     };
     let groups = duplicates::find(&mut database, &store, model.as_deref())?;

@@ -10,7 +10,7 @@ use clap::builder::TypedValueParser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use super::{GlobalOptions, embed};
+use super::GlobalOptions;
 use crate::db::Database;
 use crate::i18n::{self, fill, gettext, ngettext};
 use crate::imaging;
@@ -327,8 +327,8 @@ pub(super) fn import_into(
             ));
         }
     }
-    let files = embed::locate_model(global)?;
-    let engine = embed::load_engine_from(&files, global, 16)?;
+    let files = global.locate_model()?;
+    let engine = global.load_engine_from(&files, 16)?;
     let summary = import::import(
         db,
         &engine,
@@ -414,9 +414,9 @@ fn score(
     files: &[PathBuf],
     json: bool,
 ) -> anyhow::Result<()> {
-    let model_files = embed::locate_model(global)?;
+    let model_files = global.locate_model()?;
     let (_, model) = rounds::latest_model_for(db, Some(&model_files.model_id()))?;
-    let engine = embed::load_engine_from(&model_files, global, 16)?;
+    let engine = global.load_engine_from(&model_files, 16)?;
     let prompts = import::prompt_embeddings(&engine)?;
     let mut cards: Vec<Option<Result<ScoreCard, String>>> = vec![None; files.len()];
     scoring::score_files(

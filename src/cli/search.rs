@@ -10,7 +10,6 @@ use image::RgbImage;
 use serde_json::json;
 
 use super::classify::{embed_with_model, open, progress_bar};
-use super::embed::{load_engine_from, locate_model};
 use super::{GlobalOptions, UsageError, cancel_on_interrupt};
 use crate::clip::ModelFiles;
 use crate::clip::engine::Engine;
@@ -82,9 +81,9 @@ pub fn search(global: &GlobalOptions, args: &SearchArgs) -> anyhow::Result<ExitC
         .into());
     }
     let (mut database, store) = open(global)?;
-    let files = locate_model(global)?;
+    let files = global.locate_model()?;
     let index = prepared_index(global, &files, &mut database, &store, &args.scope)?;
-    let engine = load_engine_from(&files, global, 1)?;
+    let engine = global.load_engine_from(&files, 1)?;
     let query = engine
         .embed_texts(&[text.trim()])?
         .pop()
@@ -112,13 +111,13 @@ pub fn similar(global: &GlobalOptions, args: &SimilarArgs) -> anyhow::Result<Exi
         .into());
     }
     let (mut database, store) = open(global)?;
-    let files = locate_model(global)?;
+    let files = global.locate_model()?;
     let comic_ids = distinct(&args.comic);
     // The example files first: one that cannot be used stops the command before the
     // collection's missing embeddings are computed.
     let mut examples: Vec<Vec<f32>> = Vec::new();
     if !args.examples.is_empty() {
-        let engine = load_engine_from(&files, global, EXAMPLE_BATCH)?;
+        let engine = global.load_engine_from(&files, EXAMPLE_BATCH)?;
         examples = embed_examples(&engine, &distinct_files(&args.examples))?;
     }
     let scope = args.scope.scope();

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 
-use super::{GlobalOptions, embed};
+use super::GlobalOptions;
 use crate::clip::EngineOptions;
 use crate::i18n::{fill, gettext};
 use crate::serve::{self, ServeOptions};
@@ -15,7 +15,7 @@ pub fn run(global: &GlobalOptions, addr: SocketAddr, max_upload_mb: u32) -> anyh
     let options = ServeOptions {
         addr,
         max_upload: max_upload_mb as usize * 1024 * 1024,
-        model: embed::locate_model(global)?,
+        model: global.locate_model()?,
         engine: EngineOptions {
             device: global.device,
             ..EngineOptions::default()
