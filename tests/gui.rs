@@ -1280,17 +1280,7 @@ fn comics_are_added_from_a_folder_then_classified_automatically_with_a_cancel_an
     let mut app = Running(Some(app));
     let window = window_of(&display, app.child());
 
-    // Add Folder… from its shortcut; the folder is typed into the dialog's location entry.
-    press(&display, &window, "ctrl+shift+o");
-    let dialog = wait_for_window(&display, pid, "Add a Folder of Comics");
-    press(&display, &dialog, "ctrl+l");
-    xdotool(
-        &display,
-        &["type", "--delay", "10", comics.to_str().unwrap()],
-    );
-    // The location entry completes what is typed as it goes; let it settle.
-    std::thread::sleep(Duration::from_millis(500));
-    xdotool(&display, &["key", "Return"]);
+    add_folder(&display, &window, pid, &comics);
     // Rows are committed before their thumbnails are written: both show the scan is done.
     let covers = || std::fs::read_dir(thumbnails.join("comics")).map_or(0, Iterator::count);
     wait_for("the comics to be added", Duration::from_secs(120), || {
