@@ -36,8 +36,15 @@
 //! What a classification does is the core's, never the window's: `matching::score::decide` is
 //! the one rule for what applies without the user (classification and Apply All alike), and
 //! `matching::actions::Classifications` is the one way a person's decision is applied and taken
-//! back (journal, edition learnt, ComicInfo.xml), from the review or a search. How a
-//! Babelcomics4 database keeps ComicVine ids (its two layouts) is `db::layout`'s alone.
+//! back (journal, edition learnt, ComicInfo.xml), from the review or a search;
+//! `matching::actions::classify_again` is how comics that waited for a volume are classified
+//! once it is added, by `catalog add-missing` and the Catalog window alike. Every job reads the
+//! collection's settings (`settings::CollectionSettings`: thumbnails folder, ComicInfo.xml,
+//! default threshold) when it starts; the window keeps one following Preferences
+//! (`ui::settings`). Each page owns its work: the Interiors page's worker trains and labels
+//! automatically, its label store saves labels; the app's backend only opens and counts the
+//! collection. How a Babelcomics4 database keeps ComicVine ids (its two layouts) is
+//! `db::layout`'s alone.
 
 pub mod catalog;
 pub mod cli;
