@@ -187,8 +187,10 @@ impl SimpleComponent for ComicsPage {
                 gtk::Box {
                     set_orientation: gtk::Orientation::Vertical,
 
-                    gtk::Box {
-                        set_spacing: 12,
+                    // Shelves, search and By Content in a row; where that does not fit, the
+                    // search under the shelves, and the shelves as a drop-down where even
+                    // their row does not.
+                    crate::ui::fold::Fold::new(12, 0) {
                         set_margin_start: 12,
                         set_margin_end: 12,
                         set_margin_top: 12,
@@ -196,25 +198,29 @@ impl SimpleComponent for ComicsPage {
                         #[watch]
                         set_visible: model.counts.collection() > 0,
 
-                        #[local_ref]
-                        shelf_bar -> gtk::Box {},
+                        append: shelf_bar,
 
-                        #[name = "search_entry"]
-                        gtk::SearchEntry {
+                        append = &gtk::Box {
+                            set_spacing: 12,
                             set_hexpand: true,
-                            set_width_chars: 12,
-                            #[watch]
-                            set_placeholder_text: Some(&if model.content {
-                                gettext("Describe the cover: a giant robot, a red dragon…")
-                            } else {
-                                gettext("Search by file name or series")
-                            }),
-                            connect_search_changed[sender] => move |entry| {
-                                sender.input(ComicsMsg::Search(entry.text().to_string()));
+
+                            #[name = "search_entry"]
+                            gtk::SearchEntry {
+                                set_hexpand: true,
+                                set_width_chars: 12,
+                                #[watch]
+                                set_placeholder_text: Some(&if model.content {
+                                    gettext("Describe the cover: a giant robot, a red dragon…")
+                                } else {
+                                    gettext("Search by file name or series")
+                                }),
+                                connect_search_changed[sender] => move |entry| {
+                                    sender.input(ComicsMsg::Search(entry.text().to_string()));
+                                },
                             },
+                            #[local_ref]
+                            content_toggle -> gtk::ToggleButton {},
                         },
-                        #[local_ref]
-                        content_toggle -> gtk::ToggleButton {},
                     },
                     #[local_ref]
                     content_status -> gtk::Revealer {},
@@ -270,16 +276,15 @@ impl SimpleComponent for ComicsPage {
                                             set_sensitive: model.job.is_none(),
                                             connect_clicked => ComicsMsg::AddFolder,
                                         },
-                                        gtk::Box {
-                                            set_spacing: 6,
-                                            set_homogeneous: true,
+                                        crate::ui::fold::Fold::new(6, 0) {
+                                            set_halign: gtk::Align::Center,
 
-                                            gtk::Button {
+                                            append = &gtk::Button {
                                                 set_label: &gettext("_Open Collection…"),
                                                 set_use_underline: true,
                                                 set_action_name: Some("app.open-collection"),
                                             },
-                                            gtk::Button {
+                                            append = &gtk::Button {
                                                 set_label: &gettext("_New Collection…"),
                                                 set_use_underline: true,
                                                 set_action_name: Some("app.new-collection"),
@@ -353,13 +358,25 @@ impl SimpleComponent for ComicsPage {
                     },
 
                     gtk::ActionBar {
-                        pack_start = &gtk::Button {
-                            set_label: &gettext("_Add Folder…"),
-                            set_use_underline: true,
-                            set_tooltip_text: Some(&gettext("Add the comic files in a folder to the collection")),
-                            #[watch]
-                            set_sensitive: model.job.is_none(),
-                            connect_clicked => ComicsMsg::AddFolder,
+                        // Where the label does not fit, the button shows an icon.
+                        pack_start = &adw::Squeezer {
+                            set_transition_type: adw::SqueezerTransitionType::None,
+
+                            add = &gtk::Button {
+                                set_label: &gettext("_Add Folder…"),
+                                set_use_underline: true,
+                                set_tooltip_text: Some(&gettext("Add the comic files in a folder to the collection")),
+                                #[watch]
+                                set_sensitive: model.job.is_none(),
+                                connect_clicked => ComicsMsg::AddFolder,
+                            },
+                            add = &gtk::Button {
+                                set_icon_name: "folder-new-symbolic",
+                                set_tooltip_text: Some(&gettext("Add Folder…")),
+                                #[watch]
+                                set_sensitive: model.job.is_none(),
+                                connect_clicked => ComicsMsg::AddFolder,
+                            },
                         },
                         pack_end = &gtk::Box {
                             add_css_class: "linked",

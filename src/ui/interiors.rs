@@ -235,18 +235,18 @@ impl SimpleComponent for InteriorsPage {
                         },
                     },
 
-                    gtk::Box {
-                        set_spacing: 12,
+                    // The buttons in a row, or one under the other in a narrow window.
+                    crate::ui::fold::Fold::new(12, 0) {
                         set_halign: gtk::Align::Start,
 
-                        gtk::Button {
+                        append = &gtk::Button {
                             set_label: &gettext("_Start Labeling"),
                             set_use_underline: true,
                             add_css_class: "pill",
                             add_css_class: "suggested-action",
                             connect_clicked => InteriorsMsg::StartLabeling,
                         },
-                        gtk::Button {
+                        append = &gtk::Button {
                             set_label: &gettext("_Train"),
                             set_use_underline: true,
                             set_tooltip_text: Some(&gettext("Learn from your labels")),
@@ -255,7 +255,7 @@ impl SimpleComponent for InteriorsPage {
                             set_sensitive: !model.is_busy(),
                             connect_clicked => InteriorsMsg::Train,
                         },
-                        gtk::Button {
+                        append = &gtk::Button {
                             set_label: &gettext("_Auto-Label"),
                             set_use_underline: true,
                             set_tooltip_text: Some(&gettext("Label the photos the model is sure of")),
@@ -296,17 +296,19 @@ impl SimpleComponent for InteriorsPage {
 
                 gtk::Separator {},
 
-                gtk::Box {
-                    set_spacing: 12,
+                // The views' switcher, and their controls beside it or under it.
+                crate::ui::fold::Fold::new(12, 0) {
                     set_margin_top: 12,
                     set_margin_start: 18,
                     set_margin_end: 18,
 
                     #[name = "switcher"]
-                    gtk::StackSwitcher {
+                    append = &gtk::StackSwitcher {
                         set_hexpand: true,
                         set_halign: gtk::Align::Start,
                     },
+                    append = &gtk::Box {
+                    set_spacing: 12,
                     #[local_ref]
                     filter_button -> gtk::MenuButton {
                         set_icon_name: "emblem-system-symbolic",
@@ -336,6 +338,7 @@ impl SimpleComponent for InteriorsPage {
                             };
                             sender.input(InteriorsMsg::Show(filter));
                         },
+                    },
                     },
                 },
 

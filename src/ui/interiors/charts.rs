@@ -9,8 +9,8 @@ use relm4::gtk::{self, pango, prelude::*};
 use crate::interiors::charts::{self, ChartData, ChartKind, Look, Style};
 
 /// The smallest a chart is drawn, readable on a small screen.
-const CHART_WIDTH: i32 = 440;
-const CHART_HEIGHT: i32 = 380;
+const CHART_WIDTH: i32 = 320;
+const CHART_HEIGHT: i32 = 300;
 
 /// A chart of `data`, redrawn whenever its size, scale, font or style changes.
 pub fn chart_view(kind: ChartKind, data: Rc<ChartData>) -> gtk::DrawingArea {
