@@ -964,6 +964,99 @@ fn every_control_on_the_comics_and_review_pages_has_a_name_a_screen_reader_can_s
     let _ = launcher.wait();
 }
 
+/// The accessibility bus, as a desktop session starts it, for a test that reads the tree.
+fn accessibility_bus(sandbox: &Sandbox, display: &Display) -> Child {
+    let launcher = Command::new("/usr/libexec/at-spi-bus-launcher")
+        .arg("--launch-immediately")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", sandbox.path("bus").display()),
+        )
+        .env("DISPLAY", &display.name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the accessibility bus (make test installs at-spi2-core)");
+    std::thread::sleep(Duration::from_millis(800));
+    launcher
+}
+
+/// The nodes of the app's accessibility tree: role, name and where in the window (x, y, width,
+/// height).
+fn places(sandbox: &Sandbox, display: &Display) -> Vec<(String, String, [i32; 4])> {
+    let tree = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/a11y_tree.py"))
+        .arg("--where")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", sandbox.path("bus").display()),
+        )
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("read the accessibility tree (make test installs python3-pyatspi)");
+    String::from_utf8_lossy(&tree.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let (role, name) = (fields.next()?, fields.next()?);
+            let numbers: Vec<i32> = fields
+                .next()?
+                .split(' ')
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            let place = <[i32; 4]>::try_from(numbers).ok()?;
+            Some((role.to_owned(), name.to_owned(), place))
+        })
+        .collect()
+}
+
+#[test]
+fn the_window_narrows_to_360_pixels_and_the_page_switcher_moves_to_the_bottom() {
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let sandbox = Sandbox::new();
+    let mut launcher = accessibility_bus(&sandbox, &display);
+    for page in ["comics", "review", "interiors"] {
+        let mut app =
+            library_app_with(&sandbox, &display, &library, page, &[("GTK_A11Y", "atspi")]);
+        let window = window_of(&display, &mut app);
+        xdotool(&display, &["windowmove", "--sync", &window, "0", "0"]);
+        xdotool(&display, &["windowsize", "--sync", &window, "360", "600"]);
+        std::thread::sleep(Duration::from_millis(1500));
+        let geometry = xdotool(&display, &["getwindowgeometry", &window]).unwrap_or_default();
+        let width: i32 = geometry
+            .split_once("Geometry: ")
+            .and_then(|(_, size)| size.split('x').next())
+            .and_then(|width| width.trim().parse().ok())
+            .unwrap_or(i32::MAX);
+        let nodes = places(&sandbox, &display);
+        quit(&display, &window, app);
+        assert!(
+            width <= 400,
+            "{page}: the window stays {width} pixels wide: {geometry}"
+        );
+        // The switcher's tabs are in the bottom bar, under the page, each whole in the window.
+        let tabs: Vec<[i32; 4]> = nodes
+            .iter()
+            .filter(|(role, name, _)| {
+                role == "page tab" && ["Comics", "Review", "Interiors"].contains(&name.as_str())
+            })
+            .map(|(_, _, place)| *place)
+            .collect();
+        let at_the_bottom = tabs
+            .iter()
+            .filter(|[x, y, w, h]| *y > 400 && *h > 0 && *x >= 0 && x + w <= width)
+            .count();
+        assert_eq!(
+            at_the_bottom, 3,
+            "{page}: the page switcher is not at the bottom: {tabs:?}\n{nodes:#?}"
+        );
+    }
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+}
+
 #[test]
 fn a_copy_is_moved_to_the_trash_from_the_duplicates_shelf_and_back_with_ctrl_z() {
     use comic_library::{SAGA_9_ABSENT, SCAN_ABSENT};
