@@ -40,7 +40,7 @@ use self::content_search::{ContentSearch, SearchInput, SearchOutput};
 use self::covers::CoverLoader;
 use self::jobs::Job;
 use self::shelves::ShelfBar;
-use self::shortcuts::{add_shortcuts, choose_folder};
+use self::shortcuts::{add_shortcuts, choose_folder, type_to_search};
 use self::tiles::{Counts, CoverGrid, Shelf, Tile};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
@@ -530,8 +530,21 @@ impl SimpleComponent for ComicsPage {
             &root,
             &widgets.search_entry,
             &model.shelves.buttons(),
+            &model.content_bar.toggle,
             &sender,
         );
+        // Typing anywhere on the page searches, as in other GNOME apps.
+        type_to_search(&root, &widgets.search_entry);
+        // The search by content starts with a description: the entry takes the typing.
+        model.content_bar.toggle.connect_toggled(glib::clone!(
+            #[weak(rename_to = entry)]
+            widgets.search_entry,
+            move |toggle| {
+                if toggle.is_active() {
+                    entry.grab_focus();
+                }
+            }
+        ));
         ComponentParts { model, widgets }
     }
 

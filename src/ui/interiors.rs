@@ -44,6 +44,8 @@ pub struct InteriorsPage {
     worker: WorkerController<InteriorsWorker>,
     labeling: Controller<LabelingView>,
     labeling_open: bool,
+    /// What had the keyboard focus when labeling started: it gets it back when labeling ends.
+    focus_before_labeling: glib::WeakRef<gtk::Widget>,
     summary: Option<InteriorsSummary>,
     /// What runs now, shown above the gallery.
     activity: Option<Activity>,
@@ -424,6 +426,7 @@ impl SimpleComponent for InteriorsPage {
             worker,
             labeling,
             labeling_open: false,
+            focus_before_labeling: glib::WeakRef::new(),
             summary: None,
             activity: None,
             cancel: None,
@@ -517,6 +520,10 @@ impl SimpleComponent for InteriorsPage {
                     toast(&sender, gettext("There are no photos to label yet"));
                 } else {
                     self.labeling.emit(LabelingMsg::Start(photos, order));
+                    if !self.labeling_open {
+                        let focus = self.labeling.widget().root().and_then(|root| root.focus());
+                        self.focus_before_labeling.set(focus.as_ref());
+                    }
                     self.labeling_open = true;
                     self.labeling.widget().grab_focus();
                 }
@@ -560,6 +567,13 @@ impl SimpleComponent for InteriorsPage {
             InteriorsMsg::Labeling(LabelingOutput::Leave) => {
                 self.labeling_open = false;
                 self.rescore();
+                // Back where the person came from, once the overview is on screen again.
+                let focus = self.focus_before_labeling.upgrade();
+                glib::idle_add_local_once(move || {
+                    if let Some(widget) = focus.filter(|widget| widget.is_mapped()) {
+                        widget.grab_focus();
+                    }
+                });
             }
             InteriorsMsg::Job(output) => self.job_output(output, &sender),
         }

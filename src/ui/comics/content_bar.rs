@@ -56,8 +56,7 @@ impl ContentBar {
         }
         let what = gtk::Label::builder()
             .xalign(0.0)
-            .hexpand(true)
-            .ellipsize(gtk::pango::EllipsizeMode::End)
+            .wrap(true)
             .css_classes(["heading"])
             .build();
         let scale = gtk::Scale::with_range(gtk::Orientation::Horizontal, -1.0, 1.0, 0.01);
@@ -88,14 +87,16 @@ impl ContentBar {
         row.set_margin_end(12);
         row.set_margin_bottom(6);
         row.append(&what);
+        let controls = Fold::new(12, 0);
         let cutoff_row = gtk::Box::new(gtk::Orientation::Horizontal, 12);
         cutoff_row.append(&gtk::Label::new(Some(&gettext("Similarity at least"))));
         cutoff_row.append(&cutoff);
-        row.append(&cutoff_row);
+        controls.append(&cutoff_row);
         let scale_row = gtk::Box::new(gtk::Orientation::Horizontal, 12);
         scale_row.append(&scale);
         scale_row.append(&count);
-        row.append(&scale_row);
+        controls.append(&scale_row);
+        row.append(&controls);
         let status = gtk::Revealer::builder().child(&row).build();
 
         let strip = gtk::Box::builder()
