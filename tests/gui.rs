@@ -901,6 +901,125 @@ const CONTROL_ROLES: &[&str] = &[
     "table cell",
 ];
 
+/// The controls in an accessibility tree (as a11y_tree.py prints it) that a screen reader
+/// cannot name: no name, a widget type's name ("GtkToggleButton"), or a mnemonic read twice.
+/// Fails when the tree holds fewer than ten controls: then it was not read.
+fn unnamed_controls(tree: &str) -> Vec<String> {
+    let controls: Vec<(&str, &str)> = tree
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(role, _)| CONTROL_ROLES.contains(role))
+        .collect();
+    assert!(controls.len() >= 10, "the tree was read:\n{tree}");
+    controls
+        .iter()
+        .filter(|(_, name)| {
+            let name = name.trim();
+            let words: Vec<&str> = name.split(' ').collect();
+            let doubled = words.len().is_multiple_of(2)
+                && words.len() >= 2
+                && words[..words.len() / 2] == words[words.len() / 2..];
+            name.is_empty() || name.starts_with("Gtk") || name.starts_with("Adw") || doubled
+        })
+        .map(|(role, name)| format!("{role}: {name:?}"))
+        .collect()
+}
+
+/// The app's accessibility tree, as a11y_tree.py prints it with `options`.
+fn accessibility_tree(sandbox: &Sandbox, display: &Display, options: &[&str]) -> String {
+    let tree = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/a11y_tree.py"))
+        .args(options)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", sandbox.path("bus").display()),
+        )
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("read the accessibility tree (make test installs python3-pyatspi)");
+    String::from_utf8_lossy(&tree.stdout).into_owned()
+}
+
+#[test]
+fn every_control_on_the_interiors_page_and_in_preferences_has_a_name_a_screen_reader_can_say() {
+    use vistazo::interiors::charts::ChartKind;
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("vistazo.db");
+    seed_labelled_photos(&sandbox, &db);
+    let trained = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["--db", db.to_str().unwrap(), "--model"])
+        .arg(tiny_model())
+        .args(["interiors", "train"])
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap();
+    assert!(trained.status.success(), "{trained:?}");
+    let mut launcher = accessibility_bus(&sandbox, &display);
+    let mut app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--model",
+                tiny_model().to_str().unwrap(),
+                "gui",
+                "--page",
+                "interiors",
+            ],
+        )
+        .env("GTK_A11Y", "atspi")
+        .env_remove("NO_AT_BRIDGE")
+        .spawn()
+        .expect("start the app");
+    let pid = app.id();
+    let window = window_of(&display, &mut app);
+    // The gallery, once the photos are scored.
+    let gallery = wait_for("the scored gallery", Duration::from_secs(60), || {
+        let tree = accessibility_tree(&sandbox, &display, &[]);
+        (tree.matches("table cell").count() >= 12).then_some(tree)
+    });
+    // The charts, each named by its title and described by the numbers it draws.
+    accessibility_tree(&sandbox, &display, &["--press", "Charts"]);
+    let charts = wait_for("the charts", Duration::from_secs(60), || {
+        let tree = accessibility_tree(&sandbox, &display, &["--describe"]);
+        let charts: Vec<(String, String)> = tree
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                (fields.next()? == "image").then_some(())?;
+                Some((fields.next()?.to_owned(), fields.next()?.to_owned()))
+            })
+            .filter(|(name, _)| ChartKind::ALL.iter().any(|kind| kind.title() == *name))
+            .collect();
+        (charts.len() == ChartKind::ALL.len()).then_some(charts)
+    });
+    press(&display, &window, "ctrl+comma");
+    let preferences = wait_for_window(&display, pid, "Preferences");
+    std::thread::sleep(Duration::from_millis(1500));
+    let with_preferences = accessibility_tree(&sandbox, &display, &[]);
+    press(&display, &preferences, "Escape");
+    quit(&display, &window, app);
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+    for (title, description) in &charts {
+        assert!(
+            description.chars().any(|c| c.is_ascii_digit()),
+            "the chart {title:?} is not described by its numbers: {description:?}"
+        );
+    }
+    for (what, tree) in [("interiors", &gallery), ("preferences", &with_preferences)] {
+        let unnamed = unnamed_controls(tree);
+        assert!(
+            unnamed.is_empty(),
+            "{what}: {}\n\n{tree}",
+            unnamed.join("\n")
+        );
+    }
+}
+
 #[test]
 fn every_control_on_the_comics_and_review_pages_has_a_name_a_screen_reader_can_say() {
     let _turn = take_turn();
@@ -935,25 +1054,7 @@ fn every_control_on_the_comics_and_review_pages_has_a_name_a_screen_reader_can_s
         press(&display, &window, "Escape");
         quit(&display, &window, app);
         let tree = String::from_utf8_lossy(&tree.stdout).into_owned();
-        let controls: Vec<(&str, &str)> = tree
-            .lines()
-            .filter_map(|line| line.split_once('\t'))
-            .filter(|(role, _)| CONTROL_ROLES.contains(role))
-            .collect();
-        assert!(controls.len() >= 10, "{page}: the tree was read:\n{tree}");
-        let unnamed: Vec<String> = controls
-            .iter()
-            .filter(|(_, name)| {
-                let name = name.trim();
-                // A type's name ("GtkToggleButton"), nothing, or a mnemonic read twice.
-                let words: Vec<&str> = name.split(' ').collect();
-                let doubled = words.len().is_multiple_of(2)
-                    && words.len() >= 2
-                    && words[..words.len() / 2] == words[words.len() / 2..];
-                name.is_empty() || name.starts_with("Gtk") || name.starts_with("Adw") || doubled
-            })
-            .map(|(role, name)| format!("{role}: {name:?}"))
-            .collect();
+        let unnamed = unnamed_controls(&tree);
         assert!(
             unnamed.is_empty(),
             "{page}: {}\n\n{tree}",

@@ -661,6 +661,10 @@ impl InteriorsPage {
                 for kind in ChartKind::ALL {
                     let chart = chart_view(kind, data.clone());
                     self.charts_box.append(&chart);
+                    // The cell a screen reader stops on says which chart it holds.
+                    if let Some(cell) = chart.parent() {
+                        crate::ui::accessible::name(&cell, &kind.title());
+                    }
                     self.charts.push(chart);
                 }
             }

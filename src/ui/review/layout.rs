@@ -9,7 +9,7 @@ use relm4::gtk::{self, gio, glib};
 
 use super::candidate_card::CandidateCard;
 use super::{CANDIDATES, OWNED_WIDTH, ReviewMsg, ReviewPage, ReviewWidgets};
-use crate::i18n::gettext;
+use crate::i18n::{fill, gettext};
 use crate::ui::fold::Fold;
 
 /// Narrower than this, the comic is shown above its candidates: beside them, fewer than two
@@ -93,13 +93,25 @@ pub(super) fn build(
         card.append(&value);
         card.append(
             &gtk::Label::builder()
-                .label(caption)
+                .label(&caption)
                 .css_classes(["caption", "dim-label"])
                 .build(),
         );
         stats_box.insert(&card, -1);
         if let Some(child) = card.parent() {
             child.set_focusable(false);
+            // A screen reader says the count with its caption ("Remaining: 6").
+            let say = move |value: &gtk::Label| {
+                crate::ui::accessible::name(
+                    &child,
+                    &fill(
+                        &gettext("{caption}: {count}"),
+                        &[("caption", &caption), ("count", &value.label())],
+                    ),
+                );
+            };
+            say(&value);
+            value.connect_label_notify(say);
         }
         value
     });
