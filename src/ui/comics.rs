@@ -109,6 +109,11 @@ pub struct ComicsPage {
     /// them out again one by one.
     trashed_copies: Vec<i32>,
     shelves: ShelfBar,
+    /// How the last job went, as its toast said: the job buttons' description.
+    outcome: Option<String>,
+    /// The last job just ended: the focus goes to Classify Automatically if the job's bar had
+    /// it.
+    focus_outcome: std::cell::Cell<bool>,
 }
 
 #[derive(Debug)]
@@ -308,6 +313,7 @@ impl SimpleComponent for ComicsPage {
                         set_visible_child_name: model.visible_page(),
                     },
 
+                    #[name = "job_bar"]
                     gtk::Revealer {
                         #[watch]
                         set_reveal_child: model.job.is_some(),
@@ -381,6 +387,7 @@ impl SimpleComponent for ComicsPage {
                         pack_end = &gtk::Box {
                             add_css_class: "linked",
 
+                            #[name = "classify_button"]
                             gtk::Button {
                                 set_label: &gettext("Classify Au_tomatically"),
                                 set_use_underline: true,
@@ -518,6 +525,8 @@ impl SimpleComponent for ComicsPage {
             duplicate_groups: None,
             trashed_copies: Vec::new(),
             shelves: ShelfBar::new(move |shelf| shelf_input.emit(ComicsMsg::ShowShelf(shelf))),
+            outcome: None,
+            focus_outcome: std::cell::Cell::new(false),
         };
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
@@ -688,6 +697,17 @@ impl SimpleComponent for ComicsPage {
 
     fn post_view() {
         model.shelves.show(&model.counts, model.duplicate_groups);
+        if let Some(outcome) = &model.outcome {
+            crate::ui::accessible::describe(&classify_button.clone(), outcome);
+        }
+        if model.focus_outcome.take() {
+            let focus = classify_button.root().and_then(|root| root.focus());
+            if focus
+                .is_none_or(|focus| !focus.is_sensitive() || focus.is_ancestor(&job_bar.clone()))
+            {
+                classify_button.grab_focus();
+            }
+        }
         crate::ui::accessible::name(&progress_bar.clone(), &gettext("Progress"));
         let fraction = model
             .job
