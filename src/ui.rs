@@ -11,6 +11,7 @@ mod collection_file;
 mod comics;
 mod engine;
 mod failure;
+mod fold;
 mod interiors;
 mod pictures;
 mod preferences;

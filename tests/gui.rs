@@ -901,6 +901,125 @@ const CONTROL_ROLES: &[&str] = &[
     "table cell",
 ];
 
+/// The controls in an accessibility tree (as a11y_tree.py prints it) that a screen reader
+/// cannot name: no name, a widget type's name ("GtkToggleButton"), or a mnemonic read twice.
+/// Fails when the tree holds fewer than ten controls: then it was not read.
+fn unnamed_controls(tree: &str) -> Vec<String> {
+    let controls: Vec<(&str, &str)> = tree
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(role, _)| CONTROL_ROLES.contains(role))
+        .collect();
+    assert!(controls.len() >= 10, "the tree was read:\n{tree}");
+    controls
+        .iter()
+        .filter(|(_, name)| {
+            let name = name.trim();
+            let words: Vec<&str> = name.split(' ').collect();
+            let doubled = words.len().is_multiple_of(2)
+                && words.len() >= 2
+                && words[..words.len() / 2] == words[words.len() / 2..];
+            name.is_empty() || name.starts_with("Gtk") || name.starts_with("Adw") || doubled
+        })
+        .map(|(role, name)| format!("{role}: {name:?}"))
+        .collect()
+}
+
+/// The app's accessibility tree, as a11y_tree.py prints it with `options`.
+fn accessibility_tree(sandbox: &Sandbox, display: &Display, options: &[&str]) -> String {
+    let tree = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/a11y_tree.py"))
+        .args(options)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", sandbox.path("bus").display()),
+        )
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("read the accessibility tree (make test installs python3-pyatspi)");
+    String::from_utf8_lossy(&tree.stdout).into_owned()
+}
+
+#[test]
+fn every_control_on_the_interiors_page_and_in_preferences_has_a_name_a_screen_reader_can_say() {
+    use vistazo::interiors::charts::ChartKind;
+    let _turn = take_turn();
+    let display = display();
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("vistazo.db");
+    seed_labelled_photos(&sandbox, &db);
+    let trained = Command::new(env!("CARGO_BIN_EXE_vistazo"))
+        .args(["--db", db.to_str().unwrap(), "--model"])
+        .arg(tiny_model())
+        .args(["interiors", "train"])
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap();
+    assert!(trained.status.success(), "{trained:?}");
+    let mut launcher = accessibility_bus(&sandbox, &display);
+    let mut app = sandbox
+        .app(
+            &display,
+            &[
+                "--db",
+                db.to_str().unwrap(),
+                "--model",
+                tiny_model().to_str().unwrap(),
+                "gui",
+                "--page",
+                "interiors",
+            ],
+        )
+        .env("GTK_A11Y", "atspi")
+        .env_remove("NO_AT_BRIDGE")
+        .spawn()
+        .expect("start the app");
+    let pid = app.id();
+    let window = window_of(&display, &mut app);
+    // The gallery, once the photos are scored.
+    let gallery = wait_for("the scored gallery", Duration::from_secs(60), || {
+        let tree = accessibility_tree(&sandbox, &display, &[]);
+        (tree.matches("table cell").count() >= 12).then_some(tree)
+    });
+    // The charts, each named by its title and described by the numbers it draws.
+    accessibility_tree(&sandbox, &display, &["--press", "Charts"]);
+    let charts = wait_for("the charts", Duration::from_secs(60), || {
+        let tree = accessibility_tree(&sandbox, &display, &["--describe"]);
+        let charts: Vec<(String, String)> = tree
+            .lines()
+            .filter_map(|line| {
+                let mut fields = line.split('\t');
+                (fields.next()? == "image").then_some(())?;
+                Some((fields.next()?.to_owned(), fields.next()?.to_owned()))
+            })
+            .filter(|(name, _)| ChartKind::ALL.iter().any(|kind| kind.title() == *name))
+            .collect();
+        (charts.len() == ChartKind::ALL.len()).then_some(charts)
+    });
+    press(&display, &window, "ctrl+comma");
+    let preferences = wait_for_window(&display, pid, "Preferences");
+    std::thread::sleep(Duration::from_millis(1500));
+    let with_preferences = accessibility_tree(&sandbox, &display, &[]);
+    press(&display, &preferences, "Escape");
+    quit(&display, &window, app);
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+    for (title, description) in &charts {
+        assert!(
+            description.chars().any(|c| c.is_ascii_digit()),
+            "the chart {title:?} is not described by its numbers: {description:?}"
+        );
+    }
+    for (what, tree) in [("interiors", &gallery), ("preferences", &with_preferences)] {
+        let unnamed = unnamed_controls(tree);
+        assert!(
+            unnamed.is_empty(),
+            "{what}: {}\n\n{tree}",
+            unnamed.join("\n")
+        );
+    }
+}
+
 #[test]
 fn every_control_on_the_comics_and_review_pages_has_a_name_a_screen_reader_can_say() {
     let _turn = take_turn();
@@ -935,29 +1054,104 @@ fn every_control_on_the_comics_and_review_pages_has_a_name_a_screen_reader_can_s
         press(&display, &window, "Escape");
         quit(&display, &window, app);
         let tree = String::from_utf8_lossy(&tree.stdout).into_owned();
-        let controls: Vec<(&str, &str)> = tree
-            .lines()
-            .filter_map(|line| line.split_once('\t'))
-            .filter(|(role, _)| CONTROL_ROLES.contains(role))
-            .collect();
-        assert!(controls.len() >= 10, "{page}: the tree was read:\n{tree}");
-        let unnamed: Vec<String> = controls
-            .iter()
-            .filter(|(_, name)| {
-                let name = name.trim();
-                // A type's name ("GtkToggleButton"), nothing, or a mnemonic read twice.
-                let words: Vec<&str> = name.split(' ').collect();
-                let doubled = words.len().is_multiple_of(2)
-                    && words.len() >= 2
-                    && words[..words.len() / 2] == words[words.len() / 2..];
-                name.is_empty() || name.starts_with("Gtk") || name.starts_with("Adw") || doubled
-            })
-            .map(|(role, name)| format!("{role}: {name:?}"))
-            .collect();
+        let unnamed = unnamed_controls(&tree);
         assert!(
             unnamed.is_empty(),
             "{page}: {}\n\n{tree}",
             unnamed.join("\n")
+        );
+    }
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+}
+
+/// The accessibility bus, as a desktop session starts it, for a test that reads the tree.
+fn accessibility_bus(sandbox: &Sandbox, display: &Display) -> Child {
+    let launcher = Command::new("/usr/libexec/at-spi-bus-launcher")
+        .arg("--launch-immediately")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", sandbox.path("bus").display()),
+        )
+        .env("DISPLAY", &display.name)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the accessibility bus (make test installs at-spi2-core)");
+    std::thread::sleep(Duration::from_millis(800));
+    launcher
+}
+
+/// The nodes of the app's accessibility tree: role, name and where in the window (x, y, width,
+/// height).
+fn places(sandbox: &Sandbox, display: &Display) -> Vec<(String, String, [i32; 4])> {
+    let tree = Command::new("/usr/bin/python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/a11y_tree.py"))
+        .arg("--where")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", sandbox.path("bus").display()),
+        )
+        .env("DISPLAY", &display.name)
+        .output()
+        .expect("read the accessibility tree (make test installs python3-pyatspi)");
+    String::from_utf8_lossy(&tree.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let (role, name) = (fields.next()?, fields.next()?);
+            let numbers: Vec<i32> = fields
+                .next()?
+                .split(' ')
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            let place = <[i32; 4]>::try_from(numbers).ok()?;
+            Some((role.to_owned(), name.to_owned(), place))
+        })
+        .collect()
+}
+
+#[test]
+fn the_window_narrows_to_360_pixels_and_the_page_switcher_moves_to_the_bottom() {
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let sandbox = Sandbox::new();
+    let mut launcher = accessibility_bus(&sandbox, &display);
+    for page in ["comics", "review", "interiors"] {
+        let mut app =
+            library_app_with(&sandbox, &display, &library, page, &[("GTK_A11Y", "atspi")]);
+        let window = window_of(&display, &mut app);
+        xdotool(&display, &["windowmove", "--sync", &window, "0", "0"]);
+        xdotool(&display, &["windowsize", "--sync", &window, "360", "600"]);
+        std::thread::sleep(Duration::from_millis(1500));
+        let geometry = xdotool(&display, &["getwindowgeometry", &window]).unwrap_or_default();
+        let width: i32 = geometry
+            .split_once("Geometry: ")
+            .and_then(|(_, size)| size.split('x').next())
+            .and_then(|width| width.trim().parse().ok())
+            .unwrap_or(i32::MAX);
+        let nodes = places(&sandbox, &display);
+        quit(&display, &window, app);
+        assert!(
+            width <= 400,
+            "{page}: the window stays {width} pixels wide: {geometry}"
+        );
+        // The switcher's tabs are in the bottom bar, under the page, each whole in the window.
+        let tabs: Vec<[i32; 4]> = nodes
+            .iter()
+            .filter(|(role, name, _)| {
+                role == "page tab" && ["Comics", "Review", "Interiors"].contains(&name.as_str())
+            })
+            .map(|(_, _, place)| *place)
+            .collect();
+        let at_the_bottom = tabs
+            .iter()
+            .filter(|[x, y, w, h]| *y > 400 && *h > 0 && *x >= 0 && x + w <= width)
+            .count();
+        assert_eq!(
+            at_the_bottom, 3,
+            "{page}: the page switcher is not at the bottom: {tabs:?}\n{nodes:#?}"
         );
     }
     let _ = launcher.kill();

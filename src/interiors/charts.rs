@@ -91,6 +91,139 @@ impl ChartKind {
     }
 }
 
+/// What a chart shows, in words: the numbers behind it, for a screen reader (the window's
+/// charts are pictures) and for anyone who cannot read the picture.
+pub fn describe(kind: ChartKind, data: &ChartData) -> String {
+    let summary = data.summary();
+    if summary.photos == 0 {
+        return no_photos();
+    }
+    let counts = |counts: &LabelCounts| {
+        fill(
+            &gettext("{bad} bad, {medium} medium, {good} good"),
+            &[
+                ("bad", &counts.bad),
+                ("medium", &counts.medium),
+                ("good", &counts.good),
+            ],
+        )
+    };
+    let scored: Vec<&PhotoAssessment> = data
+        .photos
+        .iter()
+        .filter_map(|p| p.assessment.as_ref())
+        .collect();
+    match kind {
+        ChartKind::RoomScore | ChartKind::IndoorVsRoom => fill(
+            &gettext("{passing} of {photos} photos pass the indoor and room filters"),
+            &[
+                ("passing", &summary.passing_filter),
+                ("photos", &summary.photos),
+            ],
+        ),
+        ChartKind::Labels => {
+            let mut text = fill(
+                &gettext("Labelled by you: {human}. Labelled automatically: {auto}."),
+                &[
+                    ("human", &counts(&summary.human_labels)),
+                    ("auto", &counts(&summary.auto_labels)),
+                ],
+            );
+            if let Some(buckets) = &summary.model_buckets {
+                text.push(' ');
+                text.push_str(&fill(
+                    &gettext("The model rates {buckets}."),
+                    &[("buckets", &counts(buckets))],
+                ));
+            }
+            text
+        }
+        ChartKind::Confidence | ChartKind::ScoresByLabel if scored.is_empty() => no_model(),
+        ChartKind::Confidence => {
+            let unlabelled: Vec<f64> = data
+                .photos
+                .iter()
+                .filter(|p| p.label.is_none())
+                .filter_map(|p| p.assessment.map(|a| a.confidence))
+                .collect();
+            let sure = unlabelled
+                .iter()
+                .filter(|c| **c >= data.min_confidence)
+                .count();
+            fill(
+                &gettext(
+                    "Of {photos} photos without your label, the model is sure enough to label {sure} (confidence at least {min})",
+                ),
+                &[
+                    ("photos", &unlabelled.len()),
+                    ("sure", &sure),
+                    ("min", &format!("{:.2}", data.min_confidence)),
+                ],
+            )
+        }
+        ChartKind::ScoresByLabel => {
+            let mean = |quality: Quality| {
+                let scores: Vec<f64> = data
+                    .photos
+                    .iter()
+                    .filter(|p| p.label.is_some_and(|(q, _)| q == quality))
+                    .filter_map(|p| p.assessment.map(|a| a.score))
+                    .collect();
+                if scores.is_empty() {
+                    "–".to_owned()
+                } else {
+                    format!("{:.0}", scores.iter().sum::<f64>() / scores.len() as f64)
+                }
+            };
+            fill(
+                &gettext(
+                    "Mean score of the photos labelled bad: {bad}, medium: {medium}, good: {good}",
+                ),
+                &[
+                    ("bad", &mean(Quality::Bad)),
+                    ("medium", &mean(Quality::Medium)),
+                    ("good", &mean(Quality::Good)),
+                ],
+            )
+        }
+        ChartKind::Accuracy if summary.rounds.is_empty() => no_model(),
+        ChartKind::Accuracy => summary
+            .rounds
+            .iter()
+            .map(|round| match round.accuracy {
+                Some(accuracy) => fill(
+                    &gettext("Round {round}: {percent}% of your labels right"),
+                    &[
+                        ("round", &round.number),
+                        ("percent", &format!("{:.0}", accuracy * 100.0)),
+                    ],
+                ),
+                None => fill(
+                    &gettext("Round {round}: not measured"),
+                    &[("round", &round.number)],
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        ChartKind::Embeddings => match data.explained_variance {
+            Some([first, second]) => fill(
+                &gettext(
+                    "{photos} photos placed by what they show; the two axes explain {first}% and {second}% of the differences",
+                ),
+                &[
+                    (
+                        "photos",
+                        &data.photos.iter().filter(|p| p.plane.is_some()).count(),
+                    ),
+                    ("first", &format!("{:.0}", first * 100.0)),
+                    ("second", &format!("{:.0}", second * 100.0)),
+                ],
+            ),
+            None => no_model(),
+        },
+    }
+}
+
 /// Draws one chart on `cr`, filling `width × height` of its user space.
 pub fn draw(
     kind: ChartKind,

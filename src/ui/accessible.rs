@@ -2,17 +2,28 @@
 //! so Orca says "GtkToggleButton"; and a button with a mnemonic is read twice ("_Add Folder…
 //! Add Folder…"). [`name_controls`] gives every button, toggle, menu button and search entry
 //! under a widget the name a sighted person reads on it (its label without the mnemonic
-//! underline, else its tooltip, else its placeholder); [`name`] sets one explicitly where the
-//! visible text is not enough (sliders, progress bars, pictures).
+//! underline, else its tooltip, else its placeholder; a progress bar "Progress"); [`name`]
+//! sets one explicitly where the visible text is not enough (sliders, progress bars, pictures).
 
 use relm4::adw;
 use relm4::gtk::{self, glib, prelude::*};
+
+use crate::i18n::gettext;
 
 /// Sets the name a screen reader says for `widget`.
 pub fn name(widget: &impl IsA<gtk::Widget>, text: &str) {
     set_property(
         widget.as_ref(),
         gtk::ffi::GTK_ACCESSIBLE_PROPERTY_LABEL,
+        text,
+    );
+}
+
+/// Sets what a screen reader says about `widget` after its name: what a picture shows.
+pub fn describe(widget: &impl IsA<gtk::Widget>, text: &str) {
+    set_property(
+        widget.as_ref(),
+        gtk::ffi::GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
         text,
     );
 }
@@ -146,11 +157,16 @@ fn visible_name(widget: &gtk::Widget) -> Option<String> {
     if let Some(dropdown) = widget.downcast_ref::<gtk::DropDown>() {
         return dropdown.tooltip_text().and_then(|t| plain(&t, false));
     }
+    if widget.is::<gtk::ProgressBar>() {
+        return tooltip().or_else(|| Some(gettext("Progress")));
+    }
     if let Some(entry) = widget.downcast_ref::<gtk::SearchEntry>() {
+        // libadwaita's own search entries (Preferences) have neither: "Search".
         return entry
             .placeholder_text()
             .and_then(|t| plain(&t, false))
-            .or_else(tooltip);
+            .or_else(tooltip)
+            .or_else(|| Some(gettext("Search")));
     }
     None
 }

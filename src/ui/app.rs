@@ -335,6 +335,7 @@ impl SimpleComponent for App {
         }
 
         register_actions(&root, &sender);
+        add_page_shortcuts(&root, &widgets.stack);
         accept_drops(&root, &sender);
         ComponentParts { model, widgets }
     }
@@ -879,6 +880,26 @@ fn register_actions(window: &adw::ApplicationWindow, sender: &ComponentSender<Ap
     actions.add_action(about);
     actions.add_action(quit);
     actions.register_for_main_application();
+}
+
+/// Ctrl+1, Ctrl+2 and Ctrl+3 go to the Comics, Review and Interiors pages.
+fn add_page_shortcuts(window: &adw::ApplicationWindow, stack: &adw::ViewStack) {
+    let controller = gtk::ShortcutController::new();
+    controller.set_scope(gtk::ShortcutScope::Global);
+    for (key, page) in [("1", "comics"), ("2", "review"), ("3", "interiors")] {
+        let stack = stack.downgrade();
+        let action = gtk::CallbackAction::new(move |_, _| {
+            if let Some(stack) = stack.upgrade() {
+                stack.set_visible_child_name(page);
+            }
+            glib::Propagation::Stop
+        });
+        controller.add_shortcut(gtk::Shortcut::new(
+            gtk::ShortcutTrigger::parse_string(&format!("<Control>{key}")),
+            Some(action),
+        ));
+    }
+    window.add_controller(controller);
 }
 
 fn restore_window_state(window: &adw::ApplicationWindow, settings: &gio::Settings) {

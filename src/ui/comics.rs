@@ -40,7 +40,7 @@ use self::content_search::{ContentSearch, SearchInput, SearchOutput};
 use self::covers::CoverLoader;
 use self::jobs::Job;
 use self::shelves::ShelfBar;
-use self::shortcuts::{add_shortcuts, choose_folder};
+use self::shortcuts::{add_shortcuts, choose_folder, type_to_search};
 use self::tiles::{Counts, CoverGrid, Shelf, Tile};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
@@ -109,6 +109,11 @@ pub struct ComicsPage {
     /// them out again one by one.
     trashed_copies: Vec<i32>,
     shelves: ShelfBar,
+    /// How the last job went, as its toast said: the job buttons' description.
+    outcome: Option<String>,
+    /// The last job just ended: the focus goes to Classify Automatically if the job's bar had
+    /// it.
+    focus_outcome: std::cell::Cell<bool>,
 }
 
 #[derive(Debug)]
@@ -187,8 +192,10 @@ impl SimpleComponent for ComicsPage {
                 gtk::Box {
                     set_orientation: gtk::Orientation::Vertical,
 
-                    gtk::Box {
-                        set_spacing: 12,
+                    // Shelves, search and By Content in a row; where that does not fit, the
+                    // search under the shelves, and the shelves as a drop-down where even
+                    // their row does not.
+                    crate::ui::fold::Fold::new(12, 0) {
                         set_margin_start: 12,
                         set_margin_end: 12,
                         set_margin_top: 12,
@@ -196,25 +203,29 @@ impl SimpleComponent for ComicsPage {
                         #[watch]
                         set_visible: model.counts.collection() > 0,
 
-                        #[local_ref]
-                        shelf_bar -> gtk::Box {},
+                        append: shelf_bar,
 
-                        #[name = "search_entry"]
-                        gtk::SearchEntry {
+                        append = &gtk::Box {
+                            set_spacing: 12,
                             set_hexpand: true,
-                            set_width_chars: 12,
-                            #[watch]
-                            set_placeholder_text: Some(&if model.content {
-                                gettext("Describe the cover: a giant robot, a red dragon…")
-                            } else {
-                                gettext("Search by file name or series")
-                            }),
-                            connect_search_changed[sender] => move |entry| {
-                                sender.input(ComicsMsg::Search(entry.text().to_string()));
+
+                            #[name = "search_entry"]
+                            gtk::SearchEntry {
+                                set_hexpand: true,
+                                set_width_chars: 12,
+                                #[watch]
+                                set_placeholder_text: Some(&if model.content {
+                                    gettext("Describe the cover: a giant robot, a red dragon…")
+                                } else {
+                                    gettext("Search by file name or series")
+                                }),
+                                connect_search_changed[sender] => move |entry| {
+                                    sender.input(ComicsMsg::Search(entry.text().to_string()));
+                                },
                             },
+                            #[local_ref]
+                            content_toggle -> gtk::ToggleButton {},
                         },
-                        #[local_ref]
-                        content_toggle -> gtk::ToggleButton {},
                     },
                     #[local_ref]
                     content_status -> gtk::Revealer {},
@@ -270,16 +281,15 @@ impl SimpleComponent for ComicsPage {
                                             set_sensitive: model.job.is_none(),
                                             connect_clicked => ComicsMsg::AddFolder,
                                         },
-                                        gtk::Box {
-                                            set_spacing: 6,
-                                            set_homogeneous: true,
+                                        crate::ui::fold::Fold::new(6, 0) {
+                                            set_halign: gtk::Align::Center,
 
-                                            gtk::Button {
+                                            append = &gtk::Button {
                                                 set_label: &gettext("_Open Collection…"),
                                                 set_use_underline: true,
                                                 set_action_name: Some("app.open-collection"),
                                             },
-                                            gtk::Button {
+                                            append = &gtk::Button {
                                                 set_label: &gettext("_New Collection…"),
                                                 set_use_underline: true,
                                                 set_action_name: Some("app.new-collection"),
@@ -303,6 +313,7 @@ impl SimpleComponent for ComicsPage {
                         set_visible_child_name: model.visible_page(),
                     },
 
+                    #[name = "job_bar"]
                     gtk::Revealer {
                         #[watch]
                         set_reveal_child: model.job.is_some(),
@@ -353,17 +364,30 @@ impl SimpleComponent for ComicsPage {
                     },
 
                     gtk::ActionBar {
-                        pack_start = &gtk::Button {
-                            set_label: &gettext("_Add Folder…"),
-                            set_use_underline: true,
-                            set_tooltip_text: Some(&gettext("Add the comic files in a folder to the collection")),
-                            #[watch]
-                            set_sensitive: model.job.is_none(),
-                            connect_clicked => ComicsMsg::AddFolder,
+                        // Where the label does not fit, the button shows an icon.
+                        pack_start = &adw::Squeezer {
+                            set_transition_type: adw::SqueezerTransitionType::None,
+
+                            add = &gtk::Button {
+                                set_label: &gettext("_Add Folder…"),
+                                set_use_underline: true,
+                                set_tooltip_text: Some(&gettext("Add the comic files in a folder to the collection")),
+                                #[watch]
+                                set_sensitive: model.job.is_none(),
+                                connect_clicked => ComicsMsg::AddFolder,
+                            },
+                            add = &gtk::Button {
+                                set_icon_name: "folder-new-symbolic",
+                                set_tooltip_text: Some(&gettext("Add Folder…")),
+                                #[watch]
+                                set_sensitive: model.job.is_none(),
+                                connect_clicked => ComicsMsg::AddFolder,
+                            },
                         },
                         pack_end = &gtk::Box {
                             add_css_class: "linked",
 
+                            #[name = "classify_button"]
                             gtk::Button {
                                 set_label: &gettext("Classify Au_tomatically"),
                                 set_use_underline: true,
@@ -501,6 +525,8 @@ impl SimpleComponent for ComicsPage {
             duplicate_groups: None,
             trashed_copies: Vec::new(),
             shelves: ShelfBar::new(move |shelf| shelf_input.emit(ComicsMsg::ShowShelf(shelf))),
+            outcome: None,
+            focus_outcome: std::cell::Cell::new(false),
         };
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
@@ -513,8 +539,21 @@ impl SimpleComponent for ComicsPage {
             &root,
             &widgets.search_entry,
             &model.shelves.buttons(),
+            &model.content_bar.toggle,
             &sender,
         );
+        // Typing anywhere on the page searches, as in other GNOME apps.
+        type_to_search(&root, &widgets.search_entry);
+        // The search by content starts with a description: the entry takes the typing.
+        model.content_bar.toggle.connect_toggled(glib::clone!(
+            #[weak(rename_to = entry)]
+            widgets.search_entry,
+            move |toggle| {
+                if toggle.is_active() {
+                    entry.grab_focus();
+                }
+            }
+        ));
         ComponentParts { model, widgets }
     }
 
@@ -658,6 +697,17 @@ impl SimpleComponent for ComicsPage {
 
     fn post_view() {
         model.shelves.show(&model.counts, model.duplicate_groups);
+        if let Some(outcome) = &model.outcome {
+            crate::ui::accessible::describe(&classify_button.clone(), outcome);
+        }
+        if model.focus_outcome.take() {
+            let focus = classify_button.root().and_then(|root| root.focus());
+            if focus
+                .is_none_or(|focus| !focus.is_sensitive() || focus.is_ancestor(&job_bar.clone()))
+            {
+                classify_button.grab_focus();
+            }
+        }
         crate::ui::accessible::name(&progress_bar.clone(), &gettext("Progress"));
         let fraction = model
             .job

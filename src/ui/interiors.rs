@@ -47,6 +47,8 @@ pub struct InteriorsPage {
     labels: WorkerController<LabelStore>,
     labeling: Controller<LabelingView>,
     labeling_open: bool,
+    /// What had the keyboard focus when labeling started: it gets it back when labeling ends.
+    focus_before_labeling: glib::WeakRef<gtk::Widget>,
     summary: Option<InteriorsSummary>,
     /// What runs now, shown above the gallery.
     activity: Option<Activity>,
@@ -228,18 +230,18 @@ impl SimpleComponent for InteriorsPage {
                         },
                     },
 
-                    gtk::Box {
-                        set_spacing: 12,
+                    // The buttons in a row, or one under the other in a narrow window.
+                    crate::ui::fold::Fold::new(12, 0) {
                         set_halign: gtk::Align::Start,
 
-                        gtk::Button {
+                        append = &gtk::Button {
                             set_label: &gettext("_Start Labeling"),
                             set_use_underline: true,
                             add_css_class: "pill",
                             add_css_class: "suggested-action",
                             connect_clicked => InteriorsMsg::StartLabeling,
                         },
-                        gtk::Button {
+                        append = &gtk::Button {
                             set_label: &gettext("_Train"),
                             set_use_underline: true,
                             set_tooltip_text: Some(&gettext("Learn from your labels")),
@@ -248,7 +250,7 @@ impl SimpleComponent for InteriorsPage {
                             set_sensitive: !model.is_busy(),
                             connect_clicked => InteriorsMsg::Train,
                         },
-                        gtk::Button {
+                        append = &gtk::Button {
                             set_label: &gettext("_Auto-Label"),
                             set_use_underline: true,
                             set_tooltip_text: Some(&gettext("Label the photos the model is sure of")),
@@ -289,17 +291,19 @@ impl SimpleComponent for InteriorsPage {
 
                 gtk::Separator {},
 
-                gtk::Box {
-                    set_spacing: 12,
+                // The views' switcher, and their controls beside it or under it.
+                crate::ui::fold::Fold::new(12, 0) {
                     set_margin_top: 12,
                     set_margin_start: 18,
                     set_margin_end: 18,
 
                     #[name = "switcher"]
-                    gtk::StackSwitcher {
+                    append = &gtk::StackSwitcher {
                         set_hexpand: true,
                         set_halign: gtk::Align::Start,
                     },
+                    append = &gtk::Box {
+                    set_spacing: 12,
                     #[local_ref]
                     filter_button -> gtk::MenuButton {
                         set_icon_name: "emblem-system-symbolic",
@@ -329,6 +333,7 @@ impl SimpleComponent for InteriorsPage {
                             };
                             sender.input(InteriorsMsg::Show(filter));
                         },
+                    },
                     },
                 },
 
@@ -418,6 +423,7 @@ impl SimpleComponent for InteriorsPage {
             labels,
             labeling,
             labeling_open: false,
+            focus_before_labeling: glib::WeakRef::new(),
             summary: None,
             activity: None,
             cancel: None,
@@ -529,6 +535,13 @@ impl SimpleComponent for InteriorsPage {
             InteriorsMsg::Labeling(LabelingOutput::Leave) => {
                 self.labeling_open = false;
                 self.rescore();
+                // Back where the person came from, once the overview is on screen again.
+                let focus = self.focus_before_labeling.upgrade();
+                glib::idle_add_local_once(move || {
+                    if let Some(widget) = focus.filter(|widget| widget.is_mapped()) {
+                        widget.grab_focus();
+                    }
+                });
             }
             InteriorsMsg::Job(output) => self.job_output(output, &sender),
             InteriorsMsg::Labels(output) => self.labels_output(output, &sender),
@@ -562,6 +575,10 @@ impl InteriorsPage {
                     toast(sender, gettext("There are no photos to label yet"));
                 } else {
                     self.labeling.emit(LabelingMsg::Start(photos, order));
+                    if !self.labeling_open {
+                        let focus = self.labeling.widget().root().and_then(|root| root.focus());
+                        self.focus_before_labeling.set(focus.as_ref());
+                    }
                     self.labeling_open = true;
                     self.labeling.widget().grab_focus();
                 }
@@ -662,6 +679,10 @@ impl InteriorsPage {
                 for kind in ChartKind::ALL {
                     let chart = chart_view(kind, data.clone());
                     self.charts_box.append(&chart);
+                    // The cell a screen reader stops on says which chart it holds.
+                    if let Some(cell) = chart.parent() {
+                        crate::ui::accessible::name(&cell, &kind.title());
+                    }
                     self.charts.push(chart);
                 }
             }

@@ -9,6 +9,7 @@ use relm4::gtk::{self, prelude::*};
 use super::ComicsMsg;
 use super::content_search::CatalogHit;
 use crate::i18n::{fill, gettext, ngettext};
+use crate::ui::fold::Fold;
 use crate::ui::pictures::{Fit, PictureSlots, Source};
 
 /// Catalog covers in the strip, in logical pixels.
@@ -55,13 +56,13 @@ impl ContentBar {
         }
         let what = gtk::Label::builder()
             .xalign(0.0)
-            .hexpand(true)
-            .ellipsize(gtk::pango::EllipsizeMode::End)
+            .wrap(true)
             .css_classes(["heading"])
             .build();
         let scale = gtk::Scale::with_range(gtk::Orientation::Horizontal, -1.0, 1.0, 0.01);
         scale.set_draw_value(false);
-        scale.set_width_request(200);
+        scale.set_width_request(160);
+        scale.set_hexpand(true);
         scale.set_tooltip_text(Some(&gettext("Covers less similar than this are left out")));
         crate::ui::accessible::name(&scale, &gettext("Similarity"));
         {
@@ -79,17 +80,23 @@ impl ContentBar {
             .width_chars(12)
             .xalign(1.0)
             .build();
-        let row = gtk::Box::builder()
-            .spacing(12)
-            .margin_start(12)
-            .margin_end(12)
-            .margin_bottom(6)
-            .build();
+        // What the covers are ranked by, then the cut-off and what it lets through: in a row,
+        // or one under the other in a narrow window.
+        let row = Fold::new(12, 0);
+        row.set_margin_start(12);
+        row.set_margin_end(12);
+        row.set_margin_bottom(6);
         row.append(&what);
-        row.append(&gtk::Label::new(Some(&gettext("Similarity at least"))));
-        row.append(&scale);
-        row.append(&cutoff);
-        row.append(&count);
+        let controls = Fold::new(12, 0);
+        let cutoff_row = gtk::Box::new(gtk::Orientation::Horizontal, 12);
+        cutoff_row.append(&gtk::Label::new(Some(&gettext("Similarity at least"))));
+        cutoff_row.append(&cutoff);
+        controls.append(&cutoff_row);
+        let scale_row = gtk::Box::new(gtk::Orientation::Horizontal, 12);
+        scale_row.append(&scale);
+        scale_row.append(&count);
+        controls.append(&scale_row);
+        row.append(&controls);
         let status = gtk::Revealer::builder().child(&row).build();
 
         let strip = gtk::Box::builder()

@@ -165,11 +165,20 @@ impl ComicsPage {
         }
     }
 
-    pub(super) fn failure_toast(&self, error: &JobError) {
-        self.toasts.add_toast(error.toast());
+    pub(super) fn failure_toast(&mut self, error: &JobError) {
+        let toast = error.toast();
+        self.tell_outcome(&toast);
+        self.toasts.add_toast(toast);
     }
 
-    pub(super) fn scan_toast(&self, report: ScanReport, sender: &ComponentSender<Self>) {
+    /// What a toast says stays with the buttons that start the jobs, where a screen reader
+    /// finds it after the toast is gone; the focus goes there if the job took it along.
+    fn tell_outcome(&mut self, toast: &adw::Toast) {
+        self.outcome = toast.title().map(|title| title.to_string());
+        self.focus_outcome.set(true);
+    }
+
+    pub(super) fn scan_toast(&mut self, report: ScanReport, sender: &ComponentSender<Self>) {
         let added = report.added;
         let mut parts = vec![if report.outcome == Outcome::Cancelled {
             fill(
@@ -216,10 +225,15 @@ impl ComicsPage {
                 sender.input(ComicsMsg::ShowSkipped(reasons.clone()));
             });
         }
+        self.tell_outcome(&toast);
         self.toasts.add_toast(toast);
     }
 
-    pub(super) fn classify_toast(&self, report: ClassifyReport, sender: &ComponentSender<Self>) {
+    pub(super) fn classify_toast(
+        &mut self,
+        report: ClassifyReport,
+        sender: &ComponentSender<Self>,
+    ) {
         let template = if report.outcome == Outcome::Cancelled {
             gettext("Stopped: {applied} applied, {review} to review so far")
         } else {
@@ -249,6 +263,7 @@ impl ComicsPage {
             let sender = sender.clone();
             toast.connect_button_clicked(move |_| sender.input(ComicsMsg::Review));
         }
+        self.tell_outcome(&toast);
         self.toasts.add_toast(toast);
     }
 

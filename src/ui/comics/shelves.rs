@@ -1,7 +1,9 @@
 //! The five shelves above the grid, one linked row of toggle buttons: each says its name and
 //! how many comics (or groups of copies) it holds, to the eye and to a screen reader alike.
+//! Where the row does not fit, a drop-down of the same shelves takes its place.
 
-use relm4::gtk::{self, prelude::*};
+use relm4::adw;
+use relm4::gtk::{self, glib, prelude::*};
 
 use super::plural;
 use super::tiles::{Counts, Shelf};
@@ -15,15 +17,21 @@ struct ShelfButton {
 }
 
 pub struct ShelfBar {
-    pub root: gtk::Box,
+    /// The row of buttons, or the drop-down where the row does not fit.
+    pub root: adw::Squeezer,
     buttons: Vec<ShelfButton>,
+    compact: gtk::DropDown,
+    /// The drop-down's items: each shelf's name and count.
+    names: gtk::StringList,
+    picked: glib::SignalHandlerId,
 }
 
 impl ShelfBar {
     /// The shelves, All chosen; `chosen` hears each shelf the user picks.
     pub fn new(chosen: impl Fn(Shelf) + Clone + 'static) -> Self {
-        let root = gtk::Box::new(gtk::Orientation::Horizontal, 0);
-        root.add_css_class("linked");
+        let row = gtk::Box::new(gtk::Orientation::Horizontal, 0);
+        row.add_css_class("linked");
+        row.set_halign(gtk::Align::Start);
         let mut buttons: Vec<ShelfButton> = Vec::new();
         for shelf in [
             Shelf::All,
@@ -55,14 +63,48 @@ impl ShelfBar {
                     chosen(shelf);
                 }
             });
-            root.append(&button);
+            row.append(&button);
             buttons.push(ShelfButton {
                 shelf,
                 button,
                 count,
             });
         }
-        Self { root, buttons }
+        let names: Vec<String> = buttons.iter().map(|b| shelf_name(b.shelf)).collect();
+        let names = gtk::StringList::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        let compact = gtk::DropDown::builder().model(&names).build();
+        compact.set_tooltip_text(Some(&gettext("Shelf")));
+        crate::ui::accessible::name(&compact, &gettext("Shelf"));
+        // The drop-down picks the button, the button tells the page; a button picked by its
+        // shortcut shows in the drop-down.
+        let toggles: Vec<gtk::ToggleButton> = buttons.iter().map(|b| b.button.clone()).collect();
+        let picked = compact.connect_selected_notify(move |compact| {
+            if let Some(button) = toggles.get(compact.selected() as usize) {
+                button.set_active(true);
+            }
+        });
+        for (at, shelf) in buttons.iter().enumerate() {
+            let compact = compact.downgrade();
+            shelf.button.connect_toggled(move |button| {
+                if let Some(compact) = compact.upgrade()
+                    && button.is_active()
+                {
+                    compact.set_selected(at as u32);
+                }
+            });
+        }
+        let root = adw::Squeezer::builder()
+            .transition_type(adw::SqueezerTransitionType::None)
+            .build();
+        root.add(&row);
+        root.add(&compact);
+        Self {
+            root,
+            buttons,
+            compact,
+            names,
+            picked,
+        }
     }
 
     /// The buttons in the order they are shown (Alt+1 to Alt+5).
@@ -89,6 +131,30 @@ impl ShelfBar {
             count.set_label(&held.map(|n| n.to_string()).unwrap_or_default());
             crate::ui::accessible::name(button, &spoken_name(*shelf, held));
         }
+        // The drop-down's items say the same; putting them back must not pick another shelf.
+        let items: Vec<String> = self
+            .buttons
+            .iter()
+            .map(|b| match b.count.label().as_str() {
+                "" => shelf_name(b.shelf),
+                count => fill(
+                    &gettext("{shelf} ({count})"),
+                    &[("shelf", &shelf_name(b.shelf)), ("count", &count)],
+                ),
+            })
+            .collect();
+        let unchanged = (0..self.names.n_items())
+            .map(|at| self.names.string(at).unwrap_or_default())
+            .eq(items.iter().map(String::as_str));
+        if unchanged {
+            return;
+        }
+        let items: Vec<&str> = items.iter().map(String::as_str).collect();
+        let selected = self.compact.selected();
+        self.compact.block_signal(&self.picked);
+        self.names.splice(0, self.names.n_items(), &items);
+        self.compact.set_selected(selected);
+        self.compact.unblock_signal(&self.picked);
     }
 }
 

@@ -37,6 +37,7 @@ pub(super) fn add_shortcuts(
     root: &gtk::Box,
     search: &gtk::SearchEntry,
     shelves: &[gtk::ToggleButton],
+    by_content: &gtk::ToggleButton,
     sender: &ComponentSender<ComicsPage>,
 ) {
     let controller = gtk::ShortcutController::new();
@@ -74,6 +75,16 @@ pub(super) fn add_shortcuts(
         );
     }
     shortcut("<Control><Shift>o", input(|| ComicsMsg::AddFolder));
+    // The search by content, in every language: the button's access key is translated.
+    let by_content = by_content.downgrade();
+    shortcut(
+        "<Alt>b",
+        Box::new(move || {
+            if let Some(toggle) = by_content.upgrade() {
+                toggle.set_active(!toggle.is_active());
+            }
+        }),
+    );
     let search = search.downgrade();
     shortcut(
         "<Control>f",
@@ -84,4 +95,49 @@ pub(super) fn add_shortcuts(
         }),
     );
     root.add_controller(controller);
+}
+
+/// Typing a letter while the page is on screen starts a search with it, as in other GNOME
+/// apps, unless the control with the focus took the key. The keys reach the window last, after
+/// every control in it: the other pages' keys and any text field keep theirs.
+pub(super) fn type_to_search(page: &gtk::Box, search: &gtk::SearchEntry) {
+    let keys = gtk::EventControllerKey::new();
+    let (page_ref, search_ref) = (page.downgrade(), search.downgrade());
+    keys.connect_key_pressed(move |keys, key, _, modifiers| {
+        let (Some(page), Some(search)) = (page_ref.upgrade(), search_ref.upgrade()) else {
+            return glib::Propagation::Proceed;
+        };
+        let typed = key
+            .to_unicode()
+            .is_some_and(|c| !c.is_control() && !c.is_whitespace());
+        let plain = !modifiers.intersects(
+            gtk::gdk::ModifierType::CONTROL_MASK
+                | gtk::gdk::ModifierType::ALT_MASK
+                | gtk::gdk::ModifierType::SUPER_MASK,
+        );
+        if !(typed && plain && page.is_mapped()) || search.has_focus() {
+            return glib::Propagation::Proceed;
+        }
+        // The entry's text field takes the key as if it had been typed there.
+        let mut child = search.first_child();
+        while let Some(widget) = child {
+            if widget.is::<gtk::Text>() {
+                search.grab_focus();
+                if keys.forward(&widget) {
+                    return glib::Propagation::Stop;
+                }
+                break;
+            }
+            child = widget.next_sibling();
+        }
+        glib::Propagation::Proceed
+    });
+    let keys = std::cell::RefCell::new(Some(keys));
+    page.connect_realize(move |page| {
+        if let Some(window) = page.root()
+            && let Some(keys) = keys.borrow_mut().take()
+        {
+            window.add_controller(keys);
+        }
+    });
 }

@@ -280,6 +280,25 @@ impl CoverGrid {
                 })),
             ));
         }
+        {
+            let bound = Rc::clone(&bound);
+            keys.add_shortcut(gtk::Shortcut::new(
+                gtk::ShortcutTrigger::parse_string("Menu|<Shift>F10"),
+                Some(gtk::CallbackAction::new(move |_, _| {
+                    let tile = bound.borrow().values().find_map(|widgets| {
+                        let tile = widgets.frame.parent()?;
+                        let cell = tile.parent()?;
+                        (cell.has_focus() || cell.is_focus()).then_some(tile)
+                    });
+                    match tile {
+                        Some(tile) if tile.activate_action("tile.menu", None).is_ok() => {
+                            glib::Propagation::Stop
+                        }
+                        _ => glib::Propagation::Proceed,
+                    }
+                })),
+            ));
+        }
         keys.add_shortcut(gtk::Shortcut::new(
             gtk::ShortcutTrigger::parse_string(FIND_SIMILAR_KEY),
             Some(gtk::CallbackAction::new(move |_, _| match focused_tile() {
@@ -734,7 +753,7 @@ impl TileWidgets {
     }
 }
 
-/// The tile's menu, on a right click or a long press: "Find Similar Covers".
+/// The tile's menu, on a right click, a long press or the Menu key: "Find Similar Covers".
 fn add_menu(tile: &gtk::Box, item: &gtk::ListItem, find_similar: &Rc<dyn Fn(i32)>) {
     let item = item.downgrade();
     let find_similar = Rc::clone(find_similar);
@@ -792,6 +811,20 @@ fn add_menu(tile: &gtk::Box, item: &gtk::ListItem, find_similar: &Rc<dyn Fn(i32)
             popover.popup();
         }
     );
+    // The Menu key and Shift+F10 on the focused tile open it too (see CoverGrid::new).
+    let menu = gio::SimpleAction::new("menu", None);
+    let on_key = open.clone();
+    menu.connect_activate(glib::clone!(
+        #[weak]
+        tile,
+        move |_, _| on_key(
+            f64::from(tile.width()) / 2.0,
+            f64::from(tile.height()) / 2.0
+        )
+    ));
+    let actions = gio::SimpleActionGroup::new();
+    actions.add_action(&menu);
+    tile.insert_action_group("tile", Some(&actions));
     let click = gtk::GestureClick::builder().button(3).build();
     let on_click = open.clone();
     click.connect_pressed(move |_, _, x, y| on_click(x, y));

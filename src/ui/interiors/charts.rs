@@ -9,19 +9,23 @@ use relm4::gtk::{self, pango, prelude::*};
 use crate::interiors::charts::{self, ChartData, ChartKind, Look, Style};
 
 /// The smallest a chart is drawn, readable on a small screen.
-const CHART_WIDTH: i32 = 440;
-const CHART_HEIGHT: i32 = 380;
+const CHART_WIDTH: i32 = 320;
+const CHART_HEIGHT: i32 = 300;
 
 /// A chart of `data`, redrawn whenever its size, scale, font or style changes.
 pub fn chart_view(kind: ChartKind, data: Rc<ChartData>) -> gtk::DrawingArea {
     let title = kind.title();
     let area = gtk::DrawingArea::builder()
+        .accessible_role(gtk::AccessibleRole::Img)
         .content_width(CHART_WIDTH)
         .content_height(CHART_HEIGHT)
         .hexpand(true)
         .tooltip_text(&title)
         .css_classes(["card"])
         .build();
+    // A screen reader says the chart's title, then the numbers it draws.
+    crate::ui::accessible::name(&area, &title);
+    crate::ui::accessible::describe(&area, &charts::describe(kind, &data));
     area.set_draw_func(move |area, cr, width, height| {
         let size = (f64::from(width), f64::from(height));
         if let Err(error) = charts::draw(kind, &data, cr, size, &look(area)) {

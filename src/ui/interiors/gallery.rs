@@ -149,19 +149,22 @@ impl RelmGridItem for GalleryPhoto {
 
     fn bind(&mut self, widgets: &mut CardWidgets, root: &mut gtk::Box) {
         let photo = &self.photo;
-        crate::ui::accessible::name(
-            root,
-            &fill(
-                &gettext("Score {score}: {caption}"),
-                &[
-                    ("score", &format!("{:.0}", photo.card.score)),
-                    ("caption", &photo.card.caption),
-                ],
-            ),
+        let bucket = photo.card.bucket.parse::<Quality>().ok();
+        // The card and the grid's cell around it say the same: score, rating, explanation.
+        let spoken = fill(
+            &gettext("Score {score}, {rating}: {caption}"),
+            &[
+                ("score", &format!("{:.0}", photo.card.score)),
+                ("rating", &bucket.map(quality_name).unwrap_or_default()),
+                ("caption", &photo.card.caption),
+            ],
         );
+        crate::ui::accessible::name(root, &spoken);
+        if let Some(cell) = root.parent() {
+            crate::ui::accessible::name(&cell, &spoken);
+        }
         widgets.showing.set(photo.photo_id);
         widgets.score.set_label(&format!("{:.0}", photo.card.score));
-        let bucket = photo.card.bucket.parse::<Quality>().ok();
         widgets
             .bucket
             .set_label(&bucket.map(quality_name).unwrap_or_default());

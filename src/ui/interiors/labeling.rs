@@ -136,12 +136,11 @@ impl SimpleComponent for LabelingView {
                 },
             },
 
-            gtk::Box {
+            // In a row, or one under the other in a narrow window.
+            crate::ui::fold::Fold::new(12, 0) {
                 set_halign: gtk::Align::Center,
-                set_spacing: 12,
-                set_homogeneous: true,
 
-                gtk::Button {
+                append = &gtk::Button {
                     set_label: &gettext("1 · Bad"),
                     add_css_class: "pill",
                     add_css_class: "destructive-action",
@@ -150,7 +149,7 @@ impl SimpleComponent for LabelingView {
                     set_sensitive: !model.session.is_finished(),
                     connect_clicked => LabelingMsg::Label(Quality::Bad),
                 },
-                gtk::Button {
+                append = &gtk::Button {
                     set_label: &gettext("2 · Medium"),
                     add_css_class: "pill",
                     set_focus_on_click: false,
@@ -158,7 +157,7 @@ impl SimpleComponent for LabelingView {
                     set_sensitive: !model.session.is_finished(),
                     connect_clicked => LabelingMsg::Label(Quality::Medium),
                 },
-                gtk::Button {
+                append = &gtk::Button {
                     set_label: &gettext("3 · Good"),
                     add_css_class: "pill",
                     add_css_class: "suggested-action",

@@ -92,6 +92,26 @@ pub fn signal_tags(signals: &Signals) -> Vec<SignalTag> {
     tags
 }
 
+/// A tag saying how a signal came out: by a mark as well as by its colour (✓ agrees, ✗ does
+/// not), and in words to a screen reader.
+fn tag_label(name: &str, outcome: Agreement, tooltip: &str) -> gtk::Label {
+    let (mark, class, spoken) = match outcome {
+        Agreement::Agreed => ("✓ ", Some("agreed"), gettext("{signal}: agrees")),
+        Agreement::Disagreed => ("✗ ", Some("disagreed"), gettext("{signal}: does not agree")),
+        Agreement::Undecided => ("", None, "{signal}".to_owned()),
+    };
+    let tag = gtk::Label::builder()
+        .label(format!("{mark}{name}"))
+        .tooltip_text(tooltip)
+        .css_classes(["signal-tag", "caption"])
+        .build();
+    if let Some(class) = class {
+        tag.add_css_class(class);
+    }
+    crate::ui::accessible::name(&tag, &fill(&spoken, &[("signal", &name)]));
+    tag
+}
+
 /// A candidate's title: its series and issue number.
 pub fn candidate_title(candidate: &ReviewCandidate) -> String {
     // Translators: a comic issue, series name then issue number: "Saga #12".
@@ -355,27 +375,18 @@ impl CandidateCard {
             }
         }
         for signal in signal_tags(&candidate.candidate.signals) {
-            let tag = gtk::Label::builder()
-                .label(signal.name)
-                .tooltip_text(signal.tooltip)
-                .css_classes(["signal-tag", "caption"])
-                .build();
-            match signal.outcome {
-                Agreement::Agreed => tag.add_css_class("agreed"),
-                Agreement::Disagreed => tag.add_css_class("disagreed"),
-                Agreement::Undecided => {}
-            }
+            let tag = tag_label(&signal.name, signal.outcome, &signal.tooltip);
             self.tags[usize::from(signal.from_name)].append(&tag);
         }
         if candidate.candidate.unreadable_cover {
             // Evidence missing, not evidence against: said beside the picture's signals.
-            let tag = gtk::Label::builder()
-                .label(gettext("Cover Unreadable"))
-                .tooltip_text(gettext(
+            let tag = tag_label(
+                &gettext("Cover Unreadable"),
+                Agreement::Disagreed,
+                &gettext(
                     "This issue's catalog cover could not be read: it is suggested on its stored embedding alone, and never applied without you",
-                ))
-                .css_classes(["signal-tag", "caption", "disagreed"])
-                .build();
+                ),
+            );
             self.tags[0].append(&tag);
         }
         // What the comic's file and folder say, beside its name.
@@ -392,11 +403,7 @@ impl CandidateCard {
             ),
         ];
         for (_, name, tooltip) in from_file.into_iter().filter(|(on, ..)| *on) {
-            let tag = gtk::Label::builder()
-                .label(name)
-                .tooltip_text(tooltip)
-                .css_classes(["signal-tag", "caption", "agreed"])
-                .build();
+            let tag = tag_label(&name, Agreement::Agreed, &tooltip);
             self.tags[1].append(&tag);
         }
         if candidate.candidate.edition {
@@ -414,11 +421,7 @@ impl CandidateCard {
                 || gettext("Edition"),
                 |p| fill(&gettext("Edition: {publisher}"), &[("publisher", p)]),
             );
-            let tag = gtk::Label::builder()
-                .label(label)
-                .tooltip_text(tooltip)
-                .css_classes(["signal-tag", "caption"])
-                .build();
+            let tag = tag_label(&label, Agreement::Undecided, &tooltip);
             self.tags[1].append(&tag);
         }
     }

@@ -9,7 +9,14 @@ use relm4::gtk::{self, gio, glib};
 
 use super::candidate_card::CandidateCard;
 use super::{CANDIDATES, OWNED_WIDTH, ReviewMsg, ReviewPage, ReviewWidgets};
-use crate::i18n::gettext;
+use crate::i18n::{fill, gettext};
+use crate::ui::fold::Fold;
+
+/// Narrower than this, the comic is shown above its candidates: beside them, fewer than two
+/// candidates would show.
+const MAIN_FOLD: i32 = 640;
+/// Narrower than this, the button to look for a missing volume goes under its sentence.
+const MISSING_FOLD: i32 = 500;
 
 /// The page's widgets under `root`, and the overlay its toasts show in.
 pub(super) fn build(
@@ -58,7 +65,15 @@ pub(super) fn build(
         Some("review"),
     );
 
-    let stats_box = gtk::Box::builder().spacing(8).homogeneous(true).build();
+    // The five counts in a row, or in two where they do not fit whole.
+    let stats_box = gtk::FlowBox::builder()
+        .homogeneous(true)
+        .selection_mode(gtk::SelectionMode::None)
+        .column_spacing(8)
+        .row_spacing(8)
+        .min_children_per_line(1)
+        .max_children_per_line(5)
+        .build();
     let captions = [
         gettext("Total"),
         gettext("Classified"),
@@ -78,12 +93,26 @@ pub(super) fn build(
         card.append(&value);
         card.append(
             &gtk::Label::builder()
-                .label(caption)
-                .ellipsize(gtk::pango::EllipsizeMode::End)
+                .label(&caption)
                 .css_classes(["caption", "dim-label"])
                 .build(),
         );
-        stats_box.append(&card);
+        stats_box.insert(&card, -1);
+        if let Some(child) = card.parent() {
+            child.set_focusable(false);
+            // A screen reader says the count with its caption ("Remaining: 6").
+            let say = move |value: &gtk::Label| {
+                crate::ui::accessible::name(
+                    &child,
+                    &fill(
+                        &gettext("{caption}: {count}"),
+                        &[("caption", &caption), ("count", &value.label())],
+                    ),
+                );
+            };
+            say(&value);
+            value.connect_label_notify(say);
+        }
         value
     });
     review.append(&stats_box);
@@ -91,11 +120,16 @@ pub(super) fn build(
     // Comics whose volume the catalog lacks wait here with no candidate worth taking:
     // say so, and offer to look for the volume.
     let missing_row = gtk::Box::builder()
-        .spacing(12)
         .css_classes(["card", "missing-volumes"])
         .visible(false)
         .build();
-    missing_row.append(
+    // The button beside the sentence, or under it in a narrow window.
+    let missing_fold = Fold::new(0, MISSING_FOLD);
+    missing_fold.set_hexpand(true);
+    missing_row.append(&missing_fold);
+    let missing_text = gtk::Box::builder().spacing(12).hexpand(true).build();
+    missing_fold.append(&missing_text);
+    missing_text.append(
         &gtk::Image::builder()
             .icon_name("system-search-symbolic")
             .margin_start(12)
@@ -108,12 +142,16 @@ pub(super) fn build(
         .margin_top(8)
         .margin_bottom(8)
         .build();
-    missing_row.append(&missing_label);
+    missing_text.append(&missing_label);
     let search_missing = gtk::Button::builder()
         .label(gettext("_Search ComicVine"))
         .use_underline(true)
         .valign(gtk::Align::Center)
+        .halign(gtk::Align::End)
+        .margin_start(12)
         .margin_end(12)
+        .margin_bottom(8)
+        .margin_top(8)
         .tooltip_text(gettext(
             "Open the catalog on a search for this volume, to add it",
         ))
@@ -123,11 +161,13 @@ pub(super) fn build(
         sender,
         move |_| sender.input(ReviewMsg::SearchMissing)
     ));
-    missing_row.append(&search_missing);
+    missing_fold.append(&search_missing);
     review.append(&missing_row);
 
-    let toolbar = gtk::Box::builder().spacing(12).build();
-    toolbar.append(&gtk::Label::new(Some(&gettext("Threshold"))));
+    // The threshold and its button side by side, or the button under the slider.
+    let toolbar = Fold::new(12, 0);
+    let threshold_row = gtk::Box::builder().spacing(12).hexpand(true).build();
+    threshold_row.append(&gtk::Label::new(Some(&gettext("Threshold"))));
     let scale = gtk::Scale::new(
         gtk::Orientation::Horizontal,
         Some(&crate::ui::threshold::adjustment(settings)),
@@ -154,14 +194,16 @@ pub(super) fn build(
         sender,
         move |_| sender.input(ReviewMsg::ApplyAll)
     ));
-    toolbar.append(&scale);
-    toolbar.append(&threshold_label);
+    threshold_row.append(&scale);
+    threshold_row.append(&threshold_label);
+    toolbar.append(&threshold_row);
     toolbar.append(&apply_all);
     review.append(&toolbar);
 
     let body = gtk::Stack::builder().vexpand(true).build();
     review.append(&body);
-    let main = gtk::Box::builder().spacing(18).build();
+    // The comic beside its candidates, or above them in a narrow window.
+    let main = Fold::new(18, MAIN_FOLD);
     body.add_named(&main, Some("item"));
     body.add_named(
         &adw::StatusPage::builder()
@@ -202,7 +244,17 @@ pub(super) fn build(
             .css_classes(["heading"])
             .build(),
     );
-    left.append(&owned_stack);
+    // Above the candidates the cover is as wide as the window: not taller than it is beside
+    // them.
+    left.append(
+        &adw::Clamp::builder()
+            .orientation(gtk::Orientation::Vertical)
+            .maximum_size(OWNED_WIDTH * 3 / 2)
+            .tightening_threshold(OWNED_WIDTH * 3 / 2)
+            .vexpand(true)
+            .child(&owned_stack)
+            .build(),
+    );
     let file_name = gtk::Label::builder()
         .ellipsize(gtk::pango::EllipsizeMode::Middle)
         .xalign(0.0)
