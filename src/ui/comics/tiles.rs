@@ -299,32 +299,6 @@ impl CoverGrid {
                 })),
             ));
         }
-        // The grid is one Tab stop, as in GNOME's other grids: the arrows move inside it, Tab
-        // and Shift+Tab leave it (GTK 4.8 stops at every cover).
-        for (keys_pressed, direction) in [
-            ("Tab", gtk::DirectionType::TabForward),
-            (
-                "<Shift>ISO_Left_Tab|<Shift>Tab",
-                gtk::DirectionType::TabBackward,
-            ),
-        ] {
-            let view = view.downgrade();
-            keys.add_shortcut(gtk::Shortcut::new(
-                gtk::ShortcutTrigger::parse_string(keys_pressed),
-                Some(gtk::CallbackAction::new(move |_, _| {
-                    let Some((view, root)) = view
-                        .upgrade()
-                        .and_then(|view| view.root().map(|root| (view, root)))
-                    else {
-                        return glib::Propagation::Proceed;
-                    };
-                    view.set_can_focus(false);
-                    root.upcast_ref::<gtk::Widget>().child_focus(direction);
-                    view.set_can_focus(true);
-                    glib::Propagation::Stop
-                })),
-            ));
-        }
         keys.add_shortcut(gtk::Shortcut::new(
             gtk::ShortcutTrigger::parse_string(FIND_SIMILAR_KEY),
             Some(gtk::CallbackAction::new(move |_, _| match focused_tile() {
@@ -336,6 +310,7 @@ impl CoverGrid {
             })),
         ));
         view.add_controller(keys);
+        crate::ui::accessible::one_tab_stop(&view);
         Self {
             store,
             bound,
