@@ -1159,6 +1159,58 @@ fn the_window_narrows_to_360_pixels_and_the_page_switcher_moves_to_the_bottom() 
 }
 
 #[test]
+fn typing_on_the_comics_page_searches_and_ctrl_2_goes_to_the_review() {
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let sandbox = Sandbox::new();
+    let mut launcher = accessibility_bus(&sandbox, &display);
+    let mut app = library_app_with(
+        &sandbox,
+        &display,
+        &library,
+        "comics",
+        &[("GTK_A11Y", "atspi")],
+    );
+    let window = window_of(&display, &mut app);
+    let covers = |tree: &str| -> Vec<String> {
+        tree.lines()
+            .filter_map(|line| line.strip_prefix("table cell\t"))
+            // The review's counts ("Total: 6") are cells too.
+            .filter(|cell| !cell.contains(": "))
+            .map(str::to_owned)
+            .collect()
+    };
+    wait_for("the covers", Duration::from_secs(30), || {
+        let tree = accessibility_tree(&sandbox, &display, &[]);
+        covers(&tree)
+            .iter()
+            .any(|c| c.contains("Batman"))
+            .then_some(())
+    });
+    // No control has the focus: the letters still search.
+    for key in ["b", "a", "t"] {
+        press(&display, &window, key);
+    }
+    let mut shown = Vec::new();
+    let found = wait_until(Duration::from_secs(20), || {
+        shown = covers(&accessibility_tree(&sandbox, &display, &[]));
+        !shown.is_empty() && shown.iter().all(|c| c.contains("Batman"))
+    });
+    press(&display, &window, "ctrl+2");
+    std::thread::sleep(Duration::from_millis(500));
+    quit(&display, &window, app);
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+    assert!(
+        found.is_some() && shown.len() >= 2,
+        "typing \"bat\" shows {shown:?}"
+    );
+    let settings = sandbox.settings();
+    assert!(settings.contains("last-page='review'"), "{settings}");
+}
+
+#[test]
 fn a_copy_is_moved_to_the_trash_from_the_duplicates_shelf_and_back_with_ctrl_z() {
     use comic_library::{SAGA_9_ABSENT, SCAN_ABSENT};
     use diesel::prelude::*;

@@ -4,6 +4,7 @@
 //! under a widget the name a sighted person reads on it (its label without the mnemonic
 //! underline, else its tooltip, else its placeholder; a progress bar "Progress"); [`name`]
 //! sets one explicitly where the visible text is not enough (sliders, progress bars, pictures).
+//! [`one_tab_stop`] makes a grid of many items one stop for Tab, as GNOME's grids are.
 
 use relm4::adw;
 use relm4::gtk::{self, glib, prelude::*};
@@ -169,4 +170,36 @@ fn visible_name(widget: &gtk::Widget) -> Option<String> {
             .or_else(|| Some(gettext("Search")));
     }
     None
+}
+
+/// Makes `grid` one Tab stop: the arrows move inside it, Tab and Shift+Tab leave it, and
+/// coming back returns to the item that had the focus. GTK 4.8 stops at every item.
+pub fn one_tab_stop(grid: &impl IsA<gtk::Widget>) {
+    let keys = gtk::ShortcutController::new();
+    for (pressed, direction) in [
+        ("Tab", gtk::DirectionType::TabForward),
+        (
+            "<Shift>ISO_Left_Tab|<Shift>Tab",
+            gtk::DirectionType::TabBackward,
+        ),
+    ] {
+        let grid = grid.as_ref().downgrade();
+        keys.add_shortcut(gtk::Shortcut::new(
+            gtk::ShortcutTrigger::parse_string(pressed),
+            Some(gtk::CallbackAction::new(move |_, _| {
+                let Some((grid, root)) = grid
+                    .upgrade()
+                    .and_then(|grid| grid.root().map(|root| (grid, root)))
+                else {
+                    return glib::Propagation::Proceed;
+                };
+                // Unable to take the focus for a moment, the grid is passed over.
+                grid.set_can_focus(false);
+                root.upcast_ref::<gtk::Widget>().child_focus(direction);
+                grid.set_can_focus(true);
+                glib::Propagation::Stop
+            })),
+        ));
+    }
+    grid.as_ref().add_controller(keys);
 }

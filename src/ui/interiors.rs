@@ -446,6 +446,7 @@ impl SimpleComponent for InteriorsPage {
         let gallery_view = &model.gallery.view;
         let filter_button = &model.thresholds.button;
         let widgets = view_output!();
+        crate::ui::accessible::one_tab_stop(&model.gallery.view);
         pulse_while_unknown(&widgets.progress);
         widgets.switcher.set_stack(Some(&widgets.results_stack));
         let input = sender.input_sender().clone();

@@ -313,6 +313,7 @@ impl CoverGrid {
             })),
         ));
         view.add_controller(keys);
+        crate::ui::accessible::one_tab_stop(&view);
         Self {
             store,
             bound,

@@ -60,6 +60,7 @@ impl RelmGridItem for GalleryPhoto {
                     set_propagate_natural_height: false,
                     set_height_request: 160,
                     set_can_target: false,
+                    set_focusable: false,
 
                     #[name = "picture"]
                     gtk::Picture {

@@ -71,9 +71,10 @@ impl SimpleComponent for LabelingView {
             set_margin_all: 12,
             set_focusable: true,
 
-            gtk::CenterBox {
-                #[wrap(Some)]
-                set_start_widget = &gtk::Box {
+            // Where it is, the photo's file and the counts in a row, or one under the other in a
+            // narrow window.
+            crate::ui::fold::Fold::new(12, 0) {
+                append = &gtk::Box {
                     set_spacing: 12,
 
                     gtk::Button {
@@ -89,16 +90,16 @@ impl SimpleComponent for LabelingView {
                         set_label: &model.position_text(),
                     },
                 },
-                #[wrap(Some)]
-                set_center_widget = &gtk::Label {
+                append = &gtk::Label {
                     add_css_class: "dim-label",
+                    set_hexpand: true,
                     set_ellipsize: gtk::pango::EllipsizeMode::Middle,
                     #[watch]
                     set_label: &model.file_name(),
                 },
-                #[wrap(Some)]
-                set_end_widget = &gtk::Label {
+                append = &gtk::Label {
                     add_css_class: "numeric",
+                    set_xalign: 1.0,
                     #[watch]
                     set_label: &model.counts_text(),
                 },
