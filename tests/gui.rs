@@ -1495,6 +1495,35 @@ fn finished_runs(db: &Path) -> Vec<(i64, i64)> {
     .unwrap_or_default()
 }
 
+/// The app on the Comics page of the collection `db`, with the tests' model on the processor
+/// and `thumbnails` as `--thumbnails` when given: the running app, its process id and window.
+fn comics_page(
+    sandbox: &Sandbox,
+    display: &Display,
+    db: &Path,
+    thumbnails: Option<&Path>,
+) -> (Running, u32, String) {
+    let model = tiny_model();
+    let mut args = vec!["--db", db.to_str().unwrap()];
+    if let Some(thumbnails) = thumbnails {
+        args.extend(["--thumbnails", thumbnails.to_str().unwrap()]);
+    }
+    args.extend([
+        "--model",
+        model.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "gui",
+        "--page",
+        "comics",
+    ]);
+    let app = sandbox.app(display, &args).spawn().expect("start the app");
+    let pid = app.id();
+    let mut app = Running(Some(app));
+    let window = window_of(display, app.child());
+    (app, pid, window)
+}
+
 #[test]
 fn comics_are_added_from_a_folder_then_classified_automatically_with_a_cancel_and_a_resume() {
     let _turn = take_turn();
@@ -1502,29 +1531,7 @@ fn comics_are_added_from_a_folder_then_classified_automatically_with_a_cancel_an
     let sandbox = Sandbox::new();
     let (db, thumbnails, comics) = comic_library(&sandbox);
     let total = i64::from(ISSUES_PER_VOLUME) * VOLUMES.len() as i64;
-    let model = tiny_model();
-    let app = sandbox
-        .app(
-            &display,
-            &[
-                "--db",
-                db.to_str().unwrap(),
-                "--thumbnails",
-                thumbnails.to_str().unwrap(),
-                "--model",
-                model.to_str().unwrap(),
-                "--device",
-                "cpu",
-                "gui",
-                "--page",
-                "comics",
-            ],
-        )
-        .spawn()
-        .expect("start the app");
-    let pid = app.id();
-    let mut app = Running(Some(app));
-    let window = window_of(&display, app.child());
+    let (mut app, pid, window) = comics_page(&sandbox, &display, &db, Some(&thumbnails));
 
     add_folder(&display, &window, pid, &comics);
     // Rows are committed before their thumbnails are written: both show the scan is done.
@@ -1654,27 +1661,7 @@ fn every_job_uses_the_thumbnails_folder_preferences_name_when_it_starts() {
         "thumbnails-folder",
         &format!("'{}'", chosen.display()),
     );
-    let model = tiny_model();
-    let app = sandbox
-        .app(
-            &display,
-            &[
-                "--db",
-                db.to_str().unwrap(),
-                "--model",
-                model.to_str().unwrap(),
-                "--device",
-                "cpu",
-                "gui",
-                "--page",
-                "comics",
-            ],
-        )
-        .spawn()
-        .expect("start the app");
-    let pid = app.id();
-    let mut app = Running(Some(app));
-    let window = window_of(&display, app.child());
+    let (mut app, pid, window) = comics_page(&sandbox, &display, &db, None);
 
     // A scan writes the comics' thumbnails there, and classification finds the catalog's
     // covers there.
