@@ -2,12 +2,16 @@
 //! progress as typed values, cancellation through a shared flag checked between items.
 //!
 //! A job never blocks on its observer: progress goes out through a callback the caller chooses
-//! (a progress bar in the terminal, a Relm4 sender in the app), and a job that is cancelled
-//! stops between two items, keeping what it has already saved.
+//! (a progress bar in the terminal, the [`ProgressMonitor`] a page of the app reads), and a job
+//! that is cancelled stops between two items, keeping what it has already saved.
+
+pub mod monitor;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+pub use monitor::{JobState, ProgressMonitor, ProgressReport, Unit};
 
 /// Asks a running job to stop. Clones share the flag.
 #[derive(Debug, Clone, Default)]

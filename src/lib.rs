@@ -43,7 +43,8 @@
 //! default threshold) when it starts; the window keeps one following Preferences
 //! (`ui::settings`). Each page owns its work: the Interiors page's worker trains and labels
 //! automatically, its label store saves labels; the app's backend only opens and counts the
-//! collection. How a Babelcomics4 database keeps ComicVine ids (its two layouts) is
+//! collection. A running job, on any page, reports into a `jobs::ProgressMonitor` shared with
+//! the page, which `ui::progress::ProgressPanel` shows (heading, counts, time left, Cancel). How a Babelcomics4 database keeps ComicVine ids (its two layouts) is
 //! `db::layout`'s alone.
 
 pub mod catalog;

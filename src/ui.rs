@@ -15,6 +15,7 @@ mod fold;
 mod interiors;
 mod pictures;
 mod preferences;
+mod progress;
 mod review;
 mod session_key;
 mod settings;

@@ -159,6 +159,9 @@ fn visible_name(widget: &gtk::Widget) -> Option<String> {
         return dropdown.tooltip_text().and_then(|t| plain(&t, false));
     }
     if widget.is::<gtk::ProgressBar>() {
+        if widget.has_css_class(crate::ui::progress::NAMED_BY_HEADING) {
+            return None;
+        }
         return tooltip().or_else(|| Some(gettext("Progress")));
     }
     if let Some(entry) = widget.downcast_ref::<gtk::SearchEntry>() {

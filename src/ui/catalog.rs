@@ -18,9 +18,10 @@ use self::store::{
 };
 use super::failure::send;
 use super::pictures::{Fit, PictureSlots, Source};
+use super::progress::ProgressPanel;
 use crate::catalog::VolumeSummary;
 use crate::i18n::{fill, gettext, ngettext};
-use crate::jobs::{CancelToken, Outcome};
+use crate::jobs::{CancelToken, Outcome, ProgressMonitor};
 
 /// Longest side of a volume's cover in the list.
 const THUMBNAIL_SIDE: u32 = 160;
@@ -59,9 +60,9 @@ pub struct CatalogDialog {
     in_catalog: HashSet<i32>,
     /// The volumes' covers shown, by cover id.
     pictures: Vec<(i32, gtk::Picture)>,
-    progress_box: gtk::Box,
-    progress_label: gtk::Label,
-    progress: gtk::ProgressBar,
+    /// How far adding a volume is.
+    progress: ProgressMonitor,
+    /// Set while a volume is being added.
     cancel: Option<CancelToken>,
     /// What adding the volume did, said once its comics are classified again.
     added: Option<(String, String)>,
@@ -159,47 +160,9 @@ impl SimpleComponent for CatalogDialog {
         adding.append(&results_group);
         body.append(&adding);
 
-        let progress_box = gtk::Box::builder()
-            .orientation(gtk::Orientation::Vertical)
-            .spacing(8)
-            .css_classes(["card"])
-            .visible(false)
-            .build();
-        let progress_row = gtk::Box::builder()
-            .spacing(12)
-            .margin_top(12)
-            .margin_bottom(12)
-            .margin_start(12)
-            .margin_end(12)
-            .build();
-        let progress_text = gtk::Box::builder()
-            .orientation(gtk::Orientation::Vertical)
-            .spacing(8)
-            .hexpand(true)
-            .valign(gtk::Align::Center)
-            .build();
-        let progress_label = gtk::Label::builder()
-            .xalign(0.0)
-            .wrap(true)
-            .css_classes(["heading"])
-            .build();
-        let progress = gtk::ProgressBar::builder().show_text(true).build();
-        progress_text.append(&progress_label);
-        progress_text.append(&progress);
-        let cancel = gtk::Button::builder()
-            .label(gettext("_Cancel"))
-            .use_underline(true)
-            .valign(gtk::Align::Center)
-            .build();
-        cancel.connect_clicked(glib::clone!(
-            #[strong]
-            sender,
-            move |_| sender.input(CatalogMsg::Cancel)
-        ));
-        progress_row.append(&progress_text);
-        progress_row.append(&cancel);
-        progress_box.append(&progress_row);
-        body.append(&progress_box);
+        let progress = ProgressMonitor::new();
+        let panel = ProgressPanel::new(&progress).framed();
+        body.append(panel.widget());
 
         let volumes_group = adw::PreferencesGroup::builder()
             .title(gettext("In Your Catalog"))
@@ -219,8 +182,6 @@ impl SimpleComponent for CatalogDialog {
             volumes: Vec::new(),
             in_catalog: HashSet::new(),
             pictures: Vec::new(),
-            progress_box,
-            progress_label,
             progress,
             cancel: None,
             added: None,
@@ -258,15 +219,14 @@ impl SimpleComponent for CatalogDialog {
             }
             CatalogMsg::Add(id) => {
                 if self.cancel.is_none() {
-                    let cancel = CancelToken::new();
+                    let cancel = self.progress.begin(gettext("Adding the volume…"));
                     self.cancel = Some(cancel.clone());
-                    self.progress_label
-                        .set_label(&gettext("Adding the volume…"));
-                    self.progress.set_fraction(0.0);
-                    self.progress.set_text(Some(&gettext("Reading the volume")));
-                    self.progress_box.set_visible(true);
                     self.set_add_buttons_sensitive(false);
-                    self.store.emit(CatalogStoreInput::Add { id, cancel });
+                    self.store.emit(CatalogStoreInput::Add {
+                        id,
+                        cancel,
+                        progress: self.progress.clone(),
+                    });
                 }
             }
             CatalogMsg::CollectionSwitched => {
@@ -276,13 +236,7 @@ impl SimpleComponent for CatalogDialog {
                     self.store.emit(CatalogStoreInput::CollectionSwitched);
                 }
             }
-            CatalogMsg::Cancel => {
-                if let Some(cancel) = &self.cancel {
-                    cancel.cancel();
-                    self.progress_label
-                        .set_label(&gettext("Stopping after the current cover…"));
-                }
-            }
+            CatalogMsg::Cancel => self.progress.cancel(),
             CatalogMsg::Store(output) => self.stored(output, &sender),
         }
     }
@@ -297,37 +251,9 @@ impl CatalogDialog {
                 self.title.set_subtitle("");
                 self.show_results(&results, sender);
             }
-            CatalogStoreOutput::Importing(name) => {
-                self.progress_label
-                    .set_label(&fill(&gettext("Adding {name}…"), &[("name", &name)]));
-            }
-            CatalogStoreOutput::Progress {
-                done,
-                total,
-                listing,
-            } => {
-                let fraction = if total == 0 {
-                    0.0
-                } else {
-                    done as f64 / total as f64
-                };
-                self.progress.set_fraction(fraction.min(1.0));
-                let text = if listing {
-                    fill(
-                        &gettext("{done} of {total} issues listed"),
-                        &[("done", &done), ("total", &total)],
-                    )
-                } else {
-                    fill(
-                        &gettext("{done} of {total} covers"),
-                        &[("done", &done), ("total", &total)],
-                    )
-                };
-                self.progress.set_text(Some(&text));
-            }
             CatalogStoreOutput::Added(summary) => {
                 if summary.outcome == Outcome::Cancelled {
-                    self.finish_adding();
+                    self.finish_adding(Outcome::Cancelled);
                 }
                 let message = match summary.outcome {
                     Outcome::Cancelled => fill(
@@ -351,17 +277,8 @@ impl CatalogDialog {
                     self.added = Some((summary.name.clone(), message));
                 }
             }
-            CatalogStoreOutput::Classifying => {
-                self.progress_box.set_visible(true);
-                self.set_add_buttons_sensitive(false);
-                self.progress_label.set_label(&gettext(
-                    "Classifying the comics that waited for this volume…",
-                ));
-                self.progress.set_text(None);
-                self.progress.pulse();
-            }
             CatalogStoreOutput::AddDone { reclassified } => {
-                self.finish_adding();
+                self.finish_adding(Outcome::Finished);
                 send(sender, CatalogOutput::Changed);
                 let added = self.added.take();
                 let message = match (added, reclassified) {
@@ -405,15 +322,18 @@ impl CatalogDialog {
                 }
                 self.searching = false;
                 self.title.set_subtitle("");
-                self.finish_adding();
+                self.finish_adding(Outcome::Finished);
                 self.toasts.add_toast(reason.toast());
             }
         }
     }
 
-    fn finish_adding(&mut self) {
+    fn finish_adding(&mut self, outcome: Outcome) {
         self.cancel = None;
-        self.progress_box.set_visible(false);
+        match outcome {
+            Outcome::Finished => self.progress.finished(),
+            Outcome::Cancelled => self.progress.cancelled(),
+        }
         self.set_add_buttons_sensitive(true);
     }
 

@@ -20,7 +20,6 @@ mod content_search;
 mod covers;
 mod first_run;
 mod jobs;
-mod progress;
 mod shelves;
 mod shortcuts;
 mod tiles;
@@ -45,10 +44,12 @@ use self::tiles::{Counts, CoverGrid, Shelf, Tile};
 use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::failure::send;
+use super::progress::ProgressPanel;
 use super::settings::SharedSettings;
 use super::stalls::StallMeter;
 use crate::db::discovery::FoundCollection;
 use crate::i18n::{fill, gettext};
+use crate::jobs::ProgressMonitor;
 
 pub struct ComicsInit {
     pub collection: OpenCollection,
@@ -76,6 +77,9 @@ pub struct ComicsPage {
     /// The shelf or the search is still being applied.
     filtering: bool,
     job: Option<Job>,
+    /// How far the running scan or classification is.
+    progress: ProgressMonitor,
+    progress_panel: ProgressPanel,
     /// The folder dialog while it is open: GTK does not keep native dialogs alive.
     chooser: Option<gtk::FileChooserNative>,
     threshold: gtk::Adjustment,
@@ -89,7 +93,7 @@ pub struct ComicsPage {
     /// How many of them the list offers (the open collection is not offered).
     offered: usize,
     found_list: gtk::ListBox,
-    /// The page's own input, for the progress bar's ticks.
+    /// The page's own input, for the timers of the search by content.
     input: relm4::Sender<ComicsMsg>,
     search_worker: WorkerController<ContentSearch>,
     content_bar: ContentBar,
@@ -123,8 +127,6 @@ pub enum ComicsMsg {
     DatabaseOpened,
     /// The Babelcomics4 databases found on this computer.
     Found(Vec<FoundCollection>),
-    /// Time passed: move the progress bar by the estimate.
-    Tick,
     /// Folders dropped on the page: each is added like with Add Folder.
     FoldersDropped(Vec<PathBuf>),
     /// Read the collection again (another program may have changed it).
@@ -313,55 +315,8 @@ impl SimpleComponent for ComicsPage {
                         set_visible_child_name: model.visible_page(),
                     },
 
-                    #[name = "job_bar"]
-                    gtk::Revealer {
-                        #[watch]
-                        set_reveal_child: model.job.is_some(),
-
-                        gtk::Box {
-                            set_spacing: 12,
-                            set_margin_start: 12,
-                            set_margin_end: 12,
-                            set_margin_top: 6,
-                            set_margin_bottom: 6,
-
-                            gtk::Box {
-                                set_orientation: gtk::Orientation::Vertical,
-                                set_spacing: 6,
-                                set_hexpand: true,
-                                set_valign: gtk::Align::Center,
-
-                                gtk::Box {
-                                    set_spacing: 12,
-                                    gtk::Label {
-                                        add_css_class: "heading",
-                                        set_xalign: 0.0,
-                                        set_hexpand: true,
-                                        set_ellipsize: gtk::pango::EllipsizeMode::End,
-                                        #[watch]
-                                        set_label: &model.job_title(),
-                                    },
-                                    gtk::Label {
-                                        add_css_class: "dim-label",
-                                        add_css_class: "numeric",
-                                        set_ellipsize: gtk::pango::EllipsizeMode::Start,
-                                        #[watch]
-                                        set_label: &model.job_details(),
-                                    },
-                                },
-                                #[name = "progress_bar"]
-                                gtk::ProgressBar {},
-                            },
-                            gtk::Button {
-                                set_label: &gettext("_Cancel"),
-                                set_use_underline: true,
-                                set_valign: gtk::Align::Center,
-                                #[watch]
-                                set_sensitive: model.job.as_ref().is_some_and(|job| !job.cancel.is_cancelled()),
-                                connect_clicked => ComicsMsg::Cancel,
-                            },
-                        },
-                    },
+                    #[local_ref]
+                    job_bar -> gtk::Revealer {},
 
                     gtk::ActionBar {
                         // Where the label does not fit, the button shows an icon.
@@ -476,10 +431,24 @@ impl SimpleComponent for ComicsPage {
                 engine.clone(),
             ))
             .forward(sender.input_sender(), ComicsMsg::Classifier);
+        let search_progress = ProgressMonitor::new();
+        let content_bar = ContentBar::new(sender.input_sender());
+        content_bar.follow(&search_progress);
         let search_worker = ContentSearch::builder()
-            .detach_worker((collection_file.clone(), collection_settings, engine))
+            .detach_worker((
+                collection_file.clone(),
+                collection_settings,
+                engine,
+                search_progress.clone(),
+            ))
             .forward(sender.input_sender(), ComicsMsg::ContentSearch);
         let loader = CoverLoader::new();
+        let progress = ProgressMonitor::new();
+        let progress_panel = ProgressPanel::new(&progress);
+        let stalls = StallMeter::from_env();
+        if let Some(stalls) = stalls.clone() {
+            progress_panel.connect_report(move |_| stalls.progress());
+        }
         let find_similar = sender.input_sender().clone();
         let trash = sender.input_sender().clone();
         let grid = CoverGrid::new(
@@ -505,18 +474,20 @@ impl SimpleComponent for ComicsPage {
             shown: 0,
             filtering: false,
             job: None,
+            progress,
+            progress_panel,
             chooser: None,
             threshold,
             auto_apply: true,
             toasts: adw::ToastOverlay::new(),
-            stalls: StallMeter::from_env(),
+            stalls,
             collection_file,
             found: Vec::new(),
             offered: 0,
             found_list: gtk::ListBox::new(),
             input: sender.input_sender().clone(),
             search_worker,
-            content_bar: ContentBar::new(sender.input_sender()),
+            content_bar,
             content: false,
             content_generation: 0,
             debounce: None,
@@ -528,6 +499,7 @@ impl SimpleComponent for ComicsPage {
             outcome: None,
             focus_outcome: std::cell::Cell::new(false),
         };
+        let job_bar = model.progress_panel.widget();
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
         let content_catalog = &model.content_bar.catalog;
@@ -577,16 +549,6 @@ impl SimpleComponent for ComicsPage {
             ComicsMsg::Found(found) => {
                 self.found = found;
                 self.show_found(&sender);
-            }
-            ComicsMsg::Tick => {
-                if let Some(stalls) = &self.stalls
-                    && self.job.as_ref().is_some_and(|job| {
-                        job.progress.estimated_fraction(job.progress_at.elapsed())
-                            != job.progress.fraction()
-                    })
-                {
-                    stalls.progress();
-                }
             }
             ComicsMsg::FoldersDropped(folders) => {
                 // One scan at a time: the first folder now, like Add Folder.
@@ -681,11 +643,7 @@ impl SimpleComponent for ComicsPage {
             }
             ComicsMsg::Classify => self.start_classification(),
             ComicsMsg::SetAutoApply(apply) => self.auto_apply = apply,
-            ComicsMsg::Cancel => {
-                if let Some(job) = &self.job {
-                    job.cancel.cancel();
-                }
-            }
+            ComicsMsg::Cancel => self.progress.cancel(),
             ComicsMsg::ShowSkipped(reasons) => self.show_skipped(&reasons),
             ComicsMsg::Review => {
                 send(&sender, ComicsOutput::ReviewRequested);
@@ -707,16 +665,6 @@ impl SimpleComponent for ComicsPage {
             {
                 classify_button.grab_focus();
             }
-        }
-        crate::ui::accessible::name(&progress_bar.clone(), &gettext("Progress"));
-        let fraction = model
-            .job
-            .as_ref()
-            .and_then(|job| job.progress.estimated_fraction(job.progress_at.elapsed()));
-        match fraction {
-            Some(fraction) => progress_bar.set_fraction(fraction),
-            None if model.job.is_some() => progress_bar.pulse(),
-            None => progress_bar.set_fraction(0.0),
         }
     }
 }

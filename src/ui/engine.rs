@@ -28,6 +28,7 @@ use crate::clip::engine::{Engine, EngineOptions};
 use crate::clip::passes::{Urgency, with_urgency};
 use crate::clip::weights::{self, DownloadEvent};
 use crate::clip::{DevicePreference, ModelFiles};
+use crate::i18n::gettext;
 use crate::interiors::import;
 use crate::interiors::semantics::PromptEmbeddings;
 use crate::jobs::Progress;
@@ -71,6 +72,28 @@ pub enum EngineEvent {
     Waiting,
     Loading,
     Downloading(Progress),
+}
+
+impl EngineEvent {
+    /// Reports the event into `monitor` as a step of the job that waits for the engine.
+    pub fn report_into(self, monitor: &crate::jobs::ProgressMonitor) {
+        use crate::jobs::Unit;
+        match self {
+            Self::Waiting => monitor.started(None, gettext("Waiting for the other page’s job…")),
+            Self::Loading => monitor.started(None, gettext("Loading the model…")),
+            Self::Downloading(progress) => {
+                let report = monitor.report();
+                if report.unit != Unit::Bytes || report.total != Some(progress.total) {
+                    monitor.started_in(
+                        Unit::Bytes,
+                        Some(progress.total),
+                        gettext("Downloading the model…"),
+                    );
+                }
+                monitor.reached(progress.done, progress.total);
+            }
+        }
+    }
 }
 
 /// The model loaded, with what the jobs derive from it once.

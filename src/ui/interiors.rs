@@ -31,10 +31,11 @@ use super::collection_file::OpenCollection;
 use super::engine::SharedEngine;
 use super::failure::{JobError, send};
 use super::pictures::PictureSlots;
+use super::progress::ProgressPanel;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::filters::Filters;
 use crate::interiors::rounds::InteriorsSummary;
-use crate::jobs::{CancelToken, Progress};
+use crate::jobs::{CancelToken, ProgressMonitor};
 
 /// Exported charts are the size the command line's report writes, whatever the window's.
 pub const EXPORT_SIZE: (u32, u32) = crate::interiors::charts::DEFAULT_SIZE;
@@ -48,8 +49,10 @@ pub struct InteriorsPage {
     /// What had the keyboard focus when labeling started: it gets it back when labeling ends.
     focus_before_labeling: glib::WeakRef<gtk::Widget>,
     summary: Option<InteriorsSummary>,
-    /// What runs now, shown above the gallery.
-    activity: Option<Activity>,
+    /// What runs now, shown above the gallery (and on the empty page, for the first import).
+    progress: ProgressMonitor,
+    progress_panels: [ProgressPanel; 2],
+    /// Stops the import running.
     cancel: Option<CancelToken>,
     gallery: TypedGridView<GalleryPhoto, gtk::NoSelection>,
     gallery_state: GalleryState,
@@ -66,11 +69,6 @@ pub struct InteriorsPage {
     charts: Vec<gtk::DrawingArea>,
     charts_box: gtk::FlowBox,
     charts_requested: bool,
-}
-
-struct Activity {
-    text: String,
-    progress: Option<Progress>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,35 +150,16 @@ impl SimpleComponent for InteriorsPage {
 
                     gtk::Button {
                         set_label: &gettext("Import Folder…"),
+                        set_halign: gtk::Align::Center,
                         add_css_class: "pill",
                         add_css_class: "suggested-action",
                         #[watch]
-                        set_sensitive: model.activity.is_none(),
+                        set_sensitive: !model.is_busy(),
                         connect_clicked => InteriorsMsg::ChooseFolder,
                     },
-                    #[name = "empty_progress"]
-                    gtk::Box {
-                        set_orientation: gtk::Orientation::Vertical,
-                        set_spacing: 6,
-                        #[watch]
-                        set_visible: model.activity.is_some(),
-                        gtk::ProgressBar {
-                            #[watch]
-                            set_fraction: model.fraction(),
-                        },
-                        gtk::Label {
-                            add_css_class: "dim-label",
-                            add_css_class: "numeric",
-                            #[watch]
-                            set_label: &model.activity_text(),
-                        },
-                        gtk::Button {
-                            set_label: &gettext("Cancel"),
-                            set_halign: gtk::Align::Center,
-                            #[watch]
-                            set_visible: model.cancel.is_some(),
-                            connect_clicked => InteriorsMsg::Cancel,
-                        },
+                    #[local_ref]
+                    empty_progress -> gtk::Revealer {
+                        set_width_request: 360,
                     },
                 },
             },
@@ -259,32 +238,8 @@ impl SimpleComponent for InteriorsPage {
                         },
                     },
 
-                    gtk::Box {
-                        set_spacing: 12,
-                        #[watch]
-                        set_visible: model.activity.is_some(),
-
-                        gtk::Label {
-                            add_css_class: "numeric",
-                            set_xalign: 0.0,
-                            set_ellipsize: gtk::pango::EllipsizeMode::End,
-                            #[watch]
-                            set_label: &model.activity_text(),
-                        },
-                        #[name = "progress"]
-                        gtk::ProgressBar {
-                            set_hexpand: true,
-                            set_valign: gtk::Align::Center,
-                            #[watch]
-                            set_fraction: model.fraction(),
-                        },
-                        gtk::Button {
-                            set_label: &gettext("Cancel"),
-                            #[watch]
-                            set_visible: model.cancel.is_some(),
-                            connect_clicked => InteriorsMsg::Cancel,
-                        },
-                    },
+                    #[local_ref]
+                    overview_progress -> gtk::Revealer {},
                 },
 
                 gtk::Separator {},
@@ -405,8 +360,9 @@ impl SimpleComponent for InteriorsPage {
         let labels = LabelStore::builder()
             .detach_worker(init.collection.clone())
             .forward(sender.input_sender(), InteriorsMsg::Labels);
+        let progress = ProgressMonitor::new();
         let worker = InteriorsWorker::builder()
-            .detach_worker((init.collection, init.engine))
+            .detach_worker((init.collection, init.engine, progress.clone()))
             .forward(sender.input_sender(), InteriorsMsg::Job);
         let labeling = LabelingView::builder()
             .launch(())
@@ -423,7 +379,8 @@ impl SimpleComponent for InteriorsPage {
             labeling_open: false,
             focus_before_labeling: glib::WeakRef::new(),
             summary: None,
-            activity: None,
+            progress_panels: [ProgressPanel::new(&progress), ProgressPanel::new(&progress)],
+            progress,
             cancel: None,
             gallery,
             gallery_state: GalleryState::Waiting,
@@ -442,12 +399,14 @@ impl SimpleComponent for InteriorsPage {
             charts_box: gtk::FlowBox::new(),
             charts_requested: false,
         };
+        let [empty_progress, overview_progress] = &model.progress_panels;
+        let (empty_progress, overview_progress) =
+            (empty_progress.widget(), overview_progress.widget());
         let charts_box = &model.charts_box;
         let gallery_view = &model.gallery.view;
         let filter_button = &model.thresholds.button;
         let widgets = view_output!();
         crate::ui::accessible::one_tab_stop(&model.gallery.view);
-        pulse_while_unknown(&widgets.progress);
         widgets.switcher.set_stack(Some(&widgets.results_stack));
         let input = sender.input_sender().clone();
         adw::StyleManager::default().connect_dark_notify(move |_| {
@@ -471,12 +430,8 @@ impl SimpleComponent for InteriorsPage {
                 if self.cancel.is_some() || folders.is_empty() {
                     return;
                 }
-                let cancel = CancelToken::new();
+                let cancel = self.progress.begin(gettext("Starting…"));
                 self.cancel = Some(cancel.clone());
-                self.activity = Some(Activity {
-                    text: gettext("Starting…"),
-                    progress: None,
-                });
                 self.worker.emit(InteriorsJob::Import { folders, cancel });
             }
             InteriorsMsg::CollectionSwitched => {
@@ -491,11 +446,7 @@ impl SimpleComponent for InteriorsPage {
                     self.charts_box.remove(&chart);
                 }
             }
-            InteriorsMsg::Cancel => {
-                if let Some(cancel) = &self.cancel {
-                    cancel.cancel();
-                }
-            }
+            InteriorsMsg::Cancel => self.progress.cancel(),
             InteriorsMsg::StartLabeling => self.labels.emit(LabelInput::LoadSession),
             InteriorsMsg::Train => self.start_round(InteriorsJob::Train, gettext("Training…")),
             InteriorsMsg::AutoLabel => {
@@ -588,43 +539,6 @@ impl InteriorsPage {
         }
     }
 
-    fn fraction(&self) -> f64 {
-        self.activity
-            .as_ref()
-            .and_then(|a| a.progress)
-            .map_or(0.0, |p| p.fraction())
-    }
-
-    fn activity_text(&self) -> String {
-        let Some(activity) = &self.activity else {
-            return String::new();
-        };
-        match activity.progress {
-            Some(progress) => {
-                let counts = fill(
-                    &gettext("{done} of {total} · {rate}/s"),
-                    &[
-                        ("done", &progress.done),
-                        ("total", &progress.total),
-                        ("rate", &format!("{:.1}", progress.rate)),
-                    ],
-                );
-                match progress.eta {
-                    Some(eta) => fill(
-                        &gettext("{activity} {counts} · about {eta} left"),
-                        &[
-                            ("activity", &activity.text),
-                            ("counts", &counts),
-                            ("eta", &duration_text(eta)),
-                        ],
-                    ),
-                    None => format!("{} {counts}", activity.text),
-                }
-            }
-            None => activity.text.clone(),
-        }
-    }
-
     fn title(&self) -> String {
         let photos = self.summary.map_or(0, |s| s.photos);
         fill(
@@ -667,38 +581,4 @@ impl InteriorsPage {
 
 fn toast(sender: &ComponentSender<InteriorsPage>, message: String) {
     send(sender, InteriorsOutput::Toast(message));
-}
-
-/// A progress bar pulses while the amount of work is unknown (its fraction stays at zero).
-fn pulse_while_unknown(bar: &gtk::ProgressBar) {
-    let bar = bar.downgrade();
-    glib::timeout_add_local(std::time::Duration::from_millis(150), move || {
-        let Some(bar) = bar.upgrade() else {
-            return glib::ControlFlow::Break;
-        };
-        if bar.is_mapped() && bar.fraction() == 0.0 {
-            bar.pulse();
-        }
-        glib::ControlFlow::Continue
-    });
-}
-
-fn duration_text(duration: std::time::Duration) -> String {
-    let seconds = duration.as_secs();
-    if seconds >= 3600 {
-        fill(
-            &gettext("{hours} h {minutes} min"),
-            &[
-                ("hours", &(seconds / 3600)),
-                ("minutes", &(seconds % 3600 / 60)),
-            ],
-        )
-    } else if seconds >= 60 {
-        fill(
-            &gettext("{minutes} min"),
-            &[("minutes", &seconds.div_ceil(60))],
-        )
-    } else {
-        fill(&gettext("{seconds} s"), &[("seconds", &seconds.max(1))])
-    }
 }

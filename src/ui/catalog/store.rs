@@ -15,7 +15,8 @@ use crate::catalog::{
 use crate::db::catalog::CatalogVolume;
 use crate::db::embeddings::Subject;
 use crate::db::{self, Database};
-use crate::jobs::{CancelToken, Outcome};
+use crate::i18n::{fill, gettext};
+use crate::jobs::{CancelToken, Outcome, ProgressMonitor};
 use crate::library::ThumbnailStore;
 use crate::matching::catalog_cover_file;
 use crate::matching::embed::embed_missing;
@@ -58,10 +59,11 @@ pub struct CatalogStoreInit {
 pub enum CatalogStoreInput {
     LoadVolumes,
     Search(String),
-    /// Import volume `id`; `cancel` stops it between two covers.
+    /// Import volume `id`, reporting into `progress`; `cancel` stops it between two covers.
     Add {
         id: i32,
         cancel: CancelToken,
+        progress: ProgressMonitor,
     },
     /// The app switched to another collection: let go of the old one now.
     CollectionSwitched,
@@ -80,17 +82,7 @@ pub struct ListedVolume {
 pub enum CatalogStoreOutput {
     Volumes(Vec<ListedVolume>),
     Results(Vec<VolumeSummary>),
-    /// The import has the volume's name.
-    Importing(String),
-    /// `done` of `total` steps of the import; `listing` while issues are read.
-    Progress {
-        done: u64,
-        total: u64,
-        listing: bool,
-    },
     Added(AddVolumeSummary),
-    /// The comics the volume added serves are being classified again.
-    Classifying,
     /// A volume added in full, and the comics it serves classified again: how many of them
     /// were applied, and how many wait for review (`None`: no comic waited for it).
     AddDone {
@@ -133,7 +125,11 @@ impl Worker for CatalogStore {
                 self.volumes().map(CatalogStoreOutput::Volumes)
             }
             CatalogStoreInput::Search(query) => self.search(&query),
-            CatalogStoreInput::Add { id, cancel } => self.add_and_classify(id, &cancel, &sender),
+            CatalogStoreInput::Add {
+                id,
+                cancel,
+                progress,
+            } => self.add_and_classify(id, &cancel, &progress, &sender),
             CatalogStoreInput::CollectionSwitched => {
                 self.database.close_if_switched();
                 return;
@@ -260,11 +256,12 @@ impl CatalogStore {
         &mut self,
         id: i32,
         cancel: &CancelToken,
+        monitor: &ProgressMonitor,
         sender: &ComponentSender<Self>,
     ) -> Result<CatalogStoreOutput, JobError> {
         // Read before: once the volume is in the catalog its comics no longer count as waiting.
         let waiting = missing::missing_volumes(self.database()?).map_err(JobError::from)?;
-        let summary = self.add(id, cancel, sender)?;
+        let summary = self.add(id, cancel, monitor)?;
         if let Ok(volumes) = self.volumes() {
             send(sender, CatalogStoreOutput::Volumes(volumes));
         }
@@ -274,7 +271,7 @@ impl CatalogStore {
         if !finished {
             return Ok(CatalogStoreOutput::AddDone { reclassified: None });
         }
-        let reclassified = self.classify_again(&comics, cancel, sender)?;
+        let reclassified = self.classify_again(&comics, cancel, monitor)?;
         Ok(CatalogStoreOutput::AddDone { reclassified })
     }
 
@@ -284,18 +281,21 @@ impl CatalogStore {
         &mut self,
         comics: &[i32],
         cancel: &CancelToken,
-        sender: &ComponentSender<Self>,
+        monitor: &ProgressMonitor,
     ) -> Result<Option<(u64, u64)>, JobError> {
         if comics.is_empty() {
             return Ok(None);
         }
-        send(sender, CatalogStoreOutput::Classifying);
+        monitor.started(
+            None,
+            gettext("Classifying the comics that waited for this volume…"),
+        );
         let settings = self.settings.current();
         let store = self.store()?;
         let Self {
             database, engine, ..
         } = self;
-        let summary = engine.job(&mut |_| {}, |loaded| {
+        let summary = engine.job(&mut |event| event.report_into(monitor), |loaded| {
             let database = database.get_or_open(|path| db::open(path).map_err(JobError::from))?;
             embed_missing(
                 database,
@@ -331,39 +331,37 @@ impl CatalogStore {
         &mut self,
         id: i32,
         cancel: &CancelToken,
-        sender: &ComponentSender<Self>,
+        monitor: &ProgressMonitor,
     ) -> Result<AddVolumeSummary, JobError> {
         let client = self.client(Some(cancel))?;
         let store = self.store()?;
         let database = self.database()?;
         catalog::add_volume(database, &client, &store, id, cancel, &mut |event| {
-            let update = match event {
-                CatalogEvent::Volume { name, .. } => CatalogStoreOutput::Importing(name),
-                CatalogEvent::IssuesListed { listed, total } => CatalogStoreOutput::Progress {
-                    done: listed,
-                    total,
-                    listing: true,
-                },
-                CatalogEvent::Downloading { total } => CatalogStoreOutput::Progress {
-                    done: 0,
-                    total,
-                    listing: false,
-                },
-                CatalogEvent::Progress(progress) => CatalogStoreOutput::Progress {
-                    done: progress.done,
-                    total: progress.total,
-                    listing: false,
-                },
-                CatalogEvent::CoverSkipped {
-                    id_comicbook_info,
-                    error,
-                } => {
-                    tracing::warn!("skipped a cover of issue {id_comicbook_info}: {error}");
-                    return;
-                }
-            };
-            send(sender, update);
+            report_into(monitor, event);
         })
         .map_err(JobError::from)
+    }
+}
+
+/// Reports a step of adding a volume into `monitor`, as the window shows it.
+pub fn report_into(monitor: &ProgressMonitor, event: CatalogEvent) {
+    match event {
+        CatalogEvent::Volume { name, .. } => {
+            monitor.started(None, fill(&gettext("Adding {name}…"), &[("name", &name)]));
+        }
+        CatalogEvent::IssuesListed { listed, total } => {
+            if monitor.report().total.is_none() {
+                monitor.started(Some(total), gettext("Listing the volume’s issues…"));
+            }
+            monitor.reached(listed, total);
+        }
+        CatalogEvent::Downloading { total } => {
+            monitor.started(Some(total), gettext("Downloading the volume’s covers…"));
+        }
+        CatalogEvent::Progress(progress) => monitor.reached(progress.done, progress.total),
+        CatalogEvent::CoverSkipped {
+            id_comicbook_info,
+            error,
+        } => tracing::warn!("skipped a cover of issue {id_comicbook_info}: {error}"),
     }
 }

@@ -15,20 +15,21 @@ use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
 use crate::ui::engine::{EngineEvent, SharedEngine};
 
-use super::progress::{JobProgress, Step, Throttle};
 use crate::db::embeddings::Subject;
 use crate::db::{self, Database};
 use crate::i18n::gettext;
-use crate::jobs::{CancelToken, Outcome, Progress};
+use crate::jobs::{CancelToken, Outcome, ProgressMonitor};
 use crate::library::ThumbnailStore;
 use crate::matching::{self, ClassifyEvent, ClassifyOptions, EmbedEvent, EmbedOptions};
 use crate::ui::settings::SharedSettings;
 
 #[derive(Debug)]
 pub enum ClassifierInput {
+    /// Classify, reporting into `progress`.
     Run {
         options: ClassifyOptions,
         cancel: CancelToken,
+        progress: ProgressMonitor,
     },
     /// The app switched to another collection: let go of the old one now.
     CollectionSwitched,
@@ -46,7 +47,6 @@ pub struct ClassifyReport {
 
 #[derive(Debug)]
 pub enum ClassifierOutput {
-    Progress(JobProgress),
     Finished(ClassifyReport),
     Failed(JobError),
 }
@@ -79,14 +79,18 @@ impl Worker for Classifier {
         if !std::mem::replace(&mut self.lowered, true) {
             give_way_to_the_window();
         }
-        let (options, cancel) = match message {
-            ClassifierInput::Run { options, cancel } => (options, cancel),
+        let (options, cancel, monitor) = match message {
+            ClassifierInput::Run {
+                options,
+                cancel,
+                progress,
+            } => (options, cancel, progress),
             ClassifierInput::CollectionSwitched => {
                 self.connection.close_if_switched();
                 return;
             }
         };
-        let reply = match self.run(&options, &cancel, &sender) {
+        let reply = match self.run(&options, &cancel, &monitor) {
             Ok(report) => ClassifierOutput::Finished(report),
             Err(reason) => ClassifierOutput::Failed(reason),
         };
@@ -94,19 +98,12 @@ impl Worker for Classifier {
     }
 }
 
-fn report(sender: &ComponentSender<Classifier>, step: Step, progress: Option<Progress>) {
-    send(
-        sender,
-        ClassifierOutput::Progress(JobProgress { step, progress }),
-    );
-}
-
 impl Classifier {
     fn run(
         &mut self,
         options: &ClassifyOptions,
         cancel: &CancelToken,
-        sender: &ComponentSender<Self>,
+        monitor: &ProgressMonitor,
     ) -> Result<ClassifyReport, JobError> {
         let Self {
             settings,
@@ -114,16 +111,7 @@ impl Classifier {
             engine,
             ..
         } = self;
-        let mut throttle = Throttle::default();
-        let mut on_event = |event: EngineEvent| match event {
-            EngineEvent::Waiting => report(sender, Step::WaitingForModel, None),
-            EngineEvent::Loading => report(sender, Step::LoadingModel, None),
-            EngineEvent::Downloading(progress) => {
-                if throttle.due(&progress) {
-                    report(sender, Step::DownloadingModel, Some(progress));
-                }
-            }
-        };
+        let mut on_event = |event: EngineEvent| event.report_into(monitor);
         let mut result = ClassifyReport::cancelled();
         // The engine is needed for the embeddings only: another page's job may have it while
         // this one classifies.
@@ -132,8 +120,7 @@ impl Classifier {
                 return Ok(None);
             }
             let (database, store) = open(connection, settings)?;
-            report(sender, Step::Embedding, None);
-            let mut throttle = Throttle::default();
+            monitor.started(None, gettext("Reading covers…"));
             let embedded = matching::embed::embed_missing(
                 database,
                 &loaded.engine,
@@ -142,10 +129,8 @@ impl Classifier {
                 &EmbedOptions::default(),
                 cancel,
                 &mut |event| {
-                    if let EmbedEvent::Progress(progress) = event
-                        && throttle.due(&progress)
-                    {
-                        report(sender, Step::Embedding, Some(progress));
+                    if let EmbedEvent::Progress(progress) = event {
+                        monitor.reached(progress.done, progress.total);
                     }
                 },
             )
@@ -166,8 +151,7 @@ impl Classifier {
             ))));
         }
 
-        report(sender, Step::Classifying, None);
-        let mut throttle = Throttle::default();
+        monitor.started(None, gettext("Classifying…"));
         let summary = matching::classify::classify(
             database,
             &store,
@@ -175,10 +159,8 @@ impl Classifier {
             options,
             cancel,
             &mut |event| {
-                if let ClassifyEvent::Progress(progress) = event
-                    && throttle.due(&progress)
-                {
-                    report(sender, Step::Classifying, Some(progress));
+                if let ClassifyEvent::Progress(progress) = event {
+                    monitor.reached(progress.done, progress.total);
                 }
             },
         )

@@ -11,10 +11,9 @@ use relm4::{ComponentSender, Worker};
 use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
 
-use super::progress::{JobProgress, Step, Throttle};
 use crate::db::{self, ComicTileRow, Database};
 use crate::i18n::gettext;
-use crate::jobs::{CancelToken, Outcome};
+use crate::jobs::{CancelToken, Outcome, ProgressMonitor};
 use crate::library::{self, ScanEvent, ScanOptions, ThumbnailStore};
 use crate::ui::settings::SharedSettings;
 
@@ -30,10 +29,11 @@ pub enum CollectionInput {
     Open,
     /// Read the whole collection for the grid.
     Load,
-    /// Add the comic files under `folder`.
+    /// Add the comic files under `folder`, reporting into `progress`.
     Scan {
         folder: PathBuf,
         cancel: CancelToken,
+        progress: ProgressMonitor,
     },
 }
 
@@ -57,7 +57,6 @@ pub enum CollectionOutput {
         first: bool,
         last: bool,
     },
-    Progress(JobProgress),
     Scanned(ScanReport),
     Failed(JobError),
 }
@@ -94,7 +93,11 @@ impl Worker for Collection {
         let result = match message {
             CollectionInput::Open => self.open(&sender),
             CollectionInput::Load => self.load(&sender),
-            CollectionInput::Scan { folder, cancel } => self.scan(folder, &cancel, &sender),
+            CollectionInput::Scan {
+                folder,
+                cancel,
+                progress,
+            } => self.scan(folder, &cancel, &progress, &sender),
         };
         if let Err(reason) = result {
             send(&sender, CollectionOutput::Failed(reason));
@@ -160,33 +163,19 @@ impl Collection {
         &mut self,
         folder: PathBuf,
         cancel: &CancelToken,
+        monitor: &ProgressMonitor,
         sender: &ComponentSender<Self>,
     ) -> Result<(), JobError> {
         let options = ScanOptions::new(self.store(sender)?);
         let database = self.database()?;
-        let mut throttle = Throttle::default();
         let mut reasons = Vec::new();
-        send(
-            sender,
-            CollectionOutput::Progress(JobProgress::starting(Step::Scanning)),
-        );
         let summary = library::scan(
             database,
             std::slice::from_ref(&folder),
             &options,
             cancel,
             &mut |event| match event {
-                ScanEvent::Progress(progress) => {
-                    if throttle.due(&progress) {
-                        send(
-                            sender,
-                            CollectionOutput::Progress(JobProgress {
-                                step: Step::Scanning,
-                                progress: Some(progress),
-                            }),
-                        );
-                    }
-                }
+                ScanEvent::Progress(progress) => monitor.reached(progress.done, progress.total),
                 ScanEvent::Skipped { error, .. } => {
                     if reasons.len() < REASONS_KEPT {
                         reasons.push(error.to_string());

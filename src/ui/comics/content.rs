@@ -102,20 +102,6 @@ impl ComicsPage {
 
     pub(super) fn content_output(&mut self, output: SearchOutput) {
         match output {
-            SearchOutput::Progress(progress) => {
-                let mut text = progress.step.title();
-                if let Some(progress) = progress.progress {
-                    text = fill(
-                        &gettext("{text} {done} of {total}"),
-                        &[
-                            ("text", &text),
-                            ("done", &progress.done),
-                            ("total", &progress.total),
-                        ],
-                    );
-                }
-                self.content_bar.say(&text);
-            }
             SearchOutput::Ranked {
                 generation,
                 comics,

@@ -4,13 +4,17 @@
 
 use std::cell::RefCell;
 
-use relm4::gtk::{self, prelude::*};
+use relm4::gtk::{self, glib, prelude::*};
 
 use super::ComicsMsg;
 use super::content_search::CatalogHit;
 use crate::i18n::{fill, gettext, ngettext};
+use crate::jobs::ProgressMonitor;
 use crate::ui::fold::Fold;
 use crate::ui::pictures::{Fit, PictureSlots, Source};
+
+/// How often the bar reads what the search is doing.
+const READ_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Catalog covers in the strip, in logical pixels.
 const STRIP_COVER: (i32, i32) = (100, 150);
@@ -132,6 +136,38 @@ impl ContentBar {
             shown: RefCell::default(),
             input: input.clone(),
         }
+    }
+
+    /// Says what the search is doing while `monitor` tells of its work: loading the model,
+    /// reading the covers that have no embedding yet.
+    pub fn follow(&self, monitor: &ProgressMonitor) {
+        let what = self.what.downgrade();
+        let status = self.status.downgrade();
+        let monitor = monitor.clone();
+        let mut shown = 0;
+        glib::timeout_add_local(READ_EVERY, move || {
+            let (Some(what), Some(status)) = (what.upgrade(), status.upgrade()) else {
+                return glib::ControlFlow::Break;
+            };
+            let report = monitor.report();
+            if report.changes != shown && report.state.is_active() {
+                let text = match report.total {
+                    Some(total) => fill(
+                        &gettext("{text} {done} of {total}"),
+                        &[
+                            ("text", &report.label),
+                            ("done", &report.done),
+                            ("total", &total),
+                        ],
+                    ),
+                    None => report.label.clone(),
+                };
+                what.set_label(&text);
+                status.set_reveal_child(true);
+            }
+            shown = report.changes;
+            glib::ControlFlow::Continue
+        });
     }
 
     /// Says what the comics are ranked by, or what the search is doing.

@@ -13,11 +13,10 @@ use std::path::{Path, PathBuf};
 use relm4::{ComponentSender, Worker};
 
 use super::classifier::open;
-use super::progress::{JobProgress, Step, Throttle};
 use crate::db::Database;
 use crate::db::matching::CatalogCoverRow;
 use crate::i18n::{fill, gettext, ngettext};
-use crate::jobs::{CancelToken, Outcome};
+use crate::jobs::{CancelToken, Outcome, ProgressMonitor};
 use crate::library::{ComicArchive, ThumbnailStore, cover};
 use crate::matching::actions::{Applied, Assignment, Classifications};
 use crate::matching::duplicates::{self, Fingerprints};
@@ -75,8 +74,6 @@ pub struct CatalogHit {
 
 #[derive(Debug)]
 pub enum SearchOutput {
-    /// Reading the covers that have no embedding yet.
-    Progress(JobProgress),
     Ranked {
         generation: u64,
         comics: HashMap<i32, f32>,
@@ -119,14 +116,24 @@ pub struct ContentSearch {
     fingerprints: Fingerprints,
     /// Issues assigned from a search, as the core applies and takes them back.
     classifications: Classifications,
+    /// Loading the model and reading the covers that have no embedding yet.
+    progress: ProgressMonitor,
 }
 
 impl Worker for ContentSearch {
-    type Init = (OpenCollection, SharedSettings, SharedEngine);
+    type Init = (
+        OpenCollection,
+        SharedSettings,
+        SharedEngine,
+        ProgressMonitor,
+    );
     type Input = SearchInput;
     type Output = SearchOutput;
 
-    fn init((collection, settings, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init(
+        (collection, settings, engine, progress): Self::Init,
+        _sender: ComponentSender<Self>,
+    ) -> Self {
         Self {
             classifications: Classifications::new(settings.current().write_comicinfo),
             settings,
@@ -135,6 +142,7 @@ impl Worker for ContentSearch {
             engine,
             loaded: None,
             fingerprints: Fingerprints::default(),
+            progress,
         }
     }
 
@@ -144,7 +152,9 @@ impl Worker for ContentSearch {
         }
         match message {
             SearchInput::Rank { query, generation } => {
-                let reply = match self.rank(&query, &sender) {
+                let ranked = self.rank(&query);
+                self.progress.finished();
+                let reply = match ranked {
                     Ok((comics, catalog)) => SearchOutput::Ranked {
                         generation,
                         comics,
@@ -207,22 +217,9 @@ impl Worker for ContentSearch {
 }
 
 impl ContentSearch {
-    fn rank(
-        &mut self,
-        query: &Query,
-        sender: &ComponentSender<Self>,
-    ) -> Result<(HashMap<i32, f32>, Vec<CatalogHit>), JobError> {
-        let report = |step, progress| {
-            send(
-                sender,
-                SearchOutput::Progress(JobProgress { step, progress }),
-            );
-        };
-        let mut on_event = |event: EngineEvent| match event {
-            EngineEvent::Waiting => report(Step::WaitingForModel, None),
-            EngineEvent::Loading => report(Step::LoadingModel, None),
-            EngineEvent::Downloading(progress) => report(Step::DownloadingModel, Some(progress)),
-        };
+    fn rank(&mut self, query: &Query) -> Result<(HashMap<i32, f32>, Vec<CatalogHit>), JobError> {
+        let monitor = self.progress.clone();
+        let mut on_event = |event: EngineEvent| event.report_into(&monitor);
         // The description's embedding, and the model's name, as work someone waits for.
         let text = match query {
             Query::Text(text) => Some(text.trim().to_owned()),
@@ -247,7 +244,7 @@ impl ContentSearch {
             .as_ref()
             .is_none_or(|loaded| loaded.model_id != model_id)
         {
-            self.loaded = Some(self.load(&model_id, &mut on_event, sender)?);
+            self.loaded = Some(self.load(&model_id, &mut on_event)?);
         }
         let Some(loaded) = &self.loaded else {
             return Ok((HashMap::new(), Vec::new()));
@@ -299,12 +296,12 @@ impl ContentSearch {
         &mut self,
         model_id: &str,
         on_event: &mut dyn FnMut(EngineEvent),
-        sender: &ComponentSender<Self>,
     ) -> Result<Loaded, JobError> {
         let Self {
             connection,
             settings,
             engine,
+            progress,
             ..
         } = self;
         engine.job(on_event, |loaded| {
@@ -315,7 +312,7 @@ impl ContentSearch {
                 classified_comics: true,
                 ..EmbedOptions::default()
             };
-            let mut throttle = Throttle::default();
+            progress.started(None, gettext("Reading covers…"));
             let summary = embed_missing(
                 database,
                 &loaded.engine,
@@ -324,16 +321,8 @@ impl ContentSearch {
                 &options,
                 &CancelToken::new(),
                 &mut |event| {
-                    if let EmbedEvent::Progress(progress) = event
-                        && throttle.due(&progress)
-                    {
-                        send(
-                            sender,
-                            SearchOutput::Progress(JobProgress {
-                                step: Step::Embedding,
-                                progress: Some(progress),
-                            }),
-                        );
+                    if let EmbedEvent::Progress(done) = event {
+                        progress.reached(done.done, done.total);
                     }
                 },
             )?;

@@ -1,16 +1,16 @@
-//! The job strip under the grid: a scan or a classification with its progress bar, moved on by
-//! the job's rate between reports, its Cancel button, and the toast that tells how it went.
+//! The jobs of the Comics page: a scan or a classification, reported into the page's
+//! [`ProgressMonitor`](crate::jobs::ProgressMonitor) that the progress panel under the grid
+//! shows, and the toast that tells how it went.
 
 use std::path::PathBuf;
 
 use relm4::ComponentSender;
 use relm4::adw::{self, prelude::*};
-use relm4::gtk::{self, glib};
+use relm4::gtk;
 
 use super::classifier::{ClassifierInput, ClassifierOutput, ClassifyReport};
 use super::collection::{CollectionInput, CollectionOutput, ScanReport};
 use super::content_search::SearchInput;
-use super::progress::{self, JobProgress};
 use super::tiles::Tile;
 use super::{ComicsMsg, ComicsPage, plural};
 use crate::i18n::{fill, gettext, ngettext};
@@ -19,35 +19,9 @@ use crate::matching::ClassifyOptions;
 use crate::ui::failure::JobError;
 
 impl ComicsPage {
-    pub(super) fn job_title(&self) -> String {
-        match &self.job {
-            Some(job) if job.cancel.is_cancelled() => gettext("Stopping…"),
-            Some(job) => job.progress.step.title(),
-            None => String::new(),
-        }
-    }
-
-    pub(super) fn job_details(&self) -> String {
-        self.job
-            .as_ref()
-            .map(|job| job.progress.details())
-            .unwrap_or_default()
-    }
-
-    pub(super) fn start_job(&mut self, kind: JobKind, step: progress::Step) -> CancelToken {
-        let cancel = CancelToken::new();
-        let input = self.input.clone();
-        let ticks = glib::timeout_add_local(TICK, move || {
-            input.emit(ComicsMsg::Tick);
-            glib::ControlFlow::Continue
-        });
-        self.job = Some(Job {
-            kind,
-            cancel: cancel.clone(),
-            progress: JobProgress::starting(step),
-            progress_at: std::time::Instant::now(),
-            ticks: Some(ticks),
-        });
+    pub(super) fn start_job(&mut self, kind: JobKind, label: String) -> CancelToken {
+        let cancel = self.progress.begin(label);
+        self.job = Some(Job { kind });
         if let Some(stalls) = &self.stalls {
             stalls.start(match kind {
                 JobKind::Scan => "scan",
@@ -57,28 +31,30 @@ impl ComicsPage {
         cancel
     }
 
-    /// Ends the running job; returns how many items its last report counted.
-    pub(super) fn finish_job(&mut self) -> u64 {
-        let Some(mut job) = self.job.take() else {
-            return 0;
-        };
-        if let Some(ticks) = job.ticks.take() {
-            ticks.remove();
+    /// Ends the running job as it ended.
+    pub(super) fn finish_job(&mut self, outcome: Outcome) {
+        if self.job.take().is_none() {
+            return;
         }
-        let done = job.progress.progress.map_or(0, |p| p.done);
+        match outcome {
+            Outcome::Finished => self.progress.finished(),
+            Outcome::Cancelled => self.progress.cancelled(),
+        }
         if let Some(stalls) = &self.stalls {
-            stalls.finish(done);
+            stalls.finish(self.progress.report().done);
         }
-        done
     }
 
     pub(super) fn start_scan(&mut self, folder: PathBuf) {
         if self.job.is_some() {
             return;
         }
-        let cancel = self.start_job(JobKind::Scan, progress::Step::Scanning);
-        self.collection
-            .emit(CollectionInput::Scan { folder, cancel });
+        let cancel = self.start_job(JobKind::Scan, gettext("Adding comics…"));
+        self.collection.emit(CollectionInput::Scan {
+            folder,
+            cancel,
+            progress: self.progress.clone(),
+        });
     }
 
     pub(super) fn start_classification(&mut self) {
@@ -90,19 +66,12 @@ impl ComicsPage {
             auto_apply: self.auto_apply,
             ..ClassifyOptions::default()
         };
-        let cancel = self.start_job(JobKind::Classify, progress::Step::LoadingModel);
-        self.classifier
-            .emit(ClassifierInput::Run { options, cancel });
-    }
-
-    pub(super) fn progress(&mut self, kind: JobKind, progress: JobProgress) {
-        if let Some(job) = self.job.as_mut().filter(|job| job.kind == kind) {
-            job.progress = progress;
-            job.progress_at = std::time::Instant::now();
-            if let Some(stalls) = &self.stalls {
-                stalls.progress();
-            }
-        }
+        let cancel = self.start_job(JobKind::Classify, gettext("Loading the model…"));
+        self.classifier.emit(ClassifierInput::Run {
+            options,
+            cancel,
+            progress: self.progress.clone(),
+        });
     }
 
     pub(super) fn collection_output(
@@ -124,9 +93,8 @@ impl ComicsPage {
                     self.loaded = true;
                 }
             }
-            CollectionOutput::Progress(progress) => self.progress(JobKind::Scan, progress),
             CollectionOutput::Scanned(report) => {
-                self.finish_job();
+                self.finish_job(report.outcome);
                 self.search_worker.emit(SearchInput::Stale);
                 self.loader.forget_failures();
                 self.scan_toast(report, sender);
@@ -137,7 +105,7 @@ impl ComicsPage {
                     .as_ref()
                     .is_some_and(|job| job.kind == JobKind::Scan)
                 {
-                    self.finish_job();
+                    self.finish_job(Outcome::Finished);
                 }
                 self.failure_toast(&reason);
             }
@@ -150,15 +118,14 @@ impl ComicsPage {
         sender: &ComponentSender<Self>,
     ) {
         match output {
-            ClassifierOutput::Progress(progress) => self.progress(JobKind::Classify, progress),
             ClassifierOutput::Finished(report) => {
-                self.finish_job();
+                self.finish_job(report.outcome);
                 self.search_worker.emit(SearchInput::Stale);
                 self.classify_toast(report, sender);
                 self.collection.emit(CollectionInput::Load);
             }
             ClassifierOutput::Failed(reason) => {
-                self.finish_job();
+                self.finish_job(Outcome::Finished);
                 self.failure_toast(&reason);
                 self.collection.emit(CollectionInput::Load);
             }
@@ -290,14 +257,4 @@ pub(super) enum JobKind {
 
 pub(super) struct Job {
     pub(super) kind: JobKind,
-    pub(super) cancel: CancelToken,
-    pub(super) progress: JobProgress,
-    /// When `progress` arrived: the bar moves on from it by the job's rate (see
-    /// [`JobProgress::estimated_fraction`]).
-    pub(super) progress_at: std::time::Instant,
-    /// Moves the bar between reports while the job runs.
-    pub(super) ticks: Option<glib::SourceId>,
 }
-
-/// How often the progress bar moves between the workers' reports.
-pub(super) const TICK: std::time::Duration = std::time::Duration::from_millis(250);

@@ -13,7 +13,7 @@ use super::gallery::GalleryPhoto;
 use super::labeling::LabelingMsg;
 use super::labels::LabelOutput;
 use super::worker::{InteriorsJob, InteriorsJobOutput};
-use super::{Activity, GalleryState, InteriorsOutput, InteriorsPage, toast};
+use super::{GalleryState, InteriorsOutput, InteriorsPage, toast};
 use crate::i18n::{fill, gettext, ngettext};
 use crate::interiors::charts::ChartKind;
 use crate::ui::failure::send;
@@ -25,10 +25,7 @@ impl InteriorsPage {
             return;
         }
         self.round_running = true;
-        self.activity = Some(Activity {
-            text: activity,
-            progress: None,
-        });
+        self.progress.started(None, activity);
         self.worker.emit(job);
     }
 
@@ -69,13 +66,10 @@ impl InteriorsPage {
         sender: &ComponentSender<Self>,
     ) {
         match output {
-            InteriorsJobOutput::Progress { activity, progress } => {
-                self.activity = Some(Activity {
-                    text: activity,
-                    progress,
-                });
-            }
             InteriorsJobOutput::Imported { summary, skipped } => {
+                if summary.cancelled {
+                    self.progress.cancelled();
+                }
                 self.finish_job();
                 let mut message = if summary.cancelled {
                     fill(
@@ -207,6 +201,6 @@ impl InteriorsPage {
     pub(super) fn finish_job(&mut self) {
         self.round_running = false;
         self.cancel = None;
-        self.activity = None;
+        self.progress.finished();
     }
 }

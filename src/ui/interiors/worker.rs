@@ -3,8 +3,8 @@
 //! for the results gallery (labels themselves are saved by [`super::labels`]). It owns its own database connection and uses the app's shared CLIP
 //! engine, loaded on the first job that needs it (never in `init`, which runs on the main
 //! thread).
-//! Progress comes back as messages; a job stops within a second of its token being cancelled
-//! and keeps what it finished.
+//! Progress goes into the page's [`ProgressMonitor`]; a job stops within a second of its token
+//! being cancelled and keeps what it finished.
 
 use crate::ui::failure::{JobError, send};
 use std::path::PathBuf;
@@ -19,10 +19,10 @@ use crate::interiors::import::{self, ImportEvent, ImportSummary};
 use crate::interiors::rounds::{self, InteriorsSummary};
 use crate::interiors::scoring::{self, ScoredPhoto};
 use crate::interiors::training::TrainingOptions;
-use crate::jobs::{CancelToken, Progress};
+use crate::jobs::{CancelToken, ProgressMonitor};
 use crate::ui::background::give_way_to_the_window;
 use crate::ui::collection_file::{Connection, OpenCollection};
-use crate::ui::engine::{EngineEvent, SharedEngine};
+use crate::ui::engine::SharedEngine;
 
 #[derive(Debug)]
 pub enum InteriorsJob {
@@ -48,11 +48,6 @@ pub enum InteriorsJob {
 
 #[derive(Debug)]
 pub enum InteriorsJobOutput {
-    /// What is being done now, and how far along it is (`None` while unknown).
-    Progress {
-        activity: String,
-        progress: Option<Progress>,
-    },
     Imported {
         summary: ImportSummary,
         /// One line for each photo that could not be read.
@@ -79,18 +74,21 @@ pub struct InteriorsWorker {
     engine: SharedEngine,
     /// The worker's thread runs behind the window (set on its first job).
     lowered: bool,
+    /// What the page shows of the job running.
+    progress: ProgressMonitor,
 }
 
 impl Worker for InteriorsWorker {
-    type Init = (OpenCollection, SharedEngine);
+    type Init = (OpenCollection, SharedEngine, ProgressMonitor);
     type Input = InteriorsJob;
     type Output = InteriorsJobOutput;
 
-    fn init((collection, engine): Self::Init, _sender: ComponentSender<Self>) -> Self {
+    fn init((collection, engine, progress): Self::Init, _sender: ComponentSender<Self>) -> Self {
         Self {
             database: Connection::new(collection),
             engine,
             lowered: false,
+            progress,
         }
     }
 
@@ -103,7 +101,7 @@ impl Worker for InteriorsWorker {
                 self.database.close_if_switched();
                 return;
             }
-            InteriorsJob::Import { folders, cancel } => self.import(&folders, &cancel, &sender),
+            InteriorsJob::Import { folders, cancel } => self.import(&folders, &cancel),
             InteriorsJob::Score => self.score(&sender),
             InteriorsJob::Train => self.train(),
             InteriorsJob::AutoLabel => self.auto_label(),
@@ -136,14 +134,16 @@ impl InteriorsWorker {
         &mut self,
         folders: &[PathBuf],
         cancel: &CancelToken,
-        sender: &ComponentSender<Self>,
     ) -> Result<InteriorsJobOutput, JobError> {
         let Self {
-            database, engine, ..
+            database,
+            engine,
+            progress: monitor,
+            ..
         } = self;
-        let (summary, skipped) = engine.job(&mut on_engine_event(sender), |loaded| {
+        let (summary, skipped) = engine.job(&mut |event| event.report_into(monitor), |loaded| {
             let database = open(database)?;
-            report(sender, gettext("Looking for photos…"), None);
+            monitor.started(None, gettext("Importing photos…"));
             let mut skipped = Vec::new();
             let summary = import::import(
                 database,
@@ -153,7 +153,7 @@ impl InteriorsWorker {
                 cancel,
                 &mut |event| match event {
                     ImportEvent::Progress(progress) => {
-                        report(sender, gettext("Importing photos…"), Some(progress));
+                        monitor.reached(progress.done, progress.total);
                     }
                     ImportEvent::Skipped { path, reason } => {
                         skipped.push(format!("{}: {reason}", path.display()));
@@ -227,10 +227,13 @@ impl InteriorsWorker {
         }
         // The model only gives the prompts' embeddings (once, then kept): scoring reads the
         // stored ones, so it need not wait for another page's job.
-        let (model_id, prompts) = self.engine.now(&mut on_engine_event(sender), |loaded| {
-            Ok((loaded.model_id.clone(), loaded.prompts()?.clone()))
-        })?;
-        report(sender, gettext("Scoring the photos…"), None);
+        let monitor = &self.progress;
+        let (model_id, prompts) = self
+            .engine
+            .now(&mut |event| event.report_into(monitor), |loaded| {
+                Ok((loaded.model_id.clone(), loaded.prompts()?.clone()))
+            })?;
+        self.progress.started(None, gettext("Scoring the photos…"));
         let scored = scoring::score_collection(
             self.database()?,
             &model_id,
@@ -245,24 +248,4 @@ impl InteriorsWorker {
 
 fn open(connection: &mut Connection<Database>) -> Result<&mut Database, JobError> {
     connection.get_or_open(|path| db::open(path).map_err(JobError::from))
-}
-
-/// What the page shows while the job waits for the model, or loads it.
-fn on_engine_event(sender: &ComponentSender<InteriorsWorker>) -> impl FnMut(EngineEvent) + '_ {
-    move |event| match event {
-        EngineEvent::Waiting => report(sender, gettext("Waiting for the other page’s job…"), None),
-        EngineEvent::Loading => report(sender, gettext("Loading the model…"), None),
-        EngineEvent::Downloading(progress) => {
-            report(sender, gettext("Downloading the model…"), Some(progress));
-        }
-    }
-}
-
-fn report(sender: &ComponentSender<InteriorsWorker>, activity: String, progress: Option<Progress>) {
-    if sender
-        .output(InteriorsJobOutput::Progress { activity, progress })
-        .is_err()
-    {
-        tracing::debug!("the Interiors page closed during a job");
-    }
 }
