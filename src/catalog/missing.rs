@@ -4,14 +4,24 @@
 //! grouped by series and the year the volume started, each group with the words to search
 //! ComicVine for.
 //!
-//! Only reads: adding the volumes is [`super::import`]'s, classifying again is matching's.
+//! [`add_missing`] works through the groups in order: it searches ComicVine for each, adds the
+//! volume that fits with [`super::add_volume`], and records in the collection what it did (the
+//! groups handled, the comics waiting to be classified again), so that a run that is stopped
+//! goes on where it was. Classifying those comics again is matching's, with the model the
+//! caller has; [`classified_again`] then closes the run.
 
 use std::collections::BTreeMap;
 
-use super::comicvine::VolumeSummary;
+use super::CatalogError;
+use super::comicvine::{ComicVine, VolumeSummary};
+use super::import::{AddVolumeSummary, CatalogEvent, add_volume};
 use crate::db::{Database, DbError};
-use crate::library::parse_file_name;
+use crate::jobs::{CancelToken, Outcome};
+use crate::library::{ThumbnailStore, parse_file_name};
 use crate::matching::score::series_similarity;
+
+/// Where the run of [`add_missing`] under way is recorded (`vz_settings`).
+const RUN_SETTING: &str = "catalog.add-missing";
 
 /// A best candidate scoring below this is far from any match: the pictures do not agree and
 /// the name does not help (the lowest threshold a user can set).
@@ -138,6 +148,163 @@ pub fn served_by(groups: &[MissingVolume], name: &str) -> Vec<i32> {
     comics.sort_unstable();
     comics.dedup();
     comics
+}
+
+impl MissingVolume {
+    /// The group's name in the record of a run: its series and year.
+    fn key(&self) -> String {
+        match self.year {
+            Some(year) => format!("{} ({year})", self.series.to_lowercase()),
+            None => self.series.to_lowercase(),
+        }
+    }
+}
+
+/// What a run of [`add_missing`] has done so far, kept in the collection until the comics it
+/// served are classified again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AddMissingRun {
+    /// The groups handled: their volume added, or none found to fit.
+    pub handled: Vec<String>,
+    /// The comics the volumes added serve, to classify again.
+    pub waiting: Vec<i32>,
+}
+
+impl AddMissingRun {
+    /// The run under way in `db`; an empty one when there is none.
+    pub fn load(db: &mut Database) -> Result<Self, DbError> {
+        Ok(db
+            .setting(RUN_SETTING)?
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default())
+    }
+
+    fn save(&self, db: &mut Database) -> Result<(), DbError> {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        db.set_setting(RUN_SETTING, &text)
+    }
+}
+
+/// What [`add_missing`] is doing, for the caller to show.
+#[derive(Debug)]
+pub enum AddMissingEvent<'a> {
+    /// Group `index` (from 0) of `total` is being looked for on ComicVine.
+    Searching {
+        group: &'a MissingVolume,
+        index: usize,
+        total: usize,
+    },
+    /// No ComicVine volume fits the group.
+    NoFit { group: &'a MissingVolume },
+    /// `volume` fits the group and is being added.
+    Adding {
+        group: &'a MissingVolume,
+        volume: &'a VolumeSummary,
+    },
+    /// A step of adding it.
+    Import(CatalogEvent),
+    /// The volume is in the catalog, with all its issues and covers.
+    Added(&'a AddVolumeSummary),
+    /// The group was handled by a run that stopped before: it is not looked for again.
+    Skipped { group: &'a MissingVolume },
+}
+
+/// What a run of [`add_missing`] did, this time and before it was stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddMissingSummary {
+    pub outcome: Outcome,
+    /// The volumes added this time.
+    pub added: Vec<AddVolumeSummary>,
+    /// The series no ComicVine volume fits, this time.
+    pub unfit: Vec<String>,
+    /// The comics every volume added in this run (and the stopped one before) serves, to be
+    /// classified again; then call [`classified_again`].
+    pub waiting: Vec<i32>,
+}
+
+/// Adds the ComicVine volume that fits each of `groups`, in order, through `client` (whose pace
+/// every request keeps), stopping between two groups or two covers when `cancel` is set. Each
+/// group handled is recorded in the collection at once: running again with the groups read
+/// again skips them and goes on with the next. A failure (ComicVine refusing, the network)
+/// ends the run with the error; what was recorded stays.
+pub fn add_missing(
+    db: &mut Database,
+    client: &ComicVine,
+    store: &ThumbnailStore,
+    groups: &[MissingVolume],
+    cancel: &CancelToken,
+    on_event: &mut dyn FnMut(AddMissingEvent<'_>),
+) -> Result<AddMissingSummary, CatalogError> {
+    let mut run = AddMissingRun::load(db)?;
+    let mut summary = AddMissingSummary {
+        outcome: Outcome::Cancelled,
+        added: Vec::new(),
+        unfit: Vec::new(),
+        waiting: Vec::new(),
+    };
+    for (index, group) in groups.iter().enumerate() {
+        if run.handled.contains(&group.key()) {
+            on_event(AddMissingEvent::Skipped { group });
+            continue;
+        }
+        if cancel.is_cancelled() {
+            summary.waiting = run.waiting;
+            return Ok(summary);
+        }
+        on_event(AddMissingEvent::Searching {
+            group,
+            index,
+            total: groups.len(),
+        });
+        let found = match client.search_volumes(&group.query, 1) {
+            Ok(page) => page.results,
+            Err(CatalogError::Cancelled) => {
+                summary.waiting = run.waiting;
+                return Ok(summary);
+            }
+            Err(error) => return Err(error),
+        };
+        let numbers = issue_numbers(db, &group.comics)?;
+        let Some(volume) = best_volume(group, &numbers, &found) else {
+            on_event(AddMissingEvent::NoFit { group });
+            summary.unfit.push(group.series.clone());
+            run.handled.push(group.key());
+            run.save(db)?;
+            continue;
+        };
+        on_event(AddMissingEvent::Adding { group, volume });
+        let added = match add_volume(db, client, store, volume.id, cancel, &mut |event| {
+            on_event(AddMissingEvent::Import(event));
+        }) {
+            Ok(added) => added,
+            Err(CatalogError::Cancelled) => {
+                summary.waiting = run.waiting;
+                return Ok(summary);
+            }
+            Err(error) => return Err(error),
+        };
+        if added.outcome == Outcome::Cancelled {
+            summary.waiting = run.waiting;
+            return Ok(summary);
+        }
+        on_event(AddMissingEvent::Added(&added));
+        run.waiting.extend(served_by(groups, &added.name));
+        run.waiting.extend(group.comics.iter().copied());
+        run.waiting.sort_unstable();
+        run.waiting.dedup();
+        run.handled.push(group.key());
+        run.save(db)?;
+        summary.added.push(added);
+    }
+    summary.outcome = Outcome::Finished;
+    summary.waiting = run.waiting;
+    Ok(summary)
+}
+
+/// Closes the run of [`add_missing`]: the comics it waited for are classified again. The next
+/// run looks at every group afresh.
+pub fn classified_again(db: &mut Database) -> Result<(), DbError> {
+    AddMissingRun::default().save(db)
 }
 
 /// The issue numbers the file names of `comics` say, as numbers where they are.

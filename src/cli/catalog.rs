@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::classify::embed_with_model;
 use super::{CANCELLED, GlobalOptions, UsageError, cancel_on_interrupt, plural};
+use crate::catalog::missing::{self, AddMissingEvent};
 use crate::catalog::{self, ApiKey, CatalogEvent, ComicVine, ComicVineOptions};
 use crate::clip::weights;
 use crate::db;
@@ -106,7 +107,7 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
             Ok(code)
         }
         CatalogCommand::Missing { json } => {
-            let groups = catalog::missing::missing_volumes(&mut database)?;
+            let groups = missing::missing_volumes(&mut database)?;
             if json {
                 println!("{}", serde_json::to_string(&groups)?);
             } else {
@@ -161,18 +162,19 @@ pub fn run(global: &GlobalOptions, command: CatalogCommand) -> anyhow::Result<Ex
 
 /// `vistazo catalog add-missing`: for each group of comics whose volume the catalog lacks,
 /// the ComicVine volume that fits them is added with its covers; then those comics are
-/// classified again. ComicVine's pace is kept; a stopped run goes on where it was, since what
-/// was added is no longer missing.
+/// classified again. ComicVine's pace is kept; a stopped run goes on where it was
+/// ([`missing::add_missing`] records what it did).
 fn add_missing(
     global: &GlobalOptions,
     mut database: db::Database,
     max: Option<usize>,
 ) -> anyhow::Result<ExitCode> {
-    let mut groups = catalog::missing::missing_volumes(&mut database)?;
+    let mut groups = missing::missing_volumes(&mut database)?;
     if let Some(max) = max {
         groups.truncate(max);
     }
-    if groups.is_empty() {
+    let waiting = missing::AddMissingRun::load(&mut database)?.waiting;
+    if groups.is_empty() && waiting.is_empty() {
         println!(
             "{}",
             gettext("Every unclassified comic names a volume the catalog has.")
@@ -185,18 +187,18 @@ fn add_missing(
         "Stopping after the cover being saved… Press Ctrl+C again to quit at once.",
     ));
     let mut report = AddVolumeReport::default();
-    let mut comics = std::collections::HashSet::new();
     // One client for every request, so that ComicVine's pace holds across them.
     let client =
         ComicVine::new(catalog::api_key(&mut database)?, options())?.with_cancel(cancel.clone());
-    for group in &groups {
-        if cancel.is_cancelled() {
-            return Ok(ExitCode::from(CANCELLED));
-        }
-        let found = client.search_volumes(&group.query, 1)?.results;
-        let numbers = catalog::missing::issue_numbers(&mut database, &group.comics)?;
-        let Some(volume) = catalog::missing::best_volume(group, &numbers, &found) else {
-            println!(
+    let mut bar: Option<ProgressBar> = None;
+    let summary = missing::add_missing(
+        &mut database,
+        &client,
+        &store,
+        &groups,
+        &cancel,
+        &mut |event| match event {
+            AddMissingEvent::NoFit { group } => println!(
                 "{}",
                 fill(
                     &gettext(
@@ -204,34 +206,45 @@ fn add_missing(
                     ),
                     &[("series", &group.series)]
                 )
-            );
-            continue;
-        };
-        println!(
-            "{}",
-            fill(
-                &gettext("{series}: adding {name} ({id})"),
-                &[
-                    ("series", &group.series),
-                    ("name", &volume.name),
-                    ("id", &volume.id)
-                ]
-            )
-        );
-        let summary = add_volume(
-            &mut database,
-            &client,
-            &store,
-            volume.id,
-            &cancel,
-            &mut report,
-        )?;
-        if summary.outcome == Outcome::Cancelled {
-            return Ok(ExitCode::from(CANCELLED));
-        }
-        comics.extend(group.comics.iter().copied());
+            ),
+            AddMissingEvent::Adding { group, volume } => {
+                println!(
+                    "{}",
+                    fill(
+                        &gettext("{series}: adding {name} ({id})"),
+                        &[
+                            ("series", &group.series),
+                            ("name", &volume.name),
+                            ("id", &volume.id)
+                        ]
+                    )
+                );
+                bar = Some(cover_bar());
+            }
+            AddMissingEvent::Import(event) => {
+                if let Some(bar) = &bar {
+                    report.note(&event);
+                    render(bar, event, false);
+                }
+            }
+            AddMissingEvent::Added(added) => {
+                if let Some(bar) = bar.take() {
+                    bar.finish_and_clear();
+                }
+                print_summary(added);
+            }
+            AddMissingEvent::Searching { .. } | AddMissingEvent::Skipped { .. } => {}
+        },
+    );
+    if let Some(bar) = bar.take() {
+        bar.finish_and_clear();
     }
-    if comics.is_empty() {
+    let summary = summary?;
+    if summary.outcome == Outcome::Cancelled {
+        return Ok(ExitCode::from(CANCELLED));
+    }
+    if summary.waiting.is_empty() {
+        missing::classified_again(&mut database)?;
         return Ok(ExitCode::SUCCESS);
     }
     let code = embed_new_covers(global, &mut database, &store, &cancel, &mut report)?;
@@ -239,7 +252,12 @@ fn add_missing(
         return Ok(code);
     }
     drop(database);
-    super::classify::classify(global, &super::classify::ClassifyArgs::these(comics))
+    let comics = summary.waiting.into_iter().collect();
+    let code = super::classify::classify(global, &super::classify::ClassifyArgs::these(comics))?;
+    if code == ExitCode::SUCCESS {
+        missing::classified_again(&mut global.open_collection()?)?;
+    }
+    Ok(code)
 }
 
 fn options() -> ComicVineOptions {
@@ -315,6 +333,20 @@ struct AddVolumeReport {
 }
 
 impl AddVolumeReport {
+    /// Keeps a cover left out, for the JSON summary.
+    fn note(&mut self, event: &CatalogEvent) {
+        if let CatalogEvent::CoverSkipped {
+            id_comicbook_info,
+            error,
+        } = event
+        {
+            self.covers_skipped.push(serde_json::json!({
+                "id_comicbook_info": id_comicbook_info,
+                "reason": one_line(error),
+            }));
+        }
+    }
+
     fn to_json(&self, summary: &catalog::AddVolumeSummary) -> serde_json::Value {
         serde_json::json!({
             "volume": { "id": summary.id_volume, "name": summary.name },
@@ -338,6 +370,21 @@ fn add_volume(
     cancel: &CancelToken,
     report: &mut AddVolumeReport,
 ) -> anyhow::Result<catalog::AddVolumeSummary> {
+    let bar = cover_bar();
+    let summary = catalog::add_volume(database, client, store, id, cancel, &mut |event| {
+        report.note(&event);
+        render(&bar, event, report.json)
+    });
+    bar.finish_and_clear();
+    let summary = summary?;
+    if !report.json {
+        print_summary(&summary);
+    }
+    Ok(summary)
+}
+
+/// The progress bar of the covers of a volume being added, on stderr.
+fn cover_bar() -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
         // Translators: keep the words in braces as they are; the progress bar fills them in.
@@ -347,25 +394,7 @@ fn add_volume(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let summary = catalog::add_volume(database, client, store, id, cancel, &mut |event| {
-        if let CatalogEvent::CoverSkipped {
-            id_comicbook_info,
-            error,
-        } = &event
-        {
-            report.covers_skipped.push(serde_json::json!({
-                "id_comicbook_info": id_comicbook_info,
-                "reason": one_line(error),
-            }));
-        }
-        render(&bar, event, report.json)
-    });
-    bar.finish_and_clear();
-    let summary = summary?;
-    if !report.json {
-        print_summary(&summary);
-    }
-    Ok(summary)
+    bar
 }
 
 /// Reads the catalog covers that have no embedding yet, so that the next classification

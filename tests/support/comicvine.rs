@@ -1,6 +1,7 @@
 //! A stand-in for the ComicVine API on 127.0.0.1, answering with JSON of the recorded shape
-//! generated here: one volume ("Saga: Año Uno!", id 91273) with `issues` issues, a search, issue
-//! details, and cover pictures made on request. It records every request (path, query,
+//! generated here: one volume ("Saga: Año Uno!", id 91273) with `issues` issues, a second
+//! plain one ("Thunder Knight", id 91274, from 2001) with as many, a search, issue details, and
+//! cover pictures made on request. It records every request (path, query,
 //! User-Agent, time), can be told to answer the next API requests with errors, and can stop
 //! for good after a number of requests, as a server that goes away midway.
 //!
@@ -26,6 +27,10 @@ pub const VOLUME_FOLDER: &str = "Saga Año Uno_91273";
 pub const PUBLISHER: i32 = 2686;
 /// Issue ids are FIRST_ISSUE + i for issue number i (1-based).
 pub const FIRST_ISSUE: i32 = 500_000;
+/// The second volume: its issue ids are THUNDER_FIRST_ISSUE + i, its covers `{id}-thunder.jpg`.
+pub const THUNDER: i32 = 91274;
+pub const THUNDER_NAME: &str = "Thunder Knight";
+pub const THUNDER_FIRST_ISSUE: i32 = 600_000;
 /// Issue whose main cover is not a picture.
 pub const CORRUPT: u32 = 7;
 /// Issues with two variant covers: the first has the main cover's file name.
@@ -267,7 +272,16 @@ fn route(
             let wanted = query
                 .get("query")
                 .is_some_and(|q| q.to_lowercase().contains("saga"));
-            let results = if wanted {
+            let thunder = query
+                .get("query")
+                .is_some_and(|q| q.to_lowercase().contains("thunder"));
+            let results = if thunder {
+                json!([
+                    {"id": THUNDER, "name": THUNDER_NAME, "start_year": "2001",
+                     "publisher": {"id": PUBLISHER, "name": "Image"}, "count_of_issues": issues,
+                     "resource_type": "volume"}
+                ])
+            } else if wanted {
                 json!([
                     {"id": VOLUME, "name": VOLUME_NAME, "start_year": "2012",
                      "publisher": {"id": PUBLISHER, "name": "Image"}, "count_of_issues": issues,
@@ -299,6 +313,29 @@ fn route(
                 1,
             ),
         ),
+        p if p == format!("/api/volume/4050-{THUNDER}/") => (
+            200,
+            json,
+            envelope(
+                1,
+                json!({
+                    "id": THUNDER, "name": THUNDER_NAME, "start_year": "2001",
+                    "publisher": {"id": PUBLISHER, "name": "Image"},
+                    "count_of_issues": issues,
+                    "image": {"medium_url": format!("http://127.0.0.1:{port}/a/uploads/scale_medium/thunder.jpg")},
+                    "site_detail_url": format!("https://comics.example/thunder/4050-{THUNDER}/"),
+                    "api_detail_url": format!("https://comics.example/api/volume/4050-{THUNDER}/")
+                }),
+                0,
+                1,
+            ),
+        ),
+        "/api/issues/"
+            if query.get("filter").map(String::as_str) == Some(&format!("volume:{THUNDER}")) =>
+        {
+            let results: Vec<Value> = (1..=issues).map(|n| thunder_issue_json(n, port)).collect();
+            (200, json, envelope(1, json!(results), 0, issues))
+        }
         "/api/issues/" => {
             if query.get("filter").map(String::as_str) != Some(&format!("volume:{VOLUME}")) {
                 return (200, json, envelope(1, json!([]), 0, 0));
@@ -339,6 +376,34 @@ fn route(
             }
         }
     }
+}
+
+/// Issue `n` of the second volume, with one cover.
+pub fn thunder_issue_json(n: u32, port: u16) -> Value {
+    let id = THUNDER_FIRST_ISSUE + n as i32;
+    json!({
+        "id": id,
+        "name": null,
+        "issue_number": n.to_string(),
+        "cover_date": format!("2001-{:02}-01", n % 12 + 1),
+        "store_date": null,
+        "image": {
+            "medium_url": thunder_cover(n, port),
+            "original_url": thunder_cover(n, port),
+            "thumb_url": thunder_cover(n, port),
+            "image_tags": "All Images"
+        },
+        "associated_images": [],
+        "volume": {"id": THUNDER, "name": THUNDER_NAME},
+        "api_detail_url": format!("https://comics.example/api/issue/4000-{id}/"),
+        "site_detail_url": format!("https://comics.example/thunder-{n}/4000-{id}/")
+    })
+}
+
+/// The cover's address of issue `n` of the second volume.
+pub fn thunder_cover(n: u32, port: u16) -> String {
+    let id = THUNDER_FIRST_ISSUE + n as i32;
+    format!("http://127.0.0.1:{port}/a/uploads/scale_medium/{id}-thunder.jpg")
 }
 
 /// The main cover's address of issue `n`.
