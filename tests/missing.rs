@@ -166,7 +166,7 @@ fn comics_of(folder: &std::path::Path, comics: &[(String, String)]) {
 }
 
 #[test]
-fn add_all_adds_each_missing_volume_in_order_stops_between_groups_and_resumes() {
+fn add_all_adds_each_missing_volume_in_order_and_a_stopped_run_resumes_where_it_was() {
     use comicvine::{FIRST_ISSUE, THUNDER_FIRST_ISSUE};
     use vistazo::catalog::missing::{self, AddMissingEvent, AddMissingRun};
     use vistazo::jobs::{CancelToken, Outcome};
@@ -265,13 +265,37 @@ fn add_all_adds_each_missing_volume_in_order_stops_between_groups_and_resumes() 
         "what the stopped run did is recorded"
     );
 
-    // Run again, with the groups read again: the next group is added, the first is not looked
-    // for again, and every comic waiting is to be classified.
+    // Run again, stopped this time while the next volume's covers are saved: part of it is in
+    // the catalog, so its comics no longer count as missing, but the run remembers them.
     let requests_before = server.requests().len();
     let cancel = CancelToken::new();
-    let groups = missing::missing_volumes(&mut db).expect("groups");
+    let groups = missing::groups_to_add(&mut db).expect("groups");
+    let stopped = missing::add_missing(&mut db, &client, &store, &groups, &cancel, &mut |event| {
+        if let AddMissingEvent::Import(vistazo::catalog::CatalogEvent::Progress(_)) = event {
+            cancel.cancel();
+        }
+    })
+    .expect("second run");
+    assert_eq!(stopped.outcome, Outcome::Cancelled);
+    assert!(stopped.added.is_empty(), "{stopped:?}");
+    assert!(
+        missing::missing_volumes(&mut db)
+            .expect("groups")
+            .iter()
+            .all(|group| !group.series.starts_with("Thunder")),
+        "the comics of a volume partly added name a volume of the catalog"
+    );
+
+    // And again, with the groups to add read again: the volume stopped midway is finished,
+    // the first is not looked for again, and every comic waiting is to be classified.
+    let cancel = CancelToken::new();
+    let groups = missing::groups_to_add(&mut db).expect("groups");
+    assert_eq!(
+        groups.iter().map(|g| g.series.as_str()).collect::<Vec<_>>(),
+        ["Thunder Knight"]
+    );
     let second = missing::add_missing(&mut db, &client, &store, &groups, &cancel, &mut |_| {})
-        .expect("second run");
+        .expect("third run");
     assert_eq!(second.outcome, Outcome::Finished);
     assert_eq!(
         second
@@ -289,6 +313,7 @@ fn add_all_adds_each_missing_volume_in_order_stops_between_groups_and_resumes() 
         saga_again, 0,
         "the volume added before is not asked for again"
     );
+    assert_eq!(second.added[0].issues_added, 0, "{:?}", second.added);
     let mut everyone = saga_comics.clone();
     everyone.extend(&thunder_comics);
     everyone.sort_unstable();

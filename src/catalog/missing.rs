@@ -30,7 +30,7 @@ const WEAK: f64 = crate::matching::Threshold::MIN as f64;
 const SAME_SERIES: f32 = 0.5;
 
 /// Comics of one volume the catalog lacks.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MissingVolume {
     /// The series, as the comics write it.
     pub series: String,
@@ -168,6 +168,10 @@ pub struct AddMissingRun {
     pub handled: Vec<String>,
     /// The comics the volumes added serve, to classify again.
     pub waiting: Vec<i32>,
+    /// The group whose volume was being added when the run stopped: once part of its volume is
+    /// in the catalog its comics no longer count as missing, so it is remembered here.
+    #[serde(default)]
+    pub adding: Option<MissingVolume>,
 }
 
 impl AddMissingRun {
@@ -183,6 +187,18 @@ impl AddMissingRun {
         let text = serde_json::to_string(self).unwrap_or_default();
         db.set_setting(RUN_SETTING, &text)
     }
+}
+
+/// The groups a run of [`add_missing`] goes through: the one whose volume a stopped run was
+/// adding first, then those [`missing_volumes`] finds now.
+pub fn groups_to_add(db: &mut Database) -> Result<Vec<MissingVolume>, DbError> {
+    let mut groups = missing_volumes(db)?;
+    if let Some(adding) = AddMissingRun::load(db)?.adding
+        && !groups.iter().any(|group| group.key() == adding.key())
+    {
+        groups.insert(0, adding);
+    }
+    Ok(groups)
 }
 
 /// What [`add_missing`] is doing, for the caller to show.
@@ -222,10 +238,10 @@ pub struct AddMissingSummary {
     pub waiting: Vec<i32>,
 }
 
-/// Adds the ComicVine volume that fits each of `groups`, in order, through `client` (whose pace
-/// every request keeps), stopping between two groups or two covers when `cancel` is set. Each
-/// group handled is recorded in the collection at once: running again with the groups read
-/// again skips them and goes on with the next. A failure (ComicVine refusing, the network)
+/// Adds the ComicVine volume that fits each of `groups` ([`groups_to_add`]), in order, through
+/// `client` (whose pace every request keeps), stopping between two groups or two covers when
+/// `cancel` is set. Each group handled is recorded in the collection at once: running again
+/// with the groups read again skips them and goes on with the one it stopped in. A failure (ComicVine refusing, the network)
 /// ends the run with the error; what was recorded stays.
 pub fn add_missing(
     db: &mut Database,
@@ -273,6 +289,8 @@ pub fn add_missing(
             continue;
         };
         on_event(AddMissingEvent::Adding { group, volume });
+        run.adding = Some(group.clone());
+        run.save(db)?;
         let added = match add_volume(db, client, store, volume.id, cancel, &mut |event| {
             on_event(AddMissingEvent::Import(event));
         }) {
@@ -293,6 +311,7 @@ pub fn add_missing(
         run.waiting.sort_unstable();
         run.waiting.dedup();
         run.handled.push(group.key());
+        run.adding = None;
         run.save(db)?;
         summary.added.push(added);
     }

@@ -169,7 +169,7 @@ fn add_missing(
     mut database: db::Database,
     max: Option<usize>,
 ) -> anyhow::Result<ExitCode> {
-    let mut groups = missing::missing_volumes(&mut database)?;
+    let mut groups = missing::groups_to_add(&mut database)?;
     if let Some(max) = max {
         groups.truncate(max);
     }
