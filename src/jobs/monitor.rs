@@ -230,6 +230,13 @@ impl ProgressMonitor {
             .step(unit, total, label.into(), Instant::now());
     }
 
+    /// Says what the step is doing now ("Adding Saga…"), keeping its counts and clock.
+    pub fn relabel(&self, label: impl Into<String>) {
+        let mut status = self.status();
+        status.label = label.into();
+        status.changes += 1;
+    }
+
     /// `n` more items of the step are done.
     pub fn advanced(&self, n: u64) {
         let mut status = self.status();
@@ -347,8 +354,10 @@ mod tests {
         assert!(monitor.report().cancellable);
         monitor.started(Some(3), "Adding comics…");
         monitor.advanced(1);
+        monitor.relabel("Adding Saga…");
         monitor.advanced(1);
-        assert_eq!(monitor.report().done, 2);
+        assert_eq!(monitor.report().done, 2, "a new label keeps the counts");
+        assert_eq!(monitor.report().label, "Adding Saga…");
         let shown = monitor.report().changes;
 
         monitor.cancel();

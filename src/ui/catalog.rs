@@ -1,6 +1,7 @@
 //! The catalog window: the volumes in the catalog with their first cover and how many issues
 //! they have, a search of ComicVine by name, and adding a volume (its issues and covers) with
-//! a progress bar and Cancel. The work happens in [`CatalogStore`]; covers are decoded by a
+//! a progress bar and Cancel. The comics whose volume the catalog lacks are listed by series,
+//! each with its search, and Add All adds every one's volume in turn and classifies them again. The work happens in [`CatalogStore`]; covers are decoded by a
 //! [`PictureSlots`].
 
 pub mod store;
@@ -20,6 +21,7 @@ use super::failure::send;
 use super::pictures::{Fit, PictureSlots, Source};
 use super::progress::ProgressPanel;
 use crate::catalog::VolumeSummary;
+use crate::catalog::missing::MissingVolume;
 use crate::i18n::{fill, gettext, ngettext};
 use crate::jobs::{CancelToken, Outcome, ProgressMonitor};
 
@@ -34,6 +36,10 @@ pub enum CatalogMsg {
     ShowSearch(String),
     Search(String),
     Add(i32),
+    /// Add the volume of every group of comics the catalog lacks, then classify them again.
+    AddAll,
+    /// Search ComicVine for this, as if typed.
+    SearchFor(String),
     Cancel,
     /// The app switched to another collection: list its catalog when the window is open.
     CollectionSwitched,
@@ -57,6 +63,10 @@ pub struct CatalogDialog {
     results: Vec<adw::ActionRow>,
     volumes_group: adw::PreferencesGroup,
     volumes: Vec<adw::ActionRow>,
+    /// The comics whose volume the catalog lacks, by series, with Add All.
+    missing_group: adw::PreferencesGroup,
+    missing: Vec<adw::ActionRow>,
+    add_all: gtk::Button,
     in_catalog: HashSet<i32>,
     /// The volumes' covers shown, by cover id.
     pictures: Vec<(i32, gtk::Picture)>,
@@ -160,6 +170,30 @@ impl SimpleComponent for CatalogDialog {
         adding.append(&results_group);
         body.append(&adding);
 
+        let add_all = gtk::Button::builder()
+            .label(gettext("Add _All"))
+            .use_underline(true)
+            .tooltip_text(gettext(
+                "Add the volume that fits each series below from ComicVine, one after another, then classify those comics again",
+            ))
+            .valign(gtk::Align::Center)
+            .css_classes(["suggested-action"])
+            .build();
+        add_all.connect_clicked(glib::clone!(
+            #[strong]
+            sender,
+            move |_| sender.input(CatalogMsg::AddAll)
+        ));
+        let missing_group = adw::PreferencesGroup::builder()
+            .title(gettext("Not in Your Catalog"))
+            .description(gettext(
+                "Comics whose volume the catalog lacks, by the series their names say.",
+            ))
+            .header_suffix(&add_all)
+            .visible(false)
+            .build();
+        body.append(&missing_group);
+
         let progress = ProgressMonitor::new();
         let panel = ProgressPanel::new(&progress).framed();
         body.append(panel.widget());
@@ -180,6 +214,9 @@ impl SimpleComponent for CatalogDialog {
             results: Vec::new(),
             volumes_group,
             volumes: Vec::new(),
+            missing_group,
+            missing: Vec::new(),
+            add_all,
             in_catalog: HashSet::new(),
             pictures: Vec::new(),
             progress,
@@ -229,6 +266,21 @@ impl SimpleComponent for CatalogDialog {
                     });
                 }
             }
+            CatalogMsg::AddAll => {
+                if self.cancel.is_none() {
+                    let cancel = self.progress.begin(gettext("Adding the missing volumes…"));
+                    self.cancel = Some(cancel.clone());
+                    self.set_add_buttons_sensitive(false);
+                    self.store.emit(CatalogStoreInput::AddAll {
+                        cancel,
+                        progress: self.progress.clone(),
+                    });
+                }
+            }
+            CatalogMsg::SearchFor(query) => {
+                self.search.set_text(&query);
+                sender.input(CatalogMsg::Search(query));
+            }
             CatalogMsg::CollectionSwitched => {
                 if self.window.is_visible() {
                     self.store.emit(CatalogStoreInput::LoadVolumes);
@@ -246,6 +298,26 @@ impl CatalogDialog {
     fn stored(&mut self, output: CatalogStoreOutput, sender: &ComponentSender<Self>) {
         match output {
             CatalogStoreOutput::Volumes(volumes) => self.show_volumes(&volumes),
+            CatalogStoreOutput::Missing { groups, resumable } => {
+                self.show_missing(&groups, resumable, sender);
+            }
+            CatalogStoreOutput::AllAdded {
+                outcome,
+                added,
+                reclassified,
+            } => {
+                self.finish_adding(outcome);
+                send(sender, CatalogOutput::Changed);
+                self.store.emit(CatalogStoreInput::LoadVolumes);
+                let message = all_added(outcome, added, reclassified);
+                // It may end long after it started: it stays until read.
+                self.toasts.add_toast(
+                    adw::Toast::builder()
+                        .title(crate::ui::markup(&message))
+                        .timeout(0)
+                        .build(),
+                );
+            }
             CatalogStoreOutput::Results(results) => {
                 self.searching = false;
                 self.title.set_subtitle("");
@@ -280,6 +352,7 @@ impl CatalogDialog {
             CatalogStoreOutput::AddDone { reclassified } => {
                 self.finish_adding(Outcome::Finished);
                 send(sender, CatalogOutput::Changed);
+                self.store.emit(CatalogStoreInput::LoadVolumes);
                 let added = self.added.take();
                 let message = match (added, reclassified) {
                     (Some((name, _)), Some((applied, to_review))) => {
@@ -338,8 +411,56 @@ impl CatalogDialog {
     }
 
     fn set_add_buttons_sensitive(&self, sensitive: bool) {
-        for row in &self.results {
+        for row in self.results.iter().chain(&self.missing) {
             row.set_sensitive(sensitive);
+        }
+        self.add_all.set_sensitive(sensitive);
+    }
+
+    /// Lists the groups of comics whose volume the catalog lacks; the group shows while there
+    /// are some, or while a stopped Add All has comics left to classify.
+    fn show_missing(
+        &mut self,
+        groups: &[MissingVolume],
+        resumable: bool,
+        sender: &ComponentSender<Self>,
+    ) {
+        for row in self.missing.drain(..) {
+            self.missing_group.remove(&row);
+        }
+        self.missing_group
+            .set_visible(!groups.is_empty() || resumable);
+        for group in groups {
+            let name = match group.year {
+                Some(year) => format!("{} ({year})", group.series),
+                None => group.series.clone(),
+            };
+            let count = u32::try_from(group.comics.len()).unwrap_or(u32::MAX);
+            let row = adw::ActionRow::builder()
+                .title(glib::markup_escape_text(&name).as_str())
+                .subtitle(
+                    fill(
+                        &ngettext("{count} comic", "{count} comics", count),
+                        &[("count", &count)],
+                    )
+                    .as_str(),
+                )
+                .build();
+            let search = gtk::Button::builder()
+                .label(gettext("Search"))
+                .tooltip_text(gettext("Search ComicVine for this volume"))
+                .valign(gtk::Align::Center)
+                .build();
+            let query = group.query.clone();
+            search.connect_clicked(glib::clone!(
+                #[strong]
+                sender,
+                move |_| sender.input(CatalogMsg::SearchFor(query.clone()))
+            ));
+            row.add_suffix(&search);
+            row.set_sensitive(self.cancel.is_none());
+            self.missing_group.add(&row);
+            self.missing.push(row);
         }
     }
 
@@ -498,4 +619,45 @@ impl CatalogDialog {
             self.volumes.push(row);
         }
     }
+}
+
+/// What Add All did, in one sentence for its toast.
+fn all_added(outcome: Outcome, added: usize, reclassified: Option<(u64, u64)>) -> String {
+    let plural = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let added = added as u64;
+    let mut parts = vec![match outcome {
+        Outcome::Cancelled => fill(
+            &ngettext(
+                "Stopped after adding {count} volume; Add All goes on from there",
+                "Stopped after adding {count} volumes; Add All goes on from there",
+                plural(added),
+            ),
+            &[("count", &added)],
+        ),
+        Outcome::Finished => fill(
+            &ngettext(
+                "Added {count} volume",
+                "Added {count} volumes",
+                plural(added),
+            ),
+            &[("count", &added)],
+        ),
+    }];
+    if let Some((applied, to_review)) = reclassified {
+        parts.push(fill(
+            &ngettext(
+                "{count} comic classified",
+                "{count} comics classified",
+                plural(applied),
+            ),
+            &[("count", &applied)],
+        ));
+        if to_review > 0 {
+            parts.push(fill(
+                &ngettext("{count} to review", "{count} to review", plural(to_review)),
+                &[("count", &to_review)],
+            ));
+        }
+    }
+    parts.join(" · ")
 }

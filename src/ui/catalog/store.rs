@@ -1,6 +1,8 @@
-//! The background worker behind the catalog window: it lists the volumes in the catalog, asks
-//! ComicVine for volumes by name, and imports a volume with its issues and covers through
-//! [`crate::catalog::add_volume`], reporting as it goes. It has its own database connection,
+//! The background worker behind the catalog window: it lists the volumes in the catalog and the
+//! comics whose volume it lacks, asks ComicVine for volumes by name, imports a volume with its
+//! issues and covers through [`crate::catalog::add_volume`] (or every missing one through
+//! [`crate::catalog::missing::add_missing`]), and classifies again the comics that waited for
+//! them, reporting into the window's progress monitor as it goes. It has its own database connection,
 //! so a long import never holds up the window or the other workers.
 
 use crate::ui::failure::{JobError, send};
@@ -8,7 +10,7 @@ use std::path::PathBuf;
 
 use relm4::{ComponentSender, Worker};
 
-use crate::catalog::missing;
+use crate::catalog::missing::{self, AddMissingEvent, AddMissingRun, MissingVolume};
 use crate::catalog::{
     self, AddVolumeSummary, CatalogEvent, ComicVine, ComicVineOptions, VolumeSummary,
 };
@@ -65,6 +67,13 @@ pub enum CatalogStoreInput {
         cancel: CancelToken,
         progress: ProgressMonitor,
     },
+    /// Add the volume of every group of comics the catalog lacks, in order, then classify
+    /// those comics again; reporting into `progress`, stopping between two groups or two
+    /// covers when `cancel` is set.
+    AddAll {
+        cancel: CancelToken,
+        progress: ProgressMonitor,
+    },
     /// The app switched to another collection: let go of the old one now.
     CollectionSwitched,
     /// Read some of the covers still without an embedding, then ask again while more wait.
@@ -81,11 +90,25 @@ pub struct ListedVolume {
 #[derive(Debug)]
 pub enum CatalogStoreOutput {
     Volumes(Vec<ListedVolume>),
+    /// The groups of comics whose volume the catalog lacks, and whether a stopped Add All has
+    /// comics waiting to be classified again.
+    Missing {
+        groups: Vec<MissingVolume>,
+        resumable: bool,
+    },
     Results(Vec<VolumeSummary>),
     Added(AddVolumeSummary),
     /// A volume added in full, and the comics it serves classified again: how many of them
     /// were applied, and how many wait for review (`None`: no comic waited for it).
     AddDone {
+        reclassified: Option<(u64, u64)>,
+    },
+    /// Add All ended: how many volumes it added, and how many of the comics that waited were
+    /// applied and left for review (`None`: none were classified). The series no volume fits
+    /// stay listed as missing.
+    AllAdded {
+        outcome: Outcome,
+        added: usize,
         reclassified: Option<(u64, u64)>,
     },
     /// Catalog covers still to be read for matching.
@@ -117,11 +140,17 @@ impl Worker for CatalogStore {
     }
 
     fn update(&mut self, message: CatalogStoreInput, sender: ComponentSender<Self>) {
-        let adding = matches!(message, CatalogStoreInput::Add { .. });
+        let adding = matches!(
+            message,
+            CatalogStoreInput::Add { .. } | CatalogStoreInput::AddAll { .. }
+        );
         let reply = match message {
             CatalogStoreInput::LoadVolumes => {
                 // Covers another program (Babelcomics4) downloaded are read too.
                 sender.input(CatalogStoreInput::EmbedNewCovers);
+                if let Ok(missing) = self.missing() {
+                    send(&sender, missing);
+                }
                 self.volumes().map(CatalogStoreOutput::Volumes)
             }
             CatalogStoreInput::Search(query) => self.search(&query),
@@ -130,6 +159,9 @@ impl Worker for CatalogStore {
                 cancel,
                 progress,
             } => self.add_and_classify(id, &cancel, &progress, &sender),
+            CatalogStoreInput::AddAll { cancel, progress } => {
+                self.add_all(&cancel, &progress, &sender)
+            }
             CatalogStoreInput::CollectionSwitched => {
                 self.database.close_if_switched();
                 return;
@@ -240,6 +272,98 @@ impl CatalogStore {
             .collect())
     }
 
+    fn missing(&mut self) -> Result<CatalogStoreOutput, JobError> {
+        let database = self.database()?;
+        let groups = missing::groups_to_add(database).map_err(JobError::from)?;
+        let resumable = !AddMissingRun::load(database)
+            .map_err(JobError::from)?
+            .waiting
+            .is_empty();
+        Ok(CatalogStoreOutput::Missing { groups, resumable })
+    }
+
+    /// Adds the volume of every group of comics the catalog lacks, in order and at ComicVine's
+    /// pace, then classifies those comics again (as `vistazo catalog add-missing` does). A
+    /// stopped run goes on where it was the next time.
+    fn add_all(
+        &mut self,
+        cancel: &CancelToken,
+        monitor: &ProgressMonitor,
+        sender: &ComponentSender<Self>,
+    ) -> Result<CatalogStoreOutput, JobError> {
+        let client = self.client(Some(cancel))?;
+        let store = self.store()?;
+        let database = self.database()?;
+        let groups = missing::groups_to_add(database).map_err(JobError::from)?;
+        monitor.started(
+            Some(groups.len() as u64),
+            gettext("Adding the missing volumes…"),
+        );
+        let mut adding = String::new();
+        let summary =
+            missing::add_missing(database, &client, &store, &groups, cancel, &mut |event| {
+                match event {
+                    AddMissingEvent::Searching { group, .. } => monitor.relabel(fill(
+                        &gettext("Looking for {series} on ComicVine…"),
+                        &[("series", &group.series)],
+                    )),
+                    AddMissingEvent::Adding { volume, .. } => {
+                        adding.clone_from(&volume.name);
+                        monitor.relabel(fill(&gettext("Adding {name}…"), &[("name", &adding)]));
+                    }
+                    AddMissingEvent::Import(CatalogEvent::Progress(covers)) => {
+                        monitor.relabel(fill(
+                            &gettext("Adding {name} ({done} of {total} covers)"),
+                            &[
+                                ("name", &adding),
+                                ("done", &covers.done),
+                                ("total", &covers.total),
+                            ],
+                        ));
+                    }
+                    AddMissingEvent::NoFit { .. }
+                    | AddMissingEvent::Added(_)
+                    | AddMissingEvent::Skipped { .. } => monitor.advanced(1),
+                    AddMissingEvent::Import(CatalogEvent::CoverSkipped {
+                        id_comicbook_info,
+                        error,
+                    }) => tracing::warn!("skipped a cover of issue {id_comicbook_info}: {error}"),
+                    AddMissingEvent::Import(_) => {}
+                }
+            });
+        // What was added shows at once, whatever comes next.
+        if let Ok(volumes) = self.volumes() {
+            send(sender, CatalogStoreOutput::Volumes(volumes));
+        }
+        let summary = summary.map_err(JobError::from)?;
+        let added = summary.added.len();
+        if summary.outcome == Outcome::Cancelled {
+            return Ok(CatalogStoreOutput::AllAdded {
+                outcome: Outcome::Cancelled,
+                added,
+                reclassified: None,
+            });
+        }
+        let reclassified = self.classify_again(
+            &summary.waiting,
+            gettext("Classifying the comics that waited for these volumes…"),
+            cancel,
+            monitor,
+        )?;
+        // Stopped while classifying: the next Add All classifies them.
+        let outcome = if cancel.is_cancelled() {
+            Outcome::Cancelled
+        } else {
+            missing::classified_again(self.database()?).map_err(JobError::from)?;
+            Outcome::Finished
+        };
+        Ok(CatalogStoreOutput::AllAdded {
+            outcome,
+            added,
+            reclassified,
+        })
+    }
+
     fn client(&mut self, cancel: Option<&CancelToken>) -> Result<ComicVine, JobError> {
         let database = self.database()?;
         let key = session_key::api_key(database).map_err(JobError::from)?;
@@ -271,25 +395,28 @@ impl CatalogStore {
         if !finished {
             return Ok(CatalogStoreOutput::AddDone { reclassified: None });
         }
-        let reclassified = self.classify_again(&comics, cancel, monitor)?;
+        let reclassified = self.classify_again(
+            &comics,
+            gettext("Classifying the comics that waited for this volume…"),
+            cancel,
+            monitor,
+        )?;
         Ok(CatalogStoreOutput::AddDone { reclassified })
     }
 
-    /// Classifies `comics` again, their covers and the new volume's read with the app's model
-    /// first.
+    /// Classifies `comics` again, their covers and the new volumes' read with the app's model
+    /// first, saying `label` meanwhile.
     fn classify_again(
         &mut self,
         comics: &[i32],
+        label: String,
         cancel: &CancelToken,
         monitor: &ProgressMonitor,
     ) -> Result<Option<(u64, u64)>, JobError> {
         if comics.is_empty() {
             return Ok(None);
         }
-        monitor.started(
-            None,
-            gettext("Classifying the comics that waited for this volume…"),
-        );
+        monitor.started(None, label);
         let settings = self.settings.current();
         let store = self.store()?;
         let Self {
