@@ -123,17 +123,6 @@ impl ClipModel {
         })
     }
 
-    /// Reads the towers named in `towers` now, instead of at their first use.
-    pub fn preload(&self, towers: LoadedTowers) -> Result<(), ModelError> {
-        if towers.vision {
-            self.vision()?;
-        }
-        if towers.text {
-            self.text()?;
-        }
-        Ok(())
-    }
-
     /// Which towers have been read so far.
     pub fn loaded(&self) -> LoadedTowers {
         LoadedTowers {
