@@ -1,6 +1,6 @@
 //! Build steps that Cargo alone cannot express:
-//! - link libtorch so the binary runs without `LD_LIBRARY_PATH` and really uses CUDA when the
-//!   libtorch it was built against has it;
+//! - link libtorch so the binary runs without `LD_LIBRARY_PATH`, and say whether the libtorch it
+//!   was built against has CUDA (loaded at run time when there is a GPU);
 //! - compile the GResource bundle, the GSettings schema and the translations into `OUT_DIR`, so a
 //!   plain `cargo run` finds them without an install step.
 
@@ -28,16 +28,17 @@ fn link_libtorch() {
     };
     let lib_dir = PathBuf::from(lib_dir);
     println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib_dir.display());
-    // The linker drops libtorch_cuda with --as-needed because nothing references it by name,
-    // and then CUDA is silently unavailable at run time. `VISTAZO_CUDA=0` builds a binary for
-    // the processor only, which needs none of the CUDA libraries but libcudart and libcupti.
+    // libtorch_cuda is not linked: it and the CUDA libraries it needs cost about 400 MB of
+    // memory and half a second at every start, also on the many machines without an NVIDIA
+    // GPU. The binary loads it at run time when it finds one (src/clip/device.rs), from the
+    // folders of this RUNPATH. `VISTAZO_CUDA=0` builds a binary that never tries.
     println!("cargo:rerun-if-env-changed=VISTAZO_CUDA");
     let cuda_wanted = std::env::var("VISTAZO_CUDA").map_or(true, |value| value != "0");
-    if cuda_wanted && lib_dir.join("libtorch_cuda.so").exists() {
-        println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
-        println!("cargo:rustc-link-arg=-ltorch_cuda");
-        println!("cargo:rustc-link-arg=-Wl,--as-needed");
-    }
+    let cuda_built = cuda_wanted && lib_dir.join("libtorch_cuda.so").exists();
+    println!(
+        "cargo:rustc-env=VISTAZO_TORCH_CUDA={}",
+        if cuda_built { "1" } else { "0" }
+    );
     let version = libtorch_version(&lib_dir).unwrap_or_else(|| "unknown".to_owned());
     println!("cargo:rustc-env=VISTAZO_LIBTORCH_VERSION={version}");
 }

@@ -16,7 +16,8 @@ pub mod weights;
 pub use config::{ClipConfig, ConfigError};
 pub use device::{DeviceError, DevicePreference, RuntimeInfo};
 pub use engine::{
-    EmbedReport, Engine, EngineOptions, ImageEmbedding, ImageFailure, PhaseTimings, TextEmbedding,
+    Decoding, EmbedReport, Engine, EngineOptions, ImageEmbedding, ImageFailure, PhaseTimings,
+    TextEmbedding,
 };
 pub use model::{ClipModel, ModelError};
 pub use preprocess::{PreprocessError, Preprocessor};

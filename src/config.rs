@@ -30,6 +30,12 @@ pub const LIBTORCH_VERSION: &str = match option_env!("VISTAZO_LIBTORCH_VERSION")
     None => "unknown",
 };
 
+/// Whether the libtorch the binary was built against has CUDA (`libtorch_cuda.so`, loaded at
+/// run time when the machine has an NVIDIA GPU), unless the build was asked not to use it.
+pub fn libtorch_cuda() -> bool {
+    option_env!("VISTAZO_TORCH_CUDA") == Some("1")
+}
+
 pub fn is_devel() -> bool {
     PROFILE == "Devel"
 }

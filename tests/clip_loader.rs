@@ -7,6 +7,7 @@ mod fixtures;
 use std::path::{Path, PathBuf};
 
 use tch::{Kind, Tensor};
+use vistazo::clip::model::LoadedTowers;
 use vistazo::clip::weights::{self, DEFAULT_REPO};
 use vistazo::clip::{
     ClipConfig, ClipError, ClipModel, DevicePreference, Engine, EngineOptions, ImageFailure,
@@ -545,4 +546,63 @@ fn the_default_model_is_found_in_the_hugging_face_cache() {
     let files = weights::find_in_cache(cache.path()).expect("found without the network");
     assert_eq!(files.weights, snapshot.join("model.safetensors"));
     Engine::load(&files, &cpu_options()).expect("the cached model loads");
+}
+
+#[test]
+fn each_tower_is_read_when_first_used_and_a_text_search_never_reads_the_image_tower() {
+    let engine = tiny_engine(EngineOptions {
+        device: DevicePreference::Cpu,
+        ..EngineOptions::default()
+    });
+    let none = LoadedTowers::default();
+    assert_eq!(engine.model().loaded(), none);
+
+    let before = engine.embed_texts(&["a comic cover"]).expect("text embeds");
+    assert_eq!(
+        engine.model().loaded(),
+        LoadedTowers {
+            vision: false,
+            text: true
+        }
+    );
+
+    let mut embedded = 0;
+    engine
+        .embed_images(
+            &[fixtures().join("images/cover.jpg")],
+            &CancelToken::new(),
+            &mut |item| {
+                item.result.expect("embeds");
+                embedded += 1;
+            },
+            &mut |_| {},
+        )
+        .expect("runs");
+    assert_eq!(embedded, 1);
+    assert_eq!(
+        engine.model().loaded(),
+        LoadedTowers {
+            vision: true,
+            text: true
+        }
+    );
+    // Reading the other tower changes nothing about the first.
+    let after = engine.embed_texts(&["a comic cover"]).expect("text embeds");
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_model_whose_weights_vanish_after_opening_still_reads_its_towers() {
+    // The file stays open: a download renamed over the name, or the name deleted, does not
+    // change what the opened model reads.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let weights = dir.path().join("model.safetensors");
+    std::fs::copy(fixtures().join("tiny/model.safetensors"), &weights).expect("copy");
+    let config = ClipConfig::from_file(&fixtures().join("tiny/config.json")).expect("config");
+    let model = ClipModel::load(config, &weights, tch::Device::Cpu, Kind::Float).expect("opens");
+    std::fs::remove_file(&weights).expect("remove");
+    let _no_grad = tch::no_grad_guard();
+    let pixels = Tensor::zeros([1, 3, 224, 224], (Kind::Float, tch::Device::Cpu));
+    let features = model.image_features(&pixels).expect("reads the tower");
+    assert_eq!(features.size(), [1, 512]);
 }

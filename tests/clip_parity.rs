@@ -103,8 +103,10 @@ fn identical_pixels_give_identical_embeddings() {
             .zip(&theirs)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0f32, f32::max);
-        eprintln!("{name}: max abs diff {worst:e}");
+        let similarity = cosine(&ours[0], &theirs);
+        eprintln!("{name}: max abs diff {worst:e}, cosine {similarity:.7}");
         assert!(worst <= 1e-4, "{name}: max abs diff {worst}");
+        assert!(similarity >= 0.99999, "{name}: cosine {similarity}");
     }
 }
 

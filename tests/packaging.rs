@@ -846,6 +846,19 @@ fn an_installed_binary_runs_on_the_libraries_installed_beside_it() {
     let values = value["a room"]["embedding"].as_array().map_or(0, Vec::len);
     assert!(values > 0, "{embedded}");
 
+    // The binary loads libtorch's CUDA half at run time on a machine with a GPU: it is
+    // installed with every library it needs, found beside it.
+    if vistazo::config::libtorch_cuda() {
+        let cuda = libraries.join("libtorch_cuda.so");
+        assert!(cuda.is_file(), "libtorch_cuda.so is not installed");
+        check(
+            Command::new("python3")
+                .args(["-c", "import ctypes, sys; ctypes.CDLL(sys.argv[1])"])
+                .arg(&cuda)
+                .env_remove("LD_LIBRARY_PATH"),
+        );
+    }
+
     check(&mut make(&["uninstall", &destdir, "PREFIX=/usr"]));
     assert!(!installed.exists() && !libraries.exists());
 }

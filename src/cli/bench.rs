@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::GlobalOptions;
-use crate::clip::mkl;
+use crate::clip::{Decoding, mkl};
 use crate::i18n::{self, gettext};
 use crate::jobs::CancelToken;
 
@@ -25,6 +25,8 @@ pub enum BenchTarget {
         batch: u32,
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..), help = gettext("Times to repeat each measurement; medians are reported"))]
         rounds: u32,
+        #[arg(long, help = gettext("Print one JSON object"))]
+        json: bool,
     },
     #[command(about = gettext("Time the cover search for many comics on synthetic embeddings"))]
     Classify {
@@ -92,8 +94,13 @@ fn bench_gemm(rounds: usize, json: bool) {
 }
 
 pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<ExitCode> {
-    let (dir, batch, rounds) = match target {
-        BenchTarget::Embed { dir, batch, rounds } => (dir, batch, rounds),
+    let (dir, batch, rounds, json) = match target {
+        BenchTarget::Embed {
+            dir,
+            batch,
+            rounds,
+            json,
+        } => (dir, batch, rounds, *json),
         BenchTarget::Classify { comics, covers } => {
             bench_classify(*comics, *covers)?;
             return Ok(ExitCode::SUCCESS);
@@ -119,7 +126,7 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
             &[("folder", &dir.display())]
         ));
     }
-    let engine = global.load_engine(*batch as usize)?;
+    let mut engine = global.load_engine(*batch as usize)?;
     let batch = engine.batch_size();
     let cancel = CancelToken::new();
     let mut failures = 0usize;
@@ -143,34 +150,67 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
     }
     let batches = files.len().div_ceil(batch);
 
-    // Rounds alternate the two measurements so that both see the same load on a busy
-    // machine; the medians are reported.
-    let mut end_to_end_rates = Vec::with_capacity(rounds);
+    // Rounds alternate the measurements so that all see the same load on a busy machine; the
+    // medians are reported. End to end runs both ways of sharing the cores with decoding.
+    let mut between_rates = Vec::with_capacity(rounds);
+    let mut alongside_rates = Vec::with_capacity(rounds);
     let mut model_only_rates = Vec::with_capacity(rounds);
     let mut reports = Vec::with_capacity(rounds);
     for _ in 0..rounds {
+        engine.set_decoding(Decoding::BetweenPasses);
         let report = engine.embed_images(&files, &cancel, &mut on_result, &mut |_| {})?;
-        end_to_end_rates.push(report.embedded as f64 / report.timings.wall.as_secs_f64());
+        between_rates.push(report.embedded as f64 / report.timings.wall.as_secs_f64());
         reports.push(report);
         let started = Instant::now();
         for _ in 0..batches {
             engine.embed_pixels(&pixels, batch)?;
         }
         model_only_rates.push((batches * batch) as f64 / started.elapsed().as_secs_f64());
+        engine.set_decoding(Decoding::AlongsidePasses);
+        let report = engine.embed_images(&files, &cancel, &mut on_result, &mut |_| {})?;
+        alongside_rates.push(report.embedded as f64 / report.timings.wall.as_secs_f64());
     }
-    let end_to_end = median(&mut end_to_end_rates);
+    engine.set_decoding(Decoding::default());
+    let between = median(&mut between_rates);
+    let alongside = median(&mut alongside_rates);
     let model_only = median(&mut model_only_rates);
     reports.sort_by_key(|report| report.timings.wall);
     let report = reports[reports.len() / 2];
+    let on_cpu = engine.model().device() == tch::Device::Cpu;
+    let model_gflops = model_only * engine.model().config().image_flops() / 1e9;
+    // The processor's own GEMM rate, measured now, is the ceiling the model is held against.
+    let gemm_peak = on_cpu.then(|| mkl::gemm_gflops(5));
 
     let per_image = |total: std::time::Duration| {
         total.as_secs_f64() * 1000.0 / (report.embedded + report.failed).max(1) as f64
     };
-    let mut out = std::io::stdout().lock();
     let device = match engine.model().device() {
         tch::Device::Cpu => "cpu".to_owned(),
         other => format!("{other:?}").to_lowercase(),
     };
+    let threads = tch::get_num_threads();
+    let peak_memory = peak_memory_mib();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let value = serde_json::json!({
+            "images": files.len(),
+            "batch": batch,
+            "device": device,
+            "threads": threads,
+            "rounds": rounds,
+            "end_to_end": between,
+            "end_to_end_decoding_alongside": alongside,
+            "model_only": model_only,
+            "model_gflops": model_gflops,
+            "gemm_gflops": gemm_peak,
+            "decode_ms": per_image(report.timings.decode),
+            "preprocess_ms": per_image(report.timings.preprocess),
+            "model_ms": per_image(report.timings.model),
+            "peak_memory_mib": peak_memory,
+        });
+        writeln!(out, "{value}")?;
+        return Ok(exit_code(failures));
+    }
     writeln!(
         out,
         "{}",
@@ -182,7 +222,7 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
                 ("count", &files.len()),
                 ("batch", &batch),
                 ("device", &device),
-                ("threads", &tch::get_num_threads()),
+                ("threads", &threads),
                 ("rounds", &rounds)
             ],
         )
@@ -191,24 +231,52 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
         out,
         "{}",
         i18n::fill(
-            &gettext("End to end: {rate} images/s"),
-            &[("rate", &format!("{end_to_end:.1}"))]
+            &gettext("End to end: {rate} images/s (decoding between forward passes)"),
+            &[("rate", &format!("{between:.1}"))]
         )
     )?;
     writeln!(
         out,
         "{}",
         i18n::fill(
-            &gettext("Model only: {rate} images/s"),
-            &[("rate", &format!("{model_only:.1}"))]
+            &gettext(
+                "End to end with one decoding thread beside the forward passes: {rate} images/s"
+            ),
+            &[("rate", &format!("{alongside:.1}"))]
         )
     )?;
+    writeln!(
+        out,
+        "{}",
+        i18n::fill(
+            &gettext("Model only: {rate} images/s, {gflops} GFLOP/s"),
+            &[
+                ("rate", &format!("{model_only:.1}")),
+                ("gflops", &format!("{model_gflops:.1}"))
+            ]
+        )
+    )?;
+    if let Some(peak) = gemm_peak {
+        writeln!(
+            out,
+            "{}",
+            i18n::fill(
+                &gettext(
+                    "The model reaches {share} % of this processor's fp32 GEMM rate on its shapes ({peak} GFLOP/s)"
+                ),
+                &[
+                    ("share", &format!("{:.0}", 100.0 * model_gflops / peak)),
+                    ("peak", &format!("{peak:.1}"))
+                ]
+            )
+        )?;
+    }
     writeln!(
         out,
         "{}",
         i18n::fill(
             &gettext("End to end reaches {ratio} of the model-only rate"),
-            &[("ratio", &format!("{:.2}", end_to_end / model_only))]
+            &[("ratio", &format!("{:.2}", between / model_only))]
         )
     )?;
     writeln!(
@@ -231,18 +299,22 @@ pub fn bench(global: &GlobalOptions, target: &BenchTarget) -> anyhow::Result<Exi
             ],
         )
     )?;
-    if let Some(peak) = peak_memory_mib() {
+    if let Some(peak) = peak_memory {
         writeln!(
             out,
             "{}",
             i18n::fill(&gettext("Peak memory: {peak} MiB"), &[("peak", &peak)])
         )?;
     }
-    Ok(if failures > 0 {
+    Ok(exit_code(failures))
+}
+
+fn exit_code(failures: usize) -> ExitCode {
+    if failures > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -4,7 +4,9 @@
 //!
 //! The thread that calls the engine owns the model and runs every forward pass; pictures are
 //! decoded and preprocessed on decoding threads that feed it batches through a bounded queue, so
-//! decoding hides behind the model and memory stays flat however many pictures there are. A
+//! memory stays flat however many pictures there are. On the processor the decoding threads
+//! work between forward passes, on every core, and never beside one (see [`Decoding`]); with
+//! CUDA they decode while the GPU runs the model. A
 //! picture that fails is reported on its own and never stops the others. The engine never
 //! touches GTK or the database, and never runs the model on more than one thread.
 
@@ -38,7 +40,24 @@ pub struct EngineOptions {
     pub model_threads: Option<usize>,
     /// Threads decoding and preprocessing pictures; `None`: chosen from the core count.
     pub decode_threads: Option<usize>,
+    /// When pictures are decoded on the processor, relative to the forward passes.
+    pub decoding: Decoding,
     pub limits: DecodeLimits,
+}
+
+/// When decoding threads work while the model runs on the processor.
+///
+/// libtorch's threads (one per core) spin and wait for each other at every operation's end, so
+/// a decoding thread that takes a core from one of them stalls all of them, for longer than
+/// the decoding takes. `vistazo bench embed` measures both ways in one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Decoding {
+    /// The decoding threads, one per core, wait while a forward pass runs and decode the next
+    /// batch between passes: no more busy threads than cores.
+    #[default]
+    BetweenPasses,
+    /// One decoding thread works beside the model's threads.
+    AlongsidePasses,
 }
 
 impl Default for EngineOptions {
@@ -48,6 +67,7 @@ impl Default for EngineOptions {
             batch_size: 16,
             model_threads: None,
             decode_threads: None,
+            decoding: Decoding::default(),
             limits: DecodeLimits::default(),
         }
     }
@@ -117,12 +137,15 @@ pub struct Engine {
     /// Whose forward pass runs next, when threads share the engine.
     passes: PassGate,
     decode_threads: usize,
+    /// Whether decoding threads wait for the forward pass in progress (on the processor).
+    decode_between_passes: bool,
     limits: DecodeLimits,
 }
 
-// SAFETY: once loaded, the engine's tensors are never changed: every use reads them (inference
+// SAFETY: once read, the engine's tensors are never changed: every use reads them (inference
 // under `no_grad`, new tensors for every result), and libtorch allows reading one tensor from
-// several threads (its reference counts are atomic). Forward passes, the only use that keeps
+// several threads (its reference counts are atomic). A tower is read once, under the model's
+// lock, and published through a `OnceLock`. Forward passes, the only use that keeps
 // intermediate state, take turns through `passes`. The tokenizer and preprocessor are plain
 // data.
 unsafe impl Sync for Engine {}
@@ -139,13 +162,8 @@ impl Engine {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let model_threads = options.model_threads.unwrap_or(cores).max(1);
         tch::set_num_threads(i32::try_from(model_threads).unwrap_or(i32::MAX));
-        // On the processor the model already keeps every core busy: one decoding thread is enough
-        // (JPEG decoding is several times faster than a forward pass). With CUDA the processor
-        // only decodes.
-        let decode_threads = options.decode_threads.unwrap_or(match device {
-            Device::Cpu => (cores / 4).max(1),
-            _ => cores.max(1),
-        });
+        let (decode_between_passes, decode_threads) =
+            decode_plan(device, options.decoding, cores, options.decode_threads);
 
         let config = ClipConfig::from_file(&files.config)?;
         let tokenizer = ClipTokenizer::load(
@@ -161,7 +179,8 @@ impl Engine {
             preprocessor,
             batch_size: options.batch_size.max(1),
             passes: PassGate::default(),
-            decode_threads: decode_threads.max(1),
+            decode_threads,
+            decode_between_passes,
             limits: options.limits,
         })
     }
@@ -180,6 +199,14 @@ impl Engine {
 
     pub fn batch_size(&self) -> usize {
         self.batch_size
+    }
+
+    /// Changes when pictures are decoded, with the number of decoding threads that way uses
+    /// (`vistazo bench embed` compares the two).
+    pub fn set_decoding(&mut self, decoding: Decoding) {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        (self.decode_between_passes, self.decode_threads) =
+            decode_plan(self.model.device(), decoding, cores, None);
     }
 
     /// The length of every embedding.
@@ -242,6 +269,9 @@ impl Engine {
                 let (next, stop, preprocessor) = (&next, &stop, &self.preprocessor);
                 scope.spawn(move || {
                     while !stop.load(Ordering::Relaxed) && !cancel.is_cancelled() {
+                        if self.decode_between_passes {
+                            self.passes.wait_while_running();
+                        }
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         if index >= count {
                             break;
@@ -369,6 +399,22 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// Whether decoding waits for forward passes, and on how many threads: one per core between
+/// passes on the processor, one beside them, and every core with CUDA (the GPU runs the model).
+fn decode_plan(
+    device: Device,
+    decoding: Decoding,
+    cores: usize,
+    threads: Option<usize>,
+) -> (bool, usize) {
+    let (between, default) = match (device, decoding) {
+        (Device::Cpu, Decoding::BetweenPasses) => (true, cores),
+        (Device::Cpu, Decoding::AlongsidePasses) => (false, 1),
+        _ => (false, cores),
+    };
+    (between, threads.unwrap_or(default).max(1))
 }
 
 fn prepare(

@@ -3,13 +3,21 @@
 //! [`ClipConfig`]; weights come from a `model.safetensors` with Hugging Face tensor names, and
 //! every tensor is checked against the shape the configuration expects before it is used.
 //!
+//! Opening a model checks every tensor both towers need against the file's header and reads
+//! none of them; each tower is read on its first use, so a text search never holds the image
+//! tower in memory and an embedding job never holds the text tower. Tensors are read from the
+//! file straight into their own memory: loading needs the tower's size, not the file's beside it.
+//!
 //! This module runs tensors and nothing else: it never reads images or text, never picks a
 //! device on its own, and never spawns threads. The caller holds `tch::no_grad_guard`.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use safetensors::tensor::TensorInfo;
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
@@ -59,53 +67,93 @@ pub enum ModelError {
     TooManyTokens { found: usize, max: i64 },
 }
 
-/// A loaded CLIP model: both towers on one device, in one floating-point kind.
+/// An opened CLIP model: its configuration checked against the weights, and each tower read
+/// on its device, in one floating-point kind, the first time it is used.
 #[derive(Debug)]
 pub struct ClipModel {
     config: ClipConfig,
-    vision: VisionTower,
-    text: TextTower,
-    visual_projection: Tensor,
-    text_projection: Tensor,
+    weights: WeightFile,
+    vision: OnceLock<VisionPart>,
+    text: OnceLock<TextPart>,
+    /// Held while a tower is read, so two threads asking at once read it once.
+    reading: Mutex<()>,
     logit_scale: f64,
     device: Device,
     kind: Kind,
 }
 
+/// Which towers a model holds in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoadedTowers {
+    pub vision: bool,
+    pub text: bool,
+}
+
 impl ClipModel {
-    /// Loads the weights in `weights` for the architecture in `config`, converting them to
-    /// `kind` on `device` (fp32 on the processor, fp16 on CUDA is what the engine uses).
+    /// Opens the weights in `weights` for the architecture in `config`, to be converted to
+    /// `kind` on `device` (fp32 on the processor, fp16 on CUDA is what the engine uses). Every
+    /// tensor of both towers is checked (present, of the expected shape and a usable type, none
+    /// left over) before this returns; none is read until its tower is used.
     pub fn load(
         config: ClipConfig,
         weights: &Path,
         device: Device,
         kind: Kind,
     ) -> Result<Self, ModelError> {
-        let source = WeightFile::open(weights, device, kind)?;
-        let vision = VisionTower::load(&source, &config)?;
-        let text = TextTower::load(&source, &config)?;
-        let visual_projection = source.tensor(
-            "visual_projection.weight",
-            &[config.projection_dim, config.vision.hidden_size],
-        )?;
-        let text_projection = source.tensor(
-            "text_projection.weight",
-            &[config.projection_dim, config.text.hidden_size],
-        )?;
-        let logit_scale = source.tensor("logit_scale", &[])?.f_double_value(&[])?;
+        let weights = WeightFile::open(weights, device, kind)?;
+        let check = TensorSource::checking(&weights);
+        VisionPart::load(&check, &config)?;
+        TextPart::load(&check, &config)?;
+        let _scale = check.tensor("logit_scale", &[])?;
         // Weights the config does not account for mean the config describes another model
         // (fewer layers, say): it would load and embed, wrongly.
-        source.all_used()?;
+        check.all_used()?;
+        let logit_scale = TensorSource::reading(&weights)
+            .tensor("logit_scale", &[])?
+            .f_double_value(&[])?;
         Ok(Self {
             config,
-            vision,
-            text,
-            visual_projection,
-            text_projection,
+            weights,
+            vision: OnceLock::new(),
+            text: OnceLock::new(),
+            reading: Mutex::new(()),
             logit_scale,
             device,
             kind,
         })
+    }
+
+    /// Which towers have been read so far.
+    pub fn loaded(&self) -> LoadedTowers {
+        LoadedTowers {
+            vision: self.vision.get().is_some(),
+            text: self.text.get().is_some(),
+        }
+    }
+
+    fn vision(&self) -> Result<&VisionPart, ModelError> {
+        self.part(&self.vision, VisionPart::load)
+    }
+
+    fn text(&self) -> Result<&TextPart, ModelError> {
+        self.part(&self.text, TextPart::load)
+    }
+
+    /// The tower in `slot`, read by `load` the first time it is asked for.
+    fn part<'a, T>(
+        &'a self,
+        slot: &'a OnceLock<T>,
+        load: fn(&TensorSource, &ClipConfig) -> Result<T, ModelError>,
+    ) -> Result<&'a T, ModelError> {
+        if let Some(part) = slot.get() {
+            return Ok(part);
+        }
+        let _reading = self.reading.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(part) = slot.get() {
+            return Ok(part);
+        }
+        let part = load(&TensorSource::reading(&self.weights), &self.config)?;
+        Ok(slot.get_or_init(|| part))
     }
 
     pub fn config(&self) -> &ClipConfig {
@@ -140,9 +188,10 @@ impl ClipModel {
                 found: shape,
             });
         }
+        let vision = self.vision()?;
         let pixels = pixels.f_to_device(self.device)?.f_to_kind(self.kind)?;
-        let pooled = self.vision.forward(&pixels)?;
-        let projected = pooled.f_linear::<Tensor>(&self.visual_projection, None)?;
+        let pooled = vision.tower.forward(&pixels)?;
+        let projected = pooled.f_linear::<Tensor>(&vision.projection, None)?;
         normalise(&projected)
     }
 
@@ -176,8 +225,9 @@ impl ClipModel {
             .f_view([texts.len() as i64, longest as i64])?
             .f_to_device(self.device)?;
         let pooled_at = Tensor::f_from_slice(&pooled_at)?.f_to_device(self.device)?;
-        let pooled = self.text.forward(&ids, &pooled_at)?;
-        let projected = pooled.f_linear::<Tensor>(&self.text_projection, None)?;
+        let text = self.text()?;
+        let pooled = text.tower.forward(&ids, &pooled_at)?;
+        let projected = pooled.f_linear::<Tensor>(&text.projection, None)?;
         normalise(&projected)
     }
 
@@ -210,9 +260,8 @@ fn normalise(features: &Tensor) -> Result<Tensor, ModelError> {
     Ok(features.f_div(&norm)?)
 }
 
-/// A whole file mapped read-only into memory. Tensors are copied out of it one at a time, so
-/// the kernel pages the file in (and can drop those pages again) as loading goes: loading needs
-/// the model's size in memory, not the file and the model side by side.
+/// A whole file mapped read-only into memory, for the safetensors crate to check its header
+/// against the file's length.
 struct MappedFile {
     start: std::ptr::NonNull<libc::c_void>,
     len: usize,
@@ -285,23 +334,22 @@ fn corrupt_reason(error: SafeTensorError, file_len: u64) -> String {
     }
 }
 
-/// The tensors of one `model.safetensors`, fetched by name with their expected shape. The
-/// safetensors crate checks the header against the whole file when it is opened; each tensor
-/// is then copied out of the mapped file when asked for.
-struct WeightFile<'a> {
-    path: &'a Path,
-    map: MappedFile,
+/// One `model.safetensors`, open: where each tensor lies, from a header the safetensors crate
+/// checked against the whole file. The file stays open, so a tower read later reads the same
+/// file even if a new download has been renamed over its name since.
+#[derive(Debug)]
+struct WeightFile {
+    path: PathBuf,
+    file: File,
     /// Where each tensor lies, relative to `data_start`.
     entries: HashMap<String, TensorInfo>,
-    /// The names asked for so far.
-    used: std::cell::RefCell<std::collections::HashSet<String>>,
-    data_start: usize,
+    data_start: u64,
     device: Device,
     kind: Kind,
 }
 
-impl<'a> WeightFile<'a> {
-    fn open(path: &'a Path, device: Device, kind: Kind) -> Result<Self, ModelError> {
+impl WeightFile {
+    fn open(path: &Path, device: Device, kind: Kind) -> Result<Self, ModelError> {
         let open_error = |source| ModelError::Open {
             path: path.to_owned(),
             source,
@@ -318,6 +366,8 @@ impl<'a> WeightFile<'a> {
         }
         let len = usize::try_from(file_len)
             .map_err(|_| corrupt(SafeTensorError::MetadataIncompleteBuffer))?;
+        // The crate checks the header against the whole file's length; mapping it touches only
+        // the header's pages.
         let map = MappedFile::new(&file, len).map_err(open_error)?;
         let (header_len, metadata) = SafeTensors::read_metadata(map.bytes()).map_err(corrupt)?;
         let entries = metadata
@@ -326,22 +376,74 @@ impl<'a> WeightFile<'a> {
             .map(|(name, info)| (name, info.clone()))
             .collect();
         Ok(Self {
-            path,
-            map,
+            path: path.to_owned(),
+            file,
             entries,
-            used: Default::default(),
-            data_start: 8 + header_len,
+            data_start: 8 + header_len as u64,
             device,
             kind,
         })
     }
 
+    /// Reads one tensor's bytes straight into a new tensor of its stored kind, then converts
+    /// it to the model's kind and device (no copy when they are the same).
+    fn read(&self, entry: &TensorInfo, shape: &[i64], stored: Kind) -> Result<Tensor, ModelError> {
+        let tensor = Tensor::f_empty(shape, (stored, Device::Cpu))?;
+        let (begin, end) = entry.data_offsets;
+        if end > begin {
+            // SAFETY: a new contiguous processor tensor of `shape` and `stored` owns exactly
+            // `end - begin` bytes (the crate checked that every entry's bytes match its shape
+            // and type), and nothing else refers to it yet.
+            let bytes = unsafe {
+                std::slice::from_raw_parts_mut(tensor.data_ptr().cast::<u8>(), end - begin)
+            };
+            self.file
+                .read_exact_at(bytes, self.data_start + begin as u64)
+                .map_err(|source| ModelError::Open {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        Ok(tensor.f_to_kind(self.kind)?.f_to_device(self.device)?)
+    }
+}
+
+/// The tensors of a [`WeightFile`], asked for by name with their expected shape. A checking
+/// source only checks (present, shape, type) and hands out empty tensors: the towers' loaders
+/// only concatenate and scale what they get, so running them on it lists and checks every
+/// tensor they would read, without reading any.
+struct TensorSource<'a> {
+    file: &'a WeightFile,
+    reads: bool,
+    /// The names asked for so far.
+    used: RefCell<HashSet<String>>,
+}
+
+impl<'a> TensorSource<'a> {
+    fn checking(file: &'a WeightFile) -> Self {
+        Self {
+            file,
+            reads: false,
+            used: Default::default(),
+        }
+    }
+
+    fn reading(file: &'a WeightFile) -> Self {
+        Self {
+            file,
+            reads: true,
+            used: Default::default(),
+        }
+    }
+
     fn tensor(&self, name: &str, expected: &[i64]) -> Result<Tensor, ModelError> {
+        let path = &self.file.path;
         let entry = self
+            .file
             .entries
             .get(name)
             .ok_or_else(|| ModelError::MissingTensor {
-                path: self.path.to_owned(),
+                path: path.clone(),
                 name: name.to_owned(),
             })?;
         self.used.borrow_mut().insert(name.to_owned());
@@ -352,7 +454,7 @@ impl<'a> WeightFile<'a> {
             .collect();
         if found != expected {
             return Err(ModelError::ShapeMismatch {
-                path: self.path.to_owned(),
+                path: path.clone(),
                 name: name.to_owned(),
                 expected: expected.to_vec(),
                 found,
@@ -364,18 +466,17 @@ impl<'a> WeightFile<'a> {
             Dtype::BF16 => Kind::BFloat16,
             other => {
                 return Err(ModelError::UnsupportedDtype {
-                    path: self.path.to_owned(),
+                    path: path.clone(),
                     name: name.to_owned(),
                     dtype: format!("{other:?}"),
                 });
             }
         };
-        // The crate checked that every tensor's bytes match its shape and type and lie inside
-        // the file.
-        let (begin, end) = entry.data_offsets;
-        let data = &self.map.bytes()[self.data_start + begin..self.data_start + end];
-        let tensor = Tensor::f_from_data_size(data, expected, stored)?;
-        Ok(tensor.f_to_kind(self.kind)?.f_to_device(self.device)?)
+        if self.reads {
+            self.file.read(entry, expected, stored)
+        } else {
+            Ok(Tensor::f_empty([0], (self.file.kind, Device::Cpu))?)
+        }
     }
 
     /// Fails when the file holds tensors nobody asked for. Older checkpoints carry
@@ -383,6 +484,7 @@ impl<'a> WeightFile<'a> {
     fn all_used(&self) -> Result<(), ModelError> {
         let used = self.used.borrow();
         let mut unused: Vec<&String> = self
+            .file
             .entries
             .keys()
             .filter(|name| !used.contains(*name) && !name.ends_with("embeddings.position_ids"))
@@ -391,7 +493,7 @@ impl<'a> WeightFile<'a> {
         match unused.first() {
             None => Ok(()),
             Some(first) => Err(ModelError::UnusedTensors {
-                path: self.path.to_owned(),
+                path: self.file.path.clone(),
                 count: unused.len(),
                 name: (*first).clone(),
             }),
@@ -472,7 +574,7 @@ struct Block {
 }
 
 impl Block {
-    fn load(source: &WeightFile, prefix: &str, shape: BlockShape) -> Result<Self, ModelError> {
+    fn load(source: &TensorSource, prefix: &str, shape: BlockShape) -> Result<Self, ModelError> {
         let BlockShape {
             width,
             mlp,
@@ -488,13 +590,19 @@ impl Block {
             weight: Tensor::f_cat(&[&q.weight, &k.weight, &v.weight], 0)?,
             bias: Tensor::f_cat(&[&q.bias, &k.bias, &v.bias], 0)?,
         };
+        let fc1 = source.linear(&format!("{prefix}.mlp.fc1"), mlp, width)?;
+        let fc2 = source.linear(&format!("{prefix}.mlp.fc2"), width, mlp)?;
+        let (fc1, fc2) = match activation {
+            Activation::QuickGelu => fold_quick_gelu(fc1, fc2)?,
+            Activation::Gelu => (fc1, fc2),
+        };
         Ok(Self {
             layer_norm1: source.layer_norm(&format!("{prefix}.layer_norm1"), width, eps)?,
             qkv,
             out_proj: source.linear(&format!("{attention}.out_proj"), width, width)?,
             layer_norm2: source.layer_norm(&format!("{prefix}.layer_norm2"), width, eps)?,
-            fc1: source.linear(&format!("{prefix}.mlp.fc1"), mlp, width)?,
-            fc2: source.linear(&format!("{prefix}.mlp.fc2"), width, mlp)?,
+            fc1,
+            fc2,
             heads,
             activation,
         })
@@ -517,25 +625,46 @@ impl Block {
         )?
         .f_transpose(1, 2)?
         .f_reshape([batch, tokens, width])?;
-        let mut x = x.f_add(&self.out_proj.forward(&attended)?)?;
+        // Each residual is added in place into the new tensor, and the activation runs in
+        // place: no block allocates more than its products need.
+        let mut x = {
+            let mut attention = self.out_proj.forward(&attended)?;
+            let _ = attention.f_add_(x)?;
+            attention
+        };
         let mut hidden = self.fc1.forward(&self.layer_norm2.forward(&x)?)?;
-        // In place where the tensor is ours: the MLP's activations are the largest in the
-        // block, and fresh allocations for each elementwise step cost measurable time.
-        match self.activation {
-            Activation::QuickGelu => {
-                let mut gate = hidden.f_mul_scalar(1.702)?;
-                let _ = gate.f_sigmoid_()?;
-                let _ = hidden.f_mul_(&gate)?;
-            }
-            Activation::Gelu => hidden = hidden.f_gelu("none")?,
-        }
+        let _ = match self.activation {
+            // fc1 and fc2 hold quick_gelu's factor (see `fold_quick_gelu`).
+            Activation::QuickGelu => hidden.f_silu_()?,
+            Activation::Gelu => hidden.f_gelu_("none")?,
+        };
         let _ = x.f_add_(&self.fc2.forward(&hidden)?)?;
         Ok(x)
     }
 }
 
+/// quick_gelu's factor: quick_gelu(h) = h·σ(1.702·h).
+const QUICK_GELU: f64 = 1.702;
+
+/// quick_gelu(h) = h·σ(1.702·h) = silu(1.702·h) / 1.702, so with fc1 (weight and bias) scaled
+/// by 1.702 and fc2's weight divided by it, the block's MLP is fc2(silu(fc1(x))): one in-place
+/// SiLU instead of a scale, a sigmoid and a product, the same function in exact arithmetic
+/// (fp32 rounding moves the embeddings by about 1e-7).
+fn fold_quick_gelu(fc1: Linear, fc2: Linear) -> Result<(Linear, Linear), TchError> {
+    Ok((
+        Linear {
+            weight: fc1.weight.f_mul_scalar(QUICK_GELU)?,
+            bias: fc1.bias.f_mul_scalar(QUICK_GELU)?,
+        },
+        Linear {
+            weight: fc2.weight.f_div_scalar(QUICK_GELU)?,
+            bias: fc2.bias,
+        },
+    ))
+}
+
 fn load_blocks(
-    source: &WeightFile,
+    source: &TensorSource,
     prefix: &str,
     layers: i64,
     shape: BlockShape,
@@ -543,6 +672,44 @@ fn load_blocks(
     (0..layers)
         .map(|i| Block::load(source, &format!("{prefix}.encoder.layers.{i}"), shape))
         .collect()
+}
+
+/// The image tower and its projection into the shared space.
+#[derive(Debug)]
+struct VisionPart {
+    tower: VisionTower,
+    projection: Tensor,
+}
+
+impl VisionPart {
+    fn load(source: &TensorSource, config: &ClipConfig) -> Result<Self, ModelError> {
+        Ok(Self {
+            tower: VisionTower::load(source, config)?,
+            projection: source.tensor(
+                "visual_projection.weight",
+                &[config.projection_dim, config.vision.hidden_size],
+            )?,
+        })
+    }
+}
+
+/// The text tower and its projection into the shared space.
+#[derive(Debug)]
+struct TextPart {
+    tower: TextTower,
+    projection: Tensor,
+}
+
+impl TextPart {
+    fn load(source: &TensorSource, config: &ClipConfig) -> Result<Self, ModelError> {
+        Ok(Self {
+            tower: TextTower::load(source, config)?,
+            projection: source.tensor(
+                "text_projection.weight",
+                &[config.projection_dim, config.text.hidden_size],
+            )?,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -557,7 +724,7 @@ struct VisionTower {
 }
 
 impl VisionTower {
-    fn load(source: &WeightFile, config: &ClipConfig) -> Result<Self, ModelError> {
+    fn load(source: &TensorSource, config: &ClipConfig) -> Result<Self, ModelError> {
         let c = &config.vision;
         let width = c.hidden_size;
         Ok(Self {
@@ -634,7 +801,7 @@ struct TextTower {
 }
 
 impl TextTower {
-    fn load(source: &WeightFile, config: &ClipConfig) -> Result<Self, ModelError> {
+    fn load(source: &TensorSource, config: &ClipConfig) -> Result<Self, ModelError> {
         let c = &config.text;
         let width = c.hidden_size;
         Ok(Self {

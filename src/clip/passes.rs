@@ -111,6 +111,15 @@ impl PassGate {
         Pass { gate: self }
     }
 
+    /// Waits while a pass runs: work that would take a core from it (decoding pictures on the
+    /// processor) goes between passes.
+    pub fn wait_while_running(&self) {
+        let mut turns = self.lock();
+        while turns.running {
+            turns = self.changed.wait(turns).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
     /// How many passes wait for the model now.
     pub fn waiting(&self) -> usize {
         self.lock().waiting.len()

@@ -220,8 +220,61 @@ fn split_groups(text: &str) -> (String, Vec<(String, usize)>) {
 }
 
 /// A year (1900-2099) at the start of a bracket group: "(1993)", "(2018-05)", "(1993 Marvel)".
+/// Months a cover date in brackets may start with, in English and Spanish, whole or short:
+/// "(Feb 1974)", "(April 1982)", "(Enero 1991)".
+const MONTHS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "ene",
+    "enero",
+    "febrero",
+    "marzo",
+    "abr",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "ago",
+    "agosto",
+    "septiembre",
+    "set",
+    "octubre",
+    "noviembre",
+    "dic",
+    "diciembre",
+];
+
 fn leading_year(group: &str) -> Option<u16> {
     let group = group.trim();
+    // A month before the year ("Feb 1974") says the same year.
+    let group = match group.split_once([' ', '.']) {
+        Some((month, rest)) if MONTHS.contains(&month.to_lowercase().as_str()) => {
+            rest.trim_start_matches(['.', ' '])
+        }
+        _ => group,
+    };
     let digits: String = group.chars().take_while(char::is_ascii_digit).collect();
     if digits.len() != 4 {
         return None;
@@ -639,6 +692,20 @@ mod tests {
                 Some(1),
                 Some("2"),
                 None,
+            ),
+            (
+                "Iron Fist 14 (Aug 1977).cbz",
+                Some("Iron Fist"),
+                None,
+                Some("14"),
+                Some(1977),
+            ),
+            (
+                "Mortadelo 12 (Enero. 1991) (c2c).cbr",
+                Some("Mortadelo"),
+                None,
+                Some("12"),
+                Some(1991),
             ),
             (
                 "Super Strange Yarns (1957) #92 (1969).cbz",
