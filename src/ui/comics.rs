@@ -192,13 +192,26 @@ impl SimpleComponent for ComicsPage {
                 gtk::Box {
                     set_orientation: gtk::Orientation::Vertical,
 
+                    // What is above the covers takes the height it needs, and scrolls where
+                    // the window is too low for it and a row of covers: by the wheel, and to
+                    // the control that takes the focus. It shows no scrollbar, which would
+                    // ask for a height of its own.
+                    gtk::ScrolledWindow {
+                        set_hscrollbar_policy: gtk::PolicyType::Never,
+                        set_vscrollbar_policy: gtk::PolicyType::External,
+                        set_propagate_natural_height: true,
+
+                    gtk::Box {
+                    set_orientation: gtk::Orientation::Vertical,
+
                     // Shelves, search and By Content in a row; where that does not fit, the
                     // search under the shelves, and the shelves as a drop-down where even
-                    // their row does not.
-                    crate::ui::fold::Fold::new(12, 0) {
+                    // their row does not. Stacked, they leave the covers room in a window
+                    // 294 pixels high.
+                    crate::ui::fold::Fold::new(6, 0) {
                         set_margin_start: 12,
                         set_margin_end: 12,
-                        set_margin_top: 12,
+                        set_margin_top: 6,
                         set_margin_bottom: 6,
                         #[watch]
                         set_visible: model.counts.collection() > 0,
@@ -231,9 +244,14 @@ impl SimpleComponent for ComicsPage {
                     content_status -> gtk::Revealer {},
                     #[local_ref]
                     content_catalog -> gtk::Revealer {},
+                    },
+                    },
 
                     gtk::Stack {
                         set_vexpand: true,
+                        // As high as the page shown wants, not as the tallest: the covers give
+                        // way to what is above them only down to their own least height.
+                        set_vhomogeneous: false,
                         set_transition_type: gtk::StackTransitionType::Crossfade,
 
                         add_named[Some("loading")] = &gtk::Spinner {
