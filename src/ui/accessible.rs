@@ -4,6 +4,7 @@
 //! under a widget the name a sighted person reads on it (its label without the mnemonic
 //! underline, else its tooltip, else its placeholder; a progress bar "Progress"); [`name`]
 //! sets one explicitly where the visible text is not enough (sliders, progress bars, pictures).
+//! [`focus_toast_button`] lets a toast's button take the focus, saying the toast with it.
 //! [`one_tab_stop`] makes a grid of many items one stop for Tab, as GNOME's grids are.
 
 use relm4::adw;
@@ -78,6 +79,76 @@ pub fn name_controls(root: &impl IsA<gtk::Widget>) {
         name_controls(&widget);
         child = widget.next_sibling();
     }
+}
+
+/// Puts the focus on the button of `toast`, shown in `overlay`, named by its label and
+/// described by the toast's title, so a screen reader says both; when the toast goes away with
+/// the focus in it, the focus goes to `after`. libadwaita 1.2 gives a toast no way to take the
+/// focus and no alert role. Returns false, changing nothing, when the toast is not on screen
+/// (another one was shown first) or has no button.
+pub fn focus_toast_button(
+    overlay: &adw::ToastOverlay,
+    toast: &adw::Toast,
+    after: &impl IsA<gtk::Widget>,
+) -> bool {
+    let Some(label) = toast.button_label() else {
+        return false;
+    };
+    let Some((button, shown)) = descendants(overlay.upcast_ref())
+        .into_iter()
+        .filter_map(|widget| widget.downcast::<gtk::Button>().ok())
+        .filter(|button| button.label().as_deref() == Some(label.as_str()))
+        .find_map(|button| toast_of(button.upcast_ref()).map(|shown| (button, shown)))
+    else {
+        return false;
+    };
+    reset_label(button.upcast_ref());
+    // The title is Pango markup; a screen reader says its text.
+    if let Some(title) = toast.title() {
+        let text = gtk::pango::parse_markup(&title, '\0')
+            .map_or_else(|_| title.to_string(), |(_, text, _)| text.to_string());
+        describe(&button, &text);
+    }
+    button.grab_focus();
+    let after = after.as_ref().downgrade();
+    let shown = shown.downgrade();
+    toast.connect_dismissed(move |_| {
+        let (Some(after), Some(shown)) = (after.upgrade(), shown.upgrade()) else {
+            return;
+        };
+        let focus = after.root().and_then(|root| root.focus());
+        if focus.is_none_or(|focus| focus == shown || focus.is_ancestor(&shown)) {
+            after.grab_focus();
+        }
+    });
+    true
+}
+
+/// The toast a widget is part of: libadwaita's toast widget, named "toast" in CSS.
+fn toast_of(widget: &gtk::Widget) -> Option<gtk::Widget> {
+    let mut ancestor = widget.parent();
+    while let Some(widget) = ancestor {
+        if widget.css_name() == "toast" {
+            return Some(widget);
+        }
+        ancestor = widget.parent();
+    }
+    None
+}
+
+/// `root` and every widget under it.
+fn descendants(root: &gtk::Widget) -> Vec<gtk::Widget> {
+    let mut all = vec![root.clone()];
+    let mut next = 0;
+    while let Some(widget) = all.get(next).cloned() {
+        let mut child = widget.first_child();
+        while let Some(found) = child {
+            child = found.next_sibling();
+            all.push(found);
+        }
+        next += 1;
+    }
+    all
 }
 
 /// Whether `widget` is a button whose label has a mnemonic underline.

@@ -114,6 +114,9 @@ pub struct ComicsPage {
     /// The last job just ended: the focus goes to Classify Automatically if the job's bar had
     /// it.
     focus_outcome: std::cell::Cell<bool>,
+    /// The toast whose button takes the focus when the job ends: Review after a
+    /// classification that left comics to review.
+    outcome_action: std::cell::Cell<Option<adw::Toast>>,
 }
 
 #[derive(Debug)]
@@ -545,6 +548,7 @@ impl SimpleComponent for ComicsPage {
             shelves: ShelfBar::new(move |shelf| shelf_input.emit(ComicsMsg::ShowShelf(shelf))),
             outcome: None,
             focus_outcome: std::cell::Cell::new(false),
+            outcome_action: std::cell::Cell::new(None),
         };
         let content_toggle = &model.content_bar.toggle;
         let content_status = &model.content_bar.status;
@@ -720,8 +724,24 @@ impl SimpleComponent for ComicsPage {
         }
         if model.focus_outcome.take() {
             let focus = classify_button.root().and_then(|root| root.focus());
-            if focus
-                .is_none_or(|focus| !focus.is_sensitive() || focus.is_ancestor(&job_bar.clone()))
+            let action = model.outcome_action.take();
+            // Comics to review are what the person does next: the toast's Review takes the
+            // focus, unless they are typing.
+            let typing = focus.as_ref().is_some_and(|focus| {
+                focus.is::<gtk::Text>() || focus.ancestor(gtk::Text::static_type()).is_some()
+            });
+            let on_action = !typing
+                && action.is_some_and(|toast| {
+                    crate::ui::accessible::focus_toast_button(
+                        &model.toasts,
+                        &toast,
+                        &classify_button.clone(),
+                    )
+                });
+            if !on_action
+                && focus.is_none_or(|focus| {
+                    !focus.is_sensitive() || focus.is_ancestor(&job_bar.clone())
+                })
             {
                 classify_button.grab_focus();
             }

@@ -264,6 +264,9 @@ impl ComicsPage {
             toast.connect_button_clicked(move |_| sender.input(ComicsMsg::Review));
         }
         self.tell_outcome(&toast);
+        if report.to_review > 0 {
+            self.outcome_action.set(Some(toast.clone()));
+        }
         self.toasts.add_toast(toast);
     }
 
