@@ -1122,7 +1122,8 @@ fn window_size(display: &Display, window: &str) -> (i32, i32) {
 }
 
 /// GNOME's smallest window, 360 by 294 pixels, holds every page: the Comics page in By
-/// Content mode too, the Interiors page's header scrolling with its gallery.
+/// Content mode too, its shelves a drop-down named by the shelf chosen, the Interiors page's
+/// header scrolling with its gallery.
 #[test]
 fn the_window_shrinks_to_360_by_294_pixels_on_every_page_and_the_page_switcher_moves_to_the_bottom()
 {
@@ -1155,6 +1156,18 @@ fn the_window_shrinks_to_360_by_294_pixels_on_every_page_and_the_page_switcher_m
             (width, height) == (360, 294),
             "{page} {keys:?}: the window stays {width}×{height} pixels"
         );
+        if page == "comics" {
+            // The shelves became a drop-down that says which shelf is chosen and its count.
+            let shelf: Vec<&String> = nodes
+                .iter()
+                .map(|(_, name, _)| name)
+                .filter(|name| name.starts_with("Shelf"))
+                .collect();
+            assert!(
+                !shelf.is_empty() && shelf.iter().all(|name| *name == "Shelf: All, 6 comics"),
+                "the shelf drop-down is named {shelf:?}"
+            );
+        }
         // The switcher's tabs are in the bottom bar, under the page, each whole in the window.
         let tabs: Vec<[i32; 4]> = nodes
             .iter()
