@@ -103,10 +103,7 @@ pub fn focus_toast_button(
         return false;
     };
     reset_label(button.upcast_ref());
-    // The title is Pango markup; a screen reader says its text.
-    if let Some(title) = toast.title() {
-        let text = gtk::pango::parse_markup(&title, '\0')
-            .map_or_else(|_| title.to_string(), |(_, text, _)| text.to_string());
+    if let Some(text) = toast_text(toast) {
         describe(&button, &text);
     }
     button.grab_focus();
@@ -122,6 +119,18 @@ pub fn focus_toast_button(
         }
     });
     true
+}
+
+/// What `toast` says, as a screen reader should say it: the text a sighted person reads, not
+/// the Pango markup of its title ("&amp;" for "&").
+pub fn toast_text(toast: &adw::Toast) -> Option<String> {
+    toast.title().map(|title| plain_text(&title))
+}
+
+/// The text of Pango `markup`; markup that does not parse is its own text.
+fn plain_text(markup: &str) -> String {
+    gtk::pango::parse_markup(markup, '\0')
+        .map_or_else(|_| markup.to_owned(), |(_, text, _)| text.to_string())
 }
 
 /// The toast a widget is part of: libadwaita's toast widget, named "toast" in CSS.
@@ -273,4 +282,16 @@ pub fn one_tab_stop(grid: &impl IsA<gtk::Widget>) {
         ));
     }
     grid.as_ref().add_controller(keys);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toast_is_said_as_it_reads_not_as_its_markup() {
+        let title = crate::ui::markup("Tom & Jerry <1> · 2 applied");
+        assert_eq!(title, "Tom &amp; Jerry &lt;1&gt; · 2 applied");
+        assert_eq!(plain_text(&title), "Tom & Jerry <1> · 2 applied");
+    }
 }

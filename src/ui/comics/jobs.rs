@@ -174,7 +174,7 @@ impl ComicsPage {
     /// What a toast says stays with the buttons that start the jobs, where a screen reader
     /// finds it after the toast is gone; the focus goes there if the job took it along.
     fn tell_outcome(&mut self, toast: &adw::Toast) {
-        self.outcome = toast.title().map(|title| title.to_string());
+        self.outcome = crate::ui::accessible::toast_text(toast);
         self.focus_outcome.set(true);
     }
 
