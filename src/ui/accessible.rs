@@ -4,7 +4,8 @@
 //! under a widget the name a sighted person reads on it (its label without the mnemonic
 //! underline, else its tooltip, else its placeholder; a progress bar "Progress"); [`name`]
 //! sets one explicitly where the visible text is not enough (sliders, progress bars, pictures).
-//! [`focus_toast_button`] lets a toast's button take the focus, saying the toast with it.
+//! [`present`] shows a dialog with its buttons so named. [`focus_toast_button`] lets a
+//! toast's button take the focus, saying the toast with it.
 //! [`one_tab_stop`] makes a grid of many items one stop for Tab, as GNOME's grids are.
 
 use relm4::adw;
@@ -79,6 +80,14 @@ pub fn name_controls(root: &impl IsA<gtk::Widget>) {
         name_controls(&widget);
         child = widget.next_sibling();
     }
+}
+
+/// Shows `dialog`, its buttons named as they read: a message dialog's responses have
+/// mnemonics, which GTK would read twice ("_Apply Apply").
+pub fn present(dialog: &impl IsA<gtk::Window>) {
+    let window: &gtk::Window = dialog.as_ref();
+    name_controls(window);
+    dialog.present();
 }
 
 /// Puts the focus on the button of `toast`, shown in `overlay`, named by its label and

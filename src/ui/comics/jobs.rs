@@ -281,7 +281,7 @@ impl ComicsPage {
             .body(reasons.join("\n"))
             .build();
         dialog.add_response("close", &gettext("_Close"));
-        dialog.present();
+        crate::ui::accessible::present(&dialog);
     }
 }
 
