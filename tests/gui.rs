@@ -915,7 +915,7 @@ fn unnamed_controls(tree: &str) -> Vec<String> {
         .iter()
         .filter(|(_, name)| {
             let name = name.trim();
-            let words: Vec<&str> = name.split(' ').collect();
+            let words: Vec<String> = name.split(' ').map(|w| w.replace('_', "")).collect();
             let doubled = words.len().is_multiple_of(2)
                 && words.len() >= 2
                 && words[..words.len() / 2] == words[words.len() / 2..];
@@ -1078,7 +1078,29 @@ fn accessibility_bus(sandbox: &Sandbox, display: &Display) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the accessibility bus (make test installs at-spi2-core)");
-    std::thread::sleep(Duration::from_millis(800));
+    // An app started before the bus answers never joins it: its tree stays empty.
+    wait_for("the accessibility bus", Duration::from_secs(30), || {
+        Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.a11y.Bus",
+                "/org/a11y/bus",
+                "org.a11y.Bus.GetAddress",
+            ])
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", sandbox.path("bus").display()),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run dbus-send (make test installs dbus-x11)")
+            .success()
+            .then_some(())
+    });
+    // Reading the tree starts the registry, which an app must find as it starts.
+    accessibility_tree(sandbox, display, &[]);
     launcher
 }
 
@@ -1737,4 +1759,217 @@ fn every_job_uses_the_thumbnails_folder_preferences_name_when_it_starts() {
     assert_eq!(covers(&chosen) as i64, total);
     assert!(!sandbox.path("db/data/thumbnails").exists());
     quit(&display, &window, app.take());
+}
+
+/// What the keyboard-only walk looks for on screen, in one language the app ships.
+struct Words {
+    /// `LANGUAGE` for the app; English without one.
+    language: Option<&'static str>,
+    open_dialog: &'static str,
+    /// The button of the toast a classification leaves comics to review with.
+    review: &'static str,
+    /// What the toast says, in part.
+    applied: &'static str,
+    apply: &'static str,
+    /// The review's count of classified comics, once one is.
+    one_classified: &'static str,
+    start_labeling: &'static str,
+    /// The labeling view's counts, once one photo of each quality is labelled.
+    one_of_each: &'static str,
+    preferences: &'static str,
+}
+
+const ENGLISH: Words = Words {
+    language: None,
+    open_dialog: "Open a Collection",
+    review: "Review",
+    applied: "applied",
+    apply: "Apply",
+    one_classified: "Classified: 1",
+    start_labeling: "Start Labeling",
+    one_of_each: "Bad 1 · Medium 1 · Good 1",
+    preferences: "Preferences",
+};
+
+const SPANISH: Words = Words {
+    language: Some("es"),
+    open_dialog: "Abrir una colección",
+    review: "Revisar",
+    applied: "aplicados",
+    apply: "Aplicar",
+    one_classified: "Clasificados: 1",
+    start_labeling: "Empezar a etiquetar",
+    one_of_each: "Malas 1 · Medias 1 · Buenas 1",
+    preferences: "Preferencias",
+};
+
+#[test]
+fn a_collection_is_opened_classified_reviewed_and_labelled_from_the_keyboard_alone_in_english() {
+    keyboard_only(&ENGLISH);
+}
+
+#[test]
+fn a_collection_is_opened_classified_reviewed_and_labelled_from_the_keyboard_alone_in_spanish() {
+    keyboard_only(&SPANISH);
+}
+
+/// The control with the keyboard focus, as a screen reader says it: role, name, description.
+fn focused(sandbox: &Sandbox, display: &Display) -> Option<(String, String, String)> {
+    let tree = accessibility_tree(sandbox, display, &["--focused"]);
+    let line = tree.lines().last()?;
+    let mut fields = line.split('\t').map(str::to_owned);
+    Some((
+        fields.next()?,
+        fields.next()?,
+        fields.next().unwrap_or_default(),
+    ))
+}
+
+/// Waits until the accessibility tree has a node with one of `roles` named `name`; fails with
+/// the tree read last.
+fn wait_for_node(sandbox: &Sandbox, display: &Display, roles: &[&str], name: &str) {
+    let mut tree = String::new();
+    let found = wait_until(Duration::from_secs(60), || {
+        tree = accessibility_tree(sandbox, display, &[]);
+        tree.lines().any(|line| {
+            line.split_once('\t')
+                .is_some_and(|(role, named)| roles.contains(&role) && named == name)
+        })
+    });
+    assert!(found.is_some(), "no {roles:?} named {name:?} in:\n{tree}");
+}
+
+/// A person who uses no pointer opens a collection, classifies it, applies a suggestion,
+/// labels three photos and opens Preferences, with keys alone, and each step shows in what a
+/// screen reader reads.
+fn keyboard_only(words: &Words) {
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let model = comic_library::tiny_model();
+    let rooms = library.dir.path().join("rooms");
+    std::fs::create_dir_all(&rooms).unwrap();
+    for i in 0..6u64 {
+        rooms::room(31, i, 6)
+            .image
+            .save(rooms.join(format!("room_{i}.png")))
+            .unwrap();
+    }
+    library.vistazo(&model, &["interiors", "import", rooms.to_str().unwrap()]);
+    let sandbox = Sandbox::new();
+    set_setting(
+        &sandbox,
+        "thumbnails-folder",
+        &format!("'{}'", library.thumbnails.display()),
+    );
+    let mut launcher = accessibility_bus(&sandbox, &display);
+    let mut command = sandbox.app(
+        &display,
+        &[
+            "--model",
+            model.to_str().unwrap(),
+            "--device",
+            "cpu",
+            "gui",
+            "--page",
+            "comics",
+        ],
+    );
+    command.env("GTK_A11Y", "atspi").env_remove("NO_AT_BRIDGE");
+    if let Some(language) = words.language {
+        command.env("LANG", "es_ES.UTF-8").env("LANGUAGE", language);
+    }
+    let app = command.spawn().expect("start the app");
+    let pid = app.id();
+    let mut app = Running(Some(app));
+    let window = window_of(&display, app.child());
+
+    // Ctrl+O, the file's path typed in the dialog: the window names the collection.
+    std::thread::sleep(Duration::from_millis(1500));
+    press(&display, &window, "ctrl+o");
+    let dialog = wait_for_window(&display, pid, words.open_dialog);
+    press(&display, &dialog, "ctrl+l");
+    xdotool(
+        &display,
+        &["type", "--delay", "10", library.db.to_str().unwrap()],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(&display, &["key", "Return"]);
+    // The tree is read once the dialog is gone: a tree read while GTK 4.8 takes a file
+    // dialog down can leave the app out of the accessibility bus.
+    wait_for_title(&display, &window, "babelcomics.db — Vistazo");
+    std::thread::sleep(Duration::from_millis(1500));
+    wait_for_node(&sandbox, &display, &["frame"], "babelcomics.db — Vistazo");
+
+    // Ctrl+Shift+C classifies; the comics it leaves to review bring the focus to the toast's
+    // Review button, which says how the run went.
+    press(&display, &window, "ctrl+shift+c");
+    let (_, _, outcome) = wait_for(
+        "the focus on the toast's button",
+        Duration::from_secs(120),
+        || {
+            focused(&sandbox, &display)
+                .filter(|(role, name, _)| role == "push button" && name == words.review)
+        },
+    );
+    assert!(
+        outcome.contains(words.applied),
+        "the toast says {outcome:?}"
+    );
+
+    // Return opens the review, and Return there applies the highlighted candidate (after a
+    // question when the match is weak).
+    press(&display, &window, "Return");
+    std::thread::sleep(Duration::from_millis(1500));
+    press(&display, &window, "Return");
+    let mut asked = false;
+    let mut tree = String::new();
+    let classified = wait_until(Duration::from_secs(60), || {
+        if !asked
+            && focused(&sandbox, &display)
+                .is_some_and(|(role, name, _)| role == "push button" && name == words.apply)
+        {
+            xdotool(&display, &["key", "Return"]);
+            asked = true;
+        }
+        tree = accessibility_tree(&sandbox, &display, &[]);
+        tree.lines()
+            .any(|line| line == format!("table cell\t{}", words.one_classified))
+    });
+    assert!(classified.is_some(), "no comic classified:\n{tree}");
+
+    // Ctrl+3 goes to the Interiors page, Tab to Start Labeling; 1, 2 and 3 label three photos.
+    press(&display, &window, "ctrl+3");
+    std::thread::sleep(Duration::from_millis(1000));
+    let mut presses = 0;
+    wait_for(words.start_labeling, Duration::from_secs(60), || {
+        if focused(&sandbox, &display).is_some_and(|(_, name, _)| name == words.start_labeling) {
+            return Some(());
+        }
+        assert!(presses < 30, "Tab never reaches {}", words.start_labeling);
+        presses += 1;
+        press(&display, &window, "Tab");
+        None
+    });
+    press(&display, &window, "Return");
+    std::thread::sleep(Duration::from_millis(1500));
+    for key in ["1", "2", "3"] {
+        press(&display, &window, key);
+    }
+    wait_for_node(&sandbox, &display, &["label"], words.one_of_each);
+
+    // Escape leaves the labeling, Ctrl+Comma opens Preferences.
+    press(&display, &window, "Escape");
+    press(&display, &window, "ctrl+comma");
+    wait_for_node(
+        &sandbox,
+        &display,
+        &["frame", "dialog", "window"],
+        words.preferences,
+    );
+    let preferences = wait_for_window(&display, pid, words.preferences);
+    press(&display, &preferences, "Escape");
+    quit(&display, &window, app.take());
+    let _ = launcher.kill();
+    let _ = launcher.wait();
 }
