@@ -1145,7 +1145,7 @@ fn window_size(display: &Display, window: &str) -> (i32, i32) {
 
 /// GNOME's smallest window, 360 by 294 pixels, holds every page: the Comics page in By
 /// Content mode too, its shelves a drop-down named by the shelf chosen, the Interiors page's
-/// header scrolling with its gallery.
+/// header scrolling with its gallery; no widget measures itself wrongly on the way.
 #[test]
 fn the_window_shrinks_to_360_by_294_pixels_on_every_page_and_the_page_switcher_moves_to_the_bottom()
 {
@@ -1173,10 +1173,16 @@ fn the_window_shrinks_to_360_by_294_pixels_on_every_page_and_the_page_switcher_m
         std::thread::sleep(Duration::from_millis(1500));
         let (width, height) = window_size(&display, &window);
         let nodes = places(&sandbox, &display);
-        quit(&display, &window, app);
+        let said = quit(&display, &window, app);
         assert!(
             (width, height) == (360, 294),
             "{page} {keys:?}: the window stays {width}×{height} pixels"
+        );
+        // GTK says so when a widget asks for a natural size under its least, which it then
+        // lays out wrongly: from the window's first size to its narrowest, none does.
+        assert!(
+            !said.contains("natural height") && !said.contains("natural width"),
+            "{page} {keys:?}: a widget measures itself wrongly:\n{said}"
         );
         if page == "comics" {
             // The shelves became a drop-down that says which shelf is chosen and its count.
@@ -1211,6 +1217,58 @@ fn the_window_shrinks_to_360_by_294_pixels_on_every_page_and_the_page_switcher_m
     }
     let _ = launcher.kill();
     let _ = launcher.wait();
+}
+
+/// In a window 800 by 600 pixels the covers start right under the row of shelves and search,
+/// with no empty band between them.
+#[test]
+fn in_a_wide_window_the_covers_start_right_under_the_shelves_and_the_search() {
+    let _turn = take_turn();
+    let display = display();
+    let library = comic_library::library();
+    let sandbox = Sandbox::new();
+    set_setting(&sandbox, "window-width", "800");
+    set_setting(&sandbox, "window-height", "600");
+    let mut launcher = accessibility_bus(&sandbox, &display);
+    let mut app = library_app_with(
+        &sandbox,
+        &display,
+        &library,
+        "comics",
+        &[("GTK_A11Y", "atspi")],
+    );
+    let window = window_of(&display, &mut app);
+    let nodes = wait_for("the covers", Duration::from_secs(30), || {
+        let nodes = places(&sandbox, &display);
+        nodes
+            .iter()
+            .any(|(role, _, [.., height])| role == "table cell" && *height > 0)
+            .then_some(nodes)
+    });
+    quit(&display, &window, app);
+    let _ = launcher.kill();
+    let _ = launcher.wait();
+    let search = nodes
+        .iter()
+        .find(|(role, name, _)| role == "entry" && name == "Search by file name or series")
+        .map(|(_, _, [_, y, _, height])| y + height);
+    // The review's counts ("Total: 6") are cells too, out of sight.
+    let covers = nodes
+        .iter()
+        .filter(|(role, name, [.., height])| {
+            role == "table cell" && !name.contains(": ") && *height > 0
+        })
+        .map(|(_, _, [_, y, ..])| *y)
+        .min();
+    let (Some(search), Some(covers)) = (search, covers) else {
+        panic!("no search entry or no covers on the page:\n{nodes:#?}");
+    };
+    // The margin under the search row and the covers' own: a few pixels, no band.
+    assert!(
+        covers - search <= 12,
+        "the covers start {} pixels under the search entry",
+        covers - search
+    );
 }
 
 #[test]

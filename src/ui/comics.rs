@@ -196,15 +196,10 @@ impl SimpleComponent for ComicsPage {
                     set_orientation: gtk::Orientation::Vertical,
 
                     // What is above the covers takes the height it needs, and scrolls where
-                    // the window is too low for it and a row of covers: by the wheel, and to
-                    // the control that takes the focus. It shows no scrollbar, which would
-                    // ask for a height of its own.
-                    gtk::ScrolledWindow {
-                        set_hscrollbar_policy: gtk::PolicyType::Never,
-                        set_vscrollbar_policy: gtk::PolicyType::External,
-                        set_propagate_natural_height: true,
+                    // the window is too low for it and a row of covers.
+                    crate::ui::fitting_scroll::FittingScroll::new() {
 
-                    gtk::Box {
+                    set_child = &gtk::Box {
                     set_orientation: gtk::Orientation::Vertical,
 
                     // Shelves, search and By Content in a row; where that does not fit, the
