@@ -11,6 +11,7 @@ mod collection_file;
 mod comics;
 mod engine;
 mod failure;
+mod fitting_scroll;
 mod fold;
 mod interiors;
 mod pictures;

@@ -4,6 +4,8 @@
 //! under a widget the name a sighted person reads on it (its label without the mnemonic
 //! underline, else its tooltip, else its placeholder; a progress bar "Progress"); [`name`]
 //! sets one explicitly where the visible text is not enough (sliders, progress bars, pictures).
+//! [`present`] shows a dialog with its buttons so named. [`focus_toast_button`] lets a
+//! toast's button take the focus, saying the toast with it.
 //! [`one_tab_stop`] makes a grid of many items one stop for Tab, as GNOME's grids are.
 
 use relm4::adw;
@@ -78,6 +80,93 @@ pub fn name_controls(root: &impl IsA<gtk::Widget>) {
         name_controls(&widget);
         child = widget.next_sibling();
     }
+}
+
+/// Shows `dialog`, its buttons named as they read: a message dialog's responses have
+/// mnemonics, which GTK would read twice ("_Apply Apply").
+pub fn present(dialog: &impl IsA<gtk::Window>) {
+    let window: &gtk::Window = dialog.as_ref();
+    name_controls(window);
+    dialog.present();
+}
+
+/// Puts the focus on the button of `toast`, shown in `overlay`, named by its label and
+/// described by the toast's title, so a screen reader says both; when the toast goes away with
+/// the focus in it, the focus goes to `after`. libadwaita 1.2 gives a toast no way to take the
+/// focus and no alert role. Returns false, changing nothing, when the toast is not on screen
+/// (another one was shown first) or has no button.
+pub fn focus_toast_button(
+    overlay: &adw::ToastOverlay,
+    toast: &adw::Toast,
+    after: &impl IsA<gtk::Widget>,
+) -> bool {
+    let Some(label) = toast.button_label() else {
+        return false;
+    };
+    let Some((button, shown)) = descendants(overlay.upcast_ref())
+        .into_iter()
+        .filter_map(|widget| widget.downcast::<gtk::Button>().ok())
+        .filter(|button| button.label().as_deref() == Some(label.as_str()))
+        .find_map(|button| toast_of(button.upcast_ref()).map(|shown| (button, shown)))
+    else {
+        return false;
+    };
+    reset_label(button.upcast_ref());
+    if let Some(text) = toast_text(toast) {
+        describe(&button, &text);
+    }
+    button.grab_focus();
+    let after = after.as_ref().downgrade();
+    let shown = shown.downgrade();
+    toast.connect_dismissed(move |_| {
+        let (Some(after), Some(shown)) = (after.upgrade(), shown.upgrade()) else {
+            return;
+        };
+        let focus = after.root().and_then(|root| root.focus());
+        if focus.is_none_or(|focus| focus == shown || focus.is_ancestor(&shown)) {
+            after.grab_focus();
+        }
+    });
+    true
+}
+
+/// What `toast` says, as a screen reader should say it: the text a sighted person reads, not
+/// the Pango markup of its title ("&amp;" for "&").
+pub fn toast_text(toast: &adw::Toast) -> Option<String> {
+    toast.title().map(|title| plain_text(&title))
+}
+
+/// The text of Pango `markup`; markup that does not parse is its own text.
+fn plain_text(markup: &str) -> String {
+    gtk::pango::parse_markup(markup, '\0')
+        .map_or_else(|_| markup.to_owned(), |(_, text, _)| text.to_string())
+}
+
+/// The toast a widget is part of: libadwaita's toast widget, named "toast" in CSS.
+fn toast_of(widget: &gtk::Widget) -> Option<gtk::Widget> {
+    let mut ancestor = widget.parent();
+    while let Some(widget) = ancestor {
+        if widget.css_name() == "toast" {
+            return Some(widget);
+        }
+        ancestor = widget.parent();
+    }
+    None
+}
+
+/// `root` and every widget under it.
+fn descendants(root: &gtk::Widget) -> Vec<gtk::Widget> {
+    let mut all = vec![root.clone()];
+    let mut next = 0;
+    while let Some(widget) = all.get(next).cloned() {
+        let mut child = widget.first_child();
+        while let Some(found) = child {
+            child = found.next_sibling();
+            all.push(found);
+        }
+        next += 1;
+    }
+    all
 }
 
 /// Whether `widget` is a button whose label has a mnemonic underline.
@@ -205,4 +294,16 @@ pub fn one_tab_stop(grid: &impl IsA<gtk::Widget>) {
         ));
     }
     grid.as_ref().add_controller(keys);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toast_is_said_as_it_reads_not_as_its_markup() {
+        let title = crate::ui::markup("Tom & Jerry <1> · 2 applied");
+        assert_eq!(title, "Tom &amp; Jerry &lt;1&gt; · 2 applied");
+        assert_eq!(plain_text(&title), "Tom & Jerry <1> · 2 applied");
+    }
 }

@@ -501,7 +501,7 @@ impl App {
                 sender.input(AppMsg::OpenConfirmed(path.clone(), mode));
             }
         });
-        dialog.present();
+        crate::ui::accessible::present(&dialog);
     }
 
     /// Stops the jobs that run and asks the backend to open `path`; the workers follow once it
@@ -650,7 +650,7 @@ impl App {
             .build();
         tracing::debug!("cannot open {}: {reason}", path.display());
         dialog.add_response("close", &gettext("_Close"));
-        dialog.present();
+        crate::ui::accessible::present(&dialog);
     }
 
     fn set_interiors(&mut self, interiors: InteriorsSummary) {

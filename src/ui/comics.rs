@@ -118,6 +118,9 @@ pub struct ComicsPage {
     /// The last job just ended: the focus goes to Classify Automatically if the job's bar had
     /// it.
     focus_outcome: std::cell::Cell<bool>,
+    /// The toast whose button takes the focus when the job ends: Review after a
+    /// classification that left comics to review.
+    outcome_action: std::cell::Cell<Option<adw::Toast>>,
 }
 
 #[derive(Debug)]
@@ -194,13 +197,21 @@ impl SimpleComponent for ComicsPage {
                 gtk::Box {
                     set_orientation: gtk::Orientation::Vertical,
 
+                    // What is above the covers takes the height it needs, and scrolls where
+                    // the window is too low for it and a row of covers.
+                    crate::ui::fitting_scroll::FittingScroll::new() {
+
+                    set_child = &gtk::Box {
+                    set_orientation: gtk::Orientation::Vertical,
+
                     // Shelves, search and By Content in a row; where that does not fit, the
                     // search under the shelves, and the shelves as a drop-down where even
-                    // their row does not.
-                    crate::ui::fold::Fold::new(12, 0) {
+                    // their row does not. Stacked, they leave the covers room in a window
+                    // 294 pixels high.
+                    crate::ui::fold::Fold::new(6, 0) {
                         set_margin_start: 12,
                         set_margin_end: 12,
-                        set_margin_top: 12,
+                        set_margin_top: 6,
                         set_margin_bottom: 6,
                         #[watch]
                         set_visible: model.counts.collection() > 0,
@@ -233,9 +244,14 @@ impl SimpleComponent for ComicsPage {
                     content_status -> gtk::Revealer {},
                     #[local_ref]
                     content_catalog -> gtk::Revealer {},
+                    },
+                    },
 
                     gtk::Stack {
                         set_vexpand: true,
+                        // As high as the page shown wants, not as the tallest: the covers give
+                        // way to what is above them only down to their own least height.
+                        set_vhomogeneous: false,
                         set_transition_type: gtk::StackTransitionType::Crossfade,
 
                         add_named[Some("loading")] = &gtk::Spinner {
@@ -498,6 +514,7 @@ impl SimpleComponent for ComicsPage {
             shelves: ShelfBar::new(move |shelf| shelf_input.emit(ComicsMsg::ShowShelf(shelf))),
             outcome: None,
             focus_outcome: std::cell::Cell::new(false),
+            outcome_action: std::cell::Cell::new(None),
         };
         let job_bar = model.progress_panel.widget();
         let content_toggle = &model.content_bar.toggle;
@@ -660,8 +677,24 @@ impl SimpleComponent for ComicsPage {
         }
         if model.focus_outcome.take() {
             let focus = classify_button.root().and_then(|root| root.focus());
-            if focus
-                .is_none_or(|focus| !focus.is_sensitive() || focus.is_ancestor(&job_bar.clone()))
+            let action = model.outcome_action.take();
+            // Comics to review are what the person does next: the toast's Review takes the
+            // focus, unless they are typing.
+            let typing = focus.as_ref().is_some_and(|focus| {
+                focus.is::<gtk::Text>() || focus.ancestor(gtk::Text::static_type()).is_some()
+            });
+            let on_action = !typing
+                && action.is_some_and(|toast| {
+                    crate::ui::accessible::focus_toast_button(
+                        &model.toasts,
+                        &toast,
+                        &classify_button.clone(),
+                    )
+                });
+            if !on_action
+                && focus.is_none_or(|focus| {
+                    !focus.is_sensitive() || focus.is_ancestor(&job_bar.clone())
+                })
             {
                 classify_button.grab_focus();
             }

@@ -204,7 +204,7 @@ impl JobError {
                 relm4::main_application().activate_action(action, None);
             });
         }
-        dialog.present();
+        crate::ui::accessible::present(&dialog);
     }
 }
 

@@ -93,9 +93,13 @@ mod imp {
                 let (min, natural) = height(for_size);
                 (min, natural, -1, -1)
             } else {
+                // The least height is the column's at the least width; the natural one is
+                // the row's at the natural width, which is lower when the row fits, and GTK
+                // wants a natural height no lower than the least.
                 let (min_width, natural_width, _, _) =
                     self.measure(gtk::Orientation::Horizontal, -1);
-                (height(min_width).0, height(natural_width).1, -1, -1)
+                let min = height(min_width).0;
+                (min, height(natural_width).1.max(min), -1, -1)
             }
         }
 

@@ -40,6 +40,10 @@ use crate::jobs::{CancelToken, ProgressMonitor};
 /// Exported charts are the size the command line's report writes, whatever the window's.
 pub const EXPORT_SIZE: (u32, u32) = crate::interiors::charts::DEFAULT_SIZE;
 
+/// The least height of the gallery and the charts: in a window too low for them and the
+/// header, the page scrolls, and scrolled down they still show a row of photos.
+const RESULTS_MIN_HEIGHT: i32 = 150;
+
 pub struct InteriorsPage {
     worker: WorkerController<InteriorsWorker>,
     /// Saves the labels as they are given.
@@ -164,7 +168,12 @@ impl SimpleComponent for InteriorsPage {
                 },
             },
 
-            add_named[Some("overview")] = &gtk::Box {
+            // The header scrolls with the results when the window is too low for both.
+            add_named[Some("overview")] = &gtk::ScrolledWindow {
+                set_hscrollbar_policy: gtk::PolicyType::Never,
+
+                #[wrap(Some)]
+                set_child = &gtk::Box {
                 set_orientation: gtk::Orientation::Vertical,
 
                 gtk::Box {
@@ -315,6 +324,7 @@ impl SimpleComponent for InteriorsPage {
                     },
                     add_named[Some("gallery")] = &gtk::ScrolledWindow {
                         set_hscrollbar_policy: gtk::PolicyType::Never,
+                        set_min_content_height: RESULTS_MIN_HEIGHT,
 
                         #[local_ref]
                         gallery_view -> gtk::GridView {
@@ -330,6 +340,7 @@ impl SimpleComponent for InteriorsPage {
                 },
                 add_titled[Some("charts"), &gettext("Charts")] = &gtk::ScrolledWindow {
                     set_hscrollbar_policy: gtk::PolicyType::Never,
+                    set_min_content_height: RESULTS_MIN_HEIGHT,
 
                     #[local_ref]
                     charts_box -> gtk::FlowBox {
@@ -343,9 +354,13 @@ impl SimpleComponent for InteriorsPage {
                     },
                 },
                 },
+                },
             },
 
-            add_named[Some("labeling")] = model.labeling.widget(),
+            add_named[Some("labeling")] = &gtk::ScrolledWindow {
+                set_hscrollbar_policy: gtk::PolicyType::Never,
+                set_child: Some(model.labeling.widget()),
+            },
 
             #[watch]
             set_visible_child_name: model.page(),

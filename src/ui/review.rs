@@ -492,7 +492,7 @@ impl ReviewPage {
                 input.emit(ReviewMsg::Confirmed(candidate));
             }
         });
-        dialog.present();
+        crate::ui::accessible::present(&dialog);
     }
 
     fn apply(&mut self, candidate: usize) {
@@ -610,7 +610,7 @@ impl ReviewPage {
                 input.emit(ReviewMsg::ApplyAllConfirmed);
             }
         });
-        dialog.present();
+        crate::ui::accessible::present(&dialog);
     }
 
     fn stored(&mut self, output: ReviewStoreOutput, sender: &ComponentSender<Self>) {

@@ -3,7 +3,8 @@
 # "role<TAB>name<TAB>x y width height" (GTK 4.8 marks no node but the window as showing; one
 # out of sight has no height). With --describe, each with its description:
 # "role<TAB>name<TAB>description". With --press NAME, it presses the first button or tab so
-# named instead, as a screen reader's user does. Run with the session bus and display of the
+# named instead, as a screen reader's user does. With --focused, only the node that has the
+# keyboard focus: "role<TAB>name<TAB>description". Run with the session bus and display of the
 # app under test.
 import sys
 
@@ -11,12 +12,13 @@ import pyatspi
 
 WHERE = "--where" in sys.argv[1:]
 DESCRIBE = "--describe" in sys.argv[1:]
+FOCUSED = "--focused" in sys.argv[1:]
 PRESS = sys.argv[sys.argv.index("--press") + 1] if "--press" in sys.argv else None
 
 
 def line(node):
     text = f"{node.getRoleName()}\t{node.name or ''}"
-    if DESCRIBE:
+    if DESCRIBE or FOCUSED:
         return f"{text}\t{node.description or ''}"
     if not WHERE:
         return text
@@ -29,7 +31,8 @@ def line(node):
 
 def walk(node, out):
     try:
-        out.append(line(node))
+        if not FOCUSED or node.getState().contains(pyatspi.STATE_FOCUSED):
+            out.append(line(node))
         count = node.childCount
     except Exception:
         return
@@ -61,4 +64,4 @@ for app in pyatspi.Registry.getDesktop(0):
 if PRESS is not None:
     sys.exit(1)
 print("\n".join(lines))
-sys.exit(0 if lines else 1)
+sys.exit(0 if lines or FOCUSED else 1)

@@ -141,7 +141,7 @@ impl ComicsPage {
     /// What a toast says stays with the buttons that start the jobs, where a screen reader
     /// finds it after the toast is gone; the focus goes there if the job took it along.
     fn tell_outcome(&mut self, toast: &adw::Toast) {
-        self.outcome = toast.title().map(|title| title.to_string());
+        self.outcome = crate::ui::accessible::toast_text(toast);
         self.focus_outcome.set(true);
     }
 
@@ -231,6 +231,9 @@ impl ComicsPage {
             toast.connect_button_clicked(move |_| sender.input(ComicsMsg::Review));
         }
         self.tell_outcome(&toast);
+        if report.to_review > 0 {
+            self.outcome_action.set(Some(toast.clone()));
+        }
         self.toasts.add_toast(toast);
     }
 
@@ -245,7 +248,7 @@ impl ComicsPage {
             .body(reasons.join("\n"))
             .build();
         dialog.add_response("close", &gettext("_Close"));
-        dialog.present();
+        crate::ui::accessible::present(&dialog);
     }
 }
 

@@ -2,6 +2,9 @@
 //! how many comics (or groups of copies) it holds, to the eye and to a screen reader alike.
 //! Where the row does not fit, a drop-down of the same shelves takes its place.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use relm4::adw;
 use relm4::gtk::{self, glib, prelude::*};
 
@@ -24,6 +27,8 @@ pub struct ShelfBar {
     /// The drop-down's items: each shelf's name and count.
     names: gtk::StringList,
     picked: glib::SignalHandlerId,
+    /// Each shelf as a screen reader says it, in the buttons' order.
+    spoken: Rc<RefCell<Vec<String>>>,
 }
 
 impl ShelfBar {
@@ -74,15 +79,22 @@ impl ShelfBar {
         let names = gtk::StringList::new(&names.iter().map(String::as_str).collect::<Vec<_>>());
         let compact = gtk::DropDown::builder().model(&names).build();
         compact.set_tooltip_text(Some(&gettext("Shelf")));
-        crate::ui::accessible::name(&compact, &gettext("Shelf"));
+        let spoken: Rc<RefCell<Vec<String>>> = Rc::new(RefCell::new(
+            buttons.iter().map(|b| shelf_name(b.shelf)).collect(),
+        ));
+        say_chosen(&compact, &spoken.borrow());
         // The drop-down picks the button, the button tells the page; a button picked by its
         // shortcut shows in the drop-down.
         let toggles: Vec<gtk::ToggleButton> = buttons.iter().map(|b| b.button.clone()).collect();
-        let picked = compact.connect_selected_notify(move |compact| {
-            if let Some(button) = toggles.get(compact.selected() as usize) {
-                button.set_active(true);
-            }
-        });
+        let picked = {
+            let spoken = spoken.clone();
+            compact.connect_selected_notify(move |compact| {
+                if let Some(button) = toggles.get(compact.selected() as usize) {
+                    button.set_active(true);
+                }
+                say_chosen(compact, &spoken.borrow());
+            })
+        };
         for (at, shelf) in buttons.iter().enumerate() {
             let compact = compact.downgrade();
             shelf.button.connect_toggled(move |button| {
@@ -104,6 +116,7 @@ impl ShelfBar {
             compact,
             names,
             picked,
+            spoken,
         }
     }
 
@@ -115,6 +128,7 @@ impl ShelfBar {
     /// Shows how many comics each shelf holds; the duplicates shelf counts its groups, once
     /// they are known.
     pub fn show(&self, counts: &Counts, duplicate_groups: Option<usize>) {
+        let mut spoken = Vec::with_capacity(self.buttons.len());
         for ShelfButton {
             shelf,
             button,
@@ -130,7 +144,10 @@ impl ShelfBar {
             };
             count.set_label(&held.map(|n| n.to_string()).unwrap_or_default());
             crate::ui::accessible::name(button, &spoken_name(*shelf, held));
+            spoken.push(spoken_name(*shelf, held));
         }
+        *self.spoken.borrow_mut() = spoken;
+        say_chosen(&self.compact, &self.spoken.borrow());
         // The drop-down's items say the same; putting them back must not pick another shelf.
         let items: Vec<String> = self
             .buttons
@@ -155,6 +172,23 @@ impl ShelfBar {
         self.names.splice(0, self.names.n_items(), &items);
         self.compact.set_selected(selected);
         self.compact.unblock_signal(&self.picked);
+    }
+}
+
+/// Names the drop-down, and the button inside it that takes the focus, by the shelf chosen
+/// and what it holds, as the row's buttons are named: "Shelf: All, 6 comics".
+fn say_chosen(compact: &gtk::DropDown, spoken: &[String]) {
+    let Some(chosen) = spoken.get(compact.selected() as usize) else {
+        return;
+    };
+    let name = fill(&gettext("Shelf: {chosen}"), &[("chosen", chosen)]);
+    crate::ui::accessible::name(compact, &name);
+    let mut child = compact.first_child();
+    while let Some(widget) = child {
+        if widget.is::<gtk::ToggleButton>() {
+            crate::ui::accessible::name(&widget, &name);
+        }
+        child = widget.next_sibling();
     }
 }
 

@@ -116,6 +116,8 @@ impl SimpleComponent for LabelingView {
             gtk::Overlay {
                 set_vexpand: true,
                 set_hexpand: true,
+                // In a low window the view scrolls rather than shrink the photo to nothing.
+                set_height_request: 150,
 
                 #[wrap(Some)]
                 set_child = &gtk::Picture {

@@ -295,11 +295,13 @@ pub(super) fn build(
     );
     // Start: the cards take their natural height when there is room and shrink their
     // covers when there is not.
+    // Room under the cards for the scrollbar, which would otherwise lie over their tags.
     let row = gtk::Box::builder()
         .spacing(8)
         .homogeneous(true)
         .halign(gtk::Align::Start)
         .valign(gtk::Align::Start)
+        .margin_bottom(10)
         .build();
     let input = sender.input_sender().clone();
     let cards: Vec<CandidateCard> = (0..CANDIDATES)
