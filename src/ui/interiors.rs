@@ -162,8 +162,9 @@ impl SimpleComponent for InteriorsPage {
                         connect_clicked => InteriorsMsg::ChooseFolder,
                     },
                     #[local_ref]
+                    // As wide as a narrow window leaves beside the page's margins.
                     empty_progress -> gtk::Revealer {
-                        set_width_request: 360,
+                        set_width_request: 300,
                     },
                 },
             },
