@@ -649,13 +649,13 @@ fn labeling_trains_again_every_twenty_labels_and_follows_the_new_order() {
         let mut database = vistazo::db::open(&db).unwrap();
         database.photo_id_by_path(&expected).unwrap().unwrap()
     };
-    // Without the new order the next photo would be the next one imported.
-    assert_ne!(expected, ids[21]);
+    // Without the new order the next photo would be the next one imported; the model's least
+    // sure photo may happen to be that one too, and then the label still has to land on it.
     press(&display, &window, "space");
     press(&display, &window, "2");
     wait_for(
         "the label on the photo the model is least sure about",
-        Duration::from_secs(10),
+        Duration::from_secs(30),
         || (labels(&db, &[expected]) == [Some("medium")]).then_some(()),
     );
     quit(&display, &window, app);
